@@ -1,0 +1,145 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { SEVERITIES, severityRank, Severity } from '../findings/finding';
+import { TOOL_VERSION } from '../meta';
+import { runCheck } from '../pipeline/check';
+import { formatJson } from '../report/json';
+import type { CheckResult } from '../report/result';
+import { formatSarif } from '../report/sarif';
+import { formatStylish } from '../report/stylish';
+import { LocatedError, UsageError } from '../source/errors';
+
+const USAGE = `Usage: declint check [paths...] [options]
+
+Checks NixOS modules, flake.lock files and Talos machine configs against
+compliance rules. Paths default to the current directory.
+
+Options:
+  -f, --format <stylish|json|sarif>   output format (default: stylish)
+  -o, --output <file>                 write the report to a file instead of stdout
+      --fail-on <error|warning|note|never>
+                                      lowest severity that makes the exit code 1 (default: error)
+      --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
+      --rules-dir <dir>               load more rules from a directory (repeatable)
+  -h, --help                          show this help
+  -v, --version                       print the version
+
+Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it,
+2 usage or configuration error.
+`;
+
+const FORMATS = ['stylish', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+const FAIL_LEVELS = ['error', 'warning', 'note', 'never'] as const;
+type FailLevel = (typeof FAIL_LEVELS)[number];
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  color: boolean;
+  cwd: string;
+}
+
+function defaultIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    cwd: process.cwd(),
+  };
+}
+
+/** Runs the command line; resolves to the exit code. Never throws. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof LocatedError) {
+      io.stderr(`declint: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`declint: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '-v' || command === '--version') {
+    io.stdout(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  if (command === 'check') return check(rest, io);
+  throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        'fail-on': { type: 'string' },
+        ignore: { type: 'string', multiple: true },
+        'rules-dir': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const format = oneOf<Format>('--format', values.format ?? 'stylish', FORMATS);
+  const failOn = oneOf<FailLevel>('--fail-on', values['fail-on'] ?? 'error', FAIL_LEVELS);
+  const result = await runCheck({
+    paths: positionals.length > 0 ? positionals : ['.'],
+    base: io.cwd,
+    ignore: values.ignore ?? [],
+    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
+    now: new Date(),
+  });
+  const report = render(result, format, io.color && !values.output);
+  if (values.output) {
+    await fs.writeFile(path.resolve(io.cwd, values.output), report);
+  } else {
+    io.stdout(report);
+  }
+  return exitCode(result, failOn);
+}
+
+function render(result: CheckResult, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return formatJson(result);
+    case 'sarif':
+      return formatSarif(result);
+    default:
+      return formatStylish(result, { color });
+  }
+}
+
+export function exitCode(result: CheckResult, failOn: FailLevel): number {
+  if (failOn === 'never') return 0;
+  const threshold = severityRank(failOn as Severity);
+  return result.findings.some((f) => severityRank(f.severity) <= threshold) ? 1 : 0;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+}
+
+export { SEVERITIES };

@@ -1,0 +1,117 @@
+import fg from 'fast-glob';
+import ignore, { Ignore } from 'ignore';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { UsageError } from '../source/errors';
+
+/** A file declint may check, with the path reports use. */
+export interface DiscoveredFile {
+  absolutePath: string;
+  /** Relative to the report base (the working directory), `/`-separated. */
+  path: string;
+  /** Named on the command line rather than found in a directory walk. */
+  explicit: boolean;
+}
+
+
+const CANDIDATES = ['**/*.nix', '**/flake.lock', '**/*.yaml', '**/*.yml'];
+const ALWAYS_IGNORED = ['**/.git/**', '**/node_modules/**', '**/.direnv/**', '**/result/**'];
+
+export interface WalkOptions {
+  /** Directory that report paths are relative to. */
+  base: string;
+  /** Extra ignore globs (gitignore syntax), relative to each scanned directory. */
+  ignore: string[];
+}
+
+/**
+ * Finds candidate files under the given paths: directories are walked with
+ * their `.gitignore` files honoured and symlinks not followed; a symlinked
+ * file is kept only when it resolves inside the scanned directory. A path
+ * given explicitly is checked whatever its name.
+ */
+export async function discoverFiles(paths: string[], options: WalkOptions): Promise<DiscoveredFile[]> {
+  const found = new Map<string, DiscoveredFile>();
+  for (const given of paths) {
+    const absolute = path.resolve(options.base, given);
+    let stat;
+    try {
+      stat = await fs.stat(absolute);
+    } catch {
+      throw new UsageError(`${given}: no such file or directory`);
+    }
+    if (stat.isFile()) {
+      found.set(absolute, { absolutePath: absolute, path: reportPath(options.base, absolute), explicit: true });
+      continue;
+    }
+    for (const file of await walkDirectory(absolute, options)) {
+      if (!found.has(file)) found.set(file, { absolutePath: file, path: reportPath(options.base, file), explicit: false });
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function walkDirectory(root: string, options: WalkOptions): Promise<string[]> {
+  const realRoot = await fs.realpath(root);
+  const entries = await fg(CANDIDATES, {
+    cwd: root,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: ALWAYS_IGNORED,
+    objectMode: true,
+    suppressErrors: true,
+  });
+  const gitignores = await loadGitignores(root);
+  const extra = ignore().add(options.ignore);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const relative = entry.path;
+    if (extra.ignores(relative) || isGitIgnored(relative, gitignores)) continue;
+    const absolute = path.join(root, relative);
+    if (entry.dirent.isSymbolicLink()) {
+      const target = await fs.realpath(absolute).catch(() => undefined);
+      if (!target || !isInside(realRoot, target)) continue;
+      const targetStat = await fs.stat(target).catch(() => undefined);
+      if (!targetStat?.isFile()) continue;
+    }
+    files.push(absolute);
+  }
+  return files;
+}
+
+interface GitignoreScope {
+  /** Directory of the .gitignore, relative to the scanned root ('' for the root). */
+  dir: string;
+  rules: Ignore;
+}
+
+async function loadGitignores(root: string): Promise<GitignoreScope[]> {
+  const files = await fg('**/.gitignore', { cwd: root, dot: true, ignore: ALWAYS_IGNORED, followSymbolicLinks: false, suppressErrors: true });
+  const scopes: GitignoreScope[] = [];
+  for (const file of files) {
+    const text = await fs.readFile(path.join(root, file), 'utf8').catch(() => '');
+    const dir = path.posix.dirname(file);
+    scopes.push({ dir: dir === '.' ? '' : dir, rules: ignore().add(text) });
+  }
+  return scopes;
+}
+
+function isGitIgnored(relative: string, scopes: GitignoreScope[]): boolean {
+  for (const scope of scopes) {
+    if (scope.dir && !relative.startsWith(`${scope.dir}/`)) continue;
+    const inner = scope.dir ? relative.slice(scope.dir.length + 1) : relative;
+    if (scope.rules.ignores(inner)) return true;
+  }
+  return false;
+}
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function reportPath(base: string, absolute: string): string {
+  const relative = path.relative(base, absolute);
+  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
+}

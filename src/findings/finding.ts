@@ -1,0 +1,47 @@
+import type { Range } from '../source/position';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** Severities from most to least severe; the index is the rank. */
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** Framework short name → control IDs, e.g. `{ iso27001: ['A.8.5'], nis2: ['21(2)(j)'] }`. */
+export type ControlMap = Record<string, string[]>;
+
+export interface Location {
+  /** Path relative to the scan root, with `/` separators. */
+  file: string;
+  range: Range;
+}
+
+export interface RelatedLocation extends Location {
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  location: Location;
+  related: RelatedLocation[];
+  /** The NixOS host or Talos node the finding applies to, when it is about one. */
+  host?: string;
+  /** A stable identity for the finding that does not depend on line numbers. */
+  subject?: string;
+}
+
+/** The built-in rule for files that do not parse. */
+export const PARSE_ERROR_RULE_ID = 'parse-error';
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    a.location.file.localeCompare(b.location.file) ||
+    a.location.range.start.offset - b.location.range.start.offset ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
+}

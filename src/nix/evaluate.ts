@@ -1,0 +1,734 @@
+import type { SyntaxNode } from './parser';
+import type { Range } from '../source/position';
+import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
+import { createLib, createBuiltins } from './lib';
+
+/** The source range of a syntax node (1-based lines and UTF-16 columns). */
+export function nodeRange(node: SyntaxNode): Range {
+  return {
+    start: { line: node.startPosition.row + 1, column: node.startPosition.column + 1, offset: node.startIndex },
+    end: { line: node.endPosition.row + 1, column: node.endPosition.column + 1, offset: node.endIndex },
+  };
+}
+
+/**
+ * A lexical scope. Nix resolves a name in the lexical bindings first, all the
+ * way out, and only then in the `with` scopes, innermost first: a `let` or a
+ * function argument always shadows `with`.
+ */
+export class Scope {
+  constructor(
+    readonly vars: Map<string, Thunk> | null,
+    readonly parent: Scope | null,
+    readonly withValue: Thunk | null = null,
+  ) {}
+
+  child(vars: Map<string, Thunk>): Scope {
+    return new Scope(vars, this);
+  }
+
+  withScope(value: Thunk): Scope {
+    return new Scope(null, this, value);
+  }
+
+  lookup(name: string): Value {
+    for (let s: Scope | null = this; s; s = s.parent) {
+      const found = s.vars?.get(name);
+      if (found) return found.force();
+    }
+    let openWhy: string | undefined;
+    for (let s: Scope | null = this; s; s = s.parent) {
+      if (!s.withValue) continue;
+      const env = s.withValue.force();
+      if (env.kind === 'attrs') {
+        const found = env.attrs.get(name);
+        if (found) return found.value.force();
+        if (env.open && !openWhy) openWhy = env.open;
+      } else if (env.kind === 'unknown' && !openWhy) {
+        openWhy = env.why;
+      }
+    }
+    if (openWhy) return unknown(`${name} may come from a \`with\` scope (${openWhy})`);
+    return unknown(`undefined variable ${name}`);
+  }
+}
+
+/** Limits that keep evaluation of arbitrary code bounded. */
+const MAX_DEPTH = 400;
+const MAX_STEPS = 200_000;
+
+export interface EvalOptions {
+  /** Values for free variables beyond the Nix builtins (e.g. `lib` at top level). */
+  globals?: Map<string, Thunk>;
+}
+
+/** Evaluates one file's expressions. One instance per file. */
+export class Evaluator {
+  private depth = 0;
+  private steps = 0;
+  readonly root: Scope;
+
+  constructor(options: EvalOptions = {}) {
+    const globals = new Map<string, Thunk>();
+    const builtins = createBuiltins();
+    globals.set('builtins', Thunk.of(builtins));
+    for (const name of ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'baseNameOf', 'isNull']) {
+      const attr = builtins.attrs.get(name);
+      if (attr) globals.set(name, attr.value);
+    }
+    globals.set('true', Thunk.of({ kind: 'bool', value: true }));
+    globals.set('false', Thunk.of({ kind: 'bool', value: false }));
+    globals.set('null', Thunk.of({ kind: 'null' }));
+    // A free `lib` (e.g. `with lib;` written before the module function) is nixpkgs' lib.
+    globals.set('lib', Thunk.of(createLib()));
+    for (const [name, thunk] of options.globals ?? []) globals.set(name, thunk);
+    this.root = new Scope(globals, null);
+  }
+
+  thunk(node: SyntaxNode, scope: Scope): Thunk {
+    return Thunk.lazy(() => this.eval(node, scope));
+  }
+
+  eval(node: SyntaxNode, scope: Scope): Value {
+    if (++this.steps > MAX_STEPS) return unknown('evaluation budget exceeded');
+    if (this.depth >= MAX_DEPTH) return unknown('expression nested too deeply');
+    this.depth++;
+    try {
+      const value = this.evalNode(node, scope);
+      if (!value.origin && value.kind !== 'attrs' && value.kind !== 'list') {
+        return { ...value, origin: { range: nodeRange(node) } } as Value;
+      }
+      return value;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private evalNode(node: SyntaxNode, scope: Scope): Value {
+    switch (node.type) {
+      case 'source_code':
+      case 'parenthesized_expression': {
+        const inner = node.childForFieldName('expression') ?? node.namedChild(0);
+        return inner ? this.eval(inner, scope) : unknown('empty expression');
+      }
+      case 'integer_expression':
+        return { kind: 'int', value: Number.parseInt(node.text, 10) };
+      case 'float_expression':
+        return { kind: 'float', value: Number.parseFloat(node.text) };
+      case 'string_expression':
+        return this.evalString(node, scope, false);
+      case 'indented_string_expression':
+        return this.evalString(node, scope, true);
+      case 'path_expression':
+      case 'hpath_expression':
+        if (node.namedChildren.some((c) => c.type === 'interpolation')) return unknown(`interpolated path ${node.text}`);
+        return { kind: 'path', value: node.text };
+      case 'spath_expression':
+        return unknown(`search path ${node.text} is not resolved`);
+      case 'uri_expression':
+        return { kind: 'string', value: node.text };
+      case 'variable_expression':
+        return scope.lookup(node.text);
+      case 'select_expression':
+        return this.evalSelect(node, scope);
+      case 'has_attr_expression':
+        return this.evalHasAttr(node, scope);
+      case 'apply_expression': {
+        const fnNode = node.childForFieldName('function')!;
+        const result = this.apply(this.eval(fnNode, scope), this.thunk(node.childForFieldName('argument')!, scope), node);
+        if (result.kind === 'if' && !result.conditionText) {
+          // `mkIf cond body`: the condition is the argument of the inner application.
+          const cond = fnNode.type === 'apply_expression' ? fnNode.childForFieldName('argument') : null;
+          return { ...result, conditionText: cond ? shorten(cond.text) : '?' };
+        }
+        return result;
+      }
+      case 'function_expression':
+        return this.makeLambda(node, scope);
+      case 'let_expression': {
+        const letScope = this.bindRecursive(node, scope);
+        const body = node.childForFieldName('body');
+        return body ? this.eval(body, letScope) : unknown('let without body');
+      }
+      case 'attrset_expression':
+        return this.evalAttrset(node, scope, false);
+      case 'rec_attrset_expression':
+        return this.evalAttrset(node, scope, true);
+      case 'let_attrset_expression':
+        return unknown('legacy `let { }` expression');
+      case 'list_expression':
+        return { kind: 'list', items: node.namedChildren.filter(isExpression).map((c) => this.thunk(c, scope)) };
+      case 'binary_expression':
+        return this.evalBinary(node, scope);
+      case 'unary_expression':
+        return this.evalUnary(node, scope);
+      case 'if_expression': {
+        const cond = this.eval(node.childForFieldName('condition')!, scope);
+        if (cond.kind === 'bool') {
+          const branch = node.childForFieldName(cond.value ? 'consequence' : 'alternative');
+          return branch ? this.eval(branch, scope) : unknown('incomplete if');
+        }
+        return unknown(`condition ${node.childForFieldName('condition')!.text} is not known`, undefined);
+      }
+      case 'with_expression': {
+        const env = this.thunk(node.childForFieldName('environment')!, scope);
+        const body = node.childForFieldName('body');
+        return body ? this.eval(body, scope.withScope(env)) : unknown('with without body');
+      }
+      case 'assert_expression': {
+        const body = node.childForFieldName('body');
+        return body ? this.eval(body, scope) : unknown('assert without body');
+      }
+      default:
+        return unknown(`cannot evaluate ${node.type === 'ERROR' ? 'a syntax error' : node.type}`);
+    }
+  }
+
+  apply(fn: Value, arg: Thunk, at?: SyntaxNode): Value {
+    switch (fn.kind) {
+      case 'lambda':
+        return fn.apply(arg);
+      case 'builtin': {
+        const args = [...fn.args, arg];
+        if (args.length < fn.arity) return { ...fn, args, origin: undefined };
+        return fn.impl(args);
+      }
+      case 'unknown':
+        return unknown(at ? `result of ${shorten(at.text)}` : fn.why, undefined);
+      default:
+        return unknown(`cannot call a ${fn.kind}`);
+    }
+  }
+
+  private makeLambda(node: SyntaxNode, scope: Scope): Value {
+    const universal = node.childForFieldName('universal');
+    const formals = node.childForFieldName('formals');
+    const body = node.childForFieldName('body');
+    if (!body) return unknown('function without body');
+    return {
+      kind: 'lambda',
+      apply: (arg: Thunk): Value => {
+        const vars = new Map<string, Thunk>();
+        const inner = scope.child(vars);
+        if (universal) vars.set(universal.text, arg);
+        if (formals) {
+          for (const formal of formals.namedChildren) {
+            if (formal.type !== 'formal') continue;
+            const nameNode = formal.childForFieldName('name');
+            if (!nameNode || nameNode.isMissing) continue;
+            const name = nameNode.text;
+            const fallback = formal.childForFieldName('default');
+            vars.set(
+              name,
+              Thunk.lazy(() => {
+                const argValue = arg.force();
+                if (argValue.kind === 'attrs') {
+                  const found = argValue.attrs.get(name);
+                  if (found) return found.value.force();
+                  if (fallback) return this.eval(fallback, inner);
+                  return unknown(argValue.open ? `${name}: ${argValue.open}` : `missing argument ${name}`);
+                }
+                if (fallback) return this.eval(fallback, inner);
+                return unknown(`argument ${name} is not known`);
+              }),
+            );
+          }
+        }
+        return this.eval(body, inner);
+      },
+    };
+  }
+
+  /** Attribute names of an attrpath; undefined where a dynamic name is not known. */
+  private attrNames(attrpath: SyntaxNode, scope: Scope): (string | undefined)[] {
+    return attrpath.namedChildren.map((attr) => this.attrName(attr, scope));
+  }
+
+  private attrName(attr: SyntaxNode, scope: Scope): string | undefined {
+    if (attr.type === 'identifier') return attr.text;
+    if (attr.type === 'string_expression') {
+      const value = this.evalString(attr, scope, false);
+      return value.kind === 'string' ? value.value : undefined;
+    }
+    if (attr.type === 'interpolation') {
+      const inner = attr.childForFieldName('expression') ?? attr.namedChild(0);
+      const value = inner ? this.eval(inner, scope) : unknown('empty');
+      return value.kind === 'string' ? value.value : undefined;
+    }
+    return undefined;
+  }
+
+  private evalSelect(node: SyntaxNode, scope: Scope): Value {
+    let current = this.eval(node.childForFieldName('expression')!, scope);
+    const fallback = node.childForFieldName('default');
+    const attrpath = node.childForFieldName('attrpath');
+    const names = attrpath ? this.attrNames(attrpath, scope) : [];
+    for (const name of names) {
+      if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+      if (current.kind === 'unknown') {
+        return current.configPath
+          ? unknown(`${current.configPath.concat(name).join('.')} is read from the configuration`, [...current.configPath, name])
+          : unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
+      }
+      if (current.kind !== 'attrs') {
+        return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
+      }
+      const found = current.attrs.get(name);
+      if (!found) {
+        if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
+        return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
+      }
+      current = found.value.force();
+    }
+    return current;
+  }
+
+  private evalHasAttr(node: SyntaxNode, scope: Scope): Value {
+    let current = this.eval(node.childForFieldName('expression')!, scope);
+    const attrpath = node.childForFieldName('attrpath');
+    for (const name of attrpath ? this.attrNames(attrpath, scope) : []) {
+      if (name === undefined || current.kind === 'unknown') return unknown(`${shorten(node.text)} is not known`);
+      if (current.kind !== 'attrs') return { kind: 'bool', value: false };
+      const found = current.attrs.get(name);
+      if (!found) return current.open ? unknown(current.open) : { kind: 'bool', value: false };
+      current = found.value.force();
+    }
+    return { kind: 'bool', value: true };
+  }
+
+  /** `let` bindings: each may refer to all the others. */
+  private bindRecursive(node: SyntaxNode, scope: Scope): Scope {
+    const vars = new Map<string, Thunk>();
+    const inner = scope.child(vars);
+    // `inherit x;` in a let reads `x` from outside, or it would refer to itself.
+    const attrs = this.buildAttrs(bindingSets(node), inner, scope);
+    for (const [name, attr] of attrs.attrs) vars.set(name, attr.value);
+    return inner;
+  }
+
+  private evalAttrset(node: SyntaxNode, scope: Scope, recursive: boolean): AttrsValue {
+    if (!recursive) return this.buildAttrs(bindingSets(node), scope, scope);
+    const vars = new Map<string, Thunk>();
+    const inner = scope.child(vars);
+    const attrs = this.buildAttrs(bindingSets(node), inner, scope);
+    for (const [name, attr] of attrs.attrs) vars.set(name, attr.value);
+    return attrs;
+  }
+
+  /**
+   * Builds an attribute set from bindings. Within one set literal, `a.b = 1;`
+   * and `a.c = 2;` (and `a = { d = 3; };`) all merge into one `a`, as Nix does.
+   * `valueScope` evaluates the values; `inheritScope` resolves plain `inherit x;`
+   * and dynamic names (for `rec` and `let` it is the scope outside the set).
+   */
+  buildAttrs(sets: SyntaxNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
+    const tree = new PendingAttrs();
+    for (const set of sets) {
+      for (const binding of set.namedChildren) this.addBinding(tree, binding, valueScope, inheritScope);
+    }
+    return tree.finish(this, valueScope);
+  }
+
+  private addBinding(tree: PendingAttrs, binding: SyntaxNode, valueScope: Scope, inheritScope: Scope): void {
+    if (binding.type === 'binding') {
+      const attrpath = binding.childForFieldName('attrpath');
+      const expression = binding.childForFieldName('expression');
+      if (!attrpath || !expression) return;
+      const names = this.attrNames(attrpath, inheritScope);
+      if (names.some((n) => n === undefined)) {
+        tree.markOpen(`dynamic attribute name in ${shorten(attrpath.text)}`);
+        return;
+      }
+      tree.add(names as string[], expression, binding);
+      return;
+    }
+    if (binding.type === 'inherit' || binding.type === 'inherit_from') {
+      const from = binding.childForFieldName('expression');
+      const attrs = binding.childForFieldName('attrs');
+      if (!attrs) return;
+      const source = from ? this.thunk(from, inheritScope) : undefined;
+      for (const attr of attrs.namedChildren) {
+        const name = this.attrName(attr, inheritScope);
+        if (name === undefined) {
+          tree.markOpen(`dynamic inherit in ${shorten(binding.text)}`);
+          continue;
+        }
+        const value = source
+          ? Thunk.lazy(() => {
+              const s = source.force();
+              if (s.kind === 'attrs') {
+                const found = s.attrs.get(name);
+                if (found) return found.value.force();
+                return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
+              }
+              if (s.kind === 'unknown' && s.configPath) return unknown(`${[...s.configPath, name].join('.')} is read from the configuration`, [...s.configPath, name]);
+              return unknown(`${shorten(from!.text)}.${name} is not known`);
+            })
+          : Thunk.lazy(() => inheritScope.lookup(name));
+        tree.addValue(name, value, nodeRange(attr));
+      }
+    }
+  }
+
+  private evalString(node: SyntaxNode, scope: Scope, indented: boolean): Value {
+    const parts: (string | { text: string })[] = [];
+    for (let i = 0; i < node.namedChildCount; i++) {
+      const part = node.namedChild(i)!;
+      switch (part.type) {
+        case 'string_fragment':
+          parts.push(part.text);
+          break;
+        case 'escape_sequence':
+          parts.push(unescape(part.text, indented));
+          break;
+        case 'dollar_escape':
+          parts.push(indented ? part.text.replace(/^''/, '') : part.text.replace(/^\\/, ''));
+          break;
+        case 'interpolation': {
+          const inner = part.childForFieldName('expression') ?? part.namedChild(0);
+          const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
+          if (value.kind === 'string') parts.push({ text: value.value });
+          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
+          else return unknown(`cannot interpolate a ${value.kind}`);
+          break;
+        }
+        case 'comment':
+          break;
+        default:
+          return unknown(`unsupported string part ${part.type}`);
+      }
+    }
+    const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+    return { kind: 'string', value: text };
+  }
+
+  private evalBinary(node: SyntaxNode, scope: Scope): Value {
+    const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+    const leftNode = node.childForFieldName('left')!;
+    const rightNode = node.childForFieldName('right')!;
+    if (op === '&&' || op === '||' || op === '->') {
+      const left = this.eval(leftNode, scope);
+      if (left.kind === 'bool') {
+        if (op === '&&' && !left.value) return left;
+        if (op === '||' && left.value) return left;
+        if (op === '->' && !left.value) return { kind: 'bool', value: true };
+        return this.eval(rightNode, scope);
+      }
+      // Short-circuit from the right: `unknown && false` is false.
+      const right = this.eval(rightNode, scope);
+      if (right.kind === 'bool') {
+        if (op === '&&' && !right.value) return right;
+        if (op === '||' && right.value) return right;
+        if (op === '->' && right.value) return right;
+      }
+      return unknown(`condition ${shorten(node.text)} is not known`);
+    }
+    const left = this.eval(leftNode, scope);
+    const right = this.eval(rightNode, scope);
+    switch (op) {
+      case '//':
+        if (left.kind === 'attrs' && right.kind === 'attrs') {
+          const attrs = new Map(left.attrs);
+          for (const [k, v] of right.attrs) attrs.set(k, v);
+          const open = left.open ?? right.open;
+          return open ? { kind: 'attrs', attrs, open } : { kind: 'attrs', attrs };
+        }
+        return unknownOperand(node, left, right);
+      case '++':
+        if (left.kind === 'list' && right.kind === 'list') return { kind: 'list', items: [...left.items, ...right.items] };
+        return unknownOperand(node, left, right);
+      case '+':
+        if (left.kind === 'string' && right.kind === 'string') return { kind: 'string', value: left.value + right.value };
+        if (left.kind === 'path' && right.kind === 'string') return { kind: 'path', value: left.value + right.value };
+        if (isNumber(left) && isNumber(right)) return arithmetic('+', left, right);
+        return unknownOperand(node, left, right);
+      case '-':
+      case '*':
+      case '/':
+        if (isNumber(left) && isNumber(right)) return arithmetic(op, left, right);
+        return unknownOperand(node, left, right);
+      case '==':
+      case '!=': {
+        const equal = valuesEqual(left, right);
+        if (equal === undefined) return unknown(`condition ${shorten(node.text)} is not known`);
+        return { kind: 'bool', value: op === '==' ? equal : !equal };
+      }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        if ((isNumber(left) && isNumber(right)) || (left.kind === 'string' && right.kind === 'string')) {
+          const a = left.value as number | string;
+          const b = right.value as number | string;
+          const result = op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+          return { kind: 'bool', value: result };
+        }
+        return unknownOperand(node, left, right);
+      }
+      default:
+        return unknown(`operator ${op ?? '?'} is not evaluated`);
+    }
+  }
+
+  private evalUnary(node: SyntaxNode, scope: Scope): Value {
+    const op = node.childForFieldName('operator')?.type ?? node.child(0)?.type;
+    const arg = this.eval(node.childForFieldName('argument')!, scope);
+    if (op === '!' && arg.kind === 'bool') return { kind: 'bool', value: !arg.value };
+    if (op === '-' && isNumber(arg)) return { kind: arg.kind, value: -arg.value };
+    return unknown(`${shorten(node.text)} is not known`);
+  }
+}
+
+function bindingSets(node: SyntaxNode): SyntaxNode[] {
+  return node.namedChildren.filter((c) => c.type === 'binding_set');
+}
+
+function isExpression(node: SyntaxNode): boolean {
+  return node.type !== 'comment';
+}
+
+function isNumber(v: Value): v is Extract<Value, { kind: 'int' | 'float' }> {
+  return v.kind === 'int' || v.kind === 'float';
+}
+
+function arithmetic(op: string, a: { kind: 'int' | 'float'; value: number }, b: { kind: 'int' | 'float'; value: number }): Value {
+  const kind = a.kind === 'float' || b.kind === 'float' ? 'float' : 'int';
+  let value: number;
+  switch (op) {
+    case '+': value = a.value + b.value; break;
+    case '-': value = a.value - b.value; break;
+    case '*': value = a.value * b.value; break;
+    default:
+      if (b.value === 0) return unknown('division by zero');
+      value = kind === 'int' ? Math.trunc(a.value / b.value) : a.value / b.value;
+  }
+  return { kind, value };
+}
+
+function unknownOperand(node: SyntaxNode, left: Value, right: Value): Value {
+  const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
+  return unknown(bad ? `${shorten(node.text)}: ${bad.why}` : `${shorten(node.text)} mixes a ${left.kind} and a ${right.kind}`);
+}
+
+/** Structural equality of known values; undefined when either side is not fully known. */
+export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined {
+  if (depth > 32) return undefined;
+  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
+  if (isNumber(a) && isNumber(b)) return a.value === b.value;
+  if (a.kind !== b.kind) {
+    const scalar = (v: Value) => ['string', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs'].includes(v.kind);
+    return scalar(a) && scalar(b) ? false : undefined;
+  }
+  switch (a.kind) {
+    case 'string':
+    case 'path':
+    case 'bool':
+      return a.value === (b as typeof a).value;
+    case 'null':
+      return true;
+    case 'list': {
+      const items = (b as typeof a).items;
+      if (a.items.length !== items.length) return false;
+      for (let i = 0; i < items.length; i++) {
+        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1);
+        if (eq !== true) return eq;
+      }
+      return true;
+    }
+    case 'attrs': {
+      const other = b as typeof a;
+      if (a.open || other.open) return undefined;
+      if (a.attrs.size !== other.attrs.size) return false;
+      for (const [k, v] of a.attrs) {
+        const w = other.attrs.get(k);
+        if (!w) return false;
+        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1);
+        if (eq !== true) return eq;
+      }
+      return true;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unescape(text: string, indented: boolean): string {
+  // Normal strings: `\n`, `\t`, `\r`, `\X` → X. Indented strings: `'''` → `''`, `''\n` → newline.
+  if (indented) {
+    if (text === "'''") return "''";
+    text = text.replace(/^''/, '');
+  }
+  if (text.startsWith('\\')) {
+    const c = text.slice(1);
+    return c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c;
+  }
+  return text;
+}
+
+/**
+ * Nix's indented-string rule: remove the smallest indentation of the lines
+ * that have content (interpolations count as content), drop a first line that
+ * is only whitespace, and drop trailing spaces on the last line.
+ */
+function stripIndentation(parts: (string | { text: string })[]): string {
+  type Piece = { text: string; literal: boolean };
+  const lines: Piece[][] = [[]];
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      const segments = part.split('\n');
+      segments.forEach((segment, i) => {
+        if (i > 0) lines.push([]);
+        if (segment) lines[lines.length - 1].push({ text: segment, literal: true });
+      });
+    } else {
+      lines[lines.length - 1].push({ text: part.text, literal: false });
+    }
+  }
+  let minIndent = Infinity;
+  for (const line of lines) {
+    let indent = 0;
+    let hasContent = false;
+    for (const piece of line) {
+      if (!piece.literal) {
+        hasContent = true;
+        break;
+      }
+      const m = /^ */.exec(piece.text)![0].length;
+      indent += m;
+      if (m < piece.text.length) {
+        hasContent = true;
+        break;
+      }
+    }
+    if (hasContent) minIndent = Math.min(minIndent, indent);
+  }
+  if (minIndent === Infinity) minIndent = 0;
+  const out = lines.map((line) => {
+    let toStrip = minIndent;
+    let text = '';
+    for (const piece of line) {
+      if (piece.literal && toStrip > 0) {
+        const spaces = /^ */.exec(piece.text)![0].length;
+        const n = Math.min(spaces, toStrip);
+        toStrip -= n;
+        text += piece.text.slice(n);
+        if (n < spaces || spaces < piece.text.length) toStrip = 0;
+      } else {
+        toStrip = 0;
+        text += piece.text;
+      }
+    }
+    return { text, onlySpace: line.every((p) => p.literal && /^[ \t]*$/.test(p.text)) };
+  });
+  if (out.length > 1 && out[0].onlySpace) out.shift();
+  if (out.length > 0 && out[out.length - 1].onlySpace) out[out.length - 1].text = '';
+  return out.map((l) => l.text).join('\n');
+}
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
+
+/**
+ * Bindings of one attribute set literal, before evaluation: a tree of names
+ * so that `a.b = 1; a.c = 2;` and `a = { d = 3; };` merge into one `a`.
+ */
+class PendingAttrs {
+  private readonly entries = new Map<string, PendingEntry>();
+  private open: string | undefined;
+
+  markOpen(why: string): void {
+    this.open ??= why;
+  }
+
+  add(names: string[], expression: SyntaxNode, binding: SyntaxNode): void {
+    const [first, ...rest] = names;
+    if (rest.length === 0) {
+      const existing = this.entries.get(first);
+      if (existing?.kind === 'nested' && isPlainAttrset(expression)) {
+        existing.sets.push(...bindingSets(expression));
+        return;
+      }
+      if (existing) return; // duplicate attribute: Nix rejects the file; keep the first
+      this.entries.set(first, { kind: 'leaf', expression, binding });
+      return;
+    }
+    let entry = this.entries.get(first);
+    if (entry?.kind === 'leaf') {
+      if (!isPlainAttrset(entry.expression)) return;
+      entry = { kind: 'nested', child: new PendingAttrs(), sets: bindingSets(entry.expression), binding: entry.binding };
+      this.entries.set(first, entry);
+    }
+    if (!entry) {
+      entry = { kind: 'nested', child: new PendingAttrs(), sets: [], binding };
+      this.entries.set(first, entry);
+    }
+    if (entry.kind === 'nested') entry.child.add(rest, expression, binding);
+  }
+
+  addValue(name: string, value: Thunk, binding: Range): void {
+    if (!this.entries.has(name)) this.entries.set(name, { kind: 'value', value, binding });
+  }
+
+  finish(evaluator: Evaluator, scope: Scope): AttrsValue {
+    const attrs = new Map<string, Attr>();
+    for (const [name, entry] of this.entries) {
+      if (entry.kind === 'leaf') {
+        attrs.set(name, { value: evaluator.thunk(entry.expression, scope), binding: bindingRange(entry.binding) });
+      } else if (entry.kind === 'value') {
+        attrs.set(name, { value: entry.value, binding: entry.binding });
+      } else {
+        const nested = entry;
+        // Bindings absorbed from a literal `a = { … };` join the dotted ones.
+        for (const set of nested.sets) {
+          for (const b of set.namedChildren) {
+            if (b.type === 'binding') {
+              const attrpath = b.childForFieldName('attrpath');
+              const expression = b.childForFieldName('expression');
+              if (!attrpath || !expression) continue;
+              const names = attrpath.namedChildren.map((a) => (a.type === 'identifier' ? a.text : undefined));
+              const dynamic = names.some((n) => n === undefined);
+              if (dynamic) {
+                const built = evaluator.buildAttrs([set], scope, scope);
+                for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingRange(b));
+                if (built.open) nested.child.markOpen(built.open);
+                break;
+              }
+              nested.child.add(names as string[], expression, b);
+            } else {
+              const built = evaluator.buildAttrs([fakeSet(b)], scope, scope);
+              for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingRange(b));
+            }
+          }
+        }
+        nested.sets = [];
+        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingRange(nested.binding) });
+      }
+    }
+    return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };
+  }
+}
+
+type PendingEntry =
+  | { kind: 'leaf'; expression: SyntaxNode; binding: SyntaxNode }
+  | { kind: 'value'; value: Thunk; binding: Range }
+  | { kind: 'nested'; child: PendingAttrs; sets: SyntaxNode[]; binding: SyntaxNode };
+
+function isPlainAttrset(node: SyntaxNode): boolean {
+  return node.type === 'attrset_expression';
+}
+
+/** A binding's range without its trailing `;`: `a.b = value`. */
+function bindingRange(binding: SyntaxNode): Range {
+  const range = nodeRange(binding);
+  const last = binding.child(binding.childCount - 1);
+  if (last && last.type === ';') range.end = nodeRange(last).start;
+  return range;
+}
+
+/** Lets a single inherit binding be built through `buildAttrs`. */
+function fakeSet(binding: SyntaxNode): SyntaxNode {
+  return { namedChildren: [binding], type: 'binding_set' } as unknown as SyntaxNode;
+}

@@ -1,0 +1,169 @@
+import type { Range } from '../source/position';
+import type { SyntaxNode } from './parser';
+import { Evaluator, nodeRange } from './evaluate';
+import { createLib, ORDER, PRIORITY } from './lib';
+import { Attr, Thunk, Value, unknown } from './value';
+
+/** An unresolved `mkIf` condition a definition depends on. */
+export interface Condition {
+  /** The condition as written, e.g. `cfg.enable`. */
+  text: string;
+  value: Value;
+}
+
+/** One leaf definition of an option in a module file. */
+export interface OptionDefinition {
+  /** The option path as written, e.g. `services.openssh.settings.PermitRootLogin`. */
+  path: string[];
+  /** The defined value with module-system wrappers removed. */
+  value: Value;
+  /** Module-system priority: lower wins (mkForce 50, plain 100, mkDefault 1000). */
+  priority: number;
+  /** List order: mkBefore 500, plain 1000, mkAfter 1500. */
+  order: number;
+  /** `mkIf` conditions that could not be decided; empty when unconditional. */
+  conditions: Condition[];
+  /** The binding that wrote this definition (`a.b = value`). */
+  binding: Range;
+}
+
+export interface OptionDeclaration {
+  path: string[];
+  default?: Value;
+  binding: Range;
+}
+
+export interface ModuleImport {
+  value: Value;
+  range: Range;
+}
+
+export interface NixModule {
+  definitions: OptionDefinition[];
+  declarations: OptionDeclaration[];
+  imports: ModuleImport[];
+  /** Why the file's module body could not be read, when it could not. */
+  opaque?: string;
+}
+
+/** Keys of a full-form module besides `options` and `config` (nixpkgs lib/modules.nix). */
+const MODULE_META_KEYS = new Set(['imports', 'disabledModules', 'meta', '_file', 'key', 'freeformType', '_class']);
+
+const MAX_PATH_DEPTH = 48;
+
+/**
+ * Reads one `.nix` file as a NixOS module: `{ … }`, `{ config, lib, ... }: { … }`
+ * or the full `{ options = …; config = …; }` form, and lists its option
+ * definitions with priorities and conditions, its declarations and imports.
+ */
+export function readModule(root: SyntaxNode, evaluator: Evaluator = new Evaluator()): NixModule {
+  let value = evaluator.eval(root, evaluator.root);
+  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments()));
+  if (value.kind !== 'attrs') {
+    return { definitions: [], declarations: [], imports: [], opaque: value.kind === 'unknown' ? value.why : `the file is a ${value.kind}` };
+  }
+  const body = value.attrs;
+  const fullForm = body.has('options') || body.has('config');
+  const definitions: OptionDefinition[] = [];
+  const declarations: OptionDeclaration[] = [];
+  const rootBinding = nodeRange(root);
+  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootBinding };
+
+  if (fullForm) {
+    const config = body.get('config');
+    if (config) collect(config.value.force(), [], { ...base, binding: config.binding ?? rootBinding }, definitions);
+    const options = body.get('options');
+    if (options) collectDeclarations(options.value.force(), [], options.binding ?? rootBinding, declarations);
+  } else {
+    for (const [key, attr] of body) {
+      if (MODULE_META_KEYS.has(key)) continue;
+      collectAttr(attr, [key], base, definitions);
+    }
+  }
+
+  return { definitions, declarations, imports: readImports(body.get('imports')), ...(value.open ? { opaque: value.open } : {}) };
+}
+
+/** The arguments a NixOS module function receives; only `lib` is folded, `config` is a reference. */
+function moduleArguments(): Value {
+  const attrs = new Map<string, Attr>([
+    ['lib', { value: Thunk.of(createLib()) }],
+    ['config', { value: Thunk.of(unknown('config is resolved per host', [])) }],
+    ['pkgs', { value: Thunk.of(unknown('pkgs.* is not evaluated')) }],
+    ['options', { value: Thunk.of(unknown('options is not evaluated')) }],
+    ['modulesPath', { value: Thunk.of(unknown('modulesPath is outside the scanned tree')) }],
+  ]);
+  return { kind: 'attrs', attrs, open: 'module argument from specialArgs or _module.args is not known statically' };
+}
+
+interface Context {
+  priority: number;
+  order: number;
+  conditions: Condition[];
+  binding: Range;
+}
+
+function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
+  collect(attr.value.force(), path, attr.binding ? { ...ctx, binding: attr.binding } : ctx, out);
+}
+
+function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
+  if (depth > MAX_PATH_DEPTH) {
+    out.push({ path, value: unknown('nested too deeply'), priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+    return;
+  }
+  switch (value.kind) {
+    case 'attrs':
+      if (value.open) {
+        // Some names are dynamic: what is under this path is not fully known.
+        out.push({ path, value, priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+      }
+      for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
+      return;
+    case 'override':
+      // The outermost override decides, as nixpkgs' filterOverrides reads one level.
+      collect(value.content.force(), path, ctx.priority === PRIORITY.plain ? { ...ctx, priority: value.priority } : ctx, out, depth + 1);
+      return;
+    case 'order':
+      collect(value.content.force(), path, { ...ctx, order: value.order }, out, depth + 1);
+      return;
+    case 'merge':
+      for (const item of value.contents) collect(item.force(), path, ctx, out, depth + 1);
+      return;
+    case 'if': {
+      const condition = value.condition.force();
+      if (condition.kind === 'bool') {
+        if (condition.value) collect(value.content.force(), path, ctx, out, depth + 1);
+        return;
+      }
+      const conditions = [...ctx.conditions, { text: value.conditionText, value: condition }];
+      collect(value.content.force(), path, { ...ctx, conditions }, out, depth + 1);
+      return;
+    }
+    default:
+      out.push({ path, value, priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+  }
+}
+
+function collectDeclarations(value: Value, path: string[], binding: Range, out: OptionDeclaration[], depth = 0): void {
+  if (depth > MAX_PATH_DEPTH) return;
+  if (value.kind === 'option') {
+    out.push(value.default ? { path, default: value.default.force(), binding } : { path, binding });
+    return;
+  }
+  if (value.kind !== 'attrs') return;
+  for (const [key, attr] of value.attrs) {
+    collectDeclarations(attr.value.force(), [...path, key], attr.binding ?? binding, out, depth + 1);
+  }
+}
+
+function readImports(attr: Attr | undefined): ModuleImport[] {
+  if (!attr) return [];
+  const list = attr.value.force();
+  const fallback = attr.binding!;
+  if (list.kind !== 'list') return [{ value: list, range: fallback }];
+  return list.items.map((item) => {
+    const value = item.force();
+    return { value, range: value.origin?.range ?? fallback };
+  });
+}

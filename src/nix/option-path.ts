@@ -1,0 +1,20 @@
+/** `boot.kernel.sysctl."net.ipv4.ip_forward"` ⇄ `['boot', 'kernel', 'sysctl', 'net.ipv4.ip_forward']`. */
+export function parseOptionPath(text: string): string[] {
+  const segments: string[] = [];
+  const pattern = /"((?:[^"\\]|\\.)*)"|([^."]+)/g;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    segments.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]);
+  }
+  return segments;
+}
+
+const PLAIN_SEGMENT = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+
+export function formatOptionPath(path: readonly string[]): string {
+  return path.map((s) => (PLAIN_SEGMENT.test(s) ? s : JSON.stringify(s))).join('.');
+}
+
+export function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}

@@ -1,0 +1,73 @@
+import Parser from 'tree-sitter';
+import type { SyntaxNode, Tree } from 'tree-sitter';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const nixLanguage: unknown = require('../../grammars/nix');
+
+let sharedParser: Parser | undefined;
+
+function parser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(nixLanguage as Parser.Language);
+  }
+  return sharedParser;
+}
+
+export type { SyntaxNode, Tree };
+
+/** Parses Nix source with tree-sitter-nix; never throws on bad syntax. */
+export function parseNix(text: string, oldTree?: Tree): Tree {
+  // The node binding reads a string input in chunks; a large buffer avoids
+  // its default 32 KiB re-reads for big files.
+  return parser().parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) });
+}
+
+/**
+ * The first syntax error in the tree, or undefined when the file is valid Nix.
+ *
+ * tree-sitter-nix 0.0.2 predates the grammar's support for a trailing comma
+ * in a function's formals (`{ lib, pkgs, }:`, `{ lib, ..., }:`), which Nix
+ * accepts. Its error recovery for exactly that case is local: the last child
+ * of `formals` is a `formal` whose name is a MISSING identifier, or a lone
+ * ERROR holding the comma. Those two shapes are valid Nix and are skipped.
+ */
+export function firstSyntaxError(tree: Tree): SyntaxNode | undefined {
+  if (!tree.rootNode.hasError) return undefined;
+  return findError(tree.rootNode);
+}
+
+function findError(node: SyntaxNode): SyntaxNode | undefined {
+  if (node.isMissing) return node;
+  if (node.type === 'ERROR') return node;
+  if (!node.hasError) return undefined;
+  const count = node.childCount;
+  for (let i = 0; i < count; i++) {
+    const child = node.child(i)!;
+    if (node.type === 'formals' && i === count - 2 && isTrailingCommaRecovery(child, node.child(count - 1)!)) {
+      continue;
+    }
+    const found = findError(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `child` is the last named element before the closing `}` of `formals`. */
+function isTrailingCommaRecovery(child: SyntaxNode, closing: SyntaxNode): boolean {
+  if (closing.type !== '}') return false;
+  if (child.type === 'ERROR') return child.childCount === 1 && child.text.trim() === ',';
+  if (child.type === 'formal') {
+    const name = child.childForFieldName('name');
+    return child.childCount === 1 && name !== null && name.isMissing;
+  }
+  return false;
+}
+
+/** True when this node is one of the tolerated trailing-comma recoveries. */
+export function isToleratedRecovery(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  if (!parent || parent.type !== 'formals') return false;
+  const count = parent.childCount;
+  return parent.child(count - 2)?.id === node.id && isTrailingCommaRecovery(node, parent.child(count - 1)!);
+}

@@ -1,0 +1,69 @@
+import { candidateKind } from '../discover/classify';
+import { readFlakeLock, FlakeLock } from '../flake/lock';
+import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
+import { nodeRange } from '../nix/evaluate';
+import { readModule, NixModule } from '../nix/module';
+import { firstSyntaxError, parseNix } from '../nix/parser';
+import { LineIndex, Range } from '../source/position';
+import { readTalosFile, TalosFile } from '../talos/documents';
+
+/** A file turned into the model rules read. */
+export type AnalyzedFile =
+  | { kind: 'nix'; path: string; module: NixModule }
+  | { kind: 'talos'; path: string; talos: TalosFile; lines: LineIndex }
+  | { kind: 'flake-lock'; path: string; lock: FlakeLock };
+
+export type AnalysisResult =
+  | { kind: 'analyzed'; file: AnalyzedFile }
+  | { kind: 'parse-error'; finding: Finding }
+  | { kind: 'skipped' };
+
+/**
+ * Classifies one file by name and content, parses it with positions and
+ * builds its model. A file that does not parse yields one `parse-error`
+ * finding at its first error; nothing here throws on bad input.
+ */
+export function analyzeFile(path: string, text: string): AnalysisResult {
+  const kind = candidateKind(path);
+  switch (kind) {
+    case 'nix': {
+      const tree = parseNix(text);
+      const error = firstSyntaxError(tree);
+      if (error) return parseError(path, nodeRange(error), error.isMissing ? `missing ${error.type}` : 'unexpected syntax');
+      if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
+        // flake.nix is not a module: its hosts and inputs are read by the flake model.
+        return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] } } };
+      }
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(tree.rootNode) } };
+    }
+    case 'flake-lock': {
+      const lines = new LineIndex(text);
+      const result = readFlakeLock(text, lines);
+      if (result.kind === 'syntax-error') return parseError(path, result.range, result.message);
+      if (result.kind === 'not-flake-lock') return { kind: 'skipped' };
+      return { kind: 'analyzed', file: { kind: 'flake-lock', path, lock: result.lock } };
+    }
+    case 'yaml': {
+      const lines = new LineIndex(text);
+      const result = readTalosFile(text, lines);
+      if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
+      if (result.kind === 'not-talos') return { kind: 'skipped' };
+      return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };
+    }
+    default:
+      return { kind: 'skipped' };
+  }
+}
+
+function parseError(path: string, range: Range, detail: string): AnalysisResult {
+  return {
+    kind: 'parse-error',
+    finding: {
+      ruleId: PARSE_ERROR_RULE_ID,
+      severity: 'error',
+      message: `The file does not parse: ${detail} at line ${range.start.line}, column ${range.start.column}. No rule could check it.`,
+      location: { file: path, range },
+      related: [],
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { CheckResult, countBySeverity } from './result';
+
+/** Machine-readable findings; the shape is versioned by `schemaVersion`. */
+export function formatJson(result: CheckResult): string {
+  const report = {
+    schemaVersion: 1,
+    tool: { name: 'declint', version: result.toolVersion },
+    summary: {
+      filesScanned: result.filesScanned,
+      findings: result.findings.length,
+      bySeverity: countBySeverity(result.findings),
+    },
+    findings: result.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: f.message,
+      file: f.location.file,
+      range: f.location.range,
+      ...(f.host ? { host: f.host } : {}),
+      related: f.related,
+      controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
+    })),
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,20 @@
+import type { Finding, Severity } from '../findings/finding';
+import type { Rule } from '../rules/rule';
+
+/** Everything a reporter needs: the findings and the context they came from. */
+export interface CheckResult {
+  findings: Finding[];
+  /** The rules that ran, sorted by id. */
+  rules: Rule[];
+  filesScanned: number;
+  durationMs: number;
+  /** Absolute directory that finding paths are relative to. */
+  base: string;
+  toolVersion: string;
+}
+
+export function countBySeverity(findings: Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}

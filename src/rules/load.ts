@@ -1,0 +1,160 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { LocatedError } from '../source/errors';
+import type { Rule } from './rule';
+import ruleSchema from './rule.schema.json';
+import { NAMED_PREDICATES } from './named-predicates';
+
+/** The rules shipped with declint. */
+export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
+
+let validator: ValidateFunction | undefined;
+
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: false, strict: true });
+    addFormats(ajv, ['uri', 'regex']);
+    validator = ajv.compile(ruleSchema);
+  }
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+/**
+ * Loads every `*.yaml` rule under the given directories (`<dir>/<target>/<ID>.yaml`),
+ * validated against the rule schema. The first problem stops loading with a
+ * `LocatedError` (`file:line:col: what is wrong`).
+ */
+export async function loadRules(dirs: string[], displayBase = process.cwd()): Promise<Rule[]> {
+  const rules: Rule[] = [];
+  const seen = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const file of await listRuleFiles(dir)) {
+      const display = path.relative(displayBase, file) || file;
+      const text = await fs.readFile(file, 'utf8');
+      const rule = parseRule(text, display, path.relative(dir, file).split(path.sep).join('/'));
+      const previous = seen.get(rule.id);
+      if (previous) throw new LocatedError(display, 1, 1, `rule ${rule.id} is already defined in ${previous}`);
+      seen.set(rule.id, display);
+      rules.push(rule);
+    }
+  }
+  return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+async function listRuleFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    throw new LocatedError(dir, 1, 1, 'rule directory cannot be read');
+  }
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listRuleFiles(full)));
+    else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Parses and validates one rule file's text. */
+export function parseRule(text: string, display: string, source: string): Rule {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    const pos = at(error.pos[0]);
+    throw new LocatedError(display, pos.line, pos.col, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+  }
+  const data = doc.toJS();
+  const errors = validate(data);
+  if (errors.length > 0) {
+    const error = errors[0];
+    const { node, key } = locate(doc.contents, error);
+    const offset = (key ?? node)?.range?.[0] ?? 0;
+    const pos = at(offset);
+    throw new LocatedError(display, pos.line, pos.col, describeSchemaError(error));
+  }
+  const named = findNamedPredicates(data);
+  for (const name of named) {
+    if (!NAMED_PREDICATES[name]) {
+      throw new LocatedError(display, 1, 1, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
+    }
+  }
+  const expected = path.basename(display).replace(/\.ya?ml$/, '');
+  if (data.id !== expected) {
+    const pos = at((doc.contents as YamlNode | null)?.range?.[0] ?? 0);
+    throw new LocatedError(display, pos.line, pos.col, `id ${data.id} does not match the file name ${expected}`);
+  }
+  return {
+    id: data.id,
+    title: data.title,
+    target: data.target,
+    subject: data.subject,
+    ...(data.default !== undefined ? { default: data.default } : {}),
+    violations: data.violations,
+    securitySeverity: data['security-severity'],
+    tags: data.tags ?? [],
+    controls: data.controls,
+    rationale: data.rationale.trim(),
+    remediation: data.remediation,
+    references: data.references ?? [],
+    ...(data.fix ? { fix: data.fix } : {}),
+    source,
+  };
+}
+
+function findNamedPredicates(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => findNamedPredicates(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'named' && typeof v === 'string') out.push(v);
+      else findNamedPredicates(v, out);
+    }
+  }
+  return out;
+}
+
+/** The YAML node an ajv error is about (and, for unknown keys, the key itself). */
+function locate(root: unknown, error: ErrorObject): { node?: YamlNode; key?: YamlNode } {
+  let node = root as YamlNode | undefined;
+  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
+      node = pair?.value as YamlNode | undefined;
+    } else if (isSeq(node)) {
+      node = node.items[Number(segment)] as YamlNode | undefined;
+    } else {
+      break;
+    }
+  }
+  if (error.keyword === 'additionalProperties' && isMap(node)) {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === extra);
+    if (pair) return { node, key: pair.key as YamlNode };
+  }
+  return { node };
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const where = error.instancePath
+    ? error.instancePath.slice(1).split('/').map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '')
+    : 'the rule';
+  switch (error.keyword) {
+    case 'required':
+      return `${where} is missing the required key "${(error.params as { missingProperty: string }).missingProperty}"`;
+    case 'additionalProperties':
+      return `${where} has an unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'enum':
+      return `${where} must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'propertyNames':
+      return `${where} has an unknown framework (known: iso27001, soc2, nis2, dora, anssi, cis)`;
+    default:
+      return `${where} ${error.message ?? 'is invalid'}`;
+  }
+}

@@ -1,0 +1,118 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { Finding } from '../findings/finding';
+import { analyzeFile } from '../pipeline/analyze';
+import { checkFile } from './engine';
+import type { PredicateContext } from './predicates';
+import type { Rule } from './rule';
+
+/**
+ * The rule test harness (`declint test-rules` and the built-in rules' own
+ * test): each rule has a folder of cases named `bad-*` and `good-*`, files or
+ * folders, whose expected findings are written in the files — a
+ * `# expect: RULE-ID [severity]` comment at the end of the line that must be
+ * reported, or for JSON files an `expect.json` beside them:
+ * `[{ "line": 12, "rule": "FLK-003", "severity": "error" }]`.
+ */
+
+export interface Expectation {
+  file: string;
+  line: number;
+  rule: string;
+  severity?: string;
+}
+
+/** The four outcomes of a case, in the vocabulary of false positives and negatives. */
+export type CaseOutcome = 'validated' | 'reported' | 'noisy' | 'missing';
+
+export interface CaseResult {
+  rule: string;
+  /** The case's path relative to the rule's fixture folder. */
+  name: string;
+  outcome: CaseOutcome;
+  expected: Expectation[];
+  /** Findings of the rule under test. */
+  actual: Finding[];
+  /** Expectations with no matching finding. */
+  missing: Expectation[];
+  /** Findings no expectation asked for. */
+  unexpected: Finding[];
+}
+
+const EXPECT_COMMENT = /#\s*expect:\s*([A-Za-z0-9_, -]+?)\s*$/;
+const SEVERITIES = new Set(['error', 'warning', 'note']);
+
+/** Expectations written in one file's comments. */
+export function expectationsInText(file: string, text: string): Expectation[] {
+  const out: Expectation[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = EXPECT_COMMENT.exec(line.replace(/\r$/, ''));
+    if (!match) return;
+    for (const item of match[1].split(',')) {
+      const [rule, severity] = item.trim().split(/\s+/);
+      if (!rule) continue;
+      out.push({ file, line: index + 1, rule, ...(severity && SEVERITIES.has(severity) ? { severity } : {}) });
+    }
+  });
+  return out;
+}
+
+async function caseFiles(casePath: string): Promise<string[]> {
+  const stat = await fs.stat(casePath);
+  if (stat.isFile()) return [casePath];
+  const out: string[] = [];
+  for (const entry of await fs.readdir(casePath, { withFileTypes: true })) {
+    const full = path.join(casePath, entry.name);
+    if (entry.isDirectory()) out.push(...(await caseFiles(full)));
+    else out.push(full);
+  }
+  return out.sort();
+}
+
+/** Runs one case (a file or a folder) with one rule. */
+export async function runCase(rule: Rule, casePath: string, name: string, ctx: PredicateContext): Promise<CaseResult> {
+  const files = await caseFiles(casePath);
+  const expected: Expectation[] = [];
+  const actual: Finding[] = [];
+  for (const file of files) {
+    const base = path.basename(file);
+    if (base === 'expect.json') {
+      const dir = path.dirname(file);
+      const entries = JSON.parse(await fs.readFile(file, 'utf8')) as Omit<Expectation, 'file'>[];
+      const target = files.find((f) => path.dirname(f) === dir && f !== file && f.endsWith('.lock')) ?? file;
+      expected.push(...entries.map((e) => ({ ...e, file: target })));
+      continue;
+    }
+    const text = await fs.readFile(file, 'utf8');
+    expected.push(...expectationsInText(file, text));
+    const result = analyzeFile(file, text);
+    if (result.kind === 'analyzed') actual.push(...checkFile(result.file, [rule], ctx));
+    else if (result.kind === 'parse-error') actual.push(result.finding);
+  }
+  const relevant = expected.filter((e) => e.rule === rule.id);
+  const unmatched = [...actual];
+  const missing: Expectation[] = [];
+  for (const e of relevant) {
+    const i = unmatched.findIndex(
+      (f) => f.location.file === e.file && f.location.range.start.line === e.line && f.ruleId === e.rule && (!e.severity || f.severity === e.severity),
+    );
+    if (i === -1) missing.push(e);
+    else unmatched.splice(i, 1);
+  }
+  const outcome: CaseOutcome = unmatched.length > 0 ? 'noisy' : missing.length > 0 ? 'missing' : relevant.length > 0 ? 'reported' : 'validated';
+  return { rule: rule.id, name, outcome, expected: relevant, actual, missing, unexpected: unmatched };
+}
+
+/** Lists the `bad-*` and `good-*` cases in a rule's fixture folder. */
+export async function listCases(dir: string): Promise<{ name: string; path: string; kind: 'bad' | 'good' }[]> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => /^(bad|good)-/.test(e.name))
+    .map((e) => ({ name: e.name, path: path.join(dir, e.name), kind: e.name.startsWith('bad-') ? ('bad' as const) : ('good' as const) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,55 @@
+import type { ControlMap, Severity } from '../findings/finding';
+
+export type RuleTarget = 'nixos' | 'talos' | 'flake-lock';
+
+/** A predicate over a known value, as written in rule files. */
+export type Predicate =
+  | { equals: unknown }
+  | { notEquals: unknown }
+  | { oneOf: unknown[] }
+  | { noneOf: unknown[] }
+  | { matches: string }
+  | { notMatches: string }
+  | { contains: unknown }
+  | { notContains: unknown }
+  | { containsAny: unknown[] }
+  | { lessThan: number }
+  | { greaterThan: number }
+  | { olderThanDays: number }
+  | { all: Predicate[] }
+  | { any: Predicate[] }
+  | { not: Predicate }
+  | { named: string };
+
+export type Subject =
+  | { option: string; aliases?: string[] }
+  | { document: string; path: string }
+  | { node: 'inputs'; at?: string };
+
+export interface Violation {
+  /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
+  mode: 'explicit' | 'default';
+  test: Predicate;
+  severity: Severity;
+  /** Message template: `{value}`, `{path}`, `{node}`, `{host}`. */
+  message: string;
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  target: RuleTarget;
+  subject: Subject;
+  /** The upstream default when the subject is absent. */
+  default?: unknown;
+  violations: Violation[];
+  securitySeverity: number;
+  tags: string[];
+  controls: ControlMap;
+  rationale: string;
+  remediation: { text: string; snippet?: string };
+  references: string[];
+  fix?: { value: unknown };
+  /** The rule file, relative to the rules directory it came from. */
+  source: string;
+}

@@ -1,0 +1,134 @@
+import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
+import { LineIndex, Range } from '../source/position';
+
+/**
+ * What a YAML document of a Talos repository is:
+ * - `machine-config`: the `version: v1alpha1` document with `machine:`/`cluster:`;
+ * - `patch`: a strategic-merge fragment of it (only `machine:`/`cluster:`/`debug:` keys);
+ * - `json6902-patch`: a list of `op`/`path` operations on `/machine` or `/cluster`;
+ * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`).
+ */
+export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc';
+
+export interface TalosDocument {
+  role: TalosDocumentRole;
+  /** `v1alpha1` for machine configs and patches, the `kind:` of typed documents. */
+  kind: string;
+  document: Document.Parsed;
+  range: Range;
+}
+
+export interface TalosFile {
+  documents: TalosDocument[];
+}
+
+export interface YamlLocated {
+  /** The plain JS value at the path. */
+  value: unknown;
+  /** The `key: value` pair, from the key's start to the value's end. */
+  range: Range;
+}
+
+export interface YamlSyntaxError {
+  message: string;
+  range: Range;
+}
+
+export type TalosReadResult =
+  | { kind: 'talos'; file: TalosFile }
+  | { kind: 'not-talos' }
+  | { kind: 'syntax-error'; error: YamlSyntaxError };
+
+const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'persist']);
+
+/** Typed Talos documents (`apiVersion: v1alpha1` + `kind`) known to this version of declint. */
+export const TALOS_KINDS = new Set([
+  'NetworkDefaultActionConfig', 'NetworkRuleConfig', 'VolumeConfig', 'UserVolumeConfig', 'RawVolumeConfig',
+  'ExistingVolumeConfig', 'SwapVolumeConfig', 'ZswapConfig', 'RegistryMirrorConfig', 'RegistryAuthConfig',
+  'RegistryTLSConfig', 'TimeSyncConfig', 'LinkConfig', 'DHCPv4Config', 'DHCPv6Config', 'HostnameConfig',
+  'ResolverConfig', 'StaticHostConfig', 'BondConfig', 'VLANConfig', 'BridgeConfig', 'Layer2VIPConfig',
+  'KubeSpanConfig', 'KubeSpanEndpointsConfig', 'EnvironmentConfig', 'ImageVerificationConfig',
+  'KmsgLogConfig', 'EventSinkConfig', 'TrustedRootsConfig', 'WatchdogTimerConfig', 'SideroLinkConfig',
+  'ExtensionServiceConfig', 'EthernetConfig', 'DeviceSelector', 'KubeAdmissionControlConfig',
+  'UnattendedInstall', 'KubeletConfig', 'SysctlConfig', 'SysfsConfig', 'UdevRulesConfig', 'KernelModuleConfig',
+  'KubeAPIServerConfig', 'DiscoveryServiceConfig', 'KubeEtcdEncryptionConfig', 'PCRSignatureConfig',
+]);
+
+/** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
+const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:)/m;
+
+/**
+ * Reads a YAML file as Talos configuration, keeping every document with its
+ * ranges. Files that are not Talos are `not-talos`; a file that looks like
+ * Talos but does not parse is a `syntax-error` with the first error's range.
+ */
+export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text)): TalosReadResult {
+  if (!TALOS_HINT.test(text)) return { kind: 'not-talos' };
+  const parsed = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      const error = doc.errors[0];
+      return { kind: 'syntax-error', error: { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) } };
+    }
+  }
+  const documents: TalosDocument[] = [];
+  for (const document of docs) {
+    const role = documentRole(document);
+    if (!role) continue;
+    const [start, , end] = document.range;
+    documents.push({ ...role, document, range: lines.range(start, end) });
+  }
+  return documents.length > 0 ? { kind: 'talos', file: { documents } } : { kind: 'not-talos' };
+}
+
+function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kind: string } | undefined {
+  const contents = document.contents;
+  if (isSeq(contents)) {
+    const ops = contents.items.every(
+      (item) => isMap(item) && typeof scalarAt(item, 'op') === 'string' && /^\/(machine|cluster)(\/|$)/.test(String(scalarAt(item, 'path'))),
+    );
+    return ops && contents.items.length > 0 ? { role: 'json6902-patch', kind: 'v1alpha1' } : undefined;
+  }
+  if (!isMap(contents)) return undefined;
+  const version = scalarAt(contents, 'version');
+  const apiVersion = scalarAt(contents, 'apiVersion');
+  const kind = scalarAt(contents, 'kind');
+  if (apiVersion === 'v1alpha1' && typeof kind === 'string' && TALOS_KINDS.has(kind)) return { role: 'multidoc', kind };
+  const keys = contents.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ''));
+  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key))) return undefined;
+  const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
+  if (!hasBody) return undefined;
+  if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };
+  if (version === undefined) return { role: 'patch', kind: 'v1alpha1' };
+  return undefined;
+}
+
+/** The value at a dotted YAML path (`machine.install.image`) with the range of its `key: value` pair. */
+export function valueAt(document: Document.Parsed, path: string[], lines: LineIndex): YamlLocated | undefined {
+  let node: unknown = document.contents;
+  let pairRange: Range | undefined;
+  for (const key of path) {
+    if (!isMap(node)) return undefined;
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+    if (!pair) return undefined;
+    const keyNode = pair.key as Scalar;
+    const valueNode = pair.value as YamlNode | null;
+    const start = keyNode.range?.[0] ?? 0;
+    const end = valueNode?.range?.[1] ?? keyNode.range?.[1] ?? start;
+    pairRange = lines.range(start, end);
+    node = valueNode;
+  }
+  if (!pairRange) return undefined;
+  const value = node === null || node === undefined ? null : isScalar(node) ? node.toJSON() : (node as YamlNode).toJSON();
+  return { value, range: pairRange };
+}
+
+function scalarAt(map: YAMLMap, key: string): unknown {
+  const node = map.get(key, true);
+  return isScalar(node) ? node.value : undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
