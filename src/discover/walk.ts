@@ -56,7 +56,8 @@ async function walkDirectory(root: string, options: WalkOptions): Promise<string
   const entries = await fg(CANDIDATES, {
     cwd: root,
     dot: true,
-    onlyFiles: true,
+    // Symlinks are listed, not followed; a symlinked file is judged below.
+    onlyFiles: false,
     followSymbolicLinks: false,
     ignore: ALWAYS_IGNORED,
     objectMode: true,
@@ -69,6 +70,7 @@ async function walkDirectory(root: string, options: WalkOptions): Promise<string
     const relative = entry.path;
     if (extra.ignores(relative) || isGitIgnored(relative, gitignores)) continue;
     const absolute = path.join(root, relative);
+    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
     if (entry.dirent.isSymbolicLink()) {
       const target = await fs.realpath(absolute).catch(() => undefined);
       if (!target || !isInside(realRoot, target)) continue;

@@ -1,15 +1,35 @@
-import Parser from 'tree-sitter';
+import * as path from 'path';
+import type ParserType from 'tree-sitter';
 import type { SyntaxNode, Tree } from 'tree-sitter';
 
+const Parser = loadTreeSitter();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const nixLanguage: unknown = require('../../grammars/nix');
+
+/**
+ * The tree-sitter wrapper patches its native classes when it is evaluated; a
+ * second evaluation in the same process (test runners with a module registry
+ * per test file do this) replaces the patches with broken ones. The native
+ * binding is shared by the whole process, so the evaluated wrapper is kept on
+ * it and reused.
+ */
+function loadTreeSitter(): typeof ParserType {
+  const key = Symbol.for('declint.tree-sitter');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const nodeGypBuild = require(require.resolve('node-gyp-build', { paths: [path.dirname(require.resolve('tree-sitter'))] }));
+  const binding = nodeGypBuild(path.dirname(require.resolve('tree-sitter'))) as Record<symbol, typeof ParserType | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  binding[key] ??= require('tree-sitter') as typeof ParserType;
+  return binding[key]!;
+}
+type Parser = ParserType;
 
 let sharedParser: Parser | undefined;
 
 function parser(): Parser {
   if (!sharedParser) {
     sharedParser = new Parser();
-    sharedParser.setLanguage(nixLanguage as Parser.Language);
+    sharedParser.setLanguage(nixLanguage as ParserType.Language);
   }
   return sharedParser;
 }
@@ -34,7 +54,35 @@ export function parseNix(text: string, oldTree?: Tree): Tree {
  */
 export function firstSyntaxError(tree: Tree): SyntaxNode | undefined {
   if (!tree.rootNode.hasError) return undefined;
-  return findError(tree.rootNode);
+  let error = findError(tree.rootNode);
+  // An ERROR that wraps a more precise one (a MISSING token, a stray keyword) is explained by it.
+  while (error && error.type === 'ERROR') {
+    let inner: SyntaxNode | undefined;
+    for (let i = 0; i < error.childCount && !inner; i++) inner = findError(error.child(i)!);
+    if (!inner) break;
+    error = inner;
+  }
+  return error;
+}
+
+export interface SyntaxErrorReport {
+  /** Where the error is: the missing token's place, the unexpected text, or the end of the file. */
+  node: SyntaxNode;
+  atEnd: boolean;
+  message: string;
+}
+
+/** Describes the first syntax error for a user: what is wrong and where. */
+export function describeSyntaxError(tree: Tree, text: string): SyntaxErrorReport | undefined {
+  const node = firstSyntaxError(tree);
+  if (!node) return undefined;
+  if (node.isMissing) return { node, atEnd: false, message: `missing "${node.type}"` };
+  const rest = text.slice(node.endIndex).trim();
+  if (node.startIndex === 0 && rest === '' && node.text.trim().length === text.trim().length) {
+    return { node, atEnd: true, message: 'the file ends before the expression is complete' };
+  }
+  const snippet = node.text.trim().split(/\s+/).slice(0, 3).join(' ');
+  return { node, atEnd: false, message: `unexpected "${snippet.length > 30 ? `${snippet.slice(0, 27)}...` : snippet}"` };
 }
 
 function findError(node: SyntaxNode): SyntaxNode | undefined {

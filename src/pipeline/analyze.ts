@@ -3,7 +3,7 @@ import { readFlakeLock, FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { nodeRange } from '../nix/evaluate';
 import { readModule, NixModule } from '../nix/module';
-import { firstSyntaxError, parseNix } from '../nix/parser';
+import { describeSyntaxError, parseNix } from '../nix/parser';
 import { LineIndex, Range } from '../source/position';
 import { readTalosFile, TalosFile } from '../talos/documents';
 
@@ -28,8 +28,11 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
   switch (kind) {
     case 'nix': {
       const tree = parseNix(text);
-      const error = firstSyntaxError(tree);
-      if (error) return parseError(path, nodeRange(error), error.isMissing ? `missing ${error.type}` : 'unexpected syntax');
+      const error = describeSyntaxError(tree, text);
+      if (error) {
+        const range = nodeRange(error.node);
+        return parseError(path, error.atEnd ? { start: range.end, end: range.end } : range, error.message);
+      }
       if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] } } };

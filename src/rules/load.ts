@@ -79,10 +79,11 @@ export function parseRule(text: string, display: string, source: string): Rule {
     const pos = at(offset);
     throw new LocatedError(display, pos.line, pos.col, describeSchemaError(error));
   }
-  const named = findNamedPredicates(data);
-  for (const name of named) {
+  for (const { name, at: where } of findNamedPredicates(data)) {
     if (!NAMED_PREDICATES[name]) {
-      throw new LocatedError(display, 1, 1, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
+      const node = doc.getIn(where, true) as YamlNode | undefined;
+      const pos = at(node?.range?.[0] ?? 0);
+      throw new LocatedError(display, pos.line, pos.col, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
     }
   }
   const expected = path.basename(display).replace(/\.ya?ml$/, '');
@@ -108,12 +109,12 @@ export function parseRule(text: string, display: string, source: string): Rule {
   };
 }
 
-function findNamedPredicates(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v) => findNamedPredicates(v, out));
+function findNamedPredicates(value: unknown, where: (string | number)[] = [], out: { name: string; at: (string | number)[] }[] = []) {
+  if (Array.isArray(value)) value.forEach((v, i) => findNamedPredicates(v, [...where, i], out));
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'named' && typeof v === 'string') out.push(v);
-      else findNamedPredicates(v, out);
+      if (k === 'named' && typeof v === 'string') out.push({ name: v, at: [...where, k] });
+      else findNamedPredicates(v, [...where, k], out);
     }
   }
   return out;
@@ -133,9 +134,9 @@ function locate(root: unknown, error: ErrorObject): { node?: YamlNode; key?: Yam
       break;
     }
   }
-  if (error.keyword === 'additionalProperties' && isMap(node)) {
-    const extra = (error.params as { additionalProperty: string }).additionalProperty;
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === extra);
+  const keyName = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty : error.propertyName;
+  if (keyName !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === keyName);
     if (pair) return { node, key: pair.key as YamlNode };
   }
   return { node };
@@ -151,9 +152,10 @@ function describeSchemaError(error: ErrorObject): string {
     case 'additionalProperties':
       return `${where} has an unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
     case 'enum':
+      if (error.propertyName !== undefined) {
+        return `${where} has an unknown framework "${error.propertyName}" (known: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+      }
       return `${where} must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    case 'propertyNames':
-      return `${where} has an unknown framework (known: iso27001, soc2, nis2, dora, anssi, cis)`;
     default:
       return `${where} ${error.message ?? 'is invalid'}`;
   }

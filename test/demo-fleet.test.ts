@@ -1,0 +1,35 @@
+import { spawnCli } from './support/cli';
+
+/**
+ * The first thing a new user runs: `npx declint check fixtures/demo-fleet`.
+ * The fleet holds deliberate misconfigurations (see its README); the run must
+ * show each of them at its line, and nothing else.
+ */
+describe('the bundled example fleet', () => {
+  test('prints the deliberate findings and exits 1', () => {
+    const run = spawnCli(['check', 'fixtures/demo-fleet', '--format', 'json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    const found = report.findings.map(
+      (f: { file: string; ruleId: string; severity: string; range: { start: { line: number } } }) =>
+        `${f.file.replace('fixtures/demo-fleet/', '')}:${f.range.start.line} ${f.ruleId} ${f.severity}`,
+    );
+    expect(found).toEqual([
+      'flake.lock:9 FLK-003 error',
+      'hosts/bastion/configuration.nix:21 NIX-SSH-001 error',
+      'hosts/web-01/configuration.nix:41 NIX-NIX-001 error',
+      'modules/ssh.nix:10 NIX-SSH-001 warning',
+      'talos/controlplane.yaml:23 TAL-001 note',
+      'talos/patches/gpu-worker.yaml:7 TAL-001 error',
+    ]);
+    expect(report.summary.filesScanned).toBe(22);
+  });
+
+  test('the stylish output groups findings under their files and ends with the summary', () => {
+    const run = spawnCli(['check', 'fixtures/demo-fleet']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('fixtures/demo-fleet/hosts/bastion/configuration.nix\n  21:3  error  ');
+    expect(run.stdout.trim().split('\n').pop()).toMatch(/^6 findings \(4 errors, 1 warning, 1 note\)\. 22 files checked in \d+\.\d\ds\.$/);
+  });
+});
