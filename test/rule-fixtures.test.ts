@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { BUILTIN_RULES_DIR, loadRules } from '../src/rules/load';
+import { BUILTIN_RULES_DIR } from '../src/rules/builtin';
+import { loadRules } from '../src/rules/load';
 import { listCases, runCase } from '../src/rules/rule-tests';
 import type { Rule } from '../src/rules/rule';
 

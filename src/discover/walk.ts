@@ -1,4 +1,3 @@
-import fg from 'fast-glob';
 import ignore, { Ignore } from 'ignore';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -51,7 +50,13 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** fast-glob, loaded only when a directory is walked (a hook checking named files never needs it). */
+function fastGlob(): typeof import('fast-glob') {
+  return require('fast-glob') as typeof import('fast-glob');
+}
+
 async function walkDirectory(root: string, options: WalkOptions): Promise<string[]> {
+  const fg = fastGlob();
   const realRoot = await fs.realpath(root);
   const entries = await fg(CANDIDATES, {
     cwd: root,
@@ -89,7 +94,7 @@ interface GitignoreScope {
 }
 
 async function loadGitignores(root: string): Promise<GitignoreScope[]> {
-  const files = await fg('**/.gitignore', { cwd: root, dot: true, ignore: ALWAYS_IGNORED, followSymbolicLinks: false, suppressErrors: true });
+  const files = await fastGlob()('**/.gitignore', { cwd: root, dot: true, ignore: ALWAYS_IGNORED, followSymbolicLinks: false, suppressErrors: true });
   const scopes: GitignoreScope[] = [];
   for (const file of files) {
     const text = await fs.readFile(path.join(root, file), 'utf8').catch(() => '');

@@ -5,7 +5,7 @@ import { nodeRange } from '../nix/evaluate';
 import { readModule, NixModule } from '../nix/module';
 import { describeSyntaxError, parseNix } from '../nix/parser';
 import { LineIndex, Range } from '../source/position';
-import { readTalosFile, TalosFile } from '../talos/documents';
+import type { TalosFile } from '../talos/documents';
 
 /** A file turned into the model rules read. */
 export type AnalyzedFile =
@@ -48,6 +48,8 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
     }
     case 'yaml': {
       const lines = new LineIndex(text);
+      // Required here, not at the top: the YAML library is loaded only when a YAML file is read.
+      const { readTalosFile } = require('../talos/documents') as typeof import('../talos/documents');
       const result = readTalosFile(text, lines);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
       if (result.kind === 'not-talos') return { kind: 'skipped' };

@@ -4,7 +4,9 @@ import { compareFindings, Finding } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import type { CheckResult } from '../report/result';
 import { checkFile } from '../rules/engine';
-import { BUILTIN_RULES_DIR, loadRules } from '../rules/load';
+import { loadBuiltinRules } from '../rules/builtin';
+import type { Rule } from '../rules/rule';
+import { LocatedError } from '../source/errors';
 import { analyzeFile } from './analyze';
 
 export interface CheckOptions {
@@ -28,7 +30,7 @@ const FILES_PER_TURN = 64;
 /** discover → classify → parse → model → rules, for a set of paths. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = process.hrtime.bigint();
-  const rules = await loadRules([BUILTIN_RULES_DIR, ...options.ruleDirs], options.base);
+  const rules = await loadAllRules(options);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: options.ignore });
   const findings: Finding[] = [];
   let scanned = 0;
@@ -54,4 +56,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     base: options.base,
     toolVersion: TOOL_VERSION,
   };
+}
+
+async function loadAllRules(options: CheckOptions): Promise<Rule[]> {
+  const builtin = await loadBuiltinRules();
+  if (options.ruleDirs.length === 0) return builtin;
+  const { loadRules } = require('../rules/load') as typeof import('../rules/load');
+  const custom = await loadRules(options.ruleDirs, options.base);
+  const ids = new Set(builtin.map((r) => r.id));
+  const clash = custom.find((r) => ids.has(r.id));
+  if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);
+  return [...builtin, ...custom].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -8,9 +8,6 @@ import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
 import { NAMED_PREDICATES } from './named-predicates';
 
-/** The rules shipped with declint. */
-export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
-
 let validator: ValidateFunction | undefined;
 
 function validate(data: unknown): ErrorObject[] {

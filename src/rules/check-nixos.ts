@@ -1,0 +1,42 @@
+import type { Finding, RelatedLocation } from '../findings/finding';
+import type { NixModule } from '../nix/module';
+import { formatOptionPath, parseOptionPath, samePath } from '../nix/option-path';
+import { toPlain } from '../nix/value';
+import type { PredicateContext } from './predicates';
+import type { Rule } from './rule';
+import { firstExplicitViolation, violationFinding } from './violation';
+
+/**
+ * Explicit values in one module file: every definition of the rule's option
+ * (or one of its old names) whose value is known and violates the rule.
+ */
+export function checkNixModule(file: string, module: NixModule, rule: Rule, ctx: PredicateContext): Finding[] {
+  if (!('option' in rule.subject)) return [];
+  const option = parseOptionPath(rule.subject.option);
+  const paths = [option, ...(rule.subject.aliases ?? []).map(parseOptionPath)];
+  const out: Finding[] = [];
+  for (const def of module.definitions) {
+    if (!paths.some((p) => samePath(p, def.path))) continue;
+    const value = toPlain(def.value);
+    if (value === undefined) continue;
+    const violation = firstExplicitViolation(rule, value, ctx);
+    if (!violation) continue;
+    const related: RelatedLocation[] = [];
+    const origin = def.value.origin?.range;
+    if (origin && (origin.start.offset < def.binding.start.offset || origin.start.offset >= def.binding.end.offset)) {
+      related.push({ file, range: origin, message: 'the value is written here' });
+    }
+    const finding = violationFinding(rule, violation, value, { path: formatOptionPath(def.path) }, {
+      file,
+      range: def.binding,
+      related,
+      subject: `${formatOptionPath(option)}=${JSON.stringify(value)}`,
+    });
+    if (def.conditions.length > 0) {
+      const when = def.conditions.map((c) => `\`${c.text}\``).join(' and ');
+      finding.message = `${finding.message.replace(/\.$/, '')} (only when ${when}).`;
+    }
+    out.push(finding);
+  }
+  return out;
+}
