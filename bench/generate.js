@@ -156,12 +156,6 @@ function indent(lines, n) {
   return lines.map((l) => (l === '' ? '' : pad + l));
 }
 
-/** A Nix list of string literals, on one line when short. */
-function strList(items) {
-  if (items.length === 0) return '[ ]';
-  return '[ ' + items.map((s) => JSON.stringify(s)).join(' ') + ' ]';
-}
-
 /** `[ a b c ]` or a multi-line list when long; `items` are raw Nix expressions. */
 function exprListLines(head, items, tail) {
   if (items.length <= 5) return [`${head}[ ${items.join(' ')} ]${tail}`];
@@ -710,19 +704,19 @@ function renderModule(rng, m) {
     return [...head, ...indent(inner, 2), '}', ''].join('\n');
   }
 
-  // mkMerge profile: unconditional part + part conditional on another option.
+  // mkMerge profile: `config = mkMerge [ { … } (mkIf … { … }) ];`.
   if (kind < 0.75) {
     if (scope < 0.5) {
       head.push('with lib;', '');
       ctx.L = '';
     }
     const L = ctx.L;
-    // No `imports` here: the module system only accepts them at the top level, not inside mkMerge.
     const first = fillBody(ctx, (target - 200) / 2, start);
     const second = fillBody(ctx, (target - 200) / 2, []);
-    head.push(`${L}mkMerge [`, '  {', ...indent(first, 4), '  }',
-      `  (${L}mkIf config.services.xserver.enable {`, ...indent(second.length ? second : ['services.libinput.enable = true;'], 4), '  })', ']', '');
-    return head.join('\n');
+    const inner = importLines ? [...importLines, ''] : [];
+    inner.push(`config = ${L}mkMerge [`, '  {', ...indent(first, 4), '  }',
+      `  (${L}mkIf config.services.xserver.enable {`, ...indent(second.length ? second : ['services.libinput.enable = true;'], 4), '  })', '];');
+    return [...head, '{', ...indent(inner, 2), '}', ''].join('\n');
   }
 
   // Plain module.
