@@ -59,6 +59,13 @@ const MAX_PATH_DEPTH = 48;
 export function readModule(root: SyntaxNode, evaluator: Evaluator = new Evaluator()): NixModule {
   let value = evaluator.eval(root, evaluator.root);
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments()));
+  const rootBinding = nodeRange(root);
+  if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
+    // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
+    const definitions: OptionDefinition[] = [];
+    collect(value, [], { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootBinding }, definitions);
+    return { definitions, declarations: [], imports: [] };
+  }
   if (value.kind !== 'attrs') {
     return { definitions: [], declarations: [], imports: [], opaque: value.kind === 'unknown' ? value.why : `the file is a ${value.kind}` };
   }
@@ -66,7 +73,6 @@ export function readModule(root: SyntaxNode, evaluator: Evaluator = new Evaluato
   const fullForm = body.has('options') || body.has('config');
   const definitions: OptionDefinition[] = [];
   const declarations: OptionDeclaration[] = [];
-  const rootBinding = nodeRange(root);
   const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootBinding };
 
   if (fullForm) {
