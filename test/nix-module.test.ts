@@ -1,18 +1,22 @@
 import { readModule, OptionDefinition } from '../src/nix/module';
+import { LineIndex } from '../src/source/position';
 import { formatOptionPath } from '../src/nix/option-path';
 import { parseNix } from '../src/nix/parser';
+import { convertTree } from '../src/nix/syntax';
 import { toPlain } from '../src/nix/value';
 
 /** `path = value @line:col prio N [if …]` for each definition, in source order. */
 function definitions(text: string): string[] {
-  return readModule(parseNix(text).rootNode).definitions.map(show);
+  const lines = new LineIndex(text);
+  return readModule(convertTree(parseNix(text), text), text).definitions.map((d) => show(d, lines));
 }
 
-function show(d: OptionDefinition): string {
+function show(d: OptionDefinition, lines: LineIndex): string {
+  const at = lines.position(d.binding.start);
   const value = toPlain(d.value);
   const shown = value === undefined ? `unknown(${d.value.kind === 'unknown' ? d.value.why : d.value.kind})` : JSON.stringify(value);
   const when = d.conditions.length ? ` if ${d.conditions.map((c) => c.text).join(' && ')}` : '';
-  return `${formatOptionPath(d.path)} = ${shown} @${d.binding.start.line}:${d.binding.start.column} prio ${d.priority}${when}`;
+  return `${formatOptionPath(d.path)} = ${shown} @${at.line}:${at.column} prio ${d.priority}${when}`;
 }
 
 describe('one module file → option definitions', () => {
@@ -100,8 +104,9 @@ in { lib, ... }: {
   });
 
   test('imports are listed with their ranges', () => {
-    const module = readModule(parseNix('{ imports = [ ./hardware.nix ../modules ]; }').rootNode);
-    expect(module.imports.map((i) => [toPlain(i.value), i.range.start.column])).toEqual([
+    const text = '{ imports = [ ./hardware.nix ../modules ]; }';
+    const module = readModule(convertTree(parseNix(text), text), text);
+    expect(module.imports.map((i) => [toPlain(i.value), i.span.start + 1])).toEqual([
       ['./hardware.nix', 15],
       ['../modules', 30],
     ]);

@@ -22,6 +22,7 @@ Options:
                                       lowest severity that makes the exit code 1 (default: error)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
       --rules-dir <dir>               load more rules from a directory (repeatable)
+  -j, --jobs <n>                      worker threads (default: one per core for large trees)
   -h, --help                          show this help
   -v, --version                       print the version
 
@@ -91,6 +92,7 @@ async function check(args: string[], io: Io): Promise<number> {
         'fail-on': { type: 'string' },
         ignore: { type: 'string', multiple: true },
         'rules-dir': { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -104,12 +106,17 @@ async function check(args: string[], io: Io): Promise<number> {
   }
   const format = oneOf<Format>('--format', values.format ?? 'stylish', FORMATS);
   const failOn = oneOf<FailLevel>('--fail-on', values['fail-on'] ?? 'error', FAIL_LEVELS);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
+  }
   const result = await runCheck({
     paths: positionals.length > 0 ? positionals : ['.'],
     base: io.cwd,
     ignore: values.ignore ?? [],
     ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
     now: new Date(),
+    ...(jobs !== undefined ? { jobs } : {}),
   });
   const report = render(result, format, io.color && !values.output);
   if (values.output) {

@@ -1,14 +1,11 @@
-import type { SyntaxNode } from './parser';
-import type { Range } from '../source/position';
+import type { NixNode } from './syntax';
+import type { Span } from '../source/position';
 import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
 import { createLib, createBuiltins } from './lib';
 
-/** The source range of a syntax node (1-based lines and UTF-16 columns). */
-export function nodeRange(node: SyntaxNode): Range {
-  return {
-    start: { line: node.startPosition.row + 1, column: node.startPosition.column + 1, offset: node.startIndex },
-    end: { line: node.endPosition.row + 1, column: node.endPosition.column + 1, offset: node.endIndex },
-  };
+/** The offsets of a syntax node. */
+export function nodeSpan(node: NixNode): Span {
+  return { start: node.startIndex, end: node.endIndex };
 }
 
 /**
@@ -68,7 +65,11 @@ export class Evaluator {
   private steps = 0;
   readonly root: Scope;
 
-  constructor(options: EvalOptions = {}) {
+  /** `text` is the source the syntax tree was parsed from. */
+  constructor(
+    readonly text: string,
+    options: EvalOptions = {},
+  ) {
     const globals = new Map<string, Thunk>();
     const builtins = createBuiltins();
     globals.set('builtins', Thunk.of(builtins));
@@ -85,18 +86,19 @@ export class Evaluator {
     this.root = new Scope(globals, null);
   }
 
-  thunk(node: SyntaxNode, scope: Scope): Thunk {
+  thunk(node: NixNode, scope: Scope): Thunk {
     return Thunk.lazy(() => this.eval(node, scope));
   }
 
-  eval(node: SyntaxNode, scope: Scope): Value {
+  eval(node: NixNode, scope: Scope): Value {
     if (++this.steps > MAX_STEPS) return unknown('evaluation budget exceeded');
     if (this.depth >= MAX_DEPTH) return unknown('expression nested too deeply');
     this.depth++;
     try {
       const value = this.evalNode(node, scope);
-      if (!value.origin && value.kind !== 'attrs' && value.kind !== 'list') {
-        return { ...value, origin: { range: nodeRange(node) } } as Value;
+      // Scalars remember the literal they came from, so a finding can show where a value was written.
+      if (!value.origin && SCALAR_KINDS.has(value.kind)) {
+        return { ...value, origin: { span: nodeSpan(node) } } as Value;
       }
       return value;
     } finally {
@@ -104,7 +106,7 @@ export class Evaluator {
     }
   }
 
-  private evalNode(node: SyntaxNode, scope: Scope): Value {
+  private evalNode(node: NixNode, scope: Scope): Value {
     switch (node.type) {
       case 'source_code':
       case 'parenthesized_expression': {
@@ -184,7 +186,7 @@ export class Evaluator {
     }
   }
 
-  apply(fn: Value, arg: Thunk, at?: SyntaxNode): Value {
+  apply(fn: Value, arg: Thunk, at?: NixNode): Value {
     switch (fn.kind) {
       case 'lambda':
         return fn.apply(arg);
@@ -200,7 +202,7 @@ export class Evaluator {
     }
   }
 
-  private makeLambda(node: SyntaxNode, scope: Scope): Value {
+  private makeLambda(node: NixNode, scope: Scope): Value {
     const universal = node.childForFieldName('universal');
     const formals = node.childForFieldName('formals');
     const body = node.childForFieldName('body');
@@ -240,11 +242,11 @@ export class Evaluator {
   }
 
   /** Attribute names of an attrpath; undefined where a dynamic name is not known. */
-  private attrNames(attrpath: SyntaxNode, scope: Scope): (string | undefined)[] {
+  private attrNames(attrpath: NixNode, scope: Scope): (string | undefined)[] {
     return attrpath.namedChildren.map((attr) => this.attrName(attr, scope));
   }
 
-  private attrName(attr: SyntaxNode, scope: Scope): string | undefined {
+  private attrName(attr: NixNode, scope: Scope): string | undefined {
     if (attr.type === 'identifier') return attr.text;
     if (attr.type === 'string_expression') {
       const value = this.evalString(attr, scope, false);
@@ -258,7 +260,7 @@ export class Evaluator {
     return undefined;
   }
 
-  private evalSelect(node: SyntaxNode, scope: Scope): Value {
+  private evalSelect(node: NixNode, scope: Scope): Value {
     let current = this.eval(node.childForFieldName('expression')!, scope);
     const fallback = node.childForFieldName('default');
     const attrpath = node.childForFieldName('attrpath');
@@ -283,7 +285,7 @@ export class Evaluator {
     return current;
   }
 
-  private evalHasAttr(node: SyntaxNode, scope: Scope): Value {
+  private evalHasAttr(node: NixNode, scope: Scope): Value {
     let current = this.eval(node.childForFieldName('expression')!, scope);
     const attrpath = node.childForFieldName('attrpath');
     for (const name of attrpath ? this.attrNames(attrpath, scope) : []) {
@@ -297,7 +299,7 @@ export class Evaluator {
   }
 
   /** `let` bindings: each may refer to all the others. */
-  private bindRecursive(node: SyntaxNode, scope: Scope): Scope {
+  private bindRecursive(node: NixNode, scope: Scope): Scope {
     const vars = new Map<string, Thunk>();
     const inner = scope.child(vars);
     // `inherit x;` in a let reads `x` from outside, or it would refer to itself.
@@ -306,7 +308,7 @@ export class Evaluator {
     return inner;
   }
 
-  private evalAttrset(node: SyntaxNode, scope: Scope, recursive: boolean): AttrsValue {
+  private evalAttrset(node: NixNode, scope: Scope, recursive: boolean): AttrsValue {
     if (!recursive) return this.buildAttrs(bindingSets(node), scope, scope);
     const vars = new Map<string, Thunk>();
     const inner = scope.child(vars);
@@ -321,7 +323,7 @@ export class Evaluator {
    * `valueScope` evaluates the values; `inheritScope` resolves plain `inherit x;`
    * and dynamic names (for `rec` and `let` it is the scope outside the set).
    */
-  buildAttrs(sets: SyntaxNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
+  buildAttrs(sets: NixNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
     const tree = new PendingAttrs();
     for (const set of sets) {
       for (const binding of set.namedChildren) this.addBinding(tree, binding, valueScope, inheritScope);
@@ -329,7 +331,7 @@ export class Evaluator {
     return tree.finish(this, valueScope);
   }
 
-  private addBinding(tree: PendingAttrs, binding: SyntaxNode, valueScope: Scope, inheritScope: Scope): void {
+  private addBinding(tree: PendingAttrs, binding: NixNode, valueScope: Scope, inheritScope: Scope): void {
     if (binding.type === 'binding') {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');
@@ -365,12 +367,12 @@ export class Evaluator {
               return unknown(`${shorten(from!.text)}.${name} is not known`);
             })
           : Thunk.lazy(() => inheritScope.lookup(name));
-        tree.addValue(name, value, nodeRange(attr));
+        tree.addValue(name, value, nodeSpan(attr));
       }
     }
   }
 
-  private evalString(node: SyntaxNode, scope: Scope, indented: boolean): Value {
+  private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
     const parts: (string | { text: string })[] = [];
     for (let i = 0; i < node.namedChildCount; i++) {
       const part = node.namedChild(i)!;
@@ -403,8 +405,8 @@ export class Evaluator {
     return { kind: 'string', value: text };
   }
 
-  private evalBinary(node: SyntaxNode, scope: Scope): Value {
-    const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+  private evalBinary(node: NixNode, scope: Scope): Value {
+    const op = node.operator;
     const leftNode = node.childForFieldName('left')!;
     const rightNode = node.childForFieldName('right')!;
     if (op === '&&' || op === '||' || op === '->') {
@@ -471,8 +473,8 @@ export class Evaluator {
     }
   }
 
-  private evalUnary(node: SyntaxNode, scope: Scope): Value {
-    const op = node.childForFieldName('operator')?.type ?? node.child(0)?.type;
+  private evalUnary(node: NixNode, scope: Scope): Value {
+    const op = node.operator;
     const arg = this.eval(node.childForFieldName('argument')!, scope);
     if (op === '!' && arg.kind === 'bool') return { kind: 'bool', value: !arg.value };
     if (op === '-' && isNumber(arg)) return { kind: arg.kind, value: -arg.value };
@@ -480,11 +482,11 @@ export class Evaluator {
   }
 }
 
-function bindingSets(node: SyntaxNode): SyntaxNode[] {
+function bindingSets(node: NixNode): NixNode[] {
   return node.namedChildren.filter((c) => c.type === 'binding_set');
 }
 
-function isExpression(node: SyntaxNode): boolean {
+function isExpression(node: NixNode): boolean {
   return node.type !== 'comment';
 }
 
@@ -506,7 +508,7 @@ function arithmetic(op: string, a: { kind: 'int' | 'float'; value: number }, b: 
   return { kind, value };
 }
 
-function unknownOperand(node: SyntaxNode, left: Value, right: Value): Value {
+function unknownOperand(node: NixNode, left: Value, right: Value): Value {
   const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
   return unknown(bad ? `${shorten(node.text)}: ${bad.why}` : `${shorten(node.text)} mixes a ${left.kind} and a ${right.kind}`);
 }
@@ -643,7 +645,7 @@ class PendingAttrs {
     this.open ??= why;
   }
 
-  add(names: string[], expression: SyntaxNode, binding: SyntaxNode): void {
+  add(names: string[], expression: NixNode, binding: NixNode): void {
     const [first, ...rest] = names;
     if (rest.length === 0) {
       const existing = this.entries.get(first);
@@ -668,7 +670,7 @@ class PendingAttrs {
     if (entry.kind === 'nested') entry.child.add(rest, expression, binding);
   }
 
-  addValue(name: string, value: Thunk, binding: Range): void {
+  addValue(name: string, value: Thunk, binding: Span): void {
     if (!this.entries.has(name)) this.entries.set(name, { kind: 'value', value, binding });
   }
 
@@ -676,7 +678,8 @@ class PendingAttrs {
     const attrs = new Map<string, Attr>();
     for (const [name, entry] of this.entries) {
       if (entry.kind === 'leaf') {
-        attrs.set(name, { value: evaluator.thunk(entry.expression, scope), binding: bindingRange(entry.binding) });
+        const leaf = LEAF_EXPRESSIONS.has(entry.expression.type);
+        attrs.set(name, { value: evaluator.thunk(entry.expression, scope), binding: bindingSpan(entry.binding, evaluator.text), ...(leaf ? { leaf } : {}) });
       } else if (entry.kind === 'value') {
         attrs.set(name, { value: entry.value, binding: entry.binding });
       } else {
@@ -692,19 +695,19 @@ class PendingAttrs {
               const dynamic = names.some((n) => n === undefined);
               if (dynamic) {
                 const built = evaluator.buildAttrs([set], scope, scope);
-                for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingRange(b));
+                for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b, evaluator.text));
                 if (built.open) nested.child.markOpen(built.open);
                 break;
               }
               nested.child.add(names as string[], expression, b);
             } else {
               const built = evaluator.buildAttrs([fakeSet(b)], scope, scope);
-              for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingRange(b));
+              for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b, evaluator.text));
             }
           }
         }
         nested.sets = [];
-        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingRange(nested.binding) });
+        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding, evaluator.text) });
       }
     }
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };
@@ -712,23 +715,31 @@ class PendingAttrs {
 }
 
 type PendingEntry =
-  | { kind: 'leaf'; expression: SyntaxNode; binding: SyntaxNode }
-  | { kind: 'value'; value: Thunk; binding: Range }
-  | { kind: 'nested'; child: PendingAttrs; sets: SyntaxNode[]; binding: SyntaxNode };
+  | { kind: 'leaf'; expression: NixNode; binding: NixNode }
+  | { kind: 'value'; value: Thunk; binding: Span }
+  | { kind: 'nested'; child: PendingAttrs; sets: NixNode[]; binding: NixNode };
 
-function isPlainAttrset(node: SyntaxNode): boolean {
+function isPlainAttrset(node: NixNode): boolean {
   return node.type === 'attrset_expression';
 }
 
-/** A binding's range without its trailing `;`: `a.b = value`. */
-function bindingRange(binding: SyntaxNode): Range {
-  const range = nodeRange(binding);
-  const last = binding.child(binding.childCount - 1);
-  if (last && last.type === ';') range.end = nodeRange(last).start;
-  return range;
+/** A binding's span without its trailing `;`: `a.b = value`. */
+function bindingSpan(binding: NixNode, text: string): Span {
+  const span = nodeSpan(binding);
+  if (text.charCodeAt(span.end - 1) === 59 /* ; */) span.end--;
+  return span;
 }
 
+const SCALAR_KINDS = new Set<Value['kind']>(['string', 'int', 'float', 'bool', 'null', 'path']);
+
+/** Expressions whose value can never be an attribute set or a module-system wrapper. */
+const LEAF_EXPRESSIONS = new Set([
+  'string_expression', 'indented_string_expression', 'list_expression', 'integer_expression', 'float_expression',
+  'path_expression', 'hpath_expression', 'spath_expression', 'uri_expression', 'function_expression',
+  'unary_expression', 'has_attr_expression',
+]);
+
 /** Lets a single inherit binding be built through `buildAttrs`. */
-function fakeSet(binding: SyntaxNode): SyntaxNode {
-  return { namedChildren: [binding], type: 'binding_set' } as unknown as SyntaxNode;
+function fakeSet(binding: NixNode): NixNode {
+  return { namedChildren: [binding], type: 'binding_set' } as unknown as NixNode;
 }

@@ -1,6 +1,6 @@
-import type { Range } from '../source/position';
-import type { SyntaxNode } from './parser';
-import { Evaluator, nodeRange } from './evaluate';
+import type { Span } from '../source/position';
+import type { NixNode } from './syntax';
+import { Evaluator, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { Attr, Thunk, Value, unknown } from './value';
 
@@ -15,8 +15,8 @@ export interface Condition {
 export interface OptionDefinition {
   /** The option path as written, e.g. `services.openssh.settings.PermitRootLogin`. */
   path: string[];
-  /** The defined value with module-system wrappers removed. */
-  value: Value;
+  /** The defined value with module-system wrappers removed (evaluated when first read). */
+  readonly value: Value;
   /** Module-system priority: lower wins (mkForce 50, plain 100, mkDefault 1000). */
   priority: number;
   /** List order: mkBefore 500, plain 1000, mkAfter 1500. */
@@ -24,18 +24,18 @@ export interface OptionDefinition {
   /** `mkIf` conditions that could not be decided; empty when unconditional. */
   conditions: Condition[];
   /** The binding that wrote this definition (`a.b = value`). */
-  binding: Range;
+  binding: Span;
 }
 
 export interface OptionDeclaration {
   path: string[];
   default?: Value;
-  binding: Range;
+  binding: Span;
 }
 
 export interface ModuleImport {
   value: Value;
-  range: Range;
+  span: Span;
 }
 
 export interface NixModule {
@@ -56,10 +56,10 @@ const MAX_PATH_DEPTH = 48;
  * or the full `{ options = …; config = …; }` form, and lists its option
  * definitions with priorities and conditions, its declarations and imports.
  */
-export function readModule(root: SyntaxNode, evaluator: Evaluator = new Evaluator()): NixModule {
+export function readModule(root: NixNode, text: string, evaluator: Evaluator = new Evaluator(text)): NixModule {
   let value = evaluator.eval(root, evaluator.root);
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments()));
-  const rootBinding = nodeRange(root);
+  const rootBinding = nodeSpan(root);
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
     const definitions: OptionDefinition[] = [];
@@ -106,23 +106,43 @@ interface Context {
   priority: number;
   order: number;
   conditions: Condition[];
-  binding: Range;
+  binding: Span;
 }
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
-  collect(attr.value.force(), path, attr.binding ? { ...ctx, binding: attr.binding } : ctx, out);
+  const here = attr.binding ? { ...ctx, binding: attr.binding } : ctx;
+  if (attr.leaf) {
+    // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
+    out.push(definition(path, attr.value, here));
+    return;
+  }
+  collect(attr.value.force(), path, here, out);
+}
+
+function definition(path: string[], value: Thunk | Value, ctx: Context): OptionDefinition {
+  const thunk = value instanceof Thunk ? value : Thunk.of(value);
+  return {
+    path,
+    get value() {
+      return thunk.force();
+    },
+    priority: ctx.priority,
+    order: ctx.order,
+    conditions: ctx.conditions,
+    binding: ctx.binding,
+  };
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
   if (depth > MAX_PATH_DEPTH) {
-    out.push({ path, value: unknown('nested too deeply'), priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+    out.push(definition(path, unknown('nested too deeply'), ctx));
     return;
   }
   switch (value.kind) {
     case 'attrs':
       if (value.open) {
         // Some names are dynamic: what is under this path is not fully known.
-        out.push({ path, value, priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+        out.push(definition(path, value, ctx));
       }
       for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
       return;
@@ -147,11 +167,11 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       return;
     }
     default:
-      out.push({ path, value, priority: ctx.priority, order: ctx.order, conditions: ctx.conditions, binding: ctx.binding });
+      out.push(definition(path, value, ctx));
   }
 }
 
-function collectDeclarations(value: Value, path: string[], binding: Range, out: OptionDeclaration[], depth = 0): void {
+function collectDeclarations(value: Value, path: string[], binding: Span, out: OptionDeclaration[], depth = 0): void {
   if (depth > MAX_PATH_DEPTH) return;
   if (value.kind === 'option') {
     out.push(value.default ? { path, default: value.default.force(), binding } : { path, binding });
@@ -167,9 +187,9 @@ function readImports(attr: Attr | undefined): ModuleImport[] {
   if (!attr) return [];
   const list = attr.value.force();
   const fallback = attr.binding!;
-  if (list.kind !== 'list') return [{ value: list, range: fallback }];
+  if (list.kind !== 'list') return [{ value: list, span: fallback }];
   return list.items.map((item) => {
     const value = item.force();
-    return { value, range: value.origin?.range ?? fallback };
+    return { value, span: value.origin?.span ?? fallback };
   });
 }

@@ -1,4 +1,4 @@
-import type { Range } from '../source/position';
+import type { Span } from '../source/position';
 
 /**
  * Values of the static Nix evaluator. A value is either something folded
@@ -26,7 +26,7 @@ export type Value =
 
 /** Where a value was written: the literal that produced it. */
 export interface Origin {
-  range: Range;
+  span: Span;
 }
 
 interface Base {
@@ -61,7 +61,12 @@ export interface ListValue extends Base {
 export interface Attr {
   value: Thunk;
   /** The binding that defined this attribute (`a.b = …;`, `inherit a;`). */
-  binding?: Range;
+  binding?: Span;
+  /**
+   * The binding's value is a literal that cannot hold option definitions
+   * (a string, a list, a number…): readers may leave it unevaluated until asked.
+   */
+  leaf?: boolean;
 }
 
 export interface AttrsValue extends Base {

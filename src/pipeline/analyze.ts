@@ -1,15 +1,15 @@
 import { candidateKind } from '../discover/classify';
 import { readFlakeLock, FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
-import { nodeRange } from '../nix/evaluate';
 import { readModule, NixModule } from '../nix/module';
 import { describeSyntaxError, parseNix } from '../nix/parser';
+import { convertTree } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
 import type { TalosFile } from '../talos/documents';
 
 /** A file turned into the model rules read. */
 export type AnalyzedFile =
-  | { kind: 'nix'; path: string; module: NixModule }
+  | { kind: 'nix'; path: string; module: NixModule; lines: LineIndex }
   | { kind: 'talos'; path: string; talos: TalosFile; lines: LineIndex }
   | { kind: 'flake-lock'; path: string; lock: FlakeLock };
 
@@ -30,14 +30,15 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
       const tree = parseNix(text);
       const error = describeSyntaxError(tree, text);
       if (error) {
-        const range = nodeRange(error.node);
-        return parseError(path, error.atEnd ? { start: range.end, end: range.end } : range, error.message);
+        const lines = new LineIndex(text);
+        const { startIndex, endIndex } = error.node;
+        return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
       }
       if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
-        return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] } } };
+        return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(tree.rootNode) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(convertTree(tree, text), text), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);

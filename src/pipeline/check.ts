@@ -1,13 +1,15 @@
-import { promises as fs } from 'fs';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
 import { discoverFiles } from '../discover/walk';
 import { compareFindings, Finding } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import type { CheckResult } from '../report/result';
-import { checkFile } from '../rules/engine';
 import { loadBuiltinRules } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { analyzeFile } from './analyze';
+import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 
 export interface CheckOptions {
   paths: string[];
@@ -18,35 +20,18 @@ export interface CheckOptions {
   ruleDirs: string[];
   /** "Today", for age-based rules. */
   now: Date;
+  /** Worker threads to use; by default one per core for large trees, none for a few files. */
+  jobs?: number;
 }
-
-/**
- * How many files are analyzed between two turns of the event loop. node
- * tree-sitter frees syntax trees only in finalizers, which run when the loop
- * turns: without these pauses a large scan holds every tree it ever parsed.
- */
-const FILES_PER_TURN = 64;
 
 /** discover → classify → parse → model → rules, for a set of paths. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = process.hrtime.bigint();
   const rules = await loadAllRules(options);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: options.ignore });
-  const findings: Finding[] = [];
-  let scanned = 0;
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    const text = await fs.readFile(file.absolutePath, 'utf8');
-    const result = analyzeFile(file.path, text);
-    if (result.kind === 'parse-error') {
-      findings.push(result.finding);
-      scanned++;
-    } else if (result.kind === 'analyzed') {
-      findings.push(...checkFile(result.file, rules, { now: options.now }));
-      scanned++;
-    }
-    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
-  }
+  const jobs = options.jobs ?? defaultJobs(files.length);
+  const { findings, scanned } =
+    jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(files, rules, options.now, jobs) : await checkFiles(files, rules, options.now);
   findings.sort(compareFindings);
   return {
     findings,
@@ -56,6 +41,49 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     base: options.base,
     toolVersion: TOOL_VERSION,
   };
+}
+
+/** Below this many files a worker's start-up costs more than it saves. */
+const FILES_FOR_WORKERS = 200;
+const BATCH_SIZE = 48;
+/** The compiled worker; absent when running from TypeScript sources, where checks stay in-process. */
+const WORKER_SCRIPT = path.join(__dirname, 'check-worker.js');
+
+function defaultJobs(fileCount: number): number {
+  if (fileCount < FILES_FOR_WORKERS) return 1;
+  return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
+}
+
+/** Spreads files over worker threads in small batches, handed out as workers finish. */
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
+  const findings: Finding[] = [];
+  let scanned = 0;
+  let next = 0;
+  const takeBatch = () => {
+    const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+    next += batch.length;
+    return batch;
+  };
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime() } });
+      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
+        if (message.kind === 'failed') {
+          reject(new Error(message.message));
+          void worker.terminate();
+          return;
+        }
+        if (message.kind === 'done') {
+          findings.push(...message.findings);
+          scanned += message.scanned;
+        }
+        worker.postMessage(takeBatch());
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => resolve());
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
+  return { findings, scanned };
 }
 
 async function loadAllRules(options: CheckOptions): Promise<Rule[]> {

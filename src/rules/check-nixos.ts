@@ -1,5 +1,6 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
 import type { NixModule } from '../nix/module';
+import type { LineIndex } from '../source/position';
 import { formatOptionPath, parseOptionPath, samePath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
 import type { PredicateContext } from './predicates';
@@ -10,7 +11,7 @@ import { firstExplicitViolation, violationFinding } from './violation';
  * Explicit values in one module file: every definition of the rule's option
  * (or one of its old names) whose value is known and violates the rule.
  */
-export function checkNixModule(file: string, module: NixModule, rule: Rule, ctx: PredicateContext): Finding[] {
+export function checkNixModule(file: string, module: NixModule, lines: LineIndex, rule: Rule, ctx: PredicateContext): Finding[] {
   if (!('option' in rule.subject)) return [];
   const option = parseOptionPath(rule.subject.option);
   const paths = [option, ...(rule.subject.aliases ?? []).map(parseOptionPath)];
@@ -22,13 +23,13 @@ export function checkNixModule(file: string, module: NixModule, rule: Rule, ctx:
     const violation = firstExplicitViolation(rule, value, ctx);
     if (!violation) continue;
     const related: RelatedLocation[] = [];
-    const origin = def.value.origin?.range;
-    if (origin && (origin.start.offset < def.binding.start.offset || origin.start.offset >= def.binding.end.offset)) {
-      related.push({ file, range: origin, message: 'the value is written here' });
+    const origin = def.value.origin?.span;
+    if (origin && (origin.start < def.binding.start || origin.start >= def.binding.end)) {
+      related.push({ file, range: lines.rangeOf(origin), message: 'the value is written here' });
     }
     const finding = violationFinding(rule, violation, value, { path: formatOptionPath(def.path) }, {
       file,
-      range: def.binding,
+      range: lines.rangeOf(def.binding),
       related,
       subject: `${formatOptionPath(option)}=${JSON.stringify(value)}`,
     });

@@ -15,7 +15,7 @@ export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateConte
   for (const rule of rules) {
     switch (file.kind) {
       case 'nix':
-        if (rule.target === 'nixos') findings.push(...checkNixModule(file.path, file.module, rule, ctx));
+        if (rule.target === 'nixos') findings.push(...checkNixModule(file.path, file.module, file.lines, rule, ctx));
         break;
       case 'talos':
         // Required here, not at the top: the YAML library is loaded only when a Talos file is checked.

@@ -14,16 +14,32 @@ export interface Range {
   end: Position;
 }
 
-/** Maps string offsets to line/column in one text. Built once per file. */
-export class LineIndex {
-  private readonly lineStarts: number[];
+/** A stretch of one file's text as UTF-16 offsets: what models keep until a finding needs lines. */
+export interface Span {
+  start: number;
+  end: number;
+}
 
-  constructor(readonly text: string) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) starts.push(i + 1);
+/** Maps string offsets to line/column in one text; the line table is built on first use. */
+export class LineIndex {
+  private starts: number[] | undefined;
+
+  constructor(readonly text: string) {}
+
+  private get lineStarts(): number[] {
+    if (!this.starts) {
+      const starts = [0];
+      const text = this.text;
+      for (let i = 0; i < text.length; i++) {
+        if (text.charCodeAt(i) === 10) starts.push(i + 1);
+      }
+      this.starts = starts;
     }
-    this.lineStarts = starts;
+    return this.starts;
+  }
+
+  rangeOf(span: Span): Range {
+    return this.range(span.start, span.end);
   }
 
   position(offset: number): Position {
