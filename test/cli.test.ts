@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { makeTree, runCli, spawnCli } from './support/cli';
 
@@ -157,10 +156,6 @@ describe('discovery', () => {
   });
 });
 
-afterAll(() => {
-  // Temporary trees live under the OS temp dir; nothing to restore in the repository.
-  void os.tmpdir();
-});
 
 describe('worker threads', () => {
   test('a large tree checked in workers gives the same findings, in the same order, as one thread', () => {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { SEVERITIES, severityRank, Severity } from '../findings/finding';
+import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { runCheck } from '../pipeline/check';
 import { formatJson } from '../report/json';
@@ -149,4 +149,3 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
 }
 
-export { SEVERITIES };

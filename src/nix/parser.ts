@@ -111,11 +111,3 @@ function isTrailingCommaRecovery(child: SyntaxNode, closing: SyntaxNode): boolea
   }
   return false;
 }
-
-/** True when this node is one of the tolerated trailing-comma recoveries. */
-export function isToleratedRecovery(node: SyntaxNode): boolean {
-  const parent = node.parent;
-  if (!parent || parent.type !== 'formals') return false;
-  const count = parent.childCount;
-  return parent.child(count - 2)?.id === node.id && isTrailingCommaRecovery(node, parent.child(count - 1)!);
-}

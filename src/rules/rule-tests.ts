@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { Finding } from '../findings/finding';
+import { Finding, SEVERITIES } from '../findings/finding';
 import { analyzeFile } from '../pipeline/analyze';
 import { checkFile } from './engine';
 import type { PredicateContext } from './predicates';
@@ -40,7 +40,7 @@ export interface CaseResult {
 }
 
 const EXPECT_COMMENT = /#\s*expect:\s*([A-Za-z0-9_, -]+?)\s*$/;
-const SEVERITIES = new Set(['error', 'warning', 'note']);
+const SEVERITY_NAMES: ReadonlySet<string> = new Set(SEVERITIES);
 
 /** Expectations written in one file's comments. */
 export function expectationsInText(file: string, text: string): Expectation[] {
@@ -51,7 +51,7 @@ export function expectationsInText(file: string, text: string): Expectation[] {
     for (const item of match[1].split(',')) {
       const [rule, severity] = item.trim().split(/\s+/);
       if (!rule) continue;
-      out.push({ file, line: index + 1, rule, ...(severity && SEVERITIES.has(severity) ? { severity } : {}) });
+      out.push({ file, line: index + 1, rule, ...(severity && SEVERITY_NAMES.has(severity) ? { severity } : {}) });
     }
   });
   return out;

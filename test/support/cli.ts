@@ -31,9 +31,15 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A temporary directory with the given files (path → content). */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory with the given files (path → content), removed after the test file. */
 export function makeTree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-test-'));
+  made.push(dir);
   for (const [name, content] of Object.entries(files)) {
     const full = path.join(dir, name);
     fs.mkdirSync(path.dirname(full), { recursive: true });
