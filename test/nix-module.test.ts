@@ -1,4 +1,4 @@
-import { readModule, OptionDefinition } from '../src/nix/module';
+import { conditionsHold, readModule, OptionDefinition } from '../src/nix/module';
 import { LineIndex } from '../src/source/position';
 import { formatOptionPath } from '../src/nix/option-path';
 import { parseNix } from '../src/nix/parser';
@@ -8,14 +8,18 @@ import { toPlain } from '../src/nix/value';
 /** `path = value @line:col prio N [if …]` for each definition, in source order. */
 function definitions(text: string): string[] {
   const lines = new LineIndex(text);
-  return readModule(convertTree(parseNix(text), text), text).definitions.map((d) => show(d, lines));
+  // What applies: definitions under a known-false mkIf are dropped, undecided conditions shown.
+  return readModule(convertTree(parseNix(text), text), text)
+    .definitions.filter((d) => conditionsHold(d) !== false)
+    .map((d) => show(d, lines));
 }
 
 function show(d: OptionDefinition, lines: LineIndex): string {
   const at = lines.position(d.binding.start);
   const value = toPlain(d.value);
   const shown = value === undefined ? `unknown(${d.value.kind === 'unknown' ? d.value.why : d.value.kind})` : JSON.stringify(value);
-  const when = d.conditions.length ? ` if ${d.conditions.map((c) => c.text).join(' && ')}` : '';
+  const open = d.conditions.filter((c) => c.value.kind !== 'bool');
+  const when = open.length ? ` if ${open.map((c) => c.text).join(' && ')}` : '';
   return `${formatOptionPath(d.path)} = ${shown} @${at.line}:${at.column} prio ${d.priority}${when}`;
 }
 

@@ -57,6 +57,13 @@ const MAX_STEPS = 200_000;
 export interface EvalOptions {
   /** Values for free variables beyond the Nix builtins (e.g. `lib` at top level). */
   globals?: Map<string, Thunk>;
+  /**
+   * Reads the host's configuration: `config.a.b` (and `cfg.b` with
+   * `cfg = config.a`) becomes the effective value of option `a.b`, or
+   * undefined when no module defines it. Without a resolver such reads stay
+   * unknown, naming the option.
+   */
+  resolveConfig?: (path: string[]) => Value | undefined;
 }
 
 /** Evaluates one file's expressions. One instance per file. */
@@ -65,11 +72,14 @@ export class Evaluator {
   private steps = 0;
   readonly root: Scope;
 
+  private readonly resolveConfig: EvalOptions['resolveConfig'];
+
   /** `text` is the source the syntax tree was parsed from. */
   constructor(
     readonly text: string,
     options: EvalOptions = {},
   ) {
+    this.resolveConfig = options.resolveConfig;
     const globals = new Map<string, Thunk>();
     const builtins = createBuiltins();
     globals.set('builtins', Thunk.of(builtins));
@@ -186,6 +196,12 @@ export class Evaluator {
     }
   }
 
+  /** A read of the configuration: resolved by the host when there is one, else an unknown naming the option. */
+  private readConfig(path: string[]): Value | undefined {
+    if (this.resolveConfig) return this.resolveConfig(path);
+    return unknown(`${path.join('.')} is read from the configuration`, path);
+  }
+
   apply(fn: Value, arg: Thunk, at?: NixNode): Value {
     switch (fn.kind) {
       case 'lambda':
@@ -265,12 +281,18 @@ export class Evaluator {
     const fallback = node.childForFieldName('default');
     const attrpath = node.childForFieldName('attrpath');
     const names = attrpath ? this.attrNames(attrpath, scope) : [];
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
       if (current.kind === 'unknown') {
-        return current.configPath
-          ? unknown(`${current.configPath.concat(name).join('.')} is read from the configuration`, [...current.configPath, name])
-          : unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
+        if (current.configPath) {
+          const rest = names.slice(i);
+          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+          const found = this.readConfig([...current.configPath, ...(rest as string[])]);
+          if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
+          return found;
+        }
+        return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
       }
       if (current.kind !== 'attrs') {
         return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
@@ -363,7 +385,9 @@ export class Evaluator {
                 if (found) return found.value.force();
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
               }
-              if (s.kind === 'unknown' && s.configPath) return unknown(`${[...s.configPath, name].join('.')} is read from the configuration`, [...s.configPath, name]);
+              if (s.kind === 'unknown' && s.configPath) {
+                return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
+              }
               return unknown(`${shorten(from!.text)}.${name} is not known`);
             })
           : Thunk.lazy(() => inheritScope.lookup(name));

@@ -1,14 +1,14 @@
 import type { Span } from '../source/position';
-import type { NixNode } from './syntax';
-import { Evaluator, nodeSpan } from './evaluate';
+import { Evaluator, EvalOptions, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
+import type { NixNode } from './syntax';
 import { Attr, Thunk, Value, unknown } from './value';
 
-/** An unresolved `mkIf` condition a definition depends on. */
+/** A `mkIf` condition a definition depends on, evaluated when first read. */
 export interface Condition {
   /** The condition as written, e.g. `cfg.enable`. */
   text: string;
-  value: Value;
+  readonly value: Value;
 }
 
 /** One leaf definition of an option in a module file. */
@@ -21,7 +21,7 @@ export interface OptionDefinition {
   priority: number;
   /** List order: mkBefore 500, plain 1000, mkAfter 1500. */
   order: number;
-  /** `mkIf` conditions that could not be decided; empty when unconditional. */
+  /** The `mkIf` conditions around it; empty when unconditional. */
   conditions: Condition[];
   /** The binding that wrote this definition (`a.b = value`). */
   binding: Span;
@@ -29,7 +29,8 @@ export interface OptionDefinition {
 
 export interface OptionDeclaration {
   path: string[];
-  default?: Value;
+  /** The declared default (`mkOption { default = …; }`, `mkEnableOption` → false). */
+  default?: Thunk;
   binding: Span;
 }
 
@@ -51,19 +52,30 @@ const MODULE_META_KEYS = new Set(['imports', 'disabledModules', 'meta', '_file',
 
 const MAX_PATH_DEPTH = 48;
 
+export interface ModuleReadOptions extends EvalOptions {
+  /** Module arguments besides `lib` and `config` (specialArgs), by name. */
+  specialArgs?: Map<string, Thunk>;
+}
+
 /**
  * Reads one `.nix` file as a NixOS module: `{ … }`, `{ config, lib, ... }: { … }`
  * or the full `{ options = …; config = …; }` form, and lists its option
  * definitions with priorities and conditions, its declarations and imports.
+ * `config` reads go to `options.resolveConfig` (a host), or stay unknown.
  */
-export function readModule(root: NixNode, text: string, evaluator: Evaluator = new Evaluator(text)): NixModule {
-  let value = evaluator.eval(root, evaluator.root);
-  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments()));
-  const rootBinding = nodeSpan(root);
+export function readModule(root: NixNode, text: string, options: ModuleReadOptions = {}): NixModule {
+  const evaluator = new Evaluator(text, options);
+  return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs);
+}
+
+/** Reads an already evaluated module value (a file's, or an inline module of a flake). */
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>): NixModule {
+  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs)));
+  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
     const definitions: OptionDefinition[] = [];
-    collect(value, [], { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootBinding }, definitions);
+    collect(value, [], base, definitions);
     return { definitions, declarations: [], imports: [] };
   }
   if (value.kind !== 'attrs') {
@@ -73,13 +85,12 @@ export function readModule(root: NixNode, text: string, evaluator: Evaluator = n
   const fullForm = body.has('options') || body.has('config');
   const definitions: OptionDefinition[] = [];
   const declarations: OptionDeclaration[] = [];
-  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootBinding };
 
   if (fullForm) {
     const config = body.get('config');
-    if (config) collect(config.value.force(), [], { ...base, binding: config.binding ?? rootBinding }, definitions);
+    if (config) collect(config.value.force(), [], { ...base, binding: config.binding ?? rootSpan }, definitions);
     const options = body.get('options');
-    if (options) collectDeclarations(options.value.force(), [], options.binding ?? rootBinding, declarations);
+    if (options) collectDeclarations(options.value.force(), [], options.binding ?? rootSpan, declarations);
   } else {
     for (const [key, attr] of body) {
       if (MODULE_META_KEYS.has(key)) continue;
@@ -87,11 +98,11 @@ export function readModule(root: NixNode, text: string, evaluator: Evaluator = n
     }
   }
 
-  return { definitions, declarations, imports: readImports(body.get('imports')), ...(value.open ? { opaque: value.open } : {}) };
+  return { definitions, declarations, imports: readImports(body.get('imports'), rootSpan), ...(value.open ? { opaque: value.open } : {}) };
 }
 
 /** The arguments a NixOS module function receives; only `lib` is folded, `config` is a reference. */
-function moduleArguments(): Value {
+function moduleArguments(specialArgs?: Map<string, Thunk>): Value {
   const attrs = new Map<string, Attr>([
     ['lib', { value: Thunk.of(createLib()) }],
     ['config', { value: Thunk.of(unknown('config is resolved per host', [])) }],
@@ -99,6 +110,7 @@ function moduleArguments(): Value {
     ['options', { value: Thunk.of(unknown('options is not evaluated')) }],
     ['modulesPath', { value: Thunk.of(unknown('modulesPath is outside the scanned tree')) }],
   ]);
+  for (const [name, value] of specialArgs ?? []) attrs.set(name, { value });
   return { kind: 'attrs', attrs, open: 'module argument from specialArgs or _module.args is not known statically' };
 }
 
@@ -157,13 +169,15 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       for (const item of value.contents) collect(item.force(), path, ctx, out, depth + 1);
       return;
     case 'if': {
-      const condition = value.condition.force();
-      if (condition.kind === 'bool') {
-        if (condition.value) collect(value.content.force(), path, ctx, out, depth + 1);
-        return;
-      }
-      const conditions = [...ctx.conditions, { text: value.conditionText, value: condition }];
-      collect(value.content.force(), path, { ...ctx, conditions }, out, depth + 1);
+      // The condition is read only when a definition under it is: it may depend on other options.
+      const thunk = value.condition;
+      const condition: Condition = {
+        text: value.conditionText,
+        get value() {
+          return thunk.force();
+        },
+      };
+      collect(value.content.force(), path, { ...ctx, conditions: [...ctx.conditions, condition] }, out, depth + 1);
       return;
     }
     default:
@@ -174,7 +188,7 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
 function collectDeclarations(value: Value, path: string[], binding: Span, out: OptionDeclaration[], depth = 0): void {
   if (depth > MAX_PATH_DEPTH) return;
   if (value.kind === 'option') {
-    out.push(value.default ? { path, default: value.default.force(), binding } : { path, binding });
+    out.push(value.default ? { path, default: value.default, binding } : { path, binding });
     return;
   }
   if (value.kind !== 'attrs') return;
@@ -183,13 +197,27 @@ function collectDeclarations(value: Value, path: string[], binding: Span, out: O
   }
 }
 
-function readImports(attr: Attr | undefined): ModuleImport[] {
+function readImports(attr: Attr | undefined, rootSpan: Span): ModuleImport[] {
   if (!attr) return [];
   const list = attr.value.force();
-  const fallback = attr.binding!;
+  const fallback = attr.binding ?? rootSpan;
   if (list.kind !== 'list') return [{ value: list, span: fallback }];
   return list.items.map((item) => {
     const value = item.force();
     return { value, span: value.origin?.span ?? fallback };
   });
+}
+
+/** Whether a definition can apply: false when a condition is known false, undefined when one is unknown. */
+export function conditionsHold(def: OptionDefinition): boolean | undefined {
+  let result: boolean | undefined = true;
+  for (const c of def.conditions) {
+    const v = c.value;
+    if (v.kind === 'bool') {
+      if (!v.value) return false;
+    } else {
+      result = undefined;
+    }
+  }
+  return result;
 }

@@ -1,5 +1,5 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
-import type { NixModule } from '../nix/module';
+import { conditionsHold, NixModule } from '../nix/module';
 import type { LineIndex } from '../source/position';
 import { formatOptionPath, parseOptionPath, samePath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
@@ -18,6 +18,8 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   const out: Finding[] = [];
   for (const def of module.definitions) {
     if (!paths.some((p) => samePath(p, def.path))) continue;
+    const holds = conditionsHold(def);
+    if (holds === false) continue;
     const value = toPlain(def.value);
     if (value === undefined) continue;
     const violation = firstExplicitViolation(rule, value, ctx);
@@ -33,8 +35,11 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
       related,
       subject: `${formatOptionPath(option)}=${JSON.stringify(value)}`,
     });
-    if (def.conditions.length > 0) {
-      const when = def.conditions.map((c) => `\`${c.text}\``).join(' and ');
+    if (holds === undefined) {
+      const when = def.conditions
+        .filter((c) => c.value.kind !== 'bool')
+        .map((c) => `\`${c.text}\``)
+        .join(' and ');
       finding.message = `${finding.message.replace(/\.$/, '')} (only when ${when}).`;
     }
     out.push(finding);
