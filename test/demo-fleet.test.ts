@@ -17,12 +17,18 @@ describe('the bundled example fleet', () => {
     );
     expect(found).toEqual([
       'flake.lock:9 FLK-003 error',
-      'hosts/bastion/configuration.nix:21 NIX-SSH-001 error',
+      'flake.nix:28 NIX-LOG-001 warning', // web-01: auditd never enabled
+      'flake.nix:40 NIX-LOG-001 warning', // bastion: auditd never enabled
+      'hosts/bastion/configuration.nix:21 NIX-SSH-001 error', // mkForce "yes" beats the shared mkDefault
+      'hosts/bastion/configuration.nix:27 NIX-SUDO-001 error',
+      'hosts/db-01/configuration.nix:49 NIX-FW-001 error',
       'hosts/web-01/configuration.nix:41 NIX-NIX-001 error',
-      'modules/ssh.nix:10 NIX-SSH-001 warning',
+      'modules/ssh.nix:10 NIX-SSH-001 warning', // the shared mkDefault wins only on web-01
       'talos/controlplane.yaml:23 TAL-001 note',
       'talos/patches/gpu-worker.yaml:7 TAL-001 error',
     ]);
+    const shared = report.findings.find((f: { file: string }) => f.file.endsWith('modules/ssh.nix'));
+    expect(shared.hosts).toEqual(['web-01']);
     expect(report.summary.filesScanned).toBe(22);
   });
 
@@ -30,6 +36,6 @@ describe('the bundled example fleet', () => {
     const run = spawnCli(['check', 'fixtures/demo-fleet']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('fixtures/demo-fleet/hosts/bastion/configuration.nix\n  21:3  error  ');
-    expect(run.stdout.trim().split('\n').pop()).toMatch(/^6 findings \(4 errors, 1 warning, 1 note\)\. 22 files checked in \d+\.\d\ds\.$/);
+    expect(run.stdout.trim().split('\n').pop()).toMatch(/^10 findings \(6 errors, 3 warnings, 1 note\)\. 22 files checked in \d+\.\d\ds\.$/);
   });
 });

@@ -40,10 +40,8 @@ describe('built-in rules against their annotated fixtures', () => {
         const wanted = c.kind === 'bad' ? 'reported' : 'validated';
         if (result.outcome !== wanted) {
           const detail = [
-            ...result.missing.map((m) => `missing ${m.rule}${m.severity ? ` ${m.severity}` : ''} at ${path.relative(FIXTURES, m.file)}:${m.line}`),
-            ...result.unexpected.map(
-              (f) => `noisy ${f.ruleId} ${f.severity} at ${path.relative(FIXTURES, f.location.file)}:${f.location.range.start.line}: ${f.message}`,
-            ),
+            ...result.missing.map((m) => `missing ${m.rule}${m.severity ? ` ${m.severity}` : ''} at ${m.file}:${m.line}`),
+            ...result.unexpected.map((f) => `noisy ${f.ruleId} ${f.severity} at ${f.location.file}:${f.location.range.start.line}: ${f.message}`),
           ];
           if (c.kind === 'bad' && result.expected.length === 0) detail.push('a bad case without any `expect:` annotation');
           failures.push(`${rule.id}/${c.name}: ${result.outcome} (wanted ${wanted})\n    ${detail.join('\n    ')}`);

@@ -28,10 +28,17 @@ export interface Finding {
   message: string;
   location: Location;
   related: RelatedLocation[];
-  /** The NixOS host or Talos node the finding applies to, when it is about one. */
-  host?: string;
+  /** The NixOS hosts or Talos nodes the finding applies to, when it is about them. */
+  hosts?: string[];
   /** A stable identity for the finding that does not depend on line numbers. */
   subject?: string;
+}
+
+/** The message with the hosts it applies to: `… (hosts web-01, db-01).` */
+export function messageWithHosts(finding: Finding): string {
+  if (!finding.hosts || finding.hosts.length === 0) return finding.message;
+  const list = `${finding.hosts.length === 1 ? 'host' : 'hosts'} ${finding.hosts.join(', ')}`;
+  return `${finding.message.replace(/\.$/, '')} [${list}].`;
 }
 
 /** The built-in rule for files that do not parse. */

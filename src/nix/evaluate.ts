@@ -133,8 +133,7 @@ export class Evaluator {
         return this.evalString(node, scope, true);
       case 'path_expression':
       case 'hpath_expression':
-        if (node.namedChildren.some((c) => c.type === 'interpolation')) return unknown(`interpolated path ${node.text}`);
-        return { kind: 'path', value: node.text };
+        return this.evalPath(node, scope);
       case 'spath_expression':
         return unknown(`search path ${node.text} is not resolved`);
       case 'uri_expression':
@@ -394,6 +393,23 @@ export class Evaluator {
         tree.addValue(name, value, nodeSpan(attr));
       }
     }
+  }
+
+  /** `./hosts/${name}/configuration.nix` folds when the interpolated parts are known strings. */
+  private evalPath(node: NixNode, scope: Scope): Value {
+    if (!node.namedChildren.some((c) => c.type === 'interpolation')) return { kind: 'path', value: node.text };
+    let text = '';
+    for (const part of node.namedChildren) {
+      if (part.type === 'path_fragment') {
+        text += part.text;
+        continue;
+      }
+      const inner = part.childForFieldName('expression');
+      const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
+      if (value.kind !== 'string') return unknown(`interpolated path ${shorten(node.text)}`);
+      text += value.value;
+    }
+    return { kind: 'path', value: text };
   }
 
   private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
@@ -754,7 +770,8 @@ function bindingSpan(binding: NixNode, text: string): Span {
   return span;
 }
 
-const SCALAR_KINDS = new Set<Value['kind']>(['string', 'int', 'float', 'bool', 'null', 'path']);
+/** Values that remember where they were written: scalars, and hosts (`nixosSystem { … }`). */
+const SCALAR_KINDS = new Set<Value['kind']>(['string', 'int', 'float', 'bool', 'null', 'path', 'system']);
 
 /** Expressions whose value can never be an attribute set or a module-system wrapper. */
 const LEAF_EXPRESSIONS = new Set([

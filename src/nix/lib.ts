@@ -104,6 +104,7 @@ export function createLib(): AttrsValue {
       optionalString: conditional('optionalString', () => ({ kind: 'string', value: '' }), forced),
       concatStringsSep: concatStringsSep(),
       toString: toStringBuiltin(),
+      nixosSystem: builtin('nixosSystem', 1, ([args]) => ({ kind: 'system', args })),
     },
     'this lib function is not evaluated',
   );

@@ -22,6 +22,7 @@ export type Value =
   | MergeValue
   | OrderValue
   | OptionValue
+  | SystemValue
   | UnknownValue;
 
 /** Where a value was written: the literal that produced it. */
@@ -123,6 +124,13 @@ export interface OrderValue extends Base {
 export interface OptionValue extends Base {
   kind: 'option';
   default?: Thunk;
+}
+
+/** `lib.nixosSystem { modules = …; specialArgs = …; }`: a host. */
+export interface SystemValue extends Base {
+  kind: 'system';
+  /** The argument set of the call. */
+  args: Thunk;
 }
 
 export interface UnknownValue extends Base {

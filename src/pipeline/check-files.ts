@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { checkFile } from '../rules/engine';
 import type { Rule } from '../rules/rule';
@@ -14,6 +15,8 @@ export interface FilesChecked {
   findings: Finding[];
   /** Files that were recognised and read (parsed or failing to parse). */
   scanned: number;
+  /** Absolute paths of the files that some module imports. */
+  imported: string[];
 }
 
 /**
@@ -26,6 +29,7 @@ const FILES_PER_TURN = 64;
 /** Reads, analyzes and checks files one after the other. */
 export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date): Promise<FilesChecked> {
   const findings: Finding[] = [];
+  const imported: string[] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -42,9 +46,14 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date)
       scanned++;
     } else if (result.kind === 'analyzed') {
       findings.push(...checkFile(result.file, rules, { now }));
+      if (result.file.kind === 'nix') {
+        for (const i of result.file.module.imports) {
+          if (i.value.kind === 'path') imported.push(path.resolve(path.dirname(file.absolutePath), i.value.value));
+        }
+      }
       scanned++;
     }
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned };
+  return { findings, scanned, imported };
 }

@@ -10,6 +10,7 @@ import { loadBuiltinRules } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
+import { checkHosts } from './check-hosts';
 
 export interface CheckOptions {
   paths: string[];
@@ -22,16 +23,33 @@ export interface CheckOptions {
   now: Date;
   /** Worker threads to use; by default one per core for large trees, none for a few files. */
   jobs?: number;
+  /** Run exactly these rules instead of the built-in and `ruleDirs` ones (rule tests). */
+  rules?: Rule[];
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = process.hrtime.bigint();
-  const rules = await loadAllRules(options);
+  const rules = options.rules ?? (await loadAllRules(options));
   const files = await discoverFiles(options.paths, { base: options.base, ignore: options.ignore });
   const jobs = options.jobs ?? defaultJobs(files.length);
-  const { findings, scanned } =
+  const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(files, rules, options.now, jobs) : await checkFiles(files, rules, options.now);
+  const scanned = perFile.scanned;
+  const hostPhase = checkHosts({
+    nixFiles: files.filter((f) => f.path.endsWith('.nix')),
+    roots: scanRoots(options),
+    base: options.base,
+    imported: new Set(perFile.imported),
+    rules,
+    now: options.now,
+  });
+  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
+  const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
+  const findings = [
+    ...perFile.findings.filter((f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file))),
+    ...hostPhase.findings,
+  ];
   findings.sort(compareFindings);
   return {
     findings,
@@ -57,6 +75,7 @@ function defaultJobs(fileCount: number): number {
 /** Spreads files over worker threads in small batches, handed out as workers finish. */
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
   const findings: Finding[] = [];
+  const imported: string[] = [];
   let scanned = 0;
   let next = 0;
   const takeBatch = () => {
@@ -75,6 +94,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
         }
         if (message.kind === 'done') {
           findings.push(...message.findings);
+          imported.push(...message.imported);
           scanned += message.scanned;
         }
         worker.postMessage(takeBatch());
@@ -83,7 +103,15 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned };
+  return { findings, scanned, imported };
+}
+
+/** The directories host graphs may use: each directory argument, or the base for file arguments. */
+function scanRoots(options: CheckOptions): string[] {
+  return options.paths.map((p) => {
+    const absolute = path.resolve(options.base, p);
+    return fs.statSync(absolute).isDirectory() ? absolute : options.base;
+  });
 }
 
 async function loadAllRules(options: CheckOptions): Promise<Rule[]> {

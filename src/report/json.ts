@@ -16,7 +16,7 @@ export function formatJson(result: CheckResult): string {
       message: f.message,
       file: f.location.file,
       range: f.location.range,
-      ...(f.host ? { host: f.host } : {}),
+      ...(f.hosts ? { hosts: f.hosts } : {}),
       related: f.related,
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
     })),

@@ -1,5 +1,5 @@
 import type { Finding, Severity } from '../findings/finding';
-import { PARSE_ERROR_RULE_ID } from '../findings/finding';
+import { messageWithHosts, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
@@ -110,7 +110,7 @@ function sarifResult(finding: Finding, ruleIndex: number) {
     ruleId: finding.ruleId,
     ruleIndex,
     level: finding.severity,
-    message: { text: sentence(finding.message) },
+    message: { text: sentence(messageWithHosts(finding)) },
     locations: [physical(finding.location.file, finding.location.range)],
     ...(finding.related.length > 0
       ? {

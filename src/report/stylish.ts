@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../findings/finding';
+import { Finding, messageWithHosts, Severity } from '../findings/finding';
 import { controlsLabel } from './controls-label';
 import { CheckResult, countBySeverity } from './result';
 
@@ -29,10 +29,9 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
     const width = Math.max(...positions.map((p) => p.length));
     findings.forEach((f, i) => {
       const controls = rules.get(f.ruleId)?.controls;
-      const host = f.host ? ` (host ${f.host})` : '';
       const tail = controls ? `  ${paint('gray', `[${controlsLabel(controls)}]`)}` : '';
       lines.push(
-        `  ${paint('gray', positions[i].padEnd(width))}  ${paint(severityColor[f.severity], f.severity.padEnd(7))}  ${f.message}${host}  ${paint('gray', f.ruleId)}${tail}`,
+        `  ${paint('gray', positions[i].padEnd(width))}  ${paint(severityColor[f.severity], f.severity.padEnd(7))}  ${messageWithHosts(f)}  ${paint('gray', f.ruleId)}${tail}`,
       );
     });
     lines.push('');

@@ -94,6 +94,7 @@ export function parseRule(text: string, display: string, source: string): Rule {
     target: data.target,
     subject: data.subject,
     ...(data.default !== undefined ? { default: data.default } : {}),
+    ...(data.when ? { when: data.when } : {}),
     violations: data.violations,
     securitySeverity: data['security-severity'],
     tags: data.tags ?? [],

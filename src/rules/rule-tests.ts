@@ -1,8 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Finding, SEVERITIES } from '../findings/finding';
-import { analyzeFile } from '../pipeline/analyze';
-import { checkFile } from './engine';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
 
@@ -69,26 +67,29 @@ async function caseFiles(casePath: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Runs one case (a file or a folder) with one rule. */
+/**
+ * Runs one case (a file or a folder) with one rule, through the whole
+ * pipeline: a folder with a `flake.nix` or a `configuration.nix` is a
+ * repository whose hosts are evaluated.
+ */
 export async function runCase(rule: Rule, casePath: string, name: string, ctx: PredicateContext): Promise<CaseResult> {
+  const { runCheck } = require('../pipeline/check') as typeof import('../pipeline/check');
   const files = await caseFiles(casePath);
+  const base = (await fs.stat(casePath)).isDirectory() ? casePath : path.dirname(casePath);
   const expected: Expectation[] = [];
-  const actual: Finding[] = [];
   for (const file of files) {
-    const base = path.basename(file);
-    if (base === 'expect.json') {
+    const relative = path.relative(base, file).split(path.sep).join('/');
+    if (path.basename(file) === 'expect.json') {
       const dir = path.dirname(file);
       const entries = JSON.parse(await fs.readFile(file, 'utf8')) as Omit<Expectation, 'file'>[];
       const target = files.find((f) => path.dirname(f) === dir && f !== file && f.endsWith('.lock')) ?? file;
-      expected.push(...entries.map((e) => ({ ...e, file: target })));
+      expected.push(...entries.map((e) => ({ ...e, file: path.relative(base, target).split(path.sep).join('/') })));
       continue;
     }
-    const text = await fs.readFile(file, 'utf8');
-    expected.push(...expectationsInText(file, text));
-    const result = analyzeFile(file, text);
-    if (result.kind === 'analyzed') actual.push(...checkFile(result.file, [rule], ctx));
-    else if (result.kind === 'parse-error') actual.push(result.finding);
+    expected.push(...expectationsInText(relative, await fs.readFile(file, 'utf8')));
   }
+  const result = await runCheck({ paths: [casePath], base, ignore: [], ruleDirs: [], now: ctx.now, jobs: 1, rules: [rule] });
+  const actual = result.findings;
   const relevant = expected.filter((e) => e.rule === rule.id);
   const unmatched = [...actual];
   const missing: Expectation[] = [];

@@ -26,6 +26,15 @@ export type Subject =
   | { document: string; path: string }
   | { node: 'inputs'; at?: string };
 
+/** A precondition: the rule applies only where this option's value passes the test. */
+export interface When {
+  option: string;
+  aliases?: string[];
+  test: Predicate;
+  /** The option's upstream default, used where no module sets it. */
+  default?: unknown;
+}
+
 export interface Violation {
   /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
   mode: 'explicit' | 'default';
@@ -42,6 +51,7 @@ export interface Rule {
   subject: Subject;
   /** The upstream default when the subject is absent. */
   default?: unknown;
+  when?: When;
   violations: Violation[];
   securitySeverity: number;
   tags: string[];

@@ -1,0 +1,326 @@
+import * as path from 'path';
+import type { Span } from '../source/position';
+import { Evaluator } from './evaluate';
+import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue } from './module';
+import { formatOptionPath } from './option-path';
+import type { NixNode } from './syntax';
+import { describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
+
+/** How a host includes a module. */
+export type ModuleRef =
+  | { kind: 'file'; absolutePath: string; from: SourceSite }
+  | { kind: 'inline'; value: Value; evaluator: Evaluator; from: SourceSite }
+  | { kind: 'external'; name: string; from: SourceSite };
+
+/** A place in a scanned file. */
+export interface SourceSite {
+  /** Report path of the file. */
+  file: string;
+  span: Span;
+}
+
+/** A host as found in a flake or as a `configuration.nix` root. */
+export interface HostSpec {
+  name: string;
+  /** The `nixosSystem { … }` call, or the top of `configuration.nix`: where absence findings go. */
+  root: SourceSite;
+  modules: ModuleRef[];
+  specialArgs: Map<string, Thunk>;
+}
+
+/** A parsed `.nix` file, as the host builder needs it. */
+export interface LoadedSource {
+  file: string;
+  text: string;
+  root: NixNode;
+}
+
+export interface SourceLoader {
+  /** The parsed file, or a reason why it cannot be used (outside the root, missing, syntax error). */
+  load(absolutePath: string): LoadedSource | { error: string };
+}
+
+/** One definition in a host, with the file it came from. */
+export interface HostDefinition {
+  file: string;
+  /** The option path after old names are forwarded to new ones. */
+  path: string[];
+  /** The path as written, when it was an old name. */
+  writtenPath?: string[];
+  def: OptionDefinition;
+}
+
+export type ContributionStatus = 'won' | 'overridden' | 'inactive' | 'undecided';
+
+export interface Contribution {
+  definition: HostDefinition;
+  status: ContributionStatus;
+}
+
+/** The effective value of one option in one host, with every definition that contributed. */
+export type Effective =
+  | { kind: 'known'; value: Value; plain: Plain | undefined; contributions: Contribution[] }
+  | { kind: 'unknown'; why: string; contributions: Contribution[] }
+  | { kind: 'absent'; declaredDefault?: Value };
+
+/** What could not be followed while collecting a host's modules. */
+export interface HostNote {
+  site: SourceSite;
+  message: string;
+}
+
+const KEY_SEPARATOR = '\u0000';
+const key = (p: readonly string[]) => p.join(KEY_SEPARATOR);
+
+/**
+ * A host's modules merged the way the NixOS module system merges them:
+ * the lowest priority wins, lists of the winning priority concatenate in
+ * `mkOrder` order, `mkIf` conditions are read against the host's own
+ * configuration, and two different scalar values at the winning priority are
+ * a conflict. Values are computed on demand, per option, to a fixpoint:
+ * `config.a.b` in one module reads the effective value of `a.b`.
+ */
+export class Host {
+  readonly files = new Set<string>();
+  readonly definitions: HostDefinition[] = [];
+  readonly notes: HostNote[] = [];
+  readonly externalModules: SourceSite[] = [];
+  readonly conflicts = new Map<string, Contribution[]>();
+  private readonly byPath = new Map<string, HostDefinition[]>();
+  /** Definitions whose value is not an attribute set declint could read: they may set anything below. */
+  private readonly opaqueAt = new Map<string, HostDefinition[]>();
+  private readonly children = new Map<string, Set<string>>();
+  private readonly declarations = new Map<string, { declaration: OptionDeclaration; file: string }>();
+  private readonly memo = new Map<string, Effective>();
+  private readonly resolving = new Set<string>();
+  private collecting = true;
+
+  constructor(readonly spec: HostSpec) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
+  readConfig(optionPath: string[]): Value | undefined {
+    if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's imports are being collected`);
+    const effective = this.effective(optionPath);
+    switch (effective.kind) {
+      case 'known':
+        return effective.value;
+      case 'unknown':
+        return unknown(effective.why);
+      default:
+        return effective.declaredDefault;
+    }
+  }
+
+  /** @internal Adds one module's definitions; `aliases` forwards old option names. */
+  addModule(file: string, module: NixModule, aliases: Map<string, string[]>): void {
+    this.files.add(file);
+    for (const def of module.definitions) {
+      const canonical = forward(def.path, aliases);
+      const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+      this.definitions.push(hostDef);
+    }
+    for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
+  }
+
+  /** @internal Ends collection: indexes definitions by path. */
+  seal(): void {
+    this.collecting = false;
+    for (const d of this.definitions) {
+      const value = d.def.value;
+      const opaque = value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
+      const index = opaque ? this.opaqueAt : this.byPath;
+      const k = key(d.path);
+      const list = index.get(k) ?? [];
+      list.push(d);
+      index.set(k, list);
+      for (let i = 0; i < d.path.length; i++) {
+        const parent = key(d.path.slice(0, i));
+        const set = this.children.get(parent) ?? new Set<string>();
+        set.add(d.path[i]);
+        this.children.set(parent, set);
+      }
+    }
+  }
+
+  /** The effective value of an option in this host, with provenance. */
+  effective(optionPath: string[]): Effective {
+    const k = key(optionPath);
+    const cached = this.memo.get(k);
+    if (cached) return cached;
+    if (this.resolving.has(k)) return { kind: 'unknown', why: `${formatOptionPath(optionPath)} depends on itself`, contributions: [] };
+    this.resolving.add(k);
+    try {
+      const result = this.compute(optionPath);
+      this.memo.set(k, result);
+      return result;
+    } finally {
+      this.resolving.delete(k);
+    }
+  }
+
+  private compute(optionPath: string[]): Effective {
+    // An expression declint could not read, at this path or above it, may set this option.
+    for (let i = optionPath.length; i >= 1; i--) {
+      const covering = (this.opaqueAt.get(key(optionPath.slice(0, i))) ?? []).filter((d) => conditionsHold(d.def) !== false);
+      if (covering.length > 0) {
+        const where = covering[0];
+        return {
+          kind: 'unknown',
+          why: `${formatOptionPath(where.path)} is set by an expression declint cannot evaluate (${where.file})`,
+          contributions: covering.map((definition) => ({ definition, status: 'undecided' as const })),
+        };
+      }
+    }
+    const defs = this.byPath.get(key(optionPath)) ?? [];
+    if (defs.length === 0) {
+      const below = this.children.get(key(optionPath));
+      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, below), plain: undefined, contributions: [] };
+      return this.absent(optionPath);
+    }
+    const active: HostDefinition[] = [];
+    const undecided: HostDefinition[] = [];
+    const inactive: HostDefinition[] = [];
+    for (const d of defs) {
+      const holds = conditionsHold(d.def);
+      (holds === true ? active : holds === false ? inactive : undecided).push(d);
+    }
+    const best = Math.min(...active.map((d) => d.def.priority));
+    const contested = undecided.filter((d) => d.def.priority <= best);
+    const status = (d: HostDefinition, winners: HostDefinition[]): ContributionStatus =>
+      inactive.includes(d) ? 'inactive' : undecided.includes(d) ? 'undecided' : winners.includes(d) ? 'won' : 'overridden';
+    if (contested.length > 0) {
+      const conditions = contested.flatMap((d) => d.def.conditions.filter((c) => c.value.kind !== 'bool').map((c) => `\`${c.text}\``));
+      return {
+        kind: 'unknown',
+        why: `depends on ${[...new Set(conditions)].join(', ')}`,
+        contributions: defs.map((d) => ({ definition: d, status: status(d, []) })),
+      };
+    }
+    if (active.length === 0) return this.absent(optionPath);
+    const winners = active.filter((d) => d.def.priority === best);
+    const contributions = defs.map((d) => ({ definition: d, status: status(d, winners) }));
+    const values = winners.map((d) => d.def.value);
+    const unknownValue = values.find((v) => v.kind === 'unknown');
+    if (unknownValue && unknownValue.kind === 'unknown') return { kind: 'unknown', why: unknownValue.why, contributions };
+    if (values.every((v) => v.kind === 'list')) {
+      const ordered = winners.map((d, i) => ({ d, v: values[i] })).sort((a, b) => a.d.def.order - b.d.def.order);
+      const items = ordered.flatMap(({ v }) => (v.kind === 'list' ? v.items : []));
+      const value: Value = { kind: 'list', items };
+      return { kind: 'known', value, plain: toPlain(value), contributions };
+    }
+    const plains = values.map((v) => toPlain(v));
+    const first = plains[0];
+    if (values.length > 1 && plains.some((p) => JSON.stringify(p) !== JSON.stringify(first))) {
+      this.conflicts.set(key(optionPath), contributions);
+      return {
+        kind: 'unknown',
+        why: `conflicting definitions at priority ${best}: ${values.map(describeValue).join(' vs ')}`,
+        contributions,
+      };
+    }
+    return { kind: 'known', value: values[0], plain: first, contributions };
+  }
+
+  private absent(optionPath: string[]): Effective {
+    const declared = this.declarations.get(key(optionPath));
+    if (declared?.declaration.default) return { kind: 'absent', declaredDefault: declared.declaration.default.force() };
+    return { kind: 'absent' };
+  }
+
+  /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
+  private attrsBelow(optionPath: string[], names: Set<string>): Value {
+    const attrs = new Map(
+      [...names].map((name) => [name, { value: Thunk.lazy(() => this.readConfig([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) }]),
+    );
+    return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+  }
+}
+
+/** Old option names forwarded to new ones (`services.openssh.permitRootLogin` → `…settings.PermitRootLogin`). */
+function forward(optionPath: string[], aliases: Map<string, string[]>): string[] {
+  for (let i = optionPath.length; i >= 1; i--) {
+    const target = aliases.get(key(optionPath.slice(0, i)));
+    if (target) return [...target, ...optionPath.slice(i)];
+  }
+  return optionPath;
+}
+
+export function aliasTable(pairs: { from: string[]; to: string[] }[]): Map<string, string[]> {
+  return new Map(pairs.map((p) => [key(p.from), p.to]));
+}
+
+export interface BuildOptions {
+  /** Absolute directory the scan may not leave. */
+  scanRoot: string;
+  loader: SourceLoader;
+  aliases: Map<string, string[]>;
+}
+
+/** Collects a host's modules (following imports inside the scan root) and merges them. */
+export function buildHost(spec: HostSpec, options: BuildOptions): Host {
+  const host = new Host(spec);
+  const queue: ModuleRef[] = [...spec.modules];
+  const seen = new Set<string>();
+  const resolveConfig = (p: string[]) => host.readConfig(p);
+  while (queue.length > 0) {
+    const ref = queue.shift()!;
+    if (ref.kind === 'external') {
+      host.externalModules.push(ref.from);
+      continue;
+    }
+    let module: NixModule;
+    let file: string;
+    let dir: string;
+    if (ref.kind === 'inline') {
+      file = ref.from.file;
+      dir = path.dirname(path.resolve(options.scanRoot, file));
+      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
+    } else {
+      const target = moduleFile(ref.absolutePath, options.scanRoot);
+      if ('error' in target) {
+        host.notes.push({ site: ref.from, message: target.error });
+        continue;
+      }
+      if (seen.has(target.path)) continue;
+      seen.add(target.path);
+      const loaded = options.loader.load(target.path);
+      if ('error' in loaded) {
+        host.notes.push({ site: ref.from, message: loaded.error });
+        continue;
+      }
+      file = loaded.file;
+      dir = path.dirname(target.path);
+      module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: spec.specialArgs });
+    }
+    host.addModule(file, module, options.aliases);
+    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
+  }
+  host.seal();
+  return host;
+}
+
+/** What an `imports` entry refers to. */
+function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
+  switch (value.kind) {
+    case 'path':
+      return { kind: 'file', absolutePath: path.resolve(dir, value.value), from };
+    case 'string':
+      return value.value.startsWith('/') ? { kind: 'file', absolutePath: value.value, from } : { kind: 'external', name: value.value, from };
+    case 'attrs':
+    case 'lambda':
+      return { kind: 'inline', value, evaluator: new Evaluator(''), from };
+    default:
+      return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
+  }
+}
+
+/** A directory means its `default.nix`; nothing outside the scan root is followed. */
+function moduleFile(absolutePath: string, scanRoot: string): { path: string } | { error: string } {
+  const relative = path.relative(scanRoot, absolutePath);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return { error: `${absolutePath} is outside the scanned tree and is not followed` };
+  return { path: absolutePath };
+}

@@ -1,0 +1,63 @@
+import * as path from 'path';
+import type { Finding } from '../findings/finding';
+import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
+import { aliasTable, buildHost, Host, HostNote, HostSpec } from '../nix/host';
+import { parseOptionPath } from '../nix/option-path';
+import { checkHost, mergeHostFindings } from '../rules/check-host';
+import type { Rule } from '../rules/rule';
+import { NixSourceLoader } from './source-loader';
+
+export interface HostPhaseInput {
+  /** The scanned `.nix` files. */
+  nixFiles: { absolutePath: string; path: string }[];
+  /** Directories the scan covers (host graphs stay inside them). */
+  roots: string[];
+  base: string;
+  /** Absolute paths some module imports (from the per-file phase). */
+  imported: Set<string>;
+  rules: Rule[];
+  now: Date;
+}
+
+export interface HostPhaseResult {
+  hosts: Host[];
+  /** Report paths of every file that belongs to a host. */
+  hostFiles: Set<string>;
+  findings: Finding[];
+  notes: HostNote[];
+  loader: NixSourceLoader;
+}
+
+/** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
+export function checkHosts(input: HostPhaseInput): HostPhaseResult {
+  const loader = new NixSourceLoader(input.roots, input.base);
+  const aliases = aliasTable(
+    input.rules.flatMap((r) => [
+      ...('option' in r.subject ? (r.subject.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath((r.subject as { option: string }).option) })) : []),
+      ...(r.when?.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath(r.when!.option) })),
+    ]),
+  );
+  const specs: HostSpec[] = [];
+  const notes: HostNote[] = [];
+  for (const file of input.nixFiles) {
+    if (path.basename(file.absolutePath) !== 'flake.nix') continue;
+    const loaded = loader.load(file.absolutePath);
+    if ('error' in loaded) continue;
+    const found = hostsFromFlake(loaded, file.absolutePath);
+    specs.push(...found.hosts);
+    notes.push(...found.notes);
+  }
+  const hosts = specs.map((spec) => buildHost(spec, { scanRoot: input.base, loader, aliases }));
+  const inFlakeHosts = new Set(hosts.flatMap((h) => [...h.files]));
+  const candidates = input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  for (const spec of configurationRoots(candidates, input.imported)) hosts.push(buildHost(spec, { scanRoot: input.base, loader, aliases }));
+
+  const nixosRules = input.rules.filter((r) => r.target === 'nixos');
+  const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
+  const findings: Finding[] = [];
+  for (const host of hosts) {
+    for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
+    notes.push(...host.notes);
+  }
+  return { hosts, hostFiles: new Set(hosts.flatMap((h) => [...h.files])), findings: mergeHostFindings(findings), notes, loader };
+}

@@ -1,0 +1,106 @@
+import type { Finding, RelatedLocation } from '../findings/finding';
+import type { Effective, Host } from '../nix/host';
+import { formatOptionPath, parseOptionPath } from '../nix/option-path';
+import { describePlain, Plain, toPlain } from '../nix/value';
+import type { LineIndex, Span } from '../source/position';
+import { PredicateContext, testPredicate } from './predicates';
+import type { Rule, Violation } from './rule';
+import { renderMessage } from './violation';
+
+export interface HostCheckContext extends PredicateContext {
+  /** Line tables of the scanned files, by report path. */
+  lines(file: string): LineIndex;
+}
+
+/**
+ * A NixOS rule on one host's effective configuration:
+ * - the winning value (after priorities, mkIf and merging) against the rule's
+ *   explicit violations, reported at the winning definition, with the ones it
+ *   overrode as related locations;
+ * - an option no module sets against the rule's default violations, judged
+ *   on the upstream default and reported at the host's root;
+ * - nothing when the value, or the rule's precondition, is unknown.
+ */
+export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Finding[] {
+  if (!('option' in rule.subject)) return [];
+  if (rule.when) {
+    const precondition = valueOf(host.effective(parseOptionPath(rule.when.option)), rule.when.default);
+    if (precondition === undefined || testPredicate(rule.when.test, precondition.value, ctx) !== true) return [];
+  }
+  const optionPath = parseOptionPath(rule.subject.option);
+  const effective = host.effective(optionPath);
+  const resolved = valueOf(effective, rule.default);
+  if (!resolved) return [];
+  const mode = resolved.fromDefault ? 'default' : 'explicit';
+  const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
+  if (!violation) return [];
+  const shown = describePlain(resolved.value as Plain);
+  const vars = { value: shown, path: formatOptionPath(optionPath), host: host.name };
+  if (effective.kind !== 'known') {
+    return [rootFinding(host, rule, violation, vars, ctx, `${formatOptionPath(optionPath)} is not set; the NixOS default is ${shown}`)];
+  }
+  const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
+  if (winners.length === 0) return [rootFinding(host, rule, violation, vars, ctx, `${formatOptionPath(optionPath)} = ${shown}`)];
+  const winner = winners[0];
+  const related: RelatedLocation[] = effective.contributions
+    .filter((c) => c.status === 'overridden')
+    .map((c) => ({ ...site(c.definition.file, c.definition.def.binding, ctx), message: `overridden definition (priority ${c.definition.def.priority})` }));
+  related.push({ ...site(host.spec.root.file, host.spec.root.span, ctx), message: `host ${host.name}` });
+  return [
+    {
+      ruleId: rule.id,
+      severity: violation.severity,
+      message: renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }),
+      location: site(winner.file, winner.def.binding, ctx),
+      related,
+      hosts: [host.name],
+      subject: `${formatOptionPath(optionPath)}=${JSON.stringify(resolved.value)}`,
+    },
+  ];
+}
+
+function rootFinding(host: Host, rule: Rule, violation: Violation, vars: Record<string, string>, ctx: HostCheckContext, detail: string): Finding {
+  const message = renderMessage(violation.message, vars).replace(/\.$/, '');
+  return {
+    ruleId: rule.id,
+    severity: violation.severity,
+    message: `${message} (${detail}).`,
+    location: site(host.spec.root.file, host.spec.root.span, ctx),
+    related: [],
+    hosts: [host.name],
+    subject: `${rule.id}@${host.name}`,
+  };
+}
+
+function site(file: string, span: Span, ctx: HostCheckContext) {
+  return { file, range: ctx.lines(file).rangeOf(span) };
+}
+
+/** The value a rule judges: the effective one, or the upstream default where nothing sets it. */
+function valueOf(effective: Effective, upstreamDefault: unknown): { value: unknown; fromDefault: boolean } | undefined {
+  switch (effective.kind) {
+    case 'known':
+      return effective.plain === undefined ? undefined : { value: effective.plain, fromDefault: false };
+    case 'unknown':
+      return undefined;
+    default:
+      if (effective.declaredDefault) {
+        const plain = toPlain(effective.declaredDefault);
+        return plain === undefined ? undefined : { value: plain, fromDefault: true };
+      }
+      return upstreamDefault === undefined ? undefined : { value: upstreamDefault, fromDefault: true };
+  }
+}
+
+/** Merges findings that several hosts share (a definition in a common module) into one, listing the hosts. */
+export function mergeHostFindings(findings: Finding[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const f of findings) {
+    const k = `${f.ruleId}|${f.location.file}|${f.location.range.start.offset}|${f.severity}|${f.subject}`;
+    const existing = byKey.get(k);
+    if (existing) existing.hosts = [...new Set([...(existing.hosts ?? []), ...(f.hosts ?? [])])].sort();
+    else byKey.set(k, { ...f });
+  }
+  return [...byKey.values()];
+}
+
