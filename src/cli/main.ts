@@ -3,7 +3,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
-import { runCheck } from '../pipeline/check';
+import { analyzeTree, runCheck } from '../pipeline/check';
+import { parseOptionPath } from '../nix/option-path';
+import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
 import type { CheckResult } from '../report/result';
 import { formatSarif } from '../report/sarif';
@@ -11,9 +13,16 @@ import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 
 const USAGE = `Usage: declint check [paths...] [options]
+       declint hosts [paths...] [--json]
+       declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
+
+  hosts            lists the NixOS hosts found (flake nixosConfigurations and
+                   configuration.nix roots) with their root and module count
+  explain-option   prints an option's effective value on a host and every
+                   definition that set it (won, overridden, under mkIf)
 
 Options:
   -f, --format <stylish|json|sarif>   output format (default: stylish)
@@ -22,6 +31,7 @@ Options:
                                       lowest severity that makes the exit code 1 (default: error)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
       --rules-dir <dir>               load more rules from a directory (repeatable)
+      --host <name>                   report only on this NixOS host (and files of no host)
   -j, --jobs <n>                      worker threads (default: one per core for large trees)
   -h, --help                          show this help
   -v, --version                       print the version
@@ -76,6 +86,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (command === 'check') return check(rest, io);
+  if (command === 'hosts') return hosts(rest, io);
+  if (command === 'explain-option') return explainOptionCommand(rest, io);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
 
@@ -93,6 +105,7 @@ async function check(args: string[], io: Io): Promise<number> {
         ignore: { type: 'string', multiple: true },
         'rules-dir': { type: 'string', multiple: true },
         jobs: { type: 'string', short: 'j' },
+        host: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -117,6 +130,7 @@ async function check(args: string[], io: Io): Promise<number> {
     ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
     now: new Date(),
     ...(jobs !== undefined ? { jobs } : {}),
+    ...(values.host ? { host: values.host } : {}),
   });
   const report = render(result, format, io.color && !values.output);
   if (values.output) {
@@ -125,6 +139,60 @@ async function check(args: string[], io: Io): Promise<number> {
     io.stdout(report);
   }
   return exitCode(result, failOn);
+}
+
+function parse(args: string[]): { values: { json?: boolean; root?: string[] }; positionals: string[] } {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+}
+
+async function hosts(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
+  const list = analysis.hosts.hosts.map((h) => ({
+    name: h.name,
+    root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
+    modules: h.files.size,
+    externalModules: h.externalModules.length,
+    notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
+  }));
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
+    return 0;
+  }
+  if (list.length === 0) io.stdout('No NixOS hosts found.\n');
+  for (const h of list) {
+    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}${h.externalModules ? `, ${h.externalModules} external (not read)` : ''}\n`);
+    for (const n of h.notes) io.stdout(`  note: ${n}\n`);
+  }
+  for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {
+    io.stdout(`note: ${n.site.file}: ${n.message}\n`);
+  }
+  return 0;
+}
+
+async function explainOptionCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  const [hostName, option, ...paths] = positionals;
+  if (!hostName || !option) throw new UsageError('explain-option needs a host and an option: declint explain-option HOST OPTION [paths...]');
+  const roots = values.root ?? [];
+  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), extraRoots: roots });
+  const host = analysis.hosts.hosts.find((h) => h.name === hostName);
+  if (!host) {
+    const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';
+    throw new UsageError(`no host named "${hostName}" (hosts: ${known})`);
+  }
+  const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
+  io.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+  return 0;
 }
 
 function render(result: CheckResult, format: Format, color: boolean): string {

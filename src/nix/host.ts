@@ -30,6 +30,8 @@ export interface HostSpec {
 
 /** A parsed `.nix` file, as the host builder needs it. */
 export interface LoadedSource {
+  /** The file read (a directory's `default.nix`). */
+  absolutePath: string;
   file: string;
   text: string;
   root: NixNode;
@@ -285,15 +287,15 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
         host.notes.push({ site: ref.from, message: target.error });
         continue;
       }
-      if (seen.has(target.path)) continue;
-      seen.add(target.path);
       const loaded = options.loader.load(target.path);
       if ('error' in loaded) {
         host.notes.push({ site: ref.from, message: loaded.error });
         continue;
       }
+      if (seen.has(loaded.absolutePath)) continue; // an import cycle, or a module imported twice
+      seen.add(loaded.absolutePath);
       file = loaded.file;
-      dir = path.dirname(target.path);
+      dir = path.dirname(loaded.absolutePath);
       module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: spec.specialArgs });
     }
     host.addModule(file, module, options.aliases);

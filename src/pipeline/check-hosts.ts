@@ -17,6 +17,8 @@ export interface HostPhaseInput {
   imported: Set<string>;
   rules: Rule[];
   now: Date;
+  /** Module files treated as host roots (`explain-option --root`). */
+  extraRoots?: string[];
 }
 
 export interface HostPhaseResult {
@@ -51,6 +53,12 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const inFlakeHosts = new Set(hosts.flatMap((h) => [...h.files]));
   const candidates = input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   for (const spec of configurationRoots(candidates, input.imported)) hosts.push(buildHost(spec, { scanRoot: input.base, loader, aliases }));
+
+  for (const absolutePath of input.extraRoots ?? []) {
+    const file = path.relative(input.base, absolutePath).split(path.sep).join('/');
+    const from = { file, span: { start: 0, end: 0 } };
+    hosts.push(buildHost({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() }, { scanRoot: input.base, loader, aliases }));
+  }
 
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };

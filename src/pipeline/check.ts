@@ -10,7 +10,7 @@ import { loadBuiltinRules } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
-import { checkHosts } from './check-hosts';
+import { checkHosts, HostPhaseResult } from './check-hosts';
 
 export interface CheckOptions {
   paths: string[];
@@ -25,10 +25,24 @@ export interface CheckOptions {
   jobs?: number;
   /** Run exactly these rules instead of the built-in and `ruleDirs` ones (rule tests). */
   rules?: Rule[];
+  /** Report only on this host (and on files that belong to no host). */
+  host?: string;
+  /** Module files to treat as host roots, each a host named after its path. */
+  extraRoots?: string[];
+}
+
+/** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
+export interface TreeAnalysis {
+  result: CheckResult;
+  hosts: HostPhaseResult;
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  return (await analyzeTree(options)).result;
+}
+
+export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
   const rules = options.rules ?? (await loadAllRules(options));
   const files = await discoverFiles(options.paths, { base: options.base, ignore: options.ignore });
@@ -43,6 +57,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     imported: new Set(perFile.imported),
     rules,
     now: options.now,
+    extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
   });
   // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
   const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
@@ -50,14 +65,23 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     ...perFile.findings.filter((f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file))),
     ...hostPhase.findings,
   ];
+  if (options.host) {
+    const wanted = options.host;
+    // --host keeps what concerns that host: its findings, and per-file findings outside every host.
+    const kept = findings.filter((f) => (f.hosts ? f.hosts.includes(wanted) : !hostPhase.hostFiles.has(f.location.file)));
+    findings.splice(0, findings.length, ...kept);
+  }
   findings.sort(compareFindings);
   return {
-    findings,
-    rules,
-    filesScanned: scanned,
-    durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-    base: options.base,
-    toolVersion: TOOL_VERSION,
+    result: {
+      findings,
+      rules,
+      filesScanned: scanned,
+      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      base: options.base,
+      toolVersion: TOOL_VERSION,
+    },
+    hosts: hostPhase,
   };
 }
 

@@ -58,7 +58,7 @@ export class NixSourceLoader implements SourceLoader {
     const file = this.display(target);
     if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
     this.lineTables.set(file, new LineIndex(text));
-    return { file, text, root: convertTree(tree, text) };
+    return { absolutePath: target, file, text, root: convertTree(tree, text) };
   }
 
   private display(absolutePath: string): string {
