@@ -89,13 +89,13 @@ export class Host {
   readonly externalModules: SourceSite[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private readonly byPath = new Map<string, HostDefinition[]>();
-  /** Definitions whose value is not an attribute set declint could read: they may set anything below. */
-  private readonly opaqueAt = new Map<string, HostDefinition[]>();
   private readonly children = new Map<string, Set<string>>();
   private readonly declarations = new Map<string, { declaration: OptionDeclaration; file: string }>();
   private readonly memo = new Map<string, Effective>();
   private readonly resolving = new Set<string>();
   private collecting = true;
+  /** @internal Configuration reads answered as unknown because collection was not finished. */
+  readsWhileCollecting = 0;
 
   constructor(readonly spec: HostSpec) {}
 
@@ -103,9 +103,16 @@ export class Host {
     return this.spec.name;
   }
 
+  get isCollecting(): boolean {
+    return this.collecting;
+  }
+
   /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
   readConfig(optionPath: string[]): Value | undefined {
-    if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's imports are being collected`);
+    if (this.collecting) {
+      this.readsWhileCollecting++;
+      return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
+    }
     const effective = this.effective(optionPath);
     switch (effective.kind) {
       case 'known':
@@ -128,17 +135,13 @@ export class Host {
     for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
   }
 
-  /** @internal Ends collection: indexes definitions by path. */
+  /** @internal Ends collection: indexes definitions by path (values are read later, on demand). */
   seal(): void {
-    this.collecting = false;
     for (const d of this.definitions) {
-      const value = d.def.value;
-      const opaque = value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
-      const index = opaque ? this.opaqueAt : this.byPath;
       const k = key(d.path);
-      const list = index.get(k) ?? [];
+      const list = this.byPath.get(k) ?? [];
       list.push(d);
-      index.set(k, list);
+      this.byPath.set(k, list);
       for (let i = 0; i < d.path.length; i++) {
         const parent = key(d.path.slice(0, i));
         const set = this.children.get(parent) ?? new Set<string>();
@@ -146,6 +149,7 @@ export class Host {
         this.children.set(parent, set);
       }
     }
+    this.collecting = false;
   }
 
   /** The effective value of an option in this host, with provenance. */
@@ -165,9 +169,9 @@ export class Host {
   }
 
   private compute(optionPath: string[]): Effective {
-    // An expression declint could not read, at this path or above it, may set this option.
-    for (let i = optionPath.length; i >= 1; i--) {
-      const covering = (this.opaqueAt.get(key(optionPath.slice(0, i))) ?? []).filter((d) => conditionsHold(d.def) !== false);
+    // An expression declint could not read above this path may set it (`services.openssh = f x;`).
+    for (let i = optionPath.length - 1; i >= 1; i--) {
+      const covering = (this.byPath.get(key(optionPath.slice(0, i))) ?? []).filter((d) => isOpaque(d.def.value) && conditionsHold(d.def) !== false);
       if (covering.length > 0) {
         const where = covering[0];
         return {
@@ -206,8 +210,8 @@ export class Host {
     const winners = active.filter((d) => d.def.priority === best);
     const contributions = defs.map((d) => ({ definition: d, status: status(d, winners) }));
     const values = winners.map((d) => d.def.value);
-    const unknownValue = values.find((v) => v.kind === 'unknown');
-    if (unknownValue && unknownValue.kind === 'unknown') return { kind: 'unknown', why: unknownValue.why, contributions };
+    const opaqueValue = values.find(isOpaque);
+    if (opaqueValue) return { kind: 'unknown', why: opaqueValue.kind === 'unknown' ? opaqueValue.why : 'an attribute set with computed names', contributions };
     if (values.every((v) => v.kind === 'list')) {
       const ordered = winners.map((d, i) => ({ d, v: values[i] })).sort((a, b) => a.d.def.order - b.d.def.order);
       const items = ordered.flatMap(({ v }) => (v.kind === 'list' ? v.items : []));
@@ -242,6 +246,11 @@ export class Host {
   }
 }
 
+/** A value that may hide definitions: not folded, or an attribute set with computed names. */
+function isOpaque(value: Value): boolean {
+  return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
+}
+
 /** Old option names forwarded to new ones (`services.openssh.permitRootLogin` → `…settings.PermitRootLogin`). */
 function forward(optionPath: string[], aliases: Map<string, string[]>): string[] {
   for (let i = optionPath.length; i >= 1; i--) {
@@ -262,12 +271,44 @@ export interface BuildOptions {
   aliases: Map<string, string[]>;
 }
 
-/** Collects a host's modules (following imports inside the scan root) and merges them. */
+/** At most this many rounds of collection; real configurations settle in two. */
+const MAX_ROUNDS = 4;
+
+/**
+ * Collects a host's modules (following imports inside the scan root) and
+ * merges them, to a fixpoint: the structure of a module may read the
+ * configuration (`networking.firewall.allowedUDPPorts = config.….allowedTCPPorts;`,
+ * a module body under `if cfg.enable`), so collection is repeated with reads
+ * answered by the previous round until the set of defined options no longer
+ * changes. Reads made after collection go to the host itself.
+ */
 export function buildHost(spec: HostSpec, options: BuildOptions): Host {
+  let previous: Host | undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const answer: { from: Host | undefined } = { from: previous };
+    const host = collectHost(spec, options, (p) => (answer.from ? answer.from.readConfig(p) : undefined), round === 0);
+    answer.from = host;
+    if (host.readsWhileCollecting === 0 || (previous && samePaths(previous, host))) return host;
+    previous = host;
+  }
+  return previous!;
+}
+
+function samePaths(a: Host, b: Host): boolean {
+  const paths = (h: Host) => h.definitions.map((d) => `${d.file}|${key(d.path)}`).sort().join('\n');
+  return a.files.size === b.files.size && paths(a) === paths(b);
+}
+
+function collectHost(spec: HostSpec, options: BuildOptions, previousRound: (p: string[]) => Value | undefined, firstRound: boolean): Host {
   const host = new Host(spec);
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
-  const resolveConfig = (p: string[]) => host.readConfig(p);
+  // While collecting, reads go to the previous round (or stay unknown in the first); afterwards to this host.
+  const resolveConfig = (p: string[]) => {
+    if (!host.isCollecting || firstRound) return host.readConfig(p);
+    host.readsWhileCollecting++;
+    return previousRound(p);
+  };
   while (queue.length > 0) {
     const ref = queue.shift()!;
     if (ref.kind === 'external') {

@@ -1,0 +1,39 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseOptionPath } from '../src/nix/option-path';
+import { analyzeTree } from '../src/pipeline/check';
+import { explainOption, OptionExplanation } from '../src/report/explain-option';
+
+const SEMANTICS = path.resolve(__dirname, '../fixtures/semantics');
+
+interface Expected {
+  host: string;
+  option: string;
+  status: OptionExplanation['status'];
+  value: unknown;
+  why?: string;
+  /** Status of each contributing definition, in the order explain-option lists them. */
+  statuses?: string[];
+  writtenAs?: string;
+}
+
+/**
+ * Each folder of fixtures/semantics is a small repository written for one
+ * part of the module system, with the effective values a NixOS evaluation
+ * gives written down in its expected.json.
+ */
+describe.each(fs.readdirSync(SEMANTICS).sort())('module-system semantics: %s', (name) => {
+  const dir = path.join(SEMANTICS, name);
+  const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected[];
+
+  test.each(expected.map((e) => [`${e.host} ${e.option}`, e] as const))('%s', async (_label, e) => {
+    const analysis = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    const host = analysis.hosts.hosts.find((h) => h.name === e.host);
+    expect(host?.name).toBe(e.host);
+    const explanation = explainOption(host!, parseOptionPath(e.option), (file) => analysis.hosts.loader.lines(file));
+    expect({ status: explanation.status, value: explanation.value }).toEqual({ status: e.status, value: e.value });
+    if (e.why) expect(explanation.why).toBe(e.why);
+    if (e.statuses) expect(explanation.definitions.map((d) => d.status)).toEqual(e.statuses);
+    if (e.writtenAs) expect(explanation.definitions.map((d) => d.writtenAs)).toContain(e.writtenAs);
+  });
+});
