@@ -145,6 +145,25 @@ function toStringBuiltin(): BuiltinValue {
   });
 }
 
+/** `map f list`: each element is `f` applied to it, lazily. */
+function mapBuiltin(): BuiltinValue {
+  return builtin('map', 2, ([fn, list]) => {
+    const f = fn.force();
+    const l = list.force();
+    if (l.kind !== 'list') return unknown('map over something that is not a known list');
+    if (f.kind !== 'lambda' && f.kind !== 'builtin') return unknown('map with a function that is not known');
+    return {
+      kind: 'list',
+      items: l.items.map((item) => Thunk.lazy(() => (f.kind === 'lambda' ? f.apply(item) : applyBuiltin(f, item)))),
+    };
+  });
+}
+
+function applyBuiltin(fn: BuiltinValue, arg: Thunk): Value {
+  const args = [...fn.args, arg];
+  return args.length < fn.arity ? { ...fn, args } : fn.impl(args);
+}
+
 /** Nix's `builtins`, as far as the evaluator folds them. */
 export function createBuiltins(): AttrsValue {
   return attrsOf(
@@ -154,6 +173,7 @@ export function createBuiltins(): AttrsValue {
       null: { kind: 'null' },
       toString: toStringBuiltin(),
       concatStringsSep: concatStringsSep(),
+      map: mapBuiltin(),
       isNull: builtin('isNull', 1, ([v]) => {
         const x = v.force();
         return x.kind === 'unknown' ? unknown('isNull of an unknown value') : { kind: 'bool', value: x.kind === 'null' };
