@@ -37,3 +37,19 @@ describe.each(fs.readdirSync(SEMANTICS).sort())('module-system semantics: %s', (
     if (e.writtenAs) expect(explanation.definitions.map((d) => d.writtenAs)).toContain(e.writtenAs);
   });
 });
+
+describe('conflicting definitions', () => {
+  test('two plain values at the winning priority are reported where they are written, and no rule judges either', async () => {
+    const dir = path.join(SEMANTICS, 'conflict');
+    const { result } = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    const conflict = result.findings.filter((f) => f.ruleId === 'nix-conflict');
+    expect(conflict).toHaveLength(1);
+    expect(conflict[0]).toMatchObject({
+      severity: 'error',
+      hosts: ['conflict'],
+      location: { file: 'configuration.nix', range: { start: { line: 4, column: 3 } } },
+      related: [{ file: 'other.nix', range: { start: { line: 1, column: 3 } }, message: 'conflicting definition' }],
+    });
+    expect(result.findings.filter((f) => f.ruleId === 'NIX-SSH-001')).toEqual([]);
+  });
+});

@@ -152,6 +152,24 @@ export class Host {
     this.collecting = false;
   }
 
+  /**
+   * Options with two different values at the winning priority, which the
+   * module system refuses to merge. Only options with such candidates are
+   * evaluated.
+   */
+  findConflicts(): { path: string[]; contributions: Contribution[] }[] {
+    const out: { path: string[]; contributions: Contribution[] }[] = [];
+    for (const defs of this.byPath.values()) {
+      if (defs.length < 2) continue;
+      const best = Math.min(...defs.map((d) => d.def.priority));
+      if (defs.filter((d) => d.def.priority === best).length < 2) continue;
+      this.effective(defs[0].path);
+      const conflict = this.conflicts.get(key(defs[0].path));
+      if (conflict) out.push({ path: defs[0].path, contributions: conflict });
+    }
+    return out;
+  }
+
   /** The effective value of an option in this host, with provenance. */
   effective(optionPath: string[]): Effective {
     const k = key(optionPath);

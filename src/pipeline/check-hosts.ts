@@ -6,6 +6,27 @@ import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
+import { formatOptionPath } from '../nix/option-path';
+import { describePlain, Plain, toPlain } from '../nix/value';
+import type { LineIndex } from '../source/position';
+
+/** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
+function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
+  return host.findConflicts().map(({ path: optionPath, contributions }) => {
+    const winners = contributions.filter((c) => c.status === 'won').map((c) => c.definition);
+    const [first, ...others] = winners;
+    const values = winners.map((d) => `${describePlain(toPlain(d.def.value) as Plain)} in ${d.file}`).join(', ');
+    return {
+      ruleId: 'nix-conflict',
+      severity: 'error' as const,
+      message: `${formatOptionPath(optionPath)} has conflicting definitions at priority ${first.def.priority} (${values}); nixos-rebuild fails on this.`,
+      location: { file: first.file, range: lines(first.file).rangeOf(first.def.binding) },
+      related: others.map((d) => ({ file: d.file, range: lines(d.file).rangeOf(d.def.binding), message: 'conflicting definition' })),
+      hosts: [host.name],
+      subject: `conflict:${formatOptionPath(optionPath)}`,
+    };
+  });
+}
 
 export interface HostPhaseInput {
   /** The scanned `.nix` files. */
@@ -65,6 +86,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const findings: Finding[] = [];
   for (const host of hosts) {
     for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
+    findings.push(...conflictFindings(host, ctx.lines));
     notes.push(...host.notes);
   }
   return { hosts, hostFiles: new Set(hosts.flatMap((h) => [...h.files])), findings: mergeHostFindings(findings), notes, loader };

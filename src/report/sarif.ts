@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../findings/finding';
-import { messageWithHosts, PARSE_ERROR_RULE_ID } from '../findings/finding';
+import { BUILTIN_CHECKS, BuiltinCheck } from '../findings/builtin-checks';
+import { messageWithHosts } from '../findings/finding';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
@@ -50,7 +51,9 @@ export function formatSarif(result: CheckResult): string {
 
 function sarifRules(result: CheckResult): ReportingDescriptor[] {
   const descriptors = result.rules.map(ruleDescriptor);
-  if (result.findings.some((f) => f.ruleId === PARSE_ERROR_RULE_ID)) descriptors.push(parseErrorDescriptor());
+  for (const check of Object.values(BUILTIN_CHECKS)) {
+    if (result.findings.some((f) => f.ruleId === check.id)) descriptors.push(builtinDescriptor(check));
+  }
   return descriptors;
 }
 
@@ -91,16 +94,15 @@ function ruleDescriptor(rule: Rule): ReportingDescriptor {
   };
 }
 
-function parseErrorDescriptor(): ReportingDescriptor {
-  const text = 'The file could not be parsed, so no rule could check it. Fix the syntax error; until then the file is not covered.';
+function builtinDescriptor(check: BuiltinCheck): ReportingDescriptor {
   return {
-    id: PARSE_ERROR_RULE_ID,
-    name: 'ParseError',
-    shortDescription: { text: 'File does not parse.' },
-    fullDescription: { text },
-    help: { text, markdown: text },
-    helpUri: ruleHelpUri(PARSE_ERROR_RULE_ID),
-    defaultConfiguration: { level: 'error' },
+    id: check.id,
+    name: check.name,
+    shortDescription: { text: check.title },
+    fullDescription: { text: check.description },
+    help: { text: check.description, markdown: check.description },
+    helpUri: ruleHelpUri(check.id),
+    defaultConfiguration: { level: check.severity },
     properties: { tags: ['correctness'], precision: 'very-high' },
   };
 }
