@@ -11,23 +11,29 @@ import { Attr, AttrsValue, Thunk, unknown, Value } from './value';
  * and every `nixosConfigurations.<name>` that folds to a `nixosSystem` call
  * becomes a host. A set built by a function is reported, not guessed.
  */
-export function hostsFromFlake(flake: LoadedSource, absolutePath: string): { hosts: HostSpec[]; notes: HostNote[] } {
+export function hostsFromFlake(flake: LoadedSource, absolutePath: string): { hosts: HostSpec[]; notes: HostNote[]; declaresHosts: boolean } {
   const evaluator = new Evaluator(flake.text);
   const top = evaluator.eval(flake.root, evaluator.root);
   const whole: SourceSite = { file: flake.file, span: nodeSpan(flake.root) };
-  if (top.kind !== 'attrs') return { hosts: [], notes: [] };
+  // A flake that mentions nixosConfigurations declares its hosts, even where declint cannot read them.
+  const declaresHosts = /\bnixosConfigurations\b/.test(flake.text);
+  const none = { hosts: [], notes: [], declaresHosts };
+  if (top.kind !== 'attrs') return none;
   const outputsAttr = top.attrs.get('outputs');
-  if (!outputsAttr) return { hosts: [], notes: [] };
+  if (!outputsAttr) return none;
   let outputs = outputsAttr.value.force();
   if (outputs.kind === 'lambda') outputs = outputs.apply(Thunk.of(flakeInputs(top)));
-  if (outputs.kind !== 'attrs') return { hosts: [], notes: [] };
+  if (outputs.kind !== 'attrs') {
+    const why = outputs.kind === 'unknown' ? outputs.why : `a ${outputs.kind}`;
+    return declaresHosts ? { ...none, notes: [{ site: whole, message: `the flake's outputs are not statically resolvable (${why}); its hosts are not checked` }] } : none;
+  }
   const configurations = outputs.attrs.get('nixosConfigurations');
-  if (!configurations) return { hosts: [], notes: [] };
+  if (!configurations) return none;
   const set = configurations.value.force();
   const site = (span = configurations.binding): SourceSite => ({ file: flake.file, span: span ?? whole.span });
   if (set.kind !== 'attrs') {
     const why = set.kind === 'unknown' ? set.why : `a ${set.kind}`;
-    return { hosts: [], notes: [{ site: site(), message: `nixosConfigurations is not statically resolvable (${why}); its hosts are not checked` }] };
+    return { hosts: [], notes: [{ site: site(), message: `nixosConfigurations is not statically resolvable (${why}); its hosts are not checked` }], declaresHosts };
   }
   const hosts: HostSpec[] = [];
   const notes: HostNote[] = [];
@@ -43,7 +49,7 @@ export function hostsFromFlake(flake: LoadedSource, absolutePath: string): { hos
     const root: SourceSite = { file: flake.file, span: system.origin?.span ?? attr.binding ?? whole.span };
     hosts.push(systemHost(name, system.args.force(), root, dir, evaluator, notes));
   }
-  return { hosts, notes };
+  return { hosts, notes, declaresHosts };
 }
 
 function systemHost(name: string, args: Value, root: SourceSite, dir: string, evaluator: Evaluator, notes: HostNote[]): HostSpec {
@@ -76,7 +82,7 @@ function moduleRef(value: Value, dir: string, evaluator: Evaluator, from: Source
     case 'lambda':
     case 'merge':
     case 'if':
-      return { kind: 'inline', value, evaluator, from };
+      return { kind: 'inline', value, evaluator, from, dir };
     default:
       return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
   }

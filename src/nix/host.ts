@@ -9,7 +9,7 @@ import { describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 /** How a host includes a module. */
 export type ModuleRef =
   | { kind: 'file'; absolutePath: string; from: SourceSite }
-  | { kind: 'inline'; value: Value; evaluator: Evaluator; from: SourceSite }
+  | { kind: 'inline'; value: Value; evaluator: Evaluator; from: SourceSite; /** Directory its paths are relative to. */ dir: string }
   | { kind: 'external'; name: string; from: SourceSite };
 
 /** A place in a scanned file. */
@@ -283,8 +283,7 @@ export function aliasTable(pairs: { from: string[]; to: string[] }[]): Map<strin
 }
 
 export interface BuildOptions {
-  /** Absolute directory the scan may not leave. */
-  scanRoot: string;
+  /** Reads modules; it refuses files outside the scanned tree. */
   loader: SourceLoader;
   aliases: Map<string, string[]>;
 }
@@ -338,15 +337,11 @@ function collectHost(spec: HostSpec, options: BuildOptions, previousRound: (p: s
     let dir: string;
     if (ref.kind === 'inline') {
       file = ref.from.file;
-      dir = path.dirname(path.resolve(options.scanRoot, file));
+      dir = ref.dir;
       module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
     } else {
-      const target = moduleFile(ref.absolutePath, options.scanRoot);
-      if ('error' in target) {
-        host.notes.push({ site: ref.from, message: target.error });
-        continue;
-      }
-      const loaded = options.loader.load(target.path);
+      // The loader refuses files outside the scanned tree.
+      const loaded = options.loader.load(ref.absolutePath);
       if ('error' in loaded) {
         host.notes.push({ site: ref.from, message: loaded.error });
         continue;
@@ -373,15 +368,16 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
       return value.value.startsWith('/') ? { kind: 'file', absolutePath: value.value, from } : { kind: 'external', name: value.value, from };
     case 'attrs':
     case 'lambda':
-      return { kind: 'inline', value, evaluator: new Evaluator(''), from };
+      return { kind: 'inline', value, evaluator: new Evaluator(''), from, dir };
     default:
       return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
   }
 }
 
-/** A directory means its `default.nix`; nothing outside the scan root is followed. */
-function moduleFile(absolutePath: string, scanRoot: string): { path: string } | { error: string } {
-  const relative = path.relative(scanRoot, absolutePath);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return { error: `${absolutePath} is outside the scanned tree and is not followed` };
-  return { path: absolutePath };
+/** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */
+const SYSTEM_MARKERS = [['system', 'stateVersion'], ['fileSystems'], ['boot', 'loader'], ['networking', 'hostName'], ['boot', 'initrd']];
+
+/** Whether the host's modules look like a whole NixOS system. */
+export function looksLikeSystem(host: Host): boolean {
+  return host.definitions.some((d) => SYSTEM_MARKERS.some((m) => m.every((segment, i) => d.path[i] === segment)));
 }

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, Host, HostNote, HostSpec } from '../nix/host';
+import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
@@ -62,6 +62,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   );
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [];
+  let flakeDeclaresHosts = false;
   for (const file of input.nixFiles) {
     if (path.basename(file.absolutePath) !== 'flake.nix') continue;
     const loaded = loader.load(file.absolutePath);
@@ -69,22 +70,35 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const found = hostsFromFlake(loaded, file.absolutePath);
     specs.push(...found.hosts);
     notes.push(...found.notes);
+    flakeDeclaresHosts ||= found.declaresHosts;
   }
-  const hosts = specs.map((spec) => buildHost(spec, { scanRoot: input.base, loader, aliases }));
+  const hosts = specs.map((spec) => buildHost(spec, { loader, aliases }));
   const inFlakeHosts = new Set(hosts.flatMap((h) => [...h.files]));
-  const candidates = input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
-  for (const spec of configurationRoots(candidates, input.imported)) hosts.push(buildHost(spec, { scanRoot: input.base, loader, aliases }));
+  // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
+  const candidates = flakeDeclaresHosts
+    ? []
+    : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  for (const spec of configurationRoots(candidates, input.imported)) {
+    const host = buildHost(spec, { loader, aliases });
+    // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
+    if (looksLikeSystem(host)) hosts.push(host);
+  }
 
   for (const absolutePath of input.extraRoots ?? []) {
     const file = path.relative(input.base, absolutePath).split(path.sep).join('/');
     const from = { file, span: { start: 0, end: 0 } };
-    hosts.push(buildHost({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() }, { scanRoot: input.base, loader, aliases }));
+    hosts.push(buildHost({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() }, { loader, aliases }));
   }
 
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
   const findings: Finding[] = [];
   for (const host of hosts) {
+    // A host none of whose modules could be read would make every option look unset.
+    if (host.files.size === 0) {
+      notes.push(...host.notes);
+      continue;
+    }
     for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
     findings.push(...conflictFindings(host, ctx.lines));
     notes.push(...host.notes);
