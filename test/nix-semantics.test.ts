@@ -27,7 +27,7 @@ describe.each(fs.readdirSync(SEMANTICS).sort())('module-system semantics: %s', (
   const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected[];
 
   test.each(expected.map((e) => [`${e.host} ${e.option}`, e] as const))('%s', async (_label, e) => {
-    const analysis = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    const analysis = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1, keepHosts: true });
     const host = analysis.hosts.hosts.find((h) => h.name === e.host);
     expect(host?.name).toBe(e.host);
     const explanation = explainOption(host!, parseOptionPath(e.option), (file) => analysis.hosts.loader.lines(file));

@@ -156,7 +156,7 @@ function parse(args: string[]): { values: { json?: boolean; root?: string[] }; p
 
 async function hosts(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
-  const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
+  const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
   const list = analysis.hosts.hosts.map((h) => ({
     name: h.name,
     root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
@@ -184,7 +184,7 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
   const [hostName, option, ...paths] = positionals;
   if (!hostName || !option) throw new UsageError('explain-option needs a host and an option: declint explain-option HOST OPTION [paths...]');
   const roots = values.root ?? [];
-  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), extraRoots: roots });
+  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), extraRoots: roots, keepHosts: true });
   const host = analysis.hosts.hosts.find((h) => h.name === hostName);
   if (!host) {
     const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';

@@ -71,6 +71,8 @@ export interface HostNote {
   message: string;
 }
 
+type TrieNode = Map<string, TrieNode>;
+
 const KEY_SEPARATOR = '\u0000';
 const key = (p: readonly string[]) => p.join(KEY_SEPARATOR);
 
@@ -89,13 +91,22 @@ export class Host {
   readonly externalModules: SourceSite[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private readonly byPath = new Map<string, HostDefinition[]>();
-  private readonly children = new Map<string, Set<string>>();
+  /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
+  private readonly tree: TrieNode = new Map();
   private readonly declarations = new Map<string, { declaration: OptionDeclaration; file: string }>();
   private readonly memo = new Map<string, Effective>();
   private readonly resolving = new Set<string>();
   private collecting = true;
   /** @internal Configuration reads answered as unknown because collection was not finished. */
   readsWhileCollecting = 0;
+  /** More modules than declint evaluates for one host: see MAX_HOST_MODULES. */
+  tooLarge = false;
+  /**
+   * @internal How values handed out by this host read the configuration later:
+   * through the builder's indirection, so that a value given out while a later
+   * round was collected reads the finished host, not this one.
+   */
+  reader: ((p: string[]) => Value | undefined) | undefined;
 
   constructor(readonly spec: HostSpec) {}
 
@@ -103,16 +114,10 @@ export class Host {
     return this.spec.name;
   }
 
-  get isCollecting(): boolean {
-    return this.collecting;
-  }
 
   /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
   readConfig(optionPath: string[]): Value | undefined {
-    if (this.collecting) {
-      this.readsWhileCollecting++;
-      return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
-    }
+    if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
     const effective = this.effective(optionPath);
     switch (effective.kind) {
       case 'known':
@@ -125,7 +130,7 @@ export class Host {
   }
 
   /** @internal Adds one module's definitions; `aliases` forwards old option names. */
-  addModule(file: string, module: NixModule, aliases: Map<string, string[]>): void {
+  addModule(file: string, module: NixModule, aliases: AliasTable): void {
     this.files.add(file);
     for (const def of module.definitions) {
       const canonical = forward(def.path, aliases);
@@ -142,11 +147,11 @@ export class Host {
       const list = this.byPath.get(k) ?? [];
       list.push(d);
       this.byPath.set(k, list);
-      for (let i = 0; i < d.path.length; i++) {
-        const parent = key(d.path.slice(0, i));
-        const set = this.children.get(parent) ?? new Set<string>();
-        set.add(d.path[i]);
-        this.children.set(parent, set);
+      let node = this.tree;
+      for (const segment of d.path) {
+        let child = node.get(segment);
+        if (!child) node.set(segment, (child = new Map()));
+        node = child;
       }
     }
     this.collecting = false;
@@ -201,8 +206,9 @@ export class Host {
     }
     const defs = this.byPath.get(key(optionPath)) ?? [];
     if (defs.length === 0) {
-      const below = this.children.get(key(optionPath));
-      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, below), plain: undefined, contributions: [] };
+      let below: TrieNode | undefined = this.tree;
+      for (const segment of optionPath) below = below?.get(segment);
+      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, new Set(below.keys())), plain: undefined, contributions: [] };
       return this.absent(optionPath);
     }
     const active: HostDefinition[] = [];
@@ -258,7 +264,10 @@ export class Host {
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
   private attrsBelow(optionPath: string[], names: Set<string>): Value {
     const attrs = new Map(
-      [...names].map((name) => [name, { value: Thunk.lazy(() => this.readConfig([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) }]),
+      [...names].map((name) => {
+        const read = this.reader ?? ((p: string[]) => this.readConfig(p));
+        return [name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) }];
+      }),
     );
     return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
   }
@@ -269,65 +278,91 @@ function isOpaque(value: Value): boolean {
   return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
 }
 
+/** Old option names and the new ones they forward to. */
+export type AliasTable = { from: string[]; to: string[] }[];
+
 /** Old option names forwarded to new ones (`services.openssh.permitRootLogin` → `…settings.PermitRootLogin`). */
-function forward(optionPath: string[], aliases: Map<string, string[]>): string[] {
-  for (let i = optionPath.length; i >= 1; i--) {
-    const target = aliases.get(key(optionPath.slice(0, i)));
-    if (target) return [...target, ...optionPath.slice(i)];
+function forward(optionPath: string[], aliases: AliasTable): string[] {
+  for (const { from, to } of aliases) {
+    if (from.length <= optionPath.length && from.every((s, i) => s === optionPath[i])) return [...to, ...optionPath.slice(from.length)];
   }
   return optionPath;
 }
 
-export function aliasTable(pairs: { from: string[]; to: string[] }[]): Map<string, string[]> {
-  return new Map(pairs.map((p) => [key(p.from), p.to]));
+export function aliasTable(pairs: { from: string[]; to: string[] }[]): AliasTable {
+  return pairs;
 }
 
 export interface BuildOptions {
   /** Reads modules; it refuses files outside the scanned tree. */
   loader: SourceLoader;
-  aliases: Map<string, string[]>;
+  aliases: AliasTable;
 }
 
 /** At most this many rounds of collection; real configurations settle in two. */
 const MAX_ROUNDS = 4;
 
 /**
+ * A host that imports more module files than this is not evaluated: the
+ * evaluation of every module is kept per host (about 0.3 MB each), and real
+ * NixOS hosts import tens to a few hundred. Its files are then checked one by
+ * one, and a note says why.
+ */
+export const MAX_HOST_MODULES = 1000;
+
+/** How reads of `config` are answered while a host is being built, and after. */
+interface Answering {
+  /** The finished host: every read made after building goes here. */
+  final?: Host;
+  /** The previous round's host, answering reads made while collecting. */
+  previous?: Host;
+  /** Reads made by the module being collected now. */
+  reads: number;
+}
+
+/**
  * Collects a host's modules (following imports inside the scan root) and
  * merges them, to a fixpoint: the structure of a module may read the
  * configuration (`networking.firewall.allowedUDPPorts = config.….allowedTCPPorts;`,
- * a module body under `if cfg.enable`), so collection is repeated with reads
- * answered by the previous round until the set of defined options no longer
- * changes. Reads made after collection go to the host itself.
+ * a list under `lib.optionals cfg.openFirewall`), so the modules that read it
+ * while being collected are collected again with the previous round's answers,
+ * until the options they define no longer change. Every read made after
+ * building goes to the finished host itself.
  */
 export function buildHost(spec: HostSpec, options: BuildOptions): Host {
+  const answering: Answering = { reads: 0 };
+  const resolveConfig = (p: string[]): Value | undefined => {
+    if (answering.final) return answering.final.readConfig(p);
+    answering.reads++;
+    return answering.previous ? answering.previous.readConfig(p) : unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
+  };
+  /** Modules that read nothing while collected are the same in every round and are kept. */
+  const stable = new Map<string, NixModule>();
   let previous: Host | undefined;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const answer: { from: Host | undefined } = { from: previous };
-    const host = collectHost(spec, options, (p) => (answer.from ? answer.from.readConfig(p) : undefined), round === 0);
-    answer.from = host;
-    if (host.readsWhileCollecting === 0 || (previous && samePaths(previous, host))) return host;
+  let host = collectHost(spec, options, resolveConfig, answering, stable);
+  for (let round = 1; round < MAX_ROUNDS && host.readsWhileCollecting > 0 && !host.tooLarge; round++) {
+    if (previous && sameDefinitions(previous, host)) break;
     previous = host;
+    answering.previous = host;
+    host = collectHost(spec, options, resolveConfig, answering, stable);
   }
-  return previous!;
+  answering.final = host;
+  answering.previous = undefined;
+  return host;
 }
 
-function samePaths(a: Host, b: Host): boolean {
-  const paths = (h: Host) => h.definitions.map((d) => `${d.file}|${key(d.path)}`).sort().join('\n');
-  return a.files.size === b.files.size && paths(a) === paths(b);
+function sameDefinitions(a: Host, b: Host): boolean {
+  if (a.definitions.length !== b.definitions.length || a.files.size !== b.files.size) return false;
+  return a.definitions.every((d, i) => d.file === b.definitions[i].file && d.path.length === b.definitions[i].path.length && d.path.every((s, j) => s === b.definitions[i].path[j]));
 }
 
-function collectHost(spec: HostSpec, options: BuildOptions, previousRound: (p: string[]) => Value | undefined, firstRound: boolean): Host {
+function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: string[]) => Value | undefined, answering: Answering, stable: Map<string, NixModule>): Host {
   const host = new Host(spec);
+  host.reader = resolveConfig;
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
-  // While collecting, reads go to the previous round (or stay unknown in the first); afterwards to this host.
-  const resolveConfig = (p: string[]) => {
-    if (!host.isCollecting || firstRound) return host.readConfig(p);
-    host.readsWhileCollecting++;
-    return previousRound(p);
-  };
-  while (queue.length > 0) {
-    const ref = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const ref = queue[next];
     if (ref.kind === 'external') {
       host.externalModules.push(ref.from);
       continue;
@@ -335,6 +370,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, previousRound: (p: s
     let module: NixModule;
     let file: string;
     let dir: string;
+    answering.reads = 0;
     if (ref.kind === 'inline') {
       file = ref.from.file;
       dir = ref.dir;
@@ -347,11 +383,22 @@ function collectHost(spec: HostSpec, options: BuildOptions, previousRound: (p: s
         continue;
       }
       if (seen.has(loaded.absolutePath)) continue; // an import cycle, or a module imported twice
+      if (seen.size >= MAX_HOST_MODULES) {
+        host.tooLarge = true;
+        host.notes.push({ site: spec.root, message: `host ${spec.name} imports more than ${MAX_HOST_MODULES} module files; it is not evaluated as a whole, its files are checked one by one` });
+        break;
+      }
       seen.add(loaded.absolutePath);
       file = loaded.file;
       dir = path.dirname(loaded.absolutePath);
-      module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: spec.specialArgs });
+      const kept = stable.get(loaded.absolutePath);
+      if (kept) module = kept;
+      else {
+        module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: spec.specialArgs });
+        if (answering.reads === 0) stable.set(loaded.absolutePath, module);
+      }
     }
+    host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
     for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
   }

@@ -29,7 +29,7 @@ export class NixNode {
     if (this.children === undefined) {
       // A deferred string or list: find its native node again and copy its children now.
       this.children = null;
-      const native = this.file.tree.rootNode.descendantForIndex(this.startIndex, this.endIndex);
+      const native = this.file.tree!.rootNode.descendantForIndex(this.startIndex, this.endIndex);
       copyChildren(native.walk(), this, this.file);
     }
     return this.children ?? NO_CHILDREN;
@@ -163,18 +163,26 @@ function identifiersFromText(node: NixNode, file: SyntaxFile): boolean {
 /** What the nodes of one file share: the source, the native tree (kept for deferred nodes) and the type names. */
 interface SyntaxFile {
   source: string;
-  tree: Tree;
+  /** Kept while deferred nodes may need it. */
+  tree: Tree | undefined;
   names: (string | undefined)[];
+  deferred: boolean;
 }
 
 const NO_CHILDREN: NixNode[] = [];
 
-/** Copies a tree-sitter tree of valid Nix into `NixNode`s. */
-export function convertTree(tree: Tree, source: string): NixNode {
-  const file: SyntaxFile = { source, tree, names: namedTypeTable(tree) };
+/**
+ * Copies a tree-sitter tree of valid Nix into `NixNode`s. With `deferred`
+ * (the default) strings and lists are copied on first access and the native
+ * tree is kept for that; without it everything is copied now and the native
+ * tree can be freed (for syntax kept long, as host evaluation does).
+ */
+export function convertTree(tree: Tree, source: string, deferred = true): NixNode {
+  const file: SyntaxFile = { source, tree, names: namedTypeTable(tree), deferred };
   const cursor = tree.walk();
   const root = new NixNode('source_code', cursor.startIndex, cursor.endIndex, file);
   copyChildren(cursor, root, file);
+  if (!deferred) file.tree = undefined;
   return root;
 }
 
@@ -192,7 +200,7 @@ function copyChildren(cursor: TreeCursor, parent: NixNode, file: SyntaxFile): vo
     if (type === 'comment' || type === 'ERROR') continue;
     const node = new NixNode(type, cursor.startIndex, cursor.endIndex, file);
     parent.addChild(node);
-    if (DEFERRED_TYPES.has(type)) node.defer();
+    if (file.deferred && DEFERRED_TYPES.has(type)) node.defer();
     else if (LEAF_TYPES.has(type)) continue;
     else if ((type === 'variable_expression' || type === 'attrpath') && identifiersFromText(node, file)) continue;
     else copyChildren(cursor, node, file);

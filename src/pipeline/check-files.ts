@@ -15,8 +15,8 @@ export interface FilesChecked {
   findings: Finding[];
   /** Files that were recognised and read (parsed or failing to parse). */
   scanned: number;
-  /** Absolute paths of the files that some module imports. */
-  imported: string[];
+  /** For each `.nix` file (absolute path), the paths its `imports` name, as far as they fold. */
+  imports: [string, string[]][];
 }
 
 /**
@@ -29,7 +29,7 @@ const FILES_PER_TURN = 64;
 /** Reads, analyzes and checks files one after the other. */
 export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date): Promise<FilesChecked> {
   const findings: Finding[] = [];
-  const imported: string[] = [];
+  const imports: [string, string[]][] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -47,13 +47,12 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date)
     } else if (result.kind === 'analyzed') {
       findings.push(...checkFile(result.file, rules, { now }));
       if (result.file.kind === 'nix') {
-        for (const i of result.file.module.imports) {
-          if (i.value.kind === 'path') imported.push(path.resolve(path.dirname(file.absolutePath), i.value.value));
-        }
+        const dir = path.dirname(file.absolutePath);
+        imports.push([file.absolutePath, result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []))]);
       }
       scanned++;
     }
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imported };
+  return { findings, scanned, imports };
 }

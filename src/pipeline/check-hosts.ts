@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem } from '../nix/host';
+import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
@@ -34,15 +34,18 @@ export interface HostPhaseInput {
   /** Directories the scan covers (host graphs stay inside them). */
   roots: string[];
   base: string;
-  /** Absolute paths some module imports (from the per-file phase). */
-  imported: Set<string>;
+  /** What each scanned `.nix` file imports, from the per-file phase (absolute paths). */
+  imports: Map<string, string[]>;
   rules: Rule[];
   now: Date;
   /** Module files treated as host roots (`explain-option --root`). */
   extraRoots?: string[];
+  /** Keep every host's evaluation for the caller (hosts, explain-option); false for a plain check. */
+  keepHosts?: boolean;
 }
 
 export interface HostPhaseResult {
+  /** The evaluated hosts, when asked to keep them. */
   hosts: Host[];
   /** Report paths of every file that belongs to a host. */
   hostFiles: Set<string>;
@@ -72,36 +75,57 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     notes.push(...found.notes);
     flakeDeclaresHosts ||= found.declaresHosts;
   }
-  const hosts = specs.map((spec) => buildHost(spec, { loader, aliases }));
-  const inFlakeHosts = new Set(hosts.flatMap((h) => [...h.files]));
+  // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
+  // so a large fleet holds one host's evaluation in memory, not all of them.
+  const nixosRules = input.rules.filter((r) => r.target === 'nixos');
+  const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
+  const findings: Finding[] = [];
+  const hosts: Host[] = [];
+  const hostFiles = new Set<string>();
+  const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
+    // The import graph read file by file tells a host's size before anything is evaluated.
+    const size = estimatedModules(spec, input.imports);
+    if (size > MAX_HOST_MODULES) {
+      notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
+      return;
+    }
+    const host = buildHost(spec, { loader, aliases });
+    notes.push(...host.notes);
+    if (host.tooLarge || !accept(host)) return;
+    for (const file of host.files) hostFiles.add(file);
+    if (input.keepHosts !== false) hosts.push(host);
+    // A host none of whose modules could be read would make every option look unset.
+    if (host.files.size === 0) return;
+    for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
+    findings.push(...conflictFindings(host, ctx.lines));
+  };
+  for (const spec of specs) evaluate(spec);
+  const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
   const candidates = flakeDeclaresHosts
     ? []
     : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
-  for (const spec of configurationRoots(candidates, input.imported)) {
-    const host = buildHost(spec, { loader, aliases });
-    // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
-    if (looksLikeSystem(host)) hosts.push(host);
-  }
-
+  // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
+  const imported = new Set([...input.imports.values()].flat());
+  for (const spec of configurationRoots(candidates, imported)) evaluate(spec, looksLikeSystem);
   for (const absolutePath of input.extraRoots ?? []) {
     const file = path.relative(input.base, absolutePath).split(path.sep).join('/');
     const from = { file, span: { start: 0, end: 0 } };
-    hosts.push(buildHost({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() }, { loader, aliases }));
+    evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
+  return { hosts, hostFiles, findings: mergeHostFindings(findings), notes, loader };
+}
 
-  const nixosRules = input.rules.filter((r) => r.target === 'nixos');
-  const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
-  const findings: Finding[] = [];
-  for (const host of hosts) {
-    // A host none of whose modules could be read would make every option look unset.
-    if (host.files.size === 0) {
-      notes.push(...host.notes);
-      continue;
-    }
-    for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
-    findings.push(...conflictFindings(host, ctx.lines));
-    notes.push(...host.notes);
+/** Module files reachable from a host's roots through the imports each file names. */
+function estimatedModules(spec: HostSpec, imports: Map<string, string[]>): number {
+  const seen = new Set<string>();
+  const queue = spec.modules.flatMap((m) => (m.kind === 'file' ? [m.absolutePath] : []));
+  while (queue.length > 0 && seen.size <= MAX_HOST_MODULES) {
+    let file = queue.pop()!;
+    if (!imports.has(file) && imports.has(path.join(file, 'default.nix'))) file = path.join(file, 'default.nix');
+    if (seen.has(file)) continue;
+    seen.add(file);
+    queue.push(...(imports.get(file) ?? []));
   }
-  return { hosts, hostFiles: new Set(hosts.flatMap((h) => [...h.files])), findings: mergeHostFindings(findings), notes, loader };
+  return seen.size;
 }

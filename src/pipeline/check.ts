@@ -29,6 +29,8 @@ export interface CheckOptions {
   host?: string;
   /** Module files to treat as host roots, each a host named after its path. */
   extraRoots?: string[];
+  /** Keep the evaluated hosts in the result (for `hosts` and `explain-option`). */
+  keepHosts?: boolean;
 }
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
@@ -54,10 +56,11 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots: scanRoots(options),
     base: options.base,
-    imported: new Set(perFile.imported),
+    imports: new Map(perFile.imports),
     rules,
     now: options.now,
     extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
+    keepHosts: options.keepHosts ?? false,
   });
   // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
   const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
@@ -99,7 +102,7 @@ function defaultJobs(fileCount: number): number {
 /** Spreads files over worker threads in small batches, handed out as workers finish. */
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
   const findings: Finding[] = [];
-  const imported: string[] = [];
+  const imports: [string, string[]][] = [];
   let scanned = 0;
   let next = 0;
   const takeBatch = () => {
@@ -118,7 +121,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
         }
         if (message.kind === 'done') {
           findings.push(...message.findings);
-          imported.push(...message.imported);
+          imports.push(...message.imports);
           scanned += message.scanned;
         }
         worker.postMessage(takeBatch());
@@ -127,7 +130,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imported };
+  return { findings, scanned, imports };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */

@@ -58,7 +58,8 @@ export class NixSourceLoader implements SourceLoader {
     const file = this.display(target);
     if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
     this.lineTables.set(file, new LineIndex(text));
-    return { absolutePath: target, file, text, root: convertTree(tree, text) };
+    // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
+    return { absolutePath: target, file, text, root: convertTree(tree, text, false) };
   }
 
   private display(absolutePath: string): string {
