@@ -53,3 +53,15 @@ describe('conflicting definitions', () => {
     expect(result.findings.filter((f) => f.ruleId === 'NIX-SSH-001')).toEqual([]);
   });
 });
+
+describe('old option names', () => {
+  test('a definition under an old name is forwarded, and noted where it is written', async () => {
+    const dir = path.join(SEMANTICS, 'aliases-and-forms');
+    const { result } = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    const notes = result.findings.filter((f) => f.ruleId === 'nix-renamed-option');
+    expect(notes.map((f) => `${f.location.file}:${f.location.range.start.line} ${f.severity} ${f.message}`)).toEqual([
+      'configuration.nix:12 note services.openssh.permitRootLogin is the old name of services.openssh.settings.PermitRootLogin; NixOS forwards it with a warning.',
+      'configuration.nix:15 note nix.requireSignedBinaryCaches is the old name of nix.settings.require-sigs; NixOS forwards it with a warning.',
+    ]);
+  });
+});

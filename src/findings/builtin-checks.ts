@@ -21,6 +21,14 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
     description: 'The file could not be parsed, so no rule could check it. Fix the syntax error; until then the file is not covered.',
     severity: 'error',
   },
+  'nix-renamed-option': {
+    id: 'nix-renamed-option',
+    name: 'RenamedOption',
+    title: 'Option set under its old name.',
+    description:
+      'NixOS still accepts the old name of a renamed option and forwards it to the new one, with an evaluation warning; declint judges the value under the new name. Use the new name so that the configuration reads the way NixOS evaluates it.',
+    severity: 'note',
+  },
   'nix-conflict': {
     id: 'nix-conflict',
     name: 'ConflictingDefinitions',

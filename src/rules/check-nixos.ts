@@ -46,3 +46,30 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   }
   return out;
 }
+
+/**
+ * A definition written under an old option name that a rule knows
+ * (`services.openssh.permitRootLogin`): NixOS forwards it, with a warning.
+ */
+export function renamedOptionFindings(file: string, module: NixModule, lines: LineIndex, rules: Rule[]): Finding[] {
+  const renames = rules.flatMap((r) => {
+    const pairs: { from: string[]; to: string[] }[] = [];
+    if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
+    if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
+    return pairs;
+  });
+  const out: Finding[] = [];
+  for (const def of module.definitions) {
+    const rename = renames.find((r) => samePath(r.from, def.path));
+    if (!rename) continue;
+    out.push({
+      ruleId: 'nix-renamed-option',
+      severity: 'note',
+      message: `${formatOptionPath(def.path)} is the old name of ${formatOptionPath(rename.to)}; NixOS forwards it with a warning.`,
+      location: { file, range: lines.rangeOf(def.binding) },
+      related: [],
+      subject: `renamed:${formatOptionPath(def.path)}`,
+    });
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import type { Finding } from '../findings/finding';
 import type { AnalyzedFile } from '../pipeline/analyze';
 import { checkFlakeLock } from './check-flake-lock';
-import { checkNixModule } from './check-nixos';
+import { checkNixModule, renamedOptionFindings } from './check-nixos';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
 
@@ -11,7 +11,7 @@ import type { Rule } from './rule';
  * analyzer could not fold is never judged (precision first).
  */
 export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateContext): Finding[] {
-  const findings: Finding[] = [];
+  const findings: Finding[] = file.kind === 'nix' ? renamedOptionFindings(file.path, file.module, file.lines, rules) : [];
   for (const rule of rules) {
     switch (file.kind) {
       case 'nix':
