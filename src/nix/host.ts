@@ -428,3 +428,31 @@ const SYSTEM_MARKERS = [['system', 'stateVersion'], ['fileSystems'], ['boot', 'l
 export function looksLikeSystem(host: Host): boolean {
   return host.definitions.some((d) => SYSTEM_MARKERS.some((m) => m.every((segment, i) => d.path[i] === segment)));
 }
+
+/**
+ * `specialisation.<name>.configuration` defines a variant of the host (a
+ * boot entry with more settings): the host's own definitions plus the
+ * variant's, named `<host>/<name>`. With `inheritParentConfig = false` the
+ * variant has only its own. Values the variant reads from `config` are read
+ * from the parent host.
+ */
+export function specialisations(host: Host): Host[] {
+  const names = new Set<string>();
+  for (const d of host.definitions) if (d.path[0] === 'specialisation' && d.path[2] === 'configuration' && d.path.length > 3) names.add(d.path[1]);
+  return [...names].sort().map((name) => {
+    const inherit = host.effective(['specialisation', name, 'inheritParentConfig']);
+    const standalone = inherit.kind === 'known' && inherit.plain === false;
+    const variant = new Host({ ...host.spec, name: `${host.name}/${name}` });
+    for (const d of host.definitions) {
+      if (d.path[0] === 'specialisation') {
+        if (d.path[1] === name && d.path[2] === 'configuration' && d.path.length > 3) variant.definitions.push({ ...d, path: d.path.slice(3) });
+      } else if (!standalone) {
+        variant.definitions.push(d);
+      }
+    }
+    for (const file of host.files) variant.files.add(file);
+    variant.reader = host.reader;
+    variant.seal();
+    return variant;
+  });
+}

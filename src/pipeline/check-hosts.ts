@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES } from '../nix/host';
+import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
@@ -96,8 +96,11 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
-    for (const rule of nixosRules) findings.push(...checkHost(host, rule, ctx));
-    findings.push(...conflictFindings(host, ctx.lines));
+    for (const checked of [host, ...specialisations(host)]) {
+      if (checked !== host && input.keepHosts !== false) hosts.push(checked);
+      for (const rule of nixosRules) findings.push(...checkHost(checked, rule, ctx));
+      findings.push(...conflictFindings(checked, ctx.lines));
+    }
   };
   for (const spec of specs) evaluate(spec);
   const inFlakeHosts = new Set(hostFiles);
