@@ -68,7 +68,7 @@ function rootFinding(host: Host, rule: Rule, violation: Violation, vars: Record<
     location: site(host.spec.root.file, host.spec.root.span, ctx),
     related: [],
     hosts: [host.name],
-    subject: `${rule.id}@${host.name}`,
+    subject: `${rule.id}@default`,
   };
 }
 
