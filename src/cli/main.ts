@@ -161,7 +161,7 @@ async function hosts(args: string[], io: Io): Promise<number> {
     name: h.name,
     root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
     modules: h.files.size,
-    externalModules: h.externalModules.length,
+    externalModules: h.externalModules.map((e) => `${e.site.file}: ${e.name}`),
     notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
   }));
   if (values.json) {
@@ -170,7 +170,8 @@ async function hosts(args: string[], io: Io): Promise<number> {
   }
   if (list.length === 0) io.stdout('No NixOS hosts found.\n');
   for (const h of list) {
-    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}${h.externalModules ? `, ${h.externalModules} external (not read)` : ''}\n`);
+    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
+    for (const e of h.externalModules) io.stdout(`  external (not read): ${e}\n`);
     for (const n of h.notes) io.stdout(`  note: ${n}\n`);
   }
   for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {

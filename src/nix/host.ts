@@ -88,7 +88,8 @@ export class Host {
   readonly files = new Set<string>();
   readonly definitions: HostDefinition[] = [];
   readonly notes: HostNote[] = [];
-  readonly externalModules: SourceSite[] = [];
+  /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
+  readonly externalModules: { site: SourceSite; name: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private readonly byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
@@ -364,7 +365,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
   for (let next = 0; next < queue.length; next++) {
     const ref = queue[next];
     if (ref.kind === 'external') {
-      host.externalModules.push(ref.from);
+      host.externalModules.push({ site: ref.from, name: ref.name });
       continue;
     }
     let module: NixModule;

@@ -1,0 +1,47 @@
+import * as path from 'path';
+import { ROOT, runCli } from './support/cli';
+
+const DEMO = path.join(ROOT, 'fixtures/demo-fleet');
+
+describe('declint hosts and explain-option on the demo fleet', () => {
+  test('hosts lists each flake host with its nixosSystem line, module count and the modules it does not read', async () => {
+    const run = await runCli(['hosts'], DEMO);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines.filter((l) => !l.startsWith(' ') && l)).toEqual(['web-01  flake.nix:28  12 modules', 'db-01  flake.nix:34  12 modules', 'bastion  flake.nix:40  12 modules']);
+    expect(run.stdout).toContain('external (not read): modules/common.nix: inputs.sops-nix.nixosModules.sops');
+  });
+
+  test('explain-option shows the winning definition and the one it overrode', async () => {
+    const run = await runCli(['explain-option', 'bastion', 'services.openssh.settings.PermitRootLogin'], DEMO);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        'bastion: services.openssh.settings.PermitRootLogin = "yes"',
+        '  won         hosts/bastion/configuration.nix:21:3  priority 50  = "yes"',
+        '  overridden  modules/ssh.nix:10:7  priority 1000  = "prohibit-password"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('--json gives the documented shape; --root evaluates one module file as a host', async () => {
+    const json = JSON.parse((await runCli(['explain-option', 'web-01', 'security.auditd.enable', '--json'], DEMO)).stdout);
+    expect(json).toEqual({ host: 'web-01', option: 'security.auditd.enable', status: 'absent', value: null, definitions: [] });
+    const root = await runCli(['explain-option', 'modules/ssh.nix', 'services.openssh.enable', '--root', 'modules/ssh.nix', '--json'], DEMO);
+    expect(JSON.parse(root.stdout)).toMatchObject({ host: 'modules/ssh.nix', status: 'known', value: true });
+  });
+
+  test('an unknown host is a usage error naming the hosts there are', async () => {
+    const run = await runCli(['explain-option', 'nope', 'networking.hostName'], DEMO);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('declint: no host named "nope" (hosts: web-01, db-01, bastion)\n');
+  });
+
+  test('--host keeps one host\'s findings', async () => {
+    const run = await runCli(['check', '.', '--host', 'db-01', '--format', 'json'], DEMO);
+    const report = JSON.parse(run.stdout);
+    const nixos = report.findings.filter((f: { ruleId: string }) => f.ruleId.startsWith('NIX-'));
+    expect(nixos.map((f: { ruleId: string; hosts: string[] }) => `${f.ruleId} ${f.hosts.join(',')}`)).toEqual(['NIX-FW-001 db-01']);
+  });
+});
