@@ -112,7 +112,8 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   };
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime() } });
+      // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
+      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime() }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           reject(new Error(message.message));
