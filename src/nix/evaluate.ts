@@ -347,12 +347,13 @@ export class Evaluator {
   buildAttrs(sets: NixNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
     const tree = new PendingAttrs();
     for (const set of sets) {
-      for (const binding of set.namedChildren) this.addBinding(tree, binding, valueScope, inheritScope);
+      for (const binding of set.namedChildren) this.addBinding(tree, binding, inheritScope);
     }
     return tree.finish(this, valueScope);
   }
 
-  private addBinding(tree: PendingAttrs, binding: NixNode, valueScope: Scope, inheritScope: Scope): void {
+  /** Values are evaluated later, in the set's scope (`finish`); names and `inherit`s read `inheritScope`. */
+  private addBinding(tree: PendingAttrs, binding: NixNode, inheritScope: Scope): void {
     if (binding.type === 'binding') {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');

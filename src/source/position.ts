@@ -58,15 +58,6 @@ export class LineIndex {
     return { start: this.position(startOffset), end: this.position(endOffset) };
   }
 
-  /** The text of a 1-based line, without its line break. */
-  lineText(line: number): string {
-    const start = this.lineStarts[line - 1];
-    if (start === undefined) return '';
-    const next = this.lineStarts[line];
-    const end = next === undefined ? this.text.length : next - 1;
-    return this.text.slice(start, end).replace(/\r$/, '');
-  }
-
   get lineCount(): number {
     return this.lineStarts.length;
   }
