@@ -15,6 +15,15 @@ export function formatOptionPath(path: readonly string[]): string {
   return path.map((s) => (PLAIN_SEGMENT.test(s) ? s : JSON.stringify(s))).join('.');
 }
 
+/** Whether a concrete option path matches a pattern whose `*` segments match any one name (`users.users.*.password`). */
+export function matchesPattern(pattern: readonly string[], path: readonly string[]): boolean {
+  return pattern.length === path.length && pattern.every((s, i) => s === '*' || s === path[i]);
+}
+
+export function hasWildcard(pattern: readonly string[]): boolean {
+  return pattern.includes('*');
+}
+
 export function samePath(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
 }

@@ -1,6 +1,6 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
 import type { Effective, Host } from '../nix/host';
-import { formatOptionPath, parseOptionPath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
@@ -27,8 +27,17 @@ export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Findin
     const precondition = valueOf(host.effective(parseOptionPath(rule.when.option)), rule.when.default);
     if (precondition === undefined || testPredicate(rule.when.test, precondition.value, ctx) !== true) return [];
   }
-  const optionPath = parseOptionPath(rule.subject.option);
+  const pattern = parseOptionPath(rule.subject.option);
+  if (!hasWildcard(pattern)) return checkOption(host, rule, pattern, true, ctx);
+  // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
+  const concrete = new Map<string, string[]>();
+  for (const d of host.definitions) if (matchesPattern(pattern, d.path)) concrete.set(d.path.join('\u0000'), d.path);
+  return [...concrete.values()].flatMap((optionPath) => checkOption(host, rule, optionPath, false, ctx));
+}
+
+function checkOption(host: Host, rule: Rule, optionPath: string[], judgeAbsence: boolean, ctx: HostCheckContext): Finding[] {
   const effective = host.effective(optionPath);
+  if (effective.kind === 'absent' && !judgeAbsence) return [];
   const resolved = valueOf(effective, rule.default);
   if (!resolved) return [];
   const mode = resolved.fromDefault ? 'default' : 'explicit';

@@ -1,7 +1,7 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule } from '../nix/module';
 import type { LineIndex } from '../source/position';
-import { formatOptionPath, parseOptionPath, samePath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath, samePath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
@@ -17,7 +17,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   const paths = [option, ...(rule.subject.aliases ?? []).map(parseOptionPath)];
   const out: Finding[] = [];
   for (const def of module.definitions) {
-    if (!paths.some((p) => samePath(p, def.path))) continue;
+    if (!paths.some((p) => matchesPattern(p, def.path))) continue;
     const holds = conditionsHold(def);
     if (holds === false) continue;
     const value = toPlain(def.value);
@@ -33,7 +33,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
       file,
       range: lines.rangeOf(def.binding),
       related,
-      subject: `${formatOptionPath(option)}=${JSON.stringify(value)}`,
+      subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(value)}`,
     });
     if (holds === undefined) {
       const when = def.conditions

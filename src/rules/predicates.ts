@@ -28,6 +28,8 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
     const time = timestamp(value);
     return time === undefined ? undefined : ctx.now.getTime() - time > predicate.olderThanDays * 86_400_000;
   }
+  if ('exists' in predicate) return value !== undefined && value !== null;
+  if ('absent' in predicate) return value === undefined || value === null;
   if ('all' in predicate) return combine(predicate.all.map((p) => testPredicate(p, value, ctx)), 'all');
   if ('any' in predicate) return combine(predicate.any.map((p) => testPredicate(p, value, ctx)), 'any');
   if ('not' in predicate) {

@@ -16,6 +16,8 @@ export type Predicate =
   | { lessThan: number }
   | { greaterThan: number }
   | { olderThanDays: number }
+  | { exists: true }
+  | { absent: true }
   | { all: Predicate[] }
   | { any: Predicate[] }
   | { not: Predicate }
@@ -55,6 +57,13 @@ export interface Rule {
   violations: Violation[];
   securitySeverity: number;
   tags: string[];
+  /** The hardening level the rule belongs to (nixfleet governance): minimal ⊂ standard ⊂ strict ⊂ paranoid. */
+  level: 'minimal' | 'standard' | 'strict' | 'paranoid';
+  /** The kinds of host the rule is meant for; all when absent. */
+  hostTypes?: ('server' | 'workstation' | 'appliance')[];
+  /** First and last release (NixOS `23.05`, Talos `v1.12`) the rule applies to, where the catalog marks one. */
+  since?: string;
+  until?: string;
   controls: ControlMap;
   rationale: string;
   remediation: { text: string; snippet?: string };

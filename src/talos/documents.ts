@@ -106,22 +106,45 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
 
 /** The value at a dotted YAML path (`machine.install.image`) with the range of its `key: value` pair. */
 export function valueAt(document: Document.Parsed, path: string[], lines: LineIndex): YamlLocated | undefined {
-  let node: unknown = document.contents;
-  let pairRange: Range | undefined;
-  for (const key of path) {
-    if (!isMap(node)) return undefined;
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-    if (!pair) return undefined;
-    const keyNode = pair.key as Scalar;
-    const valueNode = pair.value as YamlNode | null;
-    const start = keyNode.range?.[0] ?? 0;
-    const end = valueNode?.range?.[1] ?? keyNode.range?.[1] ?? start;
-    pairRange = lines.range(start, end);
-    node = valueNode;
-  }
-  if (!pairRange) return undefined;
-  const value = node === null || node === undefined ? null : isScalar(node) ? node.toJSON() : (node as YamlNode).toJSON();
-  return { value, range: pairRange };
+  return valuesAt(document, path, lines)[0];
+}
+
+/**
+ * Every value matching a dotted YAML path whose `*` segments match any map
+ * key or list item (`machine.registries.config.*.tls.insecureSkipVerify`),
+ * each with the range of its `key: value` pair (or of the list item).
+ */
+export function valuesAt(document: Document.Parsed, path: string[], lines: LineIndex): (YamlLocated & { path: string[] })[] {
+  const out: (YamlLocated & { path: string[] })[] = [];
+  const walk = (node: unknown, depth: number, range: Range | undefined, concrete: string[]): void => {
+    if (depth === path.length) {
+      if (!range) return;
+      const value = node === null || node === undefined ? null : (node as YamlNode).toJSON();
+      out.push({ value, range, path: concrete });
+      return;
+    }
+    const key = path[depth];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        if (key !== '*' && name !== key) continue;
+        const keyNode = pair.key as Scalar;
+        const valueNode = pair.value as YamlNode | null;
+        const start = keyNode.range?.[0] ?? 0;
+        const end = valueNode?.range?.[1] ?? keyNode.range?.[1] ?? start;
+        walk(valueNode, depth + 1, lines.range(start, end), [...concrete, name]);
+      }
+    } else if (isSeq(node) && (key === '*' || /^\d+$/.test(key))) {
+      node.items.forEach((item, index) => {
+        if (key !== '*' && Number(key) !== index) return;
+        const itemRange = (item as YamlNode | null)?.range;
+        walk(item, depth + 1, itemRange ? lines.range(itemRange[0], itemRange[1]) : range, [...concrete, String(index)]);
+      });
+    }
+  };
+  walk(document.contents, 0, undefined, []);
+  return out;
 }
 
 function scalarAt(map: YAMLMap, key: string): unknown {
