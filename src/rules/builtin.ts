@@ -36,7 +36,7 @@ function ruleFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...ruleFiles(full));
+    if (entry.isDirectory() && entry.name !== 'controls') out.push(...ruleFiles(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
