@@ -56,7 +56,7 @@ describe('declint check: exit codes and options', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8'));
-    expect(report.summary).toEqual({ filesScanned: 2, findings: 1, bySeverity: { error: 1, warning: 0, note: 0 } });
+    expect(report.summary).toEqual({ filesScanned: 2, findings: 1, bySeverity: { error: 1, warning: 0, note: 0 }, suppressed: 0 });
     expect(report.findings[0]).toMatchObject({
       ruleId: 'NIX-SSH-001',
       severity: 'error',
@@ -173,7 +173,7 @@ describe('worker threads', () => {
       return { summary: report.summary, findings: report.findings };
     };
     expect(strip(two.stdout)).toEqual(strip(one.stdout));
-    expect(strip(one.stdout).summary).toEqual({ filesScanned: 300, findings: 16, bySeverity: { error: 16, warning: 0, note: 0 } });
+    expect(strip(one.stdout).summary).toEqual({ filesScanned: 300, findings: 16, bySeverity: { error: 16, warning: 0, note: 0 }, suppressed: 0 });
   });
 
   test('--jobs must be a whole number', async () => {

@@ -66,7 +66,7 @@ describe('rule files are validated, with located errors', () => {
 
   test('every built-in rule file is valid and its id matches its name', () => {
     const dir = path.resolve(__dirname, '../rules');
-    for (const target of fs.readdirSync(dir)) {
+    for (const target of fs.readdirSync(dir).filter((d) => d !== 'controls')) {
       for (const file of fs.readdirSync(path.join(dir, target))) {
         expect(file).toMatch(/^[A-Z]+(-[A-Z0-9]+)+\.yaml$/);
       }

@@ -1,9 +1,14 @@
-import { promises as fs } from 'fs';
+import { existsSync, promises as fs, statSync } from 'fs';
+import { findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, runCheck } from '../pipeline/check';
+import { loadFrameworks } from '../controls/registry';
+import { loadBuiltinRules } from '../rules/builtin';
+import type { Rule } from '../rules/rule';
+import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
 import { parseOptionPath } from '../nix/option-path';
 import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
@@ -15,6 +20,8 @@ import { LocatedError, UsageError } from '../source/errors';
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
        declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
+       declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
+       declint explain RULE-ID
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
@@ -23,6 +30,8 @@ compliance rules. Paths default to the current directory.
                    configuration.nix roots) with their root and module count
   explain-option   prints an option's effective value on a host and every
                    definition that set it (won, overridden, under mkIf)
+  rules            lists the rules (markdown: one documentation page a rule)
+  explain          prints a rule's documentation and the controls it maps to
 
 Options:
   -f, --format <stylish|json|sarif>   output format (default: stylish)
@@ -32,6 +41,8 @@ Options:
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
       --rules-dir <dir>               load more rules from a directory (repeatable)
       --host <name>                   report only on this NixOS host (and files of no host)
+  -c, --config <file>                 configuration (default: .declint.yaml in the scanned
+                                      directory or the nearest folder above it)
   -j, --jobs <n>                      worker threads (default: one per core for large trees)
   -h, --help                          show this help
   -v, --version                       print the version
@@ -88,6 +99,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'check') return check(rest, io);
   if (command === 'hosts') return hosts(rest, io);
   if (command === 'explain-option') return explainOptionCommand(rest, io);
+  if (command === 'rules') return rulesCommand(rest, io);
+  if (command === 'explain') return explainCommand(rest, io);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
 
@@ -106,6 +119,7 @@ async function check(args: string[], io: Io): Promise<number> {
         'rules-dir': { type: 'string', multiple: true },
         jobs: { type: 'string', short: 'j' },
         host: { type: 'string' },
+        config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -123,8 +137,13 @@ async function check(args: string[], io: Io): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
   }
+  const paths = positionals.length > 0 ? positionals : ['.'];
+  const configFile = values.config ? path.resolve(io.cwd, values.config) : findConfig(firstDirectory(paths, io.cwd));
+  if (values.config && !existsSync(configFile!)) throw new UsageError(`${values.config}: no such configuration file`);
+  const config = configFile ? loadConfig(configFile, path.relative(io.cwd, configFile) || configFile) : undefined;
   const result = await runCheck({
-    paths: positionals.length > 0 ? positionals : ['.'],
+    ...(config ? { config } : {}),
+    paths,
     base: io.cwd,
     ignore: values.ignore ?? [],
     ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
@@ -196,6 +215,64 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function rulesCommand(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      options: { framework: { type: 'string' }, format: { type: 'string', short: 'f' }, 'out-dir': { type: 'string' }, 'rules-dir': { type: 'string', multiple: true } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  const { values } = parsed;
+  const format = oneOf('--format', values.format ?? 'table', ['table', 'json', 'markdown'] as const);
+  const frameworks = loadFrameworks();
+  if (values.framework && !frameworks.some((f) => f.key === values.framework)) {
+    throw new UsageError(`unknown framework "${values.framework}" (known: ${frameworks.map((f) => f.key).join(', ')})`);
+  }
+  const all = await loadRulesFor((values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), io.cwd);
+  const rules = values.framework ? all.filter((r) => values.framework! in r.controls) : all;
+  if (format === 'json') io.stdout(`${JSON.stringify(rules.map(({ source: _source, ...r }) => r), null, 2)}\n`);
+  else if (format === 'table') io.stdout(rulesTable(rules));
+  else if (values['out-dir']) {
+    const dir = path.resolve(io.cwd, values['out-dir']);
+    await fs.mkdir(dir, { recursive: true });
+    for (const rule of rules) await fs.writeFile(path.join(dir, `${rule.id}.md`), ruleMarkdown(rule, frameworks));
+    await fs.writeFile(path.join(dir, 'README.md'), rulesIndexMarkdown(rules));
+    io.stdout(`${rules.length} rule pages written to ${path.relative(io.cwd, dir) || '.'}\n`);
+  } else io.stdout(rules.map((r) => ruleMarkdown(r, frameworks)).join('\n'));
+  return 0;
+}
+
+async function explainCommand(args: string[], io: Io): Promise<number> {
+  const [id, ...extra] = args;
+  if (!id || extra.length > 0) throw new UsageError('explain needs one rule ID: declint explain NIX-SSH-001');
+  const rules = await loadRulesFor([], io.cwd);
+  const rule = rules.find((r) => r.id === id.toUpperCase());
+  if (!rule) throw new UsageError(`no rule ${id} (try: declint rules)`);
+  io.stdout(explainText(rule, loadFrameworks()));
+  return 0;
+}
+
+async function loadRulesFor(ruleDirs: string[], base: string): Promise<Rule[]> {
+  const builtin = await loadBuiltinRules();
+  if (ruleDirs.length === 0) return builtin;
+  const { loadRules } = require('../rules/load') as typeof import('../rules/load');
+  return [...builtin, ...(await loadRules(ruleDirs, base))].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Where to look for `.declint.yaml`: the first directory scanned (or the folder of the first file). */
+function firstDirectory(paths: string[], cwd: string): string {
+  const first = path.resolve(cwd, paths[0]);
+  try {
+    return statSync(first).isDirectory() ? first : path.dirname(first);
+  } catch {
+    return cwd;
+  }
+}
+
 function render(result: CheckResult, format: Format, color: boolean): string {
   switch (format) {
     case 'json':
@@ -208,9 +285,9 @@ function render(result: CheckResult, format: Format, color: boolean): string {
 }
 
 export function exitCode(result: CheckResult, failOn: FailLevel): number {
-  if (failOn === 'never') return 0;
+  if (failOn === 'never' || result.mode === 'report') return 0;
   const threshold = severityRank(failOn as Severity);
-  return result.findings.some((f) => severityRank(f.severity) <= threshold) ? 1 : 0;
+  return result.findings.some((f) => !f.suppressed && severityRank(f.severity) <= threshold) ? 1 : 0;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -29,6 +29,22 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
       'NixOS still accepts the old name of a renamed option and forwards it to the new one, with an evaluation warning; declint judges the value under the new name. Use the new name so that the configuration reads the way NixOS evaluates it.',
     severity: 'note',
   },
+  'declint-suppression': {
+    id: 'declint-suppression',
+    name: 'InvalidSuppression',
+    title: 'Suppression without effect.',
+    description:
+      'An inline `# declint-ignore RULE-ID: reason` must name existing rules and give a reason, and it must suppress something; otherwise it is reported so that stale or careless suppressions do not accumulate.',
+    severity: 'warning',
+  },
+  'declint-exception-expired': {
+    id: 'declint-exception-expired',
+    name: 'ExpiredException',
+    title: 'Expired exception.',
+    description:
+      'An exception in `.declint.yaml` has passed its `expires` date: it no longer applies, and the findings it covered are reported again until it is renewed with a new review or removed.',
+    severity: 'warning',
+  },
   'nix-conflict': {
     id: 'nix-conflict',
     name: 'ConflictingDefinitions',

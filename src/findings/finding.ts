@@ -32,6 +32,15 @@ export interface Finding {
   hosts?: string[];
   /** A stable identity for the finding that does not depend on line numbers. */
   subject?: string;
+  /** Set when an inline suppression or a config exception covers the finding: it is kept, but does not fail the run. */
+  suppressed?: {
+    kind: 'inline' | 'exception';
+    justification: string;
+    location: { file: string; line: number };
+    owner?: string;
+    ticket?: string;
+    expires?: string;
+  };
 }
 
 /** The message with the hosts it applies to: `… (hosts web-01, db-01).` */
@@ -47,7 +56,8 @@ export const PARSE_ERROR_RULE_ID = 'parse-error';
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     a.location.file.localeCompare(b.location.file) ||
-    a.location.range.start.offset - b.location.range.start.offset ||
+    a.location.range.start.line - b.location.range.start.line ||
+    a.location.range.start.column - b.location.range.start.column ||
     a.ruleId.localeCompare(b.ruleId) ||
     a.message.localeCompare(b.message)
   );

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { checkFile } from '../rules/engine';
+import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { Rule } from '../rules/rule';
 import { analyzeFile } from './analyze';
 
@@ -17,6 +18,8 @@ export interface FilesChecked {
   scanned: number;
   /** For each `.nix` file (absolute path), the paths its `imports` name, as far as they fold. */
   imports: [string, string[]][];
+  /** `# declint-ignore` comments of the files read. */
+  suppressions: SuppressionComment[];
 }
 
 /**
@@ -30,6 +33,7 @@ const FILES_PER_TURN = 64;
 export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
+  const suppressions: SuppressionComment[] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -41,6 +45,7 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date)
       continue; // vanished or unreadable since discovery: nothing to check
     }
     const result = analyzeFile(file.path, text);
+    if (result.kind !== 'skipped') suppressions.push(...parseSuppressions(file.path, text));
     if (result.kind === 'parse-error') {
       findings.push(result.finding);
       scanned++;
@@ -54,5 +59,5 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date)
     }
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imports };
+  return { findings, scanned, imports, suppressions };
 }

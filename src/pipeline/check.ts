@@ -11,6 +11,11 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
+import type { Config } from '../config/config';
+import { applyExceptions } from '../config/exceptions';
+import { selectRules } from '../config/select-rules';
+import { BUILTIN_CHECKS } from '../findings/builtin-checks';
+import { applySuppressions, SuppressionComment } from '../findings/suppressions';
 
 export interface CheckOptions {
   paths: string[];
@@ -31,6 +36,8 @@ export interface CheckOptions {
   extraRoots?: string[];
   /** Keep the evaluated hosts in the result (for `hosts` and `explain-option`). */
   keepHosts?: boolean;
+  /** The project's `.declint.yaml`, when there is one. */
+  config?: Config;
 }
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
@@ -46,8 +53,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
-  const rules = options.rules ?? (await loadAllRules(options));
-  const files = await discoverFiles(options.paths, { base: options.base, ignore: options.ignore });
+  const config = options.config;
+  const allRules = options.rules ?? (await loadAllRules({ ...options, ruleDirs: [...options.ruleDirs, ...(config?.ruleDirs ?? [])] }));
+  if (config) checkConfigRuleIds(config, allRules);
+  const rules = config ? selectRules(allRules, config) : allRules;
+  const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(files, rules, options.now, jobs) : await checkFiles(files, rules, options.now);
@@ -68,6 +78,11 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...perFile.findings.filter((f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file))),
     ...hostPhase.findings,
   ];
+  // Inline suppressions, then config exceptions: both keep the finding, marked, so reports can show them.
+  const known = new Set([...allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
+  const suppressed = applySuppressions(findings, perFile.suppressions, known);
+  const excepted = config ? applyExceptions(suppressed.findings, config, options.now) : { findings: suppressed.findings, problems: [] };
+  findings.splice(0, findings.length, ...excepted.findings, ...suppressed.problems, ...excepted.problems);
   if (options.host) {
     const wanted = options.host;
     // --host keeps what concerns that host: its findings, and per-file findings outside every host.
@@ -83,6 +98,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       base: options.base,
       toolVersion: TOOL_VERSION,
+      mode: config?.mode ?? 'enforce',
     },
     hosts: hostPhase,
   };
@@ -103,6 +119,7 @@ function defaultJobs(fileCount: number): number {
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
+  const suppressions: SuppressionComment[] = [];
   let scanned = 0;
   let next = 0;
   const takeBatch = () => {
@@ -123,6 +140,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
         if (message.kind === 'done') {
           findings.push(...message.findings);
           imports.push(...message.imports);
+          suppressions.push(...message.suppressions);
           scanned += message.scanned;
         }
         worker.postMessage(takeBatch());
@@ -131,7 +149,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports };
+  return { findings, scanned, imports, suppressions };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
@@ -140,6 +158,13 @@ function scanRoots(options: CheckOptions): string[] {
     const absolute = path.resolve(options.base, p);
     return fs.statSync(absolute).isDirectory() ? absolute : options.base;
   });
+}
+
+/** Rule IDs in `rules:` and `exceptions:` must exist: a typo would silently do nothing. */
+function checkConfigRuleIds(config: Config, rules: Rule[]): void {
+  const known = new Set(rules.map((r) => r.id));
+  const wrong = config.ruleKeyPositions.find((p) => !known.has(p.id));
+  if (wrong) throw new LocatedError(config.file, wrong.line, wrong.column, `unknown rule ${wrong.id} (see: declint rules)`);
 }
 
 async function loadAllRules(options: CheckOptions): Promise<Rule[]> {

@@ -7,8 +7,9 @@ export function formatJson(result: CheckResult): string {
     tool: { name: 'declint', version: result.toolVersion },
     summary: {
       filesScanned: result.filesScanned,
-      findings: result.findings.length,
-      bySeverity: countBySeverity(result.findings),
+      findings: result.findings.filter((f) => !f.suppressed).length,
+      bySeverity: countBySeverity(result.findings.filter((f) => !f.suppressed)),
+      suppressed: result.findings.filter((f) => f.suppressed).length,
     },
     findings: result.findings.map((f) => ({
       ruleId: f.ruleId,
@@ -19,6 +20,7 @@ export function formatJson(result: CheckResult): string {
       ...(f.hosts ? { hosts: f.hosts } : {}),
       related: f.related,
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
+      ...(f.suppressed ? { suppressed: f.suppressed } : {}),
     })),
   };
   return `${JSON.stringify(report, null, 2)}\n`;

@@ -11,6 +11,8 @@ export interface CheckResult {
   /** Absolute directory that finding paths are relative to. */
   base: string;
   toolVersion: string;
+  /** `report`: findings do not fail the run (`.declint.yaml` `mode`). */
+  mode?: 'enforce' | 'report';
 }
 
 export function countBySeverity(findings: Finding[]): Record<Severity, number> {

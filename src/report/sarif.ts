@@ -42,7 +42,8 @@ export function formatSarif(result: CheckResult): string {
           },
         },
         columnKind: 'utf16CodeUnits',
-        results: result.findings.map((f) => sarifResult(f, index.get(f.ruleId)!)),
+        // Suppressed and excepted findings are left out: GitHub shows suppressed results as open alerts.
+        results: result.findings.filter((f) => !f.suppressed).map((f) => sarifResult(f, index.get(f.ruleId)!)),
       },
     ],
   };

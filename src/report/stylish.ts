@@ -16,8 +16,10 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
   const paint = (code: keyof typeof COLORS, text: string) => (options.color ? `\u001b[${COLORS[code]}m${text}\u001b[0m` : text);
   const severityColor: Record<Severity, keyof typeof COLORS> = { error: 'red', warning: 'yellow', note: 'blue' };
   const rules = new Map(result.rules.map((r) => [r.id, r]));
+  const shownFindings = result.findings.filter((f) => !f.suppressed);
+  const suppressed = result.findings.length - shownFindings.length;
   const byFile = new Map<string, Finding[]>();
-  for (const f of result.findings) {
+  for (const f of shownFindings) {
     const list = byFile.get(f.location.file) ?? [];
     list.push(f);
     byFile.set(f.location.file, list);
@@ -36,10 +38,10 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
     });
     lines.push('');
   }
-  const counts = countBySeverity(result.findings);
-  const total = result.findings.length;
+  const counts = countBySeverity(shownFindings);
+  const total = shownFindings.length;
   const seconds = (result.durationMs / 1000).toFixed(2);
-  const files = `${result.filesScanned} file${result.filesScanned === 1 ? '' : 's'} checked in ${seconds}s`;
+  const files = `${result.filesScanned} file${result.filesScanned === 1 ? '' : 's'} checked in ${seconds}s${suppressed ? `, ${suppressed} suppressed or excepted` : ''}`;
   if (total === 0) {
     lines.push(`No findings. ${files}.`);
   } else {

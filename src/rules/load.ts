@@ -2,8 +2,9 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { LineCounter, Node as YamlNode, parseDocument } from 'yaml';
 import { LocatedError } from '../source/errors';
+import { locatedSchemaError } from '../source/schema-errors';
 import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
 import { NAMED_PREDICATES } from './named-predicates';
@@ -74,11 +75,7 @@ export function parseRule(text: string, display: string, source: string): Rule {
   const data = doc.toJS();
   const errors = validate(data);
   if (errors.length > 0) {
-    const error = errors[0];
-    const { node, key } = locate(doc.contents, error);
-    const offset = (key ?? node)?.range?.[0] ?? 0;
-    const pos = at(offset);
-    throw new LocatedError(display, pos.line, pos.col, describeSchemaError(error));
+    throw locatedSchemaError(display, doc, lineCounter, errors[0], 'the rule');
   }
   for (const { name, at: where } of findNamedPredicates(data)) {
     if (!NAMED_PREDICATES[name]) {
@@ -124,45 +121,4 @@ function findNamedPredicates(value: unknown, where: (string | number)[] = [], ou
     }
   }
   return out;
-}
-
-/** The YAML node an ajv error is about (and, for unknown keys, the key itself). */
-function locate(root: unknown, error: ErrorObject): { node?: YamlNode; key?: YamlNode } {
-  let node = root as YamlNode | undefined;
-  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  for (const segment of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
-      node = pair?.value as YamlNode | undefined;
-    } else if (isSeq(node)) {
-      node = node.items[Number(segment)] as YamlNode | undefined;
-    } else {
-      break;
-    }
-  }
-  const keyName = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty : error.propertyName;
-  if (keyName !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === keyName);
-    if (pair) return { node, key: pair.key as YamlNode };
-  }
-  return { node };
-}
-
-function describeSchemaError(error: ErrorObject): string {
-  const where = error.instancePath
-    ? error.instancePath.slice(1).split('/').map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '')
-    : 'the rule';
-  switch (error.keyword) {
-    case 'required':
-      return `${where} is missing the required key "${(error.params as { missingProperty: string }).missingProperty}"`;
-    case 'additionalProperties':
-      return `${where} has an unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
-    case 'enum':
-      if (error.propertyName !== undefined) {
-        return `${where} has an unknown framework "${error.propertyName}" (known: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
-      }
-      return `${where} must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    default:
-      return `${where} ${error.message ?? 'is invalid'}`;
-  }
 }

@@ -1,0 +1,114 @@
+import Ajv from 'ajv';
+import * as fs from 'fs';
+import * as path from 'path';
+import { isMap, isPair, isScalar, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { LocatedError } from '../source/errors';
+import { locatedSchemaError } from '../source/schema-errors';
+import schema from './config.schema.json';
+
+export type Level = 'minimal' | 'standard' | 'strict' | 'paranoid';
+export const LEVELS: readonly Level[] = ['minimal', 'standard', 'strict', 'paranoid'];
+
+export interface Exception {
+  rule: string;
+  rationale: string;
+  hosts?: string[];
+  paths?: string[];
+  /** `YYYY-MM-DD`: the exception stops applying after this day. */
+  expires?: string;
+  owner?: string;
+  ticket?: string;
+  /** Where the exception is written, for findings about it. */
+  line: number;
+  column: number;
+}
+
+/** `.declint.yaml`, validated and with its defaults filled in. */
+export interface Config {
+  /** The config file, as given or found (for messages). */
+  file: string;
+  /** Selected frameworks with their variant (`nis2: { entityType: essential }`). */
+  frameworks?: { key: string; variant: Record<string, string> }[];
+  level?: Level;
+  hostTypes: Record<string, 'server' | 'workstation' | 'appliance'>;
+  excludeTags: string[];
+  rules: Record<string, 'off' | 'note' | 'warning' | 'error'>;
+  /** `enforce`: findings fail the run; `report`: they are reported and the exit code is 0. */
+  mode: 'enforce' | 'report';
+  ignore: string[];
+  /** Absolute directories of custom rules. */
+  ruleDirs: string[];
+  exceptions: Exception[];
+  /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
+  ruleKeyPositions: { id: string; line: number; column: number }[];
+}
+
+export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
+
+/** The config file in `dir` or the nearest folder above it, if any. */
+export function findConfig(dir: string): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    for (const name of CONFIG_NAMES) {
+      const candidate = path.join(current, name);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+/** Reads and validates a config file; mistakes stop with `file:line:col: what is wrong`. */
+export function loadConfig(file: string, display: string): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new LocatedError(display, 1, 1, 'the configuration file cannot be read');
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    const pos = lineCounter.linePos(error.pos[0]);
+    throw new LocatedError(display, pos.line, pos.col, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+  }
+  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  const validate = ajv.compile(schema);
+  if (!validate(data)) throw locatedSchemaError(display, doc, lineCounter, validate.errors![0], 'the configuration');
+
+  const keyPositions = (section: string) => {
+    const node = doc.get(section, true) as YamlNode | undefined;
+    if (!isMap(node)) return [];
+    return node.items.filter(isPair).map((pair) => {
+      const key = pair.key as YamlNode;
+      const pos = lineCounter.linePos(key.range?.[0] ?? 0);
+      return { id: isScalar(key) ? String(key.value) : '', line: pos.line, column: pos.col };
+    });
+  };
+  const frameworks = data.frameworks;
+  const exceptionPositions = keyPositions('exceptions');
+  const exceptions = Object.entries((data.exceptions ?? {}) as Record<string, Omit<Exception, 'rule' | 'line' | 'column'>>).map(([rule, e]) => {
+    const pos = exceptionPositions.find((p) => p.id === rule) ?? { line: 1, column: 1 };
+    return { rule, ...e, expires: e.expires === undefined ? undefined : String(e.expires), line: pos.line, column: pos.column };
+  });
+  const base = path.dirname(file);
+  return {
+    file: display,
+    ...(frameworks === undefined
+      ? {}
+      : {
+          frameworks: Array.isArray(frameworks)
+            ? frameworks.map((key: string) => ({ key, variant: {} }))
+            : Object.entries(frameworks as Record<string, Record<string, string> | null>).map(([key, variant]) => ({ key, variant: variant ?? {} })),
+        }),
+    ...(data.level ? { level: data.level as Level } : {}),
+    hostTypes: (data.hostTypes ?? {}) as Config['hostTypes'],
+    excludeTags: (data.excludeTags ?? []) as string[],
+    rules: (data.rules ?? {}) as Config['rules'],
+    mode: (data.mode ?? 'enforce') as Config['mode'],
+    ignore: (data.ignore ?? []) as string[],
+    ruleDirs: ((data.ruleDirs ?? []) as string[]).map((d) => path.resolve(base, d)),
+    exceptions,
+    ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
+  };
+}

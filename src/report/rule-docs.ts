@@ -1,0 +1,119 @@
+import type { Framework } from '../controls/registry';
+import { controlTitle } from '../controls/registry';
+import { BUILTIN_CHECKS } from '../findings/builtin-checks';
+import type { Rule } from '../rules/rule';
+import { FRAMEWORK_LABELS } from './controls-label';
+
+/**
+ * Every rule's documentation, from the one source that SARIF help, `explain`,
+ * LSP hover and the HTML report also render: the rule file. Sections are the
+ * same for every rule, in the order a user asks: what it checks, why it
+ * matters, how to fix it, which controls it evidences, where to read more.
+ */
+
+function worstSeverity(rule: Rule): string {
+  return ['error', 'warning', 'note'].find((s) => rule.violations.some((v) => v.severity === s)) ?? 'note';
+}
+
+function subjectText(rule: Rule): string {
+  const s = rule.subject;
+  if ('option' in s) return `\`${s.option}\`${s.aliases?.length ? ` (old name${s.aliases.length > 1 ? 's' : ''}: ${s.aliases.map((a) => `\`${a}\``).join(', ')})` : ''}`;
+  if ('document' in s) return `\`${s.path}\` in \`${s.document}\` documents`;
+  return 'every input node of `flake.lock`';
+}
+
+function violationLines(rule: Rule): string[] {
+  return rule.violations.map((v) => {
+    const when = v.mode === 'explicit' ? 'a value written' : 'not set, where the default';
+    return `- **${v.severity}** — ${when} ${describeTest(v.test)}.`;
+  });
+}
+
+function describeTest(test: Rule['violations'][number]['test']): string {
+  const [[kind, arg]] = Object.entries(test) as [string, unknown][];
+  switch (kind) {
+    case 'equals':
+      return `is \`${JSON.stringify(arg)}\``;
+    case 'notEquals':
+      return `is not \`${JSON.stringify(arg)}\``;
+    case 'oneOf':
+      return `is one of ${(arg as unknown[]).map((a) => `\`${JSON.stringify(a)}\``).join(', ')}`;
+    case 'noneOf':
+      return `is none of ${(arg as unknown[]).map((a) => `\`${JSON.stringify(a)}\``).join(', ')}`;
+    case 'named':
+      return `matches \`${String(arg)}\``;
+    default:
+      return `matches \`${kind}: ${JSON.stringify(arg)}\``;
+  }
+}
+
+/** The Markdown page of one rule (`docs/rules/<ID>.md`). */
+export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
+  const controls = Object.entries(rule.controls).flatMap(([framework, ids]) =>
+    ids.map((id) => `| ${FRAMEWORK_LABELS[framework] ?? framework} | ${id} | ${controlTitle(frameworks, framework, id) ?? ''} |`),
+  );
+  const lines = [
+    `# ${rule.id}: ${rule.title}`,
+    '',
+    `Target: ${rule.target} · Severity: ${worstSeverity(rule)} (security-severity ${rule.securitySeverity.toFixed(1)}) · Level: ${rule.level}${rule.hostTypes ? ` · Hosts: ${rule.hostTypes.join(', ')}` : ''}`,
+    '',
+    '## What it checks',
+    '',
+    `${subjectText(rule)}${rule.when ? `, where \`${rule.when.option}\` ${describeTest(rule.when.test)}` : ''}${rule.default !== undefined ? `; the upstream default is \`${JSON.stringify(rule.default)}\`` : ''}. It reports:`,
+    '',
+    ...violationLines(rule),
+    '',
+    '## Why it matters',
+    '',
+    rule.rationale,
+    '',
+    '## How to fix it',
+    '',
+    rule.remediation.text,
+    ...(rule.remediation.snippet ? ['', '```', rule.remediation.snippet, '```'] : []),
+    '',
+    '## Controls',
+    '',
+    '| Framework | Control | Title |',
+    '| --- | --- | --- |',
+    ...controls,
+    ...(rule.references.length ? ['', '## References', '', ...rule.references.map((r) => `- <${r}>`)] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** `docs/rules/README.md`: every rule with its severity, level and frameworks. */
+export function rulesIndexMarkdown(rules: Rule[]): string {
+  return [
+    '# declint rules',
+    '',
+    'Generated from `rules/**/*.yaml` by `npm run docs`; do not edit by hand.',
+    '',
+    '| Rule | Title | Target | Severity | Level | Frameworks |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rules.map((r) => `| [${r.id}](${r.id}.md) | ${r.title} | ${r.target} | ${worstSeverity(r)} | ${r.level} | ${Object.keys(r.controls).map((f) => FRAMEWORK_LABELS[f] ?? f).join(', ')} |`),
+    '',
+    '## Built-in checks',
+    '',
+    ...Object.values(BUILTIN_CHECKS).map((c) => `- **${c.id}** (${c.severity}): ${c.description}`),
+    '',
+  ].join('\n');
+}
+
+/** `declint rules`: one line a rule. */
+export function rulesTable(rules: Rule[]): string {
+  const rows = rules.map((r) => [r.id, worstSeverity(r), r.level, r.title, Object.keys(r.controls).join(',')]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), 4));
+  return `${rows.map((row) => row.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join('  ').trimEnd()).join('\n')}\n${rules.length} rules.\n`;
+}
+
+/** `declint explain ID`: the rule's page as plain text. */
+export function explainText(rule: Rule, frameworks: Framework[]): string {
+  return ruleMarkdown(rule, frameworks)
+    .replace(/^# /m, '')
+    .replace(/^## /gm, '\n')
+    .replace(/^```$/gm, '')
+    .replace(/\*\*/g, '')
+    .replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,121 @@
+import { makeTree, runCli } from './support/cli';
+
+const ROOT_LOGIN = '{ services.openssh.settings.PermitRootLogin = "yes"; }\n';
+const FIREWALL_OFF = '{ networking.firewall.enable = false; }\n';
+
+async function json(dir: string, ...args: string[]) {
+  const run = await runCli(['check', '.', '--format', 'json', ...args], dir);
+  return { run, report: run.stdout ? JSON.parse(run.stdout) : undefined };
+}
+
+const ids = (report: { findings: { ruleId: string; suppressed?: unknown }[] }) => report.findings.filter((f) => !f.suppressed).map((f) => f.ruleId);
+
+describe('.declint.yaml', () => {
+  test('configuration mistakes stop with file:line:col and exit 2', async () => {
+    const cases: [string, string][] = [
+      ['exceptions:\n  NIX-SSH-001:\n    owner: ops\n', '.declint.yaml:3:5: exceptions.NIX-SSH-001 is missing the required key "rationale"'],
+      ['rules:\n  NIX-SSH-999: off\n', '.declint.yaml:2:3: unknown rule NIX-SSH-999 (see: declint rules)'],
+      ['mode: sometimes\n', '.declint.yaml:1:7: mode must be one of: enforce, report'],
+      ['level: [strict\n', '.declint.yaml:2:1: '],
+      ['ignore: notalist\n', '.declint.yaml:1:9: ignore must be array'],
+    ];
+    for (const [config, message] of cases) {
+      const run = await runCli(['check', '.'], makeTree({ '.declint.yaml': config, 'a.nix': ROOT_LOGIN }));
+      expect({ config, code: run.code }).toEqual({ config, code: 2 });
+      expect(run.stderr.startsWith(`declint: ${message}`)).toBe(true);
+    }
+  });
+
+  test('frameworks select the rules mapped to them; rules sets severities or turns rules off; mode report exits 0', async () => {
+    const files = { 'a.nix': ROOT_LOGIN, 'b.nix': FIREWALL_OFF };
+    // NIX-SSH-001 maps to ANSSI R33 and NIX-FW-001 to ANSSI R80: both run; with SOC 2 only, both too; CIS both.
+    expect(ids((await json(makeTree({ ...files, '.declint.yaml': 'frameworks: [nis2]\n' }))).report).sort()).toEqual(['NIX-FW-001', 'NIX-SSH-001']);
+    const off = await json(makeTree({ ...files, '.declint.yaml': 'rules:\n  NIX-FW-001: off\n  NIX-SSH-001: note\n' }));
+    expect(off.report.findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId} ${f.severity}`)).toEqual(['NIX-SSH-001 note']);
+    expect(off.run.code).toBe(0);
+    const report = await json(makeTree({ ...files, '.declint.yaml': 'mode: report\n' }));
+    expect(ids(report.report).length).toBe(2);
+    expect(report.run.code).toBe(0);
+  });
+
+  test('framework variants choose a level: an ISO 27001 partial scope runs only minimal rules', async () => {
+    const run = await json(makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks:\n  iso27001: { scope: partial }\n' }));
+    expect(ids(run.report)).toEqual([]); // the built-in rules are standard-level
+    const essential = await json(makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks:\n  nis2: { entityType: essential }\n' }));
+    expect(ids(essential.report)).toEqual(['NIX-SSH-001']);
+  });
+
+  test('an exception keeps the finding, marked with its rationale, and it no longer fails the run', async () => {
+    const dir = makeTree({
+      'installer/iso.nix': ROOT_LOGIN,
+      'hosts/web.nix': ROOT_LOGIN,
+      '.declint.yaml': 'exceptions:\n  NIX-SSH-001:\n    rationale: The installer ISO needs root over SSH for provisioning.\n    paths: ["installer/"]\n    owner: platform-team\n    ticket: SEC-42\n    expires: 2099-01-01\n',
+    });
+    const { run, report } = await json(dir);
+    expect(run.code).toBe(1); // hosts/web.nix is not excepted
+    const excepted = report.findings.find((f: { file: string }) => f.file === 'installer/iso.nix');
+    expect(excepted.suppressed).toEqual({
+      kind: 'exception',
+      justification: 'The installer ISO needs root over SSH for provisioning.',
+      location: { file: '.declint.yaml', line: 2 },
+      owner: 'platform-team',
+      ticket: 'SEC-42',
+      expires: '2099-01-01',
+    });
+    expect(report.summary.suppressed).toBe(1);
+  });
+
+  test('an expired exception stops applying and is reported at its line', async () => {
+    const dir = makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'exceptions:\n  NIX-SSH-001:\n    rationale: Temporary, until the bastion exists.\n    expires: 2020-01-01\n' });
+    const { run, report } = await json(dir);
+    expect(run.code).toBe(1);
+    expect(ids(report)).toEqual(['declint-exception-expired', 'NIX-SSH-001']);
+    expect(report.findings[0]).toMatchObject({ file: '.declint.yaml', range: { start: { line: 2, column: 3 } }, severity: 'warning' });
+  });
+
+  test('ignore and ruleDirs from the config apply, relative to it', async () => {
+    const dir = makeTree({
+      'vendor/x.nix': ROOT_LOGIN,
+      'own/ORG-001.yaml': 'id: ORG-001\ntitle: Example rule\ntarget: nixos\nsubject: { option: services.example.enable }\nviolations:\n  - { mode: explicit, test: { equals: true }, severity: error, message: "Example is on." }\nsecurity-severity: 4.0\ncontrols: { iso27001: [A.8.9] }\nrationale: An example rule for the config tests.\nremediation: { text: Turn it off. }\n',
+      'm.nix': '{ services.example.enable = true; }\n',
+      '.declint.yaml': 'ignore: ["vendor/"]\nruleDirs: [own]\n',
+    });
+    expect(ids((await json(dir)).report)).toEqual(['ORG-001']);
+  });
+});
+
+describe('inline suppressions', () => {
+  test('at the end of the line, on the line above, or for the whole file, with a reason', async () => {
+    const dir = makeTree({
+      'eol.nix': '{ services.openssh.settings.PermitRootLogin = "yes"; # declint-ignore NIX-SSH-001: lab machine, no network\n}\n',
+      'above.nix': '{\n  # declint-ignore NIX-SSH-001: recovery image, documented in RB-7\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
+      'file.nix': '# declint-ignore-file NIX-FW-001: appliance behind a hardware firewall\n{ networking.firewall.enable = false; }\n',
+    });
+    const { run, report } = await json(dir);
+    expect(run.code).toBe(0);
+    expect(report.findings.map((f: { file: string; suppressed: { kind: string; justification: string } }) => `${f.file} ${f.suppressed.kind}: ${f.suppressed.justification}`)).toEqual([
+      'above.nix inline: recovery image, documented in RB-7',
+      'eol.nix inline: lab machine, no network',
+      'file.nix inline: appliance behind a hardware firewall',
+    ]);
+  });
+
+  test('a suppression without a reason, naming an unknown rule, or suppressing nothing is itself reported', async () => {
+    const dir = makeTree({
+      'noreason.nix': '{ services.openssh.settings.PermitRootLogin = "yes"; # declint-ignore NIX-SSH-001\n}\n',
+      'unknown.nix': '# declint-ignore NIX-SSH-999: typo\n{ }\n',
+      'unused.nix': '# declint-ignore NIX-FW-001: nothing here\n{ networking.firewall.enable = true; }\n',
+      'talos.yaml': 'version: v1alpha1\nmachine:\n  install:\n    image: ghcr.io/siderolabs/installer:latest # declint-ignore TAL-001: pinned by the image factory\ncluster: {}\n',
+    });
+    const { run, report } = await json(dir);
+    expect(run.code).toBe(1);
+    const shown = report.findings.filter((f: { suppressed?: unknown }) => !f.suppressed);
+    expect(shown.map((f: { file: string; ruleId: string; range: { start: { line: number } } }) => `${f.file}:${f.range.start.line} ${f.ruleId}`)).toEqual([
+      'noreason.nix:1 NIX-SSH-001',
+      'noreason.nix:1 declint-suppression',
+      'unknown.nix:1 declint-suppression',
+      'unused.nix:1 declint-suppression',
+    ]);
+    expect(report.findings.find((f: { file: string }) => f.file === 'talos.yaml').suppressed.kind).toBe('inline');
+  });
+});
