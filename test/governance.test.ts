@@ -119,3 +119,31 @@ describe('inline suppressions', () => {
     expect(report.findings.find((f: { file: string }) => f.file === 'talos.yaml').suppressed.kind).toBe('inline');
   });
 });
+
+describe('declint test-rules for custom rules', () => {
+  const RULE = 'id: ORG-001\ntitle: Example rule\ntarget: nixos\nsubject: { option: services.example.enable }\nviolations:\n  - { mode: explicit, test: { equals: true }, severity: error, message: "Example is on." }\nsecurity-severity: 4.0\ncontrols: { iso27001: [A.8.9] }\nrationale: An example rule for the harness tests.\nremediation: { text: Turn it off. }\n';
+
+  test('names the four outcomes and passes when every case does what it says', async () => {
+    const dir = makeTree({
+      'rules/nixos/ORG-001.yaml': RULE,
+      'fixtures/rules/ORG-001/bad-on.nix': '{ services.example.enable = true; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/good-off.nix': '{ services.example.enable = false; }\n',
+    });
+    const run = await runCli(['test-rules', '.'], dir);
+    expect(run.stdout).toBe('reported    ORG-001/bad-on.nix\nvalidated   ORG-001/good-off.nix\n1 validated, 1 reported, 0 noisy, 0 missing\n');
+    expect(run.code).toBe(0);
+  });
+
+  test('a noisy good case and a missing annotation fail, saying where', async () => {
+    const dir = makeTree({
+      'rules/nixos/ORG-001.yaml': RULE,
+      'fixtures/rules/ORG-001/bad-missed.nix': '{ services.example.enable = false; } # expect: ORG-001\n',
+      'fixtures/rules/ORG-001/good-noisy.nix': '{ services.example.enable = true; }\n',
+    });
+    const run = await runCli(['test-rules', '.'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('missing     ORG-001/bad-missed.nix\n              missing ORG-001 at bad-missed.nix:1\n');
+    expect(run.stdout).toContain('noisy       ORG-001/good-noisy.nix\n              noisy ORG-001 at good-noisy.nix:1: Example is on.\n');
+    expect(run.stdout).toContain('0 validated, 0 reported, 1 noisy, 1 missing\n');
+  });
+});

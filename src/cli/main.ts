@@ -22,6 +22,7 @@ const USAGE = `Usage: declint check [paths...] [options]
        declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
        declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
        declint explain RULE-ID
+       declint test-rules [DIR]
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
@@ -32,6 +33,8 @@ compliance rules. Paths default to the current directory.
                    definition that set it (won, overridden, under mkIf)
   rules            lists the rules (markdown: one documentation page a rule)
   explain          prints a rule's documentation and the controls it maps to
+  test-rules       runs the annotated fixtures of the rules in DIR/rules
+                   (cases in DIR/fixtures/rules/<ID>/bad-* and good-*)
 
 Options:
   -f, --format <stylish|json|sarif>   output format (default: stylish)
@@ -101,6 +104,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'explain-option') return explainOptionCommand(rest, io);
   if (command === 'rules') return rulesCommand(rest, io);
   if (command === 'explain') return explainCommand(rest, io);
+  if (command === 'test-rules') return testRulesCommand(rest, io);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
 
@@ -254,6 +258,44 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
   if (!rule) throw new UsageError(`no rule ${id} (try: declint rules)`);
   io.stdout(explainText(rule, loadFrameworks()));
   return 0;
+}
+
+/**
+ * `declint test-rules DIR`: every rule of DIR/rules against its cases in
+ * DIR/fixtures/rules/<ID>/, with the four outcomes of each case: validated
+ * (a good case stays silent), reported (a bad case reports exactly what its
+ * annotations say), noisy (a report nobody asked for), missing (an annotation
+ * with no report). Exit 1 on any noisy or missing case, or a rule without
+ * both a bad and a good case.
+ */
+async function testRulesCommand(args: string[], io: Io): Promise<number> {
+  const [dir = '.', ...extra] = args;
+  if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
+  const root = path.resolve(io.cwd, dir);
+  const { loadRules } = require('../rules/load') as typeof import('../rules/load');
+  const { listCases, runCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
+  if (!existsSync(path.join(root, 'rules'))) throw new UsageError(`${dir}: no rules/ folder`);
+  const rules = await loadRules([path.join(root, 'rules')], io.cwd);
+  const counts = { validated: 0, reported: 0, noisy: 0, missing: 0 };
+  let failed = false;
+  for (const rule of rules) {
+    const cases = await listCases(path.join(root, 'fixtures', 'rules', rule.id));
+    if (!cases.some((c) => c.kind === 'bad') || !cases.some((c) => c.kind === 'good')) {
+      io.stdout(`incomplete  ${rule.id}: needs at least one bad-* and one good-* case\n`);
+      failed = true;
+    }
+    for (const c of cases) {
+      const result = await runCase(rule, c.path, c.name, { now: new Date() });
+      const wanted = c.kind === 'bad' ? 'reported' : 'validated';
+      counts[result.outcome]++;
+      if (result.outcome !== wanted || (c.kind === 'bad' && result.expected.length === 0)) failed = true;
+      io.stdout(`${result.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
+      for (const m of result.missing) io.stdout(`              missing ${m.rule} at ${m.file}:${m.line}\n`);
+      for (const f of result.unexpected) io.stdout(`              noisy ${f.ruleId} at ${f.location.file}:${f.location.range.start.line}: ${f.message}\n`);
+    }
+  }
+  io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
+  return failed ? 1 : 0;
 }
 
 async function loadRulesFor(ruleDirs: string[], base: string): Promise<Rule[]> {
