@@ -147,3 +147,23 @@ describe('declint test-rules for custom rules', () => {
     expect(run.stdout).toContain('0 validated, 0 reported, 1 noisy, 1 missing\n');
   });
 });
+
+describe('host types and frameworks in the output', () => {
+  test('a rule for some kinds of host skips hosts the config gives another kind', async () => {
+    const rule = 'id: ORG-002\ntitle: Workstation rule\ntarget: nixos\nhostTypes: [workstation]\nsubject: { option: services.printing.enable }\nviolations:\n  - { mode: explicit, test: { equals: true }, severity: error, message: "Printing is on." }\nsecurity-severity: 4.0\ncontrols: { iso27001: [A.8.9] }\nrationale: An example rule for the host type tests.\nremediation: { text: Turn it off. }\n';
+    const host = (name: string) => `{ networking.hostName = "${name}"; services.printing.enable = true; system.stateVersion = "25.05"; }\n`;
+    const dir = makeTree({
+      'own/ORG-002.yaml': rule,
+      'hosts/db-01/configuration.nix': host('db-01'),
+      'hosts/laptop/configuration.nix': host('laptop'),
+      '.declint.yaml': 'ruleDirs: [own]\nhostTypes:\n  "db-*": server\n  laptop: workstation\nrules:\n  NIX-LOG-001: off\n  NIX-FW-001: off\n',
+    });
+    const { report } = await json(dir);
+    expect(report.findings.filter((f: { ruleId: string }) => f.ruleId === 'ORG-002').map((f: { hosts: string[] }) => f.hosts)).toEqual([['laptop']]);
+  });
+
+  test('with frameworks selected, the stylish output shows only their controls', async () => {
+    const run = await runCli(['check', '.'], makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks: [nis2, anssi]\n' }));
+    expect(run.stdout).toContain('NIX-SSH-001  [NIS2 21(2)(i),21(2)(j) · ANSSI R33]');
+  });
+});

@@ -1,3 +1,4 @@
+import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
@@ -42,6 +43,8 @@ export interface HostPhaseInput {
   extraRoots?: string[];
   /** Keep every host's evaluation for the caller (hosts, explain-option); false for a plain check. */
   keepHosts?: boolean;
+  /** Host name or root-path glob → host type, from the config; rules with `hostTypes` run only on matching hosts. */
+  hostTypes?: Record<string, 'server' | 'workstation' | 'appliance'>;
 }
 
 export interface HostPhaseResult {
@@ -98,7 +101,12 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (host.files.size === 0) return;
     for (const checked of [host, ...specialisations(host)]) {
       if (checked !== host && input.keepHosts !== false) hosts.push(checked);
-      for (const rule of nixosRules) findings.push(...checkHost(checked, rule, ctx));
+      const type = hostType(checked, input.hostTypes ?? {});
+      for (const rule of nixosRules) {
+        // A rule meant for some kinds of host skips hosts of another kind; a host of no known kind gets every rule.
+        if (rule.hostTypes && type && !rule.hostTypes.includes(type)) continue;
+        findings.push(...checkHost(checked, rule, ctx));
+      }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
   };
@@ -131,4 +139,14 @@ function estimatedModules(spec: HostSpec, imports: Map<string, string[]>): numbe
     queue.push(...(imports.get(file) ?? []));
   }
   return seen.size;
+}
+
+/** The type the config gives a host: by its name, or by a glob on its name or root file. */
+function hostType(host: Host, types: Record<string, 'server' | 'workstation' | 'appliance'>): 'server' | 'workstation' | 'appliance' | undefined {
+  for (const [pattern, type] of Object.entries(types)) {
+    const matcher = ignore().add(pattern);
+    const base = host.name.split('/')[0];
+    if (pattern === host.name || pattern === base || matcher.ignores(base) || matcher.ignores(host.spec.root.file)) return type;
+  }
+  return undefined;
 }

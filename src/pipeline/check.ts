@@ -71,6 +71,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     now: options.now,
     extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
     keepHosts: options.keepHosts ?? false,
+    hostTypes: config?.hostTypes ?? {},
   });
   // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
   const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
@@ -99,6 +100,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       base: options.base,
       toolVersion: TOOL_VERSION,
       mode: config?.mode ?? 'enforce',
+      ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
     },
     hosts: hostPhase,
   };

@@ -13,6 +13,8 @@ export interface CheckResult {
   toolVersion: string;
   /** `report`: findings do not fail the run (`.declint.yaml` `mode`). */
   mode?: 'enforce' | 'report';
+  /** Frameworks the config selects: reporters show only their controls. */
+  frameworks?: string[];
 }
 
 export function countBySeverity(findings: Finding[]): Record<Severity, number> {

@@ -1,4 +1,4 @@
-import { Finding, messageWithHosts, Severity } from '../findings/finding';
+import { ControlMap, Finding, messageWithHosts, Severity } from '../findings/finding';
 import { controlsLabel } from './controls-label';
 import { CheckResult, countBySeverity } from './result';
 
@@ -12,6 +12,13 @@ const COLORS = { red: 31, yellow: 33, blue: 34, gray: 90, bold: 1, underline: 4 
  * Findings grouped by file, one line each —
  * `line:col  severity  message  RULE-ID  [controls]` — then a summary line.
  */
+/** With frameworks selected in the config, only their controls are shown. */
+function shownControls(controls: ControlMap | undefined, frameworks: string[] | undefined): ControlMap | undefined {
+  if (!controls || !frameworks) return controls;
+  const kept = Object.fromEntries(Object.entries(controls).filter(([f]) => frameworks.includes(f)));
+  return Object.keys(kept).length ? kept : undefined;
+}
+
 export function formatStylish(result: CheckResult, options: StylishOptions): string {
   const paint = (code: keyof typeof COLORS, text: string) => (options.color ? `\u001b[${COLORS[code]}m${text}\u001b[0m` : text);
   const severityColor: Record<Severity, keyof typeof COLORS> = { error: 'red', warning: 'yellow', note: 'blue' };
@@ -30,7 +37,7 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
     const positions = findings.map((f) => `${f.location.range.start.line}:${f.location.range.start.column}`);
     const width = Math.max(...positions.map((p) => p.length));
     findings.forEach((f, i) => {
-      const controls = rules.get(f.ruleId)?.controls;
+      const controls = shownControls(rules.get(f.ruleId)?.controls, result.frameworks);
       const tail = controls ? `  ${paint('gray', `[${controlsLabel(controls)}]`)}` : '';
       lines.push(
         `  ${paint('gray', positions[i].padEnd(width))}  ${paint(severityColor[f.severity], f.severity.padEnd(7))}  ${messageWithHosts(f)}  ${paint('gray', f.ruleId)}${tail}`,
