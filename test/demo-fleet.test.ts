@@ -16,13 +16,23 @@ describe('the bundled example fleet', () => {
         `${f.file.replace('fixtures/demo-fleet/', '')}:${f.range.start.line} ${f.ruleId} ${f.severity}`,
     );
     expect(found).toEqual([
-      'flake.lock:9 FLK-003 error',
+      'flake.lock:9 FLK-012 warning', // fleet-tools: a git input without rev, accepted only by its narHash
       'flake.nix:28 NIX-LOG-001 warning', // web-01: auditd never enabled
+      'flake.nix:28 NIX-SEC-002 note',
+      'flake.nix:28 NIX-SEC-004 note',
+      'flake.nix:28 NIX-SSH-010 note',
+      'flake.nix:34 NIX-SEC-002 note',
+      'flake.nix:34 NIX-SEC-004 note',
+      'flake.nix:34 NIX-SSH-010 note',
       'flake.nix:40 NIX-LOG-001 warning', // bastion: auditd never enabled
+      'flake.nix:40 NIX-SEC-002 note',
+      'flake.nix:40 NIX-SEC-004 note',
+      'flake.nix:40 NIX-SSH-010 note',
       'hosts/bastion/configuration.nix:21 NIX-SSH-001 error', // mkForce "yes" beats the shared mkDefault
       'hosts/bastion/configuration.nix:27 NIX-SUDO-001 error',
       'hosts/db-01/configuration.nix:49 NIX-FW-001 error',
       'hosts/web-01/configuration.nix:41 NIX-NIX-001 error',
+      'modules/hardening/audit.nix:7 NIX-LOG-002 note', // db-01: audit rules not locked
       'modules/ssh.nix:10 NIX-SSH-001 warning', // the shared mkDefault wins only on web-01
       'talos/controlplane.yaml:23 TAL-001 note',
       'talos/patches/gpu-worker.yaml:7 TAL-001 error',
@@ -36,6 +46,6 @@ describe('the bundled example fleet', () => {
     const run = spawnCli(['check', 'fixtures/demo-fleet']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('fixtures/demo-fleet/hosts/bastion/configuration.nix\n  21:3  error  ');
-    expect(run.stdout.trim().split('\n').pop()).toMatch(/^10 findings \(6 errors, 3 warnings, 1 note\)\. 22 files checked in \d+\.\d\ds\.$/);
+    expect(run.stdout.trim().split('\n').pop()).toMatch(/^20 findings \(5 errors, 4 warnings, 11 notes\)\. 22 files checked in \d+\.\d\ds\.$/);
   });
 });

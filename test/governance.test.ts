@@ -113,10 +113,11 @@ describe('inline suppressions', () => {
     expect(shown.map((f: { file: string; ruleId: string; range: { start: { line: number } } }) => `${f.file}:${f.range.start.line} ${f.ruleId}`)).toEqual([
       'noreason.nix:1 NIX-SSH-001',
       'noreason.nix:1 declint-suppression',
+      'talos.yaml:1 TAL-022',
       'unknown.nix:1 declint-suppression',
       'unused.nix:1 declint-suppression',
     ]);
-    expect(report.findings.find((f: { file: string }) => f.file === 'talos.yaml').suppressed.kind).toBe('inline');
+    expect(report.findings.find((f: { file: string; ruleId: string }) => f.file === 'talos.yaml' && f.ruleId === 'TAL-001').suppressed.kind).toBe('inline');
   });
 });
 

@@ -65,3 +65,12 @@ describe('old option names', () => {
     ]);
   });
 });
+
+describe('findings on merged lists', () => {
+  test('point at the module that added the bad item, not at the first contributor', async () => {
+    const dir = path.join(SEMANTICS, 'list-blame');
+    const { result } = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    const telnet = result.findings.filter((f) => f.ruleId === 'NIX-FW-002');
+    expect(telnet.map((f) => `${f.location.file}:${f.location.range.start.line}`)).toEqual(['legacy.nix:1']);
+  });
+});

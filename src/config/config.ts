@@ -45,6 +45,19 @@ export interface Config {
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
 
+/** What applies without a `.declint.yaml`: every framework, the standard level, findings fail the run. */
+export const DEFAULT_CONFIG: Config = {
+  file: '(defaults)',
+  hostTypes: {},
+  excludeTags: [],
+  rules: {},
+  mode: 'enforce',
+  ignore: [],
+  ruleDirs: [],
+  exceptions: [],
+  ruleKeyPositions: [],
+};
+
 /** The config file in `dir` or the nearest folder above it, if any. */
 export function findConfig(dir: string): string | undefined {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {

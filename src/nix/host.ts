@@ -422,6 +422,19 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
   }
 }
 
+/**
+ * Modules from outside the tree that are known not to set security options
+ * (hardware and VM profiles, secret managers, home-manager, disk layout).
+ * Any other unread module may set anything, so absence is not judged on
+ * hosts that import one: the option might be set where declint cannot look.
+ */
+const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
+
+/** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
+export function opaqueExternalModules(host: Host): string[] {
+  return host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name));
+}
+
 /** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */
 const SYSTEM_MARKERS = [['system', 'stateVersion'], ['fileSystems'], ['boot', 'loader'], ['networking', 'hostName'], ['boot', 'initrd']];
 

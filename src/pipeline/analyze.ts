@@ -11,7 +11,7 @@ import type { TalosFile } from '../talos/documents';
 export type AnalyzedFile =
   | { kind: 'nix'; path: string; module: NixModule; lines: LineIndex }
   | { kind: 'talos'; path: string; talos: TalosFile; lines: LineIndex }
-  | { kind: 'flake-lock'; path: string; lock: FlakeLock };
+  | { kind: 'flake-lock'; path: string; lock: FlakeLock; lines: LineIndex };
 
 export type AnalysisResult =
   | { kind: 'analyzed'; file: AnalyzedFile }
@@ -45,7 +45,7 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
       const result = readFlakeLock(text, lines);
       if (result.kind === 'syntax-error') return parseError(path, result.range, result.message);
       if (result.kind === 'not-flake-lock') return { kind: 'skipped' };
-      return { kind: 'analyzed', file: { kind: 'flake-lock', path, lock: result.lock } };
+      return { kind: 'analyzed', file: { kind: 'flake-lock', path, lock: result.lock, lines } };
     }
     case 'yaml': {
       const lines = new LineIndex(text);

@@ -13,6 +13,7 @@ import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
 import type { Config } from '../config/config';
 import { applyExceptions } from '../config/exceptions';
+import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
@@ -56,7 +57,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const config = options.config;
   const allRules = options.rules ?? (await loadAllRules({ ...options, ruleDirs: [...options.ruleDirs, ...(config?.ruleDirs ?? [])] }));
   if (config) checkConfigRuleIds(config, allRules);
-  const rules = config ? selectRules(allRules, config) : allRules;
+  // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
+  const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =

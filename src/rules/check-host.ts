@@ -1,5 +1,5 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
-import type { Effective, Host } from '../nix/host';
+import { Effective, Host, opaqueExternalModules } from '../nix/host';
 import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
@@ -28,7 +28,8 @@ export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Findin
     if (precondition === undefined || testPredicate(rule.when.test, precondition.value, ctx) !== true) return [];
   }
   const pattern = parseOptionPath(rule.subject.option);
-  if (!hasWildcard(pattern)) return checkOption(host, rule, pattern, true, ctx);
+  // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
+  if (!hasWildcard(pattern)) return checkOption(host, rule, pattern, opaqueExternalModules(host).length === 0, ctx);
   // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
   const concrete = new Map<string, string[]>();
   for (const d of host.definitions) if (matchesPattern(pattern, d.path)) concrete.set(d.path.join('\u0000'), d.path);
@@ -50,7 +51,12 @@ function checkOption(host: Host, rule: Rule, optionPath: string[], judgeAbsence:
   }
   const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
   if (winners.length === 0) return [rootFinding(host, rule, violation, vars, ctx, `${formatOptionPath(optionPath)} = ${shown}`)];
-  const winner = winners[0];
+  // For a merged list, point at the definition whose own part is bad (the module that added the port).
+  const winner =
+    winners.length > 1 ? (winners.find((d) => {
+      const own = toPlain(d.def.value);
+      return own !== undefined && testPredicate(violation.test, own, ctx) === true;
+    }) ?? winners[0]) : winners[0];
   const related: RelatedLocation[] = effective.contributions
     .filter((c) => c.status === 'overridden')
     .map((c) => ({ ...site(c.definition.file, c.definition.def.binding, ctx), message: `overridden definition (priority ${c.definition.def.priority})` }));

@@ -22,7 +22,7 @@ export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateConte
         if (rule.target === 'talos') findings.push(...(require('./check-talos') as typeof import('./check-talos')).checkTalosFile(file.path, file.talos, file.lines, rule, ctx));
         break;
       case 'flake-lock':
-        if (rule.target === 'flake-lock') findings.push(...checkFlakeLock(file.path, file.lock, rule, ctx));
+        if (rule.target === 'flake-lock') findings.push(...checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
         break;
     }
   }

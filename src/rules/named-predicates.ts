@@ -1,6 +1,7 @@
 import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
 import { NIXOS_PREDICATES } from './named/nixos';
+import { NIXOS_B_PREDICATES } from './named/nixos-b';
 import { TALOS_PREDICATES } from './named/talos';
 
 /**
@@ -19,4 +20,5 @@ export const NAMED_PREDICATES: Record<string, NamedPredicate> = {
   ...FLAKE_LOCK_PREDICATES,
   ...TALOS_PREDICATES,
   ...NIXOS_PREDICATES,
+  ...NIXOS_B_PREDICATES,
 };

@@ -26,7 +26,9 @@ export type Predicate =
 export type Subject =
   | { option: string; aliases?: string[] }
   | { document: string; path: string }
-  | { node: 'inputs'; at?: string };
+  | { node: 'inputs'; at?: string }
+  /** A top-level field of `flake.lock`; a missing field is tested as `null`. */
+  | { lockField: 'version' };
 
 /** A precondition: the rule applies only where this option's value passes the test. */
 export interface When {

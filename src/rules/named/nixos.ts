@@ -1,4 +1,165 @@
 import type { NamedPredicate } from '../named-predicates';
 
+// ---------------------------------------------------------------------------
+// sshd algorithm lists (NIX-SSH-005, -006, -007)
+// ---------------------------------------------------------------------------
+
+/**
+ * An sshd algorithm list as NixOS writes it (`settings.Ciphers`, `KexAlgorithms`,
+ * `Macs`: a list joined with commas) or as one string. sshd_config(5): a leading
+ * `+` appends to OpenSSH's built-in list, `^` puts in front of it, `-` removes
+ * from it; otherwise the list replaces it. Undefined when not strings.
+ */
+export function sshAlgorithmList(value: unknown): { edit: 'replace' | 'add' | 'remove'; names: string[] } | undefined {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) text = value.join(',');
+  else return undefined;
+  const raw = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (raw.length === 0) return undefined;
+  const lead = raw[0][0];
+  const edit = lead === '+' || lead === '^' ? 'add' : lead === '-' ? 'remove' : 'replace';
+  return { edit, names: raw.map((s) => s.replace(/^[+^-]/, '').toLowerCase()) };
+}
+
+/** Ciphers OpenSSH removed from its defaults as weak (CBC, RC4, 3DES, Blowfish, CAST; openssh.com/legacy.html). */
+const WEAK_CIPHERS = new Set([
+  '3des-cbc', 'aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'rijndael-cbc@lysator.liu.se',
+  'blowfish-cbc', 'cast128-cbc', 'arcfour', 'arcfour128', 'arcfour256', 'none',
+]);
+/** SHA-1 / 1024-bit MODP key exchanges (removed from OpenSSH server defaults, Logjam-class). */
+const WEAK_KEX = /^(diffie-hellman-group1-sha1|diffie-hellman-group14-sha1|diffie-hellman-group-exchange-sha1|gss-.*-sha1-.*)$/;
+const NIST_KEX = /^ecdh-sha2-nistp(256|384|521)$/;
+/** MD5, SHA-1, RIPEMD-160 and 64-bit-tag MACs (OpenSSH 7.2 disabled them by default). */
+const WEAK_MAC = /^(hmac-md5|hmac-sha1|hmac-ripemd160|umac-64)/;
+
+// ---------------------------------------------------------------------------
+// Firewall ports and interfaces (NIX-FW-002, NIX-FW-006)
+// ---------------------------------------------------------------------------
+
+/** FTP, telnet, rexec/rlogin/rsh, RDP and VNC (5900-5999): clear-text or remote-desktop logins. */
+const CLEARTEXT_TCP_PORTS = (port: number) => [21, 23, 512, 513, 514, 3389].includes(port) || (port >= 5900 && port <= 5999);
+/** RPC/SMB, rsync, NFS, Docker API, etcd, databases, search, kubelet, memcached: data stores and admin APIs. */
+const SERVICE_TCP_PORTS = new Set([111, 135, 139, 445, 873, 1433, 2049, 2375, 2379, 2380, 3306, 5432, 6379, 9200, 9300, 10250, 11211, 27017]);
+
+/** A list of port numbers, or undefined when it is anything else. */
+function ports(value: unknown): number[] | undefined {
+  return Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isInteger(p)) ? (value as number[]) : undefined;
+}
+
+/** A list of interface names, or undefined when it is anything else. */
+function interfaceNames(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((i) => typeof i === 'string') ? (value as string[]) : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// sudo rules (NIX-SUDO-003)
+// ---------------------------------------------------------------------------
+
+/**
+ * The commands of `security.sudo.extraRules` (a list of `{ users; groups;
+ * commands = [ "cmd" | { command; options; } ]; }`), each with its tags.
+ * Undefined when the value is not a list of sets.
+ */
+function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[] | undefined {
+  if (!Array.isArray(value) || !value.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) return undefined;
+  return value.flatMap((rule) => {
+    const commands = (rule as { commands?: unknown }).commands;
+    if (!Array.isArray(commands)) return [];
+    return commands.map((c) =>
+      c !== null && typeof c === 'object' && !Array.isArray(c)
+        ? { command: (c as { command?: unknown }).command, options: Array.isArray((c as { options?: unknown }).options) ? ((c as { options: unknown[] }).options) : [] }
+        : { command: c, options: [] },
+    );
+  });
+}
+
 /** Predicates on NixOS option values. */
-export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {};
+export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
+  // Names are judged without their +/^/- prefix; a `-` list only removes from OpenSSH's all-strong built-in ciphers.
+  sshWeakCiphers: {
+    description: 'an sshd cipher list that enables a CBC, RC4, 3DES, Blowfish, CAST or `none` cipher',
+    test: (value) => {
+      const list = sshAlgorithmList(value);
+      if (!list) return undefined;
+      return list.edit !== 'remove' && list.names.some((n) => WEAK_CIPHERS.has(n));
+    },
+  },
+  // SHA-1 and 1024-bit groups are the key exchanges OpenSSH dropped as weak; a `-` list adds none.
+  sshWeakKex: {
+    description: 'an sshd key-exchange list that enables a SHA-1 or 1024-bit Diffie-Hellman exchange',
+    test: (value) => {
+      const list = sshAlgorithmList(value);
+      if (!list) return undefined;
+      return list.edit !== 'remove' && list.names.some((n) => WEAK_KEX.test(n));
+    },
+  },
+  // NIST curves are a policy choice; `+`/`^` keeps OpenSSH's built-in list, which offers them.
+  sshNistKex: {
+    description: 'an sshd key-exchange list that offers NIST-curve ECDH (listed, or kept from the built-in list by a `+`/`^` addition)',
+    test: (value) => {
+      const list = sshAlgorithmList(value);
+      if (!list) return undefined;
+      if (list.edit === 'remove') return undefined;
+      return list.edit === 'add' || list.names.some((n) => NIST_KEX.test(n));
+    },
+  },
+  // `+`/`^` keeps OpenSSH's built-in MAC list, which still offers hmac-sha1 and umac-64 (sshd_config(5)).
+  sshWeakMacs: {
+    description: 'an sshd MAC list that enables an MD5, SHA-1, RIPEMD-160 or 64-bit-tag MAC, or adds to the built-in list that does',
+    test: (value) => {
+      const list = sshAlgorithmList(value);
+      if (!list) return undefined;
+      if (list.edit === 'remove') return undefined;
+      return list.edit === 'add' || list.names.some((n) => WEAK_MAC.test(n));
+    },
+  },
+  // Clear-text logins and remote desktops must not be reachable from every network.
+  firewallOpensCleartextLoginPort: {
+    description: 'a TCP port list that opens FTP, telnet, rexec/rlogin/rsh, RDP or VNC (5900-5999)',
+    test: (value) => {
+      const list = ports(value);
+      return list === undefined ? undefined : list.some(CLEARTEXT_TCP_PORTS);
+    },
+  },
+  // Data stores and admin APIs are meant for a management or back-end network only.
+  firewallOpensServicePort: {
+    description: 'a TCP port list that opens a data store or admin API (RPC, SMB, rsync, NFS, Docker, etcd, SQL, Redis, Elasticsearch, kubelet, memcached, MongoDB)',
+    test: (value) => {
+      const list = ports(value);
+      return list === undefined ? undefined : list.some((p) => SERVICE_TCP_PORTS.has(p));
+    },
+  },
+  // Trusting a physical or uplink interface turns the firewall off for the network behind it.
+  trustsUplinkInterface: {
+    description: 'a trusted-interface list with an Ethernet, Wi-Fi, WWAN or bond interface (en*, eth*, wl*, ww*, bond*)',
+    test: (value) => {
+      const names = interfaceNames(value);
+      return names === undefined ? undefined : names.some((n) => /^(en|eth|wl|ww|bond)/.test(n));
+    },
+  },
+  // Any interface besides loopback accepts all its traffic unfiltered.
+  trustsNonLoopbackInterface: {
+    description: 'a trusted-interface list with an interface other than `lo`',
+    test: (value) => {
+      const names = interfaceNames(value);
+      return names === undefined ? undefined : names.some((n) => n !== 'lo');
+    },
+  },
+  // NOPASSWD on ALL is root without authentication for whoever the rule names.
+  sudoRuleNopasswdAll: {
+    description: 'sudo extraRules with a NOPASSWD command `ALL`',
+    test: (value) => {
+      const commands = sudoCommands(value);
+      return commands === undefined ? undefined : commands.some((c) => c.command === 'ALL' && c.options.includes('NOPASSWD'));
+    },
+  },
+  // NOPASSWD on any command runs it as the target user without re-authentication.
+  sudoRuleNopasswd: {
+    description: 'sudo extraRules with a NOPASSWD command',
+    test: (value) => {
+      const commands = sudoCommands(value);
+      return commands === undefined ? undefined : commands.some((c) => c.options.includes('NOPASSWD'));
+    },
+  },
+};
