@@ -1,4 +1,4 @@
-import { existsSync, promises as fs, statSync } from 'fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'fs';
 import { findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -13,7 +13,9 @@ import { parseOptionPath } from '../nix/option-path';
 import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
 import type { CheckResult } from '../report/result';
-import { formatSarif } from '../report/sarif';
+import { formatSarif, SarifOptions } from '../report/sarif';
+import { formatGithub, githubStepSummary } from '../report/github';
+import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 
@@ -37,8 +39,12 @@ compliance rules. Paths default to the current directory.
                    (cases in DIR/fixtures/rules/<ID>/bad-* and good-*)
 
 Options:
-  -f, --format <stylish|json|sarif>   output format (default: stylish)
+  -f, --format <stylish|json|sarif|github|junit>
+                                      output format (default: stylish); repeat --format,
+                                      each followed by its own -o, for several outputs
   -o, --output <file>                 write the report to a file instead of stdout
+      --category <name>               SARIF automationDetails.id (one per CI shard)
+      --sarif-suppressed <omit|emit>  suppressed and excepted findings in SARIF (default: omit)
       --fail-on <error|warning|note|never>
                                       lowest severity that makes the exit code 1 (default: error)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
@@ -54,7 +60,7 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it,
 2 usage or configuration error.
 `;
 
-const FORMATS = ['stylish', 'json', 'sarif'] as const;
+const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
 const FAIL_LEVELS = ['error', 'warning', 'note', 'never'] as const;
 type FailLevel = (typeof FAIL_LEVELS)[number];
@@ -115,9 +121,12 @@ async function check(args: string[], io: Io): Promise<number> {
       args,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
-        format: { type: 'string', short: 'f' },
-        output: { type: 'string', short: 'o' },
+        format: { type: 'string', short: 'f', multiple: true },
+        output: { type: 'string', short: 'o', multiple: true },
+        category: { type: 'string' },
+        'sarif-suppressed': { type: 'string' },
         'fail-on': { type: 'string' },
         ignore: { type: 'string', multiple: true },
         'rules-dir': { type: 'string', multiple: true },
@@ -135,7 +144,8 @@ async function check(args: string[], io: Io): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
-  const format = oneOf<Format>('--format', values.format ?? 'stylish', FORMATS);
+  const outputs = outputSpecs(parsed.tokens ?? []);
+  const sarifSuppressed = oneOf('--sarif-suppressed', values['sarif-suppressed'] ?? 'omit', ['omit', 'emit'] as const);
   const failOn = oneOf<FailLevel>('--fail-on', values['fail-on'] ?? 'error', FAIL_LEVELS);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
@@ -155,13 +165,47 @@ async function check(args: string[], io: Io): Promise<number> {
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
   });
-  const report = render(result, format, io.color && !values.output);
-  if (values.output) {
-    await fs.writeFile(path.resolve(io.cwd, values.output), report);
-  } else {
-    io.stdout(report);
+  const code = exitCode(result, failOn);
+  const sarif: SarifOptions = {
+    sourceText: (file) => {
+      try {
+        return readFileSync(path.resolve(io.cwd, file), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    ...(values.category ? { category: values.category } : {}),
+    suppressed: sarifSuppressed,
+    frameworks: loadFrameworks(),
+    exitCode: code,
+  };
+  for (const { format, output } of outputs) {
+    const report = render(result, format, io.color && !output, sarif);
+    if (output) await fs.writeFile(path.resolve(io.cwd, output), report);
+    else io.stdout(report);
   }
-  return exitCode(result, failOn);
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(result));
+  return code;
+}
+
+/**
+ * `--format sarif -o a.sarif --format stylish`: each `--format` starts an
+ * output and the `-o` after it (or before the first format) says where it goes.
+ */
+function outputSpecs(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>): { format: Format; output?: string }[] {
+  const specs: { format: Format; output?: string }[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'format') specs.push({ format: oneOf<Format>('--format', token.value ?? '', FORMATS) });
+    else if (token.name === 'output') {
+      const last = specs[specs.length - 1];
+      if (last && last.output === undefined) last.output = token.value;
+      else if (!last) specs.push({ format: 'stylish', output: token.value });
+      else throw new UsageError(`-o ${token.value}: each output needs its own --format before it`);
+    }
+  }
+  return specs.length ? specs : [{ format: 'stylish' }];
 }
 
 function parse(args: string[]): { values: { json?: boolean; root?: string[] }; positionals: string[] } {
@@ -315,12 +359,16 @@ function firstDirectory(paths: string[], cwd: string): string {
   }
 }
 
-function render(result: CheckResult, format: Format, color: boolean): string {
+function render(result: CheckResult, format: Format, color: boolean, sarif: SarifOptions): string {
   switch (format) {
     case 'json':
       return formatJson(result);
     case 'sarif':
-      return formatSarif(result);
+      return formatSarif(result, sarif);
+    case 'github':
+      return formatGithub(result);
+    case 'junit':
+      return formatJunit(result);
     default:
       return formatStylish(result, { color });
   }

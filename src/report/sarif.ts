@@ -6,6 +6,10 @@ import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
 import { controlsLabel, FRAMEWORK_LABELS } from './controls-label';
 import type { CheckResult } from './result';
+import { createHash } from 'crypto';
+import { pathToFileURL } from 'url';
+import type { Framework } from '../controls/registry';
+import { lineHashes } from './line-hash';
 
 /** The final OASIS SARIF 2.1.0 schema (errata 01), as GitHub and the SARIF Multitool expect. */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -13,6 +17,7 @@ export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/
 const SRCROOT = '%SRCROOT%';
 
 interface ReportingDescriptor {
+  relationships?: { target: { id: string; toolComponent: { name: string; guid: string } }; kinds: string[] }[];
   id: string;
   name: string;
   shortDescription: { text: string };
@@ -23,10 +28,40 @@ interface ReportingDescriptor {
   properties: Record<string, unknown>;
 }
 
-/** SARIF 2.1.0: one run, rules in `tool.driver`, paths relative to `%SRCROOT%`. */
-export function formatSarif(result: CheckResult): string {
-  const rules = sarifRules(result);
+export interface SarifOptions {
+  /** The text of a scanned file (report path), to fingerprint result lines; undefined when unreadable. */
+  sourceText?: (file: string) => string | undefined;
+  /** `automationDetails.id`: one category per CI shard or configuration. */
+  category?: string;
+  /** `emit`: suppressed and excepted findings are included with `suppressions`; `omit` (default) leaves them out. */
+  suppressed?: 'omit' | 'emit';
+  /** The frameworks and their controls, for SARIF taxonomies. */
+  frameworks?: Framework[];
+  exitCode?: number;
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one run; every rule with its help,
+ * tags and security-severity; control IDs as taxonomies with rule
+ * relationships; paths relative to `%SRCROOT%`; UTF-16 columns; GitHub's
+ * line-hash fingerprint and a semantic one (rule, file, subject) that
+ * survives edits elsewhere in the file.
+ */
+export function formatSarif(result: CheckResult, options: SarifOptions = {}): string {
+  const frameworks = (options.frameworks ?? []).filter((f) => result.rules.some((r) => f.key in r.controls));
+  const rules = sarifRules(result, frameworks);
   const index = new Map(rules.map((r, i) => [r.id, i]));
+  const emitted = options.suppressed === 'emit' ? result.findings : result.findings.filter((f) => !f.suppressed);
+  const hashes = new Map<string, Map<number, string> | undefined>();
+  const lineHash = (file: string, line: number) => {
+    if (!hashes.has(file)) {
+      const text = options.sourceText?.(file);
+      hashes.set(file, text === undefined ? undefined : lineHashes(text));
+    }
+    return hashes.get(file)?.get(line);
+  };
+  const results = emitted.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
+  const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -39,26 +74,63 @@ export function formatSarif(result: CheckResult): string {
             semanticVersion: result.toolVersion,
             informationUri: HOMEPAGE,
             rules,
+            ...(frameworks.length ? { supportedTaxonomies: frameworks.map((f) => ({ name: f.key, guid: frameworkGuid(f.key) })) } : {}),
           },
         },
+        ...(frameworks.length ? { taxonomies: frameworks.map(taxonomy) } : {}),
+        ...(options.category ? { automationDetails: { id: `${options.category.replace(/\/$/, '')}/` } } : {}),
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${result.base.replace(/\/$/, '')}/`).href } },
+        invocations: [
+          {
+            executionSuccessful: true,
+            ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
+            ...(parseErrors.length
+              ? {
+                  toolExecutionNotifications: parseErrors.map((f) => ({
+                    level: 'error',
+                    message: { text: sentence(f.message) },
+                    locations: [physical(f.location.file, f.location.range)],
+                    descriptor: { id: 'parse-error' },
+                  })),
+                }
+              : {}),
+          },
+        ],
         columnKind: 'utf16CodeUnits',
-        // Suppressed and excepted findings are left out: GitHub shows suppressed results as open alerts.
-        results: result.findings.filter((f) => !f.suppressed).map((f) => sarifResult(f, index.get(f.ruleId)!)),
+        results,
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
-function sarifRules(result: CheckResult): ReportingDescriptor[] {
-  const descriptors = result.rules.map(ruleDescriptor);
+/** A stable GUID per framework (SARIF wants one for each taxonomy): derived from its key. */
+function frameworkGuid(key: string): string {
+  const hex = createHash('sha256').update(`declint-taxonomy:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function taxonomy(framework: Framework) {
+  return {
+    name: framework.key,
+    guid: frameworkGuid(framework.key),
+    fullName: framework.title,
+    informationUri: framework.url,
+    organization: FRAMEWORK_LABELS[framework.key] ?? framework.key,
+    shortDescription: { text: sentence(framework.title) },
+    taxa: framework.controls.map((c) => ({ id: c.id, name: c.id, shortDescription: { text: sentence(c.title) } })),
+  };
+}
+
+function sarifRules(result: CheckResult, frameworks: Framework[]): ReportingDescriptor[] {
+  const descriptors = result.rules.map((rule) => ruleDescriptor(rule, frameworks));
   for (const check of Object.values(BUILTIN_CHECKS)) {
     if (result.findings.some((f) => f.ruleId === check.id)) descriptors.push(builtinDescriptor(check));
   }
   return descriptors;
 }
 
-function ruleDescriptor(rule: Rule): ReportingDescriptor {
+function ruleDescriptor(rule: Rule, frameworks: Framework[]): ReportingDescriptor {
   const controls = Object.entries(rule.controls)
     .map(([framework, ids]) => `| ${FRAMEWORK_LABELS[framework] ?? framework} | ${ids.join(', ')} |`)
     .join('\n');
@@ -87,12 +159,25 @@ function ruleDescriptor(rule: Rule): ReportingDescriptor {
     help: { text, markdown },
     helpUri: ruleHelpUri(rule.id),
     defaultConfiguration: { level: worst },
+    ...relationships(rule, frameworks),
     properties: {
       tags: ['security', 'compliance', ...Object.keys(rule.controls)].slice(0, 10),
       'security-severity': rule.securitySeverity.toFixed(1),
       precision: 'high',
     },
   };
+}
+
+/** The rule's controls as SARIF relationships to the framework taxonomies (known IDs only). */
+function relationships(rule: Rule, frameworks: Framework[]): Pick<ReportingDescriptor, 'relationships'> {
+  const list = Object.entries(rule.controls).flatMap(([key, ids]) => {
+    const framework = frameworks.find((f) => f.key === key);
+    if (!framework) return [];
+    return ids
+      .filter((id) => framework.controls.some((c) => c.id === id))
+      .map((id) => ({ target: { id, toolComponent: { name: key, guid: frameworkGuid(key) } }, kinds: ['relevant'] }));
+  });
+  return list.length ? { relationships: list } : {};
 }
 
 function builtinDescriptor(check: BuiltinCheck): ReportingDescriptor {
@@ -108,23 +193,41 @@ function builtinDescriptor(check: BuiltinCheck): ReportingDescriptor {
   };
 }
 
-function sarifResult(finding: Finding, ruleIndex: number) {
+function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | undefined, emitSuppressions: boolean) {
+  const related = finding.related.map((r, i) => ({ id: i + 1, ...physical(r.file, r.range), message: { text: sentence(r.message) } }));
+  // The message links the related places (`[text](id)`), as GitHub renders them.
+  const links = related.length ? ` See ${related.map((r) => `[${r.message.text.replace(/\.$/, '').replace(/[[\]]/g, '')}](${r.id})`).join(', ')}.` : '';
   return {
     ruleId: finding.ruleId,
     ruleIndex,
     level: finding.severity,
-    message: { text: sentence(messageWithHosts(finding)) },
+    message: { text: `${sentence(messageWithHosts(finding))}${links}` },
     locations: [physical(finding.location.file, finding.location.range)],
-    ...(finding.related.length > 0
+    ...(related.length > 0 ? { relatedLocations: related } : {}),
+    partialFingerprints: {
+      ...(lineHash ? { primaryLocationLineHash: lineHash } : {}),
+      'declintSubject/v1': semanticFingerprint(finding),
+    },
+    ...(emitSuppressions && finding.suppressed
       ? {
-          relatedLocations: finding.related.map((r, i) => ({
-            id: i + 1,
-            ...physical(r.file, r.range),
-            message: { text: sentence(r.message) },
-          })),
+          suppressions: [
+            {
+              kind: finding.suppressed.kind === 'inline' ? 'inSource' : 'external',
+              status: 'accepted',
+              justification: finding.suppressed.justification,
+            },
+          ],
         }
-      : {}),
+      : emitSuppressions
+        ? { suppressions: [] }
+        : {}),
   };
+}
+
+/** Rule, file and what the finding is about (option path and value, node, host): not the line number. */
+export function semanticFingerprint(finding: Finding): string {
+  const key = [finding.ruleId, finding.location.file, finding.subject ?? finding.message, (finding.hosts ?? []).join(',')].join('\u0000');
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
 function physical(file: string, range: Range) {
