@@ -94,3 +94,34 @@ describe('other outputs', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8')).summary.findings).toBe(1);
   });
 });
+
+describe('baseline', () => {
+  const HOST = (extra = '') => `${extra}{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n  nix.settings.require-sigs = false;\n}\n`;
+
+  test('only new findings are reported; moved or reformatted code stays baselined; fixed entries are listed', async () => {
+    const dir = makeTree({ 'a.nix': HOST() });
+    const record = await runCli(['baseline', '.', '-o', 'base.json'], dir);
+    expect(record.stdout).toBe('2 findings recorded in base.json\n');
+    // Lines added above, the file reformatted: nothing new.
+    fs.writeFileSync(path.join(dir, 'a.nix'), HOST('# comment\n\n').replace('  nix.settings.require-sigs = false;', '  nix = { settings = { require-sigs = false; }; };'));
+    const same = await runCli(['check', '.', '--baseline', 'base.json', '--format', 'json'], dir);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout).summary).toMatchObject({ findings: 0, suppressed: 2 });
+    // One fixed, one new.
+    fs.writeFileSync(path.join(dir, 'a.nix'), HOST().replace('= "yes";', '= "no";').replace('}\n', '  networking.firewall.enable = false;\n}\n'));
+    const changed = await runCli(['check', '.', '--baseline', 'base.json', '--format', 'json'], dir);
+    expect(changed.code).toBe(1);
+    const shown = JSON.parse(changed.stdout).findings.filter((f: { suppressed?: unknown }) => !f.suppressed);
+    expect(shown.map((f: { ruleId: string }) => f.ruleId).sort()).toEqual(['NIX-FW-001', 'declint-baseline-fixed']);
+    // --update-baseline shrinks it to what is there now.
+    await runCli(['check', '.', '--baseline', 'base.json', '--update-baseline'], dir);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'base.json'), 'utf8')).findings.map((f: { ruleId: string }) => f.ruleId).sort()).toEqual(['NIX-FW-001', 'NIX-NIX-001']);
+  });
+
+  test('a missing or malformed baseline is a usage error', async () => {
+    const dir = makeTree({ 'a.nix': HOST(), 'bad.json': '{"x":1}' });
+    expect((await runCli(['check', '.', '--baseline', 'nope.json'], dir)).code).toBe(2);
+    const bad = await runCli(['check', '.', '--baseline', 'bad.json'], dir);
+    expect(bad.stderr).toBe('declint: bad.json:1:1: not a declint baseline (expected {"version": 1, "findings": [...]})\n');
+  });
+});

@@ -9,6 +9,7 @@ import { loadFrameworks } from '../controls/registry';
 import { loadBuiltinRules } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
+import { applyBaseline, createBaseline, parseBaseline } from '../findings/baseline';
 import { parseOptionPath } from '../nix/option-path';
 import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
@@ -25,6 +26,7 @@ const USAGE = `Usage: declint check [paths...] [options]
        declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
        declint explain RULE-ID
        declint test-rules [DIR]
+       declint baseline [paths...] [-o FILE]
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
@@ -45,6 +47,8 @@ Options:
   -o, --output <file>                 write the report to a file instead of stdout
       --category <name>               SARIF automationDetails.id (one per CI shard)
       --sarif-suppressed <omit|emit>  suppressed and excepted findings in SARIF (default: omit)
+      --baseline <file>               report only findings not in the baseline (see: declint baseline)
+      --update-baseline               rewrite the baseline with today's findings (it shrinks as they are fixed)
       --fail-on <error|warning|note|never>
                                       lowest severity that makes the exit code 1 (default: error)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
@@ -111,6 +115,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'rules') return rulesCommand(rest, io);
   if (command === 'explain') return explainCommand(rest, io);
   if (command === 'test-rules') return testRulesCommand(rest, io);
+  if (command === 'baseline') return baselineCommand(rest, io);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
 
@@ -126,6 +131,8 @@ async function check(args: string[], io: Io): Promise<number> {
         format: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o', multiple: true },
         category: { type: 'string' },
+        baseline: { type: 'string' },
+        'update-baseline': { type: 'boolean' },
         'sarif-suppressed': { type: 'string' },
         'fail-on': { type: 'string' },
         ignore: { type: 'string', multiple: true },
@@ -165,6 +172,25 @@ async function check(args: string[], io: Io): Promise<number> {
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
   });
+  if (values.baseline) {
+    const file = path.resolve(io.cwd, values.baseline);
+    const display = path.relative(io.cwd, file) || file;
+    if (values['update-baseline']) {
+      await fs.writeFile(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`);
+    }
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      throw new UsageError(`${values.baseline}: no such baseline file (create one with: declint baseline -o ${values.baseline})`);
+    }
+    const baseline = parseBaseline(text);
+    if (!baseline) throw new LocatedError(display, 1, 1, 'not a declint baseline (expected {"version": 1, "findings": [...]})');
+    const applied = applyBaseline(result.findings, baseline, display);
+    result.findings = [...applied.findings, ...applied.fixed];
+  } else if (values['update-baseline']) {
+    throw new UsageError('--update-baseline needs --baseline FILE');
+  }
   const code = exitCode(result, failOn);
   const sarif: SarifOptions = {
     sourceText: (file) => {
@@ -312,6 +338,25 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
  * with no report). Exit 1 on any noisy or missing case, or a rule without
  * both a bad and a good case.
  */
+/** `declint baseline [paths] [-o FILE]`: records today's findings so that only new ones are reported. */
+async function baselineCommand(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
+  const configFile = parsed.values.config ? path.resolve(io.cwd, parsed.values.config) : findConfig(firstDirectory(paths, io.cwd));
+  const config = configFile && existsSync(configFile) ? loadConfig(configFile, path.relative(io.cwd, configFile) || configFile) : undefined;
+  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
+  const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
+  const baseline = createBaseline(result.findings);
+  await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
+  return 0;
+}
+
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
   const [dir = '.', ...extra] = args;
   if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');

@@ -45,6 +45,13 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
       'An exception in `.declint.yaml` has passed its `expires` date: it no longer applies, and the findings it covered are reported again until it is renewed with a new review or removed.',
     severity: 'warning',
   },
+  'declint-baseline-fixed': {
+    id: 'declint-baseline-fixed',
+    name: 'BaselineEntryFixed',
+    title: 'Baseline entry no longer found.',
+    description: 'A finding recorded in the baseline no longer occurs: it was fixed, and the baseline can shrink (`declint check --baseline FILE --update-baseline`).',
+    severity: 'note',
+  },
   'nix-conflict': {
     id: 'nix-conflict',
     name: 'ConflictingDefinitions',

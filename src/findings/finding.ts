@@ -34,7 +34,7 @@ export interface Finding {
   subject?: string;
   /** Set when an inline suppression or a config exception covers the finding: it is kept, but does not fail the run. */
   suppressed?: {
-    kind: 'inline' | 'exception';
+    kind: 'inline' | 'exception' | 'baseline';
     justification: string;
     location: { file: string; line: number };
     owner?: string;

@@ -10,6 +10,7 @@ import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import type { Framework } from '../controls/registry';
 import { lineHashes } from './line-hash';
+import { semanticFingerprint } from '../findings/fingerprint';
 
 /** The final OASIS SARIF 2.1.0 schema (errata 01), as GitHub and the SARIF Multitool expect. */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -224,11 +225,6 @@ function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | und
   };
 }
 
-/** Rule, file and what the finding is about (option path and value, node, host): not the line number. */
-export function semanticFingerprint(finding: Finding): string {
-  const key = [finding.ruleId, finding.location.file, finding.subject ?? finding.message, (finding.hosts ?? []).join(',')].join('\u0000');
-  return createHash('sha256').update(key).digest('hex').slice(0, 32);
-}
 
 function physical(file: string, range: Range) {
   return {

@@ -48,7 +48,7 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
   const counts = countBySeverity(shownFindings);
   const total = shownFindings.length;
   const seconds = (result.durationMs / 1000).toFixed(2);
-  const files = `${result.filesScanned} file${result.filesScanned === 1 ? '' : 's'} checked in ${seconds}s${suppressed ? `, ${suppressed} suppressed or excepted` : ''}`;
+  const files = `${result.filesScanned} file${result.filesScanned === 1 ? '' : 's'} checked in ${seconds}s${suppressed ? `, ${suppressed} suppressed, excepted or baselined` : ''}`;
   if (total === 0) {
     lines.push(`No findings. ${files}.`);
   } else {
