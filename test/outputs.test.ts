@@ -125,3 +125,19 @@ describe('baseline', () => {
     expect(bad.stderr).toBe('declint: bad.json:1:1: not a declint baseline (expected {"version": 1, "findings": [...]})\n');
   });
 });
+
+describe('the JSON report', () => {
+  test('follows its published schema (schemas/report.schema.json), suppressions included', async () => {
+    const Ajv = (await import('ajv')).default;
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas/report.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: true }).compile(schema);
+    for (const target of ['fixtures/demo-fleet', 'fixtures/semantics']) {
+      const report = JSON.parse((await runCli(['check', target, '--format', 'json'], ROOT)).stdout);
+      expect({ target, ok: validate(report), errors: validate.errors ?? null }).toEqual({ target, ok: true, errors: null });
+    }
+    const dir = makeTree({ 'ssh.nix': MODULE.replace('= "yes";', '= "yes"; # declint-ignore NIX-SSH-001: rescue image') });
+    const suppressed = JSON.parse((await runCli(['check', '.', '--format', 'json'], dir)).stdout);
+    expect(validate(suppressed)).toBe(true);
+    expect(suppressed.findings[0].suppressed.kind).toBe('inline');
+  });
+});
