@@ -141,3 +141,34 @@ describe('the JSON report', () => {
     expect(suppressed.findings[0].suppressed.kind).toBe('inline');
   });
 });
+
+describe('pre-commit and --changed-since', () => {
+  const HOSTED = {
+    'flake.nix': '{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.web = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; };\n  };\n}\n',
+    'configuration.nix': '{\n  imports = [ ./ssh.nix ];\n  system.stateVersion = "25.05";\n}\n',
+    'ssh.nix': '{ lib, ... }: {\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = lib.mkDefault "prohibit-password";\n}\n',
+    'other.nix': '{ networking.firewall.enable = false; }\n',
+  };
+
+  test('given files, declint evaluates their hosts and reports only on those files', async () => {
+    const dir = makeTree(HOSTED);
+    const run = await runCli(['check', 'ssh.nix', '--format', 'json'], dir);
+    const findings = JSON.parse(run.stdout).findings;
+    expect(findings.map((f: { file: string; ruleId: string; hosts?: string[] }) => `${f.file} ${f.ruleId} ${f.hosts}`)).toEqual(['ssh.nix NIX-SSH-001 web']);
+  });
+
+  test('--changed-since REF reports on changed files and on the hosts they affect', async () => {
+    const dir = makeTree(HOSTED);
+    const git = (...args: string[]) => require('child_process').execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+    git('init', '-q');
+    git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'add', '.');
+    git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-qm', 'start');
+    fs.writeFileSync(path.join(dir, 'ssh.nix'), HOSTED['ssh.nix'].replace('"prohibit-password"', '"yes"'));
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD', '--format', 'json'], dir);
+    const findings = JSON.parse(run.stdout).findings.map((f: { file: string; ruleId: string }) => `${f.file} ${f.ruleId}`);
+    expect(findings).toContain('ssh.nix NIX-SSH-001');
+    expect(findings).toContain('flake.nix NIX-LOG-001'); // the host that ssh.nix belongs to
+    expect(findings).not.toContain('other.nix NIX-FW-001'); // unchanged, in no affected host
+    expect((await runCli(['check', '.', '--changed-since', 'no-such-rev'], dir)).code).toBe(2);
+  });
+});

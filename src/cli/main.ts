@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { existsSync, promises as fs, readFileSync, statSync } from 'fs';
 import { findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
@@ -49,6 +50,10 @@ Options:
       --sarif-suppressed <omit|emit>  suppressed and excepted findings in SARIF (default: omit)
       --baseline <file>               report only findings not in the baseline (see: declint baseline)
       --update-baseline               rewrite the baseline with today's findings (it shrinks as they are fixed)
+      --changed-since <rev>           report only on files changed since a git revision, and on the hosts they affect
+
+Given files (as a pre-commit hook passes them), declint reads the whole tree so that their
+hosts are evaluated, and reports only on those files.
       --fail-on <error|warning|note|never>
                                       lowest severity that makes the exit code 1 (default: error)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
@@ -133,6 +138,7 @@ async function check(args: string[], io: Io): Promise<number> {
         category: { type: 'string' },
         baseline: { type: 'string' },
         'update-baseline': { type: 'boolean' },
+        'changed-since': { type: 'string' },
         'sarif-suppressed': { type: 'string' },
         'fail-on': { type: 'string' },
         ignore: { type: 'string', multiple: true },
@@ -158,7 +164,21 @@ async function check(args: string[], io: Io): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
   }
-  const paths = positionals.length > 0 ? positionals : ['.'];
+  let paths = positionals.length > 0 ? positionals : ['.'];
+  // Files named on the command line (a pre-commit hook): the whole tree is read so their hosts are
+  // evaluated, and only those files are reported on.
+  let focus: Set<string> | undefined;
+  let focusHosts = false;
+  const inside = (p: string) => !reportPath(io.cwd, path.resolve(io.cwd, p)).startsWith('/');
+  if (positionals.length > 0 && positionals.every((p) => isFile(path.resolve(io.cwd, p)) && inside(p))) {
+    focus = new Set(positionals.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p))));
+    paths = ['.'];
+  }
+  if (values['changed-since']) {
+    const changed = changedSince(values['changed-since'], io.cwd);
+    focus = new Set([...(focus ?? []), ...changed]);
+    focusHosts = true;
+  }
   const configFile = values.config ? path.resolve(io.cwd, values.config) : findConfig(firstDirectory(paths, io.cwd));
   if (values.config && !existsSync(configFile!)) throw new UsageError(`${values.config}: no such configuration file`);
   const config = configFile ? loadConfig(configFile, path.relative(io.cwd, configFile) || configFile) : undefined;
@@ -171,6 +191,7 @@ async function check(args: string[], io: Io): Promise<number> {
     now: new Date(),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
+    ...(focus ? { focus, focusHosts } : {}),
   });
   if (values.baseline) {
     const file = path.resolve(io.cwd, values.baseline);
@@ -392,6 +413,37 @@ async function loadRulesFor(ruleDirs: string[], base: string): Promise<Rule[]> {
   if (ruleDirs.length === 0) return builtin;
   const { loadRules } = require('../rules/load') as typeof import('../rules/load');
   return [...builtin, ...(await loadRules(ruleDirs, base))].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function reportPath(base: string, absolute: string): string {
+  const relative = path.relative(base, absolute);
+  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
+}
+
+/** Files changed since a git revision (committed, staged or not), as report paths. */
+function changedSince(revision: string, cwd: string): string[] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  let top: string;
+  let names: string;
+  try {
+    top = git('rev-parse', '--show-toplevel').trim();
+    names = git('diff', '--name-only', revision, '--') + git('ls-files', '--others', '--exclude-standard', '--full-name');
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim().split('\n')[0] ?? String(error);
+    throw new UsageError(`--changed-since ${revision}: ${detail}`);
+  }
+  return names
+    .split('\n')
+    .filter(Boolean)
+    .map((name) => reportPath(cwd, path.join(top, name)));
 }
 
 /** Where to look for `.declint.yaml`: the first directory scanned (or the folder of the first file). */

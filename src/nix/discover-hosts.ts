@@ -98,7 +98,8 @@ function flakeInputs(flake: AttrsValue): Value {
     attrs: new Map([['lib', { value: Thunk.of(createLib()) }]]),
     open: `inputs.${name} is another flake, which declint does not fetch`,
   });
-  for (const name of names) attrs.set(name, { value: Thunk.of(input(name)) });
+  // `nixpkgs` may be used without being declared: the flake registry supplies it.
+  for (const name of new Set([...names, 'nixpkgs'])) attrs.set(name, { value: Thunk.of(input(name)) });
   attrs.set('self', { value: Thunk.of(unknown('self is the flake itself')) });
   return { kind: 'attrs', attrs, open: 'an input this flake does not declare' };
 }

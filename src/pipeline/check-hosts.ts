@@ -52,6 +52,8 @@ export interface HostPhaseResult {
   hosts: Host[];
   /** Report paths of every file that belongs to a host. */
   hostFiles: Set<string>;
+  /** Each evaluated host's module files (report paths), to tell which hosts a changed file affects. */
+  filesByHost: Map<string, Set<string>>;
   findings: Finding[];
   notes: HostNote[];
   loader: NixSourceLoader;
@@ -85,6 +87,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const findings: Finding[] = [];
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
+  const filesByHost = new Map<string, Set<string>>();
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
@@ -96,6 +99,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     notes.push(...host.notes);
     if (host.tooLarge || !accept(host)) return;
     for (const file of host.files) hostFiles.add(file);
+    filesByHost.set(host.name, new Set(host.files));
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
@@ -124,7 +128,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, findings: mergeHostFindings(findings), notes, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), notes, loader };
 }
 
 /** Module files reachable from a host's roots through the imports each file names. */

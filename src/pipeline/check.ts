@@ -39,6 +39,14 @@ export interface CheckOptions {
   keepHosts?: boolean;
   /** The project's `.declint.yaml`, when there is one. */
   config?: Config;
+  /**
+   * Report only on these files (report paths), though the whole tree is read so
+   * that their hosts are evaluated: files named on the command line (a
+   * pre-commit hook), or changed since a git revision.
+   */
+  focus?: Set<string>;
+  /** With `focus`, also report the host-level findings of hosts that include a focus file. */
+  focusHosts?: boolean;
 }
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
@@ -86,6 +94,13 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const suppressed = applySuppressions(findings, perFile.suppressions, known);
   const excepted = config ? applyExceptions(suppressed.findings, config, options.now) : { findings: suppressed.findings, problems: [] };
   findings.splice(0, findings.length, ...excepted.findings, ...suppressed.problems, ...excepted.problems);
+  if (options.focus) {
+    // Report on the focus files, and on the hosts they are part of (a changed module changes its hosts).
+    const focus = options.focus;
+    const affected = new Set([...hostPhase.filesByHost].filter(([, files]) => [...files].some((f) => focus.has(f))).map(([name]) => name));
+    const kept = findings.filter((f) => focus.has(f.location.file) || (options.focusHosts && f.hosts?.some((h) => affected.has(h.split('/')[0]))));
+    findings.splice(0, findings.length, ...kept);
+  }
   if (options.host) {
     const wanted = options.host;
     // --host keeps what concerns that host: its findings, and per-file findings outside every host.
