@@ -20,6 +20,7 @@ import { formatGithub, githubStepSummary } from '../report/github';
 import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
+import { reportPath } from '../source/paths';
 
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
@@ -421,11 +422,6 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-function reportPath(base: string, absolute: string): string {
-  const relative = path.relative(base, absolute);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
 }
 
 /** Files changed since a git revision (committed, staged or not), as report paths. */

@@ -2,6 +2,7 @@ import ignore, { Ignore } from 'ignore';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UsageError } from '../source/errors';
+import { isInside, reportPath } from '../source/paths';
 
 /** A file declint may check, with the path reports use. */
 export interface DiscoveredFile {
@@ -111,14 +112,4 @@ function isGitIgnored(relative: string, scopes: GitignoreScope[]): boolean {
     if (scope.rules.ignores(inner)) return true;
   }
   return false;
-}
-
-function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-function reportPath(base: string, absolute: string): string {
-  const relative = path.relative(base, absolute);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
 }

@@ -7,6 +7,7 @@ import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
+import { reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex } from '../source/position';
@@ -124,7 +125,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const imported = new Set([...input.imports.values()].flat());
   for (const spec of configurationRoots(candidates, imported)) evaluate(spec, looksLikeSystem);
   for (const absolutePath of input.extraRoots ?? []) {
-    const file = path.relative(input.base, absolutePath).split(path.sep).join('/');
+    const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { LoadedSource, SourceLoader } from '../nix/host';
 import { firstSyntaxError, parseNix } from '../nix/parser';
 import { convertTree } from '../nix/syntax';
+import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 
 /**
@@ -63,12 +64,6 @@ export class NixSourceLoader implements SourceLoader {
   }
 
   private display(absolutePath: string): string {
-    const relative = path.relative(this.base, absolutePath);
-    return (relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative).split(path.sep).join('/');
+    return reportPath(this.base, absolutePath);
   }
-}
-
-function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
