@@ -1,14 +1,13 @@
 import { execFileSync } from 'child_process';
 import { existsSync, promises as fs, readFileSync, statSync } from 'fs';
-import { findConfig, loadConfig } from '../config/config';
+import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { parseArgs, ParseArgsConfig } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, runCheck } from '../pipeline/check';
 import { loadFrameworks } from '../controls/registry';
-import { loadBuiltinRules } from '../rules/builtin';
-import type { Rule } from '../rules/rule';
+import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
 import { applyBaseline, createBaseline, parseBaseline } from '../findings/baseline';
 import { parseOptionPath } from '../nix/option-path';
@@ -126,33 +125,27 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 }
 
 async function check(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-      options: {
-        format: { type: 'string', short: 'f', multiple: true },
-        output: { type: 'string', short: 'o', multiple: true },
-        category: { type: 'string' },
-        baseline: { type: 'string' },
-        'update-baseline': { type: 'boolean' },
-        'changed-since': { type: 'string' },
-        'sarif-suppressed': { type: 'string' },
-        'fail-on': { type: 'string' },
-        ignore: { type: 'string', multiple: true },
-        'rules-dir': { type: 'string', multiple: true },
-        jobs: { type: 'string', short: 'j' },
-        host: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
+  const parsed = parseCommand({
+    args,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      format: { type: 'string', short: 'f', multiple: true },
+      output: { type: 'string', short: 'o', multiple: true },
+      category: { type: 'string' },
+      baseline: { type: 'string' },
+      'update-baseline': { type: 'boolean' },
+      'changed-since': { type: 'string' },
+      'sarif-suppressed': { type: 'string' },
+      'fail-on': { type: 'string' },
+      ignore: { type: 'string', multiple: true },
+      'rules-dir': { type: 'string', multiple: true },
+      jobs: { type: 'string', short: 'j' },
+      host: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(USAGE);
@@ -180,9 +173,7 @@ async function check(args: string[], io: Io): Promise<number> {
     focus = new Set([...(focus ?? []), ...changed]);
     focusHosts = true;
   }
-  const configFile = values.config ? path.resolve(io.cwd, values.config) : findConfig(firstDirectory(paths, io.cwd));
-  if (values.config && !existsSync(configFile!)) throw new UsageError(`${values.config}: no such configuration file`);
-  const config = configFile ? loadConfig(configFile, path.relative(io.cwd, configFile) || configFile) : undefined;
+  const config = configFor(values.config, paths, io);
   const result = await runCheck({
     ...(config ? { config } : {}),
     paths,
@@ -256,21 +247,29 @@ function outputSpecs(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>
   return specs.length ? specs : [{ format: 'stylish' }];
 }
 
-function parse(args: string[]): { values: { json?: boolean; root?: string[] }; positionals: string[] } {
+/** `parseArgs`, with its errors turned into one-line usage errors (exit 2). */
+function parseCommand<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } },
-    });
+    return parseArgs(config); // strict by default: unknown options are errors
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }
 }
 
+/** Options of `hosts` and `explain-option`. */
+function parseHostCommand(args: string[]) {
+  return parseCommand({ args, allowPositionals: true, options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } } });
+}
+
+/** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
+function configFor(flag: string | undefined, paths: string[], io: Io): Config | undefined {
+  const file = flag ? path.resolve(io.cwd, flag) : findConfig(firstDirectory(paths, io.cwd));
+  if (flag && !existsSync(file!)) throw new UsageError(`${flag}: no such configuration file`);
+  return file ? loadConfig(file, path.relative(io.cwd, file) || file) : undefined;
+}
+
 async function hosts(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseHostCommand(args);
   const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
   const list = analysis.hosts.hosts.map((h) => ({
     name: h.name,
@@ -296,7 +295,7 @@ async function hosts(args: string[], io: Io): Promise<number> {
 }
 
 async function explainOptionCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseHostCommand(args);
   const [hostName, option, ...paths] = positionals;
   if (!hostName || !option) throw new UsageError('explain-option needs a host and an option: declint explain-option HOST OPTION [paths...]');
   const roots = values.root ?? [];
@@ -312,23 +311,17 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function rulesCommand(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: { framework: { type: 'string' }, format: { type: 'string', short: 'f' }, 'out-dir': { type: 'string' }, 'rules-dir': { type: 'string', multiple: true } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
+  const parsed = parseCommand({
+    args,
+    options: { framework: { type: 'string' }, format: { type: 'string', short: 'f' }, 'out-dir': { type: 'string' }, 'rules-dir': { type: 'string', multiple: true } },
+  });
   const { values } = parsed;
   const format = oneOf('--format', values.format ?? 'table', ['table', 'json', 'markdown'] as const);
   const frameworks = loadFrameworks();
   if (values.framework && !frameworks.some((f) => f.key === values.framework)) {
     throw new UsageError(`unknown framework "${values.framework}" (known: ${frameworks.map((f) => f.key).join(', ')})`);
   }
-  const all = await loadRulesFor((values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), io.cwd);
+  const all = await loadRuleSet((values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), io.cwd);
   const rules = values.framework ? all.filter((r) => values.framework! in r.controls) : all;
   if (format === 'json') io.stdout(`${JSON.stringify(rules.map(({ source: _source, ...r }) => r), null, 2)}\n`);
   else if (format === 'table') io.stdout(rulesTable(rules));
@@ -345,10 +338,23 @@ async function rulesCommand(args: string[], io: Io): Promise<number> {
 async function explainCommand(args: string[], io: Io): Promise<number> {
   const [id, ...extra] = args;
   if (!id || extra.length > 0) throw new UsageError('explain needs one rule ID: declint explain NIX-SSH-001');
-  const rules = await loadRulesFor([], io.cwd);
+  const rules = await loadRuleSet([], io.cwd);
   const rule = rules.find((r) => r.id === id.toUpperCase());
   if (!rule) throw new UsageError(`no rule ${id} (try: declint rules)`);
   io.stdout(explainText(rule, loadFrameworks()));
+  return 0;
+}
+
+/** `declint baseline [paths] [-o FILE]`: records today's findings so that only new ones are reported. */
+async function baselineCommand(args: string[], io: Io): Promise<number> {
+  const parsed = parseCommand({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
+  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
+  const config = configFor(parsed.values.config, paths, io);
+  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
+  const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
+  const baseline = createBaseline(result.findings);
+  await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
   return 0;
 }
 
@@ -360,25 +366,6 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
  * with no report). Exit 1 on any noisy or missing case, or a rule without
  * both a bad and a good case.
  */
-/** `declint baseline [paths] [-o FILE]`: records today's findings so that only new ones are reported. */
-async function baselineCommand(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
-  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
-  const configFile = parsed.values.config ? path.resolve(io.cwd, parsed.values.config) : findConfig(firstDirectory(paths, io.cwd));
-  const config = configFile && existsSync(configFile) ? loadConfig(configFile, path.relative(io.cwd, configFile) || configFile) : undefined;
-  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
-  const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
-  const baseline = createBaseline(result.findings);
-  await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
-  io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
-  return 0;
-}
-
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
   const [dir = '.', ...extra] = args;
   if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
@@ -407,13 +394,6 @@ async function testRulesCommand(args: string[], io: Io): Promise<number> {
   }
   io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
   return failed ? 1 : 0;
-}
-
-async function loadRulesFor(ruleDirs: string[], base: string): Promise<Rule[]> {
-  const builtin = await loadBuiltinRules();
-  if (ruleDirs.length === 0) return builtin;
-  const { loadRules } = require('../rules/load') as typeof import('../rules/load');
-  return [...builtin, ...(await loadRules(ruleDirs, base))].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 function isFile(p: string): boolean {

@@ -6,7 +6,7 @@ import { discoverFiles } from '../discover/walk';
 import { compareFindings, Finding } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import type { CheckResult } from '../report/result';
-import { loadBuiltinRules } from '../rules/builtin';
+import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
@@ -63,7 +63,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
   const config = options.config;
-  const allRules = options.rules ?? (await loadAllRules({ ...options, ruleDirs: [...options.ruleDirs, ...(config?.ruleDirs ?? [])] }));
+  const allRules = options.rules ?? (await loadRuleSet([...options.ruleDirs, ...(config?.ruleDirs ?? [])], options.base));
   if (config) checkConfigRuleIds(config, allRules);
   // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
   const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
@@ -184,15 +184,4 @@ function checkConfigRuleIds(config: Config, rules: Rule[]): void {
   const known = new Set(rules.map((r) => r.id));
   const wrong = config.ruleKeyPositions.find((p) => !known.has(p.id));
   if (wrong) throw new LocatedError(config.file, wrong.line, wrong.column, `unknown rule ${wrong.id} (see: declint rules)`);
-}
-
-async function loadAllRules(options: CheckOptions): Promise<Rule[]> {
-  const builtin = await loadBuiltinRules();
-  if (options.ruleDirs.length === 0) return builtin;
-  const { loadRules } = require('../rules/load') as typeof import('../rules/load');
-  const custom = await loadRules(options.ruleDirs, options.base);
-  const ids = new Set(builtin.map((r) => r.id));
-  const clash = custom.find((r) => ids.has(r.id));
-  if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);
-  return [...builtin, ...custom].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

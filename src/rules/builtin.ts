@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { LocatedError } from '../source/errors';
 import type { Rule } from './rule';
 
 /** The rules shipped with declint. */
@@ -51,6 +52,18 @@ function fingerprintRuleFiles(dir: string): string {
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** The built-in rules plus the custom ones of `ruleDirs`; a custom rule may not reuse a built-in ID. */
+export async function loadRuleSet(ruleDirs: string[], displayBase: string): Promise<Rule[]> {
+  const builtin = await loadBuiltinRules();
+  if (ruleDirs.length === 0) return builtin;
+  const { loadRules } = require('./load') as typeof import('./load');
+  const custom = await loadRules(ruleDirs, displayBase);
+  const ids = new Set(builtin.map((r) => r.id));
+  const clash = custom.find((r) => ids.has(r.id));
+  if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);
+  return [...builtin, ...custom].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Validates the built-in rules and writes the cache; run by `npm run build`. */
