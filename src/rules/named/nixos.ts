@@ -74,45 +74,45 @@ function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[
   });
 }
 
+/** A list that names a weak algorithm (a `-` list only removes, from an all-strong default). */
+function namesWeak(isWeak: (name: string) => boolean) {
+  return (value: unknown): boolean | undefined => {
+    const list = sshAlgorithmList(value);
+    if (!list) return undefined;
+    return list.edit !== 'remove' && list.names.some(isWeak);
+  };
+}
+
+/** A list that names a weak algorithm, or adds to (`+`/`^`) a built-in list that offers one. */
+function offersWeak(isWeak: (name: string) => boolean) {
+  return (value: unknown): boolean | undefined => {
+    const list = sshAlgorithmList(value);
+    if (!list || list.edit === 'remove') return undefined;
+    return list.edit === 'add' || list.names.some(isWeak);
+  };
+}
+
 /** Predicates on NixOS option values. */
 export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
   // Names are judged without their +/^/- prefix; a `-` list only removes from OpenSSH's all-strong built-in ciphers.
   sshWeakCiphers: {
     description: 'an sshd cipher list that enables a CBC, RC4, 3DES, Blowfish, CAST or `none` cipher',
-    test: (value) => {
-      const list = sshAlgorithmList(value);
-      if (!list) return undefined;
-      return list.edit !== 'remove' && list.names.some((n) => WEAK_CIPHERS.has(n));
-    },
+    test: namesWeak((n) => WEAK_CIPHERS.has(n)),
   },
   // SHA-1 and 1024-bit groups are the key exchanges OpenSSH dropped as weak; a `-` list adds none.
   sshWeakKex: {
     description: 'an sshd key-exchange list that enables a SHA-1 or 1024-bit Diffie-Hellman exchange',
-    test: (value) => {
-      const list = sshAlgorithmList(value);
-      if (!list) return undefined;
-      return list.edit !== 'remove' && list.names.some((n) => WEAK_KEX.test(n));
-    },
+    test: namesWeak((n) => WEAK_KEX.test(n)),
   },
   // NIST curves are a policy choice; `+`/`^` keeps OpenSSH's built-in list, which offers them.
   sshNistKex: {
     description: 'an sshd key-exchange list that offers NIST-curve ECDH (listed, or kept from the built-in list by a `+`/`^` addition)',
-    test: (value) => {
-      const list = sshAlgorithmList(value);
-      if (!list) return undefined;
-      if (list.edit === 'remove') return undefined;
-      return list.edit === 'add' || list.names.some((n) => NIST_KEX.test(n));
-    },
+    test: offersWeak((n) => NIST_KEX.test(n)),
   },
   // `+`/`^` keeps OpenSSH's built-in MAC list, which still offers hmac-sha1 and umac-64 (sshd_config(5)).
   sshWeakMacs: {
     description: 'an sshd MAC list that enables an MD5, SHA-1, RIPEMD-160 or 64-bit-tag MAC, or adds to the built-in list that does',
-    test: (value) => {
-      const list = sshAlgorithmList(value);
-      if (!list) return undefined;
-      if (list.edit === 'remove') return undefined;
-      return list.edit === 'add' || list.names.some((n) => WEAK_MAC.test(n));
-    },
+    test: offersWeak((n) => WEAK_MAC.test(n)),
   },
   // Clear-text logins and remote desktops must not be reachable from every network.
   firewallOpensCleartextLoginPort: {

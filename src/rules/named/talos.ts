@@ -270,6 +270,14 @@ function registryMirrorEndpoints(value: unknown): string[] | undefined {
   return endpoints === undefined ? undefined : strings(endpoints);
 }
 
+/** The PodSecurity admission default `enforce` level is `level` (false when the section has no PodSecurity config). */
+function enforceLevelIs(level: string) {
+  return (value: unknown): boolean | undefined => {
+    const config = podSecurity(value);
+    return config ? at(config, 'defaults', 'enforce') === level : isObj(value) ? false : undefined;
+  };
+}
+
 export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   // TAL-005 — machine.features.kubernetesTalosAPIAccess
   talosApiAccessGrantsAdmin: talosApiAccess(
@@ -326,10 +334,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   // TAL-009 — cluster.apiServer.admissionControl.*
   podSecurityEnforcesPrivileged: {
     description: 'the PodSecurity admission default `enforce` level is privileged (nothing is enforced)',
-    test: (value) => {
-      const config = podSecurity(value);
-      return config ? at(config, 'defaults', 'enforce') === 'privileged' : isObj(value) ? false : undefined;
-    },
+    test: enforceLevelIs('privileged'),
   },
   podSecurityExtraExemptions: {
     description: 'PodSecurity exemptions beyond the kube-system namespace (other namespaces, users or runtime classes)',
@@ -345,10 +350,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   },
   podSecurityEnforcesBaseline: {
     description: 'the PodSecurity admission default `enforce` level is baseline rather than restricted',
-    test: (value) => {
-      const config = podSecurity(value);
-      return config ? at(config, 'defaults', 'enforce') === 'baseline' : isObj(value) ? false : undefined;
-    },
+    test: enforceLevelIs('baseline'),
   },
 
   // TAL-010 — cluster.apiServer
