@@ -94,9 +94,13 @@ in { lib, ... }: {
     ]);
   });
 
-  test('quoted keys stay one key (sysctl names)', () => {
+  test('quoted keys stay one key; nested names under boot.kernel.sysctl are one sysctl key too', () => {
     expect(definitions('{ boot.kernel.sysctl."net.ipv4.ip_forward" = 0; }')).toEqual([
       'boot.kernel.sysctl."net.ipv4.ip_forward" = 0 @1:3 prio 100',
+    ]);
+    expect(definitions('{ boot.kernel.sysctl.kernel.kptr_restrict = 2; boot.kernel.sysctl = { "net.ipv4".conf.all.rp_filter = 1; }; }')).toEqual([
+      'boot.kernel.sysctl."kernel.kptr_restrict" = 2 @1:3 prio 100',
+      'boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 1 @1:71 prio 100',
     ]);
   });
 

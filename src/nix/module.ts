@@ -1,6 +1,7 @@
 import type { Span } from '../source/position';
 import { Evaluator, EvalOptions, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
+import { canonicalOptionPath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, Thunk, Value, unknown } from './value';
 
@@ -134,7 +135,7 @@ function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefini
 function definition(path: string[], value: Thunk | Value, ctx: Context): OptionDefinition {
   const thunk = value instanceof Thunk ? value : Thunk.of(value);
   return {
-    path,
+    path: canonicalOptionPath(path),
     get value() {
       return thunk.force();
     },

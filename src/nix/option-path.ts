@@ -15,6 +15,18 @@ export function formatOptionPath(path: readonly string[]): string {
   return path.map((s) => (PLAIN_SEGMENT.test(s) ? s : JSON.stringify(s))).join('.');
 }
 
+const SYSCTL = ['boot', 'kernel', 'sysctl'];
+
+/**
+ * The option path as NixOS reads it: under `boot.kernel.sysctl` nested names
+ * are one sysctl key joined with `.` (`boot.kernel.sysctl.kernel.kptr_restrict`
+ * is `boot.kernel.sysctl."kernel.kptr_restrict"`).
+ */
+export function canonicalOptionPath(path: string[]): string[] {
+  if (path.length <= SYSCTL.length + 1 || !SYSCTL.every((s, i) => path[i] === s)) return path;
+  return [...SYSCTL, path.slice(SYSCTL.length).join('.')];
+}
+
 /** Whether a concrete option path matches a pattern whose `*` segments match any one name (`users.users.*.password`). */
 export function matchesPattern(pattern: readonly string[], path: readonly string[]): boolean {
   return pattern.length === path.length && pattern.every((s, i) => s === '*' || s === path[i]);

@@ -56,8 +56,7 @@ export function renamedOptionFindings(file: string, module: NixModule, lines: Li
     const pairs: { from: string[]; to: string[] }[] = [];
     if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
     if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
-    // `boot.kernel.sysctl.kernel.kptr_restrict` is another spelling of `…sysctl."kernel.kptr_restrict"`, not an old name.
-    return pairs.filter((p) => p.from.join('.') !== p.to.join('.'));
+    return pairs;
   });
   const out: Finding[] = [];
   for (const def of module.definitions) {
