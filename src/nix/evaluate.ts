@@ -50,13 +50,32 @@ export class Scope {
   }
 }
 
+let sharedGlobalScope: Scope | undefined;
+
+/**
+ * The scope outside every file: `builtins` and the names Nix makes global,
+ * and a free `lib` (e.g. `with lib;` written before the module function) as
+ * nixpkgs' lib. Its values are immutable, so every evaluator shares it.
+ */
+function globalScope(): Scope {
+  if (!sharedGlobalScope) {
+    const builtins = createBuiltins();
+    const globals = new Map<string, Thunk>([['builtins', Thunk.of(builtins)]]);
+    for (const name of ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'isNull']) {
+      const attr = builtins.attrs.get(name);
+      if (attr) globals.set(name, attr.value);
+    }
+    globals.set('lib', Thunk.of(createLib()));
+    sharedGlobalScope = new Scope(globals, null);
+  }
+  return sharedGlobalScope;
+}
+
 /** Limits that keep evaluation of arbitrary code bounded. */
 const MAX_DEPTH = 400;
 const MAX_STEPS = 200_000;
 
 export interface EvalOptions {
-  /** Values for free variables beyond the Nix builtins (e.g. `lib` at top level). */
-  globals?: Map<string, Thunk>;
   /**
    * Reads the host's configuration: `config.a.b` (and `cfg.b` with
    * `cfg = config.a`) becomes the effective value of option `a.b`, or
@@ -80,20 +99,7 @@ export class Evaluator {
     options: EvalOptions = {},
   ) {
     this.resolveConfig = options.resolveConfig;
-    const globals = new Map<string, Thunk>();
-    const builtins = createBuiltins();
-    globals.set('builtins', Thunk.of(builtins));
-    for (const name of ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'baseNameOf', 'isNull']) {
-      const attr = builtins.attrs.get(name);
-      if (attr) globals.set(name, attr.value);
-    }
-    globals.set('true', Thunk.of({ kind: 'bool', value: true }));
-    globals.set('false', Thunk.of({ kind: 'bool', value: false }));
-    globals.set('null', Thunk.of({ kind: 'null' }));
-    // A free `lib` (e.g. `with lib;` written before the module function) is nixpkgs' lib.
-    globals.set('lib', Thunk.of(createLib()));
-    for (const [name, thunk] of options.globals ?? []) globals.set(name, thunk);
-    this.root = new Scope(globals, null);
+    this.root = globalScope();
   }
 
   thunk(node: NixNode, scope: Scope): Thunk {
