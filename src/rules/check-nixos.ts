@@ -1,5 +1,5 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
-import { conditionsHold, NixModule } from '../nix/module';
+import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex } from '../source/position';
 import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath, samePath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
@@ -12,11 +12,11 @@ import { firstExplicitViolation, violationFinding } from './violation';
  * (or one of its old names) whose value is known and violates the rule.
  */
 export function checkNixModule(file: string, module: NixModule, lines: LineIndex, rule: Rule, ctx: PredicateContext): Finding[] {
-  if (!('option' in rule.subject)) return [];
-  const option = parseOptionPath(rule.subject.option);
-  const paths = [option, ...(rule.subject.aliases ?? []).map(parseOptionPath)];
+  const paths = subjectPaths(rule);
+  if (!paths) return [];
+  const option = paths[0];
   const out: Finding[] = [];
-  for (const def of module.definitions) {
+  for (const def of candidates(module, paths)) {
     if (!paths.some((p) => matchesPattern(p, def.path))) continue;
     const holds = conditionsHold(def);
     if (holds === false) continue;
@@ -47,17 +47,39 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   return out;
 }
 
+const parsedSubjects = new WeakMap<Rule, string[][] | null>();
+
+/** The rule's option and old names, parsed once per rule (this runs for every rule on every file). */
+function subjectPaths(rule: Rule): string[][] | undefined {
+  let paths = parsedSubjects.get(rule);
+  if (paths === undefined) {
+    paths = 'option' in rule.subject ? [parseOptionPath(rule.subject.option), ...(rule.subject.aliases ?? []).map(parseOptionPath)] : null;
+    parsedSubjects.set(rule, paths);
+  }
+  return paths ?? undefined;
+}
+
+const byFirstName = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
+
+/** The definitions that can match the paths: those under the same top-level name (`services`, `nix`, …). */
+function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
+  if (paths.some((p) => p[0] === '*')) return module.definitions;
+  let index = byFirstName.get(module);
+  if (!index) {
+    index = new Map();
+    for (const def of module.definitions) index.set(def.path[0], [...(index.get(def.path[0]) ?? []), def]);
+    byFirstName.set(module, index);
+  }
+  return [...new Set(paths.flatMap((p) => index!.get(p[0]) ?? []))];
+}
+
 /**
  * A definition written under an old option name that a rule knows
  * (`services.openssh.permitRootLogin`): NixOS forwards it, with a warning.
  */
 export function renamedOptionFindings(file: string, module: NixModule, lines: LineIndex, rules: Rule[]): Finding[] {
-  const renames = rules.flatMap((r) => {
-    const pairs: { from: string[]; to: string[] }[] = [];
-    if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
-    if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
-    return pairs;
-  });
+  const renames = renamesOf(rules);
+  if (renames.length === 0) return [];
   const out: Finding[] = [];
   for (const def of module.definitions) {
     const rename = renames.find((r) => samePath(r.from, def.path));
@@ -72,4 +94,21 @@ export function renamedOptionFindings(file: string, module: NixModule, lines: Li
     });
   }
   return out;
+}
+
+const renameTables = new WeakMap<Rule[], { from: string[]; to: string[] }[]>();
+
+/** The old option names the rules know, computed once per rule set. */
+function renamesOf(rules: Rule[]): { from: string[]; to: string[] }[] {
+  let table = renameTables.get(rules);
+  if (!table) {
+    table = rules.flatMap((r) => {
+      const pairs: { from: string[]; to: string[] }[] = [];
+      if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
+      if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
+      return pairs;
+    });
+    renameTables.set(rules, table);
+  }
+  return table;
 }
