@@ -60,6 +60,7 @@ function subjectPaths(rule: Rule): string[][] | undefined {
 }
 
 const byFirstName = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
+const NONE: OptionDefinition[] = [];
 
 /** The definitions that can match the paths: those under the same top-level name (`services`, `nix`, …). */
 function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
@@ -67,10 +68,16 @@ function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
   let index = byFirstName.get(module);
   if (!index) {
     index = new Map();
-    for (const def of module.definitions) index.set(def.path[0], [...(index.get(def.path[0]) ?? []), def]);
+    for (const def of module.definitions) {
+      const list = index.get(def.path[0]);
+      if (list) list.push(def);
+      else index.set(def.path[0], [def]);
+    }
     byFirstName.set(module, index);
   }
-  return [...new Set(paths.flatMap((p) => index!.get(p[0]) ?? []))];
+  const heads = new Set(paths.map((p) => p[0]));
+  if (heads.size === 1) return index.get(paths[0][0]) ?? NONE;
+  return [...heads].flatMap((head) => index!.get(head) ?? []);
 }
 
 /**
