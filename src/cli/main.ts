@@ -215,7 +215,8 @@ async function check(args: string[], io: Io): Promise<number> {
     },
     ...(values.category ? { category: values.category } : {}),
     suppressed: sarifSuppressed,
-    frameworks: loadFrameworks(),
+    // The registry is YAML: read only when a SARIF output needs its taxonomies (cold start of a hook).
+    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks() } : {}),
     exitCode: code,
   };
   for (const { format, output } of outputs) {
