@@ -134,7 +134,7 @@ function control(c: ControlReport): string {
   const results =
     c.results.length === 0
       ? '<p>No host, Talos node or flake.lock in scope for these rules.</p>'
-      : `<table class="results"><thead><tr><th>Subject</th><th>Rule</th><th>Status</th><th>Evidence</th><th>Detail</th><th>Last change</th></tr></thead><tbody>
+      : `<table class="results"><colgroup><col class="c-subject"><col class="c-rule"><col class="c-status"><col class="c-where"><col class="c-detail"><col class="c-change"></colgroup><thead><tr><th>Subject</th><th>Rule</th><th>Status</th><th>Evidence</th><th>Detail</th><th>Last change</th></tr></thead><tbody>
 ${c.results.map(result).join('\n')}
 </tbody></table>`;
   const declared =
@@ -165,7 +165,7 @@ function result(r: ControlResult): string {
         .join('')}</div>`
     : '';
   const text = r.finding ? r.finding.message : r.reason;
-  return `<tr data-subject="${esc(r.subject)}" data-status="${r.status}"><td>${esc(r.subject)}${kind}</td><td><code>${esc(r.rule)}</code></td><td><span class="status s-${r.status}">${STATUS_LABELS[r.status]}</span></td><td>${r.evidence ? loc(r.evidence) : '—'}</td><td>${esc(text)}${exception}</td><td>${commit(r.evidence?.change)}</td></tr>`;
+  return `<tr data-subject="${esc(r.subject)}" data-status="${r.status}"><td>${esc(r.subject)}${kind}</td><td class="rule"><code>${esc(r.rule)}</code></td><td><span class="status s-${r.status}">${STATUS_LABELS[r.status]}</span></td><td class="where">${r.evidence ? loc(r.evidence) : '—'}</td><td>${esc(text)}${exception}</td><td class="change">${commit(r.evidence?.change)}</td></tr>`;
 }
 
 function annotationProblems(report: EvidenceReport): string {
@@ -196,7 +196,7 @@ function loc(l: EvidenceLocation): string {
 }
 
 function commit(c: Commit | undefined): string {
-  return c ? `<code>${shortHash(c.hash)}</code> ${esc(c.date)} ${esc(c.author)}: ${esc(c.subject)}` : '—';
+  return c ? `<code>${shortHash(c.hash)}</code> ${esc(c.date)} ${esc(c.author)}<br><small>${esc(c.subject)}</small>` : '—';
 }
 
 function esc(text: string): string {
@@ -210,7 +210,9 @@ h1 { margin: 0 0 .5rem; font-size: 1.6rem; } h2 { margin-top: 2rem; border-botto
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; } dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
 .filters { position: sticky; top: 0; background: #f9fafb; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: 1rem 0; display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; z-index: 1; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; } th, td { border: 1px solid var(--line); padding: .3rem .45rem; text-align: left; vertical-align: top; } thead th { background: #f2f4f7; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; word-break: break-all; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; overflow-wrap: anywhere; }
+table.results { table-layout: fixed; } table.results td { overflow-wrap: anywhere; } table.results col.c-subject { width: 11%; } table.results col.c-rule { width: 9%; } table.results col.c-status { width: 11%; } table.results col.c-where { width: 16.5%; } table.results col.c-change { width: 15%; }
+td.rule { white-space: nowrap; } td.change { font-size: .8rem; } td.change small { color: var(--muted); display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 details.control { border: 1px solid var(--line); border-radius: 6px; padding: .4rem .75rem; margin: .6rem 0; } details.control > summary { cursor: pointer; font-weight: 600; }
 .id { font-family: ui-monospace, monospace; } .rules { color: var(--muted); font-size: .9rem; }
 .status { display: inline-block; border-radius: 999px; padding: 0 .55rem; font-size: .8rem; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
