@@ -8,6 +8,7 @@ import type { EvidenceReport } from '../src/compliance/evidence-report';
 import { checkMention, findControlMentions } from '../src/compliance/control-mentions';
 import { loadFrameworks, loadIso2013Mapping } from '../src/controls/registry';
 import { makeTree, ROOT, runCli, spawnCli } from './support/cli';
+import { APP, FLAKE, sshModule } from './support/small-fleet';
 
 const DEMO = 'fixtures/demo-fleet';
 
@@ -163,17 +164,7 @@ describe('declint report on the demo fleet', () => {
   });
 });
 
-const SSH = ['{ lib, ... }:', '{', '  services.openssh.enable = true;', '  services.openssh.settings.PermitRootLogin = "yes";', '  services.openssh.settings.PasswordAuthentication = false; # SOC 2 CC6.1', '}', ''].join('\n');
-const FLAKE = [
-  '{',
-  '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";',
-  '  outputs = { nixpkgs, ... }: {',
-  '    nixosConfigurations.app = nixpkgs.lib.nixosSystem { modules = [ ./app.nix ./ssh.nix ]; };',
-  '  };',
-  '}',
-  '',
-].join('\n');
-const APP = ['{', '  system.stateVersion = "26.05";', '  networking.hostName = "app";', '}', ''].join('\n');
+const SSH = sshModule('"yes"', ['  services.openssh.settings.PasswordAuthentication = false; # SOC 2 CC6.1']);
 
 function git(dir: string, args: string[], env: Record<string, string> = {}) {
   const run = spawnSync('git', args, {

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeTree, ROOT } from './support/cli';
+import { APP, FLAKE, sshModule } from './support/small-fleet';
 
 /**
  * The hook of .pre-commit-hooks.yaml, run by the real pre-commit (Debian's
@@ -15,17 +16,6 @@ const suite = preCommit && isRepo ? describe : describe.skip;
 if (!preCommit) console.warn('pre-commit is not installed (apt-get install pre-commit): the pre-commit hook test is skipped');
 else if (!isRepo) console.warn('this checkout is not a git repository: pre-commit try-repo cannot install the hook from it; test skipped');
 
-const FLAKE = [
-  '{',
-  '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";',
-  '  outputs = { nixpkgs, ... }: {',
-  '    nixosConfigurations.app = nixpkgs.lib.nixosSystem { modules = [ ./app.nix ./ssh.nix ]; };',
-  '  };',
-  '}',
-  '',
-].join('\n');
-const APP = ['{', '  system.stateVersion = "26.05";', '  networking.hostName = "app";', '}', ''].join('\n');
-const SSH = (root: string) => ['{ lib, ... }:', '{', '  services.openssh.enable = true;', `  services.openssh.settings.PermitRootLogin = ${root};`, '}', ''].join('\n');
 // Committed long ago and not staged: the hook does not report on it.
 const LEGACY = ['{', '  services.openssh.settings.PermitRootLogin = "yes";', '}', ''].join('\n');
 
@@ -36,7 +26,7 @@ function git(dir: string, ...args: string[]) {
 
 suite('the pre-commit hook', () => {
   test('reports on the staged files only, with the findings of the host they belong to, and passes once fixed', () => {
-    const repo = makeTree({ 'flake.nix': FLAKE, 'app.nix': APP, 'ssh.nix': SSH('lib.mkDefault "no"'), 'legacy/old.nix': LEGACY });
+    const repo = makeTree({ 'flake.nix': FLAKE, 'app.nix': APP, 'ssh.nix': sshModule('lib.mkDefault "no"'), 'legacy/old.nix': LEGACY });
     const home = makeTree({});
     git(repo, 'init', '-q');
     git(repo, 'add', '-A');
@@ -44,7 +34,7 @@ suite('the pre-commit hook', () => {
     const tryRepo = () =>
       spawnSync(preCommit!, ['try-repo', ROOT, 'declint'], { cwd: repo, encoding: 'utf8', env: { ...process.env, PRE_COMMIT_HOME: home, CI: 'true' }, timeout: 900000 });
 
-    fs.writeFileSync(path.join(repo, 'ssh.nix'), SSH('"yes"'));
+    fs.writeFileSync(path.join(repo, 'ssh.nix'), sshModule('"yes"'));
     git(repo, 'add', 'ssh.nix');
     const failed = tryRepo();
     expect(failed.stderr).not.toMatch(/An unexpected error/);
@@ -54,7 +44,7 @@ suite('the pre-commit hook', () => {
     expect(failed.stdout).toContain('ssh.nix\n  4:3  error    SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes") [host app].  NIX-SSH-001');
     expect(failed.stdout).not.toContain('old.nix');
 
-    fs.writeFileSync(path.join(repo, 'ssh.nix'), SSH('"no"'));
+    fs.writeFileSync(path.join(repo, 'ssh.nix'), sshModule('"no"'));
     git(repo, 'add', 'ssh.nix');
     const passed = tryRepo();
     expect(passed.status).toBe(0);

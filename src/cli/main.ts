@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
-import { analyzeTree, runCheck } from '../pipeline/check';
+import { analyzeTree, CheckOptions, runCheck } from '../pipeline/check';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -181,12 +181,7 @@ async function check(args: string[], io: Io): Promise<number> {
   }
   const config = configFor(values.config, paths, io);
   const result = await runCheck({
-    ...(config ? { config } : {}),
-    paths,
-    base: io.cwd,
-    ignore: values.ignore ?? [],
-    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
-    now: new Date(),
+    ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
@@ -266,6 +261,18 @@ function parseCommand<T extends ParseArgsConfig>(config: T): ReturnType<typeof p
 /** Options of `hosts` and `explain-option`. */
 function parseHostCommand(args: string[]) {
   return parseCommand({ args, allowPositionals: true, options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } } });
+}
+
+/** What `check` and `report` take alike from the command line: paths, config, ignores and rule directories. */
+function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, paths: string[], config: Config | undefined, io: Io): CheckOptions {
+  return {
+    ...(config ? { config } : {}),
+    paths,
+    base: io.cwd,
+    ignore: values.ignore ?? [],
+    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
+    now: new Date(),
+  };
 }
 
 /** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
@@ -396,12 +403,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
   const analysis = await analyzeTree({
-    ...(config ? { config } : {}),
-    paths,
-    base: io.cwd,
-    ignore: values.ignore ?? [],
-    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
-    now: new Date(),
+    ...scanOptions(values, paths, config, io),
     keepHosts: true,
     judgements: true,
   });

@@ -3,7 +3,7 @@ import type { Framework } from '../controls/registry';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { TreeAnalysis } from '../pipeline/check';
-import { analyzeFile } from '../pipeline/analyze';
+import { AnalyzedFile, analyzeFile } from '../pipeline/analyze';
 import type { Rule } from '../rules/rule';
 import { ControlAnnotation, findAnnotations } from './annotations';
 import { checkMention, ControlIndex, findControlMentions } from './control-mentions';
@@ -137,7 +137,8 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     return { file, line, column, ...(c ? { change: c } : {}) };
   };
 
-  const judgements = [...analysis.hosts.judgements, ...otherSubjects(analysis, result.rules, result.findings)];
+  const models = talosAndLocks(analysis);
+  const judgements = [...analysis.hosts.judgements, ...otherSubjects(models, result.rules, result.findings)];
   const findingState = indexFindings(result.findings);
   const results = judgements.map((j) => controlResult(j, findingState, located));
   // Findings no subject accounts for: a module no host imports, a Talos patch on its own.
@@ -202,7 +203,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
     scope: { paths: input.paths, filesScanned: result.filesScanned, rules: result.rules.length, frameworks: input.frameworks.map((f) => f.key) },
     git: git ? { available: true, head: git.head } : { available: false, note: (input.git as { unavailable: string }).unavailable },
-    inventory: inventory(analysis, located, change),
+    inventory: inventory(analysis, models, located, change),
     frameworks,
     annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
     limitations: limitations(analysis),
@@ -249,16 +250,26 @@ function indexFindings(findings: Finding[]): Map<string, Finding> {
   return new Map(findings.map((f) => [findingKey(f), f]));
 }
 
+type TalosModel = Extract<AnalyzedFile, { kind: 'talos' }>;
+type LockModel = Extract<AnalyzedFile, { kind: 'flake-lock' }>;
+
+/** The Talos files and lock files of the scan, read again for their values (the check keeps only findings). */
+function talosAndLocks(analysis: TreeAnalysis): (TalosModel | LockModel)[] {
+  const out: (TalosModel | LockModel)[] = [];
+  for (const file of analysis.files) {
+    if (!/(\.ya?ml|(^|\/)flake\.lock)$/.test(file.path)) continue;
+    const analyzed = analyzeFile(file.path, fs.readFileSync(file.absolutePath, 'utf8'));
+    if (analyzed.kind === 'analyzed' && analyzed.file.kind !== 'nix') out.push(analyzed.file);
+  }
+  return out;
+}
+
 /** Talos nodes and lock files, judged rule by rule. */
-function otherSubjects(analysis: TreeAnalysis, rules: Rule[], findings: Finding[]): Judgement[] {
+function otherSubjects(models: (TalosModel | LockModel)[], rules: Rule[], findings: Finding[]): Judgement[] {
   const out: Judgement[] = [];
   const talosRules = rules.filter((r) => r.target === 'talos');
   const lockRules = rules.filter((r) => r.target === 'flake-lock');
-  for (const file of analysis.files) {
-    if (!(file.path.endsWith('.yaml') || file.path.endsWith('.yml') || file.path.endsWith('flake.lock'))) continue;
-    const analyzed = analyzeFile(file.path, fs.readFileSync(file.absolutePath, 'utf8'));
-    if (analyzed.kind !== 'analyzed') continue;
-    const model = analyzed.file;
+  for (const model of models) {
     if (model.kind === 'talos') {
       for (const { node, doc } of talosNodes(model.path, model.talos, model.lines)) {
         for (const rule of talosRules) out.push(...judgeTalosNode(node, doc, model.talos, rule, findings, model.lines));
@@ -272,6 +283,7 @@ function otherSubjects(analysis: TreeAnalysis, rules: Rule[], findings: Finding[
 
 function inventory(
   analysis: TreeAnalysis,
+  models: (TalosModel | LockModel)[],
   located: (file: string, line: number, column: number) => EvidenceLocation,
   change: (file: string, line: number) => Commit | undefined,
 ): EvidenceReport['inventory'] {
@@ -290,11 +302,7 @@ function inventory(
     .sort((a, b) => a.name.localeCompare(b.name));
   const talos: (TalosNode & { change?: Commit })[] = [];
   const inputs: PinnedInput[] = [];
-  for (const file of analysis.files) {
-    if (!(file.path.endsWith('.yaml') || file.path.endsWith('.yml') || file.path.endsWith('flake.lock'))) continue;
-    const analyzed = analyzeFile(file.path, fs.readFileSync(file.absolutePath, 'utf8'));
-    if (analyzed.kind !== 'analyzed') continue;
-    const model = analyzed.file;
+  for (const model of models) {
     if (model.kind === 'talos') {
       for (const { node } of talosNodes(model.path, model.talos, model.lines)) {
         const c = change(node.file, node.line);
