@@ -18,7 +18,11 @@ function worstSeverity(rule: Rule): string {
 function subjectText(rule: Rule): string {
   const s = rule.subject;
   if ('option' in s) return `\`${s.option}\`${s.aliases?.length ? ` (old name${s.aliases.length > 1 ? 's' : ''}: ${s.aliases.map((a) => `\`${a}\``).join(', ')})` : ''}`;
-  if ('document' in s) return `\`${s.path}\` in \`${s.document}\` documents`;
+  if ('document' in s) {
+    const paths = (s.paths ?? [s.path ?? '']).map((p) => `\`${p}\``).join(', ');
+    const kinds = (Array.isArray(s.document) ? s.document : [s.document]).map((d) => `\`${d}\``).join(', ');
+    return `${paths} in ${kinds} documents`;
+  }
   return 'every input node of `flake.lock`';
 }
 

@@ -25,7 +25,12 @@ export type Predicate =
 
 export type Subject =
   | { option: string; aliases?: string[] }
-  | { document: string; path: string }
+  /**
+   * Talos: a path in documents of a kind (`v1alpha1`, a multi-document kind,
+   * `SecretsBundle`); with `paths`, each path is judged, and absence means
+   * none of them is set.
+   */
+  | { document: string | string[]; path?: string; paths?: string[] }
   | { node: 'inputs'; at?: string }
   /** A top-level field of `flake.lock`; a missing field is tested as `null`. */
   | { lockField: 'version' };
