@@ -11,6 +11,7 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkTalhelperProjects } from './check-talhelper';
 import type { Config } from '../config/config';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
@@ -83,11 +84,17 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
   });
-  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
+  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base);
+  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
+  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
   const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
+  const talosRules = new Set(rules.filter((r) => r.target === 'talos').map((r) => r.id));
   const findings = [
-    ...perFile.findings.filter((f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file))),
+    ...perFile.findings.filter(
+      (f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelper.files.has(f.location.file)),
+    ),
     ...hostPhase.findings,
+    ...talhelper.findings,
   ];
   // Inline suppressions, then config exceptions: both keep the finding, marked, so reports can show them.
   const known = new Set([...allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
