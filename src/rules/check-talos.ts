@@ -59,7 +59,8 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
         out.push(annotate(finding, view, origin, gated, rule));
       }
     }
-    const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*'));
+    // An absent value is judged only where the config is complete and, for a gated rule, its version known.
+    const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
     if (!anyFound && judgeAbsence) {
       const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
       if (!violation) continue;
@@ -119,18 +120,21 @@ function deletionOf(tree: ProvenancedTree, path: string[]): Origin | undefined {
 function blame(doc: TalosDocView, path: string[], violation: Violation, ctx: PredicateContext): Origin | undefined {
   const own = doc.tree.originOf(path);
   const under = doc.tree.originsUnder(path);
-  const steps = [...new Set(under.map((o) => o.step))].sort((a, b) => a - b);
-  if (steps.length <= 1 || !doc.replay || !isObject(doc.tree.get(path)) && !Array.isArray(doc.tree.get(path))) return own;
+  const value = doc.tree.get(path);
+  if (!doc.replay || !doc.steps || !(isObject(value) || Array.isArray(value))) return own;
+  const steps = Array.from({ length: doc.steps + 1 }, (_, i) => i);
   let culprit: number | undefined;
   let previous = false;
   for (const step of steps) {
-    const value = doc.replay(step).get(path);
-    const holds = value !== undefined && value !== null && testPredicate(violation.test, value, ctx) === true;
+    const then = doc.replay(step).get(path);
+    const holds = then !== undefined && then !== null && testPredicate(violation.test, then, ctx) === true;
     if (holds && !previous) culprit = step;
     previous = holds;
   }
   if (culprit === undefined) return own;
-  const candidates = under.filter((o) => o.step === culprit).sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset);
-  return candidates[0] ?? own;
+  // The step's own lines under the path; of those, the values it wrote (not the maps it only passed through).
+  const written = under.filter((o) => o.origin.step === culprit);
+  const leaves = written.filter((o) => !written.some((other) => other.key.startsWith(o.key + '\u0000')));
+  const first = leaves.map((o) => o.origin).sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset)[0];
+  return first ?? own;
 }
-

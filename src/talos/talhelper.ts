@@ -95,7 +95,7 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
     };
     const anchor = { file, range: { start: anchorRange.start, end: anchorRange.start } };
     const documents: TalosDocView[] = [
-      { kind: 'v1alpha1', role: 'machine-config', tree: build(patches.length), complete: true, anchor, replay: build },
+      { kind: 'v1alpha1', role: 'machine-config', tree: build(patches.length), complete: true, anchor, replay: build, steps: patches.length },
       ...typedDocuments(root, item, role, patches, ctx, anchor),
     ];
     result.views.push({

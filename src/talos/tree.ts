@@ -36,11 +36,11 @@ export class ProvenancedTree {
     return undefined;
   }
 
-  /** Origins of a path and of everything under it. */
-  originsUnder(path: string[]): Origin[] {
+  /** Origins of a path and of everything under it, each with its path key. */
+  originsUnder(path: string[]): { key: string; origin: Origin }[] {
     const prefix = key(path);
-    const out: Origin[] = [];
-    for (const [k, o] of this.origins) if (k === prefix || prefix === '' || k.startsWith(prefix + SEP)) out.push(o);
+    const out: { key: string; origin: Origin }[] = [];
+    for (const [k, o] of this.origins) if (k === prefix || prefix === '' || k.startsWith(prefix + SEP)) out.push({ key: k, origin: o });
     return out;
   }
 

@@ -21,6 +21,8 @@ export interface TalosDocView {
   anchor: { file: string; range: Range };
   /** The tree as it was after patch step `step` (for pointing at the step that made a value bad); the tree itself when there are no steps. */
   replay?: (step: number) => ProvenancedTree;
+  /** The number of patch steps after the base (for `replay`). */
+  steps?: number;
 }
 
 export interface TalosView {
