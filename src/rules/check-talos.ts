@@ -37,6 +37,10 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
   const patterns = (rule.subject.paths ?? [rule.subject.path ?? '']).map((p) => p.split('.'));
   const secret = rule.tags.includes('secrets');
   const out: Finding[] = [];
+  // Absence is judged across the view: a v1.14 replacement document (KubeEtcdEncryptionConfig…) stands for the old field.
+  const setAnywhere = view.documents.some(
+    (doc) => kinds.includes(doc.kind) && patterns.some((p) => treeValuesAt(doc.tree, p).some((l) => l.value !== null && l.value !== undefined)),
+  );
   for (const doc of view.documents) {
     if (!kinds.includes(doc.kind)) continue;
     if (rule.when && !whenHolds(rule, doc.tree, ctx)) continue;
@@ -61,7 +65,7 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
     }
     // An absent value is judged only where the config is complete and, for a gated rule, its version known.
     const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
-    if (!anyFound && judgeAbsence) {
+    if (!anyFound && !setAnywhere && judgeAbsence) {
       const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
       if (!violation) continue;
       const shown = patterns.map((p) => p.join('.')).join(' / ');

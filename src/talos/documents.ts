@@ -168,7 +168,8 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   const version = scalarAt(contents, 'version');
   const apiVersion = scalarAt(contents, 'apiVersion');
   const kind = scalarAt(contents, 'kind');
-  if (apiVersion === 'v1alpha1' && typeof kind === 'string' && TALOS_KINDS.has(kind)) return { role: 'multidoc', kind };
+  // A bare `apiVersion: v1alpha1` is Talos's own (Kubernetes groups are qualified): kinds newer than this list are still Talos documents.
+  if (apiVersion === 'v1alpha1' && typeof kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(kind)) return { role: 'multidoc', kind };
   if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops')) return undefined;
   const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
   if (!hasBody) return undefined;
