@@ -10,6 +10,8 @@ export interface LockNode {
   keyRange: Range;
   /** Range of the `"locked"` member, when present. */
   lockedRange?: Range;
+  /** Range of each `inputs` entry's key (`"nixpkgs": "nixpkgs_2"`), by input name. */
+  inputRanges: Record<string, Range>;
 }
 
 export interface FlakeLock {
@@ -52,10 +54,17 @@ export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(tex
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || valueNode.type !== 'object') continue;
     const lockedProperty = valueNode.children?.find((p) => p.children?.[0]?.value === 'locked');
+    const inputsObject = valueNode.children?.find((p) => p.children?.[0]?.value === 'inputs')?.children?.[1];
+    const inputRanges: Record<string, Range> = {};
+    for (const entry of inputsObject?.type === 'object' ? (inputsObject.children ?? []) : []) {
+      const name = entry.children?.[0];
+      if (name) inputRanges[String(name.value)] = rangeOf(entry, lines);
+    }
     nodes.push({
       key: String(keyNode.value),
       data: getNodeValue(valueNode) as Record<string, unknown>,
       keyRange: rangeOf(keyNode, lines),
+      inputRanges,
       ...(lockedProperty ? { lockedRange: rangeOf(lockedProperty.children![0], lines) } : {}),
     });
   }

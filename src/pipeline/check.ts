@@ -13,6 +13,7 @@ import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
 import { checkTalhelperProjects } from './check-talhelper';
 import type { Config } from '../config/config';
+import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
@@ -71,7 +72,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =
-    jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(files, rules, options.now, jobs) : await checkFiles(files, rules, options.now);
+    jobs > 1 && fs.existsSync(WORKER_SCRIPT)
+      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes)
+      : await checkFiles(files, rules, options.now, config?.flakes);
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
@@ -142,7 +145,7 @@ function defaultJobs(fileCount: number): number {
 }
 
 /** Spreads files over worker threads in small batches, handed out as workers finish. */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
@@ -156,7 +159,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime() }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           reject(new Error(message.message));

@@ -23,6 +23,8 @@ function subjectText(rule: Rule): string {
     const kinds = (Array.isArray(s.document) ? s.document : [s.document]).map((d) => `\`${d}\``).join(', ');
     return `${paths} in ${kinds} documents`;
   }
+  if ('lockGraph' in s) return s.lockGraph === 'references' ? 'every node reference of `flake.lock` (`root` and each `inputs` entry)' : 'the nixpkgs nodes of `flake.lock`';
+  if ('lockField' in s) return `\`${s.lockField}\` of \`flake.lock\``;
   return 'every input node of `flake.lock`';
 }
 

@@ -1,3 +1,4 @@
+import type { PredicateContext } from './predicates';
 import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
 import { NIXOS_PREDICATES } from './named/nixos';
@@ -11,7 +12,8 @@ import { TALOS_PREDICATES } from './named/talos';
  */
 export interface NamedPredicate {
   description: string;
-  test(value: unknown): boolean | undefined;
+  /** `ctx` carries today's date and the project's policy, for the few predicates that read them. */
+  test(value: unknown, ctx?: PredicateContext): boolean | undefined;
 }
 
 /** Every named predicate, by the name rule files use; one file per area under `named/`. */

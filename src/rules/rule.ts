@@ -33,7 +33,14 @@ export type Subject =
   | { document: string | string[]; path?: string; paths?: string[] }
   | { node: 'inputs'; at?: string }
   /** A top-level field of `flake.lock`; a missing field is tested as `null`. */
-  | { lockField: 'version' };
+  | { lockField: 'version' }
+  /**
+   * The lock graph as a whole: every node reference (`root` and each
+   * `inputs` entry, tested as `{ from, input, target, resolves }`), or each
+   * nixpkgs node whose revision differs from the root's nixpkgs
+   * (`{ node, rev, primaryRev, users }`).
+   */
+  | { lockGraph: 'references' | 'nixpkgsCopies' };
 
 /** A precondition: the rule applies only where this option's value passes the test. */
 export interface When {
