@@ -11,6 +11,7 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkFlakes } from './check-flakes';
 import { checkTalhelperProjects } from './check-talhelper';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
@@ -98,6 +99,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ),
     ...hostPhase.findings,
     ...talhelper.findings,
+    ...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
   ];
   // Inline suppressions, then config exceptions: both keep the finding, marked, so reports can show them.
   const known = new Set([...allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);

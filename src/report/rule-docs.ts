@@ -24,6 +24,7 @@ function subjectText(rule: Rule): string {
     return `${paths} in ${kinds} documents`;
   }
   if ('lockGraph' in s) return s.lockGraph === 'references' ? 'every node reference of `flake.lock` (`root` and each `inputs` entry)' : 'the nixpkgs nodes of `flake.lock`';
+  if ('flake' in s) return { inputs: 'every input of `flake.nix`', nixConfig: 'every `nixConfig` setting of `flake.nix`', lockSync: 'the inputs of `flake.nix` against its `flake.lock`' }[s.flake];
   if ('lockField' in s) return `\`${s.lockField}\` of \`flake.lock\``;
   return 'every input node of `flake.lock`';
 }

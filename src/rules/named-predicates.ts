@@ -1,4 +1,5 @@
 import type { PredicateContext } from './predicates';
+import { FLAKE_PREDICATES } from './named/flake';
 import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
 import { NIXOS_PREDICATES } from './named/nixos';
@@ -20,6 +21,7 @@ export interface NamedPredicate {
 export const NAMED_PREDICATES: Record<string, NamedPredicate> = {
   ...IMAGE_PREDICATES,
   ...FLAKE_LOCK_PREDICATES,
+  ...FLAKE_PREDICATES,
   ...TALOS_PREDICATES,
   ...NIXOS_PREDICATES,
   ...NIXOS_B_PREDICATES,

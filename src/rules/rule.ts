@@ -1,6 +1,6 @@
 import type { ControlMap, Severity } from '../findings/finding';
 
-export type RuleTarget = 'nixos' | 'talos' | 'flake-lock';
+export type RuleTarget = 'nixos' | 'talos' | 'flake-lock' | 'flake';
 
 /** A predicate over a known value, as written in rule files. */
 export type Predicate =
@@ -40,7 +40,9 @@ export type Subject =
    * nixpkgs node whose revision differs from the root's nixpkgs
    * (`{ node, rev, primaryRev, users }`).
    */
-  | { lockGraph: 'references' | 'nixpkgsCopies' };
+  | { lockGraph: 'references' | 'nixpkgsCopies' }
+  /** flake.nix: each input, each `nixConfig` setting, or each input flake.nix and flake.lock disagree on. */
+  | { flake: 'inputs' | 'nixConfig' | 'lockSync' };
 
 /** A precondition: the rule applies only where this option's value passes the test. */
 export interface When {
