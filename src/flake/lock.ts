@@ -92,3 +92,26 @@ function rangeOf(node: JsonNode, lines: LineIndex): Range {
 function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
+
+/** Resolves a reference the way Nix reads a lock: a node key, or a follows path walked from the root's inputs. */
+export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
+  const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
+  let current: unknown = target;
+  for (let hops = 0; hops < 64; hops++) {
+    if (typeof current === 'string') return byKey.get(current);
+    if (!Array.isArray(current) || current.length === 0 || !current.every((s) => typeof s === 'string')) return undefined;
+    let node = byKey.get(lock.root);
+    let next: unknown;
+    for (const [i, segment] of (current as string[]).entries()) {
+      const inputs = (node?.data.inputs ?? {}) as Record<string, unknown>;
+      next = inputs[segment];
+      if (next === undefined) return undefined;
+      if (i < current.length - 1) {
+        node = resolveReference(lock, next);
+        if (!node) return undefined;
+      }
+    }
+    current = next;
+  }
+  return undefined;
+}

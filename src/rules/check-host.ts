@@ -6,6 +6,7 @@ import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
 import { renderMessage } from './violation';
+import { inRange, parseVersion } from './version-gate';
 
 export interface HostCheckContext extends PredicateContext {
   /** Line tables of the scanned files, by report path. */
@@ -23,6 +24,9 @@ export interface HostCheckContext extends PredicateContext {
  */
 export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Finding[] {
   if (!('option' in rule.subject)) return [];
+  // A rule for some NixOS releases skips a host whose locked nixpkgs is another release (unknown: the rule runs).
+  const release = host.spec.release ? parseVersion(host.spec.release.release) : undefined;
+  if ((rule.since || rule.until) && release && !inRange(release, rule.since, rule.until)) return [];
   if (rule.when) {
     const precondition = valueOf(host.effective(parseOptionPath(rule.when.option)), rule.when.default);
     if (precondition === undefined || testPredicate(rule.when.test, precondition.value, ctx) !== true) return [];
