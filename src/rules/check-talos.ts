@@ -83,6 +83,25 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
       out.push(annotate(finding, view, where, gated, rule));
     }
   }
+  // A typed document the config does not have at all (no NetworkDefaultActionConfig): its defaults apply,
+  // judged on a complete machine config and reported at its start.
+  const kindPresent = view.documents.some((d) => kinds.includes(d.kind));
+  const complete = view.documents.find((d) => d.kind === 'v1alpha1' && d.complete);
+  if (!kindPresent && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
+    const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
+    if (violation) {
+      const message = renderMessage(violation.message, { path: patterns.map((p) => p.join('.')).join(' / '), value: JSON.stringify(rule.default), ...(view.node ? { host: view.node } : {}) }).replace(/\.$/, '');
+      const finding: Finding = {
+        ruleId: rule.id,
+        severity: violation.severity,
+        message: `${message} (no ${kinds.join(' or ')} document).`,
+        location: { file: complete.anchor.file, range: complete.anchor.range },
+        related: [],
+        subject: `${rule.id}@default`,
+      };
+      out.push(annotate(finding, view, undefined, gated, rule));
+    }
+  }
   return out;
 }
 
