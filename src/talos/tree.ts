@@ -201,7 +201,7 @@ export function applyStrategic(tree: ProvenancedTree, node: unknown, src: YamlSo
     }
     const existing = tree.get(path);
     if (isMap(valueNode) && isObject(existing) && !REPLACED_MAPS.has(key(path))) {
-      tree.origins.set(key(path), origin);
+      // Merging into a map keeps the map's own origin: the values under it that the patch does not set still come from the base.
       applyStrategic(tree, valueNode, src, path);
       continue;
     }
@@ -214,7 +214,6 @@ export function applyStrategic(tree: ProvenancedTree, node: unknown, src: YamlSo
         const r = (item as YamlNode | null)?.range;
         const itemOrigin: Origin = r ? { file: src.file, range: src.lines.range(r[0], r[1]), step: src.step } : origin;
         if (index >= 0 && isMap(item)) {
-          tree.origins.set(key(itemPath), itemOrigin);
           applyStrategic(tree, item, src, itemPath);
         } else {
           tree.set(itemPath, itemValue, itemOrigin);
