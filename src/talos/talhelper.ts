@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { LineIndex, Position, Range } from '../source/position';
-import { applyJson6902, applyStrategic, isObject, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, YamlSource } from './tree';
+import { applyJson6902, applyStrategic, isObject, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
 import { formatVersion, parseVersion, Version } from './version';
 import type { TalosDocView, TalosView } from './views';
 
@@ -151,6 +151,8 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
     const value = (pair.value as YamlNode | null)?.toJSON?.() ?? (isScalar(pair.value) ? pair.value.value : undefined);
     if (value === undefined || value === null) return;
     tree.set(target, transform(value), { file: ctx.file, range: pairRange(pair.key as Scalar, pair.value as YamlNode, ctx.lines), step: 0 });
+    // Each key under a structured field keeps its own line (a secret deep in networkInterfaces).
+    if (isMap(pair.value) || isSeq(pair.value)) recordOrigins(tree, pair.value, target, { file: ctx.file, lines: ctx.lines, step: 0 });
   };
   if (role === 'controlplane') {
     set(root, 'allowSchedulingOnMasters', ['cluster', 'allowSchedulingOnControlPlanes']);
@@ -161,6 +163,7 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
   set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => (version ? `${String(v)}:${version}` : v));
   set(node, 'kernelModules', ['machine', 'kernel', 'modules']);
   set(node, 'nameservers', ['machine', 'network', 'nameservers']);
+  set(node, 'networkInterfaces', ['machine', 'network', 'interfaces']);
 }
 
 /** Typed documents talhelper writes from its own fields (`ingressFirewall`, `volumes`) and those the patches add. */
@@ -174,13 +177,14 @@ function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, patches: Pat
     tree.set(['ingress'], isScalar(action.value) ? action.value.value : null, { file: ctx.file, range: pairRange(action.key as Scalar, action.value as YamlNode, ctx.lines), step: 0 });
     out.push({ kind: 'NetworkDefaultActionConfig', role: 'multidoc', tree, complete: false, anchor });
   }
-  const volumes = node.get('volumes', true);
-  if (isSeq(volumes)) {
+  for (const [field, kind] of [['volumes', 'VolumeConfig'], ['userVolumes', 'UserVolumeConfig']] as const) {
+    const volumes = node.get(field, true);
+    if (!isSeq(volumes)) continue;
     for (const volume of volumes.items) {
       if (!isMap(volume)) continue;
       const tree = new ProvenancedTree();
       loadBase(tree, volume, { file: ctx.file, lines: ctx.lines, step: 0 });
-      out.push({ kind: 'VolumeConfig', role: 'multidoc', tree, complete: false, anchor });
+      out.push({ kind, role: 'multidoc', tree, complete: false, anchor });
     }
   }
   patches.forEach((p, i) => {

@@ -130,7 +130,7 @@ export interface YamlSource {
 }
 
 /** Records the origin of every key and list item of a YAML subtree placed at `path`. */
-function recordOrigins(tree: ProvenancedTree, node: unknown, path: string[], src: YamlSource): void {
+export function recordOrigins(tree: ProvenancedTree, node: unknown, path: string[], src: YamlSource): void {
   if (isMap(node)) {
     for (const pair of node.items) {
       if (!isPair(pair) || !isScalar(pair.key)) continue;
