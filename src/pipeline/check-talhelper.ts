@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { mergeHostFindings } from '../rules/check-host';
-import { checkTalosView } from '../rules/check-talos';
 import type { Rule } from '../rules/rule';
 import { isInside, reportPath } from '../source/paths';
 import type { FileToCheck } from './check-files';
@@ -28,7 +27,9 @@ export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now:
   const talosRules = rules.filter((r) => r.target === 'talos');
   const candidates = files.filter((f) => TALCONFIG_NAME.test(path.basename(f.absolutePath)));
   if (candidates.length === 0) return result;
+  // Required here: the YAML library is loaded only when there is a talhelper config.
   const { talhelperViews } = require('../talos/talhelper') as typeof import('../talos/talhelper');
+  const { checkTalosView } = require('../rules/check-talos') as typeof import('../rules/check-talos');
   const realRoots = roots.map((r) => fs.realpathSync(r));
   const read = (absolutePath: string): { text: string } | { error: string } => {
     try {
