@@ -99,8 +99,10 @@ export function resolveReference(lock: FlakeLock, target: unknown): LockNode | u
   let current: unknown = target;
   for (let hops = 0; hops < 64; hops++) {
     if (typeof current === 'string') return byKey.get(current);
-    if (!Array.isArray(current) || current.length === 0 || !current.every((s) => typeof s === 'string')) return undefined;
+    if (!Array.isArray(current) || !current.every((s) => typeof s === 'string')) return undefined;
     let node = byKey.get(lock.root);
+    // An empty follows path (`inputs.x.inputs.y.follows = "";`, a common way to drop an input) is the root itself.
+    if (current.length === 0) return node;
     let next: unknown;
     for (const [i, segment] of (current as string[]).entries()) {
       const inputs = (node?.data.inputs ?? {}) as Record<string, unknown>;
