@@ -92,11 +92,19 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
         .filter(([, target]) => target === node.key)
         .map(([input]) => ({ node: n.key, input, range: n.inputRanges[input] ?? n.keyRange })),
     );
+    // A second nixpkgs the flake declares itself (nixpkgs-unstable, nixpkgs-old) is deliberate: only dependencies' copies are judged.
+    if (users.length === 0 || users.some((u) => u.node === lock.root)) continue;
     const copy: NixpkgsCopy = { node: node.key, rev: nodeRev, primaryRev, users: users.map(({ node: n, input }) => ({ node: n, input })) };
     const violation = firstExplicitViolation(rule, copy, ctx);
     if (!violation) continue;
-    const dependents = users.filter((u) => u.node !== lock.root);
-    const fix = dependents.map((u) => `inputs.${u.node.replace(/_\d+$/, '')}.inputs.${u.input}.follows = "nixpkgs";`).join(' ');
+    const dependents = users;
+    const fix = dependents
+      .map((u) => {
+        const via = inputPath(lock, u.node);
+        return via ? `${[...via, u.input].map((name) => `inputs.${name}`).join('.')}.follows = "nixpkgs";` : undefined;
+      })
+      .filter((f): f is string => f !== undefined)
+      .join(' ');
     const related: RelatedLocation[] = users.map((u) => ({ file, range: u.range, message: `${u.node === lock.root ? 'the flake' : u.node} takes this copy as its input ${u.input}` }));
     out.push(
       violationFinding(
@@ -105,7 +113,7 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
         node.key,
         {
           node: node.key,
-          users: dependents.map((u) => u.node).join(', ') || 'the flake itself',
+          users: dependents.map((u) => (inputPath(lock, u.node) ?? [u.node]).join(' → ')).join(', '),
           rev: nodeRev.slice(0, 12),
           primary: primary.key,
           fix: fix || 'point the duplicate input at the same nixpkgs',
@@ -115,4 +123,21 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
     );
   }
   return out;
+}
+
+/** The input names leading from the root to a node (`['home-manager']`, `['nix-darwin', 'home-manager']`), shortest first. */
+function inputPath(lock: FlakeLock, target: string): string[] | undefined {
+  const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
+  const queue: { key: string; path: string[] }[] = [{ key: lock.root, path: [] }];
+  const seen = new Set([lock.root]);
+  while (queue.length > 0) {
+    const { key, path } = queue.shift()!;
+    if (key === target) return path;
+    for (const [input, ref] of Object.entries((byKey.get(key)?.data.inputs ?? {}) as Record<string, unknown>)) {
+      if (typeof ref !== 'string' || seen.has(ref)) continue;
+      seen.add(ref);
+      queue.push({ key: ref, path: [...path, input] });
+    }
+  }
+  return undefined;
 }
