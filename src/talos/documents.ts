@@ -6,7 +6,10 @@ import { LineIndex, Range } from '../source/position';
  * - `machine-config`: the `version: v1alpha1` document with `machine:`/`cluster:`;
  * - `patch`: a strategic-merge fragment of it (only `machine:`/`cluster:`/`debug:` keys);
  * - `json6902-patch`: a list of `op`/`path` operations on `/machine` or `/cluster`;
- * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`).
+ * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`);
+ * - `secrets-bundle`: `cluster`/`secrets`/`trustdinfo`/`certs` (`talosctl gen secrets`, talhelper `talsecret.yaml`);
+ * - `talconfig`: a talhelper config (`clusterName`/`talosVersion`/… and `nodes[].hostname`);
+ * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name).
  */
 export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv';
 
@@ -69,7 +72,7 @@ const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersio
 /** A secrets bundle (`talosctl gen secrets`, talhelper `talsecret.yaml`), possibly SOPS-encrypted. */
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
-/** Typed Talos documents (`apiVersion: v1alpha1` + `kind`) known to this version of declint. */
+/** Typed Talos documents known by name (for editors and docs); any bare `apiVersion: v1alpha1` kind is read as a Talos document. */
 export const TALOS_KINDS = new Set([
   'NetworkDefaultActionConfig', 'NetworkRuleConfig', 'VolumeConfig', 'UserVolumeConfig', 'RawVolumeConfig',
   'ExistingVolumeConfig', 'SwapVolumeConfig', 'ZswapConfig', 'RegistryMirrorConfig', 'RegistryAuthConfig',
