@@ -101,7 +101,7 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
     result.views.push({
       documents,
       node: hostname,
-      ...(talosVersion ? { version: { version: talosVersion, source: `talosVersion ${talosVersionText} in ${file}` } } : {}),
+      ...(talosVersion ? { version: { version: talosVersion, source: `by talosVersion in ${path.basename(file)}` } } : {}),
     });
   }
   return result;

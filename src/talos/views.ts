@@ -29,6 +29,7 @@ export interface TalosView {
   documents: TalosDocView[];
   /** The talhelper node (hostname) this is the effective configuration of. */
   node?: string;
+  /** The Talos version and how it is known (`by its installer image tag`), worded to follow the version in messages. */
   version?: { version: Version; source: string };
   /** A lower bound when the version is not stated: the newest first release among the document kinds used. */
   minimum?: { version: Version; source: string };
@@ -47,7 +48,7 @@ export function minimumVersion(documents: TalosDocView[]): { minimum?: { version
   for (const doc of documents) {
     const since = KIND_SINCE[doc.kind];
     if (since && (!best || since[0] * 1000 + since[1] > best.version[0] * 1000 + best.version[1])) {
-      best = { version: since, source: `${doc.kind} exists from Talos ${formatVersion(since)}` };
+      best = { version: since, source: `or later, as it uses ${doc.kind}` };
     }
   }
   return best ? { minimum: best } : {};
@@ -79,11 +80,11 @@ export function versionOf(documents: TalosDocView[]): { version?: { version: Ver
     if (doc.kind !== 'v1alpha1') continue;
     const image = doc.tree.get(['machine', 'install', 'image']);
     const version = versionFromImage(image);
-    if (version) return { version: { version, source: `installer image ${String(image)}` } };
+    if (version) return { version: { version, source: 'by its installer image tag' } };
   }
   return {};
 }
 
 export function describeVersion(view: TalosView): string | undefined {
-  return view.version ? `Talos ${formatVersion(view.version.version)} (${view.version.source})` : undefined;
+  return view.version ? `Talos ${formatVersion(view.version.version)} ${view.version.source}` : undefined;
 }
