@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { talhelperViews } from '../src/talos/talhelper';
 import type { ProvenancedTree } from '../src/talos/tree';
+import { makeTree, runCli } from './support/cli';
 
 /** talhelper projects built from in-memory files (the reader refuses anything not listed, as the pipeline refuses paths outside the scan). */
 function project(files: Record<string, string>) {
@@ -105,5 +106,31 @@ describe('talhelper nodes', () => {
     expect(result.notes.map((n) => `${n.file}:${n.range.start.line} ${n.message}`)).toEqual([
       'talconfig.yaml:25 the talhelper patch ../../etc/outside.yaml is not read: it is outside the scanned tree',
     ]);
+  });
+});
+
+describe('talhelper patches declint cannot read', () => {
+  test('a missing file and invalid YAML are reported where talconfig names them; the nodes are still checked', async () => {
+    const talconfig = [
+      'clusterName: lab',
+      'talosVersion: v1.12.2',
+      'endpoint: https://10.0.0.10:6443',
+      'nodes:',
+      '  - hostname: cp-1',
+      '    controlPlane: true',
+      '    patches:',
+      '      - "@./patches/missing.yaml"',
+      '      - |-',
+      '        machine: [unclosed',
+      '      - |-',
+      '        cluster:',
+      '          allowSchedulingOnControlPlanes: true',
+      '',
+    ].join('\n');
+    const run = await runCli(['check', '.', '--format', 'json'], makeTree({ 'talconfig.yaml': talconfig }));
+    const found = (JSON.parse(run.stdout).findings as { ruleId: string; severity: string; range: { start: { line: number } }; message: string }[])
+      .filter((f) => f.ruleId === 'talhelper-patch' || f.ruleId === 'TAL-013')
+      .map((f) => `${f.range.start.line} ${f.ruleId} ${f.severity}`);
+    expect(found).toEqual(['8 talhelper-patch warning', '9 talhelper-patch warning', '13 TAL-013 warning']);
   });
 });

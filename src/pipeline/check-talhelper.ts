@@ -49,6 +49,17 @@ export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now:
     for (const file of project.files) result.files.add(file);
     result.nodes.set(candidate.path, project.views.map((v) => v.node ?? ''));
     result.notes.push(...project.notes.map((n) => ({ file: n.file, line: n.range.start.line, message: n.message })));
+    // A patch talhelper cannot read makes genconfig fail: reported where talconfig names it.
+    findings.push(
+      ...project.notes.map((n) => ({
+        ruleId: 'talhelper-patch',
+        severity: 'warning' as const,
+        message: `${n.message.charAt(0).toUpperCase()}${n.message.slice(1)}; talhelper genconfig fails on it, and the nodes are checked without it.`,
+        location: { file: n.file, range: n.range },
+        related: [],
+        subject: `talhelper-patch:${n.message}`,
+      })),
+    );
     for (const view of project.views) for (const rule of talosRules) findings.push(...checkTalosView(view, rule, { now }));
   }
   result.findings = mergeHostFindings(findings);

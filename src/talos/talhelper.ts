@@ -210,7 +210,7 @@ function patchesOf(map: YAMLMap | undefined, ctx: Ctx): PatchDoc[] {
       if (isScalar(item) && typeof item.value === 'string') {
         const text = item.value.trim();
         if (text.startsWith('@')) out.push(...fromFile(text.slice(1).trim(), item, ctx));
-        else out.push(...fromYamlText(item.value, { file: ctx.file, lines: scalarMapper(item, ctx.lines) }));
+        else out.push(...fromYamlText(item.value, { file: ctx.file, lines: scalarMapper(item, ctx.lines) }, ctx, ctx.lines.range(item.range?.[0] ?? 0, item.range?.[1] ?? 0)));
       } else if (isMap(item) || isSeq(item)) out.push(classify(item, here));
     }
   }
@@ -227,10 +227,15 @@ function classify(node: unknown, src: PatchDoc['src']): PatchDoc {
   return { node, src, kind: 'strategic' };
 }
 
-function fromYamlText(text: string, src: PatchDoc['src']): PatchDoc[] {
+function fromYamlText(text: string, src: PatchDoc['src'], ctx: Ctx, at: Range): PatchDoc[] {
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return [];
-  return (docs as Document.Parsed[]).filter((d) => d.errors.length === 0 && d.contents).map((d) => classify(d.contents, src));
+  const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
+  if (broken) {
+    ctx.result.notes.push({ file: ctx.file, range: at, message: `a talhelper patch is not valid YAML (${broken.errors[0].message.split('\n')[0]})` });
+    return [];
+  }
+  return (docs as Document.Parsed[]).filter((d) => d.contents).map((d) => classify(d.contents, src));
 }
 
 function fromFile(reference: string, item: Scalar, ctx: Ctx): PatchDoc[] {
@@ -243,7 +248,7 @@ function fromFile(reference: string, item: Scalar, ctx: Ctx): PatchDoc[] {
   }
   const file = ctx.input.reportPath(absolute);
   ctx.result.files.add(file);
-  return fromYamlText(read.text, { file, lines: new LineIndex(read.text) });
+  return fromYamlText(read.text, { file, lines: new LineIndex(read.text) }, ctx, range);
 }
 
 /**
