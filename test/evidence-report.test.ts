@@ -155,6 +155,16 @@ describe('declint report on the demo fleet', () => {
     expect(JSON.parse(stamped.stdout).generatedAt).toBe(new Date(1795000000 * 1000).toISOString().replace(/\.000Z$/, 'Z'));
   });
 
+  test('a talhelper node is a subject named by its hostname, its evidence in the patch that sets the value', async () => {
+    const fixture = 'fixtures/rules/TAL-008/bad-talhelper-node-file-patch';
+    const r = await jsonReport([fixture, '--framework', 'iso27001']);
+    const seccomp = control(r, 'iso27001', 'A.8.9').results.filter((x) => x.rule === 'TAL-008');
+    expect(seccomp.map((x) => [x.subject, x.subjectKind, x.status])).toEqual([['cp-1', 'talos-node', 'pass'], ['gpu-1', 'talos-node', 'fail']]);
+    expect(seccomp[0].reason).toMatch(/^machine\.kubelet\.defaultRuntimeSeccompProfileEnabled = true \(.*talhelper.*\)$/);
+    expect(seccomp[1].evidence).toMatchObject({ file: `${fixture}/patches/gpu-runtime.yaml`, line: 3, column: 5 });
+    expect(r.inventory.talosNodes.map((n) => [n.name, n.type, n.talosVersion])).toEqual([['cp-1', 'controlplane', 'v1.12.2'], ['gpu-1', 'worker', 'v1.12.2']]);
+  });
+
   test('usage errors exit 2 with one line', async () => {
     const bad = await runCli(['report', DEMO, '--framework', 'pci']);
     expect(bad.code).toBe(2);

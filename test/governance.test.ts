@@ -113,6 +113,7 @@ describe('inline suppressions', () => {
     expect(shown.map((f: { file: string; ruleId: string; range: { start: { line: number } } }) => `${f.file}:${f.range.start.line} ${f.ruleId}`)).toEqual([
       'noreason.nix:1 NIX-SSH-001',
       'noreason.nix:1 declint-suppression',
+      'talos.yaml:1 TAL-008',
       'talos.yaml:1 TAL-022',
       'unknown.nix:1 declint-suppression',
       'unused.nix:1 declint-suppression',

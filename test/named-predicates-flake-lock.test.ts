@@ -87,4 +87,42 @@ describe('flake.lock named predicates', () => {
     expect(t('lockEntryDirtyAccepted', { locked: { type: 'tarball', url: 'https://x', narHash: NAR } })).toBe(false);
     expect(t('lockEntryDirtyAccepted', null)).toBeUndefined();
   });
+
+  test('nixpkgsStale and nixpkgsVeryStale (FLK-006) use the policy ages', () => {
+    const now = new Date('2026-11-23T00:00:00Z');
+    const at = (iso: string) => ({ ...github('NixOS', 'nixpkgs'), locked: { ...github('NixOS', 'nixpkgs').locked, lastModified: Date.parse(iso) / 1000 } });
+    const p = (name: string, value: unknown, policy?: { staleAfterDays: number; errorAfterDays: number }) =>
+      FLAKE_LOCK_PREDICATES[name].test(value, { now, ...(policy ? { flakePolicy: policy } : {}) });
+    expect(p('nixpkgsStale', at('2026-11-10T00:00:00Z'))).toBe(false);
+    expect(p('nixpkgsStale', at('2026-10-01T00:00:00Z'))).toBe(true);
+    expect(p('nixpkgsVeryStale', at('2026-10-01T00:00:00Z'))).toBe(false);
+    expect(p('nixpkgsVeryStale', at('2026-06-01T00:00:00Z'))).toBe(true);
+    expect(p('nixpkgsStale', at('2026-10-01T00:00:00Z'), { staleAfterDays: 60, errorAfterDays: 120 })).toBe(false);
+    expect(p('nixpkgsStale', { ...github('numtide', 'flake-utils') })).toBe(false);
+    // without a date the age is unknown, and without a context there is no "today"
+    expect(p('nixpkgsStale', { original: { id: 'nixpkgs', type: 'indirect' } })).toBeUndefined();
+    expect(t('nixpkgsStale', at('2026-06-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  test('lockEntryUnapprovedSource and lockEntryNotFlake read the approved-sources list', () => {
+    const now = new Date('2026-11-23T00:00:00Z');
+    const policy = { staleAfterDays: 30, errorAfterDays: 90, approvedSources: ['NixOS', 'nix-community', 'git.example.org'] };
+    const p = (name: string, value: unknown, withPolicy = true) => FLAKE_LOCK_PREDICATES[name].test(value, { now, ...(withPolicy ? { flakePolicy: policy } : {}) });
+    expect(p('lockEntryUnapprovedSource', github('NixOS', 'nixpkgs'))).toBe(false);
+    expect(p('lockEntryUnapprovedSource', github('numtide', 'flake-utils'))).toBe(true);
+    expect(p('lockEntryUnapprovedSource', { locked: { type: 'git', url: 'https://git.example.org/infra/tools.git', rev: REV } })).toBe(false);
+    expect(p('lockEntryUnapprovedSource', github('numtide', 'flake-utils'), false)).toBeUndefined();
+    const raw = { ...github('nix-community', 'theme'), flake: false };
+    expect(p('lockEntryNotFlake', raw)).toBe(false);
+    expect(p('lockEntryNotFlake', raw, false)).toBe(true);
+  });
+
+  test('danglingLockReference (FLK-002) and secondNixpkgsRevision (FLK-009)', () => {
+    expect(t('danglingLockReference', { from: 'root', input: 'x', target: 'x', resolves: false })).toBe(true);
+    expect(t('danglingLockReference', { from: 'root', input: 'x', target: 'x', resolves: true })).toBe(false);
+    expect(t('danglingLockReference', 'x')).toBeUndefined();
+    expect(t('secondNixpkgsRevision', { node: 'nixpkgs_2', rev: 'a', primaryRev: 'b', users: [] })).toBe(true);
+    expect(t('secondNixpkgsRevision', { node: 'nixpkgs_2', rev: 'a', primaryRev: 'a', users: [] })).toBe(false);
+    expect(t('secondNixpkgsRevision', {})).toBeUndefined();
+  });
 });

@@ -95,20 +95,12 @@ describe('Talos named predicates', () => {
     expect(plaintextSecret('{{ .Secret }}')).toBe(false);
     expect(plaintextSecret('REDACTED')).toBe(false);
     expect(plaintextSecret('')).toBe(false);
-    const machine = { type: 'controlplane', token: 'k3x9pq.7hd0w2m4v8c1z5re', ca: { crt: 'LS0tLS1CRUdJTi', key: 'LS0tLS1CRUdJTiBFRDI1NTE5' } };
-    expect(t('plaintextMachineSecrets', machine)).toBe(true);
-    expect(t('workerHoldsMachineCaKey', machine)).toBe(false);
-    expect(t('workerHoldsMachineCaKey', { ...machine, type: 'worker' })).toBe(true);
-    expect(t('workerHoldsMachineCaKey', { ...machine, type: 'worker', ca: { crt: 'LS0t', key: '' } })).toBe(false);
-    expect(t('plaintextMachineSecrets', { registries: { config: { r: { auth: { username: 'u', password: 'Zq3v9LkP2mXw7RtY' } } } } })).toBe(true);
-    const cluster = { clusterName: 'c', secret: 'pofHbABZq7VXuObsdLdy', token: 'q8w2ne.d4kx0f7s1j6m3b9t', ca: { crt: 'LS0t' } };
-    expect(t('plaintextClusterSecrets', cluster)).toBe(true);
-    // the cluster section is not mistaken for the machine section (both have token and ca)
-    expect(t('plaintextMachineSecrets', cluster)).toBeUndefined();
-    expect(t('workerHoldsMachineCaKey', cluster)).toBeUndefined();
-    expect(t('plaintextClusterSecrets', machine)).toBeUndefined();
-    expect(t('plaintextMachineSecrets', { token: 'ambiguous-section-token' })).toBeUndefined();
-    expect(t('plaintextMachineSecrets', 'v1alpha1')).toBeUndefined();
+    expect(plaintextSecret('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----')).toBe(false);
+    // the named predicate judges one field's value; a map or a number is not a secret string
+    expect(t('plaintextSecret', 'q8w2ne.d4kx0f7s1j6m3b9t')).toBe(true);
+    expect(t('plaintextSecret', 'ENC[AES256_GCM,data:gu6Q,iv:oVzJ,tag:1Z1s,type:str]')).toBe(false);
+    expect(t('plaintextSecret', { crt: 'LS0t' })).toBeUndefined();
+    expect(t('plaintextSecret', 12345678)).toBeUndefined();
   });
 
   test('disk encryption keys (TAL-016)', () => {

@@ -413,6 +413,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     frameworks,
     index: { frameworks: registry, iso2013: loadIso2013Mapping() },
     git: openGitHistory(io.cwd, paths),
+    now: new Date(),
     ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
   });
   const text = renderEvidence(report, format);

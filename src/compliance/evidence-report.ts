@@ -8,7 +8,9 @@ import type { Rule } from '../rules/rule';
 import { ControlAnnotation, findAnnotations } from './annotations';
 import { checkMention, ControlIndex, findControlMentions } from './control-mentions';
 import type { Commit, GitHistory } from './git-history';
-import { judgeLockFile, judgeTalosNode, PinnedInput, pinnedInputs, TalosNode, talosNodes } from './subjects';
+import { judgeTalosView } from '../rules/check-talos';
+import { fileView, TalosView } from '../talos/views';
+import { judgeFlakeFile, judgeLockFile, PinnedInput, pinnedInputs, TalosNode, talosNode } from './subjects';
 
 /**
  * The compliance evidence report: per framework and control, what each rule
@@ -123,6 +125,8 @@ export interface EvidenceInput {
   index: ControlIndex;
   git: GitHistory | { unavailable: string };
   generatedAt?: string;
+  /** "Today", for the rules that judge ages (as in the check). */
+  now: Date;
 }
 
 const STATUS_ORDER: ControlStatus[] = ['fail', 'excepted', 'not-evaluated', 'pass', 'not-applicable', 'no-subjects', 'not-covered'];
@@ -138,7 +142,8 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
   };
 
   const models = talosAndLocks(analysis);
-  const judgements = [...analysis.hosts.judgements, ...otherSubjects(models, result.rules, result.findings)];
+  const nodes = talosNodeViews(analysis, models);
+  const judgements = [...analysis.hosts.judgements, ...otherSubjects(nodes, models, flakeFiles(analysis), result.rules, result.findings, input.now)];
   const findingState = indexFindings(result.findings);
   const results = judgements.map((j) => controlResult(j, findingState, located));
   // Findings no subject accounts for: a module no host imports, a Talos patch on its own.
@@ -203,7 +208,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
     scope: { paths: input.paths, filesScanned: result.filesScanned, rules: result.rules.length, frameworks: input.frameworks.map((f) => f.key) },
     git: git ? { available: true, head: git.head } : { available: false, note: (input.git as { unavailable: string }).unavailable },
-    inventory: inventory(analysis, models, located, change),
+    inventory: inventory(analysis, nodes, models, located, change),
     frameworks,
     annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
     limitations: limitations(analysis),
@@ -264,25 +269,49 @@ function talosAndLocks(analysis: TreeAnalysis): (TalosModel | LockModel)[] {
   return out;
 }
 
-/** Talos nodes and lock files, judged rule by rule. */
-function otherSubjects(models: (TalosModel | LockModel)[], rules: Rule[], findings: Finding[]): Judgement[] {
+/** The flake.nix files of the scan. */
+function flakeFiles(analysis: TreeAnalysis): string[] {
+  return analysis.files.map((f) => f.path).filter((p) => p === 'flake.nix' || p.endsWith('/flake.nix')).sort();
+}
+
+/** A Talos node: a file's complete machine config (outside talhelper projects), or a talhelper node. */
+interface NodeView {
+  node: TalosNode;
+  view: TalosView;
+}
+
+function talosNodeViews(analysis: TreeAnalysis, models: (TalosModel | LockModel)[]): NodeView[] {
+  const out: NodeView[] = [];
+  for (const model of models) {
+    if (model.kind !== 'talos' || analysis.talhelper.files.has(model.path)) continue;
+    const view = fileView(model.path, model.talos, model.lines);
+    const node = talosNode(view, model.path);
+    if (node) out.push({ node, view });
+  }
+  for (const { talconfig, view } of analysis.talhelper.views) {
+    const node = talosNode(view, talconfig);
+    if (node) out.push({ node, view });
+  }
+  return out.sort((a, b) => a.node.name.localeCompare(b.node.name) || a.node.file.localeCompare(b.node.file));
+}
+
+/** Talos nodes, flake.nix files and lock files, judged rule by rule. */
+function otherSubjects(nodes: NodeView[], models: (TalosModel | LockModel)[], flakes: string[], rules: Rule[], findings: Finding[], now: Date): Judgement[] {
   const out: Judgement[] = [];
   const talosRules = rules.filter((r) => r.target === 'talos');
   const lockRules = rules.filter((r) => r.target === 'flake-lock');
+  for (const { node, view } of nodes) for (const rule of talosRules) out.push(...judgeTalosView(view, node.name, rule, { now }));
   for (const model of models) {
-    if (model.kind === 'talos') {
-      for (const { node, doc } of talosNodes(model.path, model.talos, model.lines)) {
-        for (const rule of talosRules) out.push(...judgeTalosNode(node, doc, model.talos, rule, findings, model.lines));
-      }
-    } else if (model.kind === 'flake-lock') {
-      for (const rule of lockRules) out.push(...judgeLockFile(model.path, model.lock, rule, findings));
-    }
+    if (model.kind === 'flake-lock') for (const rule of lockRules) out.push(...judgeLockFile(model.path, model.lock, rule, findings));
   }
+  const flakeRules = rules.filter((r) => r.target === 'flake');
+  for (const file of flakes) for (const rule of flakeRules) out.push(...judgeFlakeFile(file, rule, findings));
   return out;
 }
 
 function inventory(
   analysis: TreeAnalysis,
+  nodes: NodeView[],
   models: (TalosModel | LockModel)[],
   located: (file: string, line: number, column: number) => EvidenceLocation,
   change: (file: string, line: number) => Commit | undefined,
@@ -300,17 +329,11 @@ function inventory(
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
-  const talos: (TalosNode & { change?: Commit })[] = [];
-  const inputs: PinnedInput[] = [];
-  for (const model of models) {
-    if (model.kind === 'talos') {
-      for (const { node } of talosNodes(model.path, model.talos, model.lines)) {
-        const c = change(node.file, node.line);
-        talos.push({ ...node, ...(c ? { change: c } : {}) });
-      }
-    } else if (model.kind === 'flake-lock') inputs.push(...pinnedInputs(model.path, model.lock));
-  }
-  talos.sort((a, b) => a.name.localeCompare(b.name));
+  const talos: (TalosNode & { change?: Commit })[] = nodes.map(({ node }) => {
+    const c = change(node.file, node.line);
+    return { ...node, ...(c ? { change: c } : {}) };
+  });
+  const inputs: PinnedInput[] = models.flatMap((m) => (m.kind === 'flake-lock' ? pinnedInputs(m.path, m.lock) : []));
   return { hosts: hostRows, talosNodes: talos, inputs };
 }
 
@@ -407,7 +430,7 @@ function frameworkSummary(controls: ControlReport[], results: ControlResult[]): 
   };
 }
 
-const KIND_ORDER: Judgement['subjectKind'][] = ['host', 'talos-node', 'flake-lock', 'file'];
+const KIND_ORDER: Judgement['subjectKind'][] = ['host', 'talos-node', 'flake', 'flake-lock', 'file'];
 
 function compareResults(a: ControlResult, b: ControlResult): number {
   return (

@@ -1,14 +1,13 @@
 import type { FlakeLock } from '../flake/lock';
-import type { Finding, Location } from '../findings/finding';
+import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
-import type { LineIndex } from '../source/position';
-import { TalosDocument, TalosFile, valueAt, valuesAt } from '../talos/documents';
+import { formatVersion } from '../talos/version';
+import type { TalosView } from '../talos/views';
 
 /**
  * The subjects the report judges besides NixOS hosts: Talos nodes (complete
- * machine configs) and flake.lock files, with each rule's conclusion on them
- * read from the findings of the check and the values in the file.
+ * machine configs and talhelper nodes) and flake.lock files.
  */
 export interface TalosNode {
   /** `machine.network.hostname`, else the file path (with the document number in a file of several). */
@@ -34,51 +33,22 @@ export interface PinnedInput {
   line: number;
 }
 
-export function talosNodes(file: string, talos: TalosFile, lines: LineIndex): { node: TalosNode; doc: TalosDocument }[] {
-  const configs = talos.documents.filter((d) => d.role === 'machine-config');
-  return configs.map((doc, i) => {
-    const at = (p: string) => valueAt(doc.document, p.split('.'), lines)?.value;
-    const hostname = at('machine.network.hostname');
-    const image = at('machine.install.image');
-    const version = typeof image === 'string' ? /:(v\d+\.\d+(?:\.\d+)?)(?:@|$)/.exec(image)?.[1] : undefined;
-    const type = at('machine.type');
-    const name = typeof hostname === 'string' && hostname !== '' ? hostname : configs.length > 1 ? `${file}#${i + 1}` : file;
-    return {
-      node: {
-        name,
-        file,
-        line: doc.range.start.line,
-        ...(typeof type === 'string' ? { type } : {}),
-        ...(version ? { talosVersion: version } : {}),
-        ...(typeof image === 'string' ? { installImage: image } : {}),
-      },
-      doc,
-    };
-  });
-}
-
-/**
- * A Talos rule on one node: a finding of the check in the node's document
- * fails it; otherwise the value it judges passes, or its absence (judged on
- * the Talos default where the rule knows one).
- */
-export function judgeTalosNode(node: TalosNode, doc: TalosDocument, talos: TalosFile, rule: Rule, findings: Finding[], lines: LineIndex): Judgement[] {
-  if (!('document' in rule.subject)) return [];
-  const base = { ruleId: rule.id, subject: node.name, subjectKind: 'talos-node' as const };
-  const { document: kind, path } = rule.subject;
-  // The node's documents: its machine config, and the typed documents of the same file.
-  const docs = kind === 'v1alpha1' ? [doc] : talos.documents.filter((d) => d.kind === kind);
-  const inNode = (f: Finding) =>
-    f.ruleId === rule.id && f.location.file === node.file && docs.some((d) => f.location.range.start.offset >= d.range.start.offset && f.location.range.start.offset <= d.range.end.offset);
-  const failed = findings.filter(inNode);
-  if (failed.length > 0) return failed.map((finding) => ({ ...base, status: 'fail' as const, reason: firstSentence(finding.message), evidence: finding.location, finding }));
-  const found = docs.flatMap((d) => valuesAt(d.document, path.split('.'), lines)).filter((l) => l.value !== null && l.value !== undefined);
-  if (found.length > 0) {
-    return found.map((l) => ({ ...base, status: 'pass' as const, reason: `${l.path.join('.')} = ${shortJson(l.value)}`, evidence: { file: node.file, range: l.range } }));
-  }
-  const root: Location = { file: node.file, range: { start: doc.range.start, end: doc.range.start } };
-  if (rule.default !== undefined) return [{ ...base, status: 'pass', reason: `${path} is not set; the Talos default is ${JSON.stringify(rule.default)}`, evidence: root }];
-  return [{ ...base, status: 'pass', reason: `${path} is not set`, evidence: root }];
+/** A complete machine config of one file (its documents), or a talhelper node's effective config, as a node. */
+export function talosNode(view: TalosView, fallbackName: string): TalosNode | undefined {
+  const config = view.documents.find((d) => d.kind === 'v1alpha1' && d.complete);
+  if (!config) return undefined;
+  const hostname = config.tree.get(['machine', 'network', 'hostname']);
+  const type = config.tree.get(['machine', 'type']);
+  const image = config.tree.get(['machine', 'install', 'image']);
+  const name = view.node ?? (typeof hostname === 'string' && hostname !== '' ? hostname : fallbackName);
+  return {
+    name,
+    file: config.anchor.file,
+    line: config.anchor.range.start.line,
+    ...(typeof type === 'string' ? { type } : {}),
+    ...(view.version ? { talosVersion: formatVersion(view.version.version) } : {}),
+    ...(typeof image === 'string' ? { installImage: image } : {}),
+  };
 }
 
 /** A flake.lock rule on one lock file: its findings, or a pass over every input it judged. */
@@ -119,10 +89,17 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** A value as JSON, cut to a readable length (a whole `apiServer` block says nothing more than its first line). */
-function shortJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+/**
+ * A flake.nix rule on one flake: its findings (FLAKE-005 may point at the
+ * sibling flake.lock), or a pass over the inputs and nixConfig it read.
+ */
+export function judgeFlakeFile(file: string, rule: Rule, findings: Finding[]): Judgement[] {
+  const base = { ruleId: rule.id, subject: file, subjectKind: 'flake' as const };
+  const lock = file.replace(/flake\.nix$/, 'flake.lock');
+  const failed = findings.filter((f) => f.ruleId === rule.id && (f.location.file === file || f.location.file === lock));
+  if (failed.length > 0) return failed.map((finding) => ({ ...base, status: 'fail' as const, reason: firstSentence(finding.message), evidence: finding.location, finding }));
+  const start = { line: 1, column: 1, offset: 0 };
+  return [{ ...base, status: 'pass', reason: 'the inputs and nixConfig of flake.nix pass', evidence: { file, range: { start, end: start } } }];
 }
 
 function firstSentence(message: string): string {

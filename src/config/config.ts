@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, LineCounter, Node as YamlNode, parseDocument }
 import { LocatedError } from '../source/errors';
 import { locatedSchemaError } from '../source/schema-errors';
 import schema from './config.schema.json';
+import { DEFAULT_FLAKE_POLICY, FlakePolicy } from '../flake/policy';
 
 export type Level = 'minimal' | 'standard' | 'strict' | 'paranoid';
 export const LEVELS: readonly Level[] = ['minimal', 'standard', 'strict', 'paranoid'];
@@ -39,6 +40,8 @@ export interface Config {
   /** Absolute directories of custom rules. */
   ruleDirs: string[];
   exceptions: Exception[];
+  /** `flakes:` — stale nixpkgs age and approved flake sources. */
+  flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
 }
@@ -122,6 +125,7 @@ export function loadConfig(file: string, display: string): Config {
     ignore: (data.ignore ?? []) as string[],
     ruleDirs: ((data.ruleDirs ?? []) as string[]).map((d) => path.resolve(base, d)),
     exceptions,
+    ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
   };
 }

@@ -52,6 +52,14 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
     description: 'A finding recorded in the baseline no longer occurs: it was fixed, and the baseline can shrink (`declint check --baseline FILE --update-baseline`).',
     severity: 'note',
   },
+  'talhelper-patch': {
+    id: 'talhelper-patch',
+    name: 'UnreadTalhelperPatch',
+    title: 'talhelper patch not read.',
+    description:
+      'A patch that talconfig.yaml names could not be read: the `@./file` does not exist or lies outside the scanned tree, or the patch is not valid YAML. talhelper genconfig fails on it, and declint judges the nodes without it.',
+    severity: 'warning',
+  },
   'nix-conflict': {
     id: 'nix-conflict',
     name: 'ConflictingDefinitions',

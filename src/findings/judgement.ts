@@ -2,7 +2,7 @@ import type { Finding, Location } from './finding';
 
 /**
  * What a rule concluded about one subject (a NixOS host, a Talos node, a
- * flake.lock): the compliance report's evidence, pass or fail.
+ * flake.nix, a flake.lock): the compliance report's evidence, pass or fail.
  * - `fail`: the rule found a violation (`finding`);
  * - `pass`: the value the rule judges is known and acceptable (`evidence` is
  *   the definition that sets it, or the host root when it is the default);
@@ -16,7 +16,7 @@ export interface Judgement {
   ruleId: string;
   /** The host, node or file judged. */
   subject: string;
-  subjectKind: 'host' | 'talos-node' | 'flake-lock' | 'file';
+  subjectKind: 'host' | 'talos-node' | 'flake' | 'flake-lock' | 'file';
   status: JudgementStatus;
   /** Why, in one sentence without a final period: `services.openssh.settings.PermitRootLogin = "no"`. */
   reason: string;

@@ -10,6 +10,8 @@ export interface LockNode {
   keyRange: Range;
   /** Range of the `"locked"` member, when present. */
   lockedRange?: Range;
+  /** Range of each `inputs` entry's key (`"nixpkgs": "nixpkgs_2"`), by input name. */
+  inputRanges: Record<string, Range>;
 }
 
 export interface FlakeLock {
@@ -52,10 +54,17 @@ export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(tex
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || valueNode.type !== 'object') continue;
     const lockedProperty = valueNode.children?.find((p) => p.children?.[0]?.value === 'locked');
+    const inputsObject = valueNode.children?.find((p) => p.children?.[0]?.value === 'inputs')?.children?.[1];
+    const inputRanges: Record<string, Range> = {};
+    for (const entry of inputsObject?.type === 'object' ? (inputsObject.children ?? []) : []) {
+      const name = entry.children?.[0];
+      if (name) inputRanges[String(name.value)] = rangeOf(entry, lines);
+    }
     nodes.push({
       key: String(keyNode.value),
       data: getNodeValue(valueNode) as Record<string, unknown>,
       keyRange: rangeOf(keyNode, lines),
+      inputRanges,
       ...(lockedProperty ? { lockedRange: rangeOf(lockedProperty.children![0], lines) } : {}),
     });
   }
@@ -82,4 +91,29 @@ function rangeOf(node: JsonNode, lines: LineIndex): Range {
 
 function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** Resolves a reference the way Nix reads a lock: a node key, or a follows path walked from the root's inputs. */
+export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
+  const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
+  let current: unknown = target;
+  for (let hops = 0; hops < 64; hops++) {
+    if (typeof current === 'string') return byKey.get(current);
+    if (!Array.isArray(current) || !current.every((s) => typeof s === 'string')) return undefined;
+    let node = byKey.get(lock.root);
+    // An empty follows path (`inputs.x.inputs.y.follows = "";`, a common way to drop an input) is the root itself.
+    if (current.length === 0) return node;
+    let next: unknown;
+    for (const [i, segment] of (current as string[]).entries()) {
+      const inputs = (node?.data.inputs ?? {}) as Record<string, unknown>;
+      next = inputs[segment];
+      if (next === undefined) return undefined;
+      if (i < current.length - 1) {
+        node = resolveReference(lock, next);
+        if (!node) return undefined;
+      }
+    }
+    current = next;
+  }
+  return undefined;
 }

@@ -26,6 +26,8 @@ export interface HostSpec {
   root: SourceSite;
   modules: ModuleRef[];
   specialArgs: Map<string, Thunk>;
+  /** The NixOS release the host builds from (its flake's locked nixpkgs), for rules with `since` / `until`. */
+  release?: { release: string; source: string };
 }
 
 /** A parsed `.nix` file, as the host builder needs it. */

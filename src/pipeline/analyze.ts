@@ -51,7 +51,7 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
       const lines = new LineIndex(text);
       // Required here, not at the top: the YAML library is loaded only when a YAML file is read.
       const { readTalosFile } = require('../talos/documents') as typeof import('../talos/documents');
-      const result = readTalosFile(text, lines);
+      const result = readTalosFile(text, lines, path);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
       if (result.kind === 'not-talos') return { kind: 'skipped' };
       return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
+import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { analyzeFile } from './analyze';
 
@@ -30,7 +31,7 @@ export interface FilesChecked {
 const FILES_PER_TURN = 64;
 
 /** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date): Promise<FilesChecked> {
+export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
@@ -50,7 +51,7 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date)
       findings.push(result.finding);
       scanned++;
     } else if (result.kind === 'analyzed') {
-      findings.push(...checkFile(result.file, rules, { now }));
+      findings.push(...checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
       if (result.file.kind === 'nix') {
         const dir = path.dirname(file.absolutePath);
         imports.push([file.absolutePath, result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []))]);

@@ -1,4 +1,7 @@
+import * as fs from 'fs';
 import ignore from 'ignore';
+import { readFlakeLock } from '../flake/lock';
+import { nixosReleaseFromLock } from '../flake/nixos-release';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
@@ -82,7 +85,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const loaded = loader.load(file.absolutePath);
     if ('error' in loaded) continue;
     const found = hostsFromFlake(loaded, file.absolutePath);
-    specs.push(...found.hosts);
+    // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
+    const release = lockedNixosRelease(path.join(path.dirname(file.absolutePath), 'flake.lock'));
+    specs.push(...found.hosts.map((h) => (release ? { ...h, release } : h)));
     notes.push(...found.notes);
     flakeDeclaresHosts ||= found.declaresHosts;
   }
@@ -144,6 +149,17 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
   return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
+}
+
+function lockedNixosRelease(lockPath: string): HostSpec['release'] {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const read = readFlakeLock(text);
+  return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
 }
 
 /** Module files reachable from a host's roots through the imports each file names. */

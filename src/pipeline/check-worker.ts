@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'worker_threads';
+import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { checkFiles, FileToCheck } from './check-files';
 
@@ -9,6 +10,7 @@ import { checkFiles, FileToCheck } from './check-files';
 interface WorkerSetup {
   rules: Rule[];
   now: number;
+  flakePolicy?: FlakePolicy;
 }
 
 const setup = workerData as WorkerSetup;
@@ -19,7 +21,7 @@ parentPort!.on('message', (batch: FileToCheck[]) => {
     parentPort!.close();
     return;
   }
-  checkFiles(batch, setup.rules, now).then(
+  checkFiles(batch, setup.rules, now, setup.flakePolicy).then(
     (result) => parentPort!.postMessage({ kind: 'done', ...result }),
     (error: Error) => parentPort!.postMessage({ kind: 'failed', message: error.stack ?? error.message }),
   );

@@ -11,7 +11,10 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkFlakes } from './check-flakes';
+import { checkTalhelperProjects, TalhelperPhaseResult } from './check-talhelper';
 import type { Config } from '../config/config';
+import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
@@ -57,6 +60,7 @@ export interface TreeAnalysis {
   hosts: HostPhaseResult;
   /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
   files: FileToCheck[];
+  talhelper: TalhelperPhaseResult;
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
@@ -74,7 +78,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =
-    jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(files, rules, options.now, jobs) : await checkFiles(files, rules, options.now);
+    jobs > 1 && fs.existsSync(WORKER_SCRIPT)
+      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes)
+      : await checkFiles(files, rules, options.now, config?.flakes);
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
@@ -88,11 +94,18 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
   });
-  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own.
+  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
+  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
+  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
   const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
+  const talosRules = new Set(rules.filter((r) => r.target === 'talos').map((r) => r.id));
   const findings = [
-    ...perFile.findings.filter((f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file))),
+    ...perFile.findings.filter(
+      (f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelper.files.has(f.location.file)),
+    ),
     ...hostPhase.findings,
+    ...talhelper.findings,
+    ...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
   ];
   // Inline suppressions, then config exceptions: both keep the finding, marked, so reports can show them.
   const known = new Set([...allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
@@ -126,6 +139,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     },
     hosts: hostPhase,
     files,
+    talhelper,
   };
 }
 
@@ -141,7 +155,7 @@ function defaultJobs(fileCount: number): number {
 }
 
 /** Spreads files over worker threads in small batches, handed out as workers finish. */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number): Promise<FilesChecked> {
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
@@ -155,7 +169,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime() }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           reject(new Error(message.message));

@@ -15,6 +15,7 @@ export const STATUS_LABELS: Record<ControlStatus, string> = {
 export const SUBJECT_KIND_LABELS: Record<Judgement['subjectKind'], string> = {
   host: 'NixOS host',
   'talos-node': 'Talos node',
+  flake: 'flake.nix',
   'flake-lock': 'flake.lock',
   file: 'file',
 };

@@ -18,7 +18,14 @@ function worstSeverity(rule: Rule): string {
 function subjectText(rule: Rule): string {
   const s = rule.subject;
   if ('option' in s) return `\`${s.option}\`${s.aliases?.length ? ` (old name${s.aliases.length > 1 ? 's' : ''}: ${s.aliases.map((a) => `\`${a}\``).join(', ')})` : ''}`;
-  if ('document' in s) return `\`${s.path}\` in \`${s.document}\` documents`;
+  if ('document' in s) {
+    const paths = (s.paths ?? [s.path ?? '']).map((p) => `\`${p}\``).join(', ');
+    const kinds = (Array.isArray(s.document) ? s.document : [s.document]).map((d) => `\`${d}\``).join(', ');
+    return `${paths} in ${kinds} documents`;
+  }
+  if ('lockGraph' in s) return s.lockGraph === 'references' ? 'every node reference of `flake.lock` (`root` and each `inputs` entry)' : 'the nixpkgs nodes of `flake.lock`';
+  if ('flake' in s) return { inputs: 'every input of `flake.nix`', nixConfig: 'every `nixConfig` setting of `flake.nix`', lockSync: 'the inputs of `flake.nix` against its `flake.lock`' }[s.flake];
+  if ('lockField' in s) return `\`${s.lockField}\` of \`flake.lock\``;
   return 'every input node of `flake.lock`';
 }
 

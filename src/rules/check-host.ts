@@ -7,6 +7,7 @@ import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
 import { renderMessage } from './violation';
+import { inRange, parseVersion } from './version-gate';
 
 export interface HostCheckContext extends PredicateContext {
   /** Line tables of the scanned files, by report path. */
@@ -32,6 +33,12 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
   const judged = (status: Judgement['status'], reason: string, evidence?: Location): Judgement[] => [
     { ruleId: rule.id, subject: host.name, subjectKind: 'host', status, reason, ...(evidence ? { evidence } : {}) },
   ];
+  // A rule for some NixOS releases skips a host whose locked nixpkgs is another release (unknown: the rule runs).
+  const release = host.spec.release ? parseVersion(host.spec.release.release) : undefined;
+  if ((rule.since || rule.until) && release && !inRange(release, rule.since, rule.until)) {
+    const range = [rule.since && `from ${rule.since}`, rule.until && `up to ${rule.until}`].filter(Boolean).join(' ');
+    return judged('not-applicable', `the rule applies to NixOS ${range}; this host's nixpkgs is ${host.spec.release!.release}`);
+  }
   if (rule.when) {
     const whenPath = parseOptionPath(rule.when.option);
     const whenEffective = host.effective(whenPath);

@@ -1,45 +1,214 @@
 import type { Finding } from '../findings/finding';
+import type { Judgement } from '../findings/judgement';
 import type { LineIndex } from '../source/position';
-import { TalosFile, valuesAt } from '../talos/documents';
+import type { TalosFile } from '../talos/documents';
+import { isObject, key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
+import { inRange } from '../talos/version';
+import { describeVersion, fileView, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
-import type { Rule } from './rule';
+import type { Rule, Violation } from './rule';
 import { firstExplicitViolation, renderMessage, violationFinding } from './violation';
 
-/**
- * A Talos rule on one file:
- * - explicit values: the rule's YAML path (with `*` for any key or list item)
- *   in every document of its kind, patches included;
- * - absence: only in a complete machine config (a patch leaves everything it
- *   does not mention to the base), judged against the rule's default and
- *   reported at the start of the document.
- */
+/** A Talos rule on one file: each document on its own (a patch is judged only on the values it writes). */
 export function checkTalosFile(file: string, talos: TalosFile, lines: LineIndex, rule: Rule, ctx: PredicateContext): Finding[] {
+  return checkTalosView(fileView(file, talos, lines), rule, ctx);
+}
+
+/**
+ * A Talos rule on a view (one file, or a talhelper node's effective config):
+ * - explicit values: each path of the rule (with `*` for any key or list
+ *   item) in every document of its kinds, reported at the line that set the
+ *   value (for a merged value, the patch step that made it bad);
+ * - absence: only in complete documents (a full machine config, a talhelper
+ *   node), judged against the rule's default, reported where the value was
+ *   deleted or at the document's anchor;
+ * - version gates (`since`/`until`): a rule outside the config's Talos
+ *   version is skipped; when the version is unknown its findings are notes
+ *   that say which versions they concern.
+ */
+export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContext): Finding[] {
   if (!('document' in rule.subject)) return [];
-  const { document: kind, path } = rule.subject;
-  const segments = path.split('.');
+  const gated = rule.since !== undefined || rule.until !== undefined;
+  if (gated && view.version && !inRange(view.version.version, rule.since, rule.until)) return [];
+  // No stated version, but the kinds used prove the config is recent enough for a `since` rule.
+  if (gated && !view.version && view.minimum && rule.since && !rule.until && inRange(view.minimum.version, rule.since)) {
+    view = { ...view, version: view.minimum };
+  }
+  const kinds = Array.isArray(rule.subject.document) ? rule.subject.document : [rule.subject.document];
+  const patterns = (rule.subject.paths ?? [rule.subject.path ?? '']).map((p) => p.split('.'));
+  const secret = rule.tags.includes('secrets');
   const out: Finding[] = [];
-  for (const doc of talos.documents) {
-    if (doc.kind !== kind || doc.role === 'json6902-patch') continue;
-    const found = valuesAt(doc.document, segments, lines).filter((l) => l.value !== null && l.value !== undefined);
-    for (const located of found) {
-      const violation = firstExplicitViolation(rule, located.value, ctx);
-      if (!violation) continue;
-      const concrete = located.path.join('.');
-      out.push(violationFinding(rule, violation, located.value, { path: concrete }, { file, range: located.range, subject: `${concrete}=${JSON.stringify(located.value)}` }));
+  // Absence is judged across the view: a v1.14 replacement document (KubeEtcdEncryptionConfig…) stands for the old field.
+  const setAnywhere = view.documents.some(
+    (doc) => kinds.includes(doc.kind) && patterns.some((p) => treeValuesAt(doc.tree, p).some((l) => l.value !== null && l.value !== undefined)),
+  );
+  for (const doc of view.documents) {
+    if (!kinds.includes(doc.kind)) continue;
+    if (rule.when && !whenHolds(rule, doc.tree, ctx)) continue;
+    let anyFound = false;
+    for (const pattern of patterns) {
+      const found = treeValuesAt(doc.tree, pattern).filter((l) => l.value !== null && l.value !== undefined);
+      anyFound ||= found.length > 0;
+      for (const located of found) {
+        const violation = firstExplicitViolation(rule, located.value, ctx);
+        if (!violation) continue;
+        const concrete = located.path.join('.');
+        const origin = blame(doc, located.path, violation, ctx);
+        if (!origin) continue;
+        const finding = violationFinding(rule, violation, located.value, { path: concrete, ...(view.node ? { host: view.node } : {}) }, {
+          file: origin.file,
+          range: origin.range,
+          // A secret's value never goes into a finding, not even into its fingerprint.
+          subject: secret ? concrete : `${concrete}=${JSON.stringify(located.value)}`,
+        });
+        out.push(annotate(finding, view, origin, gated, rule));
+      }
     }
-    if (found.length === 0 && doc.role === 'machine-config' && rule.default !== undefined && !segments.includes('*')) {
+    // An absent value is judged only where the config is complete and, for a gated rule, its version known.
+    const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
+    if (!anyFound && !setAnywhere && judgeAbsence) {
       const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
       if (!violation) continue;
-      const message = renderMessage(violation.message, { path, value: JSON.stringify(rule.default) }).replace(/\.$/, '');
-      out.push({
+      const shown = patterns.map((p) => p.join('.')).join(' / ');
+      const deleted = patterns.map((p) => deletionOf(doc.tree, p)).find((o) => o !== undefined);
+      const message = renderMessage(violation.message, { path: shown, value: JSON.stringify(rule.default), ...(view.node ? { host: view.node } : {}) }).replace(/\.$/, '');
+      const where = deleted ?? { ...doc.anchor, step: 0 };
+      const finding: Finding = {
         ruleId: rule.id,
         severity: violation.severity,
-        message: `${message} (${path} is not set).`,
-        location: { file, range: { start: doc.range.start, end: doc.range.start } },
+        message: `${message} (${shown} ${deleted ? 'is deleted by this patch' : 'is not set'}).`,
+        location: { file: where.file, range: deleted ? deleted.range : { start: where.range.start, end: where.range.start } },
         related: [],
         subject: `${rule.id}@default`,
-      });
+      };
+      out.push(annotate(finding, view, where, gated, rule));
+    }
+  }
+  // A typed document the config does not have at all (no NetworkDefaultActionConfig): its defaults apply,
+  // judged on a complete machine config and reported at its start.
+  const kindPresent = view.documents.some((d) => kinds.includes(d.kind));
+  const complete = view.documents.find((d) => d.kind === 'v1alpha1' && d.complete);
+  if (!kindPresent && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
+    const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
+    if (violation) {
+      const message = renderMessage(violation.message, { path: patterns.map((p) => p.join('.')).join(' / '), value: JSON.stringify(rule.default), ...(view.node ? { host: view.node } : {}) }).replace(/\.$/, '');
+      const finding: Finding = {
+        ruleId: rule.id,
+        severity: violation.severity,
+        message: `${message} (no ${kinds.join(' or ')} document).`,
+        location: { file: complete.anchor.file, range: complete.anchor.range },
+        related: [],
+        subject: `${rule.id}@default`,
+      };
+      out.push(annotate(finding, view, undefined, gated, rule));
     }
   }
   return out;
+}
+
+/** Node name, version note and generated-value note on a finding. */
+function annotate(finding: Finding, view: TalosView, origin: Origin | undefined, gated: boolean, rule: Rule): Finding {
+  let message = finding.message;
+  if (origin?.note) message = `${message.replace(/\.$/, '')} (${origin.note}).`;
+  if (gated && !view.version) {
+    const range = rule.since && rule.until ? `Talos ${rule.since} to ${rule.until}` : rule.since ? `Talos ${rule.since} and later` : `Talos ${rule.until} and older`;
+    message = `${message.replace(/\.$/, '')} (the Talos version is not known here; this applies to ${range} only).`;
+    return { ...finding, severity: 'note', message, ...(view.node ? { hosts: [view.node] } : {}) };
+  }
+  if (gated && view.version) message = `${message.replace(/\.$/, '')} (${describeVersion(view)}).`;
+  return { ...finding, message, ...(view.node ? { hosts: [view.node] } : {}) };
+}
+
+/** A rule's `when` on the same document: a dotted path, its default where absent; unknown values do not pass. */
+function whenHolds(rule: Rule, tree: ProvenancedTree, ctx: PredicateContext): boolean {
+  const when = rule.when!;
+  const value = tree.get(when.option.split('.'));
+  const judged = value === undefined || value === null ? when.default : value;
+  return judged !== undefined && testPredicate(when.test, judged, ctx) === true;
+}
+
+/** The origin of a `$patch: delete` / JSON 6902 `remove` of the path or of one of its parents. */
+function deletionOf(tree: ProvenancedTree, path: string[]): Origin | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const found = tree.deletions.get(key(path.slice(0, n)));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Where a bad value was set. A scalar: the line that wrote it. A map or list
+ * built by several steps (base, patches): the step after which the rule's
+ * test first held for good, at that step's first line under the path.
+ */
+function blame(doc: TalosDocView, path: string[], violation: Violation, ctx: PredicateContext): Origin | undefined {
+  const own = doc.tree.originOf(path);
+  const under = doc.tree.originsUnder(path);
+  const value = doc.tree.get(path);
+  if (!doc.replay || !doc.steps || !(isObject(value) || Array.isArray(value))) return own;
+  const steps = Array.from({ length: doc.steps + 1 }, (_, i) => i);
+  let culprit: number | undefined;
+  let previous = false;
+  for (const step of steps) {
+    const then = doc.replay(step).get(path);
+    const holds = then !== undefined && then !== null && testPredicate(violation.test, then, ctx) === true;
+    if (holds && !previous) culprit = step;
+    previous = holds;
+  }
+  if (culprit === undefined) return own;
+  // The step's own lines under the path; of those, the values it wrote (not the maps it only passed through).
+  const written = under.filter((o) => o.origin.step === culprit);
+  const leaves = written.filter((o) => !written.some((other) => other.key.startsWith(o.key + '\u0000')));
+  const first = leaves.map((o) => o.origin).sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset)[0];
+  return first ?? own;
+}
+
+/**
+ * A Talos rule's conclusion on a complete view (a full machine config, a
+ * talhelper node), for the compliance report: its findings (from
+ * `checkTalosView`, the one judge), or a pass with the line that sets the
+ * value (or the config's start where the Talos default applies), or why the
+ * rule decided nothing (another Talos version, its precondition false).
+ */
+export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx: PredicateContext): Judgement[] {
+  if (!('document' in rule.subject)) return [];
+  const base = { ruleId: rule.id, subject, subjectKind: 'talos-node' as const };
+  const findings = checkTalosView(view, rule, ctx);
+  if (findings.length > 0) return findings.map((finding) => ({ ...base, status: 'fail' as const, reason: finding.message.replace(/\.$/, ''), evidence: finding.location, finding }));
+  const gated = rule.since !== undefined || rule.until !== undefined;
+  const anchor = view.documents.find((d) => d.complete)?.anchor ?? view.documents[0]?.anchor;
+  const at = anchor ? { evidence: anchor } : {};
+  if (gated && view.version && !inRange(view.version.version, rule.since, rule.until)) {
+    const range = [rule.since && `from ${rule.since}`, rule.until && `up to ${rule.until}`].filter(Boolean).join(' ');
+    return [{ ...base, status: 'not-applicable', reason: `the rule applies to Talos ${range}; this is ${describeVersion(view)}`, ...at }];
+  }
+  const kinds = Array.isArray(rule.subject.document) ? rule.subject.document : [rule.subject.document];
+  const patterns = (rule.subject.paths ?? [rule.subject.path ?? '']).map((p) => p.split('.'));
+  const docs = view.documents.filter((d) => kinds.includes(d.kind));
+  if (rule.when && docs.length > 0 && docs.every((d) => !whenHolds(rule, d.tree, ctx))) {
+    return [{ ...base, status: 'not-applicable', reason: `${rule.when.option} does not meet the rule's precondition`, ...at }];
+  }
+  const secret = rule.tags.includes('secrets');
+  const found = docs.flatMap((d) => patterns.flatMap((p) => treeValuesAt(d.tree, p).filter((l) => l.value !== null && l.value !== undefined).map((l) => ({ ...l, doc: d }))));
+  if (found.length > 0) {
+    return found.map((l) => {
+      const origin = l.doc.tree.originOf(l.path);
+      // A secret's value is never shown, even encrypted.
+      const shown = secret ? 'is set (value not shown)' : `= ${shortJson(l.value)}`;
+      const how = origin?.note ? ` (${origin.note})` : '';
+      return { ...base, status: 'pass' as const, reason: `${l.path.join('.')} ${shown}${how}`, ...(origin ? { evidence: { file: origin.file, range: origin.range } } : at) };
+    });
+  }
+  const shownPath = patterns.map((p) => p.join('.')).join(' / ');
+  if (gated && !view.version && rule.default !== undefined) {
+    return [{ ...base, status: 'not-evaluated', reason: `${shownPath} is not set, and the Talos version that decides its default is not known`, ...at }];
+  }
+  if (rule.default !== undefined) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shortJson(rule.default)}`, ...at }];
+  return [{ ...base, status: 'pass', reason: `${shownPath} is not set`, ...at }];
+}
+
+/** A value as JSON, cut to a readable length (a whole `apiServer` block says no more than its first line). */
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }

@@ -1,3 +1,5 @@
+import type { PredicateContext } from './predicates';
+import { FLAKE_PREDICATES } from './named/flake';
 import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
 import { NIXOS_PREDICATES } from './named/nixos';
@@ -11,13 +13,15 @@ import { TALOS_PREDICATES } from './named/talos';
  */
 export interface NamedPredicate {
   description: string;
-  test(value: unknown): boolean | undefined;
+  /** `ctx` carries today's date and the project's policy, for the few predicates that read them. */
+  test(value: unknown, ctx?: PredicateContext): boolean | undefined;
 }
 
 /** Every named predicate, by the name rule files use; one file per area under `named/`. */
 export const NAMED_PREDICATES: Record<string, NamedPredicate> = {
   ...IMAGE_PREDICATES,
   ...FLAKE_LOCK_PREDICATES,
+  ...FLAKE_PREDICATES,
   ...TALOS_PREDICATES,
   ...NIXOS_PREDICATES,
   ...NIXOS_B_PREDICATES,

@@ -1,4 +1,5 @@
 import type { Predicate } from './rule';
+import type { FlakePolicy } from '../flake/policy';
 import { NAMED_PREDICATES } from './named-predicates';
 
 /** Three-valued: `undefined` when the predicate cannot decide on this value. */
@@ -7,6 +8,8 @@ export type Verdict = boolean | undefined;
 export interface PredicateContext {
   /** "Today" for age predicates, injectable so results are reproducible. */
   now: Date;
+  /** The flake policy of `.declint.yaml` (stale age, approved sources); defaults apply without it. */
+  flakePolicy?: FlakePolicy;
 }
 
 /** Evaluates a rule predicate on a known (plain JSON) value. */
@@ -38,7 +41,7 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
   }
   const named = NAMED_PREDICATES[predicate.named];
   if (!named) throw new Error(`unknown named predicate ${predicate.named}`);
-  return named.test(value);
+  return named.test(value, ctx);
 }
 
 function combine(verdicts: Verdict[], mode: 'all' | 'any'): Verdict {

@@ -1,6 +1,6 @@
 import type { ControlMap, Severity } from '../findings/finding';
 
-export type RuleTarget = 'nixos' | 'talos' | 'flake-lock';
+export type RuleTarget = 'nixos' | 'talos' | 'flake-lock' | 'flake';
 
 /** A predicate over a known value, as written in rule files. */
 export type Predicate =
@@ -25,10 +25,24 @@ export type Predicate =
 
 export type Subject =
   | { option: string; aliases?: string[] }
-  | { document: string; path: string }
+  /**
+   * Talos: a path in documents of a kind (`v1alpha1`, a multi-document kind,
+   * `SecretsBundle`); with `paths`, each path is judged, and absence means
+   * none of them is set.
+   */
+  | { document: string | string[]; path?: string; paths?: string[] }
   | { node: 'inputs'; at?: string }
   /** A top-level field of `flake.lock`; a missing field is tested as `null`. */
-  | { lockField: 'version' };
+  | { lockField: 'version' }
+  /**
+   * The lock graph as a whole: every node reference (`root` and each
+   * `inputs` entry, tested as `{ from, input, target, resolves }`), or each
+   * nixpkgs node whose revision differs from the root's nixpkgs
+   * (`{ node, rev, primaryRev, users }`).
+   */
+  | { lockGraph: 'references' | 'nixpkgsCopies' }
+  /** flake.nix: each input, each `nixConfig` setting, or each input flake.nix and flake.lock disagree on. */
+  | { flake: 'inputs' | 'nixConfig' | 'lockSync' };
 
 /** A precondition: the rule applies only where this option's value passes the test. */
 export interface When {

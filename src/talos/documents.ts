@@ -6,9 +6,33 @@ import { LineIndex, Range } from '../source/position';
  * - `machine-config`: the `version: v1alpha1` document with `machine:`/`cluster:`;
  * - `patch`: a strategic-merge fragment of it (only `machine:`/`cluster:`/`debug:` keys);
  * - `json6902-patch`: a list of `op`/`path` operations on `/machine` or `/cluster`;
- * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`).
+ * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`);
+ * - `secrets-bundle`: `cluster`/`secrets`/`trustdinfo`/`certs` (`talosctl gen secrets`, talhelper `talsecret.yaml`);
+ * - `talconfig`: a talhelper config (`clusterName`/`talosVersion`/… and `nodes[].hostname`);
+ * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name).
  */
-export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc';
+export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv';
+
+/**
+ * What a whole file is, from its documents (the first matching wins):
+ * talhelper `talconfig.yaml` / `talenv.yaml`, a secrets bundle
+ * (`talosctl gen secrets`, `talsecret.yaml`), a full machine config (with
+ * any multi-document kinds beside it), a strategic-merge patch, a JSON 6902
+ * patch, or typed documents only.
+ */
+export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc';
+
+/**
+ * SOPS metadata of a file (`sops:` with `mac` and `lastmodified`): an
+ * encrypted file whose values are `ENC[…]`; `encryptedValues` counts them,
+ * `plainValues` the leaf strings left in clear (by `unencrypted_suffix` or
+ * `encrypted_regex`).
+ */
+export interface SopsState {
+  mac: boolean;
+  encryptedValues: number;
+  plainValues: number;
+}
 
 export interface TalosDocument {
   role: TalosDocumentRole;
@@ -19,7 +43,10 @@ export interface TalosDocument {
 }
 
 export interface TalosFile {
+  kind: TalosFileKind;
   documents: TalosDocument[];
+  /** Present when the file carries SOPS metadata. */
+  sops?: SopsState;
 }
 
 export interface YamlLocated {
@@ -40,8 +67,12 @@ export type TalosReadResult =
   | { kind: 'syntax-error'; error: YamlSyntaxError };
 
 const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'persist']);
+/** Keys only a talhelper `talconfig.yaml` has at its top level. */
+const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersion', 'endpoint']);
+/** A secrets bundle (`talosctl gen secrets`, talhelper `talsecret.yaml`), possibly SOPS-encrypted. */
+const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
-/** Typed Talos documents (`apiVersion: v1alpha1` + `kind`) known to this version of declint. */
+/** Typed Talos documents known by name (for editors and docs); any bare `apiVersion: v1alpha1` kind is read as a Talos document. */
 export const TALOS_KINDS = new Set([
   'NetworkDefaultActionConfig', 'NetworkRuleConfig', 'VolumeConfig', 'UserVolumeConfig', 'RawVolumeConfig',
   'ExistingVolumeConfig', 'SwapVolumeConfig', 'ZswapConfig', 'RegistryMirrorConfig', 'RegistryAuthConfig',
@@ -55,15 +86,19 @@ export const TALOS_KINDS = new Set([
 ]);
 
 /** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
-const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:)/m;
+const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:)/m;
+
+/** talhelper's variables file, read by name (its content is any map of strings). */
+const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
 
 /**
  * Reads a YAML file as Talos configuration, keeping every document with its
  * ranges. Files that are not Talos are `not-talos`; a file that looks like
  * Talos but does not parse is a `syntax-error` with the first error's range.
  */
-export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text)): TalosReadResult {
-  if (!TALOS_HINT.test(text)) return { kind: 'not-talos' };
+export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text), fileName = ''): TalosReadResult {
+  const talenv = TALENV_NAME.test(fileName);
+  if (!talenv && !TALOS_HINT.test(text)) return { kind: 'not-talos' };
   const parsed = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
@@ -73,13 +108,47 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     }
   }
   const documents: TalosDocument[] = [];
+  let sops: SopsState | undefined;
   for (const document of docs) {
-    const role = documentRole(document);
+    const role = talenv && isMap(document.contents) ? { role: 'talenv' as const, kind: 'talenv' } : documentRole(document);
+    sops ??= sopsState(document);
     if (!role) continue;
     const [start, , end] = document.range;
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
-  return documents.length > 0 ? { kind: 'talos', file: { documents } } : { kind: 'not-talos' };
+  if (documents.length === 0) return { kind: 'not-talos' };
+  return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}) } };
+}
+
+function fileKind(documents: TalosDocument[]): TalosFileKind {
+  const roles = new Set(documents.map((d) => d.role));
+  if (roles.has('talconfig')) return 'talconfig';
+  if (roles.has('talenv')) return 'talenv';
+  if (roles.has('secrets-bundle')) return 'secrets-bundle';
+  if (roles.has('machine-config')) return 'machine-config';
+  if (roles.has('patch')) return 'strategic-patch';
+  if (roles.has('json6902-patch')) return 'json6902-patch';
+  return 'multidoc';
+}
+
+/** SOPS metadata: a top-level `sops` map with a `mac`; counts encrypted and clear leaf strings outside it. */
+function sopsState(document: Document.Parsed): SopsState | undefined {
+  const contents = document.contents;
+  if (!isMap(contents)) return undefined;
+  const meta = contents.get('sops', true);
+  if (!isMap(meta)) return undefined;
+  const mac = meta.get('mac');
+  const state: SopsState = { mac: typeof mac === 'string' && mac.startsWith('ENC['), encryptedValues: 0, plainValues: 0 };
+  const count = (node: unknown): void => {
+    if (isMap(node)) for (const pair of node.items) count(pair.value);
+    else if (isSeq(node)) for (const item of node.items) count(item);
+    else if (isScalar(node) && typeof node.value === 'string') {
+      if (node.value.startsWith('ENC[')) state.encryptedValues++;
+      else state.plainValues++;
+    }
+  };
+  for (const pair of contents.items) if (!(isScalar(pair.key) && pair.key.value === 'sops')) count(pair.value);
+  return state;
 }
 
 function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kind: string } | undefined {
@@ -91,12 +160,20 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
     return ops && contents.items.length > 0 ? { role: 'json6902-patch', kind: 'v1alpha1' } : undefined;
   }
   if (!isMap(contents)) return undefined;
+  const keys = contents.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ''));
+  const nodes = contents.get('nodes', true);
+  if (isSeq(nodes) && nodes.items.every((n) => isMap(n) && n.has('hostname')) && keys.some((k) => TALCONFIG_KEYS.has(k))) {
+    return { role: 'talconfig', kind: 'talconfig' };
+  }
+  if (isMap(contents.get('certs', true)) && isMap(contents.get('secrets', true)) && keys.every((k) => SECRETS_BUNDLE_KEYS.has(k))) {
+    return { role: 'secrets-bundle', kind: 'SecretsBundle' };
+  }
   const version = scalarAt(contents, 'version');
   const apiVersion = scalarAt(contents, 'apiVersion');
   const kind = scalarAt(contents, 'kind');
-  if (apiVersion === 'v1alpha1' && typeof kind === 'string' && TALOS_KINDS.has(kind)) return { role: 'multidoc', kind };
-  const keys = contents.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ''));
-  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key))) return undefined;
+  // A bare `apiVersion: v1alpha1` is Talos's own (Kubernetes groups are qualified): kinds newer than this list are still Talos documents.
+  if (apiVersion === 'v1alpha1' && typeof kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(kind)) return { role: 'multidoc', kind };
+  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops')) return undefined;
   const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
   if (!hasBody) return undefined;
   if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };

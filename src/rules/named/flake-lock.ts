@@ -1,4 +1,6 @@
+import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import type { NamedPredicate } from '../named-predicates';
+import type { PredicateContext } from '../predicates';
 
 type LockData = { locked?: Record<string, unknown>; original?: Record<string, unknown>; flake?: unknown };
 
@@ -125,10 +127,39 @@ export const FLAKE_LOCK_PREDICATES: Record<string, NamedPredicate> = {
     },
   },
   lockEntryNotFlake: {
-    description: 'a `flake: false` input: raw sources imported without a lock or provenance of their own',
-    test: (value) => {
+    description: 'a `flake: false` input not on the approved-sources list: raw sources imported without a lock or provenance of their own',
+    test: (value, ctx) => {
       const node = lockNode(value);
-      return node ? node.flake === false : undefined;
+      return node ? node.flake === false && approvedSource(node, ctx?.flakePolicy) !== true : undefined;
+    },
+  },
+  lockEntryUnapprovedSource: {
+    description: 'an input whose owner or host is not on the approved-sources list of `.declint.yaml` (not judged without a list)',
+    test: (value, ctx) => {
+      const node = lockNode(value);
+      if (!node) return undefined;
+      const approved = approvedSource(node, ctx?.flakePolicy);
+      return approved === undefined ? undefined : !approved;
+    },
+  },
+  nixpkgsStale: {
+    description: 'a nixpkgs pin older than the stale age (30 days unless `flakes.staleAfterDays` says otherwise)',
+    test: (value, ctx) => nixpkgsOlderThan(value, ctx, 'staleAfterDays'),
+  },
+  nixpkgsVeryStale: {
+    description: 'a nixpkgs pin older than the error age (90 days unless `flakes.errorAfterDays` says otherwise)',
+    test: (value, ctx) => nixpkgsOlderThan(value, ctx, 'errorAfterDays'),
+  },
+  danglingLockReference: {
+    description: 'a lock reference (`root`, an `inputs` entry or a follows path) that names no node',
+    test: (value) => (value && typeof value === 'object' && 'resolves' in value ? (value as { resolves: boolean }).resolves === false : undefined),
+  },
+  secondNixpkgsRevision: {
+    description: 'a nixpkgs node at another revision than the flake\'s own nixpkgs',
+    test: (value) => {
+      if (!value || typeof value !== 'object' || !('rev' in value) || !('primaryRev' in value)) return undefined;
+      const copy = value as { rev: unknown; primaryRev: unknown };
+      return typeof copy.rev === 'string' && typeof copy.primaryRev === 'string' && copy.rev !== copy.primaryRev;
     },
   },
   lockEntryNixpkgsFork: {
@@ -181,6 +212,22 @@ function forgeOwner(node: LockData, repo: string): string | undefined {
     if (m && m[2].toLowerCase() === repo) return m[1];
   }
   return undefined;
+}
+
+/** A nixpkgs node locked longer ago than the policy's age (`lastModified`, epoch seconds). */
+function nixpkgsOlderThan(value: unknown, ctx: PredicateContext | undefined, limit: 'staleAfterDays' | 'errorAfterDays'): boolean | undefined {
+  const node = lockNode(value);
+  if (!node || !ctx) return undefined;
+  if (!isNixpkgs(node)) return false;
+  const lastModified = node.locked?.lastModified;
+  if (typeof lastModified !== 'number') return undefined;
+  const days = (ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY)[limit];
+  return ctx.now.getTime() - lastModified * 1000 > days * 86_400_000;
+}
+
+export function isNixpkgsNode(value: unknown): boolean {
+  const node = lockNode(value);
+  return node ? isNixpkgs(node) : false;
 }
 
 /** Whether a node is the nixpkgs package set: NixOS/nixpkgs, `id: nixpkgs`, or a nixpkgs/channel URL. */

@@ -102,43 +102,6 @@ export function plaintextSecret(value: unknown): boolean {
   return true;
 }
 
-const MACHINE_SECRET_PATHS = [['token'], ['ca', 'key']];
-const CLUSTER_SECRET_PATHS = [
-  ['secret'], ['token'], ['ca', 'key'], ['aggregatorCA', 'key'], ['serviceAccount', 'key'], ['etcd', 'ca', 'key'],
-  ['secretboxEncryptionSecret'], ['aescbcEncryptionSecret'],
-];
-
-/** `machine.registries.config.<host>.auth` credentials. */
-function registryCredentials(machine: Obj): unknown[] {
-  const config = obj(at(machine, 'registries', 'config'));
-  if (!config) return [];
-  return Object.values(config).flatMap((entry) => {
-    const auth = obj(at(entry, 'auth'));
-    return auth ? [auth.password, auth.auth, auth.identityToken] : [];
-  });
-}
-
-/**
- * Which top-level section a map is, from keys only one of them has: the
- * subject `*` reaches both `machine:` and `cluster:` (and both have `token`,
- * `ca`, `network`, `controlPlane`), so an ambiguous map is not judged.
- */
-const MACHINE_ONLY_KEYS = [
-  'type', 'kubelet', 'install', 'registries', 'features', 'certSANs', 'sysctls', 'sysfs', 'files', 'env', 'time', 'logging',
-  'kernel', 'systemDiskEncryption', 'nodeLabels', 'nodeAnnotations', 'nodeTaints', 'disks', 'udev', 'seccompProfiles', 'pods',
-];
-const CLUSTER_ONLY_KEYS = [
-  'clusterName', 'secret', 'id', 'apiServer', 'etcd', 'discovery', 'aggregatorCA', 'serviceAccount', 'secretboxEncryptionSecret',
-  'aescbcEncryptionSecret', 'proxy', 'scheduler', 'controllerManager', 'coreDNS', 'inlineManifests', 'extraManifests',
-  'externalCloudProvider', 'allowSchedulingOnControlPlanes', 'allowSchedulingOnMasters', 'adminKubeconfig',
-];
-
-function section(value: Obj): 'machine' | 'cluster' | undefined {
-  const machine = MACHINE_ONLY_KEYS.some((k) => k in value);
-  const cluster = CLUSTER_ONLY_KEYS.some((k) => k in value);
-  return machine === cluster ? undefined : machine ? 'machine' : 'cluster';
-}
-
 // --- kernel arguments and sysctls ---------------------------------------------
 
 /**
@@ -391,30 +354,10 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   apiServerWeakTlsVersion: onArg('kube-apiserver `tls-min-version` below TLS 1.2', 'tls-min-version', (v) => ['VersionTLS10', 'VersionTLS11'].includes(v[v.length - 1])),
   apiServerProfiling: onArg('kube-apiserver `profiling` set to true', 'profiling', flagTrue),
 
-  // TAL-015 — top-level `machine` / `cluster` maps
-  workerHoldsMachineCaKey: {
-    description: 'a worker machine config that carries the Talos OS CA private key (`machine.ca.key`)',
-    test: (value) => {
-      const machine = obj(value);
-      if (!machine || section(machine) !== 'machine') return undefined;
-      return machine.type === 'worker' && plaintextSecret(at(machine, 'ca', 'key'));
-    },
-  },
-  plaintextMachineSecrets: {
-    description: '`machine.token`, `machine.ca.key` or registry credentials written in clear',
-    test: (value) => {
-      const machine = obj(value);
-      if (!machine || section(machine) !== 'machine') return undefined;
-      return MACHINE_SECRET_PATHS.some((p) => plaintextSecret(at(machine, ...p))) || registryCredentials(machine).some(plaintextSecret);
-    },
-  },
-  plaintextClusterSecrets: {
-    description: 'cluster secrets, bootstrap token, CA/service-account private keys or the etcd encryption secret written in clear',
-    test: (value) => {
-      const cluster = obj(value);
-      if (!cluster || section(cluster) !== 'cluster') return undefined;
-      return CLUSTER_SECRET_PATHS.some((p) => plaintextSecret(at(cluster, ...p)));
-    },
+  // TAL-015 — each secret field of machine configs, patches and secrets bundles
+  plaintextSecret: {
+    description: 'secret material written in clear (not SOPS-encrypted, not a template placeholder, not empty)',
+    test: (value) => (typeof value === 'string' ? plaintextSecret(value) : undefined),
   },
 
   // TAL-016 — VolumeConfig `encryption`

@@ -1,0 +1,37 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FlakePolicy } from '../flake/policy';
+import type { Finding } from '../findings/finding';
+import type { Rule } from '../rules/rule';
+import type { FileToCheck } from './check-files';
+import type { NixSourceLoader } from './source-loader';
+
+/**
+ * The `flake` rules on every scanned flake.nix, with the flake.lock beside
+ * it when there is one. flake.nix is read through the host phase's loader
+ * (parsed once) and evaluated by declint's Nix evaluator, never by Nix.
+ */
+export function checkFlakes(files: FileToCheck[], rules: Rule[], now: Date, loader: NixSourceLoader, flakePolicy?: FlakePolicy): Finding[] {
+  const flakeRules = rules.filter((r) => r.target === 'flake');
+  if (flakeRules.length === 0) return [];
+  const { readFlakeNix } = require('../flake/flake-nix') as typeof import('../flake/flake-nix');
+  const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
+  const { checkFlakeNix } = require('../rules/check-flake') as typeof import('../rules/check-flake');
+  const byAbsolute = new Map(files.map((f) => [f.absolutePath, f]));
+  const findings: Finding[] = [];
+  for (const file of files) {
+    if (path.basename(file.absolutePath) !== 'flake.nix') continue;
+    const loaded = loader.load(file.absolutePath);
+    if ('error' in loaded) continue; // a parse error is already reported by the per-file phase
+    const flake = readFlakeNix(loaded);
+    const lockFile = byAbsolute.get(path.join(path.dirname(file.absolutePath), 'flake.lock'));
+    let lock;
+    if (lockFile) {
+      const read = readFlakeLock(fs.readFileSync(lockFile.absolutePath, 'utf8'));
+      if (read.kind === 'flake-lock') lock = { file: lockFile.path, lock: read.lock };
+    }
+    const target = { file: file.path, flake, lines: loader.lines(file.path), ...(lock ? { lock } : {}) };
+    for (const rule of flakeRules) findings.push(...checkFlakeNix(target, rule, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
+  }
+  return findings;
+}
