@@ -2,7 +2,7 @@ import { candidateKind } from '../discover/classify';
 import { readFlakeLock, FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
-import { describeSyntaxError, parseNix } from '../nix/parser';
+import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
 import type { TalosFile } from '../talos/documents';
@@ -22,12 +22,15 @@ export type AnalysisResult =
  * Classifies one file by name and content, parses it with positions and
  * builds its model. A file that does not parse yields one `parse-error`
  * finding at its first error; nothing here throws on bad input.
+ *
+ * `nixTree`, for a `.nix` file, is the tree of exactly this text when the
+ * caller already has it (the language server re-parses incrementally).
  */
-export function analyzeFile(path: string, text: string): AnalysisResult {
+export function analyzeFile(path: string, text: string, nixTree?: Tree): AnalysisResult {
   const kind = candidateKind(path);
   switch (kind) {
     case 'nix': {
-      const tree = parseNix(text);
+      const tree = nixTree ?? parseNix(text);
       const error = describeSyntaxError(tree, text);
       if (error) {
         const lines = new LineIndex(text);

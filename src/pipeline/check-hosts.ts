@@ -46,6 +46,10 @@ export interface HostPhaseInput {
   keepHosts?: boolean;
   /** Host name or root-path glob → host type, from the config; rules with `hostTypes` run only on matching hosts. */
   hostTypes?: Record<string, 'server' | 'workstation' | 'appliance'>;
+  /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
+  loader?: NixSourceLoader;
+  /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
+  only?: (spec: HostSpec) => boolean;
 }
 
 export interface HostPhaseResult {
@@ -62,7 +66,7 @@ export interface HostPhaseResult {
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
-  const loader = new NixSourceLoader(input.roots, input.base);
+  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
   const aliases = aliasTable(
     input.rules.flatMap((r) => [
       ...('option' in r.subject ? (r.subject.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath((r.subject as { option: string }).option) })) : []),
@@ -90,6 +94,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
+    if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
     if (size > MAX_HOST_MODULES) {
