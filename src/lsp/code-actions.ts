@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CodeAction, CodeActionKind, CreateFile, Diagnostic, Range as LspRange, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { isMap, parseDocument, YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
 import type { Finding } from '../findings/finding';
 import type { SyntaxNode } from '../nix/parser';
 import type { Rule } from '../rules/rule';
@@ -30,7 +30,8 @@ export interface CodeActionInput {
 export function codeActions(input: CodeActionInput, range: LspRange, only: string[] | undefined): CodeAction[] {
   const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
   const actions: CodeAction[] = [];
-  if (wants(FIX_ALL_KIND)) {
+  // A source action is offered when asked for (on save, or from the source action menu), not in every lightbulb.
+  if (only && wants(FIX_ALL_KIND)) {
     const fixAll = fixAllAction(input);
     if (fixAll) actions.push(fixAll);
   }
@@ -181,7 +182,7 @@ function exceptionAction(input: CodeActionInput, finding: Finding, diagnostic: D
     existing.set(key, doc.createNode([...current, ...added], { flow: true }));
   } else {
     const entry = doc.createNode({ rationale: '', ...scope });
-    for (const item of (entry as YAMLMap).items) if (item.value && typeof item.value === 'object' && 'flow' in item.value) (item.value as { flow: boolean }).flow = true;
+    for (const item of (entry as YAMLMap).items) if (isSeq(item.value)) item.value.flow = true;
     if (isMap(exceptions)) exceptions.set(finding.ruleId, entry);
     else doc.set('exceptions', doc.createNode({ [finding.ruleId]: entry }));
   }
