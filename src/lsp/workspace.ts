@@ -67,6 +67,12 @@ export class Workspace {
   private loader: NixSourceLoader;
   private hostFindings = new Map<string, Finding[]>();
   private filesByHost = new Map<string, Set<string>>();
+  /**
+   * Every file each host has included since the last full evaluation: a
+   * module that stops parsing drops out of its host, and must still bring the
+   * host back for re-evaluation once it parses again.
+   */
+  private membership = new Map<string, Set<string>>();
   private hostsByName = new Map<string, Host[]>();
   /** Host specs evaluated at least once (some are then not kept: a configuration.nix that is no system). */
   private seenSpecs = new Set<string>();
@@ -144,7 +150,7 @@ export class Workspace {
     }
     const importsChanged = JSON.stringify(before?.checked.imports) !== JSON.stringify(this.files.get(absolutePath)?.checked.imports);
     return this.evaluateHosts(
-      (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.filesByHost.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
+      (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
       now,
     );
   }
@@ -201,6 +207,7 @@ export class Workspace {
   private resetHosts(): void {
     this.hostFindings.clear();
     this.filesByHost.clear();
+    this.membership.clear();
     this.hostsByName.clear();
     this.seenSpecs.clear();
   }
@@ -238,7 +245,10 @@ export class Workspace {
       this.filesByHost.delete(name);
       this.hostsByName.delete(name);
     }
-    for (const [name, files] of result.filesByHost) this.filesByHost.set(name, files);
+    for (const [name, files] of result.filesByHost) {
+      this.filesByHost.set(name, files);
+      this.membership.set(name, new Set([...(this.membership.get(name) ?? []), ...files]));
+    }
     for (const host of result.hosts) {
       const base = host.name.split('/')[0];
       this.hostsByName.set(base, [...(this.hostsByName.get(base) ?? []), host]);
