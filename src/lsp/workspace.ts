@@ -5,7 +5,7 @@ import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
 import type { Finding } from '../findings/finding';
-import type { Host, HostSpec } from '../nix/host';
+import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
 import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts } from '../pipeline/check-hosts';
@@ -77,6 +77,10 @@ export class Workspace {
   /** Host specs evaluated at least once (some are then not kept: a configuration.nix that is no system). */
   private seenSpecs = new Set<string>();
   private combined: Finding[] | undefined;
+  /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
+  private changedFile: string | undefined;
+  /** How each host was last evaluated (for the log and the benchmark). */
+  readonly lastEvaluation = new Map<string, 'updated' | 'built'>();
   allRules: Rule[] = [];
   rules: Rule[] = [];
   config: Config | undefined;
@@ -149,6 +153,7 @@ export class Workspace {
       return this.evaluateHosts(() => true, now);
     }
     const importsChanged = JSON.stringify(before?.checked.imports) !== JSON.stringify(this.files.get(absolutePath)?.checked.imports);
+    this.changedFile = absolutePath;
     return this.evaluateHosts(
       (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
       now,
@@ -229,6 +234,7 @@ export class Workspace {
         keepHosts: true,
         hostTypes: this.config?.hostTypes ?? {},
         loader: this.loader,
+        build: (spec, options) => this.build(spec, options),
         only: (spec) => {
           if (!only(spec)) return false;
           evaluated.add(spec.name);
@@ -238,6 +244,8 @@ export class Workspace {
     } catch (error) {
       this.combined = undefined;
       throw error;
+    } finally {
+      this.changedFile = undefined;
     }
     for (const name of evaluated) {
       this.seenSpecs.add(name);
@@ -261,6 +269,14 @@ export class Workspace {
     }
     this.combined = undefined;
     return [...evaluated].sort();
+  }
+
+  /** A host again: the previous evaluation with the changed file's new definitions when that is exact, else built anew. */
+  private build(spec: HostSpec, options: BuildOptions): Host {
+    const previous = this.hostsByName.get(spec.name)?.[0];
+    const updated = previous && this.changedFile ? updateHost(previous, this.changedFile, options) : undefined;
+    this.lastEvaluation.set(spec.name, updated ? 'updated' : 'built');
+    return updated ?? buildHost(spec, options);
   }
 
   /** Reads `.declint.yaml` and the rules; a broken config is reported and the defaults apply until it is fixed. */

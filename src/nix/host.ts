@@ -108,6 +108,18 @@ export class Host {
    * round was collected reads the finished host, not this one.
    */
   reader: ((p: string[]) => Value | undefined) | undefined;
+  /**
+   * @internal Every option path read through this host's `config` while it
+   * was built and since (keys of `key()`); shared with the hosts that
+   * `updateHost` derives from it.
+   */
+  configReads = new Set<string>();
+  /** @internal The host that replaced this one after an edit (`updateHost`): later reads go there. */
+  successor: Host | undefined;
+  /** @internal What each module file imports, as collected. */
+  readonly importsByFile = new Map<string, string>();
+  /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
+  readonly filesWithInlineModules = new Set<string>();
 
   constructor(readonly spec: HostSpec) {}
 
@@ -156,6 +168,40 @@ export class Host {
       }
     }
     this.collecting = false;
+  }
+
+  /** @internal Whether a file's new module declares exactly the options (and defaults) the host has from it. */
+  sameDeclarations(file: string, module: NixModule): boolean {
+    const describe = (d: OptionDeclaration) => JSON.stringify([d.path, d.default ? (toPlain(d.default.force()) ?? '<opaque>') : null]);
+    const before = [...this.declarations.values()].filter((d) => d.file === file).map((d) => describe(d.declaration)).sort();
+    const after = module.declarations.map(describe).sort();
+    return !before.includes('<opaque>') && JSON.stringify(before) === JSON.stringify(after) && !after.some((d) => d.includes('"<opaque>"'));
+  }
+
+  /** @internal A copy of this host in which one file's definitions are the given module's, in the same place. */
+  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable): Host {
+    const host = new Host(this.spec);
+    host.reader = this.reader;
+    host.configReads = this.configReads;
+    host.readsWhileCollecting = this.readsWhileCollecting;
+    for (const f of this.files) host.files.add(f);
+    host.notes.push(...this.notes);
+    host.externalModules.push(...this.externalModules);
+    for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
+    for (const [k, d] of this.declarations) host.declarations.set(k, d);
+    let placed = false;
+    for (const d of this.definitions) {
+      if (d.file !== file) host.definitions.push(d);
+      else if (!placed) {
+        placed = true;
+        for (const def of module.definitions) {
+          const canonical = forward(def.path, aliases);
+          host.definitions.push({ file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) });
+        }
+      }
+    }
+    host.seal();
+    return host;
   }
 
   /**
@@ -332,8 +378,10 @@ interface Answering {
  */
 export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   const answering: Answering = { reads: 0 };
+  const reads = new Set<string>();
   const resolveConfig = (p: string[]): Value | undefined => {
-    if (answering.final) return answering.final.readConfig(p);
+    reads.add(key(p));
+    if (answering.final) return latest(answering.final).readConfig(p);
     answering.reads++;
     return answering.previous ? answering.previous.readConfig(p) : unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
   };
@@ -349,7 +397,90 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   }
   answering.final = host;
   answering.previous = undefined;
+  host.configReads = reads;
   return host;
+}
+
+/** The newest host in a chain of updates. */
+function latest(host: Host): Host {
+  let current = host;
+  while (current.successor) current = current.successor;
+  return current;
+}
+
+/**
+ * The host with one module file's new text, when that can be had without
+ * collecting the host again: the file is read on its own, and its
+ * definitions replace its old ones in place. That is exact when the module
+ * reads nothing from `config` while it is collected, imports the same
+ * modules as before, declares the same options, and no option whose
+ * definitions changed was ever read through `config` by this host (so no
+ * other module's structure or already computed value depends on them).
+ * Otherwise undefined: build the host again.
+ */
+export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
+  if (previous.tooLarge || previous.successor) return undefined;
+  const loaded = options.loader.load(absolutePath);
+  if ('error' in loaded) return undefined;
+  const file = loaded.file;
+  if (!previous.files.has(file) || previous.filesWithInlineModules.has(file)) return undefined;
+  let collecting = true;
+  let reads = 0;
+  const resolveConfig = (p: string[]): Value | undefined => {
+    if (!collecting) return previous.reader!(p);
+    reads++;
+    return unknown(`${formatOptionPath(p)} is read while the module is collected`);
+  };
+  const module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: previous.spec.specialArgs });
+  const dir = path.dirname(loaded.absolutePath);
+  const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
+  const oldDefinitions = previous.definitions.filter((d) => d.file === file);
+  // A module that had no definitions has no place in the host's order to put new ones.
+  if (oldDefinitions.length === 0 && module.definitions.length > 0) return undefined;
+  const changed = reads === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
+  collecting = false;
+  if (!changed || reads > 0) return undefined;
+  for (const p of changed) {
+    for (let i = 1; i <= p.length; i++) if (previous.configReads.has(key(p.slice(0, i)))) return undefined;
+    for (const read of previous.configReads) if (read.startsWith(key(p) + KEY_SEPARATOR)) return undefined;
+  }
+  const host = previous.withModuleReplaced(file, module, options.aliases);
+  previous.successor = host;
+  return host;
+}
+
+/** The option paths whose definitions differ between a module's old and new definitions (compared by path, priority, order, conditions and value). */
+function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
+  const signature = (d: OptionDefinition, p: string[]): string | undefined => {
+    const plain = toPlain(d.value);
+    if (plain === undefined) return undefined;
+    return JSON.stringify([p, d.priority, d.order, d.conditions.map((c) => c.text), plain]);
+  };
+  const before = new Map<string, string[]>();
+  for (const d of old) {
+    const s = signature(d.def, d.path);
+    if (s === undefined) return undefined;
+    before.set(s, d.path);
+  }
+  const after = new Map<string, string[]>();
+  for (const d of now) {
+    const p = forward(d.path, aliases);
+    const s = signature(d, p);
+    if (s === undefined) return undefined;
+    after.set(s, p);
+  }
+  if (before.size !== old.length || after.size !== now.length) return undefined;
+  return [...[...before].filter(([s]) => !after.has(s)), ...[...after].filter(([s]) => !before.has(s))].map(([, p]) => p);
+}
+
+/** What a module imports, as a comparable string. */
+function importsKey(module: NixModule, dir: string): string {
+  return JSON.stringify(
+    module.imports.map((i) => {
+      const ref = importRef(i.value, dir, { file: '', span: { start: 0, end: 0 } });
+      return ref.kind === 'file' ? `file:${ref.absolutePath}` : ref.kind === 'external' ? `external:${ref.name}` : 'inline';
+    }),
+  );
 }
 
 function sameDefinitions(a: Host, b: Host): boolean {
@@ -374,6 +505,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     answering.reads = 0;
     if (ref.kind === 'inline') {
       file = ref.from.file;
+      host.filesWithInlineModules.add(file);
       dir = ref.dir;
       module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
     } else {
@@ -401,6 +533,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
+    if (ref.kind === 'file') host.importsByFile.set(file, importsKey(module, dir));
     for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
   }
   host.seal();

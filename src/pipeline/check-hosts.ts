@@ -2,7 +2,7 @@ import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
 import { checkHost, mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
@@ -50,6 +50,8 @@ export interface HostPhaseInput {
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
   only?: (spec: HostSpec) => boolean;
+  /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
+  build?: (spec: HostSpec, options: BuildOptions) => Host;
 }
 
 export interface HostPhaseResult {
@@ -101,7 +103,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
       return;
     }
-    const host = buildHost(spec, { loader, aliases });
+    const host = (input.build ?? buildHost)(spec, { loader, aliases });
     notes.push(...host.notes);
     if (host.tooLarge || !accept(host)) return;
     for (const file of host.files) hostFiles.add(file);
