@@ -2,7 +2,7 @@
 /**
  * `npm run bench:lsp`: latency and memory of `declint lsp --stdio` while typing.
  *
- *   npm run bench:lsp -- [--edits N] [--memory-edits M] [--debounce MS] [--seed S] [--keep]
+ *   npm run bench:lsp -- [--edits N] [--memory-edits M] [--debounce MS] [--seed S] [--keep] [--profile DIR]
  *
  * Generates a 200-file workspace (bench/generate.js: 199 files, seed 42) plus a 2,000-line
  * module imported by one host, starts the built server as a child process, waits for the
@@ -15,6 +15,7 @@
  * Then M more edits (default 10,000; 0 to skip) sent in groups of 10, waiting for the
  * diagnostics of each group's last version, sampling the server's RSS every 1,000 edits:
  * memory must not grow with the number of edits.
+ * `--profile DIR` writes the server's CPU profile (node --cpu-prof) into DIR.
  * The last line of output is `BENCH_JSON {...}`.
  */
 
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     debounce: { type: 'string' },
     seed: { type: 'string', default: '42' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const EDITS = Number(values.edits);
@@ -71,7 +73,8 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'modules', 'big.nix'), bigText);
   const fileCount = summary.nixFiles + 1;
 
-  const child = spawn(process.execPath, [BIN, 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map();
   let indexed;

@@ -237,7 +237,7 @@ export function startServer(connection: Connection): void {
       parts.push(findingHover(finding, rules.get(finding.ruleId), frameworks));
     }
     if (document.isNix) {
-      const analyzed = analyzeFile(file, document.text, document.nixTree);
+      const analyzed = analyzeFile(file, document.text, document.nixTree ? { tree: document.nixTree } : undefined);
       const def = analyzed.kind === 'analyzed' ? definitionAt(analyzed.file, offset) : undefined;
       if (def) parts.push(optionHover(file, def, ws.hostsOf(file), (f) => ws.lines(f)));
     }

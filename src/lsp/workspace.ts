@@ -7,6 +7,7 @@ import { discoverFiles } from '../discover/walk';
 import type { Finding } from '../findings/finding';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
 import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
+import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts } from '../pipeline/check-hosts';
 import { NixSourceLoader } from '../pipeline/source-loader';
@@ -137,6 +138,7 @@ export class Workspace {
     const now = new Date();
     const exists = this.documents.atPath(absolutePath) !== undefined || fs.existsSync(absolutePath);
     const before = this.files.get(absolutePath);
+    this.loader.forget(absolutePath);
     // A file outside the workspace is checked only while it is open.
     const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now);
@@ -145,7 +147,6 @@ export class Workspace {
       this.combined = undefined;
       return [];
     }
-    this.loader.forget(absolutePath);
     const file = this.reportPath(absolutePath);
     if (path.basename(absolutePath) === 'flake.nix') {
       // The flake declares the hosts: any of them may have changed, appeared or gone.
@@ -201,7 +202,13 @@ export class Workspace {
     }
     const file = { absolutePath, path: this.reportPath(absolutePath) };
     try {
-      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, open?.nixTree) });
+      // An open module is converted once, by the loader, for both the file's own check and its hosts.
+      let parsed: ParsedNix | undefined;
+      if (open?.nixTree) {
+        const loaded = isInside(this.root, absolutePath) ? this.loader.load(absolutePath) : undefined;
+        parsed = { tree: open.nixTree, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
+      }
+      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed) });
     } catch (error) {
       // A bug on one document must not take the others down: the file is reported, not the server.
       this.files.set(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });

@@ -114,8 +114,14 @@ export class Host {
    * `updateHost` derives from it.
    */
   configReads = new Set<string>();
-  /** @internal The host that replaced this one after an edit (`updateHost`): later reads go there. */
-  successor: Host | undefined;
+  /**
+   * @internal The newest host of this build, shared by the hosts `updateHost`
+   * derives from it: values handed out earlier read their `config` there. A
+   * cell rather than a chain of successors, so replaced hosts can be freed.
+   */
+  current: { host: Host } = { host: this };
+  /** @internal Replaced by a newer host through `updateHost`. */
+  replaced = false;
   /** @internal What each module file imports, as collected. */
   readonly importsByFile = new Map<string, string>();
   /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
@@ -381,7 +387,7 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   const reads = new Set<string>();
   const resolveConfig = (p: string[]): Value | undefined => {
     reads.add(key(p));
-    if (answering.final) return latest(answering.final).readConfig(p);
+    if (answering.final) return answering.final.current.host.readConfig(p);
     answering.reads++;
     return answering.previous ? answering.previous.readConfig(p) : unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
   };
@@ -401,13 +407,6 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   return host;
 }
 
-/** The newest host in a chain of updates. */
-function latest(host: Host): Host {
-  let current = host;
-  while (current.successor) current = current.successor;
-  return current;
-}
-
 /**
  * The host with one module file's new text, when that can be had without
  * collecting the host again: the file is read on its own, and its
@@ -419,7 +418,7 @@ function latest(host: Host): Host {
  * Otherwise undefined: build the host again.
  */
 export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
-  if (previous.tooLarge || previous.successor) return undefined;
+  if (previous.tooLarge || previous.replaced) return undefined;
   const loaded = options.loader.load(absolutePath);
   if ('error' in loaded) return undefined;
   const file = loaded.file;
@@ -442,10 +441,13 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   if (!changed || reads > 0) return undefined;
   for (const p of changed) {
     for (let i = 1; i <= p.length; i++) if (previous.configReads.has(key(p.slice(0, i)))) return undefined;
-    for (const read of previous.configReads) if (read.startsWith(key(p) + KEY_SEPARATOR)) return undefined;
+    const below = key(p) + KEY_SEPARATOR;
+    for (const read of previous.configReads) if (read.startsWith(below)) return undefined;
   }
   const host = previous.withModuleReplaced(file, module, options.aliases);
-  previous.successor = host;
+  previous.replaced = true;
+  host.current = previous.current;
+  host.current.host = host;
   return host;
 }
 

@@ -4,8 +4,7 @@ import type { Finding } from '../findings/finding';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { Rule } from '../rules/rule';
-import type { Tree } from '../nix/parser';
-import { analyzeFile } from './analyze';
+import { analyzeFile, ParsedNix } from './analyze';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -70,8 +69,8 @@ export interface FileChecked {
  * language server calls it with an editor's unsaved text and, for Nix, the
  * incrementally re-parsed tree of that text.
  */
-export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, nixTree?: Tree): FileChecked {
-  const result = analyzeFile(file.path, text, nixTree);
+export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix): FileChecked {
+  const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
   if (result.kind === 'parse-error') return { findings: [result.finding], scanned: true, suppressions };
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
