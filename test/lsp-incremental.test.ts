@@ -5,6 +5,8 @@ import type { Finding } from '../src/findings/finding';
 import { OpenDocuments } from '../src/lsp/open-documents';
 import { readSettings, Workspace } from '../src/lsp/workspace';
 import { runCheck } from '../src/pipeline/check';
+import { parseNix } from '../src/nix/parser';
+import { convertTree, convertTreeReusing, NixNode } from '../src/nix/syntax';
 import { makeWorkspace } from './support/lsp-client';
 
 /**
@@ -105,4 +107,44 @@ test('after every edit, the kept and updated analysis equals a full check of the
   await edit('modules/ssh.nix', FILES['modules/ssh.nix']);
   // The shared module: both hosts.
   await edit('modules/firewall.nix', FILES['modules/firewall.nix'].replace('firewall.enable = true', 'firewall.enable = false'));
+});
+
+/** A converted syntax tree as plain data: types, offsets, operators, children. */
+function shape(node: NixNode): unknown {
+  return [node.type, node.startIndex, node.endIndex, node.operator ?? null, node.namedChildren.map(shape)];
+}
+
+test('converting an edited module from its earlier conversion (unchanged bindings are moved, not walked again) gives the same tree as a fresh conversion', () => {
+  let text = `{ config, lib, ... }:
+let port = 22; in
+{
+  services.openssh = { enable = true; ports = [ port 2222 ]; settings.PermitRootLogin = "no"; };
+  networking.firewall.allowedTCPPorts = [ 80 443 ] ++ lib.optionals config.services.openssh.enable [ port ];
+  environment.etc."motd".text = ''
+    hello \${config.networking.hostName}
+  '';
+  boot.kernel.sysctl."net.ipv4.ip_forward" = if config.x then 1 else 0;
+  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+}
+`;
+  let tree = parseNix(text);
+  let root = convertTree(tree, text, false);
+  // Deterministic edits all over the text: insertions and deletions of one character.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let compared = 0;
+  for (let i = 0; i < 300; i++) {
+    const at = Math.floor(random() * text.length);
+    const next = random() < 0.5 ? text.slice(0, at) + 'x' + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+    const nextTree = parseNix(next);
+    if (nextTree.rootNode.hasError) continue; // the loader converts only modules that parse
+    const reused = convertTreeReusing(nextTree, next, { root, source: text });
+    expect(shape(reused)).toEqual(shape(convertTree(nextTree, next, false)));
+    compared++;
+    text = next;
+    tree = nextTree;
+    root = reused;
+  }
+  expect(compared).toBeGreaterThan(100);
+  expect(tree.rootNode.hasError).toBe(false);
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { LoadedSource, SourceLoader } from '../nix/host';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
-import { convertTree } from '../nix/syntax';
+import { convertTree, convertTreeReusing } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 
@@ -25,6 +25,8 @@ export interface SourceOverlay {
 export class NixSourceLoader implements SourceLoader {
   private readonly cache = new Map<string, LoadedSource | { error: string }>();
   private readonly lineTables = new Map<string, LineIndex>();
+  /** The last reading of each open buffer, whose unchanged bindings the next conversion reuses. */
+  private readonly lastOpen = new Map<string, LoadedSource>();
   private readonly realRoots: string[];
 
   constructor(
@@ -48,6 +50,9 @@ export class NixSourceLoader implements SourceLoader {
    * cached failure, which may have been about this file being missing.
    */
   forget(absolutePath: string): void {
+    const last = this.cache.get(absolutePath);
+    if (last && !('error' in last) && this.overlay?.text(last.absolutePath) !== undefined) this.lastOpen.set(last.absolutePath, last);
+    else this.lastOpen.delete(absolutePath);
     this.cache.delete(absolutePath);
     this.cache.delete(path.dirname(absolutePath));
     for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
@@ -85,7 +90,9 @@ export class NixSourceLoader implements SourceLoader {
     if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
-    return { absolutePath: target, file, text, root: convertTree(tree, text, false) };
+    const last = open !== undefined ? this.lastOpen.get(real) : undefined;
+    const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    return { absolutePath: target, file, text, root };
   }
 
   private display(absolutePath: string): string {
