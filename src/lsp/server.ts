@@ -104,21 +104,32 @@ export function startServer(connection: Connection): void {
     publish();
   }
 
+  /** When each document was last analyzed. */
+  const lastRun = new Map<string, number>();
+
+  /**
+   * Debounced analysis of a document: a change after a quiet time is analyzed
+   * at once (on the next turn of the event loop, so that changes read in the
+   * same turn are taken together); changes that follow it closely wait until
+   * `delay` has passed without another, and are analyzed together.
+   */
   function schedule(document: OpenDocument, delay: number): void {
-    clearTimeout(timers.get(document.uri));
-    timers.set(
-      document.uri,
-      setTimeout(() => {
-        timers.delete(document.uri);
-        void enqueue(() => {
-          if (documents.get(document.uri) !== document) return;
-          const ws = workspace!;
-          const hosts = ws.fileChanged(document.absolutePath);
-          if (hosts.length > 0) connection.console.log(`${ws.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
-          publish(document.uri);
-        });
-      }, delay),
-    );
+    const pending = timers.get(document.uri);
+    const quiet = Date.now() - (lastRun.get(document.uri) ?? 0) >= delay;
+    if (pending && quiet) return; // already due on the next turn
+    clearTimeout(pending);
+    const run = () => {
+      timers.delete(document.uri);
+      void enqueue(() => {
+        if (documents.get(document.uri) !== document) return;
+        const ws = workspace!;
+        const hosts = ws.fileChanged(document.absolutePath);
+        lastRun.set(document.uri, Date.now());
+        if (hosts.length > 0) connection.console.log(`${ws.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
+        publish(document.uri);
+      });
+    };
+    timers.set(document.uri, quiet ? (setTimeout(run, 0) as NodeJS.Timeout) : setTimeout(run, delay));
   }
 
   connection.onDidOpenTextDocument(({ textDocument }) => {
@@ -137,6 +148,7 @@ export function startServer(connection: Connection): void {
   connection.onDidCloseTextDocument(({ textDocument }) => {
     const document = documents.close(textDocument.uri);
     if (!document) return;
+    lastRun.delete(textDocument.uri);
     clearTimeout(timers.get(textDocument.uri));
     timers.delete(textDocument.uri);
     // The unsaved text is gone: the file is what the disk says again.

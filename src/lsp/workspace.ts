@@ -29,7 +29,7 @@ export interface Settings {
   level?: Level;
   /** Suppressed and excepted findings: not shown, or shown as hints. */
   suppressed: 'hide' | 'hint';
-  /** Quiet time after the last change of a document before it is analyzed. */
+  /** Changes closer together than this are analyzed together, once this long has passed without another. */
   debounceMs: number;
 }
 

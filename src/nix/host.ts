@@ -184,8 +184,13 @@ export class Host {
     return !before.includes('<opaque>') && JSON.stringify(before) === JSON.stringify(after) && !after.some((d) => d.includes('"<opaque>"'));
   }
 
-  /** @internal A copy of this host in which one file's definitions are the given module's, in the same place. */
-  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable): Host {
+  /**
+   * @internal A copy of this host in which one file's definitions are the
+   * given module's, in the same place. Effective values already computed are
+   * kept where neither the file's definitions nor the `changed` paths (at,
+   * above or below) are involved.
+   */
+  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][]): Host {
     const host = new Host(this.spec);
     host.reader = this.reader;
     host.configReads = this.configReads;
@@ -207,6 +212,20 @@ export class Host {
       }
     }
     host.seal();
+    const related = (k: string) => {
+      const p = k.split(KEY_SEPARATOR);
+      return changed.some((c) => {
+        const n = Math.min(c.length, p.length);
+        for (let i = 0; i < n; i++) if (c[i] !== p[i]) return false;
+        return true;
+      });
+    };
+    const fromFile = (contributions: Contribution[]) => contributions.some((c) => c.definition.file === file);
+    for (const [k, effective] of this.memo) {
+      if (effective.kind !== 'absent' && fromFile(effective.contributions)) continue;
+      if (!related(k)) host.memo.set(k, effective);
+    }
+    for (const [k, contributions] of this.conflicts) if (!fromFile(contributions) && !related(k)) host.conflicts.set(k, contributions);
     return host;
   }
 
@@ -444,7 +463,7 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
     const below = key(p) + KEY_SEPARATOR;
     for (const read of previous.configReads) if (read.startsWith(below)) return undefined;
   }
-  const host = previous.withModuleReplaced(file, module, options.aliases);
+  const host = previous.withModuleReplaced(file, module, options.aliases, changed);
   previous.replaced = true;
   host.current = previous.current;
   host.current.host = host;
@@ -453,6 +472,28 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
 
 /** The option paths whose definitions differ between a module's old and new definitions (compared by path, priority, order, conditions and value). */
 function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
+  if (old.length === now.length) {
+    // Typing changes one definition, or none: compare them pairwise, in order.
+    const changed: string[][] = [];
+    for (let i = 0; i < old.length; i++) {
+      const a = old[i];
+      const b = now[i];
+      const p = forward(b.path, aliases);
+      const before = toPlain(a.def.value);
+      const after = toPlain(b.value);
+      if (before === undefined || after === undefined) return undefined;
+      const same =
+        a.path.length === p.length &&
+        a.path.every((segment, j) => segment === p[j]) &&
+        a.def.priority === b.priority &&
+        a.def.order === b.order &&
+        a.def.conditions.length === b.conditions.length &&
+        a.def.conditions.every((c, j) => c.text === b.conditions[j].text) &&
+        (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)));
+      if (!same) changed.push(a.path, p);
+    }
+    return changed;
+  }
   const signature = (d: OptionDefinition, p: string[]): string | undefined => {
     const plain = toPlain(d.value);
     if (plain === undefined) return undefined;
