@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
-import { analyzeTree, runCheck } from '../pipeline/check';
+import { analyzeTree, CheckOptions, runCheck } from '../pipeline/check';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -28,6 +28,7 @@ const USAGE = `Usage: declint check [paths...] [options]
        declint explain RULE-ID
        declint test-rules [DIR]
        declint baseline [paths...] [-o FILE]
+       declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
        declint lsp --stdio
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
@@ -42,6 +43,10 @@ compliance rules. Paths default to the current directory.
   lsp              runs the language server (for editors) on standard input and output
   test-rules       runs the annotated fixtures of the rules in DIR/rules
                    (cases in DIR/fixtures/rules/<ID>/bad-* and good-*)
+  report           the compliance evidence report: per framework and control,
+                   each rule's result on each host, Talos node and flake.lock
+                   with its defining line and last commit, the team's control
+                   annotations, and the controls no rule can check
 
 Options:
   -f, --format <stylish|json|sarif|github|junit>
@@ -123,6 +128,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'explain') return explainCommand(rest, io);
   if (command === 'test-rules') return testRulesCommand(rest, io);
   if (command === 'baseline') return baselineCommand(rest, io);
+  if (command === 'report') return reportCommand(rest, io);
   if (command === 'lsp') return lspCommand(rest);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
@@ -178,12 +184,7 @@ async function check(args: string[], io: Io): Promise<number> {
   }
   const config = configFor(values.config, paths, io);
   const result = await runCheck({
-    ...(config ? { config } : {}),
-    paths,
-    base: io.cwd,
-    ignore: values.ignore ?? [],
-    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
-    now: new Date(),
+    ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
@@ -263,6 +264,18 @@ function parseCommand<T extends ParseArgsConfig>(config: T): ReturnType<typeof p
 /** Options of `hosts` and `explain-option`. */
 function parseHostCommand(args: string[]) {
   return parseCommand({ args, allowPositionals: true, options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } } });
+}
+
+/** What `check` and `report` take alike from the command line: paths, config, ignores and rule directories. */
+function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, paths: string[], config: Config | undefined, io: Io): CheckOptions {
+  return {
+    ...(config ? { config } : {}),
+    paths,
+    base: io.cwd,
+    ignore: values.ignore ?? [],
+    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
+    now: new Date(),
+  };
 }
 
 /** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
@@ -360,6 +373,73 @@ async function baselineCommand(args: string[], io: Io): Promise<number> {
   await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
   io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
   return 0;
+}
+
+const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+
+/** `declint report`: the compliance evidence report (exit 0: it documents, it does not gate). */
+async function reportCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand({
+    args,
+    allowPositionals: true,
+    options: {
+      framework: { type: 'string', multiple: true },
+      format: { type: 'string', short: 'f' },
+      output: { type: 'string', short: 'o' },
+      timestamp: { type: 'boolean' },
+      ignore: { type: 'string', multiple: true },
+      'rules-dir': { type: 'string', multiple: true },
+      config: { type: 'string', short: 'c' },
+    },
+  });
+  const format = oneOf('--format', values.format ?? 'md', REPORT_FORMATS);
+  const paths = positionals.length ? positionals : ['.'];
+  const config = configFor(values.config, paths, io);
+  const { loadIso2013Mapping } = require('../controls/registry') as typeof import('../controls/registry');
+  const { buildEvidenceReport } = require('../compliance/evidence-report') as typeof import('../compliance/evidence-report');
+  const { openGitHistory } = require('../compliance/git-history') as typeof import('../compliance/git-history');
+  const registry = loadFrameworks();
+  const wanted = (values.framework ?? []).flatMap((f) => f.split(',')).map((f) => f.trim().toLowerCase()).filter(Boolean);
+  for (const key of wanted) {
+    if (!registry.some((f) => f.key === key)) throw new UsageError(`--framework ${key}: unknown framework (one of ${registry.map((f) => f.key).join(', ')})`);
+  }
+  const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
+  const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
+  const analysis = await analyzeTree({
+    ...scanOptions(values, paths, config, io),
+    keepHosts: true,
+    judgements: true,
+  });
+  const report = buildEvidenceReport({
+    analysis,
+    paths: paths.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p)) || '.'),
+    frameworks,
+    index: { frameworks: registry, iso2013: loadIso2013Mapping() },
+    git: openGitHistory(io.cwd, paths),
+    ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
+  });
+  const text = renderEvidence(report, format);
+  if (values.output) await fs.writeFile(path.resolve(io.cwd, values.output), text);
+  else io.stdout(text);
+  return 0;
+}
+
+/** Now, or `SOURCE_DATE_EPOCH` for reproducible builds. */
+function reportTimestamp(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function renderEvidence(report: import('../compliance/evidence-report').EvidenceReport, format: (typeof REPORT_FORMATS)[number]): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'html':
+      return (require('../report/evidence-html') as typeof import('../report/evidence-html')).formatEvidenceHtml(report);
+    default:
+      return (require('../report/evidence-markdown') as typeof import('../report/evidence-markdown')).formatEvidenceMarkdown(report);
+  }
 }
 
 /**

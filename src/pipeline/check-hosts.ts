@@ -4,7 +4,8 @@ import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
-import { checkHost, mergeHostFindings } from '../rules/check-host';
+import { judgeHost, mergeHostFindings } from '../rules/check-host';
+import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
 import { reportPath } from '../source/paths';
@@ -46,6 +47,8 @@ export interface HostPhaseInput {
   keepHosts?: boolean;
   /** Host name or root-path glob → host type, from the config; rules with `hostTypes` run only on matching hosts. */
   hostTypes?: Record<string, 'server' | 'workstation' | 'appliance'>;
+  /** Keep every rule's conclusion on every host, passes included (the compliance report's evidence). */
+  judgements?: boolean;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
@@ -62,6 +65,8 @@ export interface HostPhaseResult {
   /** Each evaluated host's module files (report paths), to tell which hosts a changed file affects. */
   filesByHost: Map<string, Set<string>>;
   findings: Finding[];
+  /** Each rule's conclusion on each host, when asked for. */
+  judgements: Judgement[];
   notes: HostNote[];
   loader: NixSourceLoader;
 }
@@ -92,6 +97,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
   const findings: Finding[] = [];
+  const judgements: Judgement[] = [];
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
@@ -116,8 +122,16 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       const type = hostType(checked, input.hostTypes ?? {});
       for (const rule of nixosRules) {
         // A rule meant for some kinds of host skips hosts of another kind; a host of no known kind gets every rule.
-        if (rule.hostTypes && type && !rule.hostTypes.includes(type)) continue;
-        findings.push(...checkHost(checked, rule, ctx));
+        if (rule.hostTypes && type && !rule.hostTypes.includes(type)) {
+          if (input.judgements) {
+            judgements.push({ ruleId: rule.id, subject: checked.name, subjectKind: 'host', status: 'not-applicable', reason: `the rule is for ${rule.hostTypes.join(' and ')} hosts; this host is a ${type}` });
+          }
+          continue;
+        }
+        for (const judgement of judgeHost(checked, rule, ctx)) {
+          if (judgement.finding) findings.push(judgement.finding);
+          if (input.judgements) judgements.push(judgement);
+        }
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
@@ -136,7 +150,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), notes, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
 }
 
 /** Module files reachable from a host's roots through the imports each file names. */

@@ -47,12 +47,16 @@ export interface CheckOptions {
   focus?: Set<string>;
   /** With `focus`, also report the host-level findings of hosts that include a focus file. */
   focusHosts?: boolean;
+  /** Keep every rule's conclusion on every host, passes included (the compliance report). */
+  judgements?: boolean;
 }
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
 export interface TreeAnalysis {
   result: CheckResult;
   hosts: HostPhaseResult;
+  /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
+  files: FileToCheck[];
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
@@ -82,6 +86,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
+    judgements: options.judgements ?? false,
   });
   const findings = combineFindings({
     perFile: perFile.findings,
@@ -119,6 +124,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
     },
     hosts: hostPhase,
+    files,
   };
 }
 

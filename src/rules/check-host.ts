@@ -1,4 +1,5 @@
-import type { Finding, RelatedLocation } from '../findings/finding';
+import type { Finding, Location, RelatedLocation } from '../findings/finding';
+import type { Judgement } from '../findings/judgement';
 import { Effective, Host, opaqueExternalModules } from '../nix/host';
 import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
@@ -22,35 +23,76 @@ export interface HostCheckContext extends PredicateContext {
  * - nothing when the value, or the rule's precondition, is unknown.
  */
 export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Finding[] {
+  return judgeHost(host, rule, ctx).flatMap((j) => (j.finding ? [j.finding] : []));
+}
+
+/** The rule's conclusion on the host, with its evidence: a finding, a pass, or why it decided nothing. */
+export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgement[] {
   if (!('option' in rule.subject)) return [];
+  const judged = (status: Judgement['status'], reason: string, evidence?: Location): Judgement[] => [
+    { ruleId: rule.id, subject: host.name, subjectKind: 'host', status, reason, ...(evidence ? { evidence } : {}) },
+  ];
   if (rule.when) {
-    const precondition = valueOf(host.effective(parseOptionPath(rule.when.option)), rule.when.default);
-    if (precondition === undefined || testPredicate(rule.when.test, precondition.value, ctx) !== true) return [];
+    const whenPath = parseOptionPath(rule.when.option);
+    const whenEffective = host.effective(whenPath);
+    const precondition = valueOf(whenEffective, rule.when.default);
+    if (precondition === undefined) return judged('not-evaluated', `${rule.when.option} could not be resolved statically`, evidenceOf(host, whenEffective, ctx));
+    if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
+      const shown = describePlain(precondition.value as Plain);
+      return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
+    }
   }
   const pattern = parseOptionPath(rule.subject.option);
+  const opaque = opaqueExternalModules(host);
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
-  if (!hasWildcard(pattern)) return checkOption(host, rule, pattern, opaqueExternalModules(host).length === 0, ctx);
+  if (!hasWildcard(pattern)) return [judgeOption(host, rule, pattern, opaque, ctx)];
   // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
   const concrete = new Map<string, string[]>();
   for (const d of host.definitions) if (matchesPattern(pattern, d.path)) concrete.set(d.path.join('\u0000'), d.path);
-  return [...concrete.values()].flatMap((optionPath) => checkOption(host, rule, optionPath, false, ctx));
+  if (concrete.size === 0) {
+    return opaque.length > 0
+      ? judged('not-evaluated', `no module read sets ${rule.subject.option}; unread modules (${opaque.join(', ')}) might`)
+      : judged('pass', `no module sets ${rule.subject.option}`, rootLocation(host, ctx));
+  }
+  return [...concrete.values()].map((optionPath) => judgeOption(host, rule, optionPath, 'pattern', ctx));
 }
 
-function checkOption(host: Host, rule: Rule, optionPath: string[], judgeAbsence: boolean, ctx: HostCheckContext): Finding[] {
+/**
+ * One concrete option. `unread` lists the modules declint could not read that might set it, so that
+ * its absence is not judged; `pattern` marks an option found through a wildcard, whose absence never is.
+ */
+function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Judgement {
+  const shownPath = formatOptionPath(optionPath);
+  const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const };
   const effective = host.effective(optionPath);
-  if (effective.kind === 'absent' && !judgeAbsence) return [];
+  const judgesDefault = rule.violations.some((v) => v.mode === 'default');
+  if (effective.kind === 'absent') {
+    if (unread === 'pattern') return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
+    if (unread.length > 0) return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set in the modules read; unread modules (${unread.join(', ')}) might set it` };
+  }
   const resolved = valueOf(effective, rule.default);
-  if (!resolved) return [];
+  if (!resolved) {
+    if (effective.kind === 'absent' && !judgesDefault) return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
+    const why = effective.kind === 'unknown' ? `: ${effective.why}` : '';
+    return { ...base, status: 'not-evaluated', reason: `${shownPath} could not be resolved statically${why}`, ...evidenceField(host, effective, ctx) };
+  }
   const mode = resolved.fromDefault ? 'default' : 'explicit';
-  const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
-  if (!violation) return [];
   const shown = describePlain(resolved.value as Plain);
-  const vars = { value: shown, path: formatOptionPath(optionPath), host: host.name };
+  const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
+  if (!violation) {
+    const reason = resolved.fromDefault ? `${shownPath} is not set; the default is ${shown}` : `${shownPath} = ${shown}`;
+    return { ...base, status: 'pass', reason, ...evidenceField(host, effective, ctx) };
+  }
+  const vars = { value: shown, path: shownPath, host: host.name };
   if (effective.kind !== 'known') {
-    return [rootFinding(host, rule, violation, vars, ctx, `${formatOptionPath(optionPath)} is not set; the NixOS default is ${shown}`)];
+    const finding = rootFinding(host, rule, violation, vars, ctx, `${shownPath} is not set; the NixOS default is ${shown}`);
+    return { ...base, status: 'fail', reason: `${shownPath} is not set; the default is ${shown}`, evidence: finding.location, finding };
   }
   const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
-  if (winners.length === 0) return [rootFinding(host, rule, violation, vars, ctx, `${formatOptionPath(optionPath)} = ${shown}`)];
+  if (winners.length === 0) {
+    const finding = rootFinding(host, rule, violation, vars, ctx, `${shownPath} = ${shown}`);
+    return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
+  }
   // For a merged list, point at the definition whose own part is bad (the module that added the port).
   const winner =
     winners.length > 1 ? (winners.find((d) => {
@@ -61,17 +103,33 @@ function checkOption(host: Host, rule: Rule, optionPath: string[], judgeAbsence:
     .filter((c) => c.status === 'overridden')
     .map((c) => ({ ...site(c.definition.file, c.definition.def.binding, ctx), message: `overridden definition (priority ${c.definition.def.priority})` }));
   related.push({ ...site(host.spec.root.file, host.spec.root.span, ctx), message: `host ${host.name}` });
-  return [
-    {
-      ruleId: rule.id,
-      severity: violation.severity,
-      message: renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }),
-      location: site(winner.file, winner.def.binding, ctx),
-      related,
-      hosts: [host.name],
-      subject: `${formatOptionPath(optionPath)}=${JSON.stringify(resolved.value)}`,
-    },
-  ];
+  const finding: Finding = {
+    ruleId: rule.id,
+    severity: violation.severity,
+    message: renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }),
+    location: site(winner.file, winner.def.binding, ctx),
+    related,
+    hosts: [host.name],
+    subject: `${shownPath}=${JSON.stringify(resolved.value)}`,
+  };
+  return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
+}
+
+/** Where an option's value comes from: its winning definition, or the host root for a default. */
+function evidenceOf(host: Host, effective: Effective, ctx: HostCheckContext): Location {
+  if (effective.kind === 'known') {
+    const winner = effective.contributions.find((c) => c.status === 'won');
+    if (winner) return site(winner.definition.file, winner.definition.def.binding, ctx);
+  }
+  return rootLocation(host, ctx);
+}
+
+function evidenceField(host: Host, effective: Effective, ctx: HostCheckContext): { evidence: Location } {
+  return { evidence: evidenceOf(host, effective, ctx) };
+}
+
+function rootLocation(host: Host, ctx: HostCheckContext): Location {
+  return site(host.spec.root.file, host.spec.root.span, ctx);
 }
 
 function rootFinding(host: Host, rule: Rule, violation: Violation, vars: Record<string, string>, ctx: HostCheckContext, detail: string): Finding {

@@ -1,0 +1,431 @@
+import * as fs from 'fs';
+import type { Framework } from '../controls/registry';
+import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
+import type { Judgement } from '../findings/judgement';
+import type { TreeAnalysis } from '../pipeline/check';
+import { AnalyzedFile, analyzeFile } from '../pipeline/analyze';
+import type { Rule } from '../rules/rule';
+import { ControlAnnotation, findAnnotations } from './annotations';
+import { checkMention, ControlIndex, findControlMentions } from './control-mentions';
+import type { Commit, GitHistory } from './git-history';
+import { judgeLockFile, judgeTalosNode, PinnedInput, pinnedInputs, TalosNode, talosNodes } from './subjects';
+
+/**
+ * The compliance evidence report: per framework and control, what each rule
+ * concluded on each host, Talos node and lock file, with the evidence (the
+ * defining line and the commit that last changed it), the team's own control
+ * annotations, and the controls no rule can check. Built from one analysis of
+ * the tree; the same tree gives the same report (no timestamp unless asked).
+ */
+export const EVIDENCE_REPORT_VERSION = 1;
+
+export type ResultStatus = 'pass' | 'fail' | 'excepted' | 'not-evaluated' | 'not-applicable';
+/** A control's status: the worst of its results, or `not-covered` when no rule maps to it (not statically verifiable). */
+export type ControlStatus = ResultStatus | 'no-subjects' | 'not-covered';
+
+export interface EvidenceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** The last commit that changed this line (absent without git, or for uncommitted lines). */
+  change?: Commit;
+}
+
+export interface ControlResult {
+  rule: string;
+  subject: string;
+  subjectKind: Judgement['subjectKind'];
+  status: ResultStatus;
+  reason: string;
+  evidence?: EvidenceLocation;
+  finding?: { severity: Finding['severity']; message: string };
+  exception?: { kind: 'inline' | 'exception' | 'baseline'; justification: string; file: string; line: number; owner?: string; ticket?: string; expires?: string };
+}
+
+export interface DeclaredEvidence {
+  file: string;
+  line: number;
+  comment: string;
+  written: string;
+  /** The code the comment annotates. */
+  setting?: string;
+  settingLine?: number;
+  /** Set when the annotation names the control in the superseded ISO/IEC 27001:2013 numbering. */
+  writtenAs2013?: string;
+}
+
+export interface ControlReport {
+  id: string;
+  title: string;
+  status: ControlStatus;
+  rules: { id: string; title: string }[];
+  results: ControlResult[];
+  annotations: DeclaredEvidence[];
+  /** Commits whose message names the control. */
+  commits: Commit[];
+}
+
+export interface SubjectSummary {
+  subject: string;
+  kind: Judgement['subjectKind'];
+  counts: Record<ResultStatus, number>;
+}
+
+export interface FrameworkReport {
+  key: string;
+  title: string;
+  url: string;
+  /** Whether declint's registry holds every control of the framework (else only those its rules map to). */
+  registryComplete: boolean;
+  summary: {
+    controls: number;
+    /** Controls at least one rule checks. */
+    covered: number;
+    byStatus: Record<ControlStatus, number>;
+    bySubject: SubjectSummary[];
+  };
+  controls: ControlReport[];
+}
+
+export interface AnnotationProblem {
+  file: string;
+  line: number;
+  column: number;
+  framework: string;
+  written: string;
+  status: 'unknown' | 'superseded' | 'unverified';
+  /** What to write instead (the 2022 equivalent of a 2013 ID). */
+  replacement?: string[];
+  message: string;
+}
+
+export interface EvidenceReport {
+  reportVersion: number;
+  tool: { name: 'declint'; version: string };
+  generatedAt?: string;
+  scope: { paths: string[]; filesScanned: number; rules: number; frameworks: string[] };
+  git: { available: true; head: Commit } | { available: false; note: string };
+  inventory: {
+    hosts: { name: string; root: EvidenceLocation; modules: number; unreadModules: string[] }[];
+    talosNodes: (TalosNode & { change?: Commit })[];
+    inputs: PinnedInput[];
+  };
+  frameworks: FrameworkReport[];
+  annotationProblems: AnnotationProblem[];
+  /** What the analysis could not do: files that do not parse, hosts that could not be evaluated. */
+  limitations: { file?: string; line?: number; message: string }[];
+}
+
+export interface EvidenceInput {
+  analysis: TreeAnalysis;
+  paths: string[];
+  frameworks: Framework[];
+  index: ControlIndex;
+  git: GitHistory | { unavailable: string };
+  generatedAt?: string;
+}
+
+const STATUS_ORDER: ControlStatus[] = ['fail', 'excepted', 'not-evaluated', 'pass', 'not-applicable', 'no-subjects', 'not-covered'];
+
+export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
+  const { analysis } = input;
+  const { result } = analysis;
+  const git = 'unavailable' in input.git ? undefined : input.git;
+  const change = (file: string, line: number) => git?.lastChange(file, line);
+  const located = (file: string, line: number, column: number): EvidenceLocation => {
+    const c = change(file, line);
+    return { file, line, column, ...(c ? { change: c } : {}) };
+  };
+
+  const models = talosAndLocks(analysis);
+  const judgements = [...analysis.hosts.judgements, ...otherSubjects(models, result.rules, result.findings)];
+  const findingState = indexFindings(result.findings);
+  const results = judgements.map((j) => controlResult(j, findingState, located));
+  // Findings no subject accounts for: a module no host imports, a Talos patch on its own.
+  const judgedFindings = new Set(judgements.filter((j) => j.finding).map((j) => findingKey(j.finding!)));
+  for (const f of result.findings) {
+    if (f.hosts || judgedFindings.has(findingKey(f)) || !result.rules.some((r) => r.id === f.ruleId)) continue;
+    const { start } = f.location.range;
+    results.push({
+      rule: f.ruleId,
+      subject: f.location.file,
+      subjectKind: 'file',
+      status: f.suppressed ? 'excepted' : 'fail',
+      reason: f.message.replace(/\.$/, ''),
+      evidence: located(f.location.file, start.line, start.column),
+      finding: { severity: f.severity, message: f.message },
+      ...exceptionOf(f),
+    });
+  }
+  results.sort(compareResults);
+
+  const annotations = input.analysis.files.flatMap((f) => readAnnotations(f.absolutePath, f.path, input.index));
+  const commits = git ? git.commits() : [];
+  const commitMentions = commits.flatMap((c) =>
+    findControlMentions(c.message).map((m) => ({ commit: { hash: c.hash, author: c.author, date: c.date, subject: c.subject }, mention: checkMention(m, input.index) })),
+  );
+
+  const frameworks = input.frameworks.map((framework) => {
+    const rules = result.rules.filter((r) => (r.controls[framework.key] ?? []).length > 0);
+    const controls: ControlReport[] = framework.controls.map((control) => {
+      const mapped = rules.filter((r) => r.controls[framework.key].includes(control.id));
+      const ids = new Set(mapped.map((r) => r.id));
+      const own = results.filter((r) => ids.has(r.rule));
+      const declared = annotations
+        .filter((a) => a.framework === framework.key && (a.id === control.id || (a.status === 'superseded' && a.replacement!.includes(control.id))))
+        .map((a) => declaredEvidence(a));
+      const named = commitMentions
+        .filter(({ mention: m }) => m.framework === framework.key && (m.id === control.id || (m.status === 'superseded' && m.replacement!.includes(control.id))))
+        .map(({ commit }) => commit);
+      return {
+        id: control.id,
+        title: control.title,
+        status: controlStatus(mapped.length, own),
+        rules: mapped.map((r) => ({ id: r.id, title: r.title })),
+        results: own,
+        annotations: uniqueBy(declared, (d) => `${d.file}:${d.line}:${d.written}`),
+        commits: uniqueBy(named, (c) => c.hash),
+      };
+    });
+    return {
+      key: framework.key,
+      title: framework.title,
+      url: framework.url,
+      registryComplete: framework.complete,
+      summary: frameworkSummary(controls, results.filter((r) => rules.some((rule) => rule.id === r.rule))),
+      controls,
+    };
+  });
+
+  return {
+    reportVersion: EVIDENCE_REPORT_VERSION,
+    tool: { name: 'declint', version: result.toolVersion },
+    ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
+    scope: { paths: input.paths, filesScanned: result.filesScanned, rules: result.rules.length, frameworks: input.frameworks.map((f) => f.key) },
+    git: git ? { available: true, head: git.head } : { available: false, note: (input.git as { unavailable: string }).unavailable },
+    inventory: inventory(analysis, models, located, change),
+    frameworks,
+    annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
+    limitations: limitations(analysis),
+  };
+}
+
+function controlResult(j: Judgement, findingState: Map<string, Finding>, located: (file: string, line: number, column: number) => EvidenceLocation): ControlResult {
+  const reported = j.finding ? findingState.get(findingKey(j.finding)) : undefined;
+  const evidence = j.evidence ? located(j.evidence.file, j.evidence.range.start.line, j.evidence.range.start.column) : undefined;
+  return {
+    rule: j.ruleId,
+    subject: j.subject,
+    subjectKind: j.subjectKind,
+    status: j.status === 'fail' && reported?.suppressed ? 'excepted' : j.status,
+    reason: j.reason,
+    ...(evidence ? { evidence } : {}),
+    ...(j.finding ? { finding: { severity: j.finding.severity, message: j.finding.message } } : {}),
+    ...(reported ? exceptionOf(reported) : {}),
+  };
+}
+
+function exceptionOf(f: Finding): Pick<ControlResult, 'exception'> {
+  if (!f.suppressed) return {};
+  const s = f.suppressed;
+  return {
+    exception: {
+      kind: s.kind,
+      justification: s.justification,
+      file: s.location.file,
+      line: s.location.line,
+      ...(s.owner ? { owner: s.owner } : {}),
+      ...(s.ticket ? { ticket: s.ticket } : {}),
+      ...(s.expires ? { expires: s.expires } : {}),
+    },
+  };
+}
+
+/** A finding's identity across the host phase's copies (merged over hosts) and the reported list. */
+function findingKey(f: Finding): string {
+  return `${f.ruleId}|${f.location.file}|${f.location.range.start.offset}|${f.subject ?? ''}`;
+}
+
+function indexFindings(findings: Finding[]): Map<string, Finding> {
+  return new Map(findings.map((f) => [findingKey(f), f]));
+}
+
+type TalosModel = Extract<AnalyzedFile, { kind: 'talos' }>;
+type LockModel = Extract<AnalyzedFile, { kind: 'flake-lock' }>;
+
+/** The Talos files and lock files of the scan, read again for their values (the check keeps only findings). */
+function talosAndLocks(analysis: TreeAnalysis): (TalosModel | LockModel)[] {
+  const out: (TalosModel | LockModel)[] = [];
+  for (const file of analysis.files) {
+    if (!/(\.ya?ml|(^|\/)flake\.lock)$/.test(file.path)) continue;
+    const analyzed = analyzeFile(file.path, fs.readFileSync(file.absolutePath, 'utf8'));
+    if (analyzed.kind === 'analyzed' && analyzed.file.kind !== 'nix') out.push(analyzed.file);
+  }
+  return out;
+}
+
+/** Talos nodes and lock files, judged rule by rule. */
+function otherSubjects(models: (TalosModel | LockModel)[], rules: Rule[], findings: Finding[]): Judgement[] {
+  const out: Judgement[] = [];
+  const talosRules = rules.filter((r) => r.target === 'talos');
+  const lockRules = rules.filter((r) => r.target === 'flake-lock');
+  for (const model of models) {
+    if (model.kind === 'talos') {
+      for (const { node, doc } of talosNodes(model.path, model.talos, model.lines)) {
+        for (const rule of talosRules) out.push(...judgeTalosNode(node, doc, model.talos, rule, findings, model.lines));
+      }
+    } else if (model.kind === 'flake-lock') {
+      for (const rule of lockRules) out.push(...judgeLockFile(model.path, model.lock, rule, findings));
+    }
+  }
+  return out;
+}
+
+function inventory(
+  analysis: TreeAnalysis,
+  models: (TalosModel | LockModel)[],
+  located: (file: string, line: number, column: number) => EvidenceLocation,
+  change: (file: string, line: number) => Commit | undefined,
+): EvidenceReport['inventory'] {
+  const { hosts } = analysis.hosts;
+  const lines = analysis.hosts.loader;
+  const hostRows = hosts
+    .map((h) => {
+      const root = lines.lines(h.spec.root.file).rangeOf(h.spec.root.span).start;
+      return {
+        name: h.name,
+        root: located(h.spec.root.file, root.line, root.column),
+        modules: h.files.size,
+        unreadModules: [...new Set(h.externalModules.map((e) => e.name.split(': ')[0]))].sort(),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const talos: (TalosNode & { change?: Commit })[] = [];
+  const inputs: PinnedInput[] = [];
+  for (const model of models) {
+    if (model.kind === 'talos') {
+      for (const { node } of talosNodes(model.path, model.talos, model.lines)) {
+        const c = change(node.file, node.line);
+        talos.push({ ...node, ...(c ? { change: c } : {}) });
+      }
+    } else if (model.kind === 'flake-lock') inputs.push(...pinnedInputs(model.path, model.lock));
+  }
+  talos.sort((a, b) => a.name.localeCompare(b.name));
+  return { hosts: hostRows, talosNodes: talos, inputs };
+}
+
+function limitations(analysis: TreeAnalysis): EvidenceReport['limitations'] {
+  const out: EvidenceReport['limitations'] = [];
+  for (const f of analysis.result.findings) {
+    if (f.ruleId === PARSE_ERROR_RULE_ID) out.push({ file: f.location.file, line: f.location.range.start.line, message: f.message });
+  }
+  const loader = analysis.hosts.loader;
+  for (const note of analysis.hosts.notes) {
+    const line = safeLine(() => loader.lines(note.site.file).rangeOf(note.site.span).start.line);
+    out.push({ file: note.site.file, ...(line ? { line } : {}), message: note.message });
+  }
+  return uniqueBy(out, (l) => `${l.file}:${l.line}:${l.message}`).sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+}
+
+function safeLine(get: () => number): number | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+function readAnnotations(absolutePath: string, file: string, index: ControlIndex): ControlAnnotation[] {
+  if (!/\.(nix|ya?ml)$/.test(file)) return [];
+  return findAnnotations(file, fs.readFileSync(absolutePath, 'utf8'), index);
+}
+
+function declaredEvidence(a: ControlAnnotation): DeclaredEvidence {
+  return {
+    file: a.file,
+    line: a.line,
+    comment: a.comment,
+    written: a.written,
+    ...(a.setting !== undefined ? { setting: a.setting, settingLine: a.settingLine } : {}),
+    ...(a.status === 'superseded' ? { writtenAs2013: a.id } : {}),
+  };
+}
+
+function annotationProblem(a: ControlAnnotation): AnnotationProblem {
+  const name = FRAMEWORK_NAMES[a.framework] ?? a.framework;
+  const message =
+    a.status === 'superseded'
+      ? `${a.id} is ISO/IEC 27001:2013 numbering, superseded by ISO/IEC 27001:2022; its 2022 equivalent is ${a.replacement!.join(' and ')}`
+      : a.status === 'unknown'
+        ? `${name} has no control ${a.id}`
+        : `${a.id} is outside the part of ${name} declint's registry holds, so it was not verified`;
+  return {
+    file: a.file,
+    line: a.line,
+    column: a.column,
+    framework: a.framework,
+    written: a.written,
+    status: a.status as AnnotationProblem['status'],
+    ...(a.replacement ? { replacement: a.replacement } : {}),
+    message,
+  };
+}
+
+export const FRAMEWORK_NAMES: Record<string, string> = {
+  iso27001: 'ISO/IEC 27001:2022',
+  soc2: 'SOC 2',
+  nis2: 'NIS2',
+  dora: 'DORA',
+  anssi: 'ANSSI BP-028',
+  cis: 'CIS',
+};
+
+function controlStatus(ruleCount: number, results: ControlResult[]): ControlStatus {
+  if (ruleCount === 0) return 'not-covered';
+  if (results.length === 0) return 'no-subjects';
+  for (const status of STATUS_ORDER) if (results.some((r) => r.status === status)) return status;
+  return 'no-subjects';
+}
+
+const emptyCounts = (): Record<ResultStatus, number> => ({ pass: 0, fail: 0, excepted: 0, 'not-evaluated': 0, 'not-applicable': 0 });
+
+function frameworkSummary(controls: ControlReport[], results: ControlResult[]): FrameworkReport['summary'] {
+  const byStatus = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<ControlStatus, number>;
+  for (const c of controls) byStatus[c.status]++;
+  const subjects = new Map<string, SubjectSummary>();
+  for (const r of results) {
+    const key = `${r.subjectKind}\u0000${r.subject}`;
+    let s = subjects.get(key);
+    if (!s) subjects.set(key, (s = { subject: r.subject, kind: r.subjectKind, counts: emptyCounts() }));
+    s.counts[r.status]++;
+  }
+  return {
+    controls: controls.length,
+    covered: controls.filter((c) => c.status !== 'not-covered').length,
+    byStatus,
+    bySubject: [...subjects.values()].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.subject.localeCompare(b.subject)),
+  };
+}
+
+const KIND_ORDER: Judgement['subjectKind'][] = ['host', 'talos-node', 'flake-lock', 'file'];
+
+function compareResults(a: ControlResult, b: ControlResult): number {
+  return (
+    a.rule.localeCompare(b.rule) ||
+    KIND_ORDER.indexOf(a.subjectKind) - KIND_ORDER.indexOf(b.subjectKind) ||
+    a.subject.localeCompare(b.subject) ||
+    (a.evidence?.file ?? '').localeCompare(b.evidence?.file ?? '') ||
+    (a.evidence?.line ?? 0) - (b.evidence?.line ?? 0) ||
+    a.reason.localeCompare(b.reason)
+  );
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,105 @@
+import { spawnSync } from 'child_process';
+
+/**
+ * Change evidence from git: who last changed each evidence line (`git
+ * blame`), and the commits whose message names a control. Git only reads
+ * the repository; without git or outside a repository the report says so.
+ */
+export interface Commit {
+  hash: string;
+  author: string;
+  /** Author date, `YYYY-MM-DD`. */
+  date: string;
+  subject: string;
+}
+
+export interface GitHistory {
+  /** The last commit that touched a line of a file (report path, 1-based line); undefined for uncommitted lines. */
+  lastChange(file: string, line: number): Commit | undefined;
+  /** Commits that touched the scanned paths, newest first, with their full messages. */
+  commits(): (Commit & { message: string })[];
+  head: Commit;
+}
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+function git(cwd: string, args: string[]): string | undefined {
+  const run = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: MAX_BUFFER, stdio: ['ignore', 'pipe', 'ignore'] });
+  return run.status === 0 ? run.stdout : undefined;
+}
+
+/** The history of the repository that holds `base`, or why there is none. */
+export function openGitHistory(base: string, paths: string[]): GitHistory | { unavailable: string } {
+  const top = git(base, ['rev-parse', '--show-toplevel']);
+  if (top === undefined) return { unavailable: 'the scanned tree is not in a git repository (or git is not installed), so the report has no change evidence' };
+  const headLine = git(base, ['log', '-1', `--format=${FORMAT}`]);
+  if (!headLine?.trim()) return { unavailable: 'the git repository has no commits yet, so the report has no change evidence' };
+  const head = parseCommit(headLine.trim());
+  const blamed = new Map<string, Map<number, Commit>>();
+  let commitList: (Commit & { message: string })[] | undefined;
+  return {
+    head,
+    lastChange(file, line) {
+      let lines = blamed.get(file);
+      if (!lines) {
+        lines = blame(base, file);
+        blamed.set(file, lines);
+      }
+      return lines.get(line);
+    },
+    commits() {
+      commitList ??= (git(base, ['log', `--format=${FORMAT}%x1f%B%x1e`, '--', ...paths]) ?? '')
+        .split('\x1e')
+        .map((record) => record.replace(/^\n/, ''))
+        .filter((record) => record.trim() !== '')
+        .map((record) => {
+          const fields = record.split('\x1f');
+          return { ...parseCommit(fields.slice(0, 4).join('\x1f')), message: fields[4] ?? '' };
+        });
+      return commitList;
+    },
+  };
+}
+
+const FORMAT = '%H%x1f%an%x1f%as%x1f%s';
+
+function parseCommit(line: string): Commit {
+  const [hash, author, date, subject] = line.split('\x1f');
+  return { hash, author, date, subject };
+}
+
+/** `git blame --porcelain` of one file: line → the commit that last changed it. */
+function blame(base: string, file: string): Map<number, Commit> {
+  const out = new Map<number, Commit>();
+  const text = git(base, ['blame', '--porcelain', '--', file]);
+  if (text === undefined) return out;
+  const commits = new Map<string, Partial<Commit> & { time?: number }>();
+  let current: { hash: string; line: number } | undefined;
+  for (const row of text.split('\n')) {
+    const header = /^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$/.exec(row);
+    if (header) {
+      current = { hash: header[1], line: Number(header[2]) };
+      if (!commits.has(header[1])) commits.set(header[1], { hash: header[1] });
+      continue;
+    }
+    if (!current) continue;
+    const commit = commits.get(current.hash)!;
+    if (row.startsWith('author ')) commit.author = row.slice(7);
+    else if (row.startsWith('author-time ')) commit.time = Number(row.slice(12));
+    else if (row.startsWith('author-tz ')) commit.date = authorDate(commit.time ?? 0, row.slice(10));
+    else if (row.startsWith('summary ')) commit.subject = row.slice(8);
+    else if (row.startsWith('\t')) {
+      // All zeros: the line is not committed yet.
+      if (!/^0+$/.test(current.hash)) out.set(current.line, { hash: commit.hash!, author: commit.author ?? '', date: commit.date ?? '', subject: commit.subject ?? '' });
+      current = undefined;
+    }
+  }
+  return out;
+}
+
+/** The author's calendar date, in the author's time zone (as `git log --format=%as` gives it). */
+function authorDate(epochSeconds: number, tz: string): string {
+  const m = /^([+-])(\d\d)(\d\d)$/.exec(tz);
+  const shift = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60 : 0;
+  return new Date((epochSeconds + shift) * 1000).toISOString().slice(0, 10);
+}
