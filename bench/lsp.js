@@ -2,10 +2,10 @@
 /**
  * `npm run bench:lsp`: latency and memory of `declint lsp --stdio` while typing.
  *
- *   npm run bench:lsp -- [--edits N] [--memory-edits M] [--debounce MS] [--seed S] [--keep] [--profile DIR]
+ *   npm run bench:lsp -- [--edits N] [--memory-edits M] [--lines L] [--debounce MS] [--seed S] [--keep] [--profile DIR]
  *
  * Generates a 200-file workspace (bench/generate.js: 199 files, seed 42) plus a 2,000-line
- * module imported by one host, starts the built server as a child process, waits for the
+ * module (`--lines`) imported by one host, starts the built server as a child process, waits for the
  * workspace index, opens the module, then applies N (default 500) single-character edits
  * (insert a character in a string on a random line, then delete it, alternately), one at a
  * time. For each it records the time from sending `didChange` to receiving the
@@ -31,11 +31,12 @@ const { generate, mulberry32 } = require('./generate');
 const ROOT = path.join(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'declint.js');
 const TARGET_P95_MS = 30;
-const BIG_LINES = 2000;
+
 
 const { values } = parseArgs({
   options: {
     edits: { type: 'string', default: '500' },
+    lines: { type: 'string', default: '2000' },
     'memory-edits': { type: 'string', default: '10000' },
     debounce: { type: 'string' },
     seed: { type: 'string', default: '42' },
@@ -46,6 +47,7 @@ const { values } = parseArgs({
 const EDITS = Number(values.edits);
 const MEMORY_EDITS = Number(values['memory-edits']);
 const SEED = Number(values.seed);
+const BIG_LINES = Number(values.lines);
 
 function bigModule() {
   const lines = ['{ config, lib, pkgs, ... }:', '', '{', '  services.openssh.enable = true;', '  services.openssh.settings.PermitRootLogin = "yes";'];

@@ -94,6 +94,12 @@ test('after every edit, the kept and updated analysis equals a full check of the
   // A definition added and one removed, then a priority: still one module's definitions.
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.settings.PasswordAuthentication = false;\n', '  services.openssh.settings.KbdInteractiveAuthentication = true;\n'))).toMatchObject({ web: 'updated' });
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('"yes"', 'lib.mkDefault "yes"'))).toMatchObject({ web: 'updated' });
+  // A path another module defines too, in conflict with it (nothing read it): updated, its index rebuilt in full, the conflict found.
+  expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.enable = true;\n', '  services.openssh.enable = true;\n  networking.firewall.enable = false;\n'))).toMatchObject({ web: 'updated' });
+  expect(ws.findings().some((f) => f.ruleId === 'nix-conflict' && f.hosts?.includes('web'))).toBe(true);
+  // Back, then a new path of its own: updated in place.
+  await edit('modules/ssh.nix', FILES['modules/ssh.nix']);
+  expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.enable = true;\n', '  services.openssh.enable = true;\n  services.openssh.ports = [ 2222 ];\n'))).toMatchObject({ web: 'updated' });
   // An option another module reads while it is collected: the host is built again.
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('services.openssh.enable = true', 'services.openssh.enable = false'))).toMatchObject({ web: 'built' });
   // A let-bound value behind an unchanged binding.

@@ -91,9 +91,9 @@ export class Host {
   /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
   readonly externalModules: { site: SourceSite; name: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
-  private readonly byPath = new Map<string, HostDefinition[]>();
+  private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
-  private readonly tree: TrieNode = new Map();
+  private tree: TrieNode = new Map();
   private readonly declarations = new Map<string, { declaration: OptionDeclaration; file: string }>();
   private readonly memo = new Map<string, Effective>();
   private readonly resolving = new Set<string>();
@@ -201,17 +201,23 @@ export class Host {
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
     for (const [k, d] of this.declarations) host.declarations.set(k, d);
     let placed = false;
+    const removed: HostDefinition[] = [];
+    const added: HostDefinition[] = [];
     for (const d of this.definitions) {
       if (d.file !== file) host.definitions.push(d);
-      else if (!placed) {
+      else {
+        removed.push(d);
+        if (placed) continue;
         placed = true;
         for (const def of module.definitions) {
           const canonical = forward(def.path, aliases);
-          host.definitions.push({ file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) });
+          const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+          host.definitions.push(hostDef);
+          added.push(hostDef);
         }
       }
     }
-    host.seal();
+    if (!host.sealFrom(this, file, removed, added)) host.seal();
     const related = (k: string) => {
       const p = k.split(KEY_SEPARATOR);
       return changed.some((c) => {
@@ -227,6 +233,49 @@ export class Host {
     }
     for (const [k, contributions] of this.conflicts) if (!fromFile(contributions) && !related(k)) host.conflicts.set(k, contributions);
     return host;
+  }
+
+  /**
+   * Seals a copy made by `withModuleReplaced` from the previous host's
+   * indexes, redoing only the option paths one file's definitions touch.
+   * False (nothing done) where the file defines a path other files define
+   * too and did not before: its place among theirs is not known here.
+   */
+  private sealFrom(previous: Host, file: string, removed: HostDefinition[], added: HostDefinition[]): boolean {
+    const addedByKey = new Map<string, HostDefinition[]>();
+    for (const d of added) {
+      const k = key(d.path);
+      const list = addedByKey.get(k);
+      if (list) list.push(d);
+      else addedByKey.set(k, [d]);
+    }
+    const removedKeys = new Set(removed.map((d) => key(d.path)));
+    const byPath = new Map(previous.byPath);
+    for (const k of new Set([...removedKeys, ...addedByKey.keys()])) {
+      const before = previous.byPath.get(k) ?? [];
+      const mine = addedByKey.get(k) ?? [];
+      const at = before.findIndex((d) => d.file === file);
+      const others = before.filter((d) => d.file !== file);
+      if (at < 0 && mine.length > 0 && others.length > 0) return false;
+      const list = at < 0 ? [...others, ...mine] : [...before.slice(0, at), ...mine, ...before.slice(at).filter((d) => d.file !== file)];
+      if (list.length === 0) byPath.delete(k);
+      else byPath.set(k, list);
+    }
+    this.byPath = byPath;
+    const samePaths = removedKeys.size === addedByKey.size && [...removedKeys].every((k) => addedByKey.has(k));
+    if (samePaths) this.tree = previous.tree;
+    else {
+      for (const list of byPath.values()) {
+        let node = this.tree;
+        for (const segment of list[0].path) {
+          let child = node.get(segment);
+          if (!child) node.set(segment, (child = new Map()));
+          node = child;
+        }
+      }
+    }
+    this.collecting = false;
+    return true;
   }
 
   /**
