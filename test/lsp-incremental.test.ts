@@ -106,6 +106,9 @@ test('after every edit, the kept and updated analysis equals a full check of the
   expect(await edit('modules/etc.nix', FILES['modules/etc.nix'].replace('"welcome"', '"hello"').replace('wheelNeedsPassword = true', 'wheelNeedsPassword = false'))).toMatchObject({ web: 'updated' });
   // A condition that reads config: the module reads config while collected, so the host is built again.
   await edit('modules/etc.nix', `{ config, lib, ... }:\n{\n  security.sudo.wheelNeedsPassword = lib.mkIf config.services.openssh.enable false;\n}\n`);
+  // A module that declares an option, then changes its default.
+  await edit('modules/etc.nix', `{ lib, ... }:\n{\n  options.site.banner = lib.mkOption { default = "hi"; };\n  config.security.sudo.wheelNeedsPassword = false;\n}\n`);
+  await edit('modules/etc.nix', `{ lib, ... }:\n{\n  options.site.banner = lib.mkOption { default = "hello"; };\n  config.security.sudo.wheelNeedsPassword = false;\n}\n`);
   // Imports changed.
   await edit('hosts/web.nix', FILES['hosts/web.nix'].replace(' ../modules/etc.nix', ''));
   // A syntax error drops the module from its host; fixing it brings it back.
