@@ -29,6 +29,7 @@ const USAGE = `Usage: declint check [paths...] [options]
        declint test-rules [DIR]
        declint baseline [paths...] [-o FILE]
        declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
+       declint lsp --stdio
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
@@ -39,6 +40,7 @@ compliance rules. Paths default to the current directory.
                    definition that set it (won, overridden, under mkIf)
   rules            lists the rules (markdown: one documentation page a rule)
   explain          prints a rule's documentation and the controls it maps to
+  lsp              runs the language server (for editors) on standard input and output
   test-rules       runs the annotated fixtures of the rules in DIR/rules
                    (cases in DIR/fixtures/rules/<ID>/bad-* and good-*)
   report           the compliance evidence report: per framework and control,
@@ -127,6 +129,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'test-rules') return testRulesCommand(rest, io);
   if (command === 'baseline') return baselineCommand(rest, io);
   if (command === 'report') return reportCommand(rest, io);
+  if (command === 'lsp') return lspCommand(rest);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
 
@@ -448,6 +451,15 @@ function renderEvidence(report: import('../compliance/evidence-report').Evidence
  * with no report). Exit 1 on any noisy or missing case, or a rule without
  * both a bad and a good case.
  */
+/** `declint lsp --stdio`: the language server, until the editor sends `exit`. */
+async function lspCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand({ args, options: { stdio: { type: 'boolean' } } });
+  if (!parsed.values.stdio) throw new UsageError('lsp talks over standard input and output only: run declint lsp --stdio');
+  // Required here: the protocol libraries are loaded only by the server.
+  const { startStdioServer } = require('../lsp/server') as typeof import('../lsp/server');
+  return startStdioServer();
+}
+
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
   const [dir = '.', ...extra] = args;
   if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');

@@ -93,9 +93,9 @@ export class Host {
   /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
   readonly externalModules: { site: SourceSite; name: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
-  private readonly byPath = new Map<string, HostDefinition[]>();
+  private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
-  private readonly tree: TrieNode = new Map();
+  private tree: TrieNode = new Map();
   private readonly declarations = new Map<string, { declaration: OptionDeclaration; file: string }>();
   private readonly memo = new Map<string, Effective>();
   private readonly resolving = new Set<string>();
@@ -110,6 +110,24 @@ export class Host {
    * round was collected reads the finished host, not this one.
    */
   reader: ((p: string[]) => Value | undefined) | undefined;
+  /**
+   * @internal Every option path read through this host's `config` while it
+   * was built and since (keys of `key()`); shared with the hosts that
+   * `updateHost` derives from it.
+   */
+  configReads = new Set<string>();
+  /**
+   * @internal The newest host of this build, shared by the hosts `updateHost`
+   * derives from it: values handed out earlier read their `config` there. A
+   * cell rather than a chain of successors, so replaced hosts can be freed.
+   */
+  current: { host: Host } = { host: this };
+  /** @internal Replaced by a newer host through `updateHost`. */
+  replaced = false;
+  /** @internal What each module file imports, as collected. */
+  readonly importsByFile = new Map<string, string>();
+  /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
+  readonly filesWithInlineModules = new Set<string>();
 
   constructor(readonly spec: HostSpec) {}
 
@@ -158,6 +176,109 @@ export class Host {
       }
     }
     this.collecting = false;
+  }
+
+  /** @internal Whether a file's new module declares exactly the options (and defaults) the host has from it. */
+  sameDeclarations(file: string, module: NixModule): boolean {
+    const describe = (d: OptionDeclaration) => JSON.stringify([d.path, d.default ? (toPlain(d.default.force()) ?? '<opaque>') : null]);
+    const before = [...this.declarations.values()].filter((d) => d.file === file).map((d) => describe(d.declaration)).sort();
+    const after = module.declarations.map(describe).sort();
+    // A default declint cannot fold may have changed without showing: only known defaults compare.
+    return JSON.stringify(before) === JSON.stringify(after) && !after.some((d) => d.includes('"<opaque>"'));
+  }
+
+  /**
+   * @internal A copy of this host in which one file's definitions are the
+   * given module's, in the same place. Effective values already computed are
+   * kept where neither the file's definitions nor the `changed` paths (at,
+   * above or below) are involved.
+   */
+  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][]): Host {
+    const host = new Host(this.spec);
+    host.reader = this.reader;
+    host.configReads = this.configReads;
+    host.readsWhileCollecting = this.readsWhileCollecting;
+    for (const f of this.files) host.files.add(f);
+    host.notes.push(...this.notes);
+    host.externalModules.push(...this.externalModules);
+    for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
+    for (const [k, d] of this.declarations) host.declarations.set(k, d);
+    let placed = false;
+    const removed: HostDefinition[] = [];
+    const added: HostDefinition[] = [];
+    for (const d of this.definitions) {
+      if (d.file !== file) host.definitions.push(d);
+      else {
+        removed.push(d);
+        if (placed) continue;
+        placed = true;
+        for (const def of module.definitions) {
+          const canonical = forward(def.path, aliases);
+          const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+          host.definitions.push(hostDef);
+          added.push(hostDef);
+        }
+      }
+    }
+    if (!host.sealFrom(this, file, removed, added)) host.seal();
+    const related = (k: string) => {
+      const p = k.split(KEY_SEPARATOR);
+      return changed.some((c) => {
+        const n = Math.min(c.length, p.length);
+        for (let i = 0; i < n; i++) if (c[i] !== p[i]) return false;
+        return true;
+      });
+    };
+    const fromFile = (contributions: Contribution[]) => contributions.some((c) => c.definition.file === file);
+    for (const [k, effective] of this.memo) {
+      if (effective.kind !== 'absent' && fromFile(effective.contributions)) continue;
+      if (!related(k)) host.memo.set(k, effective);
+    }
+    for (const [k, contributions] of this.conflicts) if (!fromFile(contributions) && !related(k)) host.conflicts.set(k, contributions);
+    return host;
+  }
+
+  /**
+   * Seals a copy made by `withModuleReplaced` from the previous host's
+   * indexes, redoing only the option paths one file's definitions touch.
+   * False (nothing done) where the file defines a path other files define
+   * too and did not before: its place among theirs is not known here.
+   */
+  private sealFrom(previous: Host, file: string, removed: HostDefinition[], added: HostDefinition[]): boolean {
+    const addedByKey = new Map<string, HostDefinition[]>();
+    for (const d of added) {
+      const k = key(d.path);
+      const list = addedByKey.get(k);
+      if (list) list.push(d);
+      else addedByKey.set(k, [d]);
+    }
+    const removedKeys = new Set(removed.map((d) => key(d.path)));
+    const byPath = new Map(previous.byPath);
+    for (const k of new Set([...removedKeys, ...addedByKey.keys()])) {
+      const before = previous.byPath.get(k) ?? [];
+      const mine = addedByKey.get(k) ?? [];
+      const at = before.findIndex((d) => d.file === file);
+      const others = before.filter((d) => d.file !== file);
+      if (at < 0 && mine.length > 0 && others.length > 0) return false;
+      const list = at < 0 ? [...others, ...mine] : [...before.slice(0, at), ...mine, ...before.slice(at).filter((d) => d.file !== file)];
+      if (list.length === 0) byPath.delete(k);
+      else byPath.set(k, list);
+    }
+    this.byPath = byPath;
+    const samePaths = removedKeys.size === addedByKey.size && [...removedKeys].every((k) => addedByKey.has(k));
+    if (samePaths) this.tree = previous.tree;
+    else {
+      for (const list of byPath.values()) {
+        let node = this.tree;
+        for (const segment of list[0].path) {
+          let child = node.get(segment);
+          if (!child) node.set(segment, (child = new Map()));
+          node = child;
+        }
+      }
+    }
+    this.collecting = false;
+    return true;
   }
 
   /**
@@ -334,8 +455,10 @@ interface Answering {
  */
 export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   const answering: Answering = { reads: 0 };
+  const reads = new Set<string>();
   const resolveConfig = (p: string[]): Value | undefined => {
-    if (answering.final) return answering.final.readConfig(p);
+    reads.add(key(p));
+    if (answering.final) return answering.final.current.host.readConfig(p);
     answering.reads++;
     return answering.previous ? answering.previous.readConfig(p) : unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
   };
@@ -351,7 +474,108 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   }
   answering.final = host;
   answering.previous = undefined;
+  host.configReads = reads;
   return host;
+}
+
+/**
+ * The host with one module file's new text, when that can be had without
+ * collecting the host again: the file is read on its own, and its
+ * definitions replace its old ones in place. That is exact when the module
+ * reads nothing from `config` while it is collected, imports the same
+ * modules as before, declares the same options, and no option whose
+ * definitions changed was ever read through `config` by this host (so no
+ * other module's structure or already computed value depends on them).
+ * Otherwise undefined: build the host again.
+ */
+export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
+  if (previous.tooLarge || previous.replaced) return undefined;
+  const loaded = options.loader.load(absolutePath);
+  if ('error' in loaded) return undefined;
+  const file = loaded.file;
+  if (!previous.files.has(file) || previous.filesWithInlineModules.has(file)) return undefined;
+  let collecting = true;
+  let reads = 0;
+  const resolveConfig = (p: string[]): Value | undefined => {
+    if (!collecting) return previous.reader!(p);
+    reads++;
+    return unknown(`${formatOptionPath(p)} is read while the module is collected`);
+  };
+  const module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: previous.spec.specialArgs });
+  const dir = path.dirname(loaded.absolutePath);
+  const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
+  const oldDefinitions = previous.definitions.filter((d) => d.file === file);
+  // A module that had no definitions has no place in the host's order to put new ones.
+  if (oldDefinitions.length === 0 && module.definitions.length > 0) return undefined;
+  const changed = reads === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
+  collecting = false;
+  if (!changed || reads > 0) return undefined;
+  for (const p of changed) {
+    for (let i = 1; i <= p.length; i++) if (previous.configReads.has(key(p.slice(0, i)))) return undefined;
+    const below = key(p) + KEY_SEPARATOR;
+    for (const read of previous.configReads) if (read.startsWith(below)) return undefined;
+  }
+  const host = previous.withModuleReplaced(file, module, options.aliases, changed);
+  previous.replaced = true;
+  host.current = previous.current;
+  host.current.host = host;
+  return host;
+}
+
+/** The option paths whose definitions differ between a module's old and new definitions (compared by path, priority, order, conditions and value). */
+function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
+  if (old.length === now.length) {
+    // Typing changes one definition, or none: compare them pairwise, in order.
+    const changed: string[][] = [];
+    for (let i = 0; i < old.length; i++) {
+      const a = old[i];
+      const b = now[i];
+      const p = forward(b.path, aliases);
+      const before = toPlain(a.def.value);
+      const after = toPlain(b.value);
+      if (before === undefined || after === undefined) return undefined;
+      const same =
+        a.path.length === p.length &&
+        a.path.every((segment, j) => segment === p[j]) &&
+        a.def.priority === b.priority &&
+        a.def.order === b.order &&
+        a.def.conditions.length === b.conditions.length &&
+        a.def.conditions.every((c, j) => c.text === b.conditions[j].text) &&
+        (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)));
+      if (!same) changed.push(a.path, p);
+    }
+    return changed;
+  }
+  const signature = (d: OptionDefinition, p: string[]): string | undefined => {
+    const plain = toPlain(d.value);
+    if (plain === undefined) return undefined;
+    return JSON.stringify([p, d.priority, d.order, d.conditions.map((c) => c.text), plain]);
+  };
+  const before = new Map<string, string[]>();
+  for (const d of old) {
+    const s = signature(d.def, d.path);
+    if (s === undefined) return undefined;
+    before.set(s, d.path);
+  }
+  const after = new Map<string, string[]>();
+  for (const d of now) {
+    const p = forward(d.path, aliases);
+    const s = signature(d, p);
+    if (s === undefined) return undefined;
+    after.set(s, p);
+  }
+  if (before.size !== old.length || after.size !== now.length) return undefined;
+  return [...[...before].filter(([s]) => !after.has(s)), ...[...after].filter(([s]) => !before.has(s))].map(([, p]) => p);
+}
+
+/** What a module imports, as a comparable string. */
+function importsKey(module: NixModule, dir: string): string {
+  return JSON.stringify(
+    module.imports.map((i) => {
+      const ref = importRef(i.value, dir, { file: '', span: { start: 0, end: 0 } });
+      return ref.kind === 'file' ? `file:${ref.absolutePath}` : ref.kind === 'external' ? `external:${ref.name}` : 'inline';
+    }),
+  );
 }
 
 function sameDefinitions(a: Host, b: Host): boolean {
@@ -376,6 +600,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     answering.reads = 0;
     if (ref.kind === 'inline') {
       file = ref.from.file;
+      host.filesWithInlineModules.add(file);
       dir = ref.dir;
       module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
     } else {
@@ -403,6 +628,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
+    if (ref.kind === 'file') host.importsByFile.set(file, importsKey(module, dir));
     for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
   }
   host.seal();

@@ -44,6 +44,14 @@ export class NixNode {
     (this.children ??= []).push(child);
   }
 
+  /** @internal A copy of this fully copied node and everything below it, moved by `delta`, in another file. */
+  shifted(delta: number, file: SyntaxFile): NixNode {
+    const copy = new NixNode(this.type, this.startIndex + delta, this.endIndex + delta, file);
+    if (this.operator !== undefined) copy.operator = this.operator;
+    if (this.children) copy.children = this.children.map((c) => c.shifted(delta, file));
+    return copy;
+  }
+
   /** @internal Children are copied on first access. */
   defer(): void {
     this.children = undefined;
@@ -167,6 +175,8 @@ interface SyntaxFile {
   tree: Tree | undefined;
   names: (string | undefined)[];
   deferred: boolean;
+  /** While converting with `convertTreeReusing`. */
+  reuse?: Reuse;
 }
 
 const NO_CHILDREN: NixNode[] = [];
@@ -186,6 +196,57 @@ export function convertTree(tree: Tree, source: string, deferred = true): NixNod
   return root;
 }
 
+/** The bindings of an earlier copy that may be reused, and where the texts differ. */
+interface Reuse {
+  /** Old bindings by `start:end` in the old text. */
+  bindings: Map<string, NixNode>;
+  /** Length of the common prefix of the old and new text. */
+  prefix: number;
+  /** Where the common suffix starts in the new text. */
+  suffixStart: number;
+  /** New length minus old length. */
+  delta: number;
+}
+
+/**
+ * Like `convertTree(tree, source, false)`, for a text that is an edit of one
+ * converted before: every binding that lies wholly in the unchanged start or
+ * end of the text is the earlier copy, moved to its new offsets, instead of a
+ * new walk of the native tree. The language server converts a module after
+ * each keystroke this way.
+ */
+export function convertTreeReusing(tree: Tree, source: string, previous: { root: NixNode; source: string }): NixNode {
+  const old = previous.source;
+  let prefix = 0;
+  const shorter = Math.min(old.length, source.length);
+  while (prefix < shorter && old.charCodeAt(prefix) === source.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shorter - prefix && old.charCodeAt(old.length - 1 - suffix) === source.charCodeAt(source.length - 1 - suffix)) suffix++;
+  const bindings = new Map<string, NixNode>();
+  const collect = (node: NixNode) => {
+    if (node.type === 'binding') bindings.set(`${node.startIndex}:${node.endIndex}`, node);
+    for (const child of node.namedChildren) collect(child);
+  };
+  collect(previous.root);
+  const reuse: Reuse = { bindings, prefix, suffixStart: source.length - suffix, delta: source.length - old.length };
+  const file: SyntaxFile = { source, tree, names: namedTypeTable(tree), deferred: false, reuse };
+  const cursor = tree.walk();
+  const root = new NixNode('source_code', cursor.startIndex, cursor.endIndex, file);
+  copyChildren(cursor, root, file);
+  file.tree = undefined;
+  file.reuse = undefined;
+  return root;
+}
+
+/** The earlier copy of the binding the cursor is on, when its text is unchanged. */
+function reusedBinding(cursor: TreeCursor, reuse: Reuse): NixNode | undefined {
+  const start = cursor.startIndex;
+  const end = cursor.endIndex;
+  if (end <= reuse.prefix) return reuse.bindings.get(`${start}:${end}`);
+  if (start >= reuse.suffixStart) return reuse.bindings.get(`${start - reuse.delta}:${end - reuse.delta}`);
+  return undefined;
+}
+
 function copyChildren(cursor: TreeCursor, parent: NixNode, file: SyntaxFile): void {
   if (!cursor.gotoFirstChild()) return;
   const names = file.names;
@@ -198,6 +259,13 @@ function copyChildren(cursor: TreeCursor, parent: NixNode, file: SyntaxFile): vo
       continue;
     }
     if (type === 'comment' || type === 'ERROR') continue;
+    if (type === 'binding' && file.reuse) {
+      const old = reusedBinding(cursor, file.reuse);
+      if (old) {
+        parent.addChild(old.shifted(cursor.startIndex - old.startIndex, file));
+        continue;
+      }
+    }
     const node = new NixNode(type, cursor.startIndex, cursor.endIndex, file);
     parent.addChild(node);
     if (file.deferred && DEFERRED_TYPES.has(type)) node.defer();

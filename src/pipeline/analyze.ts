@@ -2,10 +2,16 @@ import { candidateKind } from '../discover/classify';
 import { readFlakeLock, FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
-import { describeSyntaxError, parseNix } from '../nix/parser';
-import { convertTree } from '../nix/syntax';
+import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
+import { convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
 import type { TalosFile } from '../talos/documents';
+
+/** A Nix text already parsed: its tree-sitter tree, and optionally the tree converted (`convertTree`). */
+export interface ParsedNix {
+  tree: Tree;
+  root?: NixNode;
+}
 
 /** A file turned into the model rules read. */
 export type AnalyzedFile =
@@ -22,12 +28,16 @@ export type AnalysisResult =
  * Classifies one file by name and content, parses it with positions and
  * builds its model. A file that does not parse yields one `parse-error`
  * finding at its first error; nothing here throws on bad input.
+ *
+ * `parsed`, for a `.nix` file, is the tree of exactly this text when the
+ * caller already has it (the language server re-parses incrementally), and
+ * its converted copy when it has that too.
  */
-export function analyzeFile(path: string, text: string): AnalysisResult {
+export function analyzeFile(path: string, text: string, parsed?: ParsedNix): AnalysisResult {
   const kind = candidateKind(path);
   switch (kind) {
     case 'nix': {
-      const tree = parseNix(text);
+      const tree = parsed?.tree ?? parseNix(text);
       const error = describeSyntaxError(tree, text);
       if (error) {
         const lines = new LineIndex(text);
@@ -38,7 +48,7 @@ export function analyzeFile(path: string, text: string): AnalysisResult {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(convertTree(tree, text), text), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text), text), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);

@@ -5,7 +5,7 @@ import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
-import { analyzeFile } from './analyze';
+import { analyzeFile, ParsedNix } from './analyze';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -45,20 +45,39 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
     } catch {
       continue; // vanished or unreadable since discovery: nothing to check
     }
-    const result = analyzeFile(file.path, text);
-    if (result.kind !== 'skipped') suppressions.push(...parseSuppressions(file.path, text));
-    if (result.kind === 'parse-error') {
-      findings.push(result.finding);
-      scanned++;
-    } else if (result.kind === 'analyzed') {
-      findings.push(...checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
-      if (result.file.kind === 'nix') {
-        const dir = path.dirname(file.absolutePath);
-        imports.push([file.absolutePath, result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []))]);
-      }
-      scanned++;
-    }
+    const checked = checkFileText(file, text, rules, now, undefined, flakePolicy);
+    findings.push(...checked.findings);
+    suppressions.push(...checked.suppressions);
+    if (checked.imports) imports.push([file.absolutePath, checked.imports]);
+    if (checked.scanned) scanned++;
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions };
+}
+
+/** What checking one file's text yields. */
+export interface FileChecked {
+  findings: Finding[];
+  /** Recognised and read (parsed, or failing to parse). */
+  scanned: boolean;
+  /** For a `.nix` file that parses, the absolute paths its `imports` name, as far as they fold. */
+  imports?: string[];
+  suppressions: SuppressionComment[];
+}
+
+/**
+ * Analyzes and checks one file's text: the per-file phase for one file. The
+ * language server calls it with an editor's unsaved text and, for Nix, the
+ * incrementally re-parsed tree of that text.
+ */
+export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
+  const result = analyzeFile(file.path, text, parsed);
+  const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
+  if (result.kind === 'parse-error') return { findings: [result.finding], scanned: true, suppressions };
+  if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
+  const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
+  const dir = path.dirname(file.absolutePath);
+  const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));
+  return { findings, scanned: true, imports, suppressions };
 }

@@ -5,7 +5,7 @@ import { nixosReleaseFromLock } from '../flake/nixos-release';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
 import { parseOptionPath } from '../nix/option-path';
 import { judgeHost, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
@@ -52,6 +52,12 @@ export interface HostPhaseInput {
   hostTypes?: Record<string, 'server' | 'workstation' | 'appliance'>;
   /** Keep every rule's conclusion on every host, passes included (the compliance report's evidence). */
   judgements?: boolean;
+  /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
+  loader?: NixSourceLoader;
+  /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
+  only?: (spec: HostSpec) => boolean;
+  /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
+  build?: (spec: HostSpec, options: BuildOptions) => Host;
 }
 
 export interface HostPhaseResult {
@@ -70,7 +76,7 @@ export interface HostPhaseResult {
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
-  const loader = new NixSourceLoader(input.roots, input.base);
+  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
   const aliases = aliasTable(
     input.rules.flatMap((r) => [
       ...('option' in r.subject ? (r.subject.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath((r.subject as { option: string }).option) })) : []),
@@ -101,13 +107,14 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
+    if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
     if (size > MAX_HOST_MODULES) {
       notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
       return;
     }
-    const host = buildHost(spec, { loader, aliases });
+    const host = (input.build ?? buildHost)(spec, { loader, aliases });
     notes.push(...host.notes);
     if (host.tooLarge || !accept(host)) return;
     for (const file of host.files) hostFiles.add(file);

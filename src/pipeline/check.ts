@@ -95,23 +95,19 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     judgements: options.judgements ?? false,
   });
   const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
-  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
-  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
-  const nixosRules = new Set(rules.filter((r) => r.target === 'nixos').map((r) => r.id));
-  const talosRules = new Set(rules.filter((r) => r.target === 'talos').map((r) => r.id));
-  const findings = [
-    ...perFile.findings.filter(
-      (f) => !(nixosRules.has(f.ruleId) && hostPhase.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelper.files.has(f.location.file)),
-    ),
-    ...hostPhase.findings,
-    ...talhelper.findings,
-    ...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
-  ];
-  // Inline suppressions, then config exceptions: both keep the finding, marked, so reports can show them.
-  const known = new Set([...allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
-  const suppressed = applySuppressions(findings, perFile.suppressions, known);
-  const excepted = config ? applyExceptions(suppressed.findings, config, options.now) : { findings: suppressed.findings, problems: [] };
-  findings.splice(0, findings.length, ...excepted.findings, ...suppressed.problems, ...excepted.problems);
+  const findings = combineFindings({
+    perFile: perFile.findings,
+    hostFindings: hostPhase.findings,
+    hostFiles: hostPhase.hostFiles,
+    talhelperFindings: talhelper.findings,
+    talhelperFiles: talhelper.files,
+    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
+    suppressions: perFile.suppressions,
+    rules,
+    allRules,
+    config,
+    now: options.now,
+  });
   if (options.focus) {
     // Report on the focus files, and on the hosts they are part of (a changed module changes its hosts).
     const focus = options.focus;
@@ -141,6 +137,52 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     files,
     talhelper,
   };
+}
+
+export interface FindingsToCombine {
+  /** Findings of the per-file phase. */
+  perFile: Finding[];
+  /** Findings of the host phase. */
+  hostFindings: Finding[];
+  /** Report paths of the files that belong to an evaluated host. */
+  hostFiles: Set<string>;
+  /** Findings on talhelper nodes, and the files the nodes are built from. */
+  talhelperFindings?: Finding[];
+  talhelperFiles?: Set<string>;
+  /** Findings of the flake.nix phase (inputs, nixConfig, lock consistency). */
+  flakeFindings?: Finding[];
+  suppressions: SuppressionComment[];
+  /** The rules that ran, and every rule known (a suppression may name a rule not selected). */
+  rules: Rule[];
+  allRules: Rule[];
+  config?: Config;
+  now: Date;
+}
+
+/**
+ * The two phases' findings as one list, marked by inline suppressions and
+ * config exceptions (kept, so reports can show them), with the problems of
+ * those suppressions and exceptions added. Shared by `check` and the
+ * language server, which keeps both phases' results between edits.
+ */
+export function combineFindings(input: FindingsToCombine): Finding[] {
+  // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
+  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
+  const nixosRules = new Set(input.rules.filter((r) => r.target === 'nixos').map((r) => r.id));
+  const talosRules = new Set(input.rules.filter((r) => r.target === 'talos').map((r) => r.id));
+  const talhelperFiles = input.talhelperFiles ?? new Set<string>();
+  const findings = [
+    ...input.perFile.filter(
+      (f) => !(nixosRules.has(f.ruleId) && input.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelperFiles.has(f.location.file)),
+    ),
+    ...input.hostFindings,
+    ...(input.talhelperFindings ?? []),
+    ...(input.flakeFindings ?? []),
+  ];
+  const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
+  const suppressed = applySuppressions(findings, input.suppressions, known);
+  const excepted = input.config ? applyExceptions(suppressed.findings, input.config, input.now) : { findings: suppressed.findings, problems: [] };
+  return [...excepted.findings, ...suppressed.problems, ...excepted.problems];
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */
@@ -200,7 +242,7 @@ function scanRoots(options: CheckOptions): string[] {
 }
 
 /** Rule IDs in `rules:` and `exceptions:` must exist: a typo would silently do nothing. */
-function checkConfigRuleIds(config: Config, rules: Rule[]): void {
+export function checkConfigRuleIds(config: Config, rules: Rule[]): void {
   const known = new Set(rules.map((r) => r.id));
   const wrong = config.ruleKeyPositions.find((p) => !known.has(p.id));
   if (wrong) throw new LocatedError(config.file, wrong.line, wrong.column, `unknown rule ${wrong.id} (see: declint rules)`);

@@ -1,10 +1,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LoadedSource, SourceLoader } from '../nix/host';
-import { firstSyntaxError, parseNix } from '../nix/parser';
-import { convertTree } from '../nix/syntax';
+import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
+import { convertTree, convertTreeReusing } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
+
+/**
+ * Where a loader's text comes from besides the disk: the language server's
+ * open buffers, whose unsaved text wins over the file.
+ */
+export interface SourceOverlay {
+  /** The text of a file (absolute, real path), or undefined to read the disk. */
+  text(absolutePath: string): string | undefined;
+  /** The syntax tree of exactly that text, when the overlay already has one. */
+  tree?(absolutePath: string): Tree | undefined;
+}
 
 /**
  * Reads and parses `.nix` files for host evaluation, once each. A directory
@@ -14,11 +25,14 @@ import { LineIndex } from '../source/position';
 export class NixSourceLoader implements SourceLoader {
   private readonly cache = new Map<string, LoadedSource | { error: string }>();
   private readonly lineTables = new Map<string, LineIndex>();
+  /** The last reading of each open buffer, whose unchanged bindings the next conversion reuses. */
+  private readonly lastOpen = new Map<string, LoadedSource>();
   private readonly realRoots: string[];
 
   constructor(
     roots: string[],
     private readonly base: string,
+    private readonly overlay?: SourceOverlay,
   ) {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
   }
@@ -31,11 +45,26 @@ export class NixSourceLoader implements SourceLoader {
     return loaded;
   }
 
+  /**
+   * Drops what was read of a file (its text changed), and with it every
+   * cached failure, which may have been about this file being missing.
+   */
+  forget(absolutePath: string): void {
+    const last = this.cache.get(absolutePath);
+    if (last && !('error' in last) && this.overlay?.text(last.absolutePath) !== undefined) this.lastOpen.set(last.absolutePath, last);
+    else this.lastOpen.delete(absolutePath);
+    this.cache.delete(absolutePath);
+    this.cache.delete(path.dirname(absolutePath));
+    for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
+    this.lineTables.delete(this.display(absolutePath));
+  }
+
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
   lines(file: string): LineIndex {
     let table = this.lineTables.get(file);
     if (!table) {
-      const text = fs.readFileSync(path.resolve(this.base, file), 'utf8');
+      const absolutePath = path.resolve(this.base, file);
+      const text = this.overlay?.text(absolutePath) ?? fs.readFileSync(absolutePath, 'utf8');
       table = new LineIndex(text);
       this.lineTables.set(file, table);
     }
@@ -54,13 +83,16 @@ export class NixSourceLoader implements SourceLoader {
     if (!this.realRoots.some((root) => isInside(root, real))) {
       return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
     }
-    const text = fs.readFileSync(real, 'utf8');
-    const tree = parseNix(text);
+    const open = this.overlay?.text(real);
+    const text = open ?? fs.readFileSync(real, 'utf8');
+    const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
     const file = this.display(target);
     if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
-    return { absolutePath: target, file, text, root: convertTree(tree, text, false) };
+    const last = open !== undefined ? this.lastOpen.get(real) : undefined;
+    const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    return { absolutePath: target, file, text, root };
   }
 
   private display(absolutePath: string): string {

@@ -1,0 +1,331 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Config, DEFAULT_CONFIG, findConfig, Level, loadConfig } from '../config/config';
+import { selectRules } from '../config/select-rules';
+import { candidateKind } from '../discover/classify';
+import { discoverFiles } from '../discover/walk';
+import type { Finding } from '../findings/finding';
+import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
+import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
+import type { ParsedNix } from '../pipeline/analyze';
+import { checkFileText, FileChecked } from '../pipeline/check-files';
+import { checkHosts } from '../pipeline/check-hosts';
+import { NixSourceLoader } from '../pipeline/source-loader';
+import { loadRuleSet } from '../rules/builtin';
+import { mergeHostFindings } from '../rules/check-host';
+import type { Rule } from '../rules/rule';
+import { LocatedError } from '../source/errors';
+import { isInside, reportPath } from '../source/paths';
+import type { LineIndex } from '../source/position';
+import type { OpenDocuments } from './open-documents';
+
+/** What the editor may set (initializationOptions, or the `declint` section of workspace/configuration). */
+export interface Settings {
+  /** More rule directories, relative to the workspace root. */
+  ruleDirs: string[];
+  /** Frameworks to select (replaces the config's). */
+  frameworks?: string[];
+  /** Hardening level (replaces the config's). */
+  level?: Level;
+  /** Suppressed and excepted findings: not shown, or shown as hints. */
+  suppressed: 'hide' | 'hint';
+  /** Changes closer together than this are analyzed together, once this long has passed without another. */
+  debounceMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 15 };
+
+/** Reads editor-given settings, keeping the defaults for anything missing or of the wrong type. */
+export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): Settings {
+  const given = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const strings = (v: unknown) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : undefined);
+  const level = typeof given.level === 'string' && ['minimal', 'standard', 'strict', 'paranoid'].includes(given.level) ? (given.level as Level) : base.level;
+  const frameworks = strings(given.frameworks) ?? base.frameworks;
+  return {
+    ruleDirs: strings(given.ruleDirs) ?? base.ruleDirs,
+    ...(frameworks && frameworks.length > 0 ? { frameworks } : {}),
+    ...(level ? { level } : {}),
+    suppressed: given.suppressed === 'hint' || given.suppressed === 'hide' ? given.suppressed : base.suppressed,
+    debounceMs: typeof given.debounceMs === 'number' && given.debounceMs >= 0 ? given.debounceMs : base.debounceMs,
+  };
+}
+
+interface FileState {
+  absolutePath: string;
+  /** Report path, relative to the workspace root. */
+  path: string;
+  checked: FileChecked;
+}
+
+/**
+ * The analysis of one workspace, kept between edits: each file's per-file
+ * results, each host's evaluation and findings. A change re-checks the
+ * changed file and re-evaluates only the hosts whose module graph contains it
+ * (every host when a `flake.nix` changes, since it declares them).
+ */
+export class Workspace {
+  private files = new Map<string, FileState>();
+  private loader: NixSourceLoader;
+  private hostFindings = new Map<string, Finding[]>();
+  private filesByHost = new Map<string, Set<string>>();
+  /**
+   * Every file each host has included since the last full evaluation: a
+   * module that stops parsing drops out of its host, and must still bring the
+   * host back for re-evaluation once it parses again.
+   */
+  private membership = new Map<string, Set<string>>();
+  private hostsByName = new Map<string, Host[]>();
+  /** Host specs evaluated at least once (some are then not kept: a configuration.nix that is no system). */
+  private seenSpecs = new Set<string>();
+  private combined: Finding[] | undefined;
+  /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
+  private changedFile: string | undefined;
+  /** How each host was last evaluated (for the log and the benchmark). */
+  readonly lastEvaluation = new Map<string, 'updated' | 'built'>();
+  allRules: Rule[] = [];
+  rules: Rule[] = [];
+  config: Config | undefined;
+  /** The `.declint.yaml` in use, when there is one. */
+  configPath: string | undefined;
+  /** Why the config could not be used (it is then ignored until fixed). */
+  configError: LocatedError | undefined;
+
+  constructor(
+    readonly root: string,
+    private readonly documents: OpenDocuments,
+    private settings: Settings,
+  ) {
+    this.loader = new NixSourceLoader([root], root, documents);
+  }
+
+  get currentSettings(): Settings {
+    return this.settings;
+  }
+
+  reportPath(absolutePath: string): string {
+    return reportPath(this.root, absolutePath);
+  }
+
+  /** Loads config and rules, finds the workspace's files and checks them all; `progress` is told the share done. */
+  async index(settings: Settings, progress: (done: number, total: number) => void = () => {}): Promise<void> {
+    this.settings = settings;
+    await this.loadConfigAndRules();
+    this.files.clear();
+    this.loader = new NixSourceLoader([this.root], this.root, this.documents);
+    const discovered = await discoverFiles([this.root], { base: this.root, ignore: this.config?.ignore ?? [] });
+    const now = new Date();
+    const known = new Set(discovered.map((f) => f.absolutePath));
+    const open = this.documents.all().filter((d) => !known.has(d.absolutePath) && isInside(this.root, d.absolutePath) && candidateKind(d.absolutePath));
+    const todo = [...discovered.map((f) => f.absolutePath), ...open.map((d) => d.absolutePath)];
+    for (let i = 0; i < todo.length; i++) {
+      this.checkFile(todo[i], now);
+      if (i % 32 === 31) {
+        progress(i + 1, todo.length);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    progress(todo.length, todo.length);
+    this.resetHosts();
+    this.evaluateHosts(() => true, now);
+  }
+
+  /**
+   * A file's text changed (an edit, a save, a change on disk, a deletion):
+   * re-checks it and re-evaluates the hosts it belongs to. Returns the names
+   * of the hosts evaluated again.
+   */
+  fileChanged(absolutePath: string): string[] {
+    const now = new Date();
+    const exists = this.documents.atPath(absolutePath) !== undefined || fs.existsSync(absolutePath);
+    const before = this.files.get(absolutePath);
+    this.loader.forget(absolutePath);
+    // A file outside the workspace is checked only while it is open.
+    const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
+    if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now);
+    else this.files.delete(absolutePath);
+    if (!absolutePath.endsWith('.nix')) {
+      this.combined = undefined;
+      return [];
+    }
+    const file = this.reportPath(absolutePath);
+    if (path.basename(absolutePath) === 'flake.nix') {
+      // The flake declares the hosts: any of them may have changed, appeared or gone.
+      this.resetHosts();
+      return this.evaluateHosts(() => true, now);
+    }
+    const importsChanged = JSON.stringify(before?.checked.imports) !== JSON.stringify(this.files.get(absolutePath)?.checked.imports);
+    this.changedFile = absolutePath;
+    return this.evaluateHosts(
+      (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
+      now,
+    );
+  }
+
+  /** Every finding of the workspace, suppressed and excepted ones marked. */
+  findings(): Finding[] {
+    this.combined ??= combineFindings({
+      perFile: [...this.files.values()].flatMap((f) => f.checked.findings),
+      hostFindings: mergeHostFindings([...this.hostFindings.values()].flat()),
+      hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
+      suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
+      rules: this.rules,
+      allRules: this.allRules,
+      config: this.config,
+      now: new Date(),
+    });
+    return this.combined;
+  }
+
+  /** The evaluated hosts (with their specialisations) whose modules include a file. */
+  hostsOf(file: string): Host[] {
+    return [...this.filesByHost].filter(([, files]) => files.has(file)).flatMap(([name]) => this.hostsByName.get(name) ?? []);
+  }
+
+  lines(file: string): LineIndex {
+    return this.loader.lines(file);
+  }
+
+  isWorkspaceFile(absolutePath: string): boolean {
+    return this.files.has(absolutePath);
+  }
+
+  private checkFile(absolutePath: string, now: Date): void {
+    const open = this.documents.atPath(absolutePath);
+    let text = open?.text;
+    if (text === undefined) {
+      try {
+        text = fs.readFileSync(absolutePath, 'utf8');
+      } catch {
+        this.files.delete(absolutePath);
+        return;
+      }
+    }
+    const file = { absolutePath, path: this.reportPath(absolutePath) };
+    try {
+      // An open module is converted once, by the loader, for both the file's own check and its hosts.
+      let parsed: ParsedNix | undefined;
+      if (open?.nixTree) {
+        const loaded = isInside(this.root, absolutePath) ? this.loader.load(absolutePath) : undefined;
+        parsed = { tree: open.nixTree, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
+      }
+      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed) });
+    } catch (error) {
+      // A bug on one document must not take the others down: the file is reported, not the server.
+      this.files.set(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });
+    }
+    this.combined = undefined;
+  }
+
+  private resetHosts(): void {
+    this.hostFindings.clear();
+    this.filesByHost.clear();
+    this.membership.clear();
+    this.hostsByName.clear();
+    this.seenSpecs.clear();
+  }
+
+  private evaluateHosts(only: (spec: HostSpec) => boolean, now: Date): string[] {
+    const evaluated = new Set<string>();
+    const nixFiles = [...this.files.values()].filter((f) => f.absolutePath.endsWith('.nix') && isInside(this.root, f.absolutePath)).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+    nixFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const imports = new Map([...this.files.values()].flatMap((f) => (f.checked.imports ? [[f.absolutePath, f.checked.imports] as [string, string[]]] : [])));
+    let result;
+    try {
+      result = checkHosts({
+        nixFiles,
+        roots: [this.root],
+        base: this.root,
+        imports,
+        rules: this.rules,
+        now,
+        keepHosts: true,
+        hostTypes: this.config?.hostTypes ?? {},
+        loader: this.loader,
+        build: (spec, options) => this.build(spec, options),
+        only: (spec) => {
+          if (!only(spec)) return false;
+          evaluated.add(spec.name);
+          return true;
+        },
+      });
+    } catch (error) {
+      this.combined = undefined;
+      throw error;
+    } finally {
+      this.changedFile = undefined;
+    }
+    for (const name of evaluated) {
+      this.seenSpecs.add(name);
+      this.hostFindings.delete(name);
+      this.filesByHost.delete(name);
+      this.hostsByName.delete(name);
+    }
+    for (const [name, files] of result.filesByHost) {
+      this.filesByHost.set(name, files);
+      this.membership.set(name, new Set([...(this.membership.get(name) ?? []), ...files]));
+    }
+    for (const host of result.hosts) {
+      const base = host.name.split('/')[0];
+      this.hostsByName.set(base, [...(this.hostsByName.get(base) ?? []), host]);
+    }
+    // Findings shared by several hosts come merged; each host keeps its own share, merged again when combined.
+    for (const finding of result.findings) {
+      const byBase = new Map<string, string[]>();
+      for (const h of finding.hosts ?? []) byBase.set(h.split('/')[0], [...(byBase.get(h.split('/')[0]) ?? []), h]);
+      for (const [base, names] of byBase) this.hostFindings.set(base, [...(this.hostFindings.get(base) ?? []), { ...finding, hosts: names }]);
+    }
+    this.combined = undefined;
+    return [...evaluated].sort();
+  }
+
+  /** A host again: the previous evaluation with the changed file's new definitions when that is exact, else built anew. */
+  private build(spec: HostSpec, options: BuildOptions): Host {
+    const previous = this.hostsByName.get(spec.name)?.[0];
+    const updated = previous && this.changedFile ? updateHost(previous, this.changedFile, options) : undefined;
+    this.lastEvaluation.set(spec.name, updated ? 'updated' : 'built');
+    return updated ?? buildHost(spec, options);
+  }
+
+  /** Reads `.declint.yaml` and the rules; a broken config is reported and the defaults apply until it is fixed. */
+  private async loadConfigAndRules(): Promise<void> {
+    this.configError = undefined;
+    this.configPath = findConfig(this.root);
+    let config: Config | undefined;
+    if (this.configPath) {
+      try {
+        config = loadConfig(this.configPath, this.reportPath(this.configPath));
+      } catch (error) {
+        if (!(error instanceof LocatedError)) throw error;
+        this.configError = error;
+      }
+    }
+    const s = this.settings;
+    const effective: Config = {
+      ...(config ?? DEFAULT_CONFIG),
+      ...(s.frameworks ? { frameworks: s.frameworks.map((key) => ({ key, variant: {} })) } : {}),
+      ...(s.level ? { level: s.level } : {}),
+    };
+    try {
+      this.allRules = await loadRuleSet([...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs], this.root);
+      if (config) checkConfigRuleIds(config, this.allRules);
+    } catch (error) {
+      if (!(error instanceof LocatedError)) throw error;
+      this.configError = error;
+      this.allRules = await loadRuleSet([], this.root);
+    }
+    this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
+    this.rules = selectRules(this.allRules, effective);
+  }
+}
+
+function internalError(file: string, error: unknown): Finding {
+  const at = { line: 1, column: 1, offset: 0 };
+  return {
+    ruleId: 'parse-error',
+    severity: 'error',
+    message: `declint could not check this file (internal error: ${error instanceof Error ? error.message : String(error)}).`,
+    location: { file, range: { start: at, end: at } },
+    related: [],
+  };
+}
+
