@@ -319,6 +319,22 @@ test('Talos YAML and flake.lock documents get diagnostics, classified by content
   expect(await client.stop()).toBe(0);
 });
 
+test('flake.nix inputs and talhelper nodes are judged as in the CLI: an unsaved insecure input is flagged in flake.nix', async () => {
+  const talconfig = ['clusterName: lab', 'talosVersion: v1.12.2', 'endpoint: https://10.0.0.10:6443', 'nodes:', '  - hostname: cp-1', '    ipAddress: 10.0.0.11', '    controlPlane: true', '    installDisk: /dev/sda', '    patches:', '      - "@./seccomp.yaml"', ''].join('\n');
+  const patch = ['machine:', '  kubelet:', '    defaultRuntimeSeccompProfileEnabled: false', ''].join('\n');
+  const root = fleet({ 'talos/talconfig.yaml': talconfig, 'talos/seccomp.yaml': patch });
+  client = new LspTestClient(root);
+  await client.initialize();
+  // The patch on its own says nothing about absence; as part of node cp-1 its value is the node's.
+  const seccomp = await client.diagnosticsFor(uriOf(root, 'talos/seccomp.yaml'), byRule('TAL-008'));
+  expect(seccomp.find((d) => d.code === 'TAL-008')).toMatchObject({ range: { start: { line: 2, character: 4 } } });
+  expect(seccomp.find((d) => d.code === 'TAL-008')!.message).toContain('cp-1');
+  const flake = client.open('flake.nix', FLAKE.replace('inputs.nixpkgs.url', 'inputs.tools.url = "http://example.org/tools.tar.gz";\n  inputs.nixpkgs.url'));
+  const found = await client.diagnosticsFor(flake, byRule('FLAKE-001'), 1);
+  expect(found.find((d) => d.code === 'FLAKE-001')).toMatchObject({ range: { start: { line: 1 } } });
+  expect(await client.stop()).toBe(0);
+});
+
 test('robustness: bad documents and malformed or unknown requests get answers, not a dead server; exit without shutdown is code 1', async () => {
   const root = fleet();
   client = new LspTestClient(root);

@@ -10,6 +10,8 @@ import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts } from '../pipeline/check-hosts';
+import { checkFlakes } from '../pipeline/check-flakes';
+import { checkTalhelperProjects } from '../pipeline/check-talhelper';
 import { NixSourceLoader } from '../pipeline/source-loader';
 import { loadRuleSet } from '../rules/builtin';
 import { mergeHostFindings } from '../rules/check-host';
@@ -163,15 +165,23 @@ export class Workspace {
 
   /** Every finding of the workspace, suppressed and excepted ones marked. */
   findings(): Finding[] {
-    this.combined ??= combineFindings({
+    if (this.combined) return this.combined;
+    const now = new Date();
+    const files = [...this.files.keys()].map((absolutePath) => ({ absolutePath, path: this.reportPath(absolutePath) }));
+    // talhelper nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
+    const talhelper = checkTalhelperProjects(files, this.rules, now, [this.root], this.root);
+    this.combined = combineFindings({
       perFile: [...this.files.values()].flatMap((f) => f.checked.findings),
       hostFindings: mergeHostFindings([...this.hostFindings.values()].flat()),
       hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
+      talhelperFindings: talhelper.findings,
+      talhelperFiles: talhelper.files,
+      flakeFindings: checkFlakes(files, this.rules, now, this.loader, this.config?.flakes),
       suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
       rules: this.rules,
       allRules: this.allRules,
       config: this.config,
-      now: new Date(),
+      now,
     });
     return this.combined;
   }
@@ -208,7 +218,7 @@ export class Workspace {
         const loaded = isInside(this.root, absolutePath) ? this.loader.load(absolutePath) : undefined;
         parsed = { tree: open.nixTree, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
       }
-      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed) });
+      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed, this.config?.flakes) });
     } catch (error) {
       // A bug on one document must not take the others down: the file is reported, not the server.
       this.files.set(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });
