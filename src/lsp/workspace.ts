@@ -69,6 +69,8 @@ export class Workspace {
   private files = new Map<string, FileState>();
   private loader: NixSourceLoader;
   private hostFindings = new Map<string, Finding[]>();
+  /** Each rule's findings on each host, by host name and rule ID: kept for a host updated in place when the rule reads nothing that changed. */
+  private ruleFindings = new Map<string, Map<string, Finding[]>>();
   private filesByHost = new Map<string, Set<string>>();
   /**
    * Every file each host has included since the last full evaluation: a
@@ -176,7 +178,15 @@ export class Workspace {
       hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
       talhelperFindings: talhelper.findings,
       talhelperFiles: talhelper.files,
-      flakeFindings: checkFlakes(files, this.rules, now, this.loader, this.config?.flakes),
+      flakeFindings: checkFlakes(files, this.rules, now, this.loader, this.config?.flakes, (absolutePath) => {
+        const open = this.documents.atPath(absolutePath)?.text;
+        if (open !== undefined) return open;
+        try {
+          return fs.readFileSync(absolutePath, 'utf8');
+        } catch {
+          return undefined;
+        }
+      }),
       suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
       rules: this.rules,
       allRules: this.allRules,
@@ -228,6 +238,7 @@ export class Workspace {
 
   private resetHosts(): void {
     this.hostFindings.clear();
+    this.ruleFindings.clear();
     this.filesByHost.clear();
     this.membership.clear();
     this.hostsByName.clear();
@@ -239,6 +250,7 @@ export class Workspace {
     const nixFiles = [...this.files.values()].filter((f) => f.absolutePath.endsWith('.nix') && isInside(this.root, f.absolutePath)).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
     nixFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const imports = new Map([...this.files.values()].flatMap((f) => (f.checked.imports ? [[f.absolutePath, f.checked.imports] as [string, string[]]] : [])));
+    const changedReport = this.changedFile ? this.reportPath(this.changedFile) : undefined;
     let result;
     try {
       result = checkHosts({
@@ -252,6 +264,17 @@ export class Workspace {
         hostTypes: this.config?.hostTypes ?? {},
         loader: this.loader,
         build: (spec, options) => this.build(spec, options),
+        kept: (host, rule) => {
+          const findings = this.ruleFindings.get(host.name)?.get(rule.id);
+          // A finding in the edited file may have moved with the text around it, though its option did not change.
+          const edited = changedReport;
+          return findings && !findings.some((f) => f.location.file === edited || f.related.some((r) => r.file === edited)) ? findings : undefined;
+        },
+        judged: (host, rule, findings) => {
+          let byRule = this.ruleFindings.get(host.name);
+          if (!byRule) this.ruleFindings.set(host.name, (byRule = new Map()));
+          byRule.set(rule.id, findings);
+        },
         only: (spec) => {
           if (!only(spec)) return false;
           evaluated.add(spec.name);
@@ -325,6 +348,7 @@ export class Workspace {
     }
     this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     this.rules = selectRules(this.allRules, effective);
+    this.ruleFindings.clear();
   }
 }
 

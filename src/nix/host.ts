@@ -124,12 +124,42 @@ export class Host {
   current: { host: Host } = { host: this };
   /** @internal Replaced by a newer host through `updateHost`. */
   replaced = false;
+  /**
+   * @internal Set on a host updated in place (`updateHost`): the option paths
+   * whose definitions changed. Every other option has the effective value it
+   * had in the previous host, so a rule that reads none of these paths
+   * concludes what it concluded there.
+   */
+  changedPaths: string[][] | undefined;
   /** @internal What each module file imports, as collected. */
   readonly importsByFile = new Map<string, string>();
   /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
   readonly filesWithInlineModules = new Set<string>();
 
   constructor(readonly spec: HostSpec) {}
+
+  /**
+   * The option paths some module defines that match a pattern whose `*`
+   * segments stand for any one name (`users.users.*.password`), found through
+   * the path trie instead of a scan of every definition.
+   */
+  definedPathsMatching(pattern: readonly string[]): string[][] {
+    const out: string[][] = [];
+    const walk = (node: TrieNode, depth: number, concrete: string[]): void => {
+      if (depth === pattern.length) {
+        if (this.byPath.has(key(concrete))) out.push(concrete);
+        return;
+      }
+      const segment = pattern[depth];
+      if (segment === '*') for (const [name, child] of node) walk(child, depth + 1, [...concrete, name]);
+      else {
+        const child = node.get(segment);
+        if (child) walk(child, depth + 1, [...concrete, segment]);
+      }
+    };
+    walk(this.tree, 0, []);
+    return out;
+  }
 
   get name(): string {
     return this.spec.name;
@@ -516,6 +546,7 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
     for (const read of previous.configReads) if (read.startsWith(below)) return undefined;
   }
   const host = previous.withModuleReplaced(file, module, options.aliases, changed);
+  host.changedPaths = changed;
   previous.replaced = true;
   host.current = previous.current;
   host.current.host = host;

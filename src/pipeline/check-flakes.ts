@@ -11,7 +11,15 @@ import type { NixSourceLoader } from './source-loader';
  * it when there is one. flake.nix is read through the host phase's loader
  * (parsed once) and evaluated by declint's Nix evaluator, never by Nix.
  */
-export function checkFlakes(files: FileToCheck[], rules: Rule[], now: Date, loader: NixSourceLoader, flakePolicy?: FlakePolicy): Finding[] {
+export function checkFlakes(
+  files: FileToCheck[],
+  rules: Rule[],
+  now: Date,
+  loader: NixSourceLoader,
+  flakePolicy?: FlakePolicy,
+  /** The text of a file (the language server's unsaved buffers win over the disk); undefined when it cannot be read. */
+  readText: (absolutePath: string) => string | undefined = readIfPresent,
+): Finding[] {
   const flakeRules = rules.filter((r) => r.target === 'flake');
   if (flakeRules.length === 0) return [];
   const { readFlakeNix } = require('../flake/flake-nix') as typeof import('../flake/flake-nix');
@@ -26,12 +34,21 @@ export function checkFlakes(files: FileToCheck[], rules: Rule[], now: Date, load
     const flake = readFlakeNix(loaded);
     const lockFile = byAbsolute.get(path.join(path.dirname(file.absolutePath), 'flake.lock'));
     let lock;
-    if (lockFile) {
-      const read = readFlakeLock(fs.readFileSync(lockFile.absolutePath, 'utf8'));
+    const lockText = lockFile ? readText(lockFile.absolutePath) : undefined;
+    if (lockFile && lockText !== undefined) {
+      const read = readFlakeLock(lockText);
       if (read.kind === 'flake-lock') lock = { file: lockFile.path, lock: read.lock };
     }
     const target = { file: file.path, flake, lines: loader.lines(file.path), ...(lock ? { lock } : {}) };
     for (const rule of flakeRules) findings.push(...checkFlakeNix(target, rule, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
   }
   return findings;
+}
+
+function readIfPresent(absolutePath: string): string | undefined {
+  try {
+    return fs.readFileSync(absolutePath, 'utf8');
+  } catch {
+    return undefined; // vanished since discovery: the flake is checked without its lock
+  }
 }

@@ -52,6 +52,14 @@ export interface HostPhaseInput {
   hostTypes?: Record<string, 'server' | 'workstation' | 'appliance'>;
   /** Keep every rule's conclusion on every host, passes included (the compliance report's evidence). */
   judgements?: boolean;
+  /**
+   * A rule's findings on a host kept from an earlier evaluation (the language
+   * server): asked only for a host updated in place when the rule reads no
+   * option whose definitions changed; undefined to judge the rule again.
+   */
+  kept?: (host: Host, rule: Rule) => Finding[] | undefined;
+  /** Told each rule's findings on each host (not on specialisations), to keep them for `kept`. */
+  judged?: (host: Host, rule: Rule, findings: Finding[]) => void;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
@@ -100,7 +108,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
-  const ctx = { now: input.now, lines: (file: string) => loader.lines(file) };
+  const ctx = { now: input.now, lines: (file: string) => loader.lines(file), explain: input.judgements === true };
   const findings: Finding[] = [];
   const judgements: Judgement[] = [];
   const hosts: Host[] = [];
@@ -133,10 +141,20 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
           }
           continue;
         }
+        const reusable = checked === host && checked.changedPaths && !input.judgements && !readsAny(rule, checked.changedPaths);
+        const kept = reusable ? input.kept?.(checked, rule) : undefined;
+        if (kept) {
+          findings.push(...kept);
+          input.judged?.(checked, rule, kept);
+          continue;
+        }
+        const own: Finding[] = [];
         for (const judgement of judgeHost(checked, rule, ctx)) {
-          if (judgement.finding) findings.push(judgement.finding);
+          if (judgement.finding) own.push(judgement.finding);
           if (input.judgements) judgements.push(judgement);
         }
+        findings.push(...own);
+        if (checked === host) input.judged?.(checked, rule, own);
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
@@ -191,4 +209,15 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
     if (pattern === host.name || pattern === base || matcher.ignores(base) || matcher.ignores(host.spec.root.file)) return type;
   }
   return undefined;
+}
+
+/** Whether a NixOS rule reads an option at, above or below one of the paths (its subject, its precondition, their old names). */
+function readsAny(rule: Rule, paths: string[][]): boolean {
+  if (!('option' in rule.subject)) return false;
+  const patterns = [rule.subject.option, ...(rule.subject.aliases ?? []), ...(rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])] : [])].map(parseOptionPath);
+  return patterns.some((pattern) => paths.some((p) => {
+    const n = Math.min(pattern.length, p.length);
+    for (let i = 0; i < n; i++) if (pattern[i] !== '*' && pattern[i] !== p[i]) return false;
+    return true;
+  }));
 }

@@ -1,7 +1,7 @@
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { Effective, Host, opaqueExternalModules } from '../nix/host';
-import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
@@ -12,6 +12,11 @@ import { inRange, parseVersion } from './version-gate';
 export interface HostCheckContext extends PredicateContext {
   /** Line tables of the scanned files, by report path. */
   lines(file: string): LineIndex;
+  /**
+   * Say why for every conclusion, passes included (the compliance report);
+   * off, a pass is only a status, and checking costs no more than the findings.
+   */
+  explain?: boolean;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface HostCheckContext extends PredicateContext {
  * - nothing when the value, or the rule's precondition, is unknown.
  */
 export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Finding[] {
-  return judgeHost(host, rule, ctx).flatMap((j) => (j.finding ? [j.finding] : []));
+  return judgeHost(host, rule, { ...ctx, explain: false }).flatMap((j) => (j.finding ? [j.finding] : []));
 }
 
 /** The rule's conclusion on the host, with its evidence: a finding, a pass, or why it decided nothing. */
@@ -45,6 +50,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     const precondition = valueOf(whenEffective, rule.when.default);
     if (precondition === undefined) return judged('not-evaluated', `${rule.when.option} could not be resolved statically`, evidenceOf(host, whenEffective, ctx));
     if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
+      if (ctx.explain === false) return judged('not-applicable', '');
       const shown = describePlain(precondition.value as Plain);
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
@@ -54,14 +60,13 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
   if (!hasWildcard(pattern)) return [judgeOption(host, rule, pattern, opaque, ctx)];
   // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
-  const concrete = new Map<string, string[]>();
-  for (const d of host.definitions) if (matchesPattern(pattern, d.path)) concrete.set(d.path.join('\u0000'), d.path);
-  if (concrete.size === 0) {
+  const concrete = host.definedPathsMatching(pattern);
+  if (concrete.length === 0) {
     return opaque.length > 0
       ? judged('not-evaluated', `no module read sets ${rule.subject.option}; unread modules (${opaque.join(', ')}) might`)
       : judged('pass', `no module sets ${rule.subject.option}`, rootLocation(host, ctx));
   }
-  return [...concrete.values()].map((optionPath) => judgeOption(host, rule, optionPath, 'pattern', ctx));
+  return concrete.map((optionPath) => judgeOption(host, rule, optionPath, 'pattern', ctx));
 }
 
 /**
@@ -87,6 +92,7 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
   const shown = describePlain(resolved.value as Plain);
   const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
+    if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
     const reason = resolved.fromDefault ? `${shownPath} is not set; the default is ${shown}` : `${shownPath} = ${shown}`;
     return { ...base, status: 'pass', reason, ...evidenceField(host, effective, ctx) };
   }
