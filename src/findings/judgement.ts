@@ -23,4 +23,6 @@ export interface Judgement {
   /** Where the judged value is written (or the subject's root, for a default). */
   evidence?: Location;
   finding?: Finding;
+  /** The concrete NixOS option judged (one of those a wildcard rule matches). */
+  option?: string[];
 }

@@ -5,6 +5,7 @@ import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
 import type { Finding } from '../findings/finding';
+import type { Judgement } from '../findings/judgement';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
 import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
@@ -69,8 +70,8 @@ export class Workspace {
   private files = new Map<string, FileState>();
   private loader: NixSourceLoader;
   private hostFindings = new Map<string, Finding[]>();
-  /** Each rule's findings on each host, by host name and rule ID: kept for a host updated in place when the rule reads nothing that changed. */
-  private ruleFindings = new Map<string, Map<string, Finding[]>>();
+  /** Each rule's conclusions on each host, by host name and rule ID: they stand for a host updated in place where nothing the rule reads changed. */
+  private ruleJudgements = new Map<string, Map<string, Judgement[]>>();
   private filesByHost = new Map<string, Set<string>>();
   /**
    * Every file each host has included since the last full evaluation: a
@@ -238,7 +239,7 @@ export class Workspace {
 
   private resetHosts(): void {
     this.hostFindings.clear();
-    this.ruleFindings.clear();
+    this.ruleJudgements.clear();
     this.filesByHost.clear();
     this.membership.clear();
     this.hostsByName.clear();
@@ -264,16 +265,19 @@ export class Workspace {
         hostTypes: this.config?.hostTypes ?? {},
         loader: this.loader,
         build: (spec, options) => this.build(spec, options),
-        kept: (host, rule) => {
-          const findings = this.ruleFindings.get(host.name)?.get(rule.id);
+        previous: (host, rule) => {
+          const judgements = this.ruleJudgements.get(host.name)?.get(rule.id);
+          if (!judgements) return undefined;
           // A finding in the edited file may have moved with the text around it, though its option did not change.
           const edited = changedReport;
-          return findings && !findings.some((f) => f.location.file === edited || f.related.some((r) => r.file === edited)) ? findings : undefined;
+          const moved = (j: Judgement) => j.finding !== undefined && (j.finding.location.file === edited || j.finding.related.some((r) => r.file === edited));
+          const kept = judgements.filter((j) => !moved(j));
+          return { judgements: kept, complete: kept.length === judgements.length };
         },
-        judged: (host, rule, findings) => {
-          let byRule = this.ruleFindings.get(host.name);
-          if (!byRule) this.ruleFindings.set(host.name, (byRule = new Map()));
-          byRule.set(rule.id, findings);
+        judged: (host, rule, judgements) => {
+          let byRule = this.ruleJudgements.get(host.name);
+          if (!byRule) this.ruleJudgements.set(host.name, (byRule = new Map()));
+          byRule.set(rule.id, judgements);
         },
         only: (spec) => {
           if (!only(spec)) return false;
@@ -348,7 +352,7 @@ export class Workspace {
     }
     this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     this.rules = selectRules(this.allRules, effective);
-    this.ruleFindings.clear();
+    this.ruleJudgements.clear();
   }
 }
 

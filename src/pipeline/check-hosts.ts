@@ -6,8 +6,8 @@ import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
-import { parseOptionPath } from '../nix/option-path';
-import { judgeHost, mergeHostFindings } from '../rules/check-host';
+import { hasWildcard, parseOptionPath } from '../nix/option-path';
+import { HostCheckContext, judgeHost, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
@@ -53,13 +53,13 @@ export interface HostPhaseInput {
   /** Keep every rule's conclusion on every host, passes included (the compliance report's evidence). */
   judgements?: boolean;
   /**
-   * A rule's findings on a host kept from an earlier evaluation (the language
-   * server): asked only for a host updated in place when the rule reads no
-   * option whose definitions changed; undefined to judge the rule again.
+   * A rule's conclusions on a host from its previous evaluation (the language
+   * server), asked for a host updated in place: `complete` when none was left
+   * out (one whose finding lies in the edited file may have moved).
    */
-  kept?: (host: Host, rule: Rule) => Finding[] | undefined;
-  /** Told each rule's findings on each host (not on specialisations), to keep them for `kept`. */
-  judged?: (host: Host, rule: Rule, findings: Finding[]) => void;
+  previous?: (host: Host, rule: Rule) => { judgements: Judgement[]; complete: boolean } | undefined;
+  /** Told each rule's conclusions on each host (not on specialisations), to keep them for `previous`. */
+  judged?: (host: Host, rule: Rule, judgements: Judgement[]) => void;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
@@ -141,20 +141,12 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
           }
           continue;
         }
-        const reusable = checked === host && checked.changedPaths && !input.judgements && !readsAny(rule, checked.changedPaths);
-        const kept = reusable ? input.kept?.(checked, rule) : undefined;
-        if (kept) {
-          findings.push(...kept);
-          input.judged?.(checked, rule, kept);
-          continue;
-        }
-        const own: Finding[] = [];
-        for (const judgement of judgeHost(checked, rule, ctx)) {
-          if (judgement.finding) own.push(judgement.finding);
+        const concluded = checked === host && checked.changedPaths && !input.judgements ? judgeUpdated(checked, rule, checked.changedPaths, input.previous?.(checked, rule), ctx) : judgeHost(checked, rule, ctx);
+        for (const judgement of concluded) {
+          if (judgement.finding) findings.push(judgement.finding);
           if (input.judgements) judgements.push(judgement);
         }
-        findings.push(...own);
-        if (checked === host) input.judged?.(checked, rule, own);
+        if (checked === host) input.judged?.(checked, rule, concluded);
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
@@ -211,13 +203,26 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
   return undefined;
 }
 
-/** Whether a NixOS rule reads an option at, above or below one of the paths (its subject, its precondition, their old names). */
-function readsAny(rule: Rule, paths: string[][]): boolean {
-  if (!('option' in rule.subject)) return false;
-  const patterns = [rule.subject.option, ...(rule.subject.aliases ?? []), ...(rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])] : [])].map(parseOptionPath);
-  return patterns.some((pattern) => paths.some((p) => {
-    const n = Math.min(pattern.length, p.length);
-    for (let i = 0; i < n; i++) if (pattern[i] !== '*' && pattern[i] !== p[i]) return false;
-    return true;
-  }));
+/**
+ * A rule on a host updated in place: every option whose definitions did not
+ * change has the effective value it had before, so the previous conclusions
+ * stand, for the whole rule when it reads none of the changed options, else
+ * for each option a wildcard rule matches that did not change.
+ */
+function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: { judgements: Judgement[]; complete: boolean } | undefined, ctx: HostCheckContext): Judgement[] {
+  if (!previous || !('option' in rule.subject)) return judgeHost(host, rule, ctx);
+  const subject = [rule.subject.option, ...(rule.subject.aliases ?? [])].map(parseOptionPath);
+  const precondition = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : [];
+  const touches = (patterns: string[][]) => patterns.some((pattern) => changed.some((p) => overlaps(pattern, p)));
+  if (!touches(subject) && !touches(precondition) && previous.complete) return previous.judgements;
+  if (touches(precondition) || !hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
+  const byOption = new Map(previous.judgements.flatMap((j) => (j.option ? [[j.option.join('\u0000'), j] as const] : [])));
+  return judgeHost(host, rule, { ...ctx, reuse: (option) => (changed.some((p) => overlaps(option, p)) ? undefined : byOption.get(option.join('\u0000'))) });
+}
+
+/** Whether two option paths (`*` for any name) are equal or one lies below the other. */
+function overlaps(pattern: readonly string[], p: readonly string[]): boolean {
+  const n = Math.min(pattern.length, p.length);
+  for (let i = 0; i < n; i++) if (pattern[i] !== '*' && p[i] !== '*' && pattern[i] !== p[i]) return false;
+  return true;
 }

@@ -17,6 +17,12 @@ export interface HostCheckContext extends PredicateContext {
    * off, a pass is only a status, and checking costs no more than the findings.
    */
   explain?: boolean;
+  /**
+   * A conclusion kept from an earlier evaluation of the same host for one
+   * option a wildcard rule matches (the language server, while typing);
+   * undefined to judge the option again.
+   */
+  reuse?: (optionPath: string[]) => Judgement | undefined;
 }
 
 /**
@@ -66,7 +72,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
       ? judged('not-evaluated', `no module read sets ${rule.subject.option}; unread modules (${opaque.join(', ')}) might`)
       : judged('pass', `no module sets ${rule.subject.option}`, rootLocation(host, ctx));
   }
-  return concrete.map((optionPath) => judgeOption(host, rule, optionPath, 'pattern', ctx));
+  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, optionPath, 'pattern', ctx));
 }
 
 /**
@@ -75,7 +81,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
  */
 function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Judgement {
   const shownPath = formatOptionPath(optionPath);
-  const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const };
+  const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: optionPath };
   const effective = host.effective(optionPath);
   const judgesDefault = rule.violations.some((v) => v.mode === 'default');
   if (effective.kind === 'absent') {
