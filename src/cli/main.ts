@@ -443,14 +443,6 @@ function renderEvidence(report: import('../compliance/evidence-report').Evidence
   }
 }
 
-/**
- * `declint test-rules DIR`: every rule of DIR/rules against its cases in
- * DIR/fixtures/rules/<ID>/, with the four outcomes of each case: validated
- * (a good case stays silent), reported (a bad case reports exactly what its
- * annotations say), noisy (a report nobody asked for), missing (an annotation
- * with no report). Exit 1 on any noisy or missing case, or a rule without
- * both a bad and a good case.
- */
 /** `declint lsp --stdio`: the language server, until the editor sends `exit`. */
 async function lspCommand(args: string[]): Promise<number> {
   const parsed = parseCommand({ args, options: { stdio: { type: 'boolean' } } });
@@ -460,6 +452,14 @@ async function lspCommand(args: string[]): Promise<number> {
   return startStdioServer();
 }
 
+/**
+ * `declint test-rules DIR`: every rule of DIR/rules against its cases in
+ * DIR/fixtures/rules/<ID>/, with the four outcomes of each case: validated
+ * (a good case stays silent), reported (a bad case reports exactly what its
+ * annotations say), noisy (a report nobody asked for), missing (an annotation
+ * with no report). Exit 1 on any noisy or missing case, or a rule without
+ * both a bad and a good case.
+ */
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
   const [dir = '.', ...extra] = args;
   if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
