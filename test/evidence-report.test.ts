@@ -7,6 +7,7 @@ import * as path from 'path';
 import type { EvidenceReport } from '../src/compliance/evidence-report';
 import { checkMention, findControlMentions } from '../src/compliance/control-mentions';
 import { loadFrameworks, loadIso2013Mapping } from '../src/controls/registry';
+import { STATUS_LABELS, SUBJECT_KIND_LABELS } from '../src/report/evidence-labels';
 import { makeTree, ROOT, runCli, spawnCli } from './support/cli';
 import { APP, FLAKE, sshModule } from './support/small-fleet';
 
@@ -135,7 +136,12 @@ describe('declint report on the demo fleet', () => {
       expect(md).toContain(`## ${f.title}`);
       for (const c of f.controls.filter((x) => x.status !== 'not-covered')) {
         expect(md).toContain(`### ${c.id} ${c.title}: `);
-        for (const r of c.results) expect(md).toContain(`| ${r.rule} | `);
+        // Every result, as its row: subject, rule, status, evidence position.
+        for (const r of c.results) {
+          const subject = r.subjectKind === 'host' ? r.subject : `${r.subject} (${SUBJECT_KIND_LABELS[r.subjectKind]})`;
+          const where = r.evidence ? `${r.evidence.file}:${r.evidence.line}:${r.evidence.column}` : '—';
+          expect(md).toContain(`| ${subject} | ${r.rule} | ${STATUS_LABELS[r.status]} | ${where} | `);
+        }
       }
       for (const c of f.controls.filter((x) => x.status === 'not-covered')) expect(md).toContain(`- **${c.id}** ${c.title}`);
     }

@@ -398,6 +398,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   const { loadIso2013Mapping } = require('../controls/registry') as typeof import('../controls/registry');
   const { buildEvidenceReport } = require('../compliance/evidence-report') as typeof import('../compliance/evidence-report');
   const { openGitHistory } = require('../compliance/git-history') as typeof import('../compliance/git-history');
+  const { readEvidenceSources } = require('../compliance/sources') as typeof import('../compliance/sources');
   const registry = loadFrameworks();
   const wanted = (values.framework ?? []).flatMap((f) => f.split(',')).map((f) => f.trim().toLowerCase()).filter(Boolean);
   for (const key of wanted) {
@@ -410,11 +411,13 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     keepHosts: true,
     judgements: true,
   });
+  const index = { frameworks: registry, iso2013: loadIso2013Mapping() };
   const report = buildEvidenceReport({
     analysis,
+    sources: readEvidenceSources(analysis.files, index),
     paths: paths.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p)) || '.'),
     frameworks,
-    index: { frameworks: registry, iso2013: loadIso2013Mapping() },
+    index,
     git: openGitHistory(io.cwd, paths),
     now: new Date(),
     ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),

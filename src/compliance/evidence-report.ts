@@ -1,11 +1,10 @@
-import * as fs from 'fs';
 import type { Framework } from '../controls/registry';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { TreeAnalysis } from '../pipeline/check';
-import { AnalyzedFile, analyzeFile } from '../pipeline/analyze';
 import type { Rule } from '../rules/rule';
-import { ControlAnnotation, findAnnotations } from './annotations';
+import type { ControlAnnotation } from './annotations';
+import type { EvidenceSources, LockModel, TalosModel } from './sources';
 import { checkMention, ControlIndex, findControlMentions } from './control-mentions';
 import type { Commit, GitHistory } from './git-history';
 import { judgeTalosView } from '../rules/check-talos';
@@ -17,7 +16,8 @@ import { judgeFlakeFile, judgeLockFile, PinnedInput, pinnedInputs, TalosNode, ta
  * concluded on each host, Talos node and lock file, with the evidence (the
  * defining line and the commit that last changed it), the team's own control
  * annotations, and the controls no rule can check. Built from one analysis of
- * the tree; the same tree gives the same report (no timestamp unless asked).
+ * the tree and what `readEvidenceSources` read from its files, with git as an
+ * injected reader; the same tree gives the same report (no timestamp unless asked).
  */
 export const EVIDENCE_REPORT_VERSION = 1;
 
@@ -120,6 +120,8 @@ export interface EvidenceReport {
 
 export interface EvidenceInput {
   analysis: TreeAnalysis;
+  /** The Talos and lock models and the control annotations, read from the scanned files (see sources.ts). */
+  sources: EvidenceSources;
   paths: string[];
   frameworks: Framework[];
   index: ControlIndex;
@@ -141,7 +143,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     return { file, line, column, ...(c ? { change: c } : {}) };
   };
 
-  const models = talosAndLocks(analysis);
+  const { models, annotations } = input.sources;
   const nodes = talosNodeViews(analysis, models);
   const judgements = [...analysis.hosts.judgements, ...otherSubjects(nodes, models, flakeFiles(analysis), result.rules, result.findings, input.now)];
   const findingState = indexFindings(result.findings);
@@ -164,7 +166,6 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
   }
   results.sort(compareResults);
 
-  const annotations = input.analysis.files.flatMap((f) => readAnnotations(f.absolutePath, f.path, input.index));
   const commits = git ? git.commits() : [];
   const commitMentions = commits.flatMap((c) =>
     findControlMentions(c.message).map((m) => ({ commit: { hash: c.hash, author: c.author, date: c.date, subject: c.subject }, mention: checkMention(m, input.index) })),
@@ -253,20 +254,6 @@ function findingKey(f: Finding): string {
 
 function indexFindings(findings: Finding[]): Map<string, Finding> {
   return new Map(findings.map((f) => [findingKey(f), f]));
-}
-
-type TalosModel = Extract<AnalyzedFile, { kind: 'talos' }>;
-type LockModel = Extract<AnalyzedFile, { kind: 'flake-lock' }>;
-
-/** The Talos files and lock files of the scan, read again for their values (the check keeps only findings). */
-function talosAndLocks(analysis: TreeAnalysis): (TalosModel | LockModel)[] {
-  const out: (TalosModel | LockModel)[] = [];
-  for (const file of analysis.files) {
-    if (!/(\.ya?ml|(^|\/)flake\.lock)$/.test(file.path)) continue;
-    const analyzed = analyzeFile(file.path, fs.readFileSync(file.absolutePath, 'utf8'));
-    if (analyzed.kind === 'analyzed' && analyzed.file.kind !== 'nix') out.push(analyzed.file);
-  }
-  return out;
 }
 
 /** The flake.nix files of the scan. */
@@ -358,11 +345,6 @@ function safeLine(get: () => number): number | undefined {
   }
 }
 
-function readAnnotations(absolutePath: string, file: string, index: ControlIndex): ControlAnnotation[] {
-  if (!/\.(nix|ya?ml)$/.test(file)) return [];
-  return findAnnotations(file, fs.readFileSync(absolutePath, 'utf8'), index);
-}
-
 function declaredEvidence(a: ControlAnnotation): DeclaredEvidence {
   return {
     file: a.file,
@@ -394,7 +376,7 @@ function annotationProblem(a: ControlAnnotation): AnnotationProblem {
   };
 }
 
-export const FRAMEWORK_NAMES: Record<string, string> = {
+const FRAMEWORK_NAMES: Record<string, string> = {
   iso27001: 'ISO/IEC 27001:2022',
   soc2: 'SOC 2',
   nis2: 'NIS2',

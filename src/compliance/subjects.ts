@@ -1,5 +1,6 @@
 import type { FlakeLock } from '../flake/lock';
 import type { Finding } from '../findings/finding';
+import type { Range } from '../source/position';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { formatVersion } from '../talos/version';
@@ -53,13 +54,10 @@ export function talosNode(view: TalosView, fallbackName: string): TalosNode | un
 
 /** A flake.lock rule on one lock file: its findings, or a pass over every input it judged. */
 export function judgeLockFile(file: string, lock: FlakeLock, rule: Rule, findings: Finding[]): Judgement[] {
-  const base = { ruleId: rule.id, subject: file, subjectKind: 'flake-lock' as const };
-  const failed = findings.filter((f) => f.ruleId === rule.id && f.location.file === file);
-  if (failed.length > 0) return failed.map((finding) => ({ ...base, status: 'fail' as const, reason: firstSentence(finding.message), evidence: finding.location, finding }));
   const inputs = lock.nodes.filter((n) => n.key !== lock.root).length;
   const what = 'lockField' in rule.subject ? `${rule.subject.lockField} = ${JSON.stringify(lock.version)}` : `${inputs} locked input${inputs === 1 ? '' : 's'} checked`;
   const range = lock.versionRange ?? lock.nodes[0]?.keyRange;
-  return [{ ...base, status: 'pass', reason: what, ...(range ? { evidence: { file, range } } : {}) }];
+  return judgedByFindings({ file, kind: 'flake-lock', files: [file] }, rule, findings, what, range);
 }
 
 export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
@@ -94,14 +92,21 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
  * sibling flake.lock), or a pass over the inputs and nixConfig it read.
  */
 export function judgeFlakeFile(file: string, rule: Rule, findings: Finding[]): Judgement[] {
-  const base = { ruleId: rule.id, subject: file, subjectKind: 'flake' as const };
-  const lock = file.replace(/flake\.nix$/, 'flake.lock');
-  const failed = findings.filter((f) => f.ruleId === rule.id && (f.location.file === file || f.location.file === lock));
-  if (failed.length > 0) return failed.map((finding) => ({ ...base, status: 'fail' as const, reason: firstSentence(finding.message), evidence: finding.location, finding }));
   const start = { line: 1, column: 1, offset: 0 };
-  return [{ ...base, status: 'pass', reason: 'the inputs and nixConfig of flake.nix pass', evidence: { file, range: { start, end: start } } }];
+  const files = [file, file.replace(/flake\.nix$/, 'flake.lock')];
+  return judgedByFindings({ file, kind: 'flake', files }, rule, findings, 'the inputs and nixConfig of flake.nix pass', { start, end: start });
 }
 
-function firstSentence(message: string): string {
-  return message.replace(/\.$/, '');
+/** A rule on a file-level subject: a fail for each of its findings in the subject's files, else one pass. */
+function judgedByFindings(
+  subject: { file: string; kind: 'flake' | 'flake-lock'; files: string[] },
+  rule: Rule,
+  findings: Finding[],
+  passReason: string,
+  passRange: Range | undefined,
+): Judgement[] {
+  const base = { ruleId: rule.id, subject: subject.file, subjectKind: subject.kind };
+  const failed = findings.filter((f) => f.ruleId === rule.id && subject.files.includes(f.location.file));
+  if (failed.length > 0) return failed.map((finding) => ({ ...base, status: 'fail' as const, reason: finding.message.replace(/\.$/, ''), evidence: finding.location, finding }));
+  return [{ ...base, status: 'pass', reason: passReason, ...(passRange ? { evidence: { file: subject.file, range: passRange } } : {}) }];
 }

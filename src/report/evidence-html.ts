@@ -1,5 +1,6 @@
 import type { ControlReport, ControlResult, EvidenceLocation, EvidenceReport, FrameworkReport } from '../compliance/evidence-report';
 import type { Commit } from '../compliance/git-history';
+import { escapeMarkup } from './markup';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
 
 /**
@@ -13,8 +14,8 @@ export function formatEvidenceHtml(report: EvidenceReport): string {
   const body = [
     `<header><h1>Compliance evidence report</h1>${headerList(report)}</header>`,
     `<nav class="filters" aria-label="Filters">
-<label>Framework <select id="f-framework"><option value="">all</option>${report.frameworks.map((f) => `<option value="${esc(f.key)}">${esc(f.title)}</option>`).join('')}</select></label>
-<label>Host or node <select id="f-subject"><option value="">all</option>${subjects.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('')}</select></label>
+<label>Framework <select id="f-framework"><option value="">all</option>${report.frameworks.map((f) => `<option value="${escapeMarkup(f.key)}">${escapeMarkup(f.title)}</option>`).join('')}</select></label>
+<label>Host or node <select id="f-subject"><option value="">all</option>${subjects.map((s) => `<option value="${escapeMarkup(s)}">${escapeMarkup(s)}</option>`).join('')}</select></label>
 <label>Status <select id="f-status"><option value="">all</option>${statuses.map((s) => `<option value="${s}">${STATUS_LABELS[s]}</option>`).join('')}</select></label>
 <span id="f-count" role="status"></span>
 </nav>`,
@@ -29,8 +30,8 @@ export function formatEvidenceHtml(report: EvidenceReport): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="declint ${esc(report.tool.version)}">
-<title>Compliance evidence report: ${esc(report.frameworks.map((f) => f.title).join(', '))}</title>
+<meta name="generator" content="declint ${escapeMarkup(report.tool.version)}">
+<title>Compliance evidence report: ${escapeMarkup(report.frameworks.map((f) => f.title).join(', '))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
@@ -43,12 +44,12 @@ ${body}
 
 function headerList(report: EvidenceReport): string {
   const items = [
-    `<dt>Tool</dt><dd>declint ${esc(report.tool.version)}${report.generatedAt ? `, generated <time>${esc(report.generatedAt)}</time>` : ''}</dd>`,
-    `<dt>Scope</dt><dd>${esc(report.scope.paths.join(', '))} (${report.scope.filesScanned} files, ${report.scope.rules} rules)</dd>`,
-    `<dt>Frameworks</dt><dd>${esc(report.frameworks.map((f) => f.title).join('; '))}</dd>`,
+    `<dt>Tool</dt><dd>declint ${escapeMarkup(report.tool.version)}${report.generatedAt ? `, generated <time>${escapeMarkup(report.generatedAt)}</time>` : ''}</dd>`,
+    `<dt>Scope</dt><dd>${escapeMarkup(report.scope.paths.join(', '))} (${report.scope.filesScanned} files, ${report.scope.rules} rules)</dd>`,
+    `<dt>Frameworks</dt><dd>${escapeMarkup(report.frameworks.map((f) => f.title).join('; '))}</dd>`,
     report.git.available
-      ? `<dt>Git</dt><dd>HEAD <code>${shortHash(report.git.head.hash)}</code> (${esc(report.git.head.date)}, ${esc(report.git.head.subject)}); each evidence line shows the last commit that changed it</dd>`
-      : `<dt>Git</dt><dd>No change evidence: ${esc(report.git.note)}</dd>`,
+      ? `<dt>Git</dt><dd>HEAD <code>${shortHash(report.git.head.hash)}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)}); each evidence line shows the last commit that changed it</dd>`
+      : `<dt>Git</dt><dd>No change evidence: ${escapeMarkup(report.git.note)}</dd>`,
   ];
   return `<dl class="meta">${items.join('')}</dl>`;
 }
@@ -57,18 +58,18 @@ function summary(report: EvidenceReport): string {
   const rows = report.frameworks
     .map((f) => {
       const s = f.summary.byStatus;
-      return `<tr data-framework="${esc(f.key)}"><th scope="row">${esc(f.title)}</th>${[f.summary.controls, f.summary.covered, s.fail, s.excepted, s['not-evaluated'], s.pass, s['not-applicable'], s['no-subjects'], s['not-covered']].map((n) => `<td>${n}</td>`).join('')}</tr>`;
+      return `<tr data-framework="${escapeMarkup(f.key)}"><th scope="row">${escapeMarkup(f.title)}</th>${[f.summary.controls, f.summary.covered, s.fail, s.excepted, s['not-evaluated'], s.pass, s['not-applicable'], s['no-subjects'], s['not-covered']].map((n) => `<td>${n}</td>`).join('')}</tr>`;
     })
     .join('\n');
   const perSubject = report.frameworks
     .filter((f) => f.summary.bySubject.length > 0)
     .map(
-      (f) => `<section class="by-subject" data-framework="${esc(f.key)}"><h3>${esc(f.title)}: results by host and node</h3>
+      (f) => `<section class="by-subject" data-framework="${escapeMarkup(f.key)}"><h3>${escapeMarkup(f.title)}: results by host and node</h3>
 <table><thead><tr><th>Subject</th><th>Kind</th><th>Pass</th><th>Fail</th><th>Excepted</th><th>Not evaluated</th><th>Not applicable</th></tr></thead><tbody>
 ${f.summary.bySubject
   .map((s) => {
     const c = s.counts;
-    return `<tr data-subject="${esc(s.subject)}"><th scope="row">${esc(s.subject)}</th><td>${SUBJECT_KIND_LABELS[s.kind]}</td><td>${c.pass}</td><td class="${c.fail ? 'bad' : ''}">${c.fail}</td><td>${c.excepted}</td><td>${c['not-evaluated']}</td><td>${c['not-applicable']}</td></tr>`;
+    return `<tr data-subject="${escapeMarkup(s.subject)}"><th scope="row">${escapeMarkup(s.subject)}</th><td>${SUBJECT_KIND_LABELS[s.kind]}</td><td>${c.pass}</td><td class="${c.fail ? 'bad' : ''}">${c.fail}</td><td>${c.excepted}</td><td>${c['not-evaluated']}</td><td>${c['not-applicable']}</td></tr>`;
   })
   .join('\n')}
 </tbody></table></section>`,
@@ -87,21 +88,21 @@ function inventory(report: EvidenceReport): string {
       ? '<p>No NixOS hosts found.</p>'
       : table(
           ['Host', 'Root', 'Module files', 'Modules not read (flake inputs, modulesPath)'],
-          hosts.map((h) => [esc(h.name), loc(h.root), String(h.modules), esc(h.unreadModules.join(', ') || '—')]),
+          hosts.map((h) => [escapeMarkup(h.name), loc(h.root), String(h.modules), escapeMarkup(h.unreadModules.join(', ') || '—')]),
         );
   const nodeTable =
     talosNodes.length === 0
       ? '<p>No complete Talos machine configs found.</p>'
       : table(
           ['Node', 'Type', 'Talos version', 'Config', 'Last change'],
-          talosNodes.map((n) => [esc(n.name), esc(n.type ?? '—'), esc(n.talosVersion ?? '—'), `<code>${esc(n.file)}:${n.line}</code>`, commit(n.change)]),
+          talosNodes.map((n) => [escapeMarkup(n.name), escapeMarkup(n.type ?? '—'), escapeMarkup(n.talosVersion ?? '—'), `<code>${escapeMarkup(n.file)}:${n.line}</code>`, commit(n.change)]),
         );
   const inputTable =
     inputs.length === 0
       ? '<p>No flake.lock found.</p>'
       : table(
           ['Input', 'Type', 'Source', 'Revision', 'Date', 'Lock file'],
-          inputs.map((i) => [esc(i.name), esc(i.type), esc(i.source || '—'), i.rev ? `<code>${shortHash(i.rev)}</code>` : '—', esc(i.date ?? '—'), `<code>${esc(i.lockFile)}:${i.line}</code>`]),
+          inputs.map((i) => [escapeMarkup(i.name), escapeMarkup(i.type), escapeMarkup(i.source || '—'), i.rev ? `<code>${shortHash(i.rev)}</code>` : '—', escapeMarkup(i.date ?? '—'), `<code>${escapeMarkup(i.lockFile)}:${i.line}</code>`]),
         );
   return `<section id="inventory"><h2>Inventory</h2>
 <h3>NixOS hosts</h3>${hostTable}
@@ -114,18 +115,18 @@ function framework(f: FrameworkReport): string {
   const uncovered = f.controls.filter((c) => c.status === 'not-covered');
   const partial = f.registryComplete
     ? ''
-    : `<p class="note">declint's registry holds the ${esc(f.title)} controls its rules map to, not the whole framework: controls outside it are not listed.</p>`;
+    : `<p class="note">declint's registry holds the ${escapeMarkup(f.title)} controls its rules map to, not the whole framework: controls outside it are not listed.</p>`;
   const list =
     uncovered.length === 0
       ? '<p>Every control of the registry is checked by at least one rule.</p>'
       : `<p>No declint rule checks these controls; they need other evidence (policies, procedures, records).</p><ul>${uncovered
           .map((c) => {
             const extra = [...c.annotations.map((a) => `declared at ${a.file}:${a.line}`), ...c.commits.map((k) => `commit ${shortHash(k.hash)}`)];
-            return `<li><strong>${esc(c.id)}</strong> ${esc(c.title)}${extra.length ? ` (${esc(extra.join('; '))})` : ''}</li>`;
+            return `<li><strong>${escapeMarkup(c.id)}</strong> ${escapeMarkup(c.title)}${extra.length ? ` (${escapeMarkup(extra.join('; '))})` : ''}</li>`;
           })
           .join('')}</ul>`;
-  return `<section class="framework" data-framework="${esc(f.key)}" id="fw-${esc(f.key)}"><h2>${esc(f.title)}</h2>
-<p>Reference: <a href="${esc(f.url)}">${esc(f.url)}</a></p>${partial}
+  return `<section class="framework" data-framework="${escapeMarkup(f.key)}" id="fw-${escapeMarkup(f.key)}"><h2>${escapeMarkup(f.title)}</h2>
+<p>Reference: <a href="${escapeMarkup(f.url)}">${escapeMarkup(f.url)}</a></p>${partial}
 ${verifiable.map(control).join('\n')}
 <section class="uncovered" data-status="not-covered"><h3>Not statically verifiable (${uncovered.length})</h3>${list}</section></section>`;
 }
@@ -142,30 +143,30 @@ ${c.results.map(result).join('\n')}
       ? ''
       : `<h4>Declared by the team</h4><ul class="declared">${c.annotations
           .map((a) => {
-            const setting = a.setting ? ` on <code>${esc(a.setting)}</code> (line ${a.settingLine})` : '';
-            const old = a.writtenAs2013 ? ` (written with the 2013 number ${esc(a.writtenAs2013)})` : '';
-            return `<li><code>${esc(a.file)}:${a.line}</code>: “${esc(a.comment)}”${setting}${old}</li>`;
+            const setting = a.setting ? ` on <code>${escapeMarkup(a.setting)}</code> (line ${a.settingLine})` : '';
+            const old = a.writtenAs2013 ? ` (written with the 2013 number ${escapeMarkup(a.writtenAs2013)})` : '';
+            return `<li><code>${escapeMarkup(a.file)}:${a.line}</code>: “${escapeMarkup(a.comment)}”${setting}${old}</li>`;
           })
           .join('')}</ul>`;
   const commits = c.commits.length === 0 ? '' : `<h4>Commits naming this control</h4><ul>${c.commits.map((k) => `<li>${commit(k)}</li>`).join('')}</ul>`;
-  return `<details class="control" open data-status="${c.status}"><summary><span class="id">${esc(c.id)}</span> ${esc(c.title)} <span class="status s-${c.status}">${STATUS_LABELS[c.status]}</span></summary>
-<p class="rules">Rules: ${c.rules.map((r) => `<code>${esc(r.id)}</code> ${esc(r.title)}`).join('; ')}</p>
+  return `<details class="control" open data-status="${c.status}"><summary><span class="id">${escapeMarkup(c.id)}</span> ${escapeMarkup(c.title)} <span class="status s-${c.status}">${STATUS_LABELS[c.status]}</span></summary>
+<p class="rules">Rules: ${c.rules.map((r) => `<code>${escapeMarkup(r.id)}</code> ${escapeMarkup(r.title)}`).join('; ')}</p>
 ${results}${declared}${commits}</details>`;
 }
 
 function result(r: ControlResult): string {
   const kind = r.subjectKind === 'host' ? '' : ` <small>(${SUBJECT_KIND_LABELS[r.subjectKind]})</small>`;
   const exception = r.exception
-    ? `<div class="exception">${r.exception.kind === 'inline' ? 'Suppressed' : 'Excepted'} at <code>${esc(r.exception.file)}:${r.exception.line}</code>: ${esc(r.exception.justification)}${[
-        r.exception.owner && ` · owner ${esc(r.exception.owner)}`,
-        r.exception.ticket && ` · ticket ${esc(r.exception.ticket)}`,
-        r.exception.expires && ` · expires ${esc(r.exception.expires)}`,
+    ? `<div class="exception">${r.exception.kind === 'inline' ? 'Suppressed' : 'Excepted'} at <code>${escapeMarkup(r.exception.file)}:${r.exception.line}</code>: ${escapeMarkup(r.exception.justification)}${[
+        r.exception.owner && ` · owner ${escapeMarkup(r.exception.owner)}`,
+        r.exception.ticket && ` · ticket ${escapeMarkup(r.exception.ticket)}`,
+        r.exception.expires && ` · expires ${escapeMarkup(r.exception.expires)}`,
       ]
         .filter(Boolean)
         .join('')}</div>`
     : '';
   const text = r.finding ? r.finding.message : r.reason;
-  return `<tr data-subject="${esc(r.subject)}" data-status="${r.status}"><td>${esc(r.subject)}${kind}</td><td class="rule"><code>${esc(r.rule)}</code></td><td><span class="status s-${r.status}">${STATUS_LABELS[r.status]}</span></td><td class="where">${r.evidence ? loc(r.evidence) : '—'}</td><td>${esc(text)}${exception}</td><td class="change">${commit(r.evidence?.change)}</td></tr>`;
+  return `<tr data-subject="${escapeMarkup(r.subject)}" data-status="${r.status}"><td>${escapeMarkup(r.subject)}${kind}</td><td class="rule"><code>${escapeMarkup(r.rule)}</code></td><td><span class="status s-${r.status}">${STATUS_LABELS[r.status]}</span></td><td class="where">${r.evidence ? loc(r.evidence) : '—'}</td><td>${escapeMarkup(text)}${exception}</td><td class="change">${commit(r.evidence?.change)}</td></tr>`;
 }
 
 function annotationProblems(report: EvidenceReport): string {
@@ -174,7 +175,7 @@ function annotationProblems(report: EvidenceReport): string {
       ? '<p>Every control ID named in a comment exists in its framework.</p>'
       : table(
           ['Location', 'Written', 'Problem'],
-          report.annotationProblems.map((p) => [`<code>${esc(p.file)}:${p.line}</code>`, esc(p.written), esc(p.message)]),
+          report.annotationProblems.map((p) => [`<code>${escapeMarkup(p.file)}:${p.line}</code>`, escapeMarkup(p.written), escapeMarkup(p.message)]),
         );
   return `<section id="annotations"><h2>Control annotations to review</h2>${body}</section>`;
 }
@@ -183,24 +184,20 @@ function limitations(report: EvidenceReport): string {
   const body =
     report.limitations.length === 0
       ? '<p>Every file parsed and every host was evaluated.</p>'
-      : `<ul>${report.limitations.map((l) => `<li>${l.file ? `<code>${esc(l.file)}${l.line ? `:${l.line}` : ''}</code>: ` : ''}${esc(l.message)}</li>`).join('')}</ul>`;
+      : `<ul>${report.limitations.map((l) => `<li>${l.file ? `<code>${escapeMarkup(l.file)}${l.line ? `:${l.line}` : ''}</code>: ` : ''}${escapeMarkup(l.message)}</li>`).join('')}</ul>`;
   return `<section id="limitations"><h2>Limitations</h2>${body}</section>`;
 }
 
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeMarkup(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 function loc(l: EvidenceLocation): string {
-  return `<code>${esc(l.file)}:${l.line}:${l.column}</code>`;
+  return `<code>${escapeMarkup(l.file)}:${l.line}:${l.column}</code>`;
 }
 
 function commit(c: Commit | undefined): string {
-  return c ? `<code>${shortHash(c.hash)}</code> ${esc(c.date)} ${esc(c.author)}<br><small>${esc(c.subject)}</small>` : '—';
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return c ? `<code>${shortHash(c.hash)}</code> ${escapeMarkup(c.date)} ${escapeMarkup(c.author)}<br><small>${escapeMarkup(c.subject)}</small>` : '—';
 }
 
 const STYLE = `

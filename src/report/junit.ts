@@ -1,9 +1,6 @@
+import { escapeMarkup } from './markup';
 import { Finding, messageWithHosts } from '../findings/finding';
 import type { CheckResult } from './result';
-
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** What a JUnit test case is about: the hosts of a host-level finding, else its file. */
 function subject(f: Finding): string {
@@ -27,14 +24,14 @@ export function formatJunit(result: CheckResult): string {
     const body = cases.size
       ? [...cases].map(([name, list]) => {
           const failed = list
-            .map((f) => `      <failure type="${f.severity}" message="${xml(messageWithHosts(f))}">${xml(`${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column}`)}</failure>`)
+            .map((f) => `      <failure type="${f.severity}" message="${escapeMarkup(messageWithHosts(f))}">${escapeMarkup(`${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column}`)}</failure>`)
             .join('\n');
-          return `    <testcase classname="${xml(id)}" name="${xml(name)}">\n${failed}\n    </testcase>`;
+          return `    <testcase classname="${escapeMarkup(id)}" name="${escapeMarkup(name)}">\n${failed}\n    </testcase>`;
         })
-      : [`    <testcase classname="${xml(id)}" name="${xml(titles.get(id) ?? id)}"/>`];
+      : [`    <testcase classname="${escapeMarkup(id)}" name="${escapeMarkup(titles.get(id) ?? id)}"/>`];
     tests += body.length;
     failures += cases.size;
-    return `  <testsuite name="${xml(id)}" tests="${body.length}" failures="${cases.size}" errors="0">\n${body.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${escapeMarkup(id)}" tests="${body.length}" failures="${cases.size}" errors="0">\n${body.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="declint" tests="${tests}" failures="${failures}" errors="0">\n${suites.join('\n')}\n</testsuites>\n`;
 }
