@@ -4,15 +4,15 @@ import { Config, DEFAULT_CONFIG, findConfig, Level, loadConfig } from '../config
 import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
-import type { Finding } from '../findings/finding';
+import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
 import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts } from '../pipeline/check-hosts';
-import { checkFlakes } from '../pipeline/check-flakes';
-import { checkTalhelperProjects } from '../pipeline/check-talhelper';
+import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
+import { checkTalhelperProjects, TalhelperPhaseResult } from '../pipeline/check-talhelper';
 import { NixSourceLoader } from '../pipeline/source-loader';
 import { loadRuleSet } from '../rules/builtin';
 import { mergeHostFindings } from '../rules/check-host';
@@ -72,6 +72,9 @@ export class Workspace {
   private hostFindings = new Map<string, Finding[]>();
   /** Each rule's conclusions on each host, by host name and rule ID: they stand for a host updated in place where nothing the rule reads changed. */
   private ruleJudgements = new Map<string, Map<string, Judgement[]>>();
+  /** The talhelper and flake.nix phases' results, kept until a YAML or flake file changes. */
+  private talhelperPhase: TalhelperPhaseResult | undefined;
+  private flakeFindings: Finding[] | undefined;
   private filesByHost = new Map<string, Set<string>>();
   /**
    * Every file each host has included since the last full evaluation: a
@@ -101,10 +104,6 @@ export class Workspace {
     private settings: Settings,
   ) {
     this.loader = new NixSourceLoader([root], root, documents);
-  }
-
-  get currentSettings(): Settings {
-    return this.settings;
   }
 
   reportPath(absolutePath: string): string {
@@ -148,13 +147,18 @@ export class Workspace {
     const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now);
     else this.files.delete(absolutePath);
-    if (!absolutePath.endsWith('.nix')) {
+    const name = path.basename(absolutePath);
+    const flakeFile = name === 'flake.nix' || name === 'flake.lock';
+    // The talhelper and flake.nix phases read only YAML and flake files: an edit elsewhere keeps their findings.
+    if (/\.ya?ml$/.test(name)) this.talhelperPhase = undefined;
+    if (flakeFile) this.flakeFindings = undefined;
+    if (!absolutePath.endsWith('.nix') && !flakeFile) {
       this.combined = undefined;
       return [];
     }
     const file = this.reportPath(absolutePath);
-    if (path.basename(absolutePath) === 'flake.nix') {
-      // The flake declares the hosts: any of them may have changed, appeared or gone.
+    if (flakeFile) {
+      // The flake declares the hosts, and its lock their NixOS release: any of them may have changed, appeared or gone.
       this.resetHosts();
       return this.evaluateHosts(() => true, now);
     }
@@ -172,22 +176,15 @@ export class Workspace {
     const now = new Date();
     const files = [...this.files.keys()].map((absolutePath) => ({ absolutePath, path: this.reportPath(absolutePath) }));
     // talhelper nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
-    const talhelper = checkTalhelperProjects(files, this.rules, now, [this.root], this.root);
+    const talhelper = (this.talhelperPhase ??= checkTalhelperProjects(files, this.rules, now, [this.root], this.root));
+    this.flakeFindings ??= checkFlakes(files, this.rules, now, this.loader, this.config?.flakes, (absolutePath) => this.documents.atPath(absolutePath)?.text ?? readIfPresent(absolutePath));
     this.combined = combineFindings({
       perFile: [...this.files.values()].flatMap((f) => f.checked.findings),
       hostFindings: mergeHostFindings([...this.hostFindings.values()].flat()),
       hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
       talhelperFindings: talhelper.findings,
       talhelperFiles: talhelper.files,
-      flakeFindings: checkFlakes(files, this.rules, now, this.loader, this.config?.flakes, (absolutePath) => {
-        const open = this.documents.atPath(absolutePath)?.text;
-        if (open !== undefined) return open;
-        try {
-          return fs.readFileSync(absolutePath, 'utf8');
-        } catch {
-          return undefined;
-        }
-      }),
+      flakeFindings: this.flakeFindings,
       suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
       rules: this.rules,
       allRules: this.allRules,
@@ -206,9 +203,6 @@ export class Workspace {
     return this.loader.lines(file);
   }
 
-  isWorkspaceFile(absolutePath: string): boolean {
-    return this.files.has(absolutePath);
-  }
 
   private checkFile(absolutePath: string, now: Date): void {
     const open = this.documents.atPath(absolutePath);
@@ -353,13 +347,15 @@ export class Workspace {
     this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     this.rules = selectRules(this.allRules, effective);
     this.ruleJudgements.clear();
+    this.talhelperPhase = undefined;
+    this.flakeFindings = undefined;
   }
 }
 
 function internalError(file: string, error: unknown): Finding {
   const at = { line: 1, column: 1, offset: 0 };
   return {
-    ruleId: 'parse-error',
+    ruleId: PARSE_ERROR_RULE_ID,
     severity: 'error',
     message: `declint could not check this file (internal error: ${error instanceof Error ? error.message : String(error)}).`,
     location: { file, range: { start: at, end: at } },

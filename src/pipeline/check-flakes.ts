@@ -45,7 +45,7 @@ export function checkFlakes(
   return findings;
 }
 
-function readIfPresent(absolutePath: string): string | undefined {
+export function readIfPresent(absolutePath: string): string | undefined {
   try {
     return fs.readFileSync(absolutePath, 'utf8');
   } catch {
