@@ -24,9 +24,4 @@ const present = fs.existsSync(CORPUS);
   }, 60_000);
 });
 
-if (!present) {
-  test('the flake.lock corpus is absent: the corpus walk is skipped', () => {
-    console.log(`flake.lock corpus not found at ${CORPUS}; the corpus walk is skipped (set DECLINT_FLAKE_CORPUS to run it).`);
-    expect(present).toBe(false);
-  });
-}
+if (!present) console.warn(`flake.lock corpus not found at ${CORPUS}; the corpus walk is skipped (set DECLINT_FLAKE_CORPUS to run it).`);

@@ -53,9 +53,4 @@ function files(dir: string): string[] {
   }, 120_000);
 });
 
-if (!present) {
-  test('the Talos corpus is absent: the corpus walk is skipped', () => {
-    console.log(`Talos corpus not found at ${CORPUS}; the corpus walk is skipped (set DECLINT_TALOS_CORPUS to run it).`);
-    expect(present).toBe(false);
-  });
-}
+if (!present) console.warn(`Talos corpus not found at ${CORPUS}; the corpus walk is skipped (set DECLINT_TALOS_CORPUS to run it).`);

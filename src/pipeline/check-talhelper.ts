@@ -11,9 +11,6 @@ export interface TalhelperPhaseResult {
   findings: Finding[];
   /** Report paths of the files talhelper nodes are built from: their Talos findings are the nodes'. */
   files: Set<string>;
-  /** Node hostnames, by talconfig report path. */
-  nodes: Map<string, string[]>;
-  notes: { file: string; message: string; line: number }[];
   /** Each node's effective config, when asked to keep them (the compliance report). */
   views: { talconfig: string; view: TalosView }[];
 }
@@ -26,7 +23,7 @@ const TALCONFIG_NAME = /^talconfig[\w.-]*\.ya?ml$/;
  * it. Referenced files are read only inside the scanned roots.
  */
 export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now: Date, roots: string[], base: string, keepViews = false): TalhelperPhaseResult {
-  const result: TalhelperPhaseResult = { findings: [], files: new Set(), nodes: new Map(), notes: [], views: [] };
+  const result: TalhelperPhaseResult = { findings: [], files: new Set(), views: [] };
   const talosRules = rules.filter((r) => r.target === 'talos');
   const candidates = files.filter((f) => TALCONFIG_NAME.test(path.basename(f.absolutePath)));
   if (candidates.length === 0) return result;
@@ -50,8 +47,6 @@ export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now:
     const project = talhelperViews({ absolutePath: candidate.absolutePath, text: text.text, read, reportPath: (p) => reportPath(base, p) });
     if (project.views.length === 0) continue;
     for (const file of project.files) result.files.add(file);
-    result.nodes.set(candidate.path, project.views.map((v) => v.node ?? ''));
-    result.notes.push(...project.notes.map((n) => ({ file: n.file, line: n.range.start.line, message: n.message })));
     // A patch talhelper cannot read makes genconfig fail: reported where talconfig names it.
     findings.push(
       ...project.notes.map((n) => ({

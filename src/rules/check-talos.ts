@@ -1,18 +1,11 @@
 import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
-import type { LineIndex } from '../source/position';
-import type { TalosFile } from '../talos/documents';
 import { isObject, key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
 import { inRange } from '../talos/version';
-import { describeVersion, fileView, TalosDocView, TalosView } from '../talos/views';
+import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
 import { firstExplicitViolation, renderMessage, violationFinding } from './violation';
-
-/** A Talos rule on one file: each document on its own (a patch is judged only on the values it writes). */
-export function checkTalosFile(file: string, talos: TalosFile, lines: LineIndex, rule: Rule, ctx: PredicateContext): Finding[] {
-  return checkTalosView(fileView(file, talos, lines), rule, ctx);
-}
 
 /**
  * A Talos rule on a view (one file, or a talhelper node's effective config):

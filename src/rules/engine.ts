@@ -1,6 +1,5 @@
 import type { Finding } from '../findings/finding';
 import type { AnalyzedFile } from '../pipeline/analyze';
-import { checkFlakeLock } from './check-flake-lock';
 import { checkNixModule, renamedOptionFindings } from './check-nixos';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
@@ -12,17 +11,22 @@ import type { Rule } from './rule';
  */
 export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateContext): Finding[] {
   const findings: Finding[] = file.kind === 'nix' ? renamedOptionFindings(file.path, file.module, file.lines, rules) : [];
+  if (file.kind === 'talos') {
+    // Required here, not at the top: the Talos model is loaded only when a Talos file is checked.
+    const { checkTalosView } = require('./check-talos') as typeof import('./check-talos');
+    const { fileView } = require('../talos/views') as typeof import('../talos/views');
+    // One view of the file (its documents as provenanced trees) for every Talos rule.
+    const view = fileView(file.path, file.talos, file.lines);
+    for (const rule of rules) if (rule.target === 'talos') findings.push(...checkTalosView(view, rule, ctx));
+    return findings;
+  }
   for (const rule of rules) {
     switch (file.kind) {
       case 'nix':
         if (rule.target === 'nixos') findings.push(...checkNixModule(file.path, file.module, file.lines, rule, ctx));
         break;
-      case 'talos':
-        // Required here, not at the top: the YAML library is loaded only when a Talos file is checked.
-        if (rule.target === 'talos') findings.push(...(require('./check-talos') as typeof import('./check-talos')).checkTalosFile(file.path, file.talos, file.lines, rule, ctx));
-        break;
       case 'flake-lock':
-        if (rule.target === 'flake-lock') findings.push(...checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
+        if (rule.target === 'flake-lock') findings.push(...(require('./check-flake-lock') as typeof import('./check-flake-lock')).checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
         break;
     }
   }

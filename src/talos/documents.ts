@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
 
 /**
@@ -49,13 +49,6 @@ export interface TalosFile {
   sops?: SopsState;
 }
 
-export interface YamlLocated {
-  /** The plain JS value at the path. */
-  value: unknown;
-  /** The `key: value` pair, from the key's start to the value's end. */
-  range: Range;
-}
-
 export interface YamlSyntaxError {
   message: string;
   range: Range;
@@ -71,19 +64,6 @@ const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'pe
 const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersion', 'endpoint']);
 /** A secrets bundle (`talosctl gen secrets`, talhelper `talsecret.yaml`), possibly SOPS-encrypted. */
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
-
-/** Typed Talos documents known by name (for editors and docs); any bare `apiVersion: v1alpha1` kind is read as a Talos document. */
-export const TALOS_KINDS = new Set([
-  'NetworkDefaultActionConfig', 'NetworkRuleConfig', 'VolumeConfig', 'UserVolumeConfig', 'RawVolumeConfig',
-  'ExistingVolumeConfig', 'SwapVolumeConfig', 'ZswapConfig', 'RegistryMirrorConfig', 'RegistryAuthConfig',
-  'RegistryTLSConfig', 'TimeSyncConfig', 'LinkConfig', 'DHCPv4Config', 'DHCPv6Config', 'HostnameConfig',
-  'ResolverConfig', 'StaticHostConfig', 'BondConfig', 'VLANConfig', 'BridgeConfig', 'Layer2VIPConfig',
-  'KubeSpanConfig', 'KubeSpanEndpointsConfig', 'EnvironmentConfig', 'ImageVerificationConfig',
-  'KmsgLogConfig', 'EventSinkConfig', 'TrustedRootsConfig', 'WatchdogTimerConfig', 'SideroLinkConfig',
-  'ExtensionServiceConfig', 'EthernetConfig', 'DeviceSelector', 'KubeAdmissionControlConfig',
-  'UnattendedInstall', 'KubeletConfig', 'SysctlConfig', 'SysfsConfig', 'UdevRulesConfig', 'KernelModuleConfig',
-  'KubeAPIServerConfig', 'DiscoveryServiceConfig', 'KubeEtcdEncryptionConfig', 'PCRSignatureConfig',
-]);
 
 /** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
 const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:)/m;
@@ -179,49 +159,6 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };
   if (version === undefined) return { role: 'patch', kind: 'v1alpha1' };
   return undefined;
-}
-
-/** The value at a dotted YAML path (`machine.install.image`) with the range of its `key: value` pair. */
-export function valueAt(document: Document.Parsed, path: string[], lines: LineIndex): YamlLocated | undefined {
-  return valuesAt(document, path, lines)[0];
-}
-
-/**
- * Every value matching a dotted YAML path whose `*` segments match any map
- * key or list item (`machine.registries.config.*.tls.insecureSkipVerify`),
- * each with the range of its `key: value` pair (or of the list item).
- */
-export function valuesAt(document: Document.Parsed, path: string[], lines: LineIndex): (YamlLocated & { path: string[] })[] {
-  const out: (YamlLocated & { path: string[] })[] = [];
-  const walk = (node: unknown, depth: number, range: Range | undefined, concrete: string[]): void => {
-    if (depth === path.length) {
-      if (!range) return;
-      const value = node === null || node === undefined ? null : (node as YamlNode).toJSON();
-      out.push({ value, range, path: concrete });
-      return;
-    }
-    const key = path[depth];
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair) || !isScalar(pair.key)) continue;
-        const name = String(pair.key.value);
-        if (key !== '*' && name !== key) continue;
-        const keyNode = pair.key as Scalar;
-        const valueNode = pair.value as YamlNode | null;
-        const start = keyNode.range?.[0] ?? 0;
-        const end = valueNode?.range?.[1] ?? keyNode.range?.[1] ?? start;
-        walk(valueNode, depth + 1, lines.range(start, end), [...concrete, name]);
-      }
-    } else if (isSeq(node) && (key === '*' || /^\d+$/.test(key))) {
-      node.items.forEach((item, index) => {
-        if (key !== '*' && Number(key) !== index) return;
-        const itemRange = (item as YamlNode | null)?.range;
-        walk(item, depth + 1, itemRange ? lines.range(itemRange[0], itemRange[1]) : range, [...concrete, String(index)]);
-      });
-    }
-  };
-  walk(document.contents, 0, undefined, []);
-  return out;
 }
 
 function scalarAt(map: YAMLMap, key: string): unknown {

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { LineIndex, Position, Range } from '../source/position';
 import { applyJson6902, applyStrategic, isObject, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
-import { formatVersion, parseVersion, Version } from './version';
+import { compareVersions, formatVersion, parseVersion, Version } from './version';
 import type { TalosDocView, TalosView } from './views';
 
 /**
@@ -114,7 +114,7 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
  * at render time and are only marked as present.
  */
 function generatedBase(role: 'controlplane' | 'worker', version: Version | undefined): Record<string, unknown> {
-  const before112 = version !== undefined && (version[0] < 1 || (version[0] === 1 && version[1] < 12));
+  const before112 = version !== undefined && compareVersions(version, [1, 12]) < 0;
   const machine: Record<string, unknown> = {
     type: role,
     kubelet: { defaultRuntimeSeccompProfileEnabled: true },

@@ -18,9 +18,6 @@ export interface Origin {
   note?: string;
 }
 
-/** A step of building an effective document: the base, then each patch in order. */
-export type Apply = (tree: ProvenancedTree) => void;
-
 export class ProvenancedTree {
   value: Record<string, unknown> = {};
   /** Path (segments joined by NUL) → origin of the value there. */

@@ -8,7 +8,7 @@
 
 import { parseVersion, Version } from '../rules/version-gate';
 
-export { inRange, parseVersion } from '../rules/version-gate';
+export { compareVersions, inRange, parseVersion } from '../rules/version-gate';
 export type { Version } from '../rules/version-gate';
 
 /** The version in an installer image's tag, when it is a Talos installer image. */

@@ -1,7 +1,7 @@
 import type { LineIndex, Range } from '../source/position';
 import type { TalosDocumentRole, TalosFile } from './documents';
 import { applyJson6902, loadBase, ProvenancedTree, YamlSource } from './tree';
-import { formatVersion, Version, versionFromImage } from './version';
+import { compareVersions, formatVersion, Version, versionFromImage } from './version';
 
 /**
  * What Talos rules judge: a set of documents — one file's, or a talhelper
@@ -47,7 +47,7 @@ export function minimumVersion(documents: TalosDocView[]): { minimum?: { version
   let best: { version: Version; source: string } | undefined;
   for (const doc of documents) {
     const since = KIND_SINCE[doc.kind];
-    if (since && (!best || since[0] * 1000 + since[1] > best.version[0] * 1000 + best.version[1])) {
+    if (since && (!best || compareVersions(since, best.version) > 0)) {
       best = { version: since, source: `or later, as it uses ${doc.kind}` };
     }
   }
