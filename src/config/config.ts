@@ -1,10 +1,7 @@
-import Ajv from 'ajv';
 import * as fs from 'fs';
 import * as path from 'path';
-import { isMap, isPair, isScalar, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { LocatedError } from '../source/errors';
-import { locatedSchemaError } from '../source/schema-errors';
-import schema from './config.schema.json';
 import { DEFAULT_FLAKE_POLICY, FlakePolicy } from '../flake/policy';
 
 export type Level = 'minimal' | 'standard' | 'strict' | 'paranoid';
@@ -80,6 +77,11 @@ export function loadConfig(file: string, display: string): Config {
   } catch {
     throw new LocatedError(display, 1, 1, 'the configuration file cannot be read');
   }
+  // Required here, not at the top: YAML and the validator are loaded only where there is a config file.
+  const { isMap, isPair, isScalar, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
+  const schema = (require('./config-schema') as typeof import('./config-schema')).default;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

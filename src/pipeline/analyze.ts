@@ -1,5 +1,5 @@
 import { candidateKind } from '../discover/classify';
-import { readFlakeLock, FlakeLock } from '../flake/lock';
+import type { FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
 import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
@@ -52,6 +52,8 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);
+      // Required here, not at the top: the JSON parser is loaded only when a lock file is read.
+      const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
       const result = readFlakeLock(text, lines);
       if (result.kind === 'syntax-error') return parseError(path, result.range, result.message);
       if (result.kind === 'not-flake-lock') return { kind: 'skipped' };

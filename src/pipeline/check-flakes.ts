@@ -21,14 +21,15 @@ export function checkFlakes(
   readText: (absolutePath: string) => string | undefined = readIfPresent,
 ): Finding[] {
   const flakeRules = rules.filter((r) => r.target === 'flake');
-  if (flakeRules.length === 0) return [];
+  const flakes = files.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
+  if (flakeRules.length === 0 || flakes.length === 0) return [];
+  // Required here, not at the top: the flake readers are loaded only where there is a flake.
   const { readFlakeNix } = require('../flake/flake-nix') as typeof import('../flake/flake-nix');
   const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
   const { checkFlakeNix } = require('../rules/check-flake') as typeof import('../rules/check-flake');
   const byAbsolute = new Map(files.map((f) => [f.absolutePath, f]));
   const findings: Finding[] = [];
-  for (const file of files) {
-    if (path.basename(file.absolutePath) !== 'flake.nix') continue;
+  for (const file of flakes) {
     const loaded = loader.load(file.absolutePath);
     if ('error' in loaded) continue; // a parse error is already reported by the per-file phase
     const flake = readFlakeNix(loaded);

@@ -1,7 +1,5 @@
 import * as fs from 'fs';
 import ignore from 'ignore';
-import { readFlakeLock } from '../flake/lock';
-import { nixosReleaseFromLock } from '../flake/nixos-release';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
@@ -175,6 +173,9 @@ function lockedNixosRelease(lockPath: string): HostSpec['release'] {
   } catch {
     return undefined;
   }
+  // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
+  const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
+  const { nixosReleaseFromLock } = require('../flake/nixos-release') as typeof import('../flake/nixos-release');
   const read = readFlakeLock(text);
   return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
 }
