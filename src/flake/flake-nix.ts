@@ -63,8 +63,9 @@ export function readFlakeNix(source: LoadedSource): FlakeNix {
       nixConfig.push({ name, value: toPlain(value), span: value.origin?.span ?? attr.binding ?? configAttr?.binding ?? whole });
     }
   }
-  const outputsBinding = top.attrs.get('outputs')?.binding;
-  return { inputs, inputsKnown, outputsArgs: outputsBinding ? outputsFormals(source.text.slice(outputsBinding.start, outputsBinding.end)) : [], nixConfig, span: whole };
+  const outputs = top.attrs.get('outputs')?.value.force();
+  const outputsArgs = outputs?.kind === 'lambda' ? (outputs.formals ?? []).filter((name) => name !== 'self') : [];
+  return { inputs, inputsKnown, outputsArgs, nixConfig, span: whole };
 }
 
 function readInput(name: string, attr: Attr, fallback: Span): FlakeInput {
@@ -90,14 +91,4 @@ function readInput(name: string, attr: Attr, fallback: Span): FlakeInput {
     attrs,
     span: url?.kind === 'string' && url.origin ? url.origin.span : span,
   };
-}
-
-/** `outputs = { self, nixpkgs, home-manager ? null, ... }@inputs:` → `['nixpkgs', 'home-manager']`. */
-export function outputsFormals(binding: string): string[] {
-  const m = /outputs\s*=\s*(?:\w+\s*@\s*)?\{([^}]*)\}/.exec(binding);
-  if (!m) return [];
-  return m[1]
-    .split(',')
-    .map((f) => f.trim().split(/[\s?]/)[0])
-    .filter((f) => /^[A-Za-z_][\w'-]*$/.test(f) && f !== 'self');
 }

@@ -228,8 +228,13 @@ export class Evaluator {
     const formals = node.childForFieldName('formals');
     const body = node.childForFieldName('body');
     if (!body) return unknown('function without body');
+    const names = formals?.namedChildren.flatMap((formal) => {
+      const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
+      return name && !name.isMissing ? [name.text] : [];
+    });
     return {
       kind: 'lambda',
+      ...(names ? { formals: names } : {}),
       apply: (arg: Thunk): Value => {
         const vars = new Map<string, Thunk>();
         const inner = scope.child(vars);

@@ -84,6 +84,8 @@ export interface AttrsValue extends Base {
 export interface LambdaValue extends Base {
   kind: 'lambda';
   apply(arg: Thunk): Value;
+  /** The names of a set pattern's formals (`{ self, nixpkgs ? null, ... }:`); absent for `x:`. */
+  formals?: string[];
 }
 
 /** A function implemented by the evaluator (`lib.mkIf`, `builtins.toString`). */
