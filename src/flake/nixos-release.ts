@@ -1,4 +1,5 @@
 import { FlakeLock, resolveReference } from './lock';
+import { releaseOfBranch } from './release-branch';
 
 /**
  * The NixOS release a flake builds from, read from its lock: the root's
@@ -15,8 +16,8 @@ export function nixosReleaseFromLock(lock: FlakeLock): { release: string; source
   const original = (node.data.original ?? {}) as Record<string, unknown>;
   const locked = (node.data.locked ?? {}) as Record<string, unknown>;
   const ref = typeof original.ref === 'string' ? original.ref.replace(/^refs\/heads\//, '') : undefined;
-  const branch = ref ? /^(?:nixos|nixpkgs|release)-(\d\d\.(?:05|11))(?:-small|-darwin)?$/.exec(ref) : null;
-  if (branch) return { release: branch[1], source: `nixpkgs ${ref} in flake.lock` };
+  const branch = ref === undefined ? undefined : releaseOfBranch(ref);
+  if (branch) return { release: branch, source: `nixpkgs ${ref} in flake.lock` };
   const moving = ref === undefined || /^(?:nixos-unstable(?:-small)?|nixpkgs-unstable|master|main)$/.test(ref);
   if (moving && typeof locked.lastModified === 'number') {
     const date = new Date(locked.lastModified * 1000);
@@ -27,3 +28,4 @@ export function nixosReleaseFromLock(lock: FlakeLock): { release: string; source
   }
   return undefined;
 }
+

@@ -1,3 +1,4 @@
+import { releaseOfBranch } from '../../flake/release-branch';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
@@ -242,9 +243,9 @@ function isNixpkgs(node: LockData): boolean {
 /** The NixOS release (YY.MM as a number) a nixpkgs node follows: its release branch, or its channel URL. */
 function nixpkgsRelease(node: LockData): number | undefined {
   if (!isNixpkgs(node)) return undefined;
-  const ref = str(node.original, 'ref')?.replace(/^refs\/heads\//, '');
-  const branch = ref ? /^(?:nixos|nixpkgs|release)-(\d\d)\.(05|11)(?:-small|-darwin|-aarch64)?$/.exec(ref) : null;
-  if (branch) return Number(`${branch[1]}.${branch[2]}`);
+  const ref = str(node.original, 'ref');
+  const branch = ref === undefined ? undefined : releaseOfBranch(ref);
+  if (branch) return Number(branch);
   const url = str(node.original, 'url') ?? '';
   const channel = /^https:\/\/channels\.nixos\.org\/(?:nixos|nixpkgs)-(\d\d)\.(05|11)(?:-small|-darwin)?\//.exec(url);
   return channel ? Number(`${channel[1]}.${channel[2]}`) : undefined;
