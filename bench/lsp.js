@@ -13,8 +13,9 @@
  * `debounceMs` (default: the server's own default).
  *
  * Then M more edits (default 10,000; 0 to skip) sent in groups of 10, waiting for the
- * diagnostics of each group's last version, sampling the server's RSS every 1,000 edits:
- * memory must not grow with the number of edits.
+ * diagnostics of each group's last version, sampling every 1,000 edits the server's RSS and its
+ * live heap after a full collection (bench/heap-probe.js, preloaded into the server): memory
+ * must not grow with the number of edits.
  * `--profile DIR` writes the server's CPU profile (node --cpu-prof) into DIR.
  * The last line of output is `BENCH_JSON {...}`.
  */
@@ -75,8 +76,26 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'modules', 'big.nix'), bigText);
   const fileCount = summary.nixFiles + 1;
 
-  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  const nodeArgs = ['--expose-gc', '-r', path.join(__dirname, 'heap-probe.js'), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [])];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The heap probe's answers come on standard error; everything else there is passed through.
+  let heapAnswer;
+  let stderrRest = '';
+  child.stderr.on('data', (chunk) => {
+    stderrRest += chunk;
+    let newline;
+    while ((newline = stderrRest.indexOf('\n')) >= 0) {
+      const line = stderrRest.slice(0, newline);
+      stderrRest = stderrRest.slice(newline + 1);
+      const heap = /^DECLINT_HEAP (\d+) (\d+)$/.exec(line);
+      if (heap && heapAnswer) heapAnswer({ heapMb: Number(heap[1]) / 2 ** 20, externalMb: Number(heap[2]) / 2 ** 20 });
+      else process.stderr.write(`${line}\n`);
+    }
+  });
+  const liveHeap = () => new Promise((resolve) => {
+    heapAnswer = resolve;
+    child.kill('SIGUSR2');
+  });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map();
   let indexed;
@@ -137,6 +156,7 @@ async function main() {
     latencies.push(Number((await published) - sent) / 1e6);
   }
   const rssAfterEdits = rssMb(child.pid);
+  const heapAfterEdits = await liveHeap();
   latencies.sort((a, b) => a - b);
 
   const memory = [];
@@ -146,7 +166,10 @@ async function main() {
     const published = last ? waitFor(uri, version) : undefined;
     await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [nextEdit()] });
     if (published) await published;
-    if (i % 1000 === 0) memory.push({ edits: i, rssMb: Math.round(rssMb(child.pid)) });
+    if (i % 1000 === 0) {
+      const heap = await liveHeap();
+      memory.push({ edits: i, rssMb: Math.round(rssMb(child.pid)), heapMb: Math.round(heap.heapMb), externalMb: Math.round(heap.externalMb) });
+    }
   }
 
   await connection.sendRequest('shutdown');
@@ -164,14 +187,15 @@ async function main() {
     indexMs: Math.round(indexMs),
     latencyMs: { p50: +percentile(latencies, 50).toFixed(1), p95: +percentile(latencies, 95).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +latencies[latencies.length - 1].toFixed(1) },
     rssMb: { indexed: Math.round(rssIndexed), afterEdits: Math.round(rssAfterEdits) },
+    heapMbAfterEdits: Math.round(heapAfterEdits.heapMb),
     memoryEdits: memory,
     targetP95Ms: TARGET_P95_MS,
   };
   console.log(`workspace: ${fileCount} files (${summary.hosts} hosts), module of ${BIG_LINES} lines${values.keep ? ` in ${dir}` : ''}`);
   console.log(`index: ${result.indexMs} ms, RSS ${result.rssMb.indexed} MB`);
   console.log(`didChange -> publishDiagnostics over ${EDITS} edits (debounce ${result.debounceMs}): p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms (target p95 <= ${TARGET_P95_MS} ms)`);
-  console.log(`RSS after the edits: ${result.rssMb.afterEdits} MB`);
-  if (memory.length) console.log(`RSS across ${MEMORY_EDITS} more edits: ${memory.map((m) => `${m.edits}: ${m.rssMb} MB`).join(', ')}`);
+  console.log(`RSS after the edits: ${result.rssMb.afterEdits} MB; live heap ${result.heapMbAfterEdits} MB`);
+  if (memory.length) console.log(`across ${MEMORY_EDITS} more edits, RSS / live heap / external: ${memory.map((m) => `${m.edits}: ${m.rssMb} / ${m.heapMb} / ${m.externalMb} MB`).join(', ')}`);
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 }
 

@@ -111,6 +111,19 @@ describe('files that do not parse', () => {
     ]);
   });
 
+  test('expressions nested tens of thousands deep (generated code) are read without exhausting the stack', async () => {
+    const chain = ' a'.repeat(30000);
+    const dir = makeTree({
+      'deep/broken.nix': `{ x = f${chain}; y = ]; }\n`,
+      'deep/valid.nix': `{ x = f${chain}; services.openssh.settings.PermitRootLogin = "yes"; }\n`,
+    });
+    const run = await runCli(['check', '.', '--format', 'json'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const findings = JSON.parse(run.stdout).findings.map((f: { file: string; ruleId: string; range: { start: { line: number; column: number } } }) => `${f.file}:${f.range.start.column} ${f.ruleId}`);
+    expect(findings).toEqual([`deep/broken.nix:${chain.length + 10} parse-error`, `deep/valid.nix:${chain.length + 10} NIX-SSH-001`]);
+  });
+
   test('YAML that is not Talos is ignored, even when broken', async () => {
     const dir = makeTree({ '.github/workflows/ci.yml': 'on: [push\njobs: {}\n', 'k8s.yaml': 'apiVersion: apps/v1\nkind: Deployment\n' });
     const run = await runCli(['check', '.'], dir);

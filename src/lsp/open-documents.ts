@@ -8,11 +8,16 @@ import type { SourceOverlay } from '../pipeline/source-loader';
 /**
  * A document the editor has open: its unsaved text, which wins over the
  * disk, and for a `.nix` file the tree-sitter tree of that text, kept in step
- * with every edit (`tree.edit` then an incremental re-parse) instead of
- * parsed from scratch. YAML and flake.lock are re-parsed per analysis.
+ * with every edit (`tree.edit`, then an incremental re-parse when the tree is
+ * next asked for) instead of parsed from scratch. An edit inside one value
+ * is analyzed without the whole tree (the loader parses that binding alone),
+ * so typing does not re-parse the file at every keystroke. YAML and
+ * flake.lock are re-parsed per analysis.
  */
 export class OpenDocument {
   private tree: Tree | undefined;
+  /** The tree has edits its text does not have parsed yet. */
+  private stale = false;
 
   constructor(
     readonly uri: string,
@@ -39,8 +44,12 @@ export class OpenDocument {
     return this.document;
   }
 
-  /** The tree of the current text (Nix only). */
+  /** The tree of the current text (Nix only), re-parsed now if edits came since. */
   get nixTree(): Tree | undefined {
+    if (this.isNix && (this.stale || !this.tree)) {
+      this.tree = parseNix(this.document.getText(), this.tree);
+      this.stale = false;
+    }
     return this.tree;
   }
 
@@ -54,7 +63,7 @@ export class OpenDocument {
     for (const change of changes) {
       if (!('range' in change) || !this.tree) {
         this.document = TextDocument.update(this.document, [change], version);
-        if (this.isNix && !('range' in change)) this.tree = undefined;
+        if (this.isNix) this.tree = undefined;
         continue;
       }
       const before = this.document;
@@ -75,7 +84,7 @@ export class OpenDocument {
         newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
       });
     }
-    if (this.isNix) this.tree = parseNix(this.document.getText(), this.tree);
+    if (this.isNix) this.stale = true;
   }
 }
 

@@ -16,6 +16,8 @@ import { checkTalhelperProjects, TalhelperPhaseResult } from '../pipeline/check-
 import { NixSourceLoader } from '../pipeline/source-loader';
 import { loadRuleSet } from '../rules/builtin';
 import { mergeHostFindings } from '../rules/check-host';
+import { renamedOptionFindings } from '../rules/check-nixos';
+import { parseSuppressions } from '../findings/suppressions';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { isInside, reportPath } from '../source/paths';
@@ -36,7 +38,12 @@ export interface Settings {
   debounceMs: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 15 };
+/**
+ * An analysis of a typing edit takes a few milliseconds (one binding is
+ * evaluated again): no debounce by default, changes that arrive while one
+ * runs are analyzed together after it.
+ */
+export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 0 };
 
 /** Reads editor-given settings, keeping the defaults for anything missing or of the wrong type. */
 export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): Settings {
@@ -58,6 +65,12 @@ interface FileState {
   /** Report path, relative to the workspace root. */
   path: string;
   checked: FileChecked;
+  /**
+   * Set while the file's own rules have not run because its hosts judge it
+   * (an edit inside one value of a host's module): `completeFileCheck` runs
+   * what is left once the hosts are evaluated.
+   */
+  awaitingHosts?: true;
 }
 
 /**
@@ -75,6 +88,10 @@ export class Workspace {
   /** The talhelper and flake.nix phases' results, kept until a YAML or flake file changes. */
   private talhelperPhase: TalhelperPhaseResult | undefined;
   private flakeFindings: Finding[] | undefined;
+  /** See `hostPhaseInputs`. */
+  private hostInputs: { nixFiles: { absolutePath: string; path: string }[]; imports: Map<string, string[]> } | undefined;
+  /** The NixOS release each flake.lock locks, read again when a flake file changes. */
+  private readonly lockedReleases = new Map<string, HostSpec['release'] | null>();
   private filesByHost = new Map<string, Set<string>>();
   /**
    * Every file each host has included since the last full evaluation: a
@@ -88,8 +105,8 @@ export class Workspace {
   private combined: Finding[] | undefined;
   /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
   private changedFile: string | undefined;
-  /** How each host was last evaluated (for the log and the benchmark). */
-  readonly lastEvaluation = new Map<string, 'updated' | 'built'>();
+  /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
+  readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
   allRules: Rule[] = [];
   rules: Rule[] = [];
   config: Config | undefined;
@@ -115,6 +132,7 @@ export class Workspace {
     this.settings = settings;
     await this.loadConfigAndRules();
     this.files.clear();
+    this.hostInputs = undefined;
     this.loader = new NixSourceLoader([this.root], this.root, this.documents);
     const discovered = await discoverFiles([this.root], { base: this.root, ignore: this.config?.ignore ?? [] });
     const now = new Date();
@@ -145,13 +163,16 @@ export class Workspace {
     this.loader.forget(absolutePath);
     // A file outside the workspace is checked only while it is open.
     const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
-    if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now);
-    else this.files.delete(absolutePath);
+    if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now, before);
+    else this.deleteFile(absolutePath);
     const name = path.basename(absolutePath);
     const flakeFile = name === 'flake.nix' || name === 'flake.lock';
     // The talhelper and flake.nix phases read only YAML and flake files: an edit elsewhere keeps their findings.
     if (/\.ya?ml$/.test(name)) this.talhelperPhase = undefined;
-    if (flakeFile) this.flakeFindings = undefined;
+    if (flakeFile) {
+      this.flakeFindings = undefined;
+      this.lockedReleases.clear();
+    }
     if (!absolutePath.endsWith('.nix') && !flakeFile) {
       this.combined = undefined;
       return [];
@@ -164,10 +185,12 @@ export class Workspace {
     }
     const importsChanged = JSON.stringify(before?.checked.imports) !== JSON.stringify(this.files.get(absolutePath)?.checked.imports);
     this.changedFile = absolutePath;
-    return this.evaluateHosts(
+    const evaluated = this.evaluateHosts(
       (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
       now,
     );
+    this.completeFileCheck(absolutePath, now);
+    return evaluated;
   }
 
   /** Every finding of the workspace, suppressed and excepted ones marked. */
@@ -204,14 +227,21 @@ export class Workspace {
   }
 
 
-  private checkFile(absolutePath: string, now: Date): void {
+  /**
+   * Runs the file's own rules, or with `before` (its previous state) leaves
+   * them to `completeFileCheck` when its hosts judge it anyway: an edit
+   * inside one value of a module its hosts include (the loader's patch)
+   * leaves its imports as they were, and the NixOS rules' per-file findings
+   * on a host's file give way to the host's.
+   */
+  private checkFile(absolutePath: string, now: Date, before?: FileState): void {
     const open = this.documents.atPath(absolutePath);
     let text = open?.text;
     if (text === undefined) {
       try {
         text = fs.readFileSync(absolutePath, 'utf8');
       } catch {
-        this.files.delete(absolutePath);
+        this.deleteFile(absolutePath);
         return;
       }
     }
@@ -219,19 +249,69 @@ export class Workspace {
     try {
       // An open module is converted once, by the loader, for both the file's own check and its hosts.
       let parsed: ParsedNix | undefined;
-      if (open?.nixTree) {
+      if (open?.isNix) {
         const loaded = isInside(this.root, absolutePath) ? this.loader.load(absolutePath) : undefined;
-        parsed = { tree: open.nixTree, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
+        if (before && !before.awaitingHosts && loaded && !('error' in loaded) && loaded.patch && this.judgedByHosts(file.path)) {
+          this.setFile(absolutePath, { ...file, checked: { findings: [], scanned: true, imports: before.checked.imports, suppressions: parseSuppressions(file.path, text) }, awaitingHosts: true });
+          this.combined = undefined;
+          return;
+        }
+        parsed = { tree: open.nixTree!, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
       }
-      this.files.set(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed, this.config?.flakes) });
+      this.setFile(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed, this.config?.flakes) });
     } catch (error) {
       // A bug on one document must not take the others down: the file is reported, not the server.
-      this.files.set(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });
+      this.setFile(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });
     }
     this.combined = undefined;
   }
 
+  private setFile(absolutePath: string, state: FileState): void {
+    const before = this.files.get(absolutePath);
+    if (!before || !sameList(before.checked.imports, state.checked.imports)) this.hostInputs = undefined;
+    this.files.set(absolutePath, state);
+  }
+
+  private deleteFile(absolutePath: string): void {
+    if (this.files.delete(absolutePath)) this.hostInputs = undefined;
+  }
+
+  /** The workspace's `.nix` files in report order and what each imports, as the host phase reads them; kept while no file comes, goes or imports anew. */
+  private hostPhaseInputs(): NonNullable<Workspace['hostInputs']> {
+    if (this.hostInputs) return this.hostInputs;
+    const nixFiles = [...this.files.values()].filter((f) => f.absolutePath.endsWith('.nix') && isInside(this.root, f.absolutePath)).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+    nixFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const imports = new Map([...this.files.values()].flatMap((f) => (f.checked.imports ? [[f.absolutePath, f.checked.imports] as [string, string[]]] : [])));
+    return (this.hostInputs = { nixFiles, imports });
+  }
+
+  /** Whether hosts include the file, none through an inline module (whose definitions its own reading would not list). */
+  private judgedByHosts(file: string): boolean {
+    const hosts = this.hostsOf(file);
+    return hosts.length > 0 && hosts.every((h) => !h.filesWithInlineModules.has(file));
+  }
+
+  /**
+   * The rest of a check `checkFile` left to the hosts: the file's renamed
+   * options, from its definitions in a host that includes it, or the whole
+   * check where no host includes it any more.
+   */
+  private completeFileCheck(absolutePath: string, now: Date): void {
+    const state = this.files.get(absolutePath);
+    if (!state?.awaitingHosts) return;
+    const host = this.hostsOf(state.path)[0];
+    if (!host) {
+      this.checkFile(absolutePath, now);
+      return;
+    }
+    const definitions = host.definitions.filter((d) => d.file === state.path).map((d) => d.def);
+    const module = { definitions, declarations: [], imports: [] };
+    this.setFile(absolutePath, { ...state, checked: { ...state.checked, findings: renamedOptionFindings(state.path, module, this.loader.lines(state.path), this.rules) }, awaitingHosts: undefined });
+    this.combined = undefined;
+  }
+
   private resetHosts(): void {
+    this.lockedReleases.clear();
     this.hostFindings.clear();
     this.ruleJudgements.clear();
     this.filesByHost.clear();
@@ -242,9 +322,7 @@ export class Workspace {
 
   private evaluateHosts(only: (spec: HostSpec) => boolean, now: Date): string[] {
     const evaluated = new Set<string>();
-    const nixFiles = [...this.files.values()].filter((f) => f.absolutePath.endsWith('.nix') && isInside(this.root, f.absolutePath)).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
-    nixFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const imports = new Map([...this.files.values()].flatMap((f) => (f.checked.imports ? [[f.absolutePath, f.checked.imports] as [string, string[]]] : [])));
+    const { nixFiles, imports } = this.hostPhaseInputs();
     const changedReport = this.changedFile ? this.reportPath(this.changedFile) : undefined;
     let result;
     try {
@@ -258,15 +336,14 @@ export class Workspace {
         keepHosts: true,
         hostTypes: this.config?.hostTypes ?? {},
         loader: this.loader,
+        lockedReleases: this.lockedReleases,
         build: (spec, options) => this.build(spec, options),
         previous: (host, rule) => {
           const judgements = this.ruleJudgements.get(host.name)?.get(rule.id);
           if (!judgements) return undefined;
           // A finding in the edited file may have moved with the text around it, though its option did not change.
           const edited = changedReport;
-          const moved = (j: Judgement) => j.finding !== undefined && (j.finding.location.file === edited || j.finding.related.some((r) => r.file === edited));
-          const kept = judgements.filter((j) => !moved(j));
-          return { judgements: kept, complete: kept.length === judgements.length };
+          return { judgements, stale: (j: Judgement) => j.finding !== undefined && (j.finding.location.file === edited || j.finding.related.some((r) => r.file === edited)) };
         },
         judged: (host, rule, judgements) => {
           let byRule = this.ruleJudgements.get(host.name);
@@ -313,7 +390,7 @@ export class Workspace {
   private build(spec: HostSpec, options: BuildOptions): Host {
     const previous = this.hostsByName.get(spec.name)?.[0];
     const updated = previous && this.changedFile ? updateHost(previous, this.changedFile, options) : undefined;
-    this.lastEvaluation.set(spec.name, updated ? 'updated' : 'built');
+    this.lastEvaluation.set(spec.name, updated?.updatedBy ?? 'built');
     return updated ?? buildHost(spec, options);
   }
 
@@ -363,3 +440,6 @@ function internalError(file: string, error: unknown): Finding {
   };
 }
 
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+}

@@ -5,7 +5,7 @@ import { createLib, createBuiltins } from './lib';
 
 /** The offsets of a syntax node. */
 export function nodeSpan(node: NixNode): Span {
-  return { start: node.startIndex, end: node.endIndex };
+  return node.span();
 }
 
 /**
@@ -26,6 +26,12 @@ export class Scope {
 
   withScope(value: Thunk): Scope {
     return new Scope(null, this, value);
+  }
+
+  /** Whether a scope inside the global one binds the name (`let true = …;`). */
+  binds(name: string): boolean {
+    for (let s: Scope | null = this; s?.parent; s = s.parent) if (s.vars?.has(name)) return true;
+    return false;
   }
 
   lookup(name: string): Value {
@@ -100,6 +106,11 @@ export class Evaluator {
   ) {
     this.resolveConfig = options.resolveConfig;
     this.root = globalScope();
+  }
+
+  /** A fresh evaluation budget: a module whose text changed is read again, in part. */
+  renewBudget(): void {
+    this.steps = 0;
   }
 
   thunk(node: NixNode, scope: Scope): Thunk {
@@ -730,8 +741,9 @@ class PendingAttrs {
     const attrs = new Map<string, Attr>();
     for (const [name, entry] of this.entries) {
       if (entry.kind === 'leaf') {
-        const leaf = LEAF_EXPRESSIONS.has(entry.expression.type);
-        attrs.set(name, { value: evaluator.thunk(entry.expression, scope), binding: bindingSpan(entry.binding, evaluator.text), ...(leaf ? { leaf } : {}) });
+        const value = evaluator.thunk(entry.expression, scope);
+        const binding = bindingSpan(entry.binding);
+        attrs.set(name, isLiteral(entry.expression, scope) ? { value, binding, leaf: { binding: entry.binding, expression: entry.expression, scope, evaluator } } : { value, binding });
       } else if (entry.kind === 'value') {
         attrs.set(name, { value: entry.value, binding: entry.binding });
       } else {
@@ -747,19 +759,19 @@ class PendingAttrs {
               const dynamic = names.some((n) => n === undefined);
               if (dynamic) {
                 const built = evaluator.buildAttrs([set], scope, scope);
-                for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b, evaluator.text));
+                for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b));
                 if (built.open) nested.child.markOpen(built.open);
                 break;
               }
               nested.child.add(names as string[], expression, b);
             } else {
               const built = evaluator.buildAttrs([fakeSet(b)], scope, scope);
-              for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b, evaluator.text));
+              for (const [k, v] of built.attrs) nested.child.addValue(k, v.value, v.binding ?? bindingSpan(b));
             }
           }
         }
         nested.sets = [];
-        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding, evaluator.text) });
+        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding) });
       }
     }
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };
@@ -776,16 +788,27 @@ function isPlainAttrset(node: NixNode): boolean {
 }
 
 /** A binding's span without its trailing `;`: `a.b = value`. */
-function bindingSpan(binding: NixNode, text: string): Span {
-  const span = nodeSpan(binding);
-  if (text.charCodeAt(span.end - 1) === 59 /* ; */) span.end--;
-  return span;
+function bindingSpan(binding: NixNode): Span {
+  return binding.span(binding.sourceText.charCodeAt(binding.endIndex - 1) === 59 /* ; */ ? 1 : 0);
 }
 
 /** Values that remember where they were written: scalars, and hosts (`nixosSystem { … }`). */
 const SCALAR_KINDS = new Set<Value['kind']>(['string', 'int', 'float', 'bool', 'null', 'path', 'system']);
 
 /** Expressions whose value can never be an attribute set or a module-system wrapper. */
+/**
+ * Whether an expression's value can never be an attribute set or a
+ * module-system wrapper: a literal, or `true`, `false` or `null` where no
+ * `let` or function argument rebinds them (a `with` cannot: the global
+ * names come first).
+ */
+export function isLiteral(expression: NixNode, scope: Scope): boolean {
+  if (LEAF_EXPRESSIONS.has(expression.type)) return true;
+  if (expression.type !== 'variable_expression') return false;
+  const name = expression.text;
+  return (name === 'true' || name === 'false' || name === 'null') && !scope.binds(name);
+}
+
 const LEAF_EXPRESSIONS = new Set([
   'string_expression', 'indented_string_expression', 'list_expression', 'integer_expression', 'float_expression',
   'path_expression', 'hpath_expression', 'spath_expression', 'uri_expression', 'function_expression',

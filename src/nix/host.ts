@@ -1,10 +1,10 @@
 import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator } from './evaluate';
-import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue } from './module';
-import { formatOptionPath } from './option-path';
+import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
+import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
-import { describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 
 /** How a host includes a module. */
 export type ModuleRef =
@@ -37,6 +37,16 @@ export interface LoadedSource {
   file: string;
   text: string;
   root: NixNode;
+  /** Set when `root` is the previous reading's tree with one binding's value replaced in place. */
+  patch?: BindingPatch;
+}
+
+/** One binding of a module given a new value expression in place, the rest of its tree kept. */
+export interface BindingPatch {
+  binding: NixNode;
+  /** The value expression before the edit, and after. */
+  before: NixNode;
+  after: NixNode;
 }
 
 export interface SourceLoader {
@@ -131,10 +141,20 @@ export class Host {
    * concludes what it concluded there.
    */
   changedPaths: string[][] | undefined;
+  /** @internal How `updateHost` made this host: one binding's value evaluated again, or one module's definitions read again. */
+  updatedBy: 'binding' | 'module' | undefined;
   /** @internal What each module file imports, as collected. */
   readonly importsByFile = new Map<string, string>();
   /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
   readonly filesWithInlineModules = new Set<string>();
+  /**
+   * @internal Set on a host updated in place whose modules define the same
+   * option paths as the previous host's (only values changed): the options a
+   * wildcard matches are the same.
+   */
+  samePathsAsPrevious = false;
+  /** Option paths (keys) with two or more definitions at their best priority: where conflicts can be. */
+  private contested: string[] | undefined;
 
   constructor(readonly spec: HostSpec) {}
 
@@ -224,15 +244,7 @@ export class Host {
    * above or below) are involved.
    */
   withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][]): Host {
-    const host = new Host(this.spec);
-    host.reader = this.reader;
-    host.configReads = this.configReads;
-    host.readsWhileCollecting = this.readsWhileCollecting;
-    for (const f of this.files) host.files.add(f);
-    host.notes.push(...this.notes);
-    host.externalModules.push(...this.externalModules);
-    for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
-    for (const [k, d] of this.declarations) host.declarations.set(k, d);
+    const host = this.shell();
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
@@ -251,21 +263,50 @@ export class Host {
       }
     }
     if (!host.sealFrom(this, file, removed, added)) host.seal();
-    const related = (k: string) => {
-      const p = k.split(KEY_SEPARATOR);
-      return changed.some((c) => {
-        const n = Math.min(c.length, p.length);
-        for (let i = 0; i < n; i++) if (c[i] !== p[i]) return false;
-        return true;
-      });
-    };
-    const fromFile = (contributions: Contribution[]) => contributions.some((c) => c.definition.file === file);
-    for (const [k, effective] of this.memo) {
-      if (effective.kind !== 'absent' && fromFile(effective.contributions)) continue;
-      if (!related(k)) host.memo.set(k, effective);
-    }
-    for (const [k, contributions] of this.conflicts) if (!fromFile(contributions) && !related(k)) host.conflicts.set(k, contributions);
+    this.keepComputed(host, (c) => c.definition.file === file, changed);
     return host;
+  }
+
+  /**
+   * @internal This host with one definition given a new value (its binding
+   * was edited in place), its option, place and everything else the same,
+   * changed in place: copying a large host's indexes at every keystroke
+   * would cost more than the evaluation. Effective values computed here are
+   * dropped where that definition or a `changed` path is involved.
+   */
+  replaceDefinition(old: HostDefinition, def: OptionDefinition, changed: string[][]): void {
+    const replacement: HostDefinition = { ...old, def };
+    const at = this.definitions.indexOf(old);
+    if (at >= 0) this.definitions[at] = replacement;
+    const k = key(old.path);
+    this.byPath.set(k, (this.byPath.get(k) ?? []).map((d) => (d === old ? replacement : d)));
+    // Same option paths and priorities: the tree and where conflicts can be stay as they are.
+    this.samePathsAsPrevious = true;
+    const stale = staleComputed((c) => c.definition === old, changed);
+    for (const [k, effective] of this.memo) if (stale(k, effective.kind === 'absent' ? [] : effective.contributions)) this.memo.delete(k);
+    for (const [k, contributions] of this.conflicts) if (stale(k, contributions)) this.conflicts.delete(k);
+  }
+
+  /** A new host with this one's spec, files, notes, imports and declarations, and no definitions yet. */
+  private shell(): Host {
+    const host = new Host(this.spec);
+    host.reader = this.reader;
+    host.configReads = this.configReads;
+    host.readsWhileCollecting = this.readsWhileCollecting;
+    for (const f of this.files) host.files.add(f);
+    for (const f of this.filesWithInlineModules) host.filesWithInlineModules.add(f);
+    host.notes.push(...this.notes);
+    host.externalModules.push(...this.externalModules);
+    for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
+    for (const [k, d] of this.declarations) host.declarations.set(k, d);
+    return host;
+  }
+
+  /** Hands the effective values and conflicts computed here to a copy, except those a replaced definition or a changed path (at, above or below) is part of. */
+  private keepComputed(host: Host, replaced: (c: Contribution) => boolean, changed: string[][]): void {
+    const stale = staleComputed(replaced, changed);
+    for (const [k, effective] of this.memo) if (!stale(k, effective.kind === 'absent' ? [] : effective.contributions)) host.memo.set(k, effective);
+    for (const [k, contributions] of this.conflicts) if (!stale(k, contributions)) host.conflicts.set(k, contributions);
   }
 
   /**
@@ -296,6 +337,7 @@ export class Host {
     }
     this.byPath = byPath;
     const samePaths = removedKeys.size === addedByKey.size && [...removedKeys].every((k) => addedByKey.has(k));
+    this.samePathsAsPrevious = samePaths;
     if (samePaths) this.tree = previous.tree;
     else {
       for (const list of byPath.values()) {
@@ -317,13 +359,21 @@ export class Host {
    * evaluated.
    */
   findConflicts(): { path: string[]; contributions: Contribution[] }[] {
+    this.contested ??= [...this.byPath].filter(([, defs]) => {
+      if (defs.length < 2) return false;
+      let best = Infinity;
+      let atBest = 0;
+      for (const d of defs) {
+        if (d.def.priority < best) (best = d.def.priority), (atBest = 1);
+        else if (d.def.priority === best) atBest++;
+      }
+      return atBest >= 2;
+    }).map(([k]) => k);
     const out: { path: string[]; contributions: Contribution[] }[] = [];
-    for (const defs of this.byPath.values()) {
-      if (defs.length < 2) continue;
-      const best = Math.min(...defs.map((d) => d.def.priority));
-      if (defs.filter((d) => d.def.priority === best).length < 2) continue;
+    for (const k of this.contested) {
+      const defs = this.byPath.get(k)!;
       this.effective(defs[0].path);
-      const conflict = this.conflicts.get(key(defs[0].path));
+      const conflict = this.conflicts.get(k);
       if (conflict) out.push({ path: defs[0].path, contributions: conflict });
     }
     return out;
@@ -417,14 +467,34 @@ export class Host {
 
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
   private attrsBelow(optionPath: string[], names: Set<string>): Value {
-    const attrs = new Map(
-      [...names].map((name) => {
-        const read = this.reader ?? ((p: string[]) => this.readConfig(p));
-        return [name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) }];
-      }),
-    );
-    return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+    const self = this;
+    return lazyAttrs(this.reader ?? ((p) => self.readConfig(p)), optionPath, names);
   }
+}
+
+/**
+ * The attribute set of the options below a path, each read when asked. Made
+ * outside `Host`: a value kept by the hosts `updateHost` derives must not
+ * hold the host that made it, or every host of an editing session stays in
+ * memory through its successor.
+ */
+function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[], names: Set<string>): Value {
+  const attrs = new Map<string, Attr>();
+  for (const name of names) {
+    attrs.set(name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) });
+  }
+  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+}
+
+/**
+ * Whether what was computed for an option (by key) no longer holds once
+ * some definitions are replaced: one of them contributed, or the option
+ * lies at, above or below a changed path.
+ */
+function staleComputed(replaced: (c: Contribution) => boolean, changed: string[][]): (k: string, contributions: Contribution[]) => boolean {
+  const changedKeys = changed.map(key);
+  const related = (k: string) => changedKeys.some((c) => c === k || (c.length > k.length ? c.startsWith(k + KEY_SEPARATOR) : k.startsWith(c + KEY_SEPARATOR)));
+  return (k, contributions) => contributions.some(replaced) || related(k);
 }
 
 /** A value that may hide definitions: not folded, or an attribute set with computed names. */
@@ -523,30 +593,81 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   const loaded = options.loader.load(absolutePath);
   if ('error' in loaded) return undefined;
   const file = loaded.file;
-  if (!previous.files.has(file) || previous.filesWithInlineModules.has(file)) return undefined;
-  let collecting = true;
-  let reads = 0;
-  const resolveConfig = (p: string[]): Value | undefined => {
-    if (!collecting) return previous.reader!(p);
-    reads++;
-    return unknown(`${formatOptionPath(p)} is read while the module is collected`);
-  };
-  const module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: previous.spec.specialArgs });
+  if (!previous.files.has(file)) return undefined;
+  const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
+  if (patched) return patched;
+  if (previous.filesWithInlineModules.has(file)) return undefined;
+  const reading = collectingReader(previous.reader!);
+  const module = readModule(loaded.root, loaded.text, { resolveConfig: reading.resolveConfig, specialArgs: previous.spec.specialArgs });
   const dir = path.dirname(loaded.absolutePath);
   const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
   const oldDefinitions = previous.definitions.filter((d) => d.file === file);
   // A module that had no definitions has no place in the host's order to put new ones.
   if (oldDefinitions.length === 0 && module.definitions.length > 0) return undefined;
-  const changed = reads === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
-  collecting = false;
-  if (!changed || reads > 0) return undefined;
+  const changed = reading.reads() === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
+  // Values forced by the comparison count as read while collecting, as they were read with the module alone.
+  if (reading.finish() > 0 || !changed || readThroughConfig(previous, changed)) return undefined;
+  return succeeded(previous, previous.withModuleReplaced(file, module, options.aliases, changed), changed, 'module');
+}
+
+/**
+ * How a module read on its own answers `config`: unknown while it is
+ * collected (counting the reads), then through the host's reader. Made
+ * apart from `updateHost` so that the module's values hold the reader, not
+ * the host being replaced (or each host would keep its predecessor alive).
+ */
+function collectingReader(reader: (p: string[]) => Value | undefined): { resolveConfig: (p: string[]) => Value | undefined; reads(): number; finish(): number } {
+  let collecting = true;
+  let reads = 0;
+  return {
+    resolveConfig: (p) => {
+      if (!collecting) return reader(p);
+      reads++;
+      return unknown(`${formatOptionPath(p)} is read while the module is collected`);
+    },
+    reads: () => reads,
+    finish: () => {
+      collecting = false;
+      return reads;
+    },
+  };
+}
+
+/**
+ * The host after an edit inside one literal's binding (`BindingPatch`),
+ * updated in place: that definition re-evaluated alone, every other one
+ * kept with what was computed from it. Undefined unless exactly one definition of the file came
+ * from that binding's old expression, and nothing read its option through
+ * `config` (other modules' structure or values may depend on it).
+ */
+function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases: AliasTable): Host | undefined {
+  const olds = previous.definitions.filter((d) => d.file === file && d.def.leaf?.binding === patch.binding);
+  if (olds.length !== 1 || olds[0].def.leaf!.expression !== patch.before) return undefined;
+  const old = olds[0];
+  const def = redefined(old.def, patch.after);
+  if (!def || !samePath(forward(def.path, aliases), old.path)) return undefined;
+  const changed = [old.path];
+  if (readThroughConfig(previous, changed)) return undefined;
+  previous.replaceDefinition(old, def, changed);
+  previous.changedPaths = changed;
+  previous.updatedBy = 'binding';
+  return previous;
+}
+
+/** Whether the host ever read one of the paths (or above or below one) through `config`. */
+function readThroughConfig(host: Host, changed: string[][]): boolean {
   for (const p of changed) {
-    for (let i = 1; i <= p.length; i++) if (previous.configReads.has(key(p.slice(0, i)))) return undefined;
+    for (let i = 1; i <= p.length; i++) if (host.configReads.has(key(p.slice(0, i)))) return true;
     const below = key(p) + KEY_SEPARATOR;
-    for (const read of previous.configReads) if (read.startsWith(below)) return undefined;
+    for (const read of host.configReads) if (read.startsWith(below)) return true;
   }
-  const host = previous.withModuleReplaced(file, module, options.aliases, changed);
+  return false;
+}
+
+/** Makes `host`, derived from `previous` with `changed` paths, the newest host of its build. */
+function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding' | 'module'): Host {
   host.changedPaths = changed;
+  host.updatedBy = by;
   previous.replaced = true;
   host.current = previous.current;
   host.current.host = host;

@@ -1,9 +1,9 @@
 import type { Span } from '../source/position';
-import { Evaluator, EvalOptions, nodeSpan } from './evaluate';
+import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
 import type { NixNode } from './syntax';
-import { Attr, Thunk, Value, unknown } from './value';
+import { Attr, LeafSource, Thunk, Value, unknown } from './value';
 
 /** A `mkIf` condition a definition depends on, evaluated when first read. */
 export interface Condition {
@@ -26,6 +26,8 @@ export interface OptionDefinition {
   conditions: Condition[];
   /** The binding that wrote this definition (`a.b = value`). */
   binding: Span;
+  /** For a literal value: where it is written and what evaluates it (see `redefined`). */
+  leaf?: LeafSource;
 }
 
 export interface OptionDeclaration {
@@ -126,13 +128,13 @@ function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefini
   const here = attr.binding ? { ...ctx, binding: attr.binding } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
-    out.push(definition(path, attr.value, here));
+    out.push(definition(path, attr.value, here, attr.leaf));
     return;
   }
   collect(attr.value.force(), path, here, out);
 }
 
-function definition(path: string[], value: Thunk | Value, ctx: Context): OptionDefinition {
+function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: LeafSource): OptionDefinition {
   const thunk = value instanceof Thunk ? value : Thunk.of(value);
   return {
     path: canonicalOptionPath(path),
@@ -143,7 +145,105 @@ function definition(path: string[], value: Thunk | Value, ctx: Context): OptionD
     order: ctx.order,
     conditions: ctx.conditions,
     binding: ctx.binding,
+    ...(leaf ? { leaf } : {}),
   };
+}
+
+/**
+ * A literal's definition after its binding was given a new value expression
+ * in place (`replaceBindingInPlace`): the same option, priority, order and
+ * conditions, the new expression evaluated in the old one's scope. Undefined
+ * when the definition is not a literal's or the new expression is no literal
+ * (it might then hold definitions of its own).
+ */
+export function redefined(def: OptionDefinition, expression: NixNode): OptionDefinition | undefined {
+  const leaf = def.leaf;
+  if (!leaf || !isLiteral(expression, leaf.scope)) return undefined;
+  leaf.evaluator.renewBudget();
+  const ctx: Context = { priority: def.priority, order: def.order, conditions: def.conditions, binding: def.binding };
+  return definition(def.path, leaf.evaluator.thunk(expression, leaf.scope), ctx, { ...leaf, expression });
+}
+
+/** Module-system functions that pass their last argument's definitions through unread. */
+const WRAPPER = /^(?:lib\.)?(?:mkIf|mkMerge|mkDefault|mkForce|mkOverride|mkBefore|mkAfter|mkOrder)\b/;
+
+/**
+ * The binding of a module to re-evaluate alone after an edit inside
+ * [start, end): the innermost binding around the edit whose value reaches
+ * the module's definitions and nothing else. Only bindings of the module's
+ * attribute set qualify, nested through attribute sets (not `rec`), the
+ * module function's body, `let … in` and `with …;` bodies and the
+ * module-system wrappers (`mkIf c { … }`, `mkMerge [ … ]`): a `let` binding,
+ * or one in a `rec` set, may be read by other expressions of the file.
+ * `imports`, `options` and the other module keys never qualify.
+ */
+export function definitionSite(root: NixNode, start: number, end: number): NixNode | undefined {
+  const around = (node: NixNode | null): NixNode | null => (node && node.startIndex <= start && end <= node.endIndex ? node : null);
+  let site: NixNode | undefined;
+  let topLevel = true;
+  let merging = false;
+  for (let node: NixNode | null = root; node; ) {
+    let next: NixNode | null = null;
+    const wasMerging = merging;
+    merging = false;
+    switch (node.type) {
+      case 'source_code':
+      case 'parenthesized_expression':
+        next = around(node.namedChild(0));
+        break;
+      case 'function_expression':
+      case 'let_expression':
+      case 'with_expression':
+        next = around(node.childForFieldName('body'));
+        break;
+      case 'apply_expression': {
+        const fn = node.childForFieldName('function');
+        if (fn && WRAPPER.test(fn.text)) {
+          next = around(node.childForFieldName('argument'));
+          merging = /mkMerge$/.test(fn.text);
+        }
+        break;
+      }
+      case 'list_expression':
+        if (wasMerging) next = childAround(node, start, end);
+        break;
+      case 'attrset_expression':
+        next = around(node.namedChildren.find((c) => c.type === 'binding_set') ?? null);
+        break;
+      case 'binding_set':
+        next = childAround(node, start, end);
+        break;
+      case 'binding': {
+        const attrpath = node.childForFieldName('attrpath');
+        if (!attrpath || start < attrpath.endIndex) return site;
+        if (topLevel) {
+          const first = attrpath.namedChild(0);
+          if (!first || first.type !== 'identifier' || MODULE_META_KEYS.has(first.text) || first.text === 'options') return undefined;
+          topLevel = false;
+        }
+        site = node;
+        next = around(node.childForFieldName('expression'));
+        break;
+      }
+    }
+    node = next;
+  }
+  return site;
+}
+
+/** The named child of a node that lies around [start, end), found by bisection. */
+function childAround(node: NixNode, start: number, end: number): NixNode | null {
+  const children = node.namedChildren;
+  let lo = 0;
+  let hi = children.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const child = children[mid];
+    if (child.endIndex < end) lo = mid + 1;
+    else if (child.startIndex > start) hi = mid - 1;
+    else return child.startIndex <= start && end <= child.endIndex ? child : null;
+  }
+  return null;
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {

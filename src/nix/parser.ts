@@ -85,18 +85,19 @@ export function describeSyntaxError(tree: Tree, text: string): SyntaxErrorReport
   return { node, atEnd: false, message: `unexpected "${snippet.length > 30 ? `${snippet.slice(0, 27)}...` : snippet}"` };
 }
 
-function findError(node: SyntaxNode): SyntaxNode | undefined {
-  if (node.isMissing) return node;
-  if (node.type === 'ERROR') return node;
-  if (!node.hasError) return undefined;
-  const count = node.childCount;
-  for (let i = 0; i < count; i++) {
-    const child = node.child(i)!;
-    if (node.type === 'formals' && i === count - 2 && isTrailingCommaRecovery(child, node.child(count - 1)!)) {
-      continue;
+/** The first MISSING or ERROR node in document order; an explicit stack, as a long chain of applications nests deeper than the call stack. */
+function findError(start: SyntaxNode): SyntaxNode | undefined {
+  const stack: SyntaxNode[] = [start];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.isMissing || node.type === 'ERROR') return node;
+    if (!node.hasError) continue;
+    const count = node.childCount;
+    for (let i = count - 1; i >= 0; i--) {
+      const child = node.child(i)!;
+      if (node.type === 'formals' && i === count - 2 && isTrailingCommaRecovery(child, node.child(count - 1)!)) continue;
+      stack.push(child);
     }
-    const found = findError(child);
-    if (found) return found;
   }
   return undefined;
 }

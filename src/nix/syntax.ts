@@ -1,4 +1,5 @@
-import type { Tree } from './parser';
+import type { Span } from '../source/position';
+import { parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
 
 /**
@@ -16,12 +17,15 @@ export class NixNode {
   private children: NixNode[] | null | undefined = null;
   /** For `binary_expression` and `unary_expression`: the operator token. */
   operator?: string;
+  /** The spans handed out for this node (`span()`), kept so that moving the node moves them too. */
+  private spans: Span[] | undefined;
 
   constructor(
     readonly type: string,
-    readonly startIndex: number,
-    readonly endIndex: number,
-    private readonly file: SyntaxFile,
+    /** Offsets in the file's current text; `replaceBindingInPlace` moves the nodes after an edit. */
+    public startIndex: number,
+    public endIndex: number,
+    private file: SyntaxFile,
   ) {}
 
   /** Named children in source order, comments excluded. */
@@ -35,6 +39,20 @@ export class NixNode {
     return this.children ?? NO_CHILDREN;
   }
 
+  /**
+   * The node's offsets as a span, `trimEnd` code units shorter at the end.
+   * One object per node and trim, shared by every value that points here,
+   * and moved with the node when an edit elsewhere shifts it: what was
+   * evaluated from unchanged text keeps pointing at the right place.
+   */
+  span(trimEnd = 0): Span {
+    const spans = (this.spans ??= []);
+    for (const span of spans) if (this.endIndex - span.end === trimEnd) return span;
+    const span = { start: this.startIndex, end: this.endIndex - trimEnd };
+    spans.push(span);
+    return span;
+  }
+
   get sourceText(): string {
     return this.file.source;
   }
@@ -46,10 +64,66 @@ export class NixNode {
 
   /** @internal A copy of this fully copied node and everything below it, moved by `delta`, in another file. */
   shifted(delta: number, file: SyntaxFile): NixNode {
-    const copy = new NixNode(this.type, this.startIndex + delta, this.endIndex + delta, file);
-    if (this.operator !== undefined) copy.operator = this.operator;
-    if (this.children) copy.children = this.children.map((c) => c.shifted(delta, file));
-    return copy;
+    const copyOf = (node: NixNode): NixNode => {
+      const copy = new NixNode(node.type, node.startIndex + delta, node.endIndex + delta, file);
+      if (node.operator !== undefined) copy.operator = node.operator;
+      return copy;
+    };
+    const top = copyOf(this);
+    const stack: [NixNode, NixNode][] = [[this, top]];
+    while (stack.length > 0) {
+      const [node, copy] = stack.pop()!;
+      if (!node.children) continue;
+      copy.children = node.children.map((child) => {
+        const childCopy = copyOf(child);
+        stack.push([child, childCopy]);
+        return childCopy;
+      });
+    }
+    return top;
+  }
+
+  /**
+   * @internal One binding's text changed, nowhere else: its children become
+   * `fresh`'s (converted from a text where it starts at `-offset`), and every
+   * node after it moves by the change in length (with the spans handed out
+   * for it), in place. The root's file gets the new text.
+   */
+  static replaceBinding(root: NixNode, binding: NixNode, fresh: NixNode, offset: number, source: string): void {
+    const delta = fresh.endIndex + offset - binding.endIndex;
+    const oldEnd = binding.endIndex;
+    // Explicit stacks and loops, not recursion: a long chain of applications nests deeper than the call stack.
+    const moved: NixNode[] = [];
+    for (let node: NixNode | undefined = root; node; ) {
+      // `node` lies around the binding (or is it): its end moves, and the nodes after the binding move whole.
+      node.endIndex += delta;
+      if (node.spans) for (const span of node.spans) span.end += delta;
+      if (node === binding) break;
+      let around: NixNode | undefined;
+      for (const child of node.children ?? []) {
+        if (child === binding || (child.startIndex <= binding.startIndex && binding.endIndex <= child.endIndex && child.endIndex > binding.startIndex)) around = child;
+        else if (child.startIndex >= oldEnd) moved.push(child);
+      }
+      node = around;
+    }
+    while (moved.length > 0) {
+      const node = moved.pop()!;
+      node.startIndex += delta;
+      node.endIndex += delta;
+      if (node.spans) for (const span of node.spans) (span.start += delta), (span.end += delta);
+      if (node.children) for (const child of node.children) moved.push(child);
+    }
+    const file = root.file;
+    const rehomed: NixNode[] = [...(fresh.children ?? [])];
+    while (rehomed.length > 0) {
+      const node = rehomed.pop()!;
+      node.file = file;
+      node.startIndex += offset;
+      node.endIndex += offset;
+      if (node.children) rehomed.push(...node.children);
+    }
+    binding.children = fresh.children;
+    file.source = source;
   }
 
   /** @internal Children are copied on first access. */
@@ -57,8 +131,15 @@ export class NixNode {
     this.children = undefined;
   }
 
+  /**
+   * The node's source text, as a string of its own. V8 represents a longer
+   * slice as a view of the whole source: a value read from one version of a
+   * file the language server edits in place would keep that whole version
+   * alive, one per edited binding.
+   */
   get text(): string {
-    return this.file.source.slice(this.startIndex, this.endIndex);
+    const slice = this.file.source.slice(this.startIndex, this.endIndex);
+    return slice.length < 13 ? slice : (' ' + slice).slice(1);
   }
 
   get namedChildCount(): number {
@@ -196,6 +277,68 @@ export function convertTree(tree: Tree, source: string, deferred = true): NixNod
   return root;
 }
 
+/** Where a text and its edited version differ: one stretch, found from the common start and end. */
+export interface TextChange {
+  /** Where the stretch starts, in both texts. */
+  start: number;
+  /** Where it ends in the old text, and in the new one. */
+  oldEnd: number;
+  newEnd: number;
+}
+
+export function textChange(old: string, now: string): TextChange {
+  const shorter = Math.min(old.length, now.length);
+  // Whole chunks first (string comparison runs natively), then character by character in the one that differs.
+  let prefix = 0;
+  while (prefix + CHUNK <= shorter && old.slice(prefix, prefix + CHUNK) === now.slice(prefix, prefix + CHUNK)) prefix += CHUNK;
+  while (prefix < shorter && old.charCodeAt(prefix) === now.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix + CHUNK <= shorter - prefix && old.slice(old.length - suffix - CHUNK, old.length - suffix) === now.slice(now.length - suffix - CHUNK, now.length - suffix)) suffix += CHUNK;
+  while (suffix < shorter - prefix && old.charCodeAt(old.length - 1 - suffix) === now.charCodeAt(now.length - 1 - suffix)) suffix++;
+  return { start: prefix, oldEnd: old.length - suffix, newEnd: now.length - suffix };
+}
+
+const CHUNK = 1024;
+
+/** What a binding is parsed inside when it is parsed alone: an attribute set. */
+const BINDING_CONTEXT = '{ ';
+
+/**
+ * Brings a converted tree up to date with an edit that lies inside one
+ * binding after its attribute path (typing in a value), in place, without
+ * parsing the whole text again: the binding's new text is parsed alone,
+ * inside an attribute set, and its children replace the old ones; every
+ * node after it moves, and everything else is kept, evaluated values
+ * included. The text around the binding is unchanged and the parser is in
+ * the same state where the binding starts and where it ends (after its
+ * `;`), so the whole text parses to this tree. Undefined, with nothing
+ * changed, unless the new text is exactly one binding, without error, with
+ * the same attribute path.
+ * Returns the binding's new value expression.
+ */
+export function replaceBindingInPlace(root: NixNode, binding: NixNode, change: TextChange, source: string): NixNode | undefined {
+  const attrpath = binding.childForFieldName('attrpath');
+  if (binding.type !== 'binding' || !attrpath || change.start < attrpath.endIndex || change.oldEnd > binding.endIndex) return undefined;
+  const delta = change.newEnd - change.oldEnd;
+  const text = source.slice(binding.startIndex, binding.endIndex + delta);
+  if (text.charCodeAt(text.length - 1) !== 59 /* ; */) return undefined;
+  const snippet = `${BINDING_CONTEXT}${text} }`;
+  const tree = parseNix(snippet);
+  if (tree.rootNode.hasError) return undefined;
+  const set = tree.rootNode.firstNamedChild;
+  const bindings = set?.type === 'attrset_expression' ? set.firstNamedChild : null;
+  const native = bindings?.type === 'binding_set' && bindings.namedChildCount === 1 ? bindings.firstNamedChild : null;
+  if (native?.type !== 'binding' || native.startIndex !== BINDING_CONTEXT.length || native.endIndex !== BINDING_CONTEXT.length + text.length) return undefined;
+  if (native.childForFieldName('attrpath')?.endIndex !== BINDING_CONTEXT.length + attrpath.endIndex - binding.startIndex) return undefined;
+  const file: SyntaxFile = { source: snippet, tree, names: namedTypeTable(tree), deferred: false };
+  const fresh = new NixNode('binding', native.startIndex, native.endIndex, file);
+  copyChildren(native.walk(), fresh, file);
+  const expression = fresh.childForFieldName('expression');
+  if (!expression || fresh.namedChildCount !== 2) return undefined;
+  NixNode.replaceBinding(root, binding, fresh, binding.startIndex - BINDING_CONTEXT.length, source);
+  return expression;
+}
+
 /** The bindings of an earlier copy that may be reused, and where the texts differ. */
 interface Reuse {
   /** Old bindings by `start:end` in the old text. */
@@ -216,19 +359,15 @@ interface Reuse {
  * each keystroke this way.
  */
 export function convertTreeReusing(tree: Tree, source: string, previous: { root: NixNode; source: string }): NixNode {
-  const old = previous.source;
-  let prefix = 0;
-  const shorter = Math.min(old.length, source.length);
-  while (prefix < shorter && old.charCodeAt(prefix) === source.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < shorter - prefix && old.charCodeAt(old.length - 1 - suffix) === source.charCodeAt(source.length - 1 - suffix)) suffix++;
+  const change = textChange(previous.source, source);
   const bindings = new Map<string, NixNode>();
-  const collect = (node: NixNode) => {
+  const stack = [previous.root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (node.type === 'binding') bindings.set(`${node.startIndex}:${node.endIndex}`, node);
-    for (const child of node.namedChildren) collect(child);
-  };
-  collect(previous.root);
-  const reuse: Reuse = { bindings, prefix, suffixStart: source.length - suffix, delta: source.length - old.length };
+    stack.push(...node.namedChildren);
+  }
+  const reuse: Reuse = { bindings, prefix: change.start, suffixStart: change.newEnd, delta: change.newEnd - change.oldEnd };
   const file: SyntaxFile = { source, tree, names: namedTypeTable(tree), deferred: false, reuse };
   const cursor = tree.walk();
   const root = new NixNode('source_code', cursor.startIndex, cursor.endIndex, file);
@@ -247,31 +386,44 @@ function reusedBinding(cursor: TreeCursor, reuse: Reuse): NixNode | undefined {
   return undefined;
 }
 
-function copyChildren(cursor: TreeCursor, parent: NixNode, file: SyntaxFile): void {
+/**
+ * Copies the named children of the cursor's node into `top`, and theirs
+ * below them. The nodes being filled are kept on an explicit stack: a long
+ * chain of applications or operators nests deeper than the call stack.
+ */
+function copyChildren(cursor: TreeCursor, top: NixNode, file: SyntaxFile): void {
   if (!cursor.gotoFirstChild()) return;
   const names = file.names;
-  const wantsOperator = parent.type === 'binary_expression' || parent.type === 'unary_expression';
-  do {
+  const parents: NixNode[] = [top];
+  for (;;) {
+    const parent = parents[parents.length - 1];
     const id = cursor.nodeTypeId;
     const type = id === ERROR_TYPE_ID ? 'ERROR' : names[id];
+    let descended = false;
     if (type === undefined) {
-      if (wantsOperator && parent.operator === undefined) parent.operator = cursor.nodeType;
-      continue;
-    }
-    if (type === 'comment' || type === 'ERROR') continue;
-    if (type === 'binding' && file.reuse) {
-      const old = reusedBinding(cursor, file.reuse);
-      if (old) {
-        parent.addChild(old.shifted(cursor.startIndex - old.startIndex, file));
-        continue;
+      if ((parent.type === 'binary_expression' || parent.type === 'unary_expression') && parent.operator === undefined) parent.operator = cursor.nodeType;
+    } else if (type !== 'comment' && type !== 'ERROR') {
+      const old = type === 'binding' && file.reuse ? reusedBinding(cursor, file.reuse) : undefined;
+      if (old) parent.addChild(old.shifted(cursor.startIndex - old.startIndex, file));
+      else {
+        const node = new NixNode(type, cursor.startIndex, cursor.endIndex, file);
+        parent.addChild(node);
+        if (file.deferred && DEFERRED_TYPES.has(type)) node.defer();
+        else if (LEAF_TYPES.has(type)) {
+          // no named children
+        } else if ((type === 'variable_expression' || type === 'attrpath') && identifiersFromText(node, file)) {
+          // children split from the text
+        } else if (cursor.gotoFirstChild()) {
+          parents.push(node);
+          descended = true;
+        }
       }
     }
-    const node = new NixNode(type, cursor.startIndex, cursor.endIndex, file);
-    parent.addChild(node);
-    if (file.deferred && DEFERRED_TYPES.has(type)) node.defer();
-    else if (LEAF_TYPES.has(type)) continue;
-    else if ((type === 'variable_expression' || type === 'attrpath') && identifiersFromText(node, file)) continue;
-    else copyChildren(cursor, node, file);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
+    if (descended) continue;
+    while (!cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      parents.pop();
+      if (parents.length === 0) return;
+    }
+  }
 }

@@ -1,3 +1,5 @@
+import type { Evaluator, Scope } from './evaluate';
+import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
 
 /**
@@ -64,10 +66,19 @@ export interface Attr {
   /** The binding that defined this attribute (`a.b = …;`, `inherit a;`). */
   binding?: Span;
   /**
-   * The binding's value is a literal that cannot hold option definitions
-   * (a string, a list, a number…): readers may leave it unevaluated until asked.
+   * Set when the binding's value is a literal that cannot hold option
+   * definitions (a string, a list, a number…): readers may leave it
+   * unevaluated until asked, and evaluate a new text of it alone.
    */
-  leaf?: boolean;
+  leaf?: LeafSource;
+}
+
+/** Where a literal attribute comes from: its binding, and what evaluates its expression. */
+export interface LeafSource {
+  binding: NixNode;
+  expression: NixNode;
+  scope: Scope;
+  evaluator: Evaluator;
 }
 
 export interface AttrsValue extends Base {

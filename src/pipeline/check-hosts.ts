@@ -5,7 +5,7 @@ import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
-import { HostCheckContext, judgeHost, mergeHostFindings } from '../rules/check-host';
+import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
@@ -52,18 +52,26 @@ export interface HostPhaseInput {
   judgements?: boolean;
   /**
    * A rule's conclusions on a host from its previous evaluation (the language
-   * server), asked for a host updated in place: `complete` when none was left
-   * out (one whose finding lies in the edited file may have moved).
+   * server), asked for a host updated in place, and which of them are `stale`
+   * though their option did not change (a finding in the edited file may
+   * have moved with the text around it).
    */
-  previous?: (host: Host, rule: Rule) => { judgements: Judgement[]; complete: boolean } | undefined;
+  previous?: (host: Host, rule: Rule) => PreviousJudgements | undefined;
   /** Told each rule's conclusions on each host (not on specialisations), to keep them for `previous`. */
   judged?: (host: Host, rule: Rule, judgements: Judgement[]) => void;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
   only?: (spec: HostSpec) => boolean;
+  /** The NixOS release each flake.lock (absolute path) locks, kept between runs by the language server until a flake file changes. */
+  lockedReleases?: Map<string, HostSpec['release'] | null>;
   /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
   build?: (spec: HostSpec, options: BuildOptions) => Host;
+}
+
+export interface PreviousJudgements {
+  judgements: Judgement[];
+  stale: (judgement: Judgement) => boolean;
 }
 
 export interface HostPhaseResult {
@@ -98,7 +106,12 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if ('error' in loaded) continue;
     const found = hostsFromFlake(loaded, file.absolutePath);
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
-    const release = lockedNixosRelease(path.join(path.dirname(file.absolutePath), 'flake.lock'));
+    const lockPath = path.join(path.dirname(file.absolutePath), 'flake.lock');
+    let release = input.lockedReleases?.get(lockPath) ?? undefined;
+    if (!input.lockedReleases?.has(lockPath)) {
+      release = lockedNixosRelease(lockPath);
+      input.lockedReleases?.set(lockPath, release ?? null);
+    }
     specs.push(...found.hosts.map((h) => (release ? { ...h, release } : h)));
     notes.push(...found.notes);
     flakeDeclaresHosts ||= found.declaresHosts;
@@ -180,8 +193,19 @@ function lockedNixosRelease(lockPath: string): HostSpec['release'] {
   return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
 }
 
-/** Module files reachable from a host's roots through the imports each file names. */
+/** Module files reachable from a host's roots through the imports each file names (by root list, for as long as the imports map is the same object). */
+const estimates = new WeakMap<Map<string, string[]>, Map<string, number>>();
+
 function estimatedModules(spec: HostSpec, imports: Map<string, string[]>): number {
+  let byRoots = estimates.get(imports);
+  if (!byRoots) estimates.set(imports, (byRoots = new Map()));
+  const roots = spec.modules.flatMap((m) => (m.kind === 'file' ? [m.absolutePath] : [])).join('\u0000');
+  let size = byRoots.get(roots);
+  if (size === undefined) byRoots.set(roots, (size = countModules(spec, imports)));
+  return size;
+}
+
+function countModules(spec: HostSpec, imports: Map<string, string[]>): number {
   const seen = new Set<string>();
   const queue = spec.modules.flatMap((m) => (m.kind === 'file' ? [m.absolutePath] : []));
   while (queue.length > 0 && seen.size <= MAX_HOST_MODULES) {
@@ -208,17 +232,29 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
  * A rule on a host updated in place: every option whose definitions did not
  * change has the effective value it had before, so the previous conclusions
  * stand, for the whole rule when it reads none of the changed options, else
- * for each option a wildcard rule matches that did not change.
+ * for each option a wildcard rule matches that did not change. Where the
+ * host defines the same option paths as before, a wildcard rule matches the
+ * same options, and only the changed ones are judged again.
  */
-function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: { judgements: Judgement[]; complete: boolean } | undefined, ctx: HostCheckContext): Judgement[] {
+function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: PreviousJudgements | undefined, ctx: HostCheckContext): Judgement[] {
   if (!previous || !('option' in rule.subject)) return judgeHost(host, rule, ctx);
   const subject = [rule.subject.option, ...(rule.subject.aliases ?? [])].map(parseOptionPath);
   const precondition = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : [];
   const touches = (patterns: string[][]) => patterns.some((pattern) => changed.some((p) => overlaps(pattern, p)));
-  if (!touches(subject) && !touches(precondition) && previous.complete) return previous.judgements;
-  if (touches(precondition) || !hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
-  const byOption = new Map(previous.judgements.flatMap((j) => (j.option ? [[j.option.join('\u0000'), j] as const] : [])));
-  return judgeHost(host, rule, { ...ctx, reuse: (option) => (changed.some((p) => overlaps(option, p)) ? undefined : byOption.get(option.join('\u0000'))) });
+  if (touches(precondition)) return judgeHost(host, rule, ctx);
+  if (!touches(subject) && !previous.judgements.some(previous.stale)) return previous.judgements;
+  if (!hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
+  // An option is judged again where it lies at, above or below a changed path, or its finding may have moved.
+  const changedKeys = changed.map((p) => p.join('\u0000'));
+  const atOrAbove = new Set(changed.flatMap((p) => p.map((_, i) => p.slice(0, i + 1).join('\u0000'))));
+  const again = (j: Judgement) => {
+    if (previous.stale(j)) return true;
+    const k = j.option!.join('\u0000');
+    return atOrAbove.has(k) || changedKeys.some((c) => k.startsWith(c + '\u0000'));
+  };
+  if (host.samePathsAsPrevious) return previous.judgements.map((j) => (j.option && again(j) ? judgeMatchedOption(host, rule, j.option, ctx) : j));
+  const byOption = new Map(previous.judgements.flatMap((j) => (j.option && !again(j) ? [[j.option.join('\u0000'), j] as const] : [])));
+  return judgeHost(host, rule, { ...ctx, reuse: (option) => byOption.get(option.join('\u0000')) });
 }
 
 /** Whether two option paths (`*` for any name) are equal or one lies below the other. */

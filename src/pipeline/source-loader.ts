@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LoadedSource, SourceLoader } from '../nix/host';
+import type { BindingPatch, LoadedSource, SourceLoader } from '../nix/host';
+import { definitionSite } from '../nix/module';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
-import { convertTree, convertTreeReusing } from '../nix/syntax';
+import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 
@@ -85,12 +86,18 @@ export class NixSourceLoader implements SourceLoader {
     }
     const open = this.overlay?.text(real);
     const text = open ?? fs.readFileSync(real, 'utf8');
-    const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
     const file = this.display(target);
+    const last = open !== undefined ? this.lastOpen.get(real) : undefined;
+    // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
+    const patched = last ? patchInPlace(last, text) : undefined;
+    if (patched) {
+      this.lineTables.set(file, new LineIndex(text));
+      return { absolutePath: target, file, text, root: last!.root, patch: patched };
+    }
+    const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
     if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
-    const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
     return { absolutePath: target, file, text, root };
   }
@@ -98,4 +105,18 @@ export class NixSourceLoader implements SourceLoader {
   private display(absolutePath: string): string {
     return reportPath(this.base, absolutePath);
   }
+}
+
+/**
+ * An open module edited inside one binding's value (typing in a string, a
+ * number, a list): the earlier conversion brought up to date in place, so
+ * that its hosts re-evaluate that binding alone (`updateHost`).
+ */
+function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefined {
+  const change = textChange(last.text, text);
+  const binding = definitionSite(last.root, change.start, change.oldEnd);
+  const before = binding?.childForFieldName('expression');
+  if (!binding || !before) return undefined;
+  const after = replaceBindingInPlace(last.root, binding, change, text);
+  return after ? { binding, before, after } : undefined;
 }

@@ -75,6 +75,11 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
   return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, optionPath, 'pattern', ctx));
 }
 
+/** The rule's conclusion on one concrete option its wildcard subject matches in the host. */
+export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[], ctx: HostCheckContext): Judgement {
+  return judgeOption(host, rule, optionPath, 'pattern', ctx);
+}
+
 /**
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
  * its absence is not judged; `pattern` marks an option found through a wildcard, whose absence never is.

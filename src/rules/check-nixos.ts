@@ -1,7 +1,7 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex } from '../source/position';
-import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath, samePath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
@@ -86,10 +86,10 @@ function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
  */
 export function renamedOptionFindings(file: string, module: NixModule, lines: LineIndex, rules: Rule[]): Finding[] {
   const renames = renamesOf(rules);
-  if (renames.length === 0) return [];
+  if (renames.size === 0) return [];
   const out: Finding[] = [];
   for (const def of module.definitions) {
-    const rename = renames.find((r) => samePath(r.from, def.path));
+    const rename = renames.get(def.path.join('\u0000'));
     if (!rename) continue;
     out.push({
       ruleId: 'nix-renamed-option',
@@ -103,18 +103,19 @@ export function renamedOptionFindings(file: string, module: NixModule, lines: Li
   return out;
 }
 
-const renameTables = new WeakMap<Rule[], { from: string[]; to: string[] }[]>();
+const renameTables = new WeakMap<Rule[], Map<string, { from: string[]; to: string[] }>>();
 
-/** The old option names the rules know, computed once per rule set. */
-function renamesOf(rules: Rule[]): { from: string[]; to: string[] }[] {
+/** The old option names the rules know (by path, segments joined by NUL), computed once per rule set; the first rule naming one wins. */
+function renamesOf(rules: Rule[]): Map<string, { from: string[]; to: string[] }> {
   let table = renameTables.get(rules);
   if (!table) {
-    table = rules.flatMap((r) => {
+    table = new Map();
+    for (const r of rules) {
       const pairs: { from: string[]; to: string[] }[] = [];
       if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
       if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
-      return pairs;
-    });
+      for (const pair of pairs) if (!table.has(pair.from.join('\u0000'))) table.set(pair.from.join('\u0000'), pair);
+    }
     renameTables.set(rules, table);
   }
   return table;
