@@ -5,7 +5,7 @@ import type { Finding } from '../src/findings/finding';
 import { OpenDocuments } from '../src/lsp/open-documents';
 import { readSettings, Workspace } from '../src/lsp/workspace';
 import { runCheck } from '../src/pipeline/check';
-import { parseNix } from '../src/nix/parser';
+import { parseNix, Tree } from '../src/nix/parser';
 import { convertTree, convertTreeReusing, NixNode, replaceBindingInPlace, textChange } from '../src/nix/syntax';
 import { definitionSite } from '../src/nix/module';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -261,13 +261,8 @@ describe('typing in a value', () => {
   }, 60_000);
 });
 
-/** A converted syntax tree as plain data: types, offsets, text (a reused node must read the new source), operators, children. */
-function shape(node: NixNode): unknown {
-  return [node.type, node.startIndex, node.endIndex, node.sourceText.slice(node.startIndex, node.endIndex), node.operator ?? null, node.namedChildren.map(shape)];
-}
-
-test('converting an edited module from its earlier conversion (unchanged bindings are moved, not walked again) gives the same tree as a fresh conversion', () => {
-  let text = `{ config, lib, ... }:
+/** A module of many shapes (nested sets, lists, an indented string, operators, a condition) for the tree tests' random edits. */
+const EDITED_MODULE = `{ config, lib, ... }:
 let port = 22; in
 {
   services.openssh = { enable = true; ports = [ port 2222 ]; settings.PermitRootLogin = "no"; };
@@ -279,59 +274,54 @@ let port = 22; in
   users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" ]; };
 }
 `;
-  let tree = parseNix(text);
-  let root = convertTree(tree, text, false);
-  // Deterministic edits all over the text: insertions and deletions of one character.
-  let seed = 7;
+
+/** A converted syntax tree as plain data: types, offsets, text (a reused node must read the new source), operators, children. */
+function shape(node: NixNode): unknown {
+  return [node.type, node.startIndex, node.endIndex, node.sourceText.slice(node.startIndex, node.endIndex), node.operator ?? null, node.namedChildren.map(shape)];
+}
+
+/**
+ * Deterministic one-character edits all over a text (insertions and deletions), each with the text
+ * before it; only the edits whose result parses, as the loader converts only modules that parse.
+ */
+function* randomEdits(text: string, seed: number, count: number): Generator<{ before: string; after: string; tree: Tree }> {
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  let compared = 0;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < count; i++) {
     const at = Math.floor(random() * text.length);
-    const next = random() < 0.5 ? text.slice(0, at) + 'x' + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
-    const nextTree = parseNix(next);
-    if (nextTree.rootNode.hasError) continue; // the loader converts only modules that parse
-    const reused = convertTreeReusing(nextTree, next, { root, source: text });
-    expect(shape(reused)).toEqual(shape(convertTree(nextTree, next, false)));
+    const after = random() < 0.5 ? text.slice(0, at) + 'x' + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+    const tree = parseNix(after);
+    if (tree.rootNode.hasError) continue;
+    yield { before: text, after, tree };
+    text = after;
+  }
+}
+
+test('converting an edited module from its earlier conversion (unchanged bindings are moved, not walked again) gives the same tree as a fresh conversion', () => {
+  let root = convertTree(parseNix(EDITED_MODULE), EDITED_MODULE, false);
+  let compared = 0;
+  for (const { before, after, tree } of randomEdits(EDITED_MODULE, 7, 300)) {
+    const reused = convertTreeReusing(tree, after, { root, source: before });
+    expect(shape(reused)).toEqual(shape(convertTree(tree, after, false)));
     compared++;
-    text = next;
-    tree = nextTree;
     root = reused;
   }
   expect(compared).toBeGreaterThan(100);
 });
 
 test('an edit inside one binding, applied in place to the converted tree, gives the tree of a fresh conversion', () => {
-  let text = `{ config, lib, ... }:
-let port = 22; in
-{
-  services.openssh = { enable = true; ports = [ port 2222 ]; settings.PermitRootLogin = "no"; };
-  networking.firewall.allowedTCPPorts = [ 80 443 ] ++ lib.optionals config.services.openssh.enable [ port ];
-  environment.etc."motd".text = ''
-    hello \${config.networking.hostName}
-  '';
-  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" ]; };
-}
-`;
-  let root = convertTree(parseNix(text), text, false);
-  let seed = 3;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let root = convertTree(parseNix(EDITED_MODULE), EDITED_MODULE, false);
   let patched = 0;
-  for (let i = 0; i < 400; i++) {
-    const at = Math.floor(random() * text.length);
-    const next = random() < 0.5 ? text.slice(0, at) + 'x' + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
-    const tree = parseNix(next);
-    if (tree.rootNode.hasError) continue;
-    const change = textChange(text, next);
+  for (const { before, after, tree } of randomEdits(EDITED_MODULE, 3, 400)) {
+    const change = textChange(before, after);
     const site = definitionSite(root, change.start, change.oldEnd);
-    const after = site ? replaceBindingInPlace(root, site, change, next) : undefined;
-    if (after) {
+    const expression = site ? replaceBindingInPlace(root, site, change, after) : undefined;
+    if (expression) {
       patched++;
-      expect(shape(root)).toEqual(shape(convertTree(tree, next, false)));
-      expect(site!.childForFieldName('expression')).toBe(after);
+      expect(shape(root)).toEqual(shape(convertTree(tree, after, false)));
+      expect(site!.childForFieldName('expression')).toBe(expression);
     } else {
-      root = convertTree(tree, next, false);
+      root = convertTree(tree, after, false);
     }
-    text = next;
   }
   expect(patched).toBeGreaterThan(50);
 });
