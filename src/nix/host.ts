@@ -51,7 +51,13 @@ export interface BindingPatch {
 
 export interface SourceLoader {
   /** The parsed file, or a reason why it cannot be used (outside the root, missing, syntax error). */
-  load(absolutePath: string): LoadedSource | { error: string };
+  load(absolutePath: string): LoadedSource | LoadError;
+}
+
+export interface LoadError {
+  error: string;
+  /** For a file that exists in the tree but does not parse: its report path. */
+  unparsed?: string;
 }
 
 /** One definition in a host, with the file it came from. */
@@ -147,6 +153,14 @@ export class Host {
   readonly importsByFile = new Map<string, string>();
   /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
   readonly filesWithInlineModules = new Set<string>();
+  /** @internal Where each module file is imported from (where a note about it points). */
+  readonly importSites = new Map<string, SourceSite>();
+  /**
+   * @internal Module files dropped from this host in place because they
+   * stopped parsing (`updateHost`): the definition their own followed, and
+   * the note that says so, to put them back where they were.
+   */
+  readonly detached = new Map<string, { after: HostDefinition | undefined; note: HostNote }>();
   /**
    * @internal Set on a host updated in place whose modules define the same
    * option paths as the previous host's (only values changed): the options a
@@ -243,23 +257,29 @@ export class Host {
    * kept where neither the file's definitions nor the `changed` paths (at,
    * above or below) are involved.
    */
-  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][]): Host {
+  withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][], detached?: { after: HostDefinition | undefined }): Host {
     const host = this.shell();
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
+    const place = () => {
+      placed = true;
+      for (const def of module.definitions) {
+        const canonical = forward(def.path, aliases);
+        const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+        host.definitions.push(hostDef);
+        added.push(hostDef);
+      }
+    };
+    // A file put back after it parses again goes after the definition its own followed.
+    if (detached && detached.after === undefined) place();
     for (const d of this.definitions) {
-      if (d.file !== file) host.definitions.push(d);
-      else {
+      if (d.file !== file) {
+        host.definitions.push(d);
+        if (detached && d === detached.after) place();
+      } else {
         removed.push(d);
-        if (placed) continue;
-        placed = true;
-        for (const def of module.definitions) {
-          const canonical = forward(def.path, aliases);
-          const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
-          host.definitions.push(hostDef);
-          added.push(hostDef);
-        }
+        if (!placed) place();
       }
     }
     if (!host.sealFrom(this, file, removed, added)) host.seal();
@@ -295,6 +315,8 @@ export class Host {
     host.readsWhileCollecting = this.readsWhileCollecting;
     for (const f of this.files) host.files.add(f);
     for (const f of this.filesWithInlineModules) host.filesWithInlineModules.add(f);
+    for (const [f, site] of this.importSites) host.importSites.set(f, site);
+    for (const [f, detached] of this.detached) host.detached.set(f, detached);
     host.notes.push(...this.notes);
     host.externalModules.push(...this.externalModules);
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
@@ -492,8 +514,7 @@ function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[
  * lies at, above or below a changed path.
  */
 function staleComputed(replaced: (c: Contribution) => boolean, changed: string[][]): (k: string, contributions: Contribution[]) => boolean {
-  const changedKeys = changed.map(key);
-  const related = (k: string) => changedKeys.some((c) => c === k || (c.length > k.length ? c.startsWith(k + KEY_SEPARATOR) : k.startsWith(c + KEY_SEPARATOR)));
+  const related = nearChanged(changed);
   return (k, contributions) => contributions.some(replaced) || related(k);
 }
 
@@ -591,9 +612,9 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
 export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
   if (previous.tooLarge || previous.replaced) return undefined;
   const loaded = options.loader.load(absolutePath);
-  if ('error' in loaded) return undefined;
+  if ('error' in loaded) return loaded.unparsed !== undefined ? detachedHost(previous, loaded.unparsed, loaded.error, options.aliases) : undefined;
   const file = loaded.file;
-  if (!previous.files.has(file)) return undefined;
+  if (!previous.files.has(file)) return reattachedHost(previous, loaded, options);
   const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
   if (patched) return patched;
   if (previous.filesWithInlineModules.has(file)) return undefined;
@@ -608,6 +629,66 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   // Values forced by the comparison count as read while collecting, as they were read with the module alone.
   if (reading.finish() > 0 || !changed || readThroughConfig(previous, changed)) return undefined;
   return succeeded(previous, previous.withModuleReplaced(file, module, options.aliases, changed), changed, 'module');
+}
+
+/** A module with nothing in it: what a file that does not parse gives its host. */
+const NO_MODULE: NixModule = { definitions: [], declarations: [], imports: [] };
+
+/**
+ * The host after one of its module files stopped parsing (typing leaves the
+ * text broken for a while): the host a full build gives, without that
+ * module, a note saying why. Made in place where the module imports and
+ * declares nothing and no option it defines was read through `config`; a
+ * file that still does not parse leaves the host as it is.
+ */
+function detachedHost(previous: Host, file: string, error: string, aliases: AliasTable): Host | undefined {
+  if (previous.detached.has(file)) {
+    // Broken before and now: the host has no part of it either way.
+    previous.changedPaths = [];
+    previous.updatedBy = 'module';
+    return previous;
+  }
+  const site = previous.importSites.get(file);
+  const own = previous.definitions.filter((d) => d.file === file);
+  if (!site || own.length === 0 || previous.filesWithInlineModules.has(file) || previous.importsByFile.get(file) !== '[]' || !previous.sameDeclarations(file, NO_MODULE)) return undefined;
+  const changed = distinctPaths(own.map((d) => d.path));
+  if (readThroughConfig(previous, changed)) return undefined;
+  const at = previous.definitions.indexOf(own[0]);
+  const host = previous.withModuleReplaced(file, NO_MODULE, aliases, changed);
+  host.files.delete(file);
+  host.importsByFile.delete(file);
+  const note = { site, message: error };
+  host.notes.push(note);
+  host.detached.set(file, { after: at > 0 ? previous.definitions[at - 1] : undefined, note });
+  return succeeded(previous, host, changed, 'module');
+}
+
+/**
+ * The host after a module file that did not parse (`detachedHost`) parses
+ * again: its definitions back where they stood, when it still imports and
+ * declares nothing, reads no `config` while collected, and none of its
+ * options was read through `config`.
+ */
+function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOptions): Host | undefined {
+  const detached = previous.detached.get(loaded.file);
+  if (!detached || (detached.after && !previous.definitions.includes(detached.after))) return undefined;
+  const reading = collectingReader(previous.reader!);
+  const module = readModule(loaded.root, loaded.text, { resolveConfig: reading.resolveConfig, specialArgs: previous.spec.specialArgs });
+  const reads = reading.finish();
+  if (reads > 0 || module.definitions.length === 0 || importsKey(module, path.dirname(loaded.absolutePath)) !== '[]' || module.declarations.length > 0) return undefined;
+  const changed = distinctPaths(module.definitions.map((d) => forward(d.path, options.aliases)));
+  if (readThroughConfig(previous, changed)) return undefined;
+  const host = previous.withModuleReplaced(loaded.file, module, options.aliases, changed, detached);
+  host.files.add(loaded.file);
+  host.importsByFile.set(loaded.file, '[]');
+  host.detached.delete(loaded.file);
+  const noted = host.notes.indexOf(detached.note);
+  if (noted >= 0) host.notes.splice(noted, 1);
+  return succeeded(previous, host, changed, 'module');
+}
+
+function distinctPaths(paths: string[][]): string[][] {
+  return [...new Map(paths.map((p) => [key(p), p])).values()];
 }
 
 /**
@@ -674,50 +755,86 @@ function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding
   return host;
 }
 
-/** The option paths whose definitions differ between a module's old and new definitions (compared by path, priority, order, conditions and value). */
+/**
+ * The option paths whose definitions differ between a module's old and new
+ * definitions (by priority, order, conditions and value, in the module's
+ * order for each path). Typing changes one definition: compared pairwise
+ * first; where more differ (a renamed or moved binding shifts every one
+ * after it), compared path by path.
+ */
 function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
-  if (old.length === now.length) {
-    // Typing changes one definition, or none: compare them pairwise, in order.
-    const changed: string[][] = [];
-    for (let i = 0; i < old.length; i++) {
-      const a = old[i];
-      const b = now[i];
-      const p = forward(b.path, aliases);
-      const before = toPlain(a.def.value);
-      const after = toPlain(b.value);
-      if (before === undefined || after === undefined) return undefined;
-      const same =
-        a.path.length === p.length &&
-        a.path.every((segment, j) => segment === p[j]) &&
-        a.def.priority === b.priority &&
-        a.def.order === b.order &&
-        a.def.conditions.length === b.conditions.length &&
-        a.def.conditions.every((c, j) => c.text === b.conditions[j].text) &&
-        (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)));
-      if (!same) changed.push(a.path, p);
-    }
-    return changed;
-  }
-  const signature = (d: OptionDefinition, p: string[]): string | undefined => {
-    const plain = toPlain(d.value);
-    if (plain === undefined) return undefined;
-    return JSON.stringify([p, d.priority, d.order, d.conditions.map((c) => c.text), plain]);
+  const same = (a: OptionDefinition, b: OptionDefinition): boolean | undefined => {
+    const before = toPlain(a.value);
+    const after = toPlain(b.value);
+    if (before === undefined || after === undefined) return undefined;
+    return (
+      a.priority === b.priority &&
+      a.order === b.order &&
+      a.conditions.length === b.conditions.length &&
+      a.conditions.every((c, j) => c.text === b.conditions[j].text) &&
+      (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)))
+    );
   };
-  const before = new Map<string, string[]>();
-  for (const d of old) {
-    const s = signature(d.def, d.path);
-    if (s === undefined) return undefined;
-    before.set(s, d.path);
+  const forwarded = now.map((def) => ({ path: forward(def.path, aliases), def }));
+  if (old.length === now.length) {
+    const changed: string[][] = [];
+    for (let i = 0; i < old.length && changed.length <= 4; i++) {
+      const verdict = samePath(old[i].path, forwarded[i].path) ? same(old[i].def, now[i]) : false;
+      if (verdict === undefined) return undefined;
+      if (!verdict) changed.push(old[i].path, forwarded[i].path);
+    }
+    if (changed.length <= 4) return changed;
   }
-  const after = new Map<string, string[]>();
-  for (const d of now) {
-    const p = forward(d.path, aliases);
-    const s = signature(d, p);
-    if (s === undefined) return undefined;
-    after.set(s, p);
+  const byPath = (defs: { path: string[]; def: OptionDefinition }[]) => {
+    const out = new Map<string, { path: string[]; defs: OptionDefinition[] }>();
+    for (const { path: p, def } of defs) {
+      const entry = out.get(key(p));
+      if (entry) entry.defs.push(def);
+      else out.set(key(p), { path: p, defs: [def] });
+    }
+    return out;
+  };
+  const before = byPath(old);
+  const after = byPath(forwarded);
+  const changed: string[][] = [];
+  for (const [k, { path: p, defs }] of before) {
+    const now = after.get(k)?.defs;
+    if (!now || now.length !== defs.length) {
+      changed.push(p);
+      continue;
+    }
+    for (let i = 0; i < defs.length; i++) {
+      const verdict = same(defs[i], now[i]);
+      if (verdict === undefined) return undefined;
+      if (!verdict) {
+        changed.push(p);
+        break;
+      }
+    }
   }
-  if (before.size !== old.length || after.size !== now.length) return undefined;
-  return [...[...before].filter(([s]) => !after.has(s)), ...[...after].filter(([s]) => !before.has(s))].map(([, p]) => p);
+  for (const [k, { path: p, defs }] of after) {
+    if (before.has(k)) continue;
+    // A new path's values must fold too, as the old ones had to.
+    if (defs.some((d) => toPlain(d.value) === undefined)) return undefined;
+    changed.push(p);
+  }
+  return changed;
+}
+
+/**
+ * Whether an option (by key) lies at, above or below one of the changed
+ * paths, in time independent of how many changed: the keys at and above
+ * each changed path are in one set, and an option below one has a prefix
+ * in another.
+ */
+export function nearChanged(changed: string[][]): (k: string) => boolean {
+  const exact = new Set(changed.map(key));
+  const atOrAbove = new Set(changed.flatMap((p) => p.map((_, i) => key(p.slice(0, i + 1)))));
+  return (k) => {
+    if (atOrAbove.has(k)) return true;
+    for (let i = k.indexOf(KEY_SEPARATOR); i >= 0; i = k.indexOf(KEY_SEPARATOR, i + 1)) if (exact.has(k.slice(0, i))) return true;
+    return false;
+  };
 }
 
 /** What a module imports, as a comparable string. */
@@ -759,7 +876,10 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       // The loader refuses files outside the scanned tree.
       const loaded = options.loader.load(ref.absolutePath);
       if ('error' in loaded) {
-        host.notes.push({ site: ref.from, message: loaded.error });
+        const note = { site: ref.from, message: loaded.error };
+        host.notes.push(note);
+        // Where its definitions would stand, should it parse again (`updateHost`).
+        if (loaded.unparsed !== undefined) host.detached.set(loaded.unparsed, { after: host.definitions[host.definitions.length - 1], note });
         continue;
       }
       if (seen.has(loaded.absolutePath)) continue; // an import cycle, or a module imported twice
@@ -780,7 +900,10 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
-    if (ref.kind === 'file') host.importsByFile.set(file, importsKey(module, dir));
+    if (ref.kind === 'file') {
+      host.importsByFile.set(file, importsKey(module, dir));
+      host.importSites.set(file, ref.from);
+    }
     for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
   }
   host.seal();

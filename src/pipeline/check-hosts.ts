@@ -3,7 +3,7 @@ import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
@@ -245,13 +245,8 @@ function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: Pre
   if (!touches(subject) && !previous.judgements.some(previous.stale)) return previous.judgements;
   if (!hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
   // An option is judged again where it lies at, above or below a changed path, or its finding may have moved.
-  const changedKeys = changed.map((p) => p.join('\u0000'));
-  const atOrAbove = new Set(changed.flatMap((p) => p.map((_, i) => p.slice(0, i + 1).join('\u0000'))));
-  const again = (j: Judgement) => {
-    if (previous.stale(j)) return true;
-    const k = j.option!.join('\u0000');
-    return atOrAbove.has(k) || changedKeys.some((c) => k.startsWith(c + '\u0000'));
-  };
+  const near = nearChanged(changed);
+  const again = (j: Judgement) => previous.stale(j) || near(j.option!.join('\u0000'));
   if (host.samePathsAsPrevious) return previous.judgements.map((j) => (j.option && again(j) ? judgeMatchedOption(host, rule, j.option, ctx) : j));
   const byOption = new Map(previous.judgements.flatMap((j) => (j.option && !again(j) ? [[j.option.join('\u0000'), j] as const] : [])));
   return judgeHost(host, rule, { ...ctx, reuse: (option) => byOption.get(option.join('\u0000')) });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BindingPatch, LoadedSource, SourceLoader } from '../nix/host';
+import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
@@ -24,7 +24,7 @@ export interface SourceOverlay {
  * the scanned roots is refused.
  */
 export class NixSourceLoader implements SourceLoader {
-  private readonly cache = new Map<string, LoadedSource | { error: string }>();
+  private readonly cache = new Map<string, LoadedSource | LoadError>();
   private readonly lineTables = new Map<string, LineIndex>();
   /** The last reading of each open buffer, whose unchanged bindings the next conversion reuses. */
   private readonly lastOpen = new Map<string, LoadedSource>();
@@ -38,7 +38,7 @@ export class NixSourceLoader implements SourceLoader {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
   }
 
-  load(absolutePath: string): LoadedSource | { error: string } {
+  load(absolutePath: string): LoadedSource | LoadError {
     const cached = this.cache.get(absolutePath);
     if (cached) return cached;
     const loaded = this.read(absolutePath);
@@ -72,7 +72,7 @@ export class NixSourceLoader implements SourceLoader {
     return table;
   }
 
-  private read(absolutePath: string): LoadedSource | { error: string } {
+  private read(absolutePath: string): LoadedSource | LoadError {
     let target = absolutePath;
     let real: string;
     try {
@@ -95,7 +95,7 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
     const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
-    if (firstSyntaxError(tree)) return { error: `${file} does not parse` };
+    if (firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
