@@ -183,14 +183,19 @@ export class Workspace {
       this.resetHosts();
       return this.evaluateHosts(() => true, now);
     }
-    const importsChanged = JSON.stringify(before?.checked.imports) !== JSON.stringify(this.files.get(absolutePath)?.checked.imports);
-    this.changedFile = absolutePath;
-    const evaluated = this.evaluateHosts(
-      (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
-      now,
-    );
-    this.completeFileCheck(absolutePath, now);
-    return evaluated;
+    const evaluate = () => {
+      const importsChanged = !sameList(before?.checked.imports, this.files.get(absolutePath)?.checked.imports);
+      this.changedFile = absolutePath;
+      return this.evaluateHosts(
+        (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
+        now,
+      );
+    };
+    const evaluated = evaluate();
+    // The file's own check was left to its hosts, which could not take the edit in place: its imports may have
+    // changed, and with them which files are hosts; evaluated again then, with the imports it has now.
+    if (!this.completeFileCheck(absolutePath, now)) return evaluated;
+    return [...new Set([...evaluated, ...evaluate()])].sort();
   }
 
   /** Every finding of the workspace, suppressed and excepted ones marked. */
@@ -229,10 +234,10 @@ export class Workspace {
 
   /**
    * Runs the file's own rules, or with `before` (its previous state) leaves
-   * them to `completeFileCheck` when its hosts judge it anyway: an edit
-   * inside one value of a module its hosts include (the loader's patch)
-   * leaves its imports as they were, and the NixOS rules' per-file findings
-   * on a host's file give way to the host's.
+   * them to `completeFileCheck` when hosts include the file and it parses:
+   * the NixOS rules' per-file findings on a host's file give way to the
+   * host's, and the hosts are evaluated with the imports it had, which stay
+   * the same wherever a host takes the edit in place.
    */
   private checkFile(absolutePath: string, now: Date, before?: FileState): void {
     const open = this.documents.atPath(absolutePath);
@@ -251,7 +256,7 @@ export class Workspace {
       let parsed: ParsedNix | undefined;
       if (open?.isNix) {
         const loaded = isInside(this.root, absolutePath) ? this.loader.load(absolutePath) : undefined;
-        if (before && !before.awaitingHosts && loaded && !('error' in loaded) && loaded.patch && this.judgedByHosts(file.path)) {
+        if (before && !before.awaitingHosts && loaded && !('error' in loaded) && !isFlakeFile(absolutePath) && this.judgedByHosts(file.path)) {
           this.setFile(absolutePath, { ...file, checked: { findings: [], scanned: true, imports: before.checked.imports, suppressions: parseSuppressions(file.path, text) }, awaitingHosts: true });
           this.combined = undefined;
           return;
@@ -292,22 +297,27 @@ export class Workspace {
   }
 
   /**
-   * The rest of a check `checkFile` left to the hosts: the file's renamed
-   * options, from its definitions in a host that includes it, or the whole
-   * check where no host includes it any more.
+   * The rest of a check `checkFile` left to the hosts. Where every host that
+   * includes the file took the edit in place (which they do only when its
+   * imports stayed the same), the file's renamed options, from its
+   * definitions in one of them. Otherwise the whole check; true when that
+   * found other imports than before.
    */
-  private completeFileCheck(absolutePath: string, now: Date): void {
+  private completeFileCheck(absolutePath: string, now: Date): boolean {
     const state = this.files.get(absolutePath);
-    if (!state?.awaitingHosts) return;
-    const host = this.hostsOf(state.path)[0];
-    if (!host) {
+    if (!state?.awaitingHosts) return false;
+    const hosts = this.hostsOf(state.path);
+    const inPlace = hosts.length > 0 && hosts.every((h) => this.lastEvaluation.get(h.name.split('/')[0]) !== 'built');
+    if (!inPlace) {
       this.checkFile(absolutePath, now);
-      return;
+      return !sameList(state.checked.imports, this.files.get(absolutePath)?.checked.imports);
     }
-    const definitions = host.definitions.filter((d) => d.file === state.path).map((d) => d.def);
+    const definitions = hosts[0].definitions.filter((d) => d.file === state.path).map((d) => d.def);
     const module = { definitions, declarations: [], imports: [] };
-    this.setFile(absolutePath, { ...state, checked: { ...state.checked, findings: renamedOptionFindings(state.path, module, this.loader.lines(state.path), this.rules) }, awaitingHosts: undefined });
+    const { awaitingHosts: _, ...checkedState } = state;
+    this.setFile(absolutePath, { ...checkedState, checked: { ...state.checked, findings: renamedOptionFindings(state.path, module, this.loader.lines(state.path), this.rules) } });
     this.combined = undefined;
+    return false;
   }
 
   private resetHosts(): void {
@@ -442,4 +452,9 @@ function internalError(file: string, error: unknown): Finding {
 
 function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+function isFlakeFile(absolutePath: string): boolean {
+  const name = path.basename(absolutePath);
+  return name === 'flake.nix' || name === 'flake.lock';
 }
