@@ -1,6 +1,7 @@
+import { isRecord } from '../source/records';
 import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
-import { isObject, key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
+import { key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
 import { inRange } from '../talos/version';
 import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
@@ -138,7 +139,7 @@ function blame(doc: TalosDocView, path: string[], violation: Violation, ctx: Pre
   const own = doc.tree.originOf(path);
   const under = doc.tree.originsUnder(path);
   const value = doc.tree.get(path);
-  if (!doc.replay || !doc.steps || !(isObject(value) || Array.isArray(value))) return own;
+  if (!doc.replay || !doc.steps || !(isRecord(value) || Array.isArray(value))) return own;
   const steps = Array.from({ length: doc.steps + 1 }, (_, i) => i);
   let culprit: number | undefined;
   let previous = false;

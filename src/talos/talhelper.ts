@@ -1,7 +1,8 @@
+import { isRecord } from '../source/records';
 import * as path from 'path';
 import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { LineIndex, Position, Range } from '../source/position';
-import { applyJson6902, applyStrategic, isObject, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
+import { applyJson6902, applyStrategic, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
 import { compareVersions, formatVersion, parseVersion, Version } from './version';
 import type { TalosDocView, TalosView } from './views';
 
@@ -318,7 +319,7 @@ function substituteTree(value: unknown, env: Map<string, string>): void {
       if (typeof v === 'string') value[i] = substitute(v, env);
       else substituteTree(v, env);
     });
-  } else if (isObject(value)) {
+  } else if (isRecord(value)) {
     for (const [k, v] of Object.entries(value)) {
       if (typeof v === 'string') value[k] = substitute(v, env);
       else substituteTree(v, env);

@@ -1,3 +1,4 @@
+import { isRecord } from '../source/records';
 import { isMap, isPair, isScalar, isSeq, Node as YamlNode, Scalar } from 'yaml';
 import type { Range } from '../source/position';
 
@@ -45,7 +46,7 @@ export class ProvenancedTree {
     let cur: unknown = this.value;
     for (const segment of path) {
       if (Array.isArray(cur) && /^\d+$/.test(segment)) cur = cur[Number(segment)];
-      else if (isObject(cur)) cur = cur[segment];
+      else if (isRecord(cur)) cur = cur[segment];
       else return undefined;
     }
     return cur;
@@ -54,7 +55,7 @@ export class ProvenancedTree {
   /** Sets a value and its origin, creating missing maps on the way (a lone patch has no base to extend). */
   set(path: string[], value: unknown, origin: Origin | undefined): void {
     if (path.length === 0) {
-      if (isObject(value)) this.value = value;
+      if (isRecord(value)) this.value = value;
       this.forgetUnder([]);
       if (origin) this.origins.set('', origin);
       return;
@@ -76,7 +77,7 @@ export class ProvenancedTree {
     const parent = this.get(path.slice(0, -1));
     const last = path[path.length - 1];
     if (Array.isArray(parent) && /^\d+$/.test(last)) parent.splice(Number(last), 1);
-    else if (isObject(parent)) delete parent[last];
+    else if (isRecord(parent)) delete parent[last];
     else return;
     this.forgetUnder(path);
     if (origin) this.deletions.set(key(path), origin);
@@ -86,7 +87,7 @@ export class ProvenancedTree {
     let cur: Record<string, unknown> | unknown[] = this.value;
     for (const segment of path) {
       const next: unknown = Array.isArray(cur) ? cur[Number(segment)] : cur[segment];
-      if (isObject(next) || Array.isArray(next)) {
+      if (isRecord(next) || Array.isArray(next)) {
         cur = next;
         continue;
       }
@@ -110,9 +111,6 @@ export function key(path: string[]): string {
   return path.join(SEP);
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Turns offsets of the parsed text into ranges of the file it is written in (a `LineIndex`, or a mapping for YAML held in a string). */
 export interface RangeMapper {
@@ -160,7 +158,7 @@ function plain(node: unknown): unknown {
 /** The base document: its YAML map as the tree, each key with its own line. */
 export function loadBase(tree: ProvenancedTree, node: unknown, src: YamlSource): void {
   const value = plain(node);
-  if (!isObject(value)) return;
+  if (!isRecord(value)) return;
   tree.value = value;
   recordOrigins(tree, node, [], src);
 }
@@ -197,7 +195,7 @@ export function applyStrategic(tree: ProvenancedTree, node: unknown, src: YamlSo
       continue;
     }
     const existing = tree.get(path);
-    if (isMap(valueNode) && isObject(existing) && !REPLACED_MAPS.has(key(path))) {
+    if (isMap(valueNode) && isRecord(existing) && !REPLACED_MAPS.has(key(path))) {
       // Merging into a map keeps the map's own origin: the values under it that the patch does not set still come from the base.
       applyStrategic(tree, valueNode, src, path);
       continue;
@@ -206,7 +204,7 @@ export function applyStrategic(tree: ProvenancedTree, node: unknown, src: YamlSo
       const by = KEYED_LISTS[key(path)];
       for (const item of valueNode.items) {
         const itemValue = plain(item);
-        const index = by && isObject(itemValue) ? existing.findIndex((e) => isObject(e) && e[by] !== undefined && e[by] === itemValue[by]) : -1;
+        const index = by && isRecord(itemValue) ? existing.findIndex((e) => isRecord(e) && e[by] !== undefined && e[by] === itemValue[by]) : -1;
         const itemPath = [...path, String(index >= 0 ? index : existing.length)];
         const r = (item as YamlNode | null)?.range;
         const itemOrigin: Origin = r ? { file: src.file, range: src.lines.range(r[0], r[1]), step: src.step } : origin;
@@ -295,7 +293,7 @@ export function treeValuesAt(tree: ProvenancedTree, pattern: string[]): { path: 
       return;
     }
     const segment = pattern[depth];
-    if (isObject(node)) {
+    if (isRecord(node)) {
       for (const [name, child] of Object.entries(node)) if (segment === '*' || segment === name) walk(child, depth + 1, [...concrete, name]);
     } else if (Array.isArray(node) && (segment === '*' || /^\d+$/.test(segment))) {
       node.forEach((child, index) => {

@@ -1,3 +1,4 @@
+import { isRecord } from '../../source/records';
 import { releaseOfBranch } from '../../flake/release-branch';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import type { NamedPredicate } from '../named-predicates';
@@ -195,7 +196,7 @@ const MOVING_BRANCHES = new Set(['main', 'master', 'nixos-unstable', 'nixos-unst
 export const NEWEST_EOL_NIXOS_RELEASE = 25.05;
 
 function lockNode(value: unknown): LockData | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as LockData) : undefined;
+  return isRecord(value) ? (value as LockData) : undefined;
 }
 
 function str(record: Record<string, unknown> | undefined, key: string): string | undefined {

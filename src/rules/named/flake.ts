@@ -1,9 +1,9 @@
+import { isRecord } from '../../source/records';
 import type { NamedPredicate } from '../named-predicates';
 
 /** Predicates on what a flake.nix declares: its inputs, its `nixConfig` settings, and how its lock agrees. */
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The URL scheme of a flake reference (`git+http://…` → `git+http`, `github:…` → `github`). */
 function scheme(url: string): string {
@@ -35,49 +35,45 @@ const SUBSTITUTER_SETTINGS = new Set(['substituters', 'extra-substituters', 'tru
 const KEY_SETTINGS = new Set(['trusted-public-keys', 'extra-trusted-public-keys']);
 
 function setting(value: unknown): { name: string; items: string[] } | undefined {
-  if (!isObj(value) || typeof value.name !== 'string') return undefined;
+  if (!isRecord(value) || typeof value.name !== 'string') return undefined;
   const v = value.value;
   const items = typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : Array.isArray(v) && v.every((i) => typeof i === 'string') ? (v as string[]) : undefined;
-  return items ? { name: value.name, items } : { name: value.name, items: [] };
+  return { name: value.name, items: items ?? [] };
+}
+
+/** A test on one `nixConfig` setting: whether it is one of `names` and its items pass `test`. */
+function settingTest(names: Set<string>, test: (items: string[]) => boolean): (value: unknown) => boolean | undefined {
+  return (value) => {
+    const s = setting(value);
+    return s ? names.has(s.name) && test(s.items) : undefined;
+  };
 }
 
 export const FLAKE_PREDICATES: Record<string, NamedPredicate> = {
   flakeInputInsecureUrl: {
     description: 'a flake input whose URL uses plain HTTP (`http://`, `git+http://`, `tarball+http://`) or the git protocol',
-    test: (value) => (isObj(value) ? typeof value.url === 'string' && insecureFlakeUrl(value.url) : undefined),
+    test: (value) => (isRecord(value) ? typeof value.url === 'string' && insecureFlakeUrl(value.url) : undefined),
   },
   flakeInputUnpinnedTarball: {
     description: 'a tarball or file input whose URL names no revision or release and that has no `narHash`: each lock update takes whatever the URL serves',
-    test: (value) => (isObj(value) ? unpinnedTarball(value) : undefined),
+    test: (value) => (isRecord(value) ? unpinnedTarball(value) : undefined),
   },
   nixConfigHttpSubstituter: {
     description: 'a `nixConfig` substituter reached over plain `http://`',
-    test: (value) => {
-      const s = setting(value);
-      if (!s) return undefined;
-      return SUBSTITUTER_SETTINGS.has(s.name) && s.items.some((u) => /^http:\/\//i.test(u));
-    },
+    test: settingTest(SUBSTITUTER_SETTINGS, (items) => items.some((u) => /^http:\/\//i.test(u))),
   },
   nixConfigAddsSubstituters: {
     description: 'a `nixConfig` that adds binary caches (applied for anyone who accepts the flake\'s config)',
-    test: (value) => {
-      const s = setting(value);
-      if (!s) return undefined;
-      return SUBSTITUTER_SETTINGS.has(s.name) && s.items.length > 0;
-    },
+    test: settingTest(SUBSTITUTER_SETTINGS, (items) => items.length > 0),
   },
   nixConfigAddsTrustedKeys: {
     description: 'a `nixConfig` that adds trusted signing keys (each one a supplier able to ship code that runs as root)',
-    test: (value) => {
-      const s = setting(value);
-      if (!s) return undefined;
-      return KEY_SETTINGS.has(s.name) && s.items.length > 0;
-    },
+    test: settingTest(KEY_SETTINGS, (items) => items.length > 0),
   },
   nixConfigWeakensVerification: {
     description: 'a `nixConfig` that turns off signature checking (`require-sigs = false`) or the build sandbox (`sandbox = false` / `"relaxed"`)',
     test: (value) => {
-      if (!isObj(value) || typeof value.name !== 'string') return undefined;
+      if (!isRecord(value) || typeof value.name !== 'string') return undefined;
       const v = value.value;
       if (value.name === 'require-sigs') return v === false || v === 'false';
       if (value.name === 'sandbox') return v === false || v === 'false' || v === 'relaxed';
@@ -86,10 +82,10 @@ export const FLAKE_PREDICATES: Record<string, NamedPredicate> = {
   },
   inputNotLocked: {
     description: 'an input flake.nix declares (or its outputs take) that flake.lock does not lock',
-    test: (value) => (isObj(value) && typeof value.declared === 'boolean' ? value.declared && value.locked === false : undefined),
+    test: (value) => (isRecord(value) && typeof value.declared === 'boolean' ? value.declared && value.locked === false : undefined),
   },
   lockedInputNotDeclared: {
     description: 'an input flake.lock locks that flake.nix no longer declares',
-    test: (value) => (isObj(value) && typeof value.declared === 'boolean' ? !value.declared && value.locked === true : undefined),
+    test: (value) => (isRecord(value) && typeof value.declared === 'boolean' ? !value.declared && value.locked === true : undefined),
   },
 };

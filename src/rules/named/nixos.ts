@@ -1,3 +1,4 @@
+import { isRecord } from '../../source/records';
 import type { NamedPredicate } from '../named-predicates';
 
 // ---------------------------------------------------------------------------
@@ -62,12 +63,12 @@ function interfaceNames(value: unknown): string[] | undefined {
  * Undefined when the value is not a list of sets.
  */
 function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[] | undefined {
-  if (!Array.isArray(value) || !value.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) return undefined;
+  if (!Array.isArray(value) || !value.every(isRecord)) return undefined;
   return value.flatMap((rule) => {
     const commands = (rule as { commands?: unknown }).commands;
     if (!Array.isArray(commands)) return [];
     return commands.map((c) =>
-      c !== null && typeof c === 'object' && !Array.isArray(c)
+      isRecord(c)
         ? { command: (c as { command?: unknown }).command, options: Array.isArray((c as { options?: unknown }).options) ? ((c as { options: unknown[] }).options) : [] }
         : { command: c, options: [] },
     );

@@ -1,3 +1,4 @@
+import { isRecord } from '../../source/records';
 import type { NamedPredicate } from '../named-predicates';
 
 /**
@@ -9,12 +10,9 @@ import type { NamedPredicate } from '../named-predicates';
 
 type Obj = Record<string, unknown>;
 
-function isObj(value: unknown): value is Obj {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function obj(value: unknown): Obj | undefined {
-  return isObj(value) ? value : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 /** Scalars as Talos reads them into strings (YAML `true` / `10255` arrive as boolean / number). */
@@ -30,7 +28,7 @@ function scalar(value: unknown): string | undefined {
  * is not set, `undefined` when `args` is not a map or the value not a string.
  */
 export function argValues(args: unknown, flag: string): string[] | undefined {
-  if (!isObj(args)) return undefined;
+  if (!isRecord(args)) return undefined;
   const raw = args[flag];
   if (raw === undefined || raw === null) return [];
   if (Array.isArray(raw)) {
@@ -74,7 +72,7 @@ function onArg(description: string, flag: string, judge: (values: string[]) => b
 function at(value: unknown, ...path: string[]): unknown {
   let cur = value;
   for (const key of path) {
-    if (!isObj(cur)) return undefined;
+    if (!isRecord(cur)) return undefined;
     cur = cur[key];
   }
   return cur;
@@ -126,7 +124,7 @@ function weakeningKernelArg(arg: string): boolean {
 
 /** A `machine.sysctls` map with keys normalised to dots (`net/ipv4/…` is accepted by sysctl too). */
 function sysctlMap(value: unknown): Map<string, number> | undefined {
-  if (!isObj(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const out = new Map<string, number>();
   for (const [key, raw] of Object.entries(value)) {
     const s = scalar(raw);
@@ -224,7 +222,7 @@ const AUDIT_SELECTORS = ['users', 'userGroups', 'verbs', 'resources', 'namespace
 function keyKinds(encryption: unknown): Set<string>[] | undefined {
   const keys = at(encryption, 'keys');
   if (!Array.isArray(keys) || keys.length === 0) return undefined;
-  const kinds = keys.map((k) => new Set(isObj(k) ? Object.keys(k).filter((n) => ['static', 'nodeID', 'kms', 'tpm'].includes(n)) : []));
+  const kinds = keys.map((k) => new Set(isRecord(k) ? Object.keys(k).filter((n) => ['static', 'nodeID', 'kms', 'tpm'].includes(n)) : []));
   return kinds.every((k) => k.size > 0) ? kinds : undefined;
 }
 
@@ -237,7 +235,7 @@ function registryMirrorEndpoints(value: unknown): string[] | undefined {
 function enforceLevelIs(level: string) {
   return (value: unknown): boolean | undefined => {
     const config = podSecurity(value);
-    return config ? at(config, 'defaults', 'enforce') === level : isObj(value) ? false : undefined;
+    return config ? at(config, 'defaults', 'enforce') === level : isRecord(value) ? false : undefined;
   };
 }
 
@@ -303,7 +301,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
     description: 'PodSecurity exemptions beyond the kube-system namespace (other namespaces, users or runtime classes)',
     test: (value) => {
       const config = podSecurity(value);
-      if (!config) return isObj(value) ? false : undefined;
+      if (!config) return isRecord(value) ? false : undefined;
       const namespaces = strings(at(config, 'exemptions', 'namespaces') ?? []);
       const usernames = strings(at(config, 'exemptions', 'usernames') ?? []);
       const runtimeClasses = strings(at(config, 'exemptions', 'runtimeClasses') ?? []);
@@ -321,18 +319,18 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
     description: 'an API-server audit policy with no rules, or whose first catch-all rule logs at level None',
     test: (value) => {
       const policy = at(value, 'auditPolicy');
-      if (!isObj(policy) || Object.keys(policy).length === 0) return isObj(value) ? false : undefined;
+      if (!isRecord(policy) || Object.keys(policy).length === 0) return isRecord(value) ? false : undefined;
       const rules = policy.rules;
       if (!Array.isArray(rules)) return undefined;
       if (rules.length === 0) return true;
-      const catchAll = rules.find((r) => isObj(r) && !AUDIT_SELECTORS.some((s) => s in r));
-      return isObj(catchAll) && catchAll.level === 'None';
+      const catchAll = rules.find((r) => isRecord(r) && !AUDIT_SELECTORS.some((s) => s in r));
+      return isRecord(catchAll) && catchAll.level === 'None';
     },
   },
   auditLogRetentionShort: {
     description: 'API-server audit logs kept fewer than 30 days (`audit-log-maxage`)',
     test: (value) => {
-      if (!isObj(value)) return undefined;
+      if (!isRecord(value)) return undefined;
       const values = argValues(value.extraArgs ?? {}, 'audit-log-maxage');
       const last = values && values.length > 0 ? values[values.length - 1] : undefined;
       return last !== undefined && /^\d+$/.test(last) && Number(last) < 30;
@@ -341,7 +339,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   auditLogToStdout: {
     description: 'API-server audit events written to standard output (`audit-log-path: "-"`) instead of the node audit log',
     test: (value) => {
-      if (!isObj(value)) return undefined;
+      if (!isRecord(value)) return undefined;
       const values = argValues(value.extraArgs ?? {}, 'audit-log-path');
       return values !== undefined && values.length > 0 && values[values.length - 1] === '-';
     },
@@ -394,12 +392,12 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   // TAL-017 — machine.registries.{config,mirrors}.<name>
   registryTlsVerificationDisabled: {
     description: '`tls.insecureSkipVerify: true` for a registry',
-    test: (value) => (isObj(value) ? at(value, 'tls', 'insecureSkipVerify') === true : undefined),
+    test: (value) => (isRecord(value) ? at(value, 'tls', 'insecureSkipVerify') === true : undefined),
   },
   registryMirrorPlainHttp: {
     description: 'a registry mirror endpoint reached over plain `http://`',
     test: (value) => {
-      if (!isObj(value)) return undefined;
+      if (!isRecord(value)) return undefined;
       const endpoints = registryMirrorEndpoints(value);
       return endpoints ? endpoints.some((e) => /^http:\/\//i.test(e.trim())) : false;
     },
@@ -410,9 +408,9 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
     description: 'an image-verification rule skipping every image placed before verifying rules (first match wins, so they never apply)',
     test: (value) => {
       if (!Array.isArray(value)) return undefined;
-      const skipAll = value.findIndex((r) => isObj(r) && r.skip === true && typeof r.image === 'string' && /\*/.test(r.image) && /^[*/]+$/.test(r.image));
+      const skipAll = value.findIndex((r) => isRecord(r) && r.skip === true && typeof r.image === 'string' && /\*/.test(r.image) && /^[*/]+$/.test(r.image));
       if (skipAll === -1) return false;
-      return value.slice(skipAll + 1).some((r) => isObj(r) && (r.keyless !== undefined || r.publicKey !== undefined));
+      return value.slice(skipAll + 1).some((r) => isRecord(r) && (r.keyless !== undefined || r.publicKey !== undefined));
     },
   },
 
