@@ -105,7 +105,7 @@ function generator(seed: number) {
 function foldWithDeclint(expression: string): unknown {
   const tree = parseNix(expression);
   if (firstSyntaxError(tree)) return { syntaxError: true };
-  const evaluator = new Evaluator(expression);
+  const evaluator = new Evaluator();
   const value = evaluator.eval(convertTree(tree, expression), evaluator.root);
   const plain = toPlain(value);
   return plain === undefined ? { unknown: value.kind === 'unknown' ? value.why : value.kind } : plain;

@@ -9,7 +9,7 @@ import { toPlain } from '../src/nix/value';
 function definitions(text: string): string[] {
   const lines = new LineIndex(text);
   // What applies: definitions under a known-false mkIf are dropped, undecided conditions shown.
-  return readModule(convertTree(parseNix(text), text), text)
+  return readModule(convertTree(parseNix(text), text))
     .definitions.filter((d) => conditionsHold(d) !== false)
     .map((d) => show(d, lines));
 }
@@ -113,7 +113,7 @@ in { lib, ... }: {
 
   test('imports are listed with their ranges', () => {
     const text = '{ imports = [ ./hardware.nix ../modules ]; }';
-    const module = readModule(convertTree(parseNix(text), text), text);
+    const module = readModule(convertTree(parseNix(text), text));
     expect(module.imports.map((i) => [toPlain(i.value), i.span.start + 1])).toEqual([
       ['./hardware.nix', 15],
       ['../modules', 30],

@@ -41,7 +41,7 @@ export interface FlakeNix {
 }
 
 export function readFlakeNix(source: LoadedSource): FlakeNix {
-  const evaluator = new Evaluator(source.text);
+  const evaluator = new Evaluator();
   const top = evaluator.eval(source.root, evaluator.root);
   const whole: Span = { start: 0, end: 0 };
   const empty: FlakeNix = { inputs: [], inputsKnown: false, outputsArgs: [], nixConfig: [], span: whole };

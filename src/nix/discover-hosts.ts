@@ -12,7 +12,7 @@ import { Attr, AttrsValue, Thunk, unknown, Value } from './value';
  * becomes a host. A set built by a function is reported, not guessed.
  */
 export function hostsFromFlake(flake: LoadedSource, absolutePath: string): { hosts: HostSpec[]; notes: HostNote[]; declaresHosts: boolean } {
-  const evaluator = new Evaluator(flake.text);
+  const evaluator = new Evaluator();
   const top = evaluator.eval(flake.root, evaluator.root);
   const whole: SourceSite = { file: flake.file, span: nodeSpan(flake.root) };
   // A flake that mentions nixosConfigurations declares its hosts, even where declint cannot read them.

@@ -99,11 +99,7 @@ export class Evaluator {
 
   private readonly resolveConfig: EvalOptions['resolveConfig'];
 
-  /** `text` is the source the syntax tree was parsed from. */
-  constructor(
-    readonly text: string,
-    options: EvalOptions = {},
-  ) {
+  constructor(options: EvalOptions = {}) {
     this.resolveConfig = options.resolveConfig;
     this.root = globalScope();
   }

@@ -618,8 +618,7 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
   if (patched) return patched;
   if (previous.filesWithInlineModules.has(file)) return undefined;
-  const reading = collectingReader(previous.reader!);
-  const module = readModule(loaded.root, loaded.text, { resolveConfig: reading.resolveConfig, specialArgs: previous.spec.specialArgs });
+  const { module, reading } = readAlone(previous, loaded);
   const dir = path.dirname(loaded.absolutePath);
   const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
   const oldDefinitions = previous.definitions.filter((d) => d.file === file);
@@ -672,8 +671,7 @@ function detachedHost(previous: Host, file: string, error: string, aliases: Alia
 function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOptions): Host | undefined {
   const detached = previous.detached.get(loaded.file);
   if (!detached || (detached.after && !previous.definitions.includes(detached.after))) return undefined;
-  const reading = collectingReader(previous.reader!);
-  const module = readModule(loaded.root, loaded.text, { resolveConfig: reading.resolveConfig, specialArgs: previous.spec.specialArgs });
+  const { module, reading } = readAlone(previous, loaded);
   const reads = reading.finish();
   if (reads > 0 || module.definitions.length === 0 || importsKey(module, path.dirname(loaded.absolutePath)) !== '[]' || module.declarations.length > 0) return undefined;
   const changed = distinctPaths(module.definitions.map((d) => forward(d.path, options.aliases)));
@@ -689,6 +687,12 @@ function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOpti
 
 function distinctPaths(paths: string[][]): string[][] {
   return [...new Map(paths.map((p) => [key(p), p])).values()];
+}
+
+/** A host's module file read on its own, with how many `config` reads its collection made (`collectingReader`). */
+function readAlone(host: Host, loaded: LoadedSource): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
+  const reading = collectingReader(host.reader!);
+  return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs }), reading };
 }
 
 /**
@@ -894,7 +898,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       const kept = stable.get(loaded.absolutePath);
       if (kept) module = kept;
       else {
-        module = readModule(loaded.root, loaded.text, { resolveConfig, specialArgs: spec.specialArgs });
+        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs });
         if (answering.reads === 0) stable.set(loaded.absolutePath, module);
       }
     }
@@ -919,7 +923,7 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
       return value.value.startsWith('/') ? { kind: 'file', absolutePath: value.value, from } : { kind: 'external', name: value.value, from };
     case 'attrs':
     case 'lambda':
-      return { kind: 'inline', value, evaluator: new Evaluator(''), from, dir };
+      return { kind: 'inline', value, evaluator: new Evaluator(), from, dir };
     default:
       return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
   }

@@ -66,8 +66,8 @@ export interface ModuleReadOptions extends EvalOptions {
  * definitions with priorities and conditions, its declarations and imports.
  * `config` reads go to `options.resolveConfig` (a host), or stay unknown.
  */
-export function readModule(root: NixNode, text: string, options: ModuleReadOptions = {}): NixModule {
-  const evaluator = new Evaluator(text, options);
+export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
+  const evaluator = new Evaluator(options);
   return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs);
 }
 

@@ -48,7 +48,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text), text), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text)), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);
