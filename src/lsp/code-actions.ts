@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { CodeAction, CodeActionKind, CreateFile, Diagnostic, Range as LspRange, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
@@ -20,8 +19,8 @@ export interface CodeActionInput {
   findings: Finding[];
   rules: Map<string, Rule>;
   root: string;
-  /** The config file in use, or where a new one would go, with its text when the editor has it open. */
-  config: { path: string; text?: string };
+  /** The config file in use, or where a new one would go, with its text (the editor's when open), undefined while there is none. */
+  config: { path: string; text: string | undefined };
   /** The client can apply snippet text edits (LSP 3.18 `snippetEditSupport`). */
   snippets: boolean;
 }
@@ -161,8 +160,8 @@ function escapeSnippet(text: string): string {
  */
 function exceptionAction(input: CodeActionInput, finding: Finding, diagnostic: Diagnostic): CodeAction | undefined {
   const configPath = input.config.path;
-  const exists = input.config.text !== undefined || fs.existsSync(configPath);
-  const text = input.config.text ?? (exists ? fs.readFileSync(configPath, 'utf8') : '');
+  const exists = input.config.text !== undefined;
+  const text = input.config.text ?? '';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return undefined;
   if (!doc.contents) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;

@@ -18,6 +18,7 @@ import { loadFrameworks, Framework } from '../controls/registry';
 import { candidateKind } from '../discover/classify';
 import type { Finding } from '../findings/finding';
 import { TOOL_NAME, TOOL_VERSION } from '../meta';
+import { readIfPresent } from '../pipeline/check-flakes';
 import { analyzeFile } from '../pipeline/analyze';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { fileUri, toDiagnostic } from './diagnostics';
@@ -273,7 +274,8 @@ export function startServer(connection: Connection): void {
         findings: ws.findings().filter((f) => f.location.file === file && !f.suppressed),
         rules: new Map(ws.allRules.map((r) => [r.id, r])),
         root: ws.root,
-        config: { path: configPath, ...(openConfig ? { text: openConfig.text } : {}) },
+        // Read once here, not per finding: every exception action edits the same text.
+        config: { path: configPath, text: openConfig?.text ?? readIfPresent(configPath) },
         snippets: (capabilities.workspace?.workspaceEdit as { snippetEditSupport?: boolean } | undefined)?.snippetEditSupport === true,
       },
       params.range,
