@@ -159,9 +159,8 @@ export const FLAKE_LOCK_PREDICATES: Record<string, NamedPredicate> = {
   secondNixpkgsRevision: {
     description: 'a nixpkgs node at another revision than the flake\'s own nixpkgs',
     test: (value) => {
-      if (!value || typeof value !== 'object' || !('rev' in value) || !('primaryRev' in value)) return undefined;
-      const copy = value as { rev: unknown; primaryRev: unknown };
-      return typeof copy.rev === 'string' && typeof copy.primaryRev === 'string' && copy.rev !== copy.primaryRev;
+      if (!isRecord(value) || !('rev' in value) || !('primaryRev' in value)) return undefined;
+      return typeof value.rev === 'string' && typeof value.primaryRev === 'string' && value.rev !== value.primaryRev;
     },
   },
   lockEntryNixpkgsFork: {
