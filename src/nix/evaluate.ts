@@ -1,6 +1,13 @@
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
+import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, Value, unknown, isUnknown, valuesEqual } from './value';
+
+export { valuesEqual } from './value';
+import * as path from 'path';
+import type { EvalContext, EvalIO } from './eval-context';
+import type { InputImports } from './builtins/io';
+import { appendStrings, coerceToString } from './builtins/strings';
+import { nixpkgsImports } from './builtins/nixpkgs';
 import { createLib, createBuiltins } from './lib';
 
 /** The offsets of a syntax node. */
@@ -61,25 +68,86 @@ let sharedGlobalScope: Scope | undefined;
 /**
  * The scope outside every file: `builtins` and the names Nix makes global,
  * and a free `lib` (e.g. `with lib;` written before the module function) as
- * nixpkgs' lib. Its values are immutable, so every evaluator shares it.
+ * nixpkgs' lib. Without a context its values are immutable, so every
+ * evaluator shares it; a session has its own, whose `import` and file
+ * readers see the scanned tree.
  */
-function globalScope(): Scope {
-  if (!sharedGlobalScope) {
-    const builtins = createBuiltins();
-    const globals = new Map<string, Thunk>([['builtins', Thunk.of(builtins)]]);
-    for (const name of ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'isNull']) {
-      const attr = builtins.attrs.get(name);
-      if (attr) globals.set(name, attr.value);
-    }
-    globals.set('lib', Thunk.of(createLib()));
-    sharedGlobalScope = new Scope(globals, null);
+function globalScope(ctx?: EvalContext, inputs?: InputImports): Scope {
+  if (!ctx && sharedGlobalScope) return sharedGlobalScope;
+  const builtins = createBuiltins(ctx, inputs);
+  const globals = new Map<string, Thunk>([['builtins', Thunk.of(builtins)]]);
+  for (const name of GLOBAL_BUILTINS) {
+    const attr = builtins.attrs.get(name);
+    if (attr) globals.set(name, attr.value);
   }
-  return sharedGlobalScope;
+  globals.set('lib', Thunk.of(createLib(ctx)));
+  const scope = new Scope(globals, null);
+  if (!ctx) sharedGlobalScope = scope;
+  return scope;
+}
+
+/** The builtins Nix binds without `builtins.` (`import`, `map`, `toString`, …). */
+const GLOBAL_BUILTINS = ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'isNull', 'baseNameOf', 'dirOf', 'removeAttrs', 'derivation', 'fetchTarball', 'fetchGit'];
+
+/**
+ * Evaluation across the files of one scanned tree: `import` of a file is
+ * evaluated once and shared (its value cannot depend on who imports it),
+ * and every file sees the same builtins.
+ */
+export class EvalSession implements EvalContext {
+  private readonly imports = new Map<string, Thunk>();
+  /** The file each imported module value is (`import ./hosts/web`): a host reads that file as its module. */
+  private readonly files = new WeakMap<object, string>();
+  readonly globals: Scope;
+
+  /**
+   * What `import` of a file that is not in the tree gives, where declint
+   * knows what it is (a vendored nixpkgs, nixus); undefined for anything else.
+   */
+  outsideImport: ((absolutePath: string) => Value | undefined) | undefined;
+
+  constructor(
+    readonly io: EvalIO,
+    inputs?: InputImports,
+  ) {
+    this.globals = globalScope(this, inputs ?? nixpkgsImports(this));
+  }
+
+  importFile(absolutePath: string): Value {
+    let value = this.imports.get(absolutePath);
+    if (!value) {
+      value = Thunk.lazy(() => this.evaluateFile(absolutePath));
+      this.imports.set(absolutePath, value);
+    }
+    return value.force();
+  }
+
+  private evaluateFile(absolutePath: string): Value {
+    const loaded = this.io.load(absolutePath);
+    if ('error' in loaded) return (loaded.unparsed === undefined ? this.outsideImport?.(absolutePath) : undefined) ?? unknown(`import: ${loaded.error}`);
+    const evaluator = new Evaluator({ session: this, file: { absolutePath: loaded.absolutePath, report: loaded.file }, maxSteps: MAX_SESSION_STEPS });
+    const value = evaluator.eval(loaded.root, evaluator.root);
+    if (value.kind === 'lambda' || value.kind === 'attrs') this.files.set(value, loaded.absolutePath);
+    return value;
+  }
+
+  /** The file a value is the whole of, when it was read by `import` (undefined for anything computed). */
+  fileOf(value: Value): string | undefined {
+    return this.files.get(value);
+  }
 }
 
 /** Limits that keep evaluation of arbitrary code bounded. */
 const MAX_DEPTH = 400;
 const MAX_STEPS = 200_000;
+/** Files read in a session (a flake and what it imports) serve every host: a larger budget each. */
+export const MAX_SESSION_STEPS = 2_000_000;
+
+/**
+ * How deep evaluation is nested, over every evaluator: a function of one
+ * file called from another runs on the same call stack.
+ */
+let depth = 0;
 
 export interface EvalOptions {
   /**
@@ -89,19 +157,32 @@ export interface EvalOptions {
    * unknown, naming the option.
    */
   resolveConfig?: (path: string[]) => Value | undefined;
+  /** The tree the evaluation may read (`import`, `readDir`); without one those are unknown. */
+  session?: EvalSession;
+  /** The file evaluated: its paths resolve against its directory, and its values remember it. */
+  file?: { absolutePath: string; report: string };
+  /** Evaluation steps this file may take (a file shared by many hosts gets more). */
+  maxSteps?: number;
 }
 
 /** Evaluates one file's expressions. One instance per file. */
 export class Evaluator {
-  private depth = 0;
   private steps = 0;
+  private readonly maxSteps: number;
   readonly root: Scope;
+  /** The directory the file's relative paths start from. */
+  private readonly dir: string | undefined;
+  /** Report path of the file, on the values it makes. */
+  readonly file: string | undefined;
 
   private readonly resolveConfig: EvalOptions['resolveConfig'];
 
   constructor(options: EvalOptions = {}) {
     this.resolveConfig = options.resolveConfig;
-    this.root = globalScope();
+    this.root = options.session ? options.session.globals : globalScope();
+    this.maxSteps = options.maxSteps ?? MAX_STEPS;
+    this.dir = options.file ? path.dirname(options.file.absolutePath) : undefined;
+    this.file = options.file?.report;
   }
 
   /** A fresh evaluation budget: a module whose text changed is read again, in part. */
@@ -114,18 +195,18 @@ export class Evaluator {
   }
 
   eval(node: NixNode, scope: Scope): Value {
-    if (++this.steps > MAX_STEPS) return unknown('evaluation budget exceeded');
-    if (this.depth >= MAX_DEPTH) return unknown('expression nested too deeply');
-    this.depth++;
+    if (++this.steps > this.maxSteps) return unknown('evaluation budget exceeded');
+    if (depth >= MAX_DEPTH) return unknown('expression nested too deeply');
+    depth++;
     try {
       const value = this.evalNode(node, scope);
       // Scalars remember the literal they came from, so a finding can show where a value was written.
       if (!value.origin && SCALAR_KINDS.has(value.kind)) {
-        return { ...value, origin: { span: nodeSpan(node) } } as Value;
+        return { ...value, origin: this.file ? { span: nodeSpan(node), file: this.file } : { span: nodeSpan(node) } } as Value;
       }
       return value;
     } finally {
-      this.depth--;
+      depth--;
     }
   }
 
@@ -147,8 +228,11 @@ export class Evaluator {
       case 'path_expression':
       case 'hpath_expression':
         return this.evalPath(node, scope);
-      case 'spath_expression':
-        return unknown(`search path ${node.text} is not resolved`);
+      case 'spath_expression': {
+        // `<nixpkgs/nixos>`: a path inside nixpkgs, which declint models in part; any other search path is not resolved.
+        const m = /^<nixpkgs(\/.*)?>$/.exec(node.text);
+        return m ? { kind: 'path', value: m[1] ?? '/', input: 'nixpkgs' } : unknown(`search path ${node.text} is not resolved`);
+      }
       case 'uri_expression':
         return { kind: 'string', value: node.text };
       case 'variable_expression':
@@ -215,19 +299,11 @@ export class Evaluator {
   }
 
   apply(fn: Value, arg: Thunk, at?: NixNode): Value {
-    switch (fn.kind) {
-      case 'lambda':
-        return fn.apply(arg);
-      case 'builtin': {
-        const args = [...fn.args, arg];
-        if (args.length < fn.arity) return { ...fn, args, origin: undefined };
-        return fn.impl(args);
-      }
-      case 'unknown':
-        return unknown(at ? `result of ${shorten(at.text)}` : fn.why, undefined);
-      default:
-        return unknown(`cannot call a ${fn.kind}`);
+    if (fn.kind === 'unknown') {
+      const why = at ? `result of ${shorten(at.text)}` : fn.why;
+      return fn.outside ? { kind: 'unknown', why, outside: fn.outside } : unknown(why, undefined);
     }
+    return applyValue(fn, arg);
   }
 
   private makeLambda(node: NixNode, scope: Scope): Value {
@@ -239,9 +315,13 @@ export class Evaluator {
       const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
       return name && !name.isMissing ? [name.text] : [];
     });
+    const defaults = formals?.namedChildren.flatMap((formal) => {
+      const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
+      return name && !name.isMissing ? [formal.childForFieldName('default') !== null] : [];
+    });
     return {
       kind: 'lambda',
-      ...(names ? { formals: names } : {}),
+      ...(names ? { formals: names, formalDefaults: defaults } : {}),
       apply: (arg: Thunk): Value => {
         const vars = new Map<string, Thunk>();
         const inner = scope.child(vars);
@@ -309,13 +389,16 @@ export class Evaluator {
           if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
           return found;
         }
+        if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.why}`, outside: current.outside };
         return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
       }
+      if (current.kind === 'system') return { kind: 'unknown', why: `${shorten(node.text)} is evaluated by NixOS, not by declint`, ofSystem: current };
       if (current.kind !== 'attrs') {
         return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
       }
       const found = current.attrs.get(name);
       if (!found) {
+        if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
         if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
       }
@@ -401,8 +484,10 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
+                if (s.outside) return { kind: 'unknown', why: `${name}: ${s.open ?? s.outside}`, outside: s.outside };
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
               }
+              if (s.kind === 'unknown' && s.outside) return { kind: 'unknown', why: `${shorten(from!.text)}.${name}: ${s.why}`, outside: s.outside };
               if (s.kind === 'unknown' && s.configPath) {
                 return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
               }
@@ -416,7 +501,7 @@ export class Evaluator {
 
   /** `./hosts/${name}/configuration.nix` folds when the interpolated parts are known strings. */
   private evalPath(node: NixNode, scope: Scope): Value {
-    if (!node.namedChildren.some((c) => c.type === 'interpolation')) return { kind: 'path', value: node.text };
+    if (!node.namedChildren.some((c) => c.type === 'interpolation')) return this.pathValue(node.text, node.type);
     let text = '';
     for (const part of node.namedChildren) {
       if (part.type === 'path_fragment') {
@@ -425,14 +510,21 @@ export class Evaluator {
       }
       const inner = part.childForFieldName('expression');
       const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-      if (value.kind !== 'string') return unknown(`interpolated path ${shorten(node.text)}`);
+      if (value.kind !== 'string' || value.input !== undefined) return unknown(`interpolated path ${shorten(node.text)}`);
       text += value.value;
     }
-    return { kind: 'path', value: text };
+    return this.pathValue(text, node.type);
+  }
+
+  /** A path as written, with where it points when the file's directory is known (`~/…` never is). */
+  private pathValue(written: string, type: string): Value {
+    if (type === 'hpath_expression' || !this.dir) return { kind: 'path', value: written };
+    return { kind: 'path', value: written, absolute: path.resolve(this.dir, written) };
   }
 
   private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
     const parts: (string | { text: string })[] = [];
+    let inputAt: string | undefined;
     for (let i = 0; i < node.namedChildCount; i++) {
       const part = node.namedChild(i)!;
       switch (part.type) {
@@ -447,11 +539,15 @@ export class Evaluator {
           break;
         case 'interpolation': {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
-          const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-          if (value.kind === 'string') parts.push({ text: value.value });
-          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
-          else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
-          else return unknown(`cannot interpolate a ${value.kind}`);
+          const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
+          if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          if (value.kind !== 'string') return unknown(`cannot interpolate a ${value.kind}`);
+          if (value.input !== undefined) {
+            // `"${nixpkgs}/nixos"`: a path inside a flake input, when it starts the string.
+            if (parts.length > 0 || inputAt !== undefined) return unknown(`interpolation of ${shorten(part.text)}: a path inside ${value.input}, which declint does not fetch`);
+            inputAt = value.input;
+          }
+          parts.push({ text: value.value });
           break;
         }
         case 'comment':
@@ -461,7 +557,7 @@ export class Evaluator {
       }
     }
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
-    return { kind: 'string', value: text };
+    return inputAt !== undefined ? { kind: 'string', value: text, input: inputAt } : { kind: 'string', value: text };
   }
 
   private evalBinary(node: NixNode, scope: Scope): Value {
@@ -495,14 +591,30 @@ export class Evaluator {
           const open = left.open ?? right.open;
           return open ? { kind: 'attrs', attrs, open } : { kind: 'attrs', attrs };
         }
+        // `(eachSystem …) // { nixosConfigurations = …; }`: the right side's names are known whatever the left holds.
+        if (left.kind === 'unknown' && right.kind === 'attrs') return { kind: 'attrs', attrs: right.attrs, open: right.open ?? `${shorten(leftNode.text)}: ${left.why}` };
         return unknownOperand(node, left, right);
-      case '++':
+      case '++': {
         if (left.kind === 'list' && right.kind === 'list') return { kind: 'list', items: [...left.items, ...right.items] };
+        // A module list with an element declint cannot read keeps the ones it can (`[ ./a.nix ] ++ f x`).
+        const a = listElements(left);
+        const b = listElements(right);
+        if ((a || left.kind === 'unknown') && (b || right.kind === 'unknown') && (a || b)) {
+          const missing = a?.missing ?? b?.missing ?? (isUnknown(left) ? left.why : isUnknown(right) ? right.why : 'unknown');
+          return partialList(`${shorten(node.text)}: ${missing}`, [...(a?.items ?? []), ...(b?.items ?? [])]);
+        }
         return unknownOperand(node, left, right);
+      }
       case '+':
-        if (left.kind === 'string' && right.kind === 'string') return { kind: 'string', value: left.value + right.value };
-        if (left.kind === 'path' && right.kind === 'string') return { kind: 'path', value: left.value + right.value };
+        if (left.kind === 'string' && right.kind === 'string') return appendStrings(left, right);
+        if (left.kind === 'path' && (right.kind === 'string' || right.kind === 'path')) return appendToPath(left, right);
         if (isNumber(left) && isNumber(right)) return arithmetic('+', left, right);
+        if ((left.kind === 'string' || left.kind === 'attrs') && right.kind !== 'unknown') {
+          // `self + "/hosts"`, `"${x}" + ./p`: strings and sets with `outPath` coerce.
+          const a = coerceToString(left, false);
+          const b = coerceToString(right, false);
+          if (a.kind === 'string' && b.kind === 'string') return appendStrings(a, b);
+        }
         return unknownOperand(node, left, right);
       case '-':
       case '*':
@@ -567,51 +679,17 @@ function arithmetic(op: string, a: { kind: 'int' | 'float'; value: number }, b: 
   return { kind, value };
 }
 
+/** `./dir + "/file.nix"`: still a path, pointing where the text says. */
+function appendToPath(left: Extract<Value, { kind: 'path' }>, right: Value): Value {
+  const suffix = right.kind === 'string' && right.input === undefined ? right.value : right.kind === 'path' && right.input === undefined ? right.absolute ?? right.value : undefined;
+  if (suffix === undefined) return unknown('a path joined with a path inside a flake input');
+  if (left.input !== undefined) return { kind: 'path', value: left.value + suffix, input: left.input };
+  return { kind: 'path', value: left.value + suffix, ...(left.absolute ? { absolute: path.resolve(left.absolute + suffix) } : {}) };
+}
+
 function unknownOperand(node: NixNode, left: Value, right: Value): Value {
   const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
   return unknown(bad ? `${shorten(node.text)}: ${bad.why}` : `${shorten(node.text)} mixes a ${left.kind} and a ${right.kind}`);
-}
-
-/** Structural equality of known values; undefined when either side is not fully known. */
-export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined {
-  if (depth > 32) return undefined;
-  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
-  if (isNumber(a) && isNumber(b)) return a.value === b.value;
-  if (a.kind !== b.kind) {
-    const scalar = (v: Value) => ['string', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs'].includes(v.kind);
-    return scalar(a) && scalar(b) ? false : undefined;
-  }
-  switch (a.kind) {
-    case 'string':
-    case 'path':
-    case 'bool':
-      return a.value === (b as typeof a).value;
-    case 'null':
-      return true;
-    case 'list': {
-      const items = (b as typeof a).items;
-      if (a.items.length !== items.length) return false;
-      for (let i = 0; i < items.length; i++) {
-        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1);
-        if (eq !== true) return eq;
-      }
-      return true;
-    }
-    case 'attrs': {
-      const other = b as typeof a;
-      if (a.open || other.open) return undefined;
-      if (a.attrs.size !== other.attrs.size) return false;
-      for (const [k, v] of a.attrs) {
-        const w = other.attrs.get(k);
-        if (!w) return false;
-        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1);
-        if (eq !== true) return eq;
-      }
-      return true;
-    }
-    default:
-      return undefined;
-  }
 }
 
 function unescape(text: string, indented: boolean): string {
@@ -739,9 +817,10 @@ class PendingAttrs {
       if (entry.kind === 'leaf') {
         const value = evaluator.thunk(entry.expression, scope);
         const binding = bindingSpan(entry.binding);
-        attrs.set(name, isLiteral(entry.expression, scope) ? { value, binding, leaf: { binding: entry.binding, expression: entry.expression, scope, evaluator } } : { value, binding });
+        const file = evaluator.file ? { file: evaluator.file } : {};
+        attrs.set(name, isLiteral(entry.expression, scope) ? { value, binding, ...file, leaf: { binding: entry.binding, expression: entry.expression, scope, evaluator } } : { value, binding, ...file });
       } else if (entry.kind === 'value') {
-        attrs.set(name, { value: entry.value, binding: entry.binding });
+        attrs.set(name, { value: entry.value, binding: entry.binding, ...(evaluator.file ? { file: evaluator.file } : {}) });
       } else {
         const nested = entry;
         // Bindings absorbed from a literal `a = { … };` join the dotted ones.
@@ -767,7 +846,7 @@ class PendingAttrs {
           }
         }
         nested.sets = [];
-        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding) });
+        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding), ...(evaluator.file ? { file: evaluator.file } : {}) });
       }
     }
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type { Span } from '../source/position';
-import { Evaluator } from './evaluate';
+import { Evaluator, EvalSession } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
@@ -10,7 +10,9 @@ import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './va
 export type ModuleRef =
   | { kind: 'file'; absolutePath: string; from: SourceSite }
   | { kind: 'inline'; value: Value; evaluator: Evaluator; from: SourceSite; /** Directory its paths are relative to. */ dir: string }
-  | { kind: 'external'; name: string; from: SourceSite };
+  | { kind: 'external'; name: string; from: SourceSite }
+  /** An element of a module list declint cannot read: the host is read in part. */
+  | { kind: 'unread'; why: string; from: SourceSite };
 
 /** A place in a scanned file. */
 export interface SourceSite {
@@ -19,6 +21,9 @@ export interface SourceSite {
   span: Span;
 }
 
+/** What a NixOS system is for, so users can scope rules to some of them (`hostTypes`) or leave some out. */
+export type HostRole = 'host' | 'vm' | 'iso' | 'test' | 'template';
+
 /** A host as found in a flake or as a `configuration.nix` root. */
 export interface HostSpec {
   name: string;
@@ -26,6 +31,15 @@ export interface HostSpec {
   root: SourceSite;
   modules: ModuleRef[];
   specialArgs: Map<string, Thunk>;
+  /** How the host was found (`nixosConfigurations (mapAttrs over readDir hosts) → nixosSystem`). */
+  construct?: string;
+  role?: HostRole;
+  /**
+   * Parts of the host's module list declint could not read (an element it
+   * cannot evaluate): the host is read in part, and what its modules do not
+   * set is not judged.
+   */
+  unread?: HostNote[];
   /** The NixOS release the host builds from (its flake's locked nixpkgs), for rules with `since` / `until`. */
   release?: { release: string; source: string };
 }
@@ -108,6 +122,12 @@ export class Host {
   readonly notes: HostNote[] = [];
   /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
   readonly externalModules: { site: SourceSite; name: string }[] = [];
+  /**
+   * Parts of the host inside the tree that could not be read: an element of
+   * a module list declint cannot evaluate, an imported file that does not
+   * exist or does not parse. What they might set is not judged absent.
+   */
+  readonly unread: HostNote[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
@@ -219,7 +239,7 @@ export class Host {
     this.files.add(file);
     for (const def of module.definitions) {
       const canonical = forward(def.path, aliases);
-      const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+      const hostDef: HostDefinition = { file: def.file ?? file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
       this.definitions.push(hostDef);
     }
     for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
@@ -542,6 +562,8 @@ export interface BuildOptions {
   /** Reads modules; it refuses files outside the scanned tree. */
   loader: SourceLoader;
   aliases: AliasTable;
+  /** What `import`, `readDir` and the like in a module may read (the scanned tree); without it they are unknown. */
+  session?: EvalSession;
 }
 
 /** At most this many rounds of collection; real configurations settle in two. */
@@ -859,12 +881,17 @@ function sameDefinitions(a: Host, b: Host): boolean {
 function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: string[]) => Value | undefined, answering: Answering, stable: Map<string, NixModule>): Host {
   const host = new Host(spec);
   host.reader = resolveConfig;
+  host.unread.push(...(spec.unread ?? []));
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
   for (let next = 0; next < queue.length; next++) {
     const ref = queue[next];
     if (ref.kind === 'external') {
       host.externalModules.push({ site: ref.from, name: ref.name });
+      continue;
+    }
+    if (ref.kind === 'unread') {
+      host.unread.push({ site: ref.from, message: ref.why });
       continue;
     }
     let module: NixModule;
@@ -875,13 +902,14 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       file = ref.from.file;
       host.filesWithInlineModules.add(file);
       dir = ref.dir;
-      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
+      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs, options.session);
     } else {
       // The loader refuses files outside the scanned tree.
       const loaded = options.loader.load(ref.absolutePath);
       if ('error' in loaded) {
         const note = { site: ref.from, message: loaded.error };
         host.notes.push(note);
+        host.unread.push(note);
         // Where its definitions would stand, should it parse again (`updateHost`).
         if (loaded.unparsed !== undefined) host.detached.set(loaded.unparsed, { after: host.definitions[host.definitions.length - 1], note });
         continue;
@@ -898,7 +926,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       const kept = stable.get(loaded.absolutePath);
       if (kept) module = kept;
       else {
-        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs });
+        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
         if (answering.reads === 0) stable.set(loaded.absolutePath, module);
       }
     }
@@ -908,24 +936,43 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       host.importsByFile.set(file, importsKey(module, dir));
       host.importSites.set(file, ref.from);
     }
-    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
+    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file: imported.file ?? file, span: imported.span }));
   }
   host.seal();
   return host;
 }
 
-/** What an `imports` entry refers to. */
+/** The session and file a module is read with, so that its paths and `import`s resolve. */
+function sessionOf(options: BuildOptions, loaded: LoadedSource): { session?: EvalSession; file?: { absolutePath: string; report: string } } {
+  return options.session ? { session: options.session, file: { absolutePath: loaded.absolutePath, report: loaded.file } } : {};
+}
+
+/**
+ * What an `imports` entry refers to: a file, an inline module, a module
+ * from outside the tree (a flake input's, a nixpkgs profile), or an element
+ * declint cannot read — which leaves the host read in part, never dropped.
+ */
 function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
+  const site = from;
   switch (value.kind) {
     case 'path':
-      return { kind: 'file', absolutePath: path.resolve(dir, value.value), from };
+      if (value.input !== undefined) return { kind: 'external', name: `${value.input}${value.value}`, from: site };
+      return { kind: 'file', absolutePath: value.absolute ?? path.resolve(dir, value.value), from };
     case 'string':
+      if (value.input !== undefined) return { kind: 'external', name: `${value.input}${value.value}`, from: site };
       return value.value.startsWith('/') ? { kind: 'file', absolutePath: value.value, from } : { kind: 'external', name: value.value, from };
     case 'attrs':
     case 'lambda':
+    case 'if':
+    case 'merge':
+    case 'override':
       return { kind: 'inline', value, evaluator: new Evaluator(), from, dir };
+    case 'unknown':
+      // Something from a flake input, or `modulesPath + …`: outside the tree. Anything else declint failed to read.
+      if (value.outside || /modulesPath/.test(value.why)) return { kind: 'external', name: value.why, from };
+      return { kind: 'unread', why: `an import declint cannot read: ${value.why}`, from };
     default:
-      return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
+      return { kind: 'unread', why: `an import that is a ${value.kind}`, from };
   }
 }
 
@@ -937,9 +984,13 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  */
 const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
-/** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
+/**
+ * The unread modules of a host that might set any option: modules from
+ * outside the tree (see INERT_EXTERNAL), and parts of the tree declint
+ * could not read (`Host.unread`).
+ */
 export function opaqueExternalModules(host: Host): string[] {
-  return host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name));
+  return [...host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name)), ...host.unread.map((n) => n.message)];
 }
 
 /** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */

@@ -1,9 +1,9 @@
 import type { Span } from '../source/position';
-import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
+import { Evaluator, EvalOptions, EvalSession, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
 import type { NixNode } from './syntax';
-import { Attr, LeafSource, Thunk, Value, unknown } from './value';
+import { Attr, LeafSource, listElements, Thunk, Value, unknown } from './value';
 
 /** A `mkIf` condition a definition depends on, evaluated when first read. */
 export interface Condition {
@@ -26,6 +26,8 @@ export interface OptionDefinition {
   conditions: Condition[];
   /** The binding that wrote this definition (`a.b = value`). */
   binding: Span;
+  /** Report path of the file `binding` is in, where it is not the module's own (a set made by a library). */
+  file?: string;
   /** For a literal value: where it is written and what evaluates it (see `redefined`). */
   leaf?: LeafSource;
 }
@@ -40,6 +42,8 @@ export interface OptionDeclaration {
 export interface ModuleImport {
   value: Value;
   span: Span;
+  /** Report path of the file the span is in, where it is not the module's own (a path made by a library). */
+  file?: string;
 }
 
 export interface NixModule {
@@ -68,12 +72,12 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs);
+  return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session);
 }
 
 /** Reads an already evaluated module value (a file's, or an inline module of a flake). */
-export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>): NixModule {
-  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs)));
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession): NixModule {
+  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs, session)));
   const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
@@ -105,13 +109,14 @@ export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluat
 }
 
 /** The arguments a NixOS module function receives; only `lib` is folded, `config` is a reference. */
-function moduleArguments(specialArgs?: Map<string, Thunk>): Value {
+function moduleArguments(specialArgs?: Map<string, Thunk>, session?: EvalSession): Value {
   const attrs = new Map<string, Attr>([
-    ['lib', { value: Thunk.of(createLib()) }],
+    ['lib', { value: Thunk.of(createLib(session)) }],
     ['config', { value: Thunk.of(unknown('config is resolved per host', [])) }],
     ['pkgs', { value: Thunk.of(unknown('pkgs.* is not evaluated')) }],
     ['options', { value: Thunk.of(unknown('options is not evaluated')) }],
-    ['modulesPath', { value: Thunk.of(unknown('modulesPath is outside the scanned tree')) }],
+    // nixpkgs' `nixos/modules`: a module taken from there is outside the tree, and known by its path.
+    ['modulesPath', { value: Thunk.of(session ? { kind: 'path', value: '/nixos/modules', input: 'nixpkgs' } : unknown('modulesPath is outside the scanned tree')) }],
   ]);
   for (const [name, value] of specialArgs ?? []) attrs.set(name, { value });
   return { kind: 'attrs', attrs, open: 'module argument from specialArgs or _module.args is not known statically' };
@@ -122,10 +127,19 @@ interface Context {
   order: number;
   conditions: Condition[];
   binding: Span;
+  /** Report path of the file `binding` is in, where it is not the module's own. */
+  file?: string;
+  /** The sets being read on the way here: a set that holds itself is read once. */
+  reading?: Set<Value>;
+}
+
+/** `_module.args.<name>`: a value given to every module, not option definitions below it. */
+function isModuleArgument(path: string[]): boolean {
+  return path.length >= 3 && path[0] === '_module' && path[1] === 'args';
 }
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
-  const here = attr.binding ? { ...ctx, binding: attr.binding } : ctx;
+  const here = attr.binding ? { ...ctx, binding: attr.binding, file: attr.file } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
     out.push(definition(path, attr.value, here, attr.leaf));
@@ -145,6 +159,7 @@ function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: L
     order: ctx.order,
     conditions: ctx.conditions,
     binding: ctx.binding,
+    ...(ctx.file ? { file: ctx.file } : {}),
     ...(leaf ? { leaf } : {}),
   };
 }
@@ -247,17 +262,28 @@ function childAround(node: NixNode, start: number, end: number): NixNode | null 
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH) {
+  if (depth > MAX_PATH_DEPTH || path.length > MAX_PATH_DEPTH) {
     out.push(definition(path, unknown('nested too deeply'), ctx));
     return;
   }
   switch (value.kind) {
     case 'attrs':
+      // A value handed to modules whole (`_module.args.inputs`), a flake input, or a set already being read
+      // further up (`inputs.self.inputs…`) holds no option definitions: it is one value.
+      if (value.outside || isModuleArgument(path) || ctx.reading?.has(value)) {
+        out.push(definition(path, value, ctx));
+        return;
+      }
       if (value.open) {
         // Some names are dynamic: what is under this path is not fully known.
         out.push(definition(path, value, ctx));
       }
-      for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
+      {
+        const reading = new Set(ctx.reading);
+        reading.add(value);
+        const inner = { ...ctx, reading };
+        for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], inner, out);
+      }
       return;
     case 'override':
       // The outermost override decides, as nixpkgs' filterOverrides reads one level.
@@ -298,15 +324,22 @@ function collectDeclarations(value: Value, path: string[], binding: Span, out: O
   }
 }
 
+/**
+ * The elements of `imports`. A list with elements declint cannot read keeps
+ * the ones it can, and one unknown entry says what is missing.
+ */
 function readImports(attr: Attr | undefined, rootSpan: Span): ModuleImport[] {
   if (!attr) return [];
   const list = attr.value.force();
   const fallback = attr.binding ?? rootSpan;
-  if (list.kind !== 'list') return [{ value: list, span: fallback }];
-  return list.items.map((item) => {
+  const found = listElements(list);
+  if (!found) return [{ value: list, span: fallback }];
+  const imports = found.items.map((item) => {
     const value = item.force();
-    return { value, span: value.origin?.span ?? fallback };
+    return value.origin ? { value, span: value.origin.span, ...(value.origin.file ? { file: value.origin.file } : {}) } : { value, span: fallback };
   });
+  if (found.missing !== undefined) imports.push({ value: unknown(found.missing), span: fallback });
+  return imports;
 }
 
 /** Whether a definition can apply: false when a condition is known false, undefined when one is unknown. */

@@ -30,15 +30,29 @@ export type Value =
 /** Where a value was written: the literal that produced it. */
 export interface Origin {
   span: Span;
+  /** Report path of the file the span is in, where it is not the file being read (a value from an imported file). */
+  file?: string;
 }
 
 interface Base {
   origin?: Origin;
+  /**
+   * How a value was built, for telling a user where a host came from
+   * (`mapAttrs over readDir hosts`); set by the builtins that make sets and
+   * lists out of others.
+   */
+  via?: string;
 }
 
 export interface StringValue extends Base {
   kind: 'string';
   value: string;
+  /**
+   * Set for a string that names a path inside a flake input declint does not
+   * fetch (`"${nixpkgs}/nixos"`): the input's name; `value` is the path
+   * inside it. Its text is not known.
+   */
+  input?: string;
 }
 export interface NumberValue extends Base {
   kind: 'int' | 'float';
@@ -53,8 +67,20 @@ export interface NullValue extends Base {
 }
 export interface PathValue extends Base {
   kind: 'path';
-  /** The path as written (`./modules/ssh.nix`); resolution is the module graph's job. */
+  /** The path as written (`./modules/ssh.nix`), for messages. */
   value: string;
+  /**
+   * The absolute path on this machine, where the evaluator knows the file it
+   * reads: a path keeps pointing at the same file when it is passed to
+   * another file (`mkHost ./hosts/web` called from a library).
+   */
+  absolute?: string;
+  /**
+   * Set for a path inside a flake input that declint does not fetch
+   * (`"${nixpkgs}/nixos/lib/eval-config.nix"`): the input's name; `value`
+   * is then the path inside that input, starting with `/`.
+   */
+  input?: string;
 }
 export interface ListValue extends Base {
   kind: 'list';
@@ -65,6 +91,8 @@ export interface Attr {
   value: Thunk;
   /** The binding that defined this attribute (`a.b = …;`, `inherit a;`). */
   binding?: Span;
+  /** Report path of the file the binding is in, where the evaluator knew it. */
+  file?: string;
   /**
    * Set when the binding's value is a literal that cannot hold option
    * definitions (a string, a list, a number…): readers may leave it
@@ -90,6 +118,13 @@ export interface AttrsValue extends Base {
    * unknown, with this reason, instead of as absent.
    */
   open?: string;
+  /**
+   * Set on the stand-in of something outside the scanned tree (a flake
+   * input): what it is. A member read from it is unknown and says it comes
+   * from there (`UnknownValue.outside`), so a module taken from it is
+   * counted as external, not as a part of the tree declint failed to read.
+   */
+  outside?: string;
 }
 
 export interface LambdaValue extends Base {
@@ -97,6 +132,8 @@ export interface LambdaValue extends Base {
   apply(arg: Thunk): Value;
   /** The names of a set pattern's formals (`{ self, nixpkgs ? null, ... }:`); absent for `x:`. */
   formals?: string[];
+  /** For each formal, whether it has a default (`builtins.functionArgs`). */
+  formalDefaults?: boolean[];
 }
 
 /** A function implemented by the evaluator (`lib.mkIf`, `builtins.toString`). */
@@ -144,6 +181,8 @@ export interface SystemValue extends Base {
   kind: 'system';
   /** The argument set of the call. */
   args: Thunk;
+  /** What built it: `nixosSystem`, `eval-config.nix`, `<nixpkgs/nixos>`, or a framework's constructor. */
+  via: string;
 }
 
 export interface UnknownValue extends Base {
@@ -155,6 +194,17 @@ export interface UnknownValue extends Base {
    * (`config.services.openssh.enable`, `cfg.enable`), the option path it reads.
    */
   configPath?: string[];
+  /**
+   * Set when the value is known to be a list of which these are some of the
+   * elements, in order, and others are not known (`[ ./a.nix ] ++ f x`,
+   * `lib.flatten [ ./a.nix (f x) ]`). Everything that needs the whole list
+   * sees an unknown; module lists keep the elements they can read.
+   */
+  knownItems?: Thunk[];
+  /** Set for a part of a NixOS system (`nixosConfigurations.web.config.system.build.toplevel`): the system it belongs to. */
+  ofSystem?: SystemValue;
+  /** Set when the value comes from outside the scanned tree (a flake input's module): what it is. */
+  outside?: string;
 }
 
 /** A lazily evaluated value; forcing twice returns the same value. */
@@ -195,6 +245,41 @@ export function unknown(why: string, configPath?: string[]): UnknownValue {
   return configPath ? { kind: 'unknown', why, configPath } : { kind: 'unknown', why };
 }
 
+/** An unknown list of which `items` are some of the elements (see `UnknownValue.knownItems`). */
+export function partialList(why: string, items: Thunk[]): UnknownValue {
+  return { kind: 'unknown', why, knownItems: items };
+}
+
+/** The elements a module list is known to hold, and why it may hold others: whole for a list, some for a partial list. */
+export function listElements(value: Value): { items: Thunk[]; missing?: string } | undefined {
+  if (value.kind === 'list') return { items: value.items };
+  if (value.kind === 'unknown' && value.knownItems) return { items: value.knownItems, missing: value.why };
+  return undefined;
+}
+
+/** Calls a function value (a lambda or a builtin, partially applied or not) on an argument. */
+export function applyValue(fn: Value, arg: Thunk): Value {
+  switch (fn.kind) {
+    case 'lambda':
+      return fn.apply(arg);
+    case 'builtin': {
+      const args = [...fn.args, arg];
+      if (args.length < fn.arity) return { ...fn, args, origin: undefined };
+      return fn.impl(args);
+    }
+    case 'attrs': {
+      // A set with `__functor` is callable: `f.__functor f arg`.
+      const functor = fn.attrs.get('__functor');
+      if (functor) return applyValue(applyValue(functor.value.force(), Thunk.of(fn)), arg);
+      return unknown('cannot call an attribute set');
+    }
+    case 'unknown':
+      return unknown(fn.why);
+    default:
+      return unknown(`cannot call a ${fn.kind}`);
+  }
+}
+
 export function isUnknown(value: Value): value is UnknownValue {
   return value.kind === 'unknown';
 }
@@ -206,8 +291,9 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
   if (depth > 64) return undefined;
   switch (value.kind) {
     case 'string':
+      return value.input === undefined ? value.value : undefined;
     case 'path':
-      return value.value;
+      return value.input === undefined ? value.value : undefined;
     case 'int':
     case 'float':
       return value.value;
@@ -252,3 +338,52 @@ export function describePlain(plain: Plain): string {
   const text = JSON.stringify(plain);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** Structural equality of known values; undefined when either side is not fully known. */
+export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined {
+  if (depth > 32) return undefined;
+  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
+  if ((a.kind === 'int' || a.kind === 'float') && (b.kind === 'int' || b.kind === 'float')) return a.value === b.value;
+  if (a.kind !== b.kind) {
+    const scalar = (v: Value) => ['string', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs'].includes(v.kind);
+    return scalar(a) && scalar(b) ? false : undefined;
+  }
+  switch (a.kind) {
+    case 'string':
+      if (a.input !== undefined || (b as typeof a).input !== undefined) return undefined;
+      return a.value === (b as typeof a).value;
+    case 'path': {
+      const other = b as typeof a;
+      if (a.input !== undefined || other.input !== undefined) return a.input === other.input && a.value === other.value ? true : undefined;
+      return (a.absolute ?? a.value) === (other.absolute ?? other.value);
+    }
+    case 'bool':
+      return a.value === (b as typeof a).value;
+    case 'null':
+      return true;
+    case 'list': {
+      const items = (b as typeof a).items;
+      if (a.items.length !== items.length) return false;
+      for (let i = 0; i < items.length; i++) {
+        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1);
+        if (eq !== true) return eq;
+      }
+      return true;
+    }
+    case 'attrs': {
+      const other = b as typeof a;
+      if (a.open || other.open) return undefined;
+      if (a.attrs.size !== other.attrs.size) return false;
+      for (const [k, v] of a.attrs) {
+        const w = other.attrs.get(k);
+        if (!w) return false;
+        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1);
+        if (eq !== true) return eq;
+      }
+      return true;
+    }
+    default:
+      return undefined;
+  }
+}
+

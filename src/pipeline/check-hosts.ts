@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
-import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
+import { configurationRoots } from '../nix/discover-hosts';
+import { discoverHosts, UnresolvedHost } from '../hosts/discover';
+import { EvalSession } from '../nix/evaluate';
+import { TreeIO } from './tree-io';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
@@ -67,6 +70,8 @@ export interface HostPhaseInput {
   lockedReleases?: Map<string, HostSpec['release'] | null>;
   /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
   build?: (spec: HostSpec, options: BuildOptions) => Host;
+  /** The evaluation session over the scanned tree (kept by the language server); a fresh one by default. */
+  session?: EvalSession;
 }
 
 export interface PreviousJudgements {
@@ -85,6 +90,8 @@ export interface HostPhaseResult {
   /** Each rule's conclusion on each host, when asked for. */
   judgements: Judgement[];
   notes: HostNote[];
+  /** Hosts a flake or entry file declares that declint could not resolve. */
+  unresolved: UnresolvedHost[];
   loader: NixSourceLoader;
 }
 
@@ -97,25 +104,26 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       ...(r.when?.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath(r.when!.option) })),
     ]),
   );
+  const session = input.session ?? new EvalSession(new TreeIO(loader));
+  const imported = new Set([...input.imports.values()].flat());
+  const discovery = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session, imported });
   const specs: HostSpec[] = [];
-  const notes: HostNote[] = [];
-  let flakeDeclaresHosts = false;
-  for (const file of input.nixFiles) {
-    if (path.basename(file.absolutePath) !== 'flake.nix') continue;
-    const loaded = loader.load(file.absolutePath);
-    if ('error' in loaded) continue;
-    const found = hostsFromFlake(loaded, file.absolutePath);
+  const notes: HostNote[] = [...discovery.notes];
+  for (const group of discovery.groups) {
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
-    const lockPath = path.join(path.dirname(file.absolutePath), 'flake.lock');
-    let release = input.lockedReleases?.get(lockPath) ?? undefined;
-    if (!input.lockedReleases?.has(lockPath)) {
-      release = lockedNixosRelease(lockPath);
-      input.lockedReleases?.set(lockPath, release ?? null);
+    let release: HostSpec['release'] | undefined;
+    if (group.flakeDir) {
+      const lockPath = path.join(group.flakeDir, 'flake.lock');
+      release = input.lockedReleases?.get(lockPath) ?? undefined;
+      if (!input.lockedReleases?.has(lockPath)) {
+        release = lockedNixosRelease(lockPath);
+        input.lockedReleases?.set(lockPath, release ?? null);
+      }
     }
-    specs.push(...found.hosts.map((h) => (release ? { ...h, release } : h)));
-    notes.push(...found.notes);
-    flakeDeclaresHosts ||= found.declaresHosts;
+    specs.push(...group.specs.map((h) => (release ? { ...h, release } : h)));
   }
+  for (const u of discovery.unresolved) notes.push({ site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : u.reason });
+  const flakeDeclaresHosts = discovery.flakeDeclaresHosts;
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
@@ -133,7 +141,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
       return;
     }
-    const host = (input.build ?? buildHost)(spec, { loader, aliases });
+    const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
     notes.push(...host.notes);
     if (host.tooLarge || !accept(host)) return;
     for (const file of host.files) hostFiles.add(file);
@@ -169,14 +177,13 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     ? []
     : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
-  const imported = new Set([...input.imports.values()].flat());
   for (const spec of configurationRoots(candidates, imported)) evaluate(spec, looksLikeSystem);
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved: discovery.unresolved, loader };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {

@@ -38,6 +38,16 @@ export class NixSourceLoader implements SourceLoader {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
   }
 
+  /** The scanned roots, through symlinks: what the evaluator may read lies below one of them. */
+  get roots(): readonly string[] {
+    return this.realRoots;
+  }
+
+  /** The report path of a file. */
+  reportPath(absolutePath: string): string {
+    return this.display(absolutePath);
+  }
+
   load(absolutePath: string): LoadedSource | LoadError {
     const cached = this.cache.get(absolutePath);
     if (cached) return cached;

@@ -1,0 +1,69 @@
+import type { EvalContext } from '../eval-context';
+import { createLib, systemConstructor } from '../lib';
+import { Attr, Thunk, unknown, Value } from '../value';
+import type { InputImports } from './io';
+import { builtin, need } from './registry';
+
+/**
+ * The files of nixpkgs whose meaning declint models, for `import` of a path
+ * inside it (`<nixpkgs/nixos>`, `"${nixpkgs}/nixos/lib/eval-config.nix"`,
+ * `import nixpkgs { … }`): the NixOS system constructors and `lib`.
+ * nixpkgs itself is never read; its input is always named `nixpkgs` here,
+ * whatever the flake calls it.
+ */
+export function nixpkgsImports(ctx: EvalContext): InputImports {
+  return {
+    importInput(input: string, subpath: string): Value | undefined {
+      if (input !== 'nixpkgs') return undefined;
+      switch (subpath.replace(/\/+$/, '') || '/') {
+        case '/nixos/lib/eval-config.nix':
+          return systemConstructor('eval-config.nix');
+        case '/nixos':
+        case '/nixos/default.nix':
+          return nixosFunction();
+        case '/lib':
+        case '/lib/default.nix':
+          return createLib(ctx);
+        case '/':
+        case '/default.nix':
+          return builtin('nixpkgs', 1, () => packageSet(ctx));
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+/** `import <nixpkgs/nixos> { configuration = …; system = …; }`: a system of that one module. */
+function nixosFunction(): Value {
+  return builtin('<nixpkgs/nixos>', 1, ([args]) => {
+    const a = need(args.force(), 'attrs', '<nixpkgs/nixos>');
+    if (a.kind === 'unknown') return a;
+    const configuration = a.attrs.get('configuration');
+    if (!configuration) return unknown('<nixpkgs/nixos> without a configuration');
+    const systemArgs = new Map<string, Attr>([['modules', { value: Thunk.of({ kind: 'list', items: [configuration.value] }) }]]);
+    return { kind: 'system', args: Thunk.of({ kind: 'attrs', attrs: systemArgs }), via: '<nixpkgs/nixos>' };
+  });
+}
+
+/**
+ * What `import nixpkgs { … }` (or `nixpkgs.legacyPackages.<system>`) gives
+ * as far as declint reads it: `lib`, `path` and the `nixos` function; any
+ * package is unknown.
+ */
+export function packageSet(ctx: EvalContext): Value {
+  const attrs = new Map<string, Attr>([
+    ['lib', { value: Thunk.of(createLib(ctx)) }],
+    ['path', { value: Thunk.of({ kind: 'path', value: '/', input: 'nixpkgs' }) }],
+    ['nixos', { value: Thunk.of(nixosModuleFunction()) }],
+  ]);
+  return { kind: 'attrs', attrs, open: 'pkgs.* is not evaluated' };
+}
+
+/** `pkgs.nixos module`: a system of that module (nixpkgs `top-level/all-packages.nix`). */
+function nixosModuleFunction(): Value {
+  return builtin('pkgs.nixos', 1, ([module]) => {
+    const systemArgs = new Map<string, Attr>([['modules', { value: Thunk.of({ kind: 'list', items: [module] }) }]]);
+    return { kind: 'system', args: Thunk.of({ kind: 'attrs', attrs: systemArgs }), via: 'pkgs.nixos' };
+  });
+}

@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { EvalIO, FileType } from '../nix/eval-context';
+import type { LoadError, LoadedSource } from '../nix/host';
+import { isInside } from '../source/paths';
+import type { NixSourceLoader } from './source-loader';
+
+/** A file larger than this is not read by `builtins.readFile` (generated data, not configuration). */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The evaluator's view of the file system: the scanned roots and nothing
+ * else. A path that lies outside them, or leads outside them through a
+ * symlink, is an error value and is never opened.
+ */
+export class TreeIO implements EvalIO {
+  constructor(private readonly loader: NixSourceLoader) {}
+
+  load(absolutePath: string): LoadedSource | LoadError {
+    return this.loader.load(absolutePath);
+  }
+
+  reportPath(absolutePath: string): string {
+    return this.loader.reportPath(absolutePath);
+  }
+
+  readFile(absolutePath: string): string | { error: string } {
+    const real = this.inside(absolutePath);
+    if (typeof real !== 'string') return real;
+    try {
+      const stat = fs.statSync(real);
+      if (!stat.isFile()) return { error: `${this.reportPath(absolutePath)} is not a file` };
+      if (stat.size > MAX_READ_BYTES) return { error: `${this.reportPath(absolutePath)} is larger than ${MAX_READ_BYTES} bytes` };
+      return fs.readFileSync(real, 'utf8');
+    } catch (error) {
+      return { error: `${this.reportPath(absolutePath)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+  }
+
+  readDir(absolutePath: string): [string, FileType][] | { error: string } {
+    const real = this.inside(absolutePath);
+    if (typeof real !== 'string') return real;
+    try {
+      const entries = fs.readdirSync(real, { withFileTypes: true });
+      return entries
+        .map((e): [string, FileType] => [e.name, e.isFile() ? 'regular' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'unknown'])
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    } catch (error) {
+      return { error: `${this.reportPath(absolutePath)} cannot be listed (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+  }
+
+  exists(absolutePath: string): boolean | { error: string } {
+    if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not looked at` };
+    let real: string;
+    try {
+      real = fs.realpathSync(absolutePath);
+    } catch {
+      return false;
+    }
+    return this.loader.roots.some((root) => isInside(root, real)) ? true : { error: `${this.reportPath(absolutePath)} leads outside the scanned tree` };
+  }
+
+  /** The real path of something inside the roots, or why it is not read. */
+  private inside(absolutePath: string): string | { error: string } {
+    if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not read` };
+    let real: string;
+    try {
+      real = fs.realpathSync(absolutePath);
+    } catch {
+      return { error: `${this.reportPath(absolutePath)} does not exist` };
+    }
+    if (!this.loader.roots.some((root) => isInside(root, real))) return { error: `${this.reportPath(absolutePath)} leads outside the scanned tree and is not read` };
+    return real;
+  }
+
+  private lexicallyInside(absolutePath: string): boolean {
+    const resolved = path.resolve(absolutePath);
+    return this.loader.roots.some((root) => isInside(root, resolved)) || this.loader.roots.some((root) => isInside(root, safeReal(path.dirname(resolved)) ?? resolved));
+  }
+}
+
+function safeReal(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
