@@ -7,7 +7,8 @@ import { isInside } from '../source/paths';
 import { callFlake } from './call-flake';
 import type { FlakeEnv } from './flake-env';
 import { hiveNodes } from './frameworks/colmena';
-import { hostSpec, siteOf } from './host-specs';
+import { flakeCompat, isFlakeCompat } from './frameworks/flake-compat';
+import { bindingNameAt, hostSpec, siteOf } from './host-specs';
 import { outsideImports } from './outside-imports';
 
 /** A host a flake or entry file declares that declint could not resolve, with why. */
@@ -53,6 +54,7 @@ const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos
  */
 export function discoverHosts(input: DiscoveryInput): HostDiscovery {
   input.session.outsideImport ??= outsideImports(input.session);
+  input.session.knownImport ??= (absolutePath) => (isFlakeCompat(absolutePath) ? flakeCompat(input.session) : undefined);
   const result: HostDiscovery = { groups: [], unresolved: [], notes: [], flakeDeclaresHosts: false, flakeDirs: [] };
   const flakes = input.nixFiles.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
   for (const flake of flakes) {
@@ -67,7 +69,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       const called = callFlake(loaded, input.session);
       const prefix = input.roots.some((root) => samePath(root, dir)) ? '' : `${flakeLabel(input.roots, dir)}#`;
       const template = /(^|\/)templates\//.test(prefix);
-      const found = systemsOfOutputs(called.outputs, called.env, whole, declares);
+      const found = systemsOfOutputs(called.outputs, called.env, whole, declares, input.loader);
       result.groups.push({
         flakeDir: dir,
         specs: found.systems.map((s) => hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir }, input.session)),
@@ -138,7 +140,7 @@ function attrSite(attr: Attr, set: Value, fallback: SourceSite): SourceSite {
  * nodes (`colmenaHive.nodes`, the raw `colmena` hive), and systems exposed
  * only as `checks` (test configurations) or `packages` (images) — each once.
  */
-function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, declares: boolean): { systems: FoundSystem[]; unresolved: UnresolvedHost[] } {
+function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, declares: boolean, loader: NixSourceLoader): { systems: FoundSystem[]; unresolved: UnresolvedHost[] } {
   const systems: FoundSystem[] = [];
   const unresolved: UnresolvedHost[] = [];
   const seen: Seen = new Set();
@@ -166,7 +168,7 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
         const value = attr.value.force();
         const system = systemOf(value);
         const at = attrSite(attr, set, siteOf(value, site));
-        if (system) add(name, system, system.origin?.file ? siteOf(system, at) : at, construct('nixosConfigurations', set, system));
+        if (system) add(name, system, siteOf(system, at), construct('nixosConfigurations', set, system));
         else unresolved.push({ name, site: at, reason: `nixosConfigurations.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: construct('nixosConfigurations', set) });
       }
       if (set.open) unresolved.push({ site, reason: `some names in nixosConfigurations are not known (${set.open})`, construct: construct('nixosConfigurations', set) });
@@ -186,6 +188,9 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
     const nodes = hiveNodes(rawHive.value);
     if (nodes.kind === 'attrs') collectSystems(nodes, 'colmena', attrSite(rawHive.attr, outputs, whole), add, unresolved, true);
   }
+  // Systems exposed only as checks or packages: one host per place a system is built, whatever the
+  // number of platforms or nixpkgs it is built for, named as that place names it.
+  const callSites = new Set<string>();
   for (const [name, role] of [['checks', 'test'], ['packages', undefined], ['legacyPackages', undefined]] as const) {
     const perSystem = output(name);
     if (perSystem?.value.kind !== 'attrs') continue;
@@ -195,11 +200,24 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
       for (const [entry, attr] of set.attrs) {
         const value = attr.value.force();
         const found = systemOf(value);
-        if (found) add(entry, found, attrSite(attr, set, siteOf(found, whole)), construct(`${name}.${system}`, set, found), role ?? (value.kind === 'system' ? undefined : 'vm'));
+        if (!found || seen.has(found.args)) continue;
+        const at = found.calledAt?.[found.calledAt.length - 1] ?? found.origin;
+        const origin = at?.file ? `${at.file}:${at.span.start}:${at.span.end}` : undefined;
+        if (origin && callSites.has(origin)) continue;
+        if (origin) callSites.add(origin);
+        add(nameAtCallSite(found, loader) ?? entry, found, attrSite(attr, set, siteOf(found, whole)), construct(`${name}.${system}`, set, found), role ?? (value.kind === 'system' ? undefined : 'vm'));
       }
     }
   }
   return { systems, unresolved };
+}
+
+/** The name the file that builds a system gives it (`example-common = nixosSystem { … };`). */
+function nameAtCallSite(system: SystemValue, loader: NixSourceLoader): string | undefined {
+  const at = system.calledAt?.[system.calledAt.length - 1] ?? system.origin;
+  if (!at?.file) return undefined;
+  const loaded = loader.load(path.resolve(loader.base, at.file));
+  return 'error' in loaded ? undefined : bindingNameAt(loaded.root, at.span);
 }
 
 /** Every system of a set of nodes, and every node that is none. */

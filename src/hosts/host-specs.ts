@@ -2,6 +2,7 @@ import { placeOf } from '../nix/builtins/io';
 import type { EvalSession } from '../nix/evaluate';
 import { Evaluator } from '../nix/evaluate';
 import type { HostNote, HostRole, HostSpec, ModuleRef, SourceSite } from '../nix/host';
+import type { NixNode } from '../nix/syntax';
 import { listElements, SystemValue, Thunk, Value } from '../nix/value';
 
 /**
@@ -41,9 +42,11 @@ export function hostSpec(name: string, system: SystemValue, at: { site: SourceSi
   };
 }
 
-/** Where a value was written, when it knows; else `fallback`. */
+/** Where a value was written, when it knows; else `fallback`. A host is where the repository asks for it (its outermost call). */
 export function siteOf(value: Value, fallback: SourceSite): SourceSite {
-  return value.origin?.file ? { file: value.origin.file, span: value.origin.span } : fallback;
+  const outermost = value.kind === 'system' ? value.calledAt?.[value.calledAt.length - 1] : undefined;
+  const origin = outermost ?? value.origin;
+  return origin?.file ? { file: origin.file, span: origin.span } : fallback;
 }
 
 /**
@@ -87,4 +90,50 @@ function roleOf(system: SystemValue, modules: ModuleRef[]): HostRole {
   if (/nixos-generators/.test(system.via)) return 'vm';
   if (modules.some((m) => m.kind === 'external' && /installer\/cd-dvd|iso-image/.test(m.name))) return 'iso';
   return 'host';
+}
+
+/**
+ * The name of the attribute a value is written as (`example-common =
+ * nixosSystem { … };` → `example-common`), found from the value's span in
+ * its file; undefined where it is not the whole value of a binding with a
+ * plain name.
+ */
+export function bindingNameAt(root: NixNode, span: { start: number; end: number }): string | undefined {
+  let node: NixNode | undefined = root;
+  let name: string | undefined;
+  while (node) {
+    if (node.startIndex === span.start && node.endIndex === span.end) return name;
+    let next: NixNode | undefined;
+    for (const child of node.namedChildren) {
+      if (child.startIndex <= span.start && span.end <= child.endIndex) {
+        next = child;
+        break;
+      }
+    }
+    if (!next) return undefined;
+    if (node.type === 'binding' && next === node.childForFieldName('expression')) {
+      const attrpath = node.childForFieldName('attrpath');
+      const parts = attrpath?.namedChildren ?? [];
+      const last = parts[parts.length - 1];
+      name = last?.type === 'identifier' ? last.text : last?.type === 'string_expression' && last.namedChildren.every((c) => c.type === 'string_fragment') ? last.text.slice(1, -1) : undefined;
+    } else if (!passesValue(node, next)) name = node.type === 'binding' ? name : undefined;
+    node = next;
+  }
+  return undefined;
+}
+
+/** Whether `child` is what `node` evaluates to (a branch of an `if`, the body of a `let`), so the binding's name still holds. */
+function passesValue(node: NixNode, child: NixNode): boolean {
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return true;
+    case 'if_expression':
+      return child === node.childForFieldName('consequence') || child === node.childForFieldName('alternative');
+    case 'let_expression':
+    case 'with_expression':
+    case 'assert_expression':
+      return child === node.childForFieldName('body');
+    default:
+      return false;
+  }
 }

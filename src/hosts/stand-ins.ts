@@ -58,7 +58,7 @@ export function otherInput(name: string): Value {
 const SYSTEMS = ['x86_64-linux', 'aarch64-linux', 'x86_64-darwin', 'aarch64-darwin', 'i686-linux', 'armv7l-linux', 'riscv64-linux'];
 
 function nixpkgsStandIn(name: string, env: FlakeEnv): Value {
-  const packages = new Map<string, Attr>(SYSTEMS.map((s) => [s, { value: Thunk.lazy(() => packageSet(env.session)) }]));
+  const packages = new Map<string, Attr>(SYSTEMS.map((s) => [s, { value: Thunk.lazy(() => packageSet(env.session, s)) }]));
   return inputSet(name, {
     lib: createLib(env.session),
     outPath: { kind: 'path', value: '/', input: 'nixpkgs' },

@@ -105,6 +105,8 @@ export class EvalSession implements EvalContext {
    * knows what it is (a vendored nixpkgs, nixus); undefined for anything else.
    */
   outsideImport: ((absolutePath: string) => Value | undefined) | undefined;
+  /** What `import` of a file of the tree gives where declint models the file instead of reading it (a vendored flake-compat). */
+  knownImport: ((absolutePath: string) => Value | undefined) | undefined;
 
   constructor(
     readonly io: EvalIO,
@@ -123,6 +125,8 @@ export class EvalSession implements EvalContext {
   }
 
   private evaluateFile(absolutePath: string): Value {
+    const known = this.knownImport?.(absolutePath);
+    if (known) return known;
     const loaded = this.io.load(absolutePath);
     if ('error' in loaded) return (loaded.unparsed === undefined ? this.outsideImport?.(absolutePath) : undefined) ?? unknown(`import: ${loaded.error}`);
     const evaluator = new Evaluator({ session: this, file: { absolutePath: loaded.absolutePath, report: loaded.file }, maxSteps: MAX_SESSION_STEPS });
@@ -244,6 +248,11 @@ export class Evaluator {
       case 'apply_expression': {
         const fnNode = node.childForFieldName('function')!;
         const result = this.apply(this.eval(fnNode, scope), this.thunk(node.childForFieldName('argument')!, scope), node);
+        if (result.kind === 'system' && this.file) {
+          // Where each call that returns a host is written: the outermost is where the repository asks for it.
+          const at = { span: nodeSpan(node), file: this.file };
+          return { ...result, calledAt: [...(result.calledAt ?? []), at], origin: result.origin ?? at };
+        }
         if (result.kind === 'if' && !result.conditionText) {
           // `mkIf cond body`: the condition is the argument of the inner application.
           const cond = fnNode.type === 'apply_expression' ? fnNode.childForFieldName('argument') : null;
@@ -448,13 +457,13 @@ export class Evaluator {
   buildAttrs(sets: NixNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
     const tree = new PendingAttrs();
     for (const set of sets) {
-      for (const binding of set.namedChildren) this.addBinding(tree, binding, inheritScope);
+      for (const binding of set.namedChildren) this.addBinding(tree, binding, inheritScope, valueScope);
     }
     return tree.finish(this, valueScope);
   }
 
   /** Values are evaluated later, in the set's scope (`finish`); names and `inherit`s read `inheritScope`. */
-  private addBinding(tree: PendingAttrs, binding: NixNode, inheritScope: Scope): void {
+  private addBinding(tree: PendingAttrs, binding: NixNode, inheritScope: Scope, valueScope: Scope): void {
     if (binding.type === 'binding') {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');
@@ -471,7 +480,8 @@ export class Evaluator {
       const from = binding.childForFieldName('expression');
       const attrs = binding.childForFieldName('attrs');
       if (!attrs) return;
-      const source = from ? this.thunk(from, inheritScope) : undefined;
+      // `inherit (e) x;` evaluates `e` where the set's values are (inside a `let` or `rec`); only a plain `inherit x;` reads outside.
+      const source = from ? this.thunk(from, valueScope) : undefined;
       for (const attr of attrs.namedChildren) {
         const name = this.attrName(attr, inheritScope);
         if (name === undefined) {

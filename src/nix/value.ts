@@ -183,6 +183,12 @@ export interface SystemValue extends Base {
   args: Thunk;
   /** What built it: `nixosSystem`, `eval-config.nix`, `<nixpkgs/nixos>`, or a framework's constructor. */
   via: string;
+  /**
+   * The calls that returned it, innermost first (`nixosSystem { … }` inside
+   * a `mkHost` helper, then `mkHost "web"` in flake.nix): the last is where
+   * the repository asks for this host.
+   */
+  calledAt?: Origin[];
 }
 
 export interface UnknownValue extends Base {
@@ -344,10 +350,8 @@ export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined 
   if (depth > 32) return undefined;
   if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
   if ((a.kind === 'int' || a.kind === 'float') && (b.kind === 'int' || b.kind === 'float')) return a.value === b.value;
-  if (a.kind !== b.kind) {
-    const scalar = (v: Value) => ['string', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs'].includes(v.kind);
-    return scalar(a) && scalar(b) ? false : undefined;
-  }
+  // Values of different types are never equal (a function compared with null is false in Nix too).
+  if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'string':
       if (a.input !== undefined || (b as typeof a).input !== undefined) return undefined;

@@ -32,7 +32,7 @@ export class NixSourceLoader implements SourceLoader {
 
   constructor(
     roots: string[],
-    private readonly base: string,
+    readonly base: string,
     private readonly overlay?: SourceOverlay,
   ) {
     this.realRoots = roots.map((r) => fs.realpathSync(r));

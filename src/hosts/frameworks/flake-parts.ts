@@ -104,7 +104,7 @@ function perSystemArgs(env: FlakeEnv, system: string, config: () => Value, input
   return attrSet(
     [
       ['system', Thunk.of({ kind: 'string', value: system })],
-      ['pkgs', Thunk.of(packageSet(env.session))],
+      ['pkgs', Thunk.of(packageSet(env.session, system))],
       ['lib', Thunk.of(createLib(env.session))],
       ['config', Thunk.lazy(config)],
       ["self'", Thunk.lazy(() => perSystemOf(env.self.force(), system))],

@@ -17,10 +17,10 @@ export type Place = { kind: 'tree'; absolute: string } | { kind: 'input'; input:
 export function placeOf(value: Value, depth = 0): Place {
   switch (value.kind) {
     case 'path':
-      if (value.input !== undefined) return { kind: 'input', input: value.input, subpath: value.value };
+      if (value.input !== undefined) return { kind: 'input', input: value.input, subpath: inputSubpath(value.value) };
       return value.absolute ? { kind: 'tree', absolute: value.absolute } : { kind: 'none', why: `the path ${value.value} is not resolved` };
     case 'string':
-      if (value.input !== undefined) return { kind: 'input', input: value.input, subpath: value.value };
+      if (value.input !== undefined) return { kind: 'input', input: value.input, subpath: inputSubpath(value.value) };
       if (value.value.startsWith('/')) return { kind: 'tree', absolute: value.value };
       return { kind: 'none', why: `"${value.value}" is not an absolute path` };
     case 'attrs': {
@@ -33,6 +33,12 @@ export function placeOf(value: Value, depth = 0): Place {
     default:
       return { kind: 'none', why: `a ${value.kind} is not a path` };
   }
+}
+
+/** A path inside an input as `/a/b`: `"${input}/a"` is written on top of the input's root `/`. */
+function inputSubpath(subpath: string): string {
+  const normal = path.posix.normalize(`/${subpath}`);
+  return normal.length > 1 ? normal.replace(/\/$/, '') : normal;
 }
 
 /** A path value for a file of the tree, shown as its report path. */
@@ -135,6 +141,8 @@ export function ioBuiltins(ctx: EvalContext, inputs: InputImports): Builtins {
   return {
     import: importFn, readDir, readFile, pathExists, fromJSON, path: pathBuiltin, filterSource,
     getEnv: builtin('getEnv', 1, () => unknown('builtins.getEnv: the environment is not read')),
+    // Present in flake evaluation (`builtins ? getFlake` is how flake-compat code tells); what it fetches is not known.
+    getFlake: builtin('getFlake', 1, () => unknown('builtins.getFlake fetches a flake, which declint does not do')),
     currentSystem: unknown('builtins.currentSystem is not known statically'),
     // Used by the lib namespaces below.
     importJSON, fileContents, listFilesRecursive, cleanSource,

@@ -26,7 +26,11 @@ export function nixpkgsImports(ctx: EvalContext): InputImports {
           return createLib(ctx);
         case '/':
         case '/default.nix':
-          return builtin('nixpkgs', 1, () => packageSet(ctx));
+          return builtin('nixpkgs', 1, ([args]) => {
+            const a = args.force();
+            const system = a.kind === 'attrs' ? a.attrs.get('system')?.value.force() : undefined;
+            return packageSet(ctx, system?.kind === 'string' && system.input === undefined ? system.value : undefined);
+          });
         default:
           return undefined;
       }
@@ -51,13 +55,39 @@ function nixosFunction(): Value {
  * as far as declint reads it: `lib`, `path` and the `nixos` function; any
  * package is unknown.
  */
-export function packageSet(ctx: EvalContext): Value {
+export function packageSet(ctx: EvalContext, system?: string): Value {
   const attrs = new Map<string, Attr>([
     ['lib', { value: Thunk.of(createLib(ctx)) }],
     ['path', { value: Thunk.of({ kind: 'path', value: '/', input: 'nixpkgs' }) }],
     ['nixos', { value: Thunk.of(nixosModuleFunction()) }],
   ]);
+  if (system) {
+    // The platform is known where the system is (`perSystem`, `import nixpkgs { system = …; }`).
+    const platform = hostPlatform(system);
+    attrs.set('system', { value: Thunk.of({ kind: 'string', value: system }) });
+    attrs.set('stdenv', { value: Thunk.of({ kind: 'attrs', attrs: new Map([['hostPlatform', { value: Thunk.of(platform) }], ['buildPlatform', { value: Thunk.of(platform) }]]), open: 'pkgs.stdenv is not evaluated' }) });
+    attrs.set('hostPlatform', { value: Thunk.of(platform) });
+  }
   return { kind: 'attrs', attrs, open: 'pkgs.* is not evaluated' };
+}
+
+/** `stdenv.hostPlatform` of a system double (`x86_64-linux`): its name and the common `is…` tests. */
+function hostPlatform(system: string): Value {
+  const [cpu, os] = system.split('-');
+  const flags: Record<string, boolean> = {
+    isLinux: os === 'linux',
+    isDarwin: os === 'darwin',
+    isx86_64: cpu === 'x86_64',
+    isAarch64: cpu === 'aarch64',
+    isi686: cpu === 'i686',
+    isx86: cpu === 'x86_64' || cpu === 'i686',
+    isAarch: cpu === 'aarch64' || cpu.startsWith('armv'),
+    isRiscV: cpu.startsWith('riscv'),
+    is64bit: /64/.test(cpu),
+  };
+  const attrs = new Map<string, Attr>(Object.entries(flags).map(([k, v]) => [k, { value: Thunk.of({ kind: 'bool', value: v }) }]));
+  attrs.set('system', { value: Thunk.of({ kind: 'string', value: system }) });
+  return { kind: 'attrs', attrs, open: 'this part of hostPlatform is not evaluated' };
 }
 
 /** `pkgs.nixos module`: a system of that module (nixpkgs `top-level/all-packages.nix`). */
