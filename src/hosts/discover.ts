@@ -72,7 +72,10 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       const found = systemsOfOutputs(called.outputs, called.env, whole, declares, input.loader);
       result.groups.push({
         flakeDir: dir,
-        specs: found.systems.map((s) => hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir }, input.session)),
+        specs: found.systems.map((s) => {
+          const spec = hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir }, input.session);
+          return [...called.env.kinds.values()].includes('nixos-extra-modules') ? { ...spec, guests: 'nixos-extra-modules' as const } : spec;
+        }),
       });
       result.unresolved.push(...found.unresolved.map((u) => ({ ...u, ...(u.name !== undefined ? { name: prefix + u.name } : {}) })));
     } catch (error) {

@@ -17,6 +17,7 @@ export type InputKind =
   | 'deploy-rs'
   | 'lite-config'
   | 'nixos-generators'
+  | 'nixos-extra-modules'
   | 'other';
 
 /** Repository (owner/name, lower case) → kind. */
@@ -34,6 +35,7 @@ const REPOSITORIES: [RegExp, InputKind][] = [
   [/(^|\/)serokell\/deploy-rs$/, 'deploy-rs'],
   [/(^|\/)yelite\/lite-config$/, 'lite-config'],
   [/(^|\/)nix-community\/nixos-generators$/, 'nixos-generators'],
+  [/(^|\/)oddlama\/nixos-extra-modules$/, 'nixos-extra-modules'],
 ];
 
 /** Input name → kind, where the URL does not tell (an indirect `nixpkgs`, a `follows`). */

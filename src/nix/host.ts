@@ -40,6 +40,8 @@ export interface HostSpec {
    * set is not judged.
    */
   unread?: HostNote[];
+  /** Set where the host's flake uses a module that makes guest systems of a host option (`guests` of nixos-extra-modules). */
+  guests?: 'nixos-extra-modules';
   /** The NixOS release the host builds from (its flake's locked nixpkgs), for rules with `since` / `until`. */
   release?: { release: string; source: string };
 }

@@ -119,6 +119,17 @@ function moduleArguments(specialArgs?: Map<string, Thunk>, session?: EvalSession
     ['modulesPath', { value: Thunk.of(session ? { kind: 'path', value: '/nixos/modules', input: 'nixpkgs' } : unknown('modulesPath is outside the scanned tree')) }],
   ]);
   for (const [name, value] of specialArgs ?? []) attrs.set(name, { value });
+  const replacedLib = specialArgs?.get('lib');
+  if (replacedLib) {
+    // A `lib` given in specialArgs extends nixpkgs' lib (`nixpkgs.lib.extend …`, an overlaid `pkgs.lib`): where
+    // declint cannot read it, nixpkgs' own functions still are what `lib.mkIf` and the like mean.
+    attrs.set('lib', {
+      value: Thunk.lazy(() => {
+        const lib = replacedLib.force();
+        return lib.kind === 'attrs' ? lib : { ...createLib(session), open: `a function of the lib given in specialArgs (${lib.kind === 'unknown' ? lib.why : lib.kind})` };
+      }),
+    });
+  }
   return { kind: 'attrs', attrs, open: 'module argument from specialArgs or _module.args is not known statically' };
 }
 

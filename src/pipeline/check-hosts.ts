@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots } from '../nix/discover-hosts';
 import { discoverHosts, UnresolvedHost } from '../hosts/discover';
+import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { TreeIO } from './tree-io';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
@@ -169,6 +170,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
+    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluate(guest);
   };
   for (const spec of specs) evaluate(spec);
   const inFlakeHosts = new Set(hostFiles);
