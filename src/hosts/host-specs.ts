@@ -101,7 +101,11 @@ function roleOf(system: SystemValue, modules: ModuleRef[]): HostRole {
 export function bindingNameAt(root: NixNode, span: { start: number; end: number }): string | undefined {
   let node: NixNode | undefined = root;
   let name: string | undefined;
+  // A `let` binding names a local, not the system: only an attribute of a set counts.
+  let inSet = false;
   while (node) {
+    if (node.type === 'attrset_expression' || node.type === 'rec_attrset_expression') inSet = true;
+    else if (node.type === 'let_expression') inSet = false;
     if (node.startIndex === span.start && node.endIndex === span.end) return name;
     let next: NixNode | undefined;
     for (const child of node.namedChildren) {
@@ -115,7 +119,7 @@ export function bindingNameAt(root: NixNode, span: { start: number; end: number 
       const attrpath = node.childForFieldName('attrpath');
       const parts = attrpath?.namedChildren ?? [];
       const last = parts[parts.length - 1];
-      name = last?.type === 'identifier' ? last.text : last?.type === 'string_expression' && last.namedChildren.every((c) => c.type === 'string_fragment') ? last.text.slice(1, -1) : undefined;
+      name = !inSet ? undefined : last?.type === 'identifier' ? last.text : last?.type === 'string_expression' && last.namedChildren.every((c) => c.type === 'string_fragment') ? last.text.slice(1, -1) : undefined;
     } else if (!passesValue(node, next)) name = node.type === 'binding' ? name : undefined;
     node = next;
   }

@@ -550,7 +550,11 @@ export class Evaluator {
         case 'interpolation': {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
-          if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          if (value.kind === 'unknown') {
+            // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
+            const why = `interpolation of ${shorten(part.text)}: ${value.why}`;
+            return value.ofSystem ? { kind: 'unknown', why, ofSystem: value.ofSystem } : unknown(why, undefined);
+          }
           if (value.kind !== 'string') return unknown(`cannot interpolate a ${value.kind}`);
           if (value.input !== undefined) {
             // `"${nixpkgs}/nixos"`: a path inside a flake input, when it starts the string.

@@ -2,7 +2,8 @@ import type { EvalContext } from '../eval-context';
 import { createLib, systemConstructor } from '../lib';
 import { Attr, Thunk, unknown, Value } from '../value';
 import type { InputImports } from './io';
-import { builtin, need } from './registry';
+import { placeOf } from './io';
+import { builtin, call, need } from './registry';
 
 /**
  * The files of nixpkgs whose meaning declint models, for `import` of a path
@@ -29,7 +30,8 @@ export function nixpkgsImports(ctx: EvalContext): InputImports {
           return builtin('nixpkgs', 1, ([args]) => {
             const a = args.force();
             const system = a.kind === 'attrs' ? a.attrs.get('system')?.value.force() : undefined;
-            return packageSet(ctx, system?.kind === 'string' && system.input === undefined ? system.value : undefined);
+            const overlays = a.kind === 'attrs' ? a.attrs.get('overlays')?.value.force() : undefined;
+            return packageSet(ctx, system?.kind === 'string' && system.input === undefined ? system.value : undefined, overlays?.kind === 'list' ? overlays.items : []);
           });
         default:
           return undefined;
@@ -52,15 +54,39 @@ function nixosFunction(): Value {
 
 /**
  * What `import nixpkgs { … }` (or `nixpkgs.legacyPackages.<system>`) gives
- * as far as declint reads it: `lib`, `path` and the `nixos` function; any
- * package is unknown.
+ * as far as declint reads it: `lib`, `path`, the `nixos` function,
+ * `callPackage` (a file's function called with the set's members) and the
+ * set's overlays (`overlays = [ (final: prev: { … }) ]`); any other package is
+ * unknown. A derivation built from a NixOS system (`runCommand … "${sys.config.system.build.x}"`)
+ * is still a part of that system, so an image package leads to its host.
  */
-export function packageSet(ctx: EvalContext, system?: string): Value {
+export function packageSet(ctx: EvalContext, system?: string, overlays: Thunk[] = []): Value {
+  let final: Thunk;
+  // eslint-disable-next-line prefer-const
+  final = Thunk.lazy(() => {
+    let layer: Value = baseSet(ctx, system, () => final);
+    for (const overlay of overlays) {
+      const prev = layer;
+      const extension = call(overlay.force(), final, Thunk.of(prev));
+      if (extension.kind === 'attrs' && prev.kind === 'attrs') {
+        const attrs = new Map(prev.attrs);
+        for (const [k, v] of extension.attrs) attrs.set(k, v);
+        layer = { kind: 'attrs', attrs, open: prev.open ?? extension.open };
+      }
+    }
+    return layer;
+  });
+  return final.force();
+}
+
+function baseSet(ctx: EvalContext, system: string | undefined, final: () => Thunk): Value {
   const attrs = new Map<string, Attr>([
     ['lib', { value: Thunk.of(createLib(ctx)) }],
     ['path', { value: Thunk.of({ kind: 'path', value: '/', input: 'nixpkgs' }) }],
     ['nixos', { value: Thunk.of(nixosModuleFunction()) }],
+    ['callPackage', { value: Thunk.of(callPackage(ctx, final)) }],
   ]);
+  for (const name of ['runCommand', 'runCommandLocal', 'runCommandNoCC', 'runCommandCC']) attrs.set(name, { value: Thunk.of(runCommand(name)) });
   if (system) {
     // The platform is known where the system is (`perSystem`, `import nixpkgs { system = …; }`).
     const platform = hostPlatform(system);
@@ -69,6 +95,37 @@ export function packageSet(ctx: EvalContext, system?: string): Value {
     attrs.set('hostPlatform', { value: Thunk.of(platform) });
   }
   return { kind: 'attrs', attrs, open: 'pkgs.* is not evaluated' };
+}
+
+/** `callPackage f overrides`: `f` (a file's function, or a function) called with `overrides` and the set's members it names. */
+function callPackage(ctx: EvalContext, final: () => Thunk): Value {
+  return builtin('callPackage', 2, ([fn, overrides]) => {
+    let f = fn.force();
+    const place = f.kind === 'path' || f.kind === 'string' ? placeOf(f) : undefined;
+    if (place?.kind === 'tree') f = ctx.importFile(place.absolute);
+    if (f.kind !== 'lambda' || !f.formals) return f.kind === 'unknown' ? f : unknown('callPackage of something that is not a function of a set');
+    const given = overrides.force();
+    const args = new Map<string, Attr>();
+    for (const name of f.formals) {
+      args.set(name, {
+        value: Thunk.lazy(() => {
+          const own = given.kind === 'attrs' ? given.attrs.get(name) : undefined;
+          if (own) return own.value.force();
+          const set = final().force();
+          return set.kind === 'attrs' ? set.attrs.get(name)?.value.force() ?? unknown(`pkgs.${name} is not evaluated`) : unknown(`pkgs.${name} is not evaluated`);
+        }),
+      });
+    }
+    return f.apply(Thunk.of({ kind: 'attrs', attrs: args }));
+  });
+}
+
+/** `runCommand name env script`: a derivation declint does not build; one made from a NixOS system's parts stays part of it. */
+function runCommand(name: string): Value {
+  return builtin(name, 3, ([, , script]) => {
+    const s = script.force();
+    return s.kind === 'unknown' && s.ofSystem ? { kind: 'unknown', why: `${name}: a derivation made from a NixOS system`, ofSystem: s.ofSystem } : unknown(`pkgs.${name} is not evaluated`);
+  });
 }
 
 /** `stdenv.hostPlatform` of a system double (`x86_64-linux`): its name and the common `is…` tests. */
