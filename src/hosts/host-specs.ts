@@ -62,8 +62,7 @@ export function moduleRef(value: Value, from: SourceSite, session: EvalSession, 
       const place = placeOf(value);
       if (place.kind === 'tree') return { kind: 'file', absolutePath: place.absolute, from: site };
       if (place.kind === 'input') return { kind: 'external', name: `${place.input}${place.subpath}`, from: site };
-      unread.push({ site, message: `a module is not known (${place.why})` });
-      return { kind: 'external', name: place.why, from: site };
+      return { kind: 'unread', why: `a module declint cannot read (${place.why})`, from: site };
     }
     case 'attrs':
     case 'lambda':
@@ -76,11 +75,9 @@ export function moduleRef(value: Value, from: SourceSite, session: EvalSession, 
     }
     case 'unknown':
       if (value.outside) return { kind: 'external', name: value.why, from: site };
-      unread.push({ site, message: `a module is not known (${value.why})` });
-      return { kind: 'external', name: value.why, from: site };
+      return { kind: 'unread', why: `a module declint cannot read (${value.why})`, from: site };
     default:
-      unread.push({ site, message: `a module is a ${value.kind}` });
-      return { kind: 'external', name: `a ${value.kind}`, from: site };
+      return { kind: 'unread', why: `a module that is a ${value.kind}`, from: site };
   }
 }
 

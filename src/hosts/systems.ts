@@ -1,4 +1,4 @@
-import { Attr, SystemValue, Thunk, unknown, Value } from '../nix/value';
+import { Attr, SystemValue, Thunk, Value } from '../nix/value';
 
 /**
  * A NixOS system made by a framework (clan, colmena, snowfall, …) the way
@@ -14,7 +14,7 @@ export function frameworkSystem(via: string, modules: Thunk[], specialArgs: Map<
   return { kind: 'system', args: Thunk.of({ kind: 'attrs', attrs: args }), via };
 }
 
-/** A module declint knows is there but cannot read (a framework's own module, from an input it does not fetch). */
-export function unreadModule(why: string): Thunk {
-  return Thunk.of(unknown(why));
+/** A module declint knows is there but does not read: a framework's own, from an input it does not fetch. */
+export function unreadModule(why: string, input: string): Thunk {
+  return Thunk.of({ kind: 'unknown', why, outside: `inputs.${input}` });
 }

@@ -3,7 +3,7 @@ import { attrBuiltins, libAttrsets } from './builtins/attrs';
 import { coreBuiltins, libTrivial } from './builtins/core';
 import { InputImports, ioBuiltins } from './builtins/io';
 import { libLists, listBuiltins } from './builtins/lists';
-import { libStrings, stringBuiltins } from './builtins/strings';
+import { libPath, libStrings, stringBuiltins } from './builtins/strings';
 import { Attr, AttrsValue, BuiltinValue, Thunk, Value, unknown } from './value';
 
 /**
@@ -161,6 +161,7 @@ export function createLib(ctx?: EvalContext): AttrsValue {
       filesystem: namespace({ listFilesRecursive: fromIo('listFilesRecursive') }),
       sources: namespace({ cleanSource: fromIo('cleanSource') }),
       fileset: namespace({}),
+      path: namespace(libPath()),
       systems: namespace({ flakeExposed: { kind: 'list', items: ['x86_64-linux', 'aarch64-linux', 'x86_64-darwin', 'aarch64-darwin'].map((s) => Thunk.of({ kind: 'string', value: s })) } }),
     },
     'this lib function is not evaluated',

@@ -105,7 +105,7 @@ function machineSystem(env: FlakeEnv, name: string, directory: string | undefine
   const own = machineModules?.kind === 'attrs' ? machineModules.attrs.get(name) : undefined;
   if (own) modules.push(own.value);
   modules.push(Thunk.of(record({ networking: record({ hostName: { kind: 'override', priority: 1000, content: Thunk.of({ kind: 'string', value: name }) } }) })));
-  modules.push(unreadModule('clan-core.nixosModules.clanCore: clan-core is another flake, which declint does not fetch'));
+  modules.push(unreadModule('clan-core.nixosModules.clanCore: clan-core is another flake, which declint does not fetch', 'clan-core'));
   const specialArgs = new Map<string, Thunk>([['self', env.self]]);
   if (special?.kind === 'attrs') for (const [k, v] of special.attrs) specialArgs.set(k, v.value);
   return frameworkSystem('clan', modules, specialArgs);

@@ -47,10 +47,10 @@ function mkLinuxSystem(env: FlakeEnv, moduleArgs: Thunk): Value {
     const o = options.force();
     const hm = o.kind === 'attrs' ? optionalMember(o, 'home-manager') : undefined;
     const modules = [
-      unreadModule('nixos-unified configurations module: nixos-unified is another flake, which declint does not fetch'),
-      unreadModule('nixos-unified common module (nix settings): nixos-unified is another flake'),
+      unreadModule('nixos-unified configurations module: nixos-unified is another flake, which declint does not fetch', 'nixos-unified'),
+      unreadModule('nixos-unified common module (nix settings): nixos-unified is another flake', 'nixos-unified'),
       mod,
-      ...(hm?.kind === 'bool' && hm.value ? [unreadModule('home-manager.nixosModules.home-manager: inputs.home-manager is another flake, which declint does not fetch')] : []),
+      ...(hm?.kind === 'bool' && hm.value ? [unreadModule('home-manager.nixosModules.home-manager: inputs.home-manager is another flake, which declint does not fetch', 'home-manager')] : []),
     ];
     const args = moduleArgs.force();
     const flake = record({ self: env.self.force(), inputs: env.inputs.force(), config: (args.kind === 'attrs' ? optionalMember(args, 'config') : undefined) ?? unknown('config') });

@@ -233,6 +233,21 @@ export function stringBuiltins(): Builtins {
   return { toString: toStringFn, concatStringsSep, substring, stringLength, replaceStrings, match, baseNameOf, dirOf, compareVersions };
 }
 
+/** `lib.path.append base "sub/path"`: the path below `base`. */
+const pathAppend = builtin('append', 2, ([base, sub]) => {
+  const b = base.force();
+  const s = sub.force();
+  if (b.kind !== 'path') return b.kind === 'unknown' ? unknown(`lib.path.append: ${b.why}`) : unknown('lib.path.append of something that is not a path');
+  if (s.kind !== 'string' || s.input !== undefined) return s.kind === 'unknown' ? unknown(`lib.path.append: ${s.why}`) : unknown('lib.path.append of a subpath that is not known');
+  const joined = path.posix.join(b.value, s.value);
+  if (b.input !== undefined) return { kind: 'path', value: joined, input: b.input };
+  return { kind: 'path', value: joined, ...(b.absolute ? { absolute: path.join(b.absolute, s.value) } : {}) };
+});
+
+export function libPath(): Builtins {
+  return { append: pathAppend };
+}
+
 export function libStrings(): Builtins {
   return {
     ...stringBuiltins(), concatStrings, concatMapStrings, concatMapStringsSep, hasPrefix, hasSuffix, hasInfix, removePrefix, removeSuffix,
