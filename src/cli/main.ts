@@ -6,6 +6,8 @@ import { parseArgs, ParseArgsConfig } from 'util';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, CheckOptions, runCheck } from '../pipeline/check';
+import type { HostCoverage } from '../pipeline/check-hosts';
+import type { SourceSite } from '../nix/host';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -288,27 +290,61 @@ function configFor(flag: string | undefined, paths: string[], io: Io): Config | 
 async function hosts(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseHostCommand(args);
   const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
-  const list = analysis.hosts.hosts.map((h) => ({
-    name: h.name,
-    root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
-    modules: h.files.size,
-    externalModules: h.externalModules.map((e) => `${e.site.file}: ${e.name}`),
-    notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
-  }));
+  const phase = analysis.hosts;
+  const at = (site: SourceSite) => `${site.file}:${phase.loader.lines(site.file).rangeOf(site.span).start.line}`;
+  const byName = new Map(phase.hosts.map((h) => [h.name, h]));
+  const list = phase.coverage.map((c) => {
+    const host = c.name !== undefined ? byName.get(c.name) : undefined;
+    return {
+      ...(c.name !== undefined ? { name: c.name } : {}),
+      status: c.status,
+      ...(c.role ? { role: c.role } : {}),
+      construct: c.construct,
+      root: at(c.site),
+      ...(host ? { modules: host.files.size } : {}),
+      unread: c.reasons.map((n) => `${at(n.site)}: ${n.message}`),
+      ...(host ? { externalModules: host.externalModules.map((e) => `${e.site.file}: ${e.name}`), notes: host.notes.filter((n) => !host.unread.includes(n)).map((n) => `${n.site.file}: ${n.message}`) } : {}),
+    };
+  });
+  // Variants of a host (`specialisation.<name>`) are hosts too, listed after it.
+  const variants = phase.hosts.filter((h) => !phase.coverage.some((c) => c.name === h.name));
+  const summary = coverageSummary(phase.coverage);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
+    const json = {
+      hosts: [...list, ...variants.map((h) => ({ name: h.name, status: 'evaluated', construct: `specialisation of ${h.name.split('/')[0]}`, root: at(h.spec.root), modules: h.files.size, unread: [], externalModules: [], notes: [] }))],
+      notes: phase.notes.map((n) => `${n.site.file}: ${n.message}`),
+      summary,
+    };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
   if (list.length === 0) io.stdout('No NixOS hosts found.\n');
   for (const h of list) {
-    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
-    for (const e of h.externalModules) io.stdout(`  external (not read): ${e}\n`);
-    for (const n of h.notes) io.stdout(`  note: ${n}\n`);
+    if (h.status === 'unresolved') {
+      io.stdout(`${h.name ?? '(unnamed)'}  ${h.root}  not resolved  ${h.construct}\n`);
+      for (const u of h.unread) io.stdout(`  why: ${u}\n`);
+      continue;
+    }
+    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}  ${h.role ?? 'host'}  ${h.construct}\n`);
+    for (const u of h.unread) io.stdout(`  partly read: ${u}\n`);
+    for (const e of h.externalModules ?? []) io.stdout(`  external (not read): ${e}\n`);
+    for (const n of h.notes ?? []) io.stdout(`  note: ${n}\n`);
   }
-  for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {
-    io.stdout(`note: ${n.site.file}: ${n.message}\n`);
-  }
+  for (const v of variants) io.stdout(`${v.name}  ${at(v.spec.root)}  ${v.files.size} module${v.files.size === 1 ? '' : 's'}  specialisation\n`);
+  const listed = new Set(phase.hosts.flatMap((h) => h.notes));
+  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.coverage.some((c) => c.reasons.includes(n)))) io.stdout(`note: ${n.site.file}: ${n.message}\n`);
+  if (list.length > 0) io.stdout(`${summary.text}\n`);
   return 0;
+}
+
+/** "21 hosts evaluated (3 partly read); 1 declared host not resolved." */
+function coverageSummary(coverage: HostCoverage[]): { evaluated: number; partial: number; unresolved: number; text: string } {
+  const evaluated = coverage.filter((c) => c.status !== 'unresolved').length;
+  const partial = coverage.filter((c) => c.status === 'partial').length;
+  const unresolved = coverage.filter((c) => c.status === 'unresolved').length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const text = `${plural(evaluated, 'host')} evaluated${partial ? ` (${partial} partly read)` : ''}${unresolved ? `; ${plural(unresolved, 'declared host')} not resolved` : ''}.`;
+  return { evaluated, partial, unresolved, text };
 }
 
 async function explainOptionCommand(args: string[], io: Io): Promise<number> {

@@ -7,7 +7,7 @@ import { discoverHosts, UnresolvedHost } from '../hosts/discover';
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { TreeIO } from './tree-io';
-import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
@@ -93,7 +93,19 @@ export interface HostPhaseResult {
   notes: HostNote[];
   /** Hosts a flake or entry file declares that declint could not resolve. */
   unresolved: UnresolvedHost[];
+  /** Every host found or declared, with how it was read: what coverage reports. */
+  coverage: HostCoverage[];
   loader: NixSourceLoader;
+}
+
+/** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */
+export interface HostCoverage {
+  name?: string;
+  role?: HostRole;
+  construct: string;
+  site: SourceSite;
+  status: 'evaluated' | 'partial' | 'unresolved';
+  reasons: HostNote[];
 }
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
@@ -134,17 +146,24 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
+  const coverage: HostCoverage[] = discovery.unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [{ site: u.site, message: u.reason }] }));
+  const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
+    coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
     if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
     if (size > MAX_HOST_MODULES) {
-      notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
+      const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
+      notes.push(note);
+      covered(spec, 'unresolved', [note]);
       return;
     }
     const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
     notes.push(...host.notes);
+    if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
+    covered(spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
     if (input.keepHosts !== false) hosts.push(host);
@@ -186,7 +205,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved: discovery.unresolved, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved: discovery.unresolved, coverage, loader };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {
