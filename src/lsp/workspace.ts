@@ -378,6 +378,12 @@ export class Workspace {
       this.filesByHost.delete(name);
       this.hostsByName.delete(name);
     }
+    // A host renamed once read (a configuration.nix after its networking.hostName) is known by its new name.
+    for (const name of result.filesByHost.keys()) {
+      if (evaluated.has(name)) continue;
+      this.hostFindings.delete(name);
+      this.hostsByName.delete(name);
+    }
     for (const [name, files] of result.filesByHost) {
       this.filesByHost.set(name, files);
       this.membership.set(name, new Set([...(this.membership.get(name) ?? []), ...files]));

@@ -192,7 +192,8 @@ export class Host {
   /** Option paths (keys) with two or more definitions at their best priority: where conflicts can be. */
   private contested: string[] | undefined;
 
-  constructor(readonly spec: HostSpec) {}
+  /** The host's spec; a `configuration.nix` root is renamed after its `networking.hostName` once read. */
+  constructor(public spec: HostSpec) {}
 
   /**
    * The option paths some module defines that match a pattern whose `*`
@@ -340,6 +341,7 @@ export class Host {
     for (const [f, site] of this.importSites) host.importSites.set(f, site);
     for (const [f, detached] of this.detached) host.detached.set(f, detached);
     host.notes.push(...this.notes);
+    host.unread.push(...this.unread);
     host.externalModules.push(...this.externalModules);
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
     for (const [k, d] of this.declarations) host.declarations.set(k, d);
@@ -682,8 +684,10 @@ function detachedHost(previous: Host, file: string, error: string, aliases: Alia
   host.importsByFile.delete(file);
   const note = { site, message: error };
   host.notes.push(note);
+  host.unread.push(note);
   host.detached.set(file, { after: at > 0 ? previous.definitions[at - 1] : undefined, note });
-  return succeeded(previous, host, changed, 'module');
+  // The host is now read in part: what it leaves unset is judged anew everywhere, not only on the changed paths.
+  return wholly(succeeded(previous, host, changed, 'module'));
 }
 
 /**
@@ -706,7 +710,9 @@ function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOpti
   host.detached.delete(loaded.file);
   const noted = host.notes.indexOf(detached.note);
   if (noted >= 0) host.notes.splice(noted, 1);
-  return succeeded(previous, host, changed, 'module');
+  const unread = host.unread.indexOf(detached.note);
+  if (unread >= 0) host.unread.splice(unread, 1);
+  return wholly(succeeded(previous, host, changed, 'module'));
 }
 
 function distinctPaths(paths: string[][]): string[][] {
@@ -771,6 +777,12 @@ function readThroughConfig(host: Host, changed: string[][]): boolean {
     for (const read of host.configReads) if (read.startsWith(below)) return true;
   }
   return false;
+}
+
+/** A host whose unread parts changed: every rule is judged on it again (absence reads differently everywhere). */
+function wholly(host: Host): Host {
+  host.changedPaths = undefined;
+  return host;
 }
 
 /** Makes `host`, derived from `previous` with `changed` paths, the newest host of its build. */

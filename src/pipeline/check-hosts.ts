@@ -163,7 +163,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
-    covered(spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
+    covered(host.spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
     if (input.keepHosts !== false) hosts.push(host);
@@ -199,7 +199,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     ? []
     : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
-  for (const spec of configurationRoots(candidates, imported)) evaluate(spec, looksLikeSystem);
+  // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
+  const taken = new Set(specs.map((s) => s.name));
+  for (const spec of configurationRoots(candidates, imported)) evaluate(spec, (host) => looksLikeSystem(host) && namedAfterHostName(host, taken));
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
@@ -285,5 +287,14 @@ function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: Pre
 function overlaps(pattern: readonly string[], p: readonly string[]): boolean {
   const n = Math.min(pattern.length, p.length);
   for (let i = 0; i < n; i++) if (pattern[i] !== '*' && p[i] !== '*' && pattern[i] !== p[i]) return false;
+  return true;
+}
+
+/** Renames a `configuration.nix` host after its known `networking.hostName` (unless another host has that name); always accepts it. */
+function namedAfterHostName(host: Host, taken: Set<string>): true {
+  const hostName = host.effective(['networking', 'hostName']);
+  const name = hostName.kind === 'known' && typeof hostName.plain === 'string' && /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostName.plain) ? hostName.plain : undefined;
+  if (name && name !== host.name && !taken.has(name)) host.spec = { ...host.spec, name, construct: `configuration.nix named by networking.hostName` };
+  taken.add(host.name);
   return true;
 }
