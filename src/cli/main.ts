@@ -289,7 +289,10 @@ function configFor(flag: string | undefined, paths: string[], io: Io): Config | 
 
 async function hosts(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseHostCommand(args);
-  const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
+  const paths = positionals.length ? positionals : ['.'];
+  // Hosts declared in .declint.yaml are hosts too.
+  const config = configFor(undefined, paths, io);
+  const analysis = await analyzeTree({ paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true, ...(config ? { config } : {}) });
   const phase = analysis.hosts;
   const at = (site: SourceSite) => `${site.file}:${phase.loader.lines(site.file).rangeOf(site.span).start.line}`;
   const byName = new Map(phase.hosts.map((h) => [h.name, h]));

@@ -41,6 +41,21 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** `hosts:` — hosts declared by hand (module paths made absolute). */
+  hosts?: DeclaredHost[];
+}
+
+/** A host declared in `.declint.yaml` (`hosts.<name>`), for what host discovery cannot read. */
+export interface DeclaredHost {
+  name: string;
+  /** Absolute paths of its root modules. */
+  modules: string[];
+  specialArgs: Record<string, unknown>;
+  role?: 'host' | 'vm' | 'iso' | 'test' | 'template';
+  /** Where the declaration is written. */
+  line: number;
+  column: number;
+  offset: number;
 }
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
@@ -110,6 +125,7 @@ export function loadConfig(file: string, display: string): Config {
     return { rule, ...e, expires: e.expires === undefined ? undefined : String(e.expires), line: pos.line, column: pos.column };
   });
   const base = path.dirname(file);
+  const hosts = declaredHosts(data.hosts as Record<string, { modules: string[]; specialArgs?: Record<string, unknown>; role?: DeclaredHost['role'] }> | undefined, base, display, doc, lineCounter);
   return {
     file: display,
     ...(frameworks === undefined
@@ -129,5 +145,35 @@ export function loadConfig(file: string, display: string): Config {
     exceptions,
     ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
+    ...(hosts ? { hosts } : {}),
   };
+}
+
+/** `hosts:` with each module made absolute; a module that does not exist stops with its line. */
+function declaredHosts(
+  hosts: Record<string, { modules: string[]; specialArgs?: Record<string, unknown>; role?: DeclaredHost['role'] }> | undefined,
+  base: string,
+  display: string,
+  doc: import('yaml').Document.Parsed,
+  lineCounter: import('yaml').LineCounter,
+): DeclaredHost[] | undefined {
+  if (!hosts) return undefined;
+  const at = (keyPath: (string | number)[]) => {
+    const node = doc.getIn(keyPath, true) as YamlNode | undefined;
+    return lineCounter.linePos(node?.range?.[0] ?? 0);
+  };
+  return Object.entries(hosts).map(([name, host]) => {
+    const modules = host.modules.map((module, i) => {
+      const absolute = path.resolve(base, module);
+      if (!fs.existsSync(absolute)) {
+        const pos = at(['hosts', name, 'modules', i]);
+        throw new LocatedError(display, pos.line, pos.col, `hosts.${name}.modules: ${module} does not exist`);
+      }
+      return absolute;
+    });
+    const node = doc.getIn(['hosts', name], true) as YamlNode | undefined;
+    const offset = node?.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(offset);
+    return { name, modules, specialArgs: host.specialArgs ?? {}, ...(host.role ? { role: host.role } : {}), line: pos.line, column: pos.col, offset };
+  });
 }

@@ -345,6 +345,7 @@ export class Workspace {
         now,
         keepHosts: true,
         hostTypes: this.config?.hostTypes ?? {},
+        ...(this.config?.hosts ? { declared: { file: this.reportPath(this.configPath ?? ''), hosts: this.config.hosts } } : {}),
         loader: this.loader,
         lockedReleases: this.lockedReleases,
         build: (spec, options) => this.build(spec, options),

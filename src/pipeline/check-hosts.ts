@@ -7,6 +7,9 @@ import { discoverHosts, UnresolvedHost } from '../hosts/discover';
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { TreeIO } from './tree-io';
+import type { DeclaredHost } from '../config/config';
+import { jsonValue } from '../nix/builtins/io';
+import { Thunk } from '../nix/value';
 import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
@@ -73,6 +76,8 @@ export interface HostPhaseInput {
   build?: (spec: HostSpec, options: BuildOptions) => Host;
   /** The evaluation session over the scanned tree (kept by the language server); a fresh one by default. */
   session?: EvalSession;
+  /** Hosts declared in `.declint.yaml` (`hosts:`), and the config's report path. */
+  declared?: { file: string; hosts: DeclaredHost[] };
 }
 
 export interface PreviousJudgements {
@@ -135,7 +140,13 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     }
     specs.push(...group.specs.map((h) => (release ? { ...h, release } : h)));
   }
-  for (const u of discovery.unresolved) notes.push({ site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : u.reason });
+  // A host declared by hand replaces one of the same name that discovery found or could not resolve.
+  const declaredSpecs = (input.declared?.hosts ?? []).map((d) => declaredSpec(d, input.declared!.file));
+  const declaredNames = new Set(declaredSpecs.map((s) => s.name));
+  const unresolved = discovery.unresolved.filter((u) => u.name === undefined || !declaredNames.has(u.name));
+  for (let i = specs.length - 1; i >= 0; i--) if (declaredNames.has(specs[i].name)) specs.splice(i, 1);
+  specs.push(...declaredSpecs);
+  for (const u of unresolved) notes.push({ site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : u.reason });
   const flakeDeclaresHosts = discovery.flakeDeclaresHosts;
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
@@ -146,7 +157,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
-  const coverage: HostCoverage[] = discovery.unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [{ site: u.site, message: u.reason }] }));
+  const coverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [{ site: u.site, message: u.reason }] }));
   const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
     coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
@@ -207,7 +218,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved: discovery.unresolved, coverage, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, coverage, loader };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {
@@ -297,4 +308,18 @@ function namedAfterHostName(host: Host, taken: Set<string>): true {
   if (name && name !== host.name && !taken.has(name)) host.spec = { ...host.spec, name, construct: `configuration.nix named by networking.hostName` };
   taken.add(host.name);
   return true;
+}
+
+/** A host declared in `.declint.yaml`: its modules as files, its specialArgs as Nix values. */
+function declaredSpec(host: DeclaredHost, file: string): HostSpec {
+  const root: SourceSite = { file, span: { start: host.offset, end: host.offset } };
+  const specialArgs = new Map<string, Thunk>(Object.entries(host.specialArgs).map(([k, v]) => [k, Thunk.lazy(() => jsonValue(JSON.stringify(v)))]));
+  return {
+    name: host.name,
+    root,
+    modules: host.modules.map((absolutePath) => ({ kind: 'file', absolutePath, from: root })),
+    specialArgs,
+    construct: `declared in ${file}`,
+    role: host.role ?? 'host',
+  };
 }

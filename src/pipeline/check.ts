@@ -93,6 +93,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
+    ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
   });
   const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
   const findings = combineFindings({
