@@ -143,10 +143,17 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // A host declared by hand replaces one of the same name that discovery found or could not resolve.
   const declaredSpecs = (input.declared?.hosts ?? []).map((d) => declaredSpec(d, input.declared!.file));
   const declaredNames = new Set(declaredSpecs.map((s) => s.name));
-  const unresolved = discovery.unresolved.filter((u) => u.name === undefined || !declaredNames.has(u.name));
+  // A set of hosts declint could not read at all is stood for by the hosts declared by hand, when there are any.
+  const standsFor = declaredSpecs.length > 0 ? ` (the hosts declared in ${input.declared!.file} stand for them)` : '';
+  const unresolved = discovery.unresolved.filter((u) => (u.name === undefined ? !standsFor : !declaredNames.has(u.name)));
   for (let i = specs.length - 1; i >= 0; i--) if (declaredNames.has(specs[i].name)) specs.splice(i, 1);
   specs.push(...declaredSpecs);
-  for (const u of unresolved) notes.push({ site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : u.reason });
+  const reasons = new Map<UnresolvedHost, HostNote>();
+  for (const u of discovery.unresolved) {
+    const note = { site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : `${u.reason}${unresolved.includes(u) ? '' : standsFor}` };
+    notes.push(note);
+    reasons.set(u, note);
+  }
   const flakeDeclaresHosts = discovery.flakeDeclaresHosts;
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
@@ -157,7 +164,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
-  const coverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [{ site: u.site, message: u.reason }] }));
+  const coverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
   const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
     coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
