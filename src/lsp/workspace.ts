@@ -10,7 +10,7 @@ import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host
 import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
-import { checkHosts } from '../pipeline/check-hosts';
+import { checkHosts, KeptDiscovery } from '../pipeline/check-hosts';
 import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
 import { checkTalhelperProjects, TalhelperPhaseResult } from '../pipeline/check-talhelper';
 import { NixSourceLoader } from '../pipeline/source-loader';
@@ -105,6 +105,8 @@ export class Workspace {
   private combined: Finding[] | undefined;
   /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
   private changedFile: string | undefined;
+  /** The hosts found, kept until a path discovery looked at changes. */
+  private discovery: KeptDiscovery | undefined;
   /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
   readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
   allRules: Rule[] = [];
@@ -166,7 +168,11 @@ export class Workspace {
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now, before);
     else this.deleteFile(absolutePath);
     const name = path.basename(absolutePath);
-    const flakeFile = name === 'flake.nix' || name === 'flake.lock';
+    // A file host discovery read (a flake, a library it imports, a host list in JSON), or one that comes or goes in a
+    // directory it listed, may change which hosts there are: the hosts are found again.
+    const discovered = this.discovery && (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)));
+    if (discovered) this.discovery = undefined;
+    const flakeFile = name === 'flake.nix' || name === 'flake.lock' || discovered === true;
     // The talhelper and flake.nix phases read only YAML and flake files: an edit elsewhere keeps their findings.
     if (/\.ya?ml$/.test(name)) this.talhelperPhase = undefined;
     if (flakeFile) {
@@ -196,6 +202,15 @@ export class Workspace {
     // changed, and with them which files are hosts; evaluated again then, with the imports it has now.
     if (!this.completeFileCheck(absolutePath, now)) return evaluated;
     return [...new Set([...evaluated, ...evaluate()])].sort();
+  }
+
+  /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */
+  private listedAbove(absolutePath: string, looked: ReadonlySet<string>): boolean {
+    for (let dir = path.dirname(absolutePath); isInside(this.root, dir); dir = path.dirname(dir)) {
+      if (looked.has(dir)) return true;
+      if (dir === this.root) break;
+    }
+    return false;
   }
 
   /** Every finding of the workspace, suppressed and excepted ones marked. */
@@ -348,6 +363,7 @@ export class Workspace {
         ...(this.config?.hosts ? { declared: { file: this.reportPath(this.configPath ?? ''), hosts: this.config.hosts } } : {}),
         loader: this.loader,
         lockedReleases: this.lockedReleases,
+        ...(this.discovery ? { discovery: this.discovery } : {}),
         build: (spec, options) => this.build(spec, options),
         previous: (host, rule) => {
           const judgements = this.ruleJudgements.get(host.name)?.get(rule.id);
@@ -373,6 +389,7 @@ export class Workspace {
     } finally {
       this.changedFile = undefined;
     }
+    this.discovery = result.discovery;
     for (const name of evaluated) {
       this.seenSpecs.add(name);
       this.hostFindings.delete(name);

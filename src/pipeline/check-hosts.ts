@@ -3,7 +3,7 @@ import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots } from '../nix/discover-hosts';
-import { discoverHosts, UnresolvedHost } from '../hosts/discover';
+import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover';
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { TreeIO } from './tree-io';
@@ -76,6 +76,8 @@ export interface HostPhaseInput {
   build?: (spec: HostSpec, options: BuildOptions) => Host;
   /** The evaluation session over the scanned tree (kept by the language server); a fresh one by default. */
   session?: EvalSession;
+  /** A discovery kept from an earlier run (the language server's, while none of the paths it looked at changed). */
+  discovery?: KeptDiscovery;
   /** Hosts declared in `.declint.yaml` (`hosts:`), and the config's report path. */
   declared?: { file: string; hosts: DeclaredHost[] };
 }
@@ -100,7 +102,23 @@ export interface HostPhaseResult {
   unresolved: UnresolvedHost[];
   /** Every host found or declared, with how it was read: what coverage reports. */
   coverage: HostCoverage[];
+  /** What host discovery found, and the paths it looked at (the language server keeps it until one changes). */
+  discovery: KeptDiscovery;
   loader: NixSourceLoader;
+}
+
+/** A host discovery with every path it looked at: it holds for as long as none of them changes. */
+export interface KeptDiscovery {
+  result: HostDiscovery;
+  looked: ReadonlySet<string>;
+}
+
+/** Host discovery in a session of its own, recording what it reads. */
+function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
+  const io = new TreeIO(loader);
+  const result = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
+  for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
+  return { result, looked: io.looked };
 }
 
 /** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */
@@ -124,7 +142,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   );
   const session = input.session ?? new EvalSession(new TreeIO(loader));
   const imported = new Set([...input.imports.values()].flat());
-  const discovery = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session, imported });
+  const discovered = input.discovery ?? discoverWith(input, loader, imported);
+  const discovery = discovered.result;
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [...discovery.notes];
   for (const group of discovery.groups) {
@@ -225,7 +244,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, coverage, loader };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, coverage, discovery: discovered, loader };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {

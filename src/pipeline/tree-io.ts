@@ -14,10 +14,19 @@ const MAX_READ_BYTES = 16 * 1024 * 1024;
  * symlink, is an error value and is never opened.
  */
 export class TreeIO implements EvalIO {
+  /**
+   * Every path the evaluation looked at (files read, directories listed,
+   * paths tested): what it found depends on them, and on nothing else.
+   */
+  readonly looked = new Set<string>();
+
   constructor(private readonly loader: NixSourceLoader) {}
 
   load(absolutePath: string): LoadedSource | LoadError {
-    return this.loader.load(absolutePath);
+    this.looked.add(absolutePath);
+    const loaded = this.loader.load(absolutePath);
+    if (!('error' in loaded)) this.looked.add(loaded.absolutePath);
+    return loaded;
   }
 
   reportPath(absolutePath: string): string {
@@ -25,6 +34,7 @@ export class TreeIO implements EvalIO {
   }
 
   readFile(absolutePath: string): string | { error: string } {
+    this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
     try {
@@ -38,6 +48,7 @@ export class TreeIO implements EvalIO {
   }
 
   readDir(absolutePath: string): [string, FileType][] | { error: string } {
+    this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
     try {
@@ -51,6 +62,7 @@ export class TreeIO implements EvalIO {
   }
 
   exists(absolutePath: string): boolean | { error: string } {
+    this.looked.add(absolutePath);
     if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not looked at` };
     let real: string;
     try {
