@@ -27,14 +27,15 @@ export function callFlake(loaded: LoadedSource, session: EvalSession): CalledFla
   const declared = declaredInputs(top);
   const kinds = new Map<string, InputKind>();
   for (const [name, { url, follows }] of declared) kinds.set(name, follows ? kindOfFollowed(follows, declared) : inputKind(name, url));
+  const notFlakes = new Set([...declared].filter(([, d]) => d.flake === false).map(([name]) => name));
   // `nixpkgs` may be used without being declared: the flake registry supplies it.
   if (!kinds.has('nixpkgs')) kinds.set('nixpkgs', 'nixpkgs');
   const inputAttrs = new Map<string, Attr>();
-  const inputs: AttrsValue = { kind: 'attrs', attrs: inputAttrs, open: 'an input this flake does not declare' };
+  const inputs: AttrsValue = { kind: 'attrs', attrs: inputAttrs, open: 'an input this flake does not declare', whole: true };
   let outputs: Thunk;
   const self = Thunk.lazy(() => selfOf(outputs.force(), dir, inputs));
   const env: FlakeEnv = { session, dir, file: loaded.file, self, inputs: Thunk.of(inputs), kinds };
-  for (const [name, kind] of kinds) inputAttrs.set(name, { value: Thunk.lazy(() => inputStandIn(name, kind, env)) });
+  for (const [name, kind] of kinds) inputAttrs.set(name, { value: Thunk.lazy(() => inputStandIn(name, notFlakes.has(name) ? 'other' : kind, env, !notFlakes.has(name))) });
   inputAttrs.set('self', { value: self });
   outputs = Thunk.lazy(() => {
     if (top.kind !== 'attrs') return unknown(top.kind === 'unknown' ? top.why : `flake.nix is a ${top.kind}, not a set`);
@@ -46,8 +47,8 @@ export function callFlake(loaded: LoadedSource, session: EvalSession): CalledFla
 }
 
 /** The flake's `inputs` as written: url and `follows` of each. */
-function declaredInputs(top: Value): Map<string, { url?: string; follows?: string }> {
-  const out = new Map<string, { url?: string; follows?: string }>();
+function declaredInputs(top: Value): Map<string, { url?: string; follows?: string; flake?: boolean }> {
+  const out = new Map<string, { url?: string; follows?: string; flake?: boolean }>();
   if (top.kind !== 'attrs') return out;
   const inputs = top.attrs.get('inputs')?.value.force();
   if (inputs?.kind !== 'attrs') return out;
@@ -57,13 +58,14 @@ function declaredInputs(top: Value): Map<string, { url?: string; follows?: strin
     else if (value.kind === 'attrs') {
       const url = stringOf(value.attrs.get('url')?.value.force());
       const follows = stringOf(value.attrs.get('follows')?.value.force());
-      out.set(name, { ...(url ? { url } : {}), ...(follows ? { follows } : {}) });
+      const flake = value.attrs.get('flake')?.value.force();
+      out.set(name, { ...(url ? { url } : {}), ...(follows ? { follows } : {}), ...(flake?.kind === 'bool' ? { flake: flake.value } : {}) });
     } else out.set(name, {});
   }
   return out;
 }
 
-function kindOfFollowed(follows: string, declared: Map<string, { url?: string; follows?: string }>): InputKind {
+function kindOfFollowed(follows: string, declared: Map<string, { url?: string; follows?: string; flake?: boolean }>): InputKind {
   const target = follows.split('/')[0];
   const input = declared.get(target);
   return input ? inputKind(target, input.url) : inputKind(target, undefined);
@@ -77,7 +79,7 @@ function selfOf(outputs: Value, dir: string, inputs: AttrsValue): Value {
   attrs.set('sourceInfo', { value: Thunk.of({ kind: 'attrs', attrs: new Map([['outPath', { value: Thunk.of({ kind: 'path', value: '.', absolute: dir }) }]]), open: 'sourceInfo is not known' }) });
   attrs.set('_type', { value: Thunk.of({ kind: 'string', value: 'flake' }) });
   const open = outputs.kind === 'attrs' ? outputs.open : `the flake's outputs are not known (${outputs.kind === 'unknown' ? outputs.why : outputs.kind})`;
-  return open ? { kind: 'attrs', attrs, open } : { kind: 'attrs', attrs };
+  return open ? { kind: 'attrs', attrs, open, whole: true } : { kind: 'attrs', attrs, whole: true };
 }
 
 export { otherInput };

@@ -69,11 +69,14 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       const called = callFlake(loaded, input.session);
       const prefix = input.roots.some((root) => samePath(root, dir)) ? '' : `${flakeLabel(input.roots, dir)}#`;
       const template = /(^|\/)templates\//.test(prefix);
+      // A flake.nix that is not a set (a flake-parts module kept under that name) is no flake.
+      if (called.top.kind !== 'attrs' && called.top.kind !== 'unknown') continue;
       const found = systemsOfOutputs(called.outputs, called.env, whole, declares, input.loader);
       result.groups.push({
         flakeDir: dir,
         specs: found.systems.map((s) => {
-          const spec = hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir }, input.session);
+          const defaults = new Map([['inputs', called.env.inputs], ['self', called.env.self]]);
+          const spec = hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir, defaults }, input.session);
           return [...called.env.kinds.values()].includes('nixos-extra-modules') ? { ...spec, guests: 'nixos-extra-modules' as const } : spec;
         }),
       });

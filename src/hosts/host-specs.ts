@@ -11,7 +11,15 @@ import { listElements, SystemValue, Thunk, Value } from '../nix/value';
  * its list it can read, and a note for each element it cannot (the host is
  * then read in part, never dropped).
  */
-export function hostSpec(name: string, system: SystemValue, at: { site: SourceSite; construct: string; role?: HostRole; dir: string }, session: EvalSession): HostSpec {
+/**
+ * The module arguments a flake's hosts get where the flake does not pass
+ * them itself: its `inputs` and `self`. Nearly every flake passes them, in
+ * specialArgs or through `_module.args` (which declint does not follow), and
+ * they are then these very values.
+ */
+export type ArgDefaults = Map<string, Thunk>;
+
+export function hostSpec(name: string, system: SystemValue, at: { site: SourceSite; construct: string; role?: HostRole; dir: string; defaults?: ArgDefaults }, session: EvalSession): HostSpec {
   const args = system.args.force();
   const modules: ModuleRef[] = [];
   const unread: HostNote[] = [];
@@ -31,6 +39,7 @@ export function hostSpec(name: string, system: SystemValue, at: { site: SourceSi
     const special = args.attrs.get('specialArgs')?.value.force();
     if (special?.kind === 'attrs') for (const [k, v] of special.attrs) specialArgs.set(k, v.value);
   }
+  for (const [k, v] of at.defaults ?? []) if (!specialArgs.has(k)) specialArgs.set(k, v);
   return {
     name,
     root: at.site,

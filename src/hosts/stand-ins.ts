@@ -22,7 +22,7 @@ import { inputSet } from './stand-in-set';
  * frameworks give their host-building functions as declint models them,
  * and any other input is a set whose members are unknown ("another flake").
  */
-export function inputStandIn(name: string, kind: InputKind, env: FlakeEnv): Value {
+export function inputStandIn(name: string, kind: InputKind, env: FlakeEnv, isFlake = true): Value {
   switch (kind) {
     case 'nixpkgs':
       return nixpkgsStandIn(name, env);
@@ -47,12 +47,22 @@ export function inputStandIn(name: string, kind: InputKind, env: FlakeEnv): Valu
     case 'nixos-generators':
       return nixosGeneratorsStandIn(env, name);
     default:
-      return otherInput(name);
+      return otherInput(name, isFlake);
   }
 }
 
-export function otherInput(name: string): Value {
-  return inputSet(name, { outPath: { kind: 'path', value: '/', input: name } });
+/** The outputs every flake may have: present (and unknown) on another flake's stand-in, so `input ? nixosModules` holds. */
+const FLAKE_OUTPUTS = ['nixosModules', 'nixosModule', 'darwinModules', 'homeManagerModules', 'homeModules', 'flakeModules', 'flakeModule', 'overlays', 'overlay', 'packages', 'legacyPackages', 'lib', 'apps', 'checks', 'devShells', 'formatter', 'templates'];
+
+/**
+ * Another flake (or, with `flake = false`, a source tree): its outputs are
+ * not fetched. A flake's standard outputs are there, each unknown and
+ * marked as coming from it, so a module taken from one counts as external.
+ */
+export function otherInput(name: string, isFlake = true): Value {
+  const members: Record<string, Value> = { outPath: { kind: 'path', value: '/', input: name } };
+  if (isFlake) for (const output of FLAKE_OUTPUTS) members[output] = { kind: 'unknown', why: `inputs.${name}.${output} is another flake's output, which declint does not fetch`, outside: `inputs.${name}` };
+  return inputSet(name, members);
 }
 
 const SYSTEMS = ['x86_64-linux', 'aarch64-linux', 'x86_64-darwin', 'aarch64-darwin', 'i686-linux', 'armv7l-linux', 'riscv64-linux'];

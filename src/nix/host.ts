@@ -544,7 +544,7 @@ function staleComputed(replaced: (c: Contribution) => boolean, changed: string[]
 
 /** A value that may hide definitions: not folded, or an attribute set with computed names. */
 function isOpaque(value: Value): boolean {
-  return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
+  return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined && !value.whole && !value.outside);
 }
 
 /** Old option names and the new ones they forward to. */

@@ -166,6 +166,7 @@ export function createLib(ctx?: EvalContext): AttrsValue {
     },
     'this lib function is not evaluated',
   );
+  lib.whole = true;
   if (ctx) libs.set(ctx, lib);
   else pureLib = lib;
   return lib;

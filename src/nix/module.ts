@@ -281,7 +281,7 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
     case 'attrs':
       // A value handed to modules whole (`_module.args.inputs`), a flake input, or a set already being read
       // further up (`inputs.self.inputs…`) holds no option definitions: it is one value.
-      if (value.outside || isModuleArgument(path) || ctx.reading?.has(value)) {
+      if (value.outside || value.whole || isModuleArgument(path) || ctx.reading?.has(value)) {
         out.push(definition(path, value, ctx));
         return;
       }

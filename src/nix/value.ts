@@ -125,6 +125,13 @@ export interface AttrsValue extends Base {
    * counted as external, not as a part of the tree declint failed to read.
    */
   outside?: string;
+  /**
+   * Set on sets that are values handed around whole, never option
+   * definitions (a flake's `inputs`, `self`, `lib`, a package set): a module
+   * that assigns one to an option defines that option with it, and nothing
+   * below it.
+   */
+  whole?: true;
 }
 
 export interface LambdaValue extends Base {

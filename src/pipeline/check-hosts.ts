@@ -200,6 +200,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
+    const role = refinedRole(host);
+    if (role !== host.spec.role) host.spec = { ...host.spec, role };
     covered(host.spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
@@ -348,4 +350,32 @@ function declaredSpec(host: DeclaredHost, file: string): HostSpec {
     construct: `declared in ${file}`,
     role: host.role ?? 'host',
   };
+}
+
+/** Options that only a desktop-hypervisor guest, a WSL instance or a container sets: such a host is a VM, not a machine. */
+const GUEST_OPTIONS = [
+  ['wsl', 'enable'],
+  ['virtualisation', 'vmware', 'guest', 'enable'],
+  ['virtualisation', 'virtualbox', 'guest', 'enable'],
+  ['virtualisation', 'hypervGuest', 'enable'],
+  ['hardware', 'parallels', 'enable'],
+  ['services', 'spice-vdagentd', 'enable'],
+  ['boot', 'isContainer'],
+];
+/** nixpkgs modules that make a system an installer image, or a container or VM image. */
+const IMAGE_MODULES = /installer\/cd-dvd|iso-image\.nix|installer\/sd-card|installer\/netboot/;
+const GUEST_MODULES = /virtualisation\/(lxc-container|lxc-image-metadata|lxd-virtual-machine|incus-virtual-machine|proxmox-lxc|docker-image|hyperv-guest|vmware-guest|virtualbox-image)/;
+
+/** A host's role once read: an installer image or a guest by what its modules import and set; else what discovery said. */
+function refinedRole(host: Host): HostRole | undefined {
+  const role = host.spec.role ?? 'host';
+  if (role !== 'host') return role;
+  const outside = [...host.externalModules.map((e) => e.name), ...host.unread.map((n) => n.message)];
+  if (outside.some((name) => IMAGE_MODULES.test(name))) return 'iso';
+  if (outside.some((name) => GUEST_MODULES.test(name))) return 'vm';
+  for (const option of GUEST_OPTIONS) {
+    const effective = host.effective(option);
+    if (effective.kind === 'known' && effective.plain === true) return 'vm';
+  }
+  return role;
 }

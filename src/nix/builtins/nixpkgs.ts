@@ -71,7 +71,7 @@ export function packageSet(ctx: EvalContext, system?: string, overlays: Thunk[] 
       if (extension.kind === 'attrs' && prev.kind === 'attrs') {
         const attrs = new Map(prev.attrs);
         for (const [k, v] of extension.attrs) attrs.set(k, v);
-        layer = { kind: 'attrs', attrs, open: prev.open ?? extension.open };
+        layer = { kind: 'attrs', attrs, open: prev.open ?? extension.open, whole: true };
       }
     }
     return layer;
@@ -94,7 +94,7 @@ function baseSet(ctx: EvalContext, system: string | undefined, final: () => Thun
     attrs.set('stdenv', { value: Thunk.of({ kind: 'attrs', attrs: new Map([['hostPlatform', { value: Thunk.of(platform) }], ['buildPlatform', { value: Thunk.of(platform) }]]), open: 'pkgs.stdenv is not evaluated' }) });
     attrs.set('hostPlatform', { value: Thunk.of(platform) });
   }
-  return { kind: 'attrs', attrs, open: 'pkgs.* is not evaluated' };
+  return { kind: 'attrs', attrs, open: 'pkgs.* is not evaluated', whole: true };
 }
 
 /** `callPackage f overrides`: `f` (a file's function, or a function) called with `overrides` and the set's members it names. */
