@@ -65,10 +65,19 @@ function declaredInputs(top: Value): Map<string, { url?: string; follows?: strin
   return out;
 }
 
-function kindOfFollowed(follows: string, declared: Map<string, { url?: string; follows?: string; flake?: boolean }>): InputKind {
-  const target = follows.split('/')[0];
-  const input = declared.get(target);
-  return input ? inputKind(target, input.url) : inputKind(target, undefined);
+/**
+ * The kind of an input that follows another: `follows = "a"` is input `a`
+ * (itself perhaps following another); `follows = "a/b"` is the input `b` of
+ * flake `a`, whose URL declint does not see, so its name tells
+ * (`nixpkgs.follows = "clan-core/nixpkgs"` is nixpkgs, not clan-core).
+ */
+function kindOfFollowed(follows: string, declared: Map<string, { url?: string; follows?: string; flake?: boolean }>, seen = new Set<string>()): InputKind {
+  const path = follows.split('/').filter((part) => part !== '');
+  const last = path[path.length - 1] ?? '';
+  if (path.length !== 1) return inputKind(last, undefined);
+  const input = declared.get(last);
+  if (input?.follows !== undefined && !seen.has(last)) return kindOfFollowed(input.follows, declared, seen.add(last));
+  return inputKind(last, input?.url);
 }
 
 /** `self`: the outputs, and what Nix adds to them. */

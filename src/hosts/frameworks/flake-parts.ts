@@ -87,6 +87,8 @@ export function evalFlakeParts(env: FlakeEnv, argsThunk: Thunk, module: Thunk): 
   };
   const flake = option(collected, 'flake');
   const outputs = new Map<string, Attr>(flake?.kind === 'attrs' ? flake.attrs : []);
+  const configurations = outputs.get('nixosConfigurations');
+  if (configurations) outputs.set('nixosConfigurations', { ...configurations, value: Thunk.lazy(() => mergedEntries(configurations.value.force())) });
   const systems = systemsOf(option(collected, 'systems'));
   for (const output of TRANSPOSED) {
     if (outputs.has(output) || perSystemDefs.length === 0 || systems.length === 0) continue;
@@ -96,6 +98,20 @@ export function evalFlakeParts(env: FlakeEnv, argsThunk: Thunk, module: Thunk): 
   const open = flake?.kind === 'attrs' && flake.open ? flake.open : collected.unread.length > 0 ? `a flake-parts module declint could not read (${collected.unread[0]})` : 'other perSystem outputs are not evaluated';
   const result: AttrsValue = { kind: 'attrs', attrs: outputs, open, via: 'flake-parts mkFlake' };
   return { outputs: result, unread: collected.unread };
+}
+
+/**
+ * flake-parts declares `flake.nixosConfigurations` as `lazyAttrsOf raw`
+ * (`modules/nixosConfigurations.nix`): each host's definitions are merged
+ * by the module system, so a host written as `mkIf cond (nixosSystem …)`
+ * or `mkForce (…)` is the system inside, even where one module alone
+ * defines it (the merge of several definitions already does this).
+ */
+function mergedEntries(set: Value): Value {
+  if (set.kind !== 'attrs') return set;
+  const attrs = new Map<string, Attr>();
+  for (const [name, attr] of set.attrs) attrs.set(name, { ...attr, value: Thunk.lazy(() => mergeDefinitions([attr.value]) ?? unknown(`${name} has no definition`)) });
+  return { ...set, attrs };
 }
 
 /** What a `perSystem` module is called with: `system`, `pkgs`, `config`, `self'`, `inputs'`, `lib`. */

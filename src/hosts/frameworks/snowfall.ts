@@ -8,6 +8,13 @@ import { attrSet, FlakeEnv, optionalMember, stringOf } from '../flake-env';
 import { frameworkSystem } from '../systems';
 
 /**
+ * Snowfall's virtual formats (`snowfall-lib/system/virtual-systems.nix`): a
+ * target is virtual when it contains one anywhere (`hasInfix`), as in
+ * `x86_64-iso` or `x86_64-install-iso`.
+ */
+const VIRTUAL = ['amazon', 'azure', 'cloudstack', 'docker', 'do', 'gce', 'install-iso-hyperv', 'hyperv', 'install-iso', 'iso', 'kexec', 'kexec-bundle', 'kubevirt', 'proxmox-lxc', 'lxc-metadata', 'lxc', 'openstack', 'proxmox', 'qcow', 'raw-efi', 'raw', 'sd-aarch64-installer', 'sd-aarch64', 'vagrant-virtualbox', 'virtualbox', 'vm-bootloader', 'vm-nogui', 'vmware', 'vm'];
+
+/**
  * snowfall-lib (snowfallorg/lib `snowfall-lib/system/default.nix`,
  * `module/default.nix`): `mkFlake { inputs; src; snowfall.root?; … }` makes a
  * host of each `<root>/systems/<target>/<name>/default.nix`; a target naming
@@ -16,8 +23,6 @@ import { frameworkSystem } from '../systems';
  * `systems.modules.nixos` and `systems.hosts.<name>.modules`, and the
  * specialArgs `{ target system host virtual inputs namespace lib format }`.
  */
-const VIRTUAL = /(^|-)(amazon|azure|cloudstack|docker|do|gce|hyperv|install-iso|install-iso-hyperv|iso|kexec|kexec-bundle|kubevirt|linode|lxc|lxc-metadata|openstack|proxmox|proxmox-lxc|qcow|qcow-efi|raw|raw-efi|sd-aarch64|sd-aarch64-installer|vagrant-virtualbox|virtualbox|vm|vm-bootloader|vm-nogui|vmware)$/;
-
 export function snowfallStandIn(env: FlakeEnv, name: string): Value {
   const mkFlake = builtin('mkFlake', 1, ([args]) => snowfallFlake(env, args.force()));
   const mkLib = builtin('mkLib', 1, () => record({ mkFlake }, 'this snowfall function is not evaluated'));
@@ -40,7 +45,7 @@ function snowfallFlake(env: FlakeEnv, args: Value): Value {
   const targets = env.session.io.readDir(path.join(root.absolute, 'systems'));
   if (!('error' in targets)) {
     for (const [target, type] of targets) {
-      if (type !== 'directory' || target.includes('darwin') || VIRTUAL.test(target.split('-').slice(2).join('-'))) continue;
+      if (type !== 'directory' || target.includes('darwin') || VIRTUAL.some((format) => target.includes(format))) continue;
       const hosts = env.session.io.readDir(path.join(root.absolute, 'systems', target));
       if ('error' in hosts) continue;
       for (const [host, hostType] of hosts) {
