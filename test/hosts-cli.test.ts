@@ -8,7 +8,12 @@ describe('declint hosts and explain-option on the demo fleet', () => {
     const run = await runCli(['hosts'], DEMO);
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines.filter((l) => !l.startsWith(' ') && l)).toEqual(['web-01  flake.nix:28  12 modules', 'db-01  flake.nix:34  12 modules', 'bastion  flake.nix:40  12 modules']);
+    expect(lines.filter((l) => !l.startsWith(' ') && l)).toEqual([
+      'web-01  flake.nix:28  12 modules  host  nixosConfigurations → nixosSystem',
+      'db-01  flake.nix:34  12 modules  host  nixosConfigurations → nixosSystem',
+      'bastion  flake.nix:40  12 modules  host  nixosConfigurations → nixosSystem',
+      '3 hosts evaluated.',
+    ]);
     expect(run.stdout).toContain('external (not read): modules/common.nix: inputs.sops-nix.nixosModules.sops');
   });
 

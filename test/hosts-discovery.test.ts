@@ -102,7 +102,11 @@ const CASES: [fixture: string, proves: string, hosts: ReturnType<typeof host | t
     'autoWire: configurations/nixos/<n>.nix and <n>/default.nix; configurations/darwin is not NixOS',
     [host('alpha', 1, 'nixos-unified autoWire of configurations/nixos'), host('beta', 2, 'nixos-unified autoWire of configurations/nixos')],
   ],
-  ['snowfall', 'systems/x86_64-linux/<n>; aarch64-darwin and x86_64-iso targets are not nixosConfigurations', [host('tower', 2, 'snowfall systems/')]],
+  [
+    'snowfall',
+    'systems/x86_64-linux/<n>; an aarch64-darwin target is not NixOS; an x86_64-iso target is an image (isoConfigurations)',
+    [host('installer', 2, 'isoConfigurations (snowfall iso targets)', 'systems/x86_64-iso/installer/default.nix:1', 'iso'), host('tower', 2, 'snowfall systems/')],
+  ],
   ['ez-configs', 'nixos-configurations/<n>.nix and <n>/default.nix, with nixos-modules/default.nix', [host('desk', 3, 'ez-configs nixos-configurations'), host('rack', 4, 'ez-configs nixos-configurations')]],
   [
     'haumea',
@@ -186,10 +190,9 @@ describe('declint check reads each host through its construct', () => {
   });
 });
 
-describe('known gaps', () => {
-  // src/pipeline/check-hosts.ts drops every configuration.nix root once any flake of the tree declares
-  // hosts, even one outside that flake's directory: here `web` and `db-primary` vanish without a note.
-  test.failing('a configuration.nix outside a sub-flake stays a host', async () => {
+describe('configuration.nix roots next to flakes', () => {
+  // A flake that declares hosts makes the configuration.nix files below it its modules; one outside stays a host.
+  test('a configuration.nix outside a sub-flake stays a host', async () => {
     const dir = makeTree({});
     fs.cpSync(path.join(FIXTURES, 'no-flake'), dir, { recursive: true });
     fs.cpSync(path.join(FIXTURES, 'sub-flakes/lab'), path.join(dir, 'lab'), { recursive: true });

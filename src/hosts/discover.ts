@@ -25,8 +25,8 @@ export interface HostDiscovery {
   groups: { flakeDir?: string; specs: HostSpec[] }[];
   unresolved: UnresolvedHost[];
   notes: HostNote[];
-  /** Whether some flake declares hosts (then a `configuration.nix` is one of their modules, not a host). */
-  flakeDeclaresHosts: boolean;
+  /** Directories of flakes that declare hosts: a `configuration.nix` below one is one of their modules, not a host of its own. */
+  hostFlakeDirs: string[];
   /** Directories that hold a flake.nix (entry files below them are read through the flake). */
   flakeDirs: string[];
 }
@@ -55,7 +55,7 @@ const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos
 export function discoverHosts(input: DiscoveryInput): HostDiscovery {
   input.session.outsideImport ??= outsideImports(input.session);
   input.session.knownImport ??= (absolutePath) => (isFlakeCompat(absolutePath) ? flakeCompat(input.session) : undefined);
-  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], flakeDeclaresHosts: false, flakeDirs: [] };
+  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [] };
   const flakes = input.nixFiles.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
   for (const flake of flakes) {
     const dir = path.dirname(flake.absolutePath);
@@ -63,7 +63,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
     const loaded = input.loader.load(flake.absolutePath);
     if ('error' in loaded) continue;
     const declares = DECLARES_HOSTS.test(loaded.text);
-    result.flakeDeclaresHosts ||= declares;
+    if (declares) result.hostFlakeDirs.push(dir);
     const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
     try {
       const called = callFlake(loaded, input.session);
@@ -184,6 +184,12 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
   } else if (outputs.open && declares) {
     unresolved.push({ site: whole, reason: `the flake's outputs are read in part (${outputs.open}); nixosConfigurations is not among what declint could read`, construct: 'flake outputs' });
   }
+  // Images of other formats (`isoConfigurations`, snowfall's virtual targets): NixOS systems of another output.
+  for (const name of outputs.attrs.keys()) {
+    if (!/^[a-z0-9]+Configurations$/.test(name) || NOT_NIXOS.has(name)) continue;
+    const images = output(name);
+    if (images?.value.kind === 'attrs') collectSystems(images.value, name, attrSite(images.attr, outputs, whole), add, unresolved, true);
+  }
   const hive = output('colmenaHive');
   if (hive?.value.kind === 'attrs') {
     const nodes = hive.value.attrs.get('nodes')?.value.force();
@@ -235,6 +241,9 @@ function collectSystems(nodes: AttrsValue, label: string, site: SourceSite, add:
     else if (!quiet) unresolved.push({ name, site: attrSite(attr, nodes, site), reason: `${label}.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: label });
   }
 }
+
+/** Outputs named `…Configurations` that hold no NixOS system (or that are read above). */
+const NOT_NIXOS = new Set(['nixosConfigurations', 'darwinConfigurations', 'homeConfigurations', 'nixbsdConfigurations', 'nixOnDroidConfigurations', 'systemConfigs']);
 
 /** Linux systems first, x86_64 before others: the same configuration is built for several. */
 function systemOrder(set: AttrsValue): string[] {

@@ -40,9 +40,14 @@ export function hostSpec(name: string, system: SystemValue, at: { site: SourceSi
     if (special?.kind === 'attrs') for (const [k, v] of special.attrs) specialArgs.set(k, v.value);
   }
   for (const [k, v] of at.defaults ?? []) if (!specialArgs.has(k)) specialArgs.set(k, v);
+  // A host a framework makes from a directory (clan's machines/<n>, snowfall's systems/…/<n>) has no call of its
+  // own in the repository: its own file is where what it leaves unset is reported.
+  const ownFile = DIRECTORY_FRAMEWORKS.test(system.via) && !system.calledAt ? modules.find((m) => m.kind === 'file') : undefined;
+  const loaded = ownFile?.kind === 'file' ? session.io.load(ownFile.absolutePath) : undefined;
+  const root = loaded && !('error' in loaded) ? { file: loaded.file, span: { start: 0, end: 0 } } : at.site;
   return {
     name,
-    root: at.site,
+    root,
     modules,
     specialArgs,
     construct: at.construct,
@@ -50,6 +55,9 @@ export function hostSpec(name: string, system: SystemValue, at: { site: SourceSi
     ...(unread.length > 0 ? { unread } : {}),
   };
 }
+
+/** Frameworks that make a host of each directory or file (no call in the repository names it). */
+const DIRECTORY_FRAMEWORKS = /^(clan|snowfall-lib|ez-configs|lite-config|nixos-unified)/;
 
 /** Where a value was written, when it knows; else `fallback`. A host is where the repository asks for it (its outermost call). */
 export function siteOf(value: Value, fallback: SourceSite): SourceSite {
@@ -93,7 +101,7 @@ export function moduleRef(value: Value, from: SourceSite, session: EvalSession, 
 /** An installer or VM image by how it was built or what it imports; a machine otherwise. */
 function roleOf(system: SystemValue, modules: ModuleRef[]): HostRole {
   if (/iso|installer/.test(system.via)) return 'iso';
-  if (/nixos-generators/.test(system.via)) return 'vm';
+  if (/nixos-generators|image$/.test(system.via)) return 'vm';
   if (modules.some((m) => m.kind === 'external' && /installer\/cd-dvd|iso-image/.test(m.name))) return 'iso';
   return 'host';
 }

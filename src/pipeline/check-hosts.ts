@@ -16,7 +16,7 @@ import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } fr
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
-import { reportPath } from '../source/paths';
+import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex } from '../source/position';
@@ -173,7 +173,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     notes.push(note);
     reasons.set(u, note);
   }
-  const flakeDeclaresHosts = discovery.flakeDeclaresHosts;
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
@@ -234,9 +233,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   for (const spec of specs) evaluate(spec);
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
-  const candidates = flakeDeclaresHosts
-    ? []
-    : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  const candidates = input.nixFiles
+    .filter((f) => !inFlakeHosts.has(f.path) && !discovery.hostFlakeDirs.some((dir) => isInside(dir, f.absolutePath)))
+    .map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
   // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
   const taken = new Set(specs.map((s) => s.name));

@@ -42,16 +42,20 @@ function snowfallFlake(env: FlakeEnv, args: Value): Value {
   const perHost = systemsOption?.kind === 'attrs' ? optionalMember(systemsOption, 'hosts') : undefined;
   const sharedModules = nixosModules(env, path.join(root.absolute, 'modules', 'nixos'));
   const configurations = new Map<string, Attr>();
+  // A virtual target builds an image with nixos-generators, exposed as `<format>Configurations`.
+  const images = new Map<string, Map<string, Attr>>();
   const targets = env.session.io.readDir(path.join(root.absolute, 'systems'));
   if (!('error' in targets)) {
     for (const [target, type] of targets) {
-      if (type !== 'directory' || target.includes('darwin') || VIRTUAL.some((format) => target.includes(format))) continue;
+      if (type !== 'directory' || target.includes('darwin')) continue;
+      const format = VIRTUAL.find((f) => target.includes(f));
+      const output = format ? images.get(format) ?? images.set(format, new Map()).get(format)! : configurations;
       const hosts = env.session.io.readDir(path.join(root.absolute, 'systems', target));
       if ('error' in hosts) continue;
       for (const [host, hostType] of hosts) {
         const file = path.join(root.absolute, 'systems', target, host, 'default.nix');
         if (hostType !== 'directory' || env.session.io.exists(file) !== true) continue;
-        configurations.set(host, { value: Thunk.lazy(() => {
+        output.set(host, { value: Thunk.lazy(() => {
           const modules: Thunk[] = [Thunk.of({ kind: 'path', value: env.session.io.reportPath(file), absolute: file }), ...sharedModules];
           let missing: string | undefined;
           for (const extra of [commonNixos, perHost?.kind === 'attrs' ? optionalMember(optionalMember(perHost, host) ?? { kind: 'attrs', attrs: new Map() }, 'modules') : undefined]) {
@@ -67,19 +71,21 @@ function snowfallFlake(env: FlakeEnv, args: Value): Value {
             ['target', Thunk.of({ kind: 'string', value: target })],
             ['system', Thunk.of({ kind: 'string', value: system })],
             ['host', Thunk.of({ kind: 'string', value: host })],
-            ['virtual', Thunk.of({ kind: 'bool', value: false })],
-            ['format', Thunk.of({ kind: 'string', value: 'linux' })],
+            ['virtual', Thunk.of({ kind: 'bool', value: format !== undefined })],
+            ['format', Thunk.of({ kind: 'string', value: format ?? 'linux' })],
             ['inputs', env.inputs],
             ['namespace', Thunk.of(namespace ?? unknown('the snowfall namespace is not known'))],
             ['lib', Thunk.of({ ...createLib(env.session), open: 'a function of the snowfall lib (lib.<namespace>) declint does not read' })],
           ]);
-          return frameworkSystem('snowfall-lib', modules, specialArgs, missing);
+          return frameworkSystem(format ? `snowfall-lib ${format} image` : 'snowfall-lib', modules, specialArgs, missing);
         }) });
       }
     }
   }
   const nixosConfigurations = { kind: 'attrs' as const, attrs: configurations, via: `snowfall systems/ of ${env.session.io.reportPath(root.absolute) || '.'}` };
-  return attrSet([['nixosConfigurations', Thunk.of(nixosConfigurations)]], 'other snowfall outputs are not evaluated');
+  const outputs: [string, Thunk][] = [['nixosConfigurations', Thunk.of(nixosConfigurations)]];
+  for (const [format, set] of images) outputs.push([`${format}Configurations`, Thunk.of({ kind: 'attrs', attrs: set, via: `snowfall ${format} targets` })]);
+  return attrSet(outputs, 'other snowfall outputs are not evaluated');
 }
 
 /** Every `default.nix` below `modules/nixos`, as snowfall's `create-modules` finds them. */
