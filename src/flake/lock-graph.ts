@@ -1,4 +1,4 @@
-import { FlakeLock, resolveReference } from './lock';
+import { FlakeLock, nodeIndex, resolveReference } from './lock';
 
 /** How the flake reaches one lock node. */
 export interface LockReach {
@@ -17,7 +17,7 @@ export function lockReach(lock: FlakeLock): Map<string, LockReach> {
   const cached = cache.get(lock);
   if (cached) return cached;
   const reach = new Map<string, LockReach>(lock.nodes.map((n) => [n.key, { roots: [], path: [], via: [] }]));
-  const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
+  const byKey = nodeIndex(lock);
   const queue: string[] = [lock.root];
   const seen = new Set(queue);
   while (queue.length > 0) {

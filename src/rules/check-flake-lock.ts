@@ -24,10 +24,10 @@ export function checkFlakeLock(file: string, lock: FlakeLock, rule: Rule, ctx: P
   }
   if (!('node' in rule.subject)) return [];
   const out: Finding[] = [];
-  const reach = lockReach(lock);
+  const entries = lockEntries(lock);
   for (const node of lock.nodes) {
     if (node.key === lock.root) continue;
-    const entry = lockEntry(node, reach.get(node.key));
+    const entry = entries.get(node.key)!;
     const violation = firstExplicitViolation(rule, entry, ctx);
     if (!violation) continue;
     const range = rule.subject.at === 'locked' && node.lockedRange ? node.lockedRange : node.keyRange;
@@ -61,6 +61,19 @@ export function referenceDateFindings(file: string, lock: FlakeLock, ctx: Predic
       subject: 'reference-date',
     },
   ];
+}
+
+const entryCache = new WeakMap<FlakeLock, Map<string, LockEntry>>();
+
+/** Every node's entry, built once per lock for all the rules that judge it. */
+function lockEntries(lock: FlakeLock): Map<string, LockEntry> {
+  let entries = entryCache.get(lock);
+  if (!entries) {
+    const reach = lockReach(lock);
+    entries = new Map(lock.nodes.map((n) => [n.key, lockEntry(n, reach.get(n.key))]));
+    entryCache.set(lock, entries);
+  }
+  return entries;
 }
 
 /** What a `node: inputs` rule judges: the node's data, and how the flake reaches it. */
@@ -173,7 +186,8 @@ export interface NixpkgsCopy {
 
 function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: PredicateContext): Finding[] {
   const reach = lockReach(lock);
-  const nixpkgs = lock.nodes.filter((n) => n.key !== lock.root && isNixpkgsNode(lockEntry(n, reach.get(n.key)), ctx));
+  const entries = lockEntries(lock);
+  const nixpkgs = lock.nodes.filter((n) => n.key !== lock.root && isNixpkgsNode(entries.get(n.key), ctx));
   const rootInputs = lock.rootInputs as Record<string, unknown>;
   const primary = (rootInputs.nixpkgs !== undefined ? resolveReference(lock, rootInputs.nixpkgs) : undefined) ?? nixpkgs.find((n) => n.key === 'nixpkgs');
   const rev = (n: LockNode) => ((n.data.locked ?? {}) as Record<string, unknown>).rev;

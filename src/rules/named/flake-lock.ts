@@ -217,13 +217,20 @@ export function isNixpkgsNode(value: unknown, ctx?: PredicateContext): boolean {
   return node ? isNixpkgs(node, ctx?.flakePolicy) : false;
 }
 
+const verdicts = new WeakMap<object, { now: number; policy: unknown; verdict: BranchVerdict | undefined }>();
+
 /** The branch verdict of a nixpkgs input as of the context's date; undefined without a date or a branch. */
 export function branchVerdict(value: unknown, ctx: PredicateContext | undefined): BranchVerdict | undefined {
   const node = lockNode(value);
   if (!node || !ctx) return undefined;
+  // Each violation of FLK-013 and the message variables ask for the same verdict: computed once per entry and day.
+  const known = verdicts.get(node);
+  if (known && known.now === ctx.now.getTime() && known.policy === ctx.flakePolicy) return known.verdict;
   // Required here, not at the top: the table is read only when a nixpkgs branch is judged.
   const { builtinChannelTable } = require('../../flake/channel-table') as typeof import('../../flake/channel-table');
-  return nixpkgsBranch(node, ctx.flakePolicy, builtinChannelTable(), isoDay(ctx.now));
+  const verdict = nixpkgsBranch(node, ctx.flakePolicy, builtinChannelTable(), isoDay(ctx.now));
+  verdicts.set(node, { now: ctx.now.getTime(), policy: ctx.flakePolicy, verdict });
+  return verdict;
 }
 
 /** False for a node that is not nixpkgs or names no branch: there is nothing to judge, and nothing wrong. */
