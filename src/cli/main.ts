@@ -22,15 +22,16 @@ import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
+import { referenceDate } from './reference-date';
 
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
        declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
        declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
        declint explain RULE-ID
-       declint test-rules [DIR]
-       declint baseline [paths...] [-o FILE]
-       declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
+       declint test-rules [DIR] [--now DATE]
+       declint baseline [paths...] [-o FILE] [--now DATE]
+       declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp] [--now DATE]
        declint lsp --stdio
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
@@ -71,6 +72,9 @@ hosts are evaluated, and reports only on those files.
   -c, --config <file>                 configuration (default: .declint.yaml in the scanned
                                       directory or the nearest folder above it)
   -j, --jobs <n>                      worker threads (default: one per core for large trees)
+      --now <date>                    judge as of this day (2026-12-04, or a time with its zone):
+                                      lock ages, channel status, exception expiry, report dates;
+                                      default: SOURCE_DATE_EPOCH when set, else today
   -h, --help                          show this help
   -v, --version                       print the version
 
@@ -88,6 +92,8 @@ export interface Io {
   stderr: (text: string) => void;
   color: boolean;
   cwd: string;
+  /** The environment (`SOURCE_DATE_EPOCH`); the process's when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 function defaultIo(): Io {
@@ -96,7 +102,13 @@ function defaultIo(): Io {
     stderr: (text) => process.stderr.write(text),
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     cwd: process.cwd(),
+    env: process.env,
   };
+}
+
+/** The run's "today" (see reference-date.ts), from `--now` or the environment. */
+function runDate(values: { now?: string }, io: Io): Date {
+  return referenceDate(values.now, io.env ?? process.env).date;
 }
 
 /** Runs the command line; resolves to the exit code. Never throws. */
@@ -154,6 +166,7 @@ async function check(args: string[], io: Io): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       host: { type: 'string' },
       config: { type: 'string', short: 'c' },
+      now: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -268,15 +281,15 @@ function parseHostCommand(args: string[]) {
   return parseCommand({ args, allowPositionals: true, options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } } });
 }
 
-/** What `check` and `report` take alike from the command line: paths, config, ignores and rule directories. */
-function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, paths: string[], config: Config | undefined, io: Io): CheckOptions {
+/** What `check` and `report` take alike from the command line: paths, config, ignores, rule directories and the reference date. */
+function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[]; now?: string }, paths: string[], config: Config | undefined, io: Io): CheckOptions {
   return {
     ...(config ? { config } : {}),
     paths,
     base: io.cwd,
     ignore: values.ignore ?? [],
     ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
-    now: new Date(),
+    now: runDate(values, io),
   };
 }
 
@@ -292,7 +305,7 @@ async function hosts(args: string[], io: Io): Promise<number> {
   const paths = positionals.length ? positionals : ['.'];
   // Hosts declared in .declint.yaml are hosts too.
   const config = configFor(undefined, paths, io);
-  const analysis = await analyzeTree({ paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true, ...(config ? { config } : {}) });
+  const analysis = await analyzeTree({ paths, base: io.cwd, ignore: [], ruleDirs: [], now: runDate({}, io), keepHosts: true, ...(config ? { config } : {}) });
   const phase = analysis.hosts;
   const at = (site: SourceSite) => `${site.file}:${phase.loader.lines(site.file).rangeOf(site.span).start.line}`;
   const byName = new Map(phase.hosts.map((h) => [h.name, h]));
@@ -355,7 +368,7 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
   const [hostName, option, ...paths] = positionals;
   if (!hostName || !option) throw new UsageError('explain-option needs a host and an option: declint explain-option HOST OPTION [paths...]');
   const roots = values.root ?? [];
-  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), extraRoots: roots, keepHosts: true });
+  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: runDate({}, io), extraRoots: roots, keepHosts: true });
   const host = analysis.hosts.hosts.find((h) => h.name === hostName);
   if (!host) {
     const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';
@@ -403,10 +416,14 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
 
 /** `declint baseline [paths] [-o FILE]`: records today's findings so that only new ones are reported. */
 async function baselineCommand(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
+  const parsed = parseCommand({
+    args,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' }, now: { type: 'string' } },
+  });
   const paths = parsed.positionals.length ? parsed.positionals : ['.'];
   const config = configFor(parsed.values.config, paths, io);
-  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
+  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: runDate(parsed.values, io) });
   const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
   const baseline = createBaseline(result.findings);
   await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
@@ -429,9 +446,11 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
       ignore: { type: 'string', multiple: true },
       'rules-dir': { type: 'string', multiple: true },
       config: { type: 'string', short: 'c' },
+      now: { type: 'string' },
     },
   });
   const format = oneOf('--format', values.format ?? 'md', REPORT_FORMATS);
+  const now = runDate(values, io);
   const paths = positionals.length ? positionals : ['.'];
   const config = configFor(values.config, paths, io);
   const { loadIso2013Mapping } = require('../controls/registry') as typeof import('../controls/registry');
@@ -447,6 +466,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
   const analysis = await analyzeTree({
     ...scanOptions(values, paths, config, io),
+    now,
     keepHosts: true,
     judgements: true,
   });
@@ -458,8 +478,8 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     frameworks,
     index,
     git: openGitHistory(io.cwd, paths),
-    now: new Date(),
-    ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
+    now,
+    ...(values.timestamp ? { generatedAt: reportTimestamp(now) } : {}),
   });
   const text = renderEvidence(report, format);
   if (values.output) await fs.writeFile(path.resolve(io.cwd, values.output), text);
@@ -467,11 +487,9 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Now, or `SOURCE_DATE_EPOCH` for reproducible builds. */
-function reportTimestamp(): string {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The report's generation time: the run's reference date (`--now`, `SOURCE_DATE_EPOCH`, or now). */
+function reportTimestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function renderEvidence(report: import('../compliance/evidence-report').EvidenceReport, format: (typeof REPORT_FORMATS)[number]): string {
@@ -503,8 +521,10 @@ async function lspCommand(args: string[]): Promise<number> {
  * both a bad and a good case.
  */
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
-  const [dir = '.', ...extra] = args;
-  if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
+  const { values, positionals } = parseCommand({ args, allowPositionals: true, options: { now: { type: 'string' } } });
+  const [dir = '.', ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError('test-rules takes one directory: declint test-rules [DIR] [--now DATE]');
+  const now = runDate(values, io);
   const root = path.resolve(io.cwd, dir);
   const { loadRules } = require('../rules/load') as typeof import('../rules/load');
   const { listCases, runCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
@@ -519,7 +539,7 @@ async function testRulesCommand(args: string[], io: Io): Promise<number> {
       failed = true;
     }
     for (const c of cases) {
-      const result = await runCase(rule, c.path, c.name, { now: new Date() });
+      const result = await runCase(rule, c.path, c.name, { now });
       const wanted = c.kind === 'bad' ? 'reported' : 'validated';
       counts[result.outcome]++;
       if (result.outcome !== wanted || (c.kind === 'bad' && result.expected.length === 0)) failed = true;

@@ -41,6 +41,8 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** Where each `flakes.nixpkgsKeys` entry is written, to report a key no lock file has at its line. */
+  nixpkgsKeyPositions?: { id: string; line: number; column: number }[];
   /** `hosts:` — hosts declared by hand (module paths made absolute). */
   hosts?: DeclaredHost[];
 }
@@ -93,7 +95,7 @@ export function loadConfig(file: string, display: string): Config {
     throw new LocatedError(display, 1, 1, 'the configuration file cannot be read');
   }
   // Required here, not at the top: YAML and the validator are loaded only where there is a config file.
-  const { isMap, isPair, isScalar, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
+  const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
   const schema = (require('./config-schema') as typeof import('./config-schema')).default;
@@ -118,6 +120,13 @@ export function loadConfig(file: string, display: string): Config {
       return { id: isScalar(key) ? String(key.value) : '', line: pos.line, column: pos.col };
     });
   };
+  const keysNode = doc.getIn(['flakes', 'nixpkgsKeys'], true) as YamlNode | undefined;
+  const nixpkgsKeyPositions = isSeq(keysNode)
+    ? keysNode.items.filter(isScalar).map((item) => {
+        const pos = lineCounter.linePos(item.range?.[0] ?? 0);
+        return { id: String(item.value), line: pos.line, column: pos.col };
+      })
+    : undefined;
   const frameworks = data.frameworks;
   const exceptionPositions = keyPositions('exceptions');
   const exceptions = Object.entries((data.exceptions ?? {}) as Record<string, Omit<Exception, 'rule' | 'line' | 'column'>>).map(([rule, e]) => {
@@ -146,6 +155,7 @@ export function loadConfig(file: string, display: string): Config {
     ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
     ...(hosts ? { hosts } : {}),
+    ...(nixpkgsKeyPositions ? { nixpkgsKeyPositions } : {}),
   };
 }
 

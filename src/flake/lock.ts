@@ -93,9 +93,18 @@ function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
+const indexes = new WeakMap<FlakeLock, Map<string, LockNode>>();
+
+/** The lock's nodes by key, built once per lock (every reference of every rule is resolved through it). */
+export function nodeIndex(lock: FlakeLock): Map<string, LockNode> {
+  let index = indexes.get(lock);
+  if (!index) indexes.set(lock, (index = new Map(lock.nodes.map((n) => [n.key, n]))));
+  return index;
+}
+
 /** Resolves a reference the way Nix reads a lock: a node key, or a follows path walked from the root's inputs. */
 export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
-  const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
+  const byKey = nodeIndex(lock);
   let current: unknown = target;
   for (let hops = 0; hops < 64; hops++) {
     if (typeof current === 'string') return byKey.get(current);

@@ -76,6 +76,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
   const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
+  if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
@@ -133,6 +134,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       toolVersion: TOOL_VERSION,
       mode: config?.mode ?? 'enforce',
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
+      referenceDate: options.now.toISOString(),
     },
     hosts: hostPhase,
     files,
@@ -247,4 +249,27 @@ export function checkConfigRuleIds(config: Config, rules: Rule[]): void {
   const known = new Set(rules.map((r) => r.id));
   const wrong = config.ruleKeyPositions.find((p) => !known.has(p.id));
   if (wrong) throw new LocatedError(config.file, wrong.line, wrong.column, `unknown rule ${wrong.id} (see: declint rules)`);
+}
+
+/** `flakes.nixpkgsKeys` must name a root input of a scanned lock file: a typo would silently judge nothing. */
+function checkNixpkgsKeys(config: Config, files: FileToCheck[]): void {
+  const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
+  const { missingNixpkgsKeys } = require('../flake/policy') as typeof import('../flake/policy');
+  const rootInputs: string[][] = [];
+  for (const file of files) {
+    if (path.basename(file.path) !== 'flake.lock') continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(file.absolutePath, 'utf8');
+    } catch {
+      continue;
+    }
+    const read = readFlakeLock(text);
+    if (read.kind === 'flake-lock') rootInputs.push(Object.keys(read.lock.rootInputs));
+  }
+  const [missing] = missingNixpkgsKeys(config.flakes?.nixpkgsKeys ?? [], rootInputs);
+  if (missing === undefined) return;
+  const at = config.nixpkgsKeyPositions?.find((p) => p.id === missing) ?? { line: 1, column: 1 };
+  const known = [...new Set(rootInputs.flat())].sort().join(', ');
+  throw new LocatedError(config.file, at.line, at.column, `flakes.nixpkgsKeys: "${missing}" is not a root input of any flake.lock scanned (their inputs: ${known})`);
 }

@@ -5,6 +5,7 @@ export function formatJson(result: CheckResult): string {
   const report = {
     schemaVersion: 1,
     tool: { name: 'declint', version: result.toolVersion },
+    ...(result.referenceDate ? { referenceDate: result.referenceDate } : {}),
     summary: {
       filesScanned: result.filesScanned,
       findings: result.findings.filter((f) => !f.suppressed).length,

@@ -15,6 +15,8 @@ export interface CheckResult {
   mode?: 'enforce' | 'report';
   /** Frameworks the config selects: reporters show only their controls. */
   frameworks?: string[];
+  /** "Today" of the run (ISO time): what lock ages, channel statuses and exception expiry were judged against. */
+  referenceDate?: string;
 }
 
 export function countBySeverity(findings: Finding[]): Record<Severity, number> {

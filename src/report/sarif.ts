@@ -85,6 +85,8 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
           {
             executionSuccessful: true,
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
+            // The day dates were judged against (lock ages, channel status, exception expiry).
+            ...(result.referenceDate ? { properties: { referenceDate: result.referenceDate } } : {}),
             ...(parseErrors.length
               ? {
                   toolExecutionNotifications: parseErrors.map((f) => ({

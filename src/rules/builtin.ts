@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LocatedError } from '../source/errors';
 import type { Rule } from './rule';
+import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
 
 /** The rules shipped with declint. */
 export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
@@ -37,7 +38,7 @@ function ruleFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'controls') out.push(...ruleFiles(full));
+    if (entry.isDirectory() && entry.name !== CONTROLS_DIR && entry.name !== DATA_DIR) out.push(...ruleFiles(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
@@ -66,12 +67,14 @@ export async function loadRuleSet(ruleDirs: string[], displayBase: string): Prom
   return [...builtin, ...custom].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Validates the built-in rules and writes the cache; run by `npm run build`. */
+/** Validates the built-in rules and their data and writes the caches; run by `npm run build`. */
 async function writeCache(): Promise<void> {
   const { loadRules } = require('./load') as typeof import('./load');
   const rules = await loadRules([BUILTIN_RULES_DIR]);
   const cache: RulesCache = { fingerprint: fingerprintRuleFiles(BUILTIN_RULES_DIR), rules };
   fs.writeFileSync(CACHE_FILE, JSON.stringify(cache));
+  // The rules' data (rules/data/) is validated and cached at the same time.
+  (require('../flake/channel-table') as typeof import('../flake/channel-table')).writeChannelTableCache();
 }
 
 if (require.main === module) {

@@ -8,9 +8,8 @@ import { locatedSchemaError } from '../source/schema-errors';
 import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
 import { NAMED_PREDICATES } from './named-predicates';
+import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
 
-/** `rules/controls/` holds the control registry, not rules. */
-export const CONTROLS_DIR = 'controls';
 
 let validator: ValidateFunction | undefined;
 
@@ -55,7 +54,7 @@ async function listRuleFiles(dir: string): Promise<string[]> {
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name === CONTROLS_DIR) continue; // the control registry, not rules
+    if (entry.isDirectory() && (entry.name === CONTROLS_DIR || entry.name === DATA_DIR)) continue; // the control registry and rules data, not rules
     if (entry.isDirectory()) out.push(...(await listRuleFiles(full)));
     else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(full);
   }

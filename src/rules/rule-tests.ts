@@ -10,7 +10,8 @@ import type { Rule } from './rule';
  * folders, whose expected findings are written in the files — a
  * `# expect: RULE-ID [severity]` comment at the end of the line that must be
  * reported, or for JSON files an `expect.json` beside them:
- * `[{ "line": 12, "rule": "FLK-003", "severity": "error" }]`.
+ * `[{ "line": 12, "rule": "FLK-003", "severity": "error" }]`. A case folder
+ * with a `.declint.yaml` is checked with that configuration.
  */
 
 export interface Expectation {
@@ -88,7 +89,11 @@ export async function runCase(rule: Rule, casePath: string, name: string, ctx: P
     }
     expected.push(...expectationsInText(relative, await fs.readFile(file, 'utf8')));
   }
-  const result = await runCheck({ paths: [casePath], base, ignore: [], ruleDirs: [], now: ctx.now, jobs: 1, rules: [rule] });
+  // A case folder may carry the project policy its verdicts depend on (`flakes.nixpkgsKeys`, …).
+  const { CONFIG_NAMES, loadConfig } = require('../config/config') as typeof import('../config/config');
+  const configFile = (await fs.stat(casePath)).isDirectory() ? files.find((f) => path.dirname(f) === casePath && CONFIG_NAMES.includes(path.basename(f))) : undefined;
+  const config = configFile ? loadConfig(configFile, path.relative(process.cwd(), configFile)) : undefined;
+  const result = await runCheck({ paths: [casePath], base, ignore: [], ruleDirs: [], now: ctx.now, jobs: 1, rules: [rule], ...(config ? { config } : {}) });
   // Only the rule under test: other rules and declint's own checks (renamed options…) are not this case's business.
   const actual = result.findings.filter((f) => f.ruleId === rule.id);
   const relevant = expected.filter((e) => e.rule === rule.id);
