@@ -67,6 +67,8 @@ export interface HostPhaseInput {
   lockedReleases?: Map<string, HostSpec['release'] | null>;
   /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
   build?: (spec: HostSpec, options: BuildOptions) => Host;
+  /** Told each host once it is checked (progress on a terminal). */
+  onHost?: (name: string) => void;
 }
 
 export interface PreviousJudgements {
@@ -161,6 +163,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    input.onHost?.(host.name);
   };
   for (const spec of specs) evaluate(spec);
   const inFlakeHosts = new Set(hostFiles);
