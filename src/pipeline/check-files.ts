@@ -31,7 +31,7 @@ export interface FilesChecked {
 const FILES_PER_TURN = 64;
 
 /** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
+export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
@@ -50,6 +50,7 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.scanned) scanned++;
+    onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions };

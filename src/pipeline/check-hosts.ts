@@ -80,6 +80,8 @@ export interface HostPhaseInput {
   discovery?: KeptDiscovery;
   /** Hosts declared in `.declint.yaml` (`hosts:`), and the config's report path. */
   declared?: { file: string; hosts: DeclaredHost[] };
+  /** Told each host once it is checked (progress on a terminal). */
+  onHost?: (name: string) => void;
 }
 
 export interface PreviousJudgements {
@@ -227,6 +229,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    input.onHost?.(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
     if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluate(guest);
   };

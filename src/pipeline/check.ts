@@ -52,11 +52,18 @@ export interface CheckOptions {
   focusHosts?: boolean;
   /** Keep every rule's conclusion on every host, passes included (the compliance report). */
   judgements?: boolean;
+  /** Told how far the run is (the CLI shows it on a terminal). */
+  onProgress?: (progress: Progress) => void;
 }
+
+/** Files checked of those found, then hosts evaluated. */
+export type Progress = { phase: 'files'; done: number; total: number } | { phase: 'hosts'; done: number };
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
 export interface TreeAnalysis {
   result: CheckResult;
+  /** Every NixOS host and Talos node of the tree (before `host` narrowed the findings). */
+  hostNames: string[];
   hosts: HostPhaseResult;
   /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
   files: FileToCheck[];
@@ -78,10 +85,12 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const jobs = options.jobs ?? defaultJobs(files.length);
+  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
-      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes)
-      : await checkFiles(files, rules, options.now, config?.flakes);
+      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
+      : await checkFiles(files, rules, options.now, config?.flakes, onFiles);
+  let hostsDone = 0;
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
@@ -95,6 +104,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
+    ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
   });
   const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
   const findings = combineFindings({
@@ -110,6 +120,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     config,
     now: options.now,
   });
+  const hostNames = [...new Set([...hostPhase.filesByHost.keys(), ...findings.flatMap((f) => f.hosts ?? [])])].sort();
   if (options.focus) {
     // Report on the focus files, and on the hosts they are part of (a changed module changes its hosts).
     const focus = options.focus;
@@ -136,6 +147,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
       referenceDate: options.now.toISOString(),
     },
+    hostNames,
     hosts: hostPhase,
     files,
     talhelper,
@@ -200,12 +212,13 @@ function defaultJobs(fileCount: number): number {
 }
 
 /** Spreads files over worker threads in small batches, handed out as workers finish. */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   let scanned = 0;
   let next = 0;
+  let done = 0;
   const takeBatch = () => {
     const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
     next += batch.length;
@@ -215,7 +228,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
     new Promise<void>((resolve, reject) => {
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
       const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
+      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           reject(new Error(message.message));
           void worker.terminate();
@@ -226,6 +239,8 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
           imports.push(...message.imports);
           suppressions.push(...message.suppressions);
           scanned += message.scanned;
+          done += message.batch;
+          onFiles?.(done);
         }
         worker.postMessage(takeBatch());
       });

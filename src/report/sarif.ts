@@ -1,6 +1,5 @@
-import type { Finding, Severity } from '../findings/finding';
+import { Finding, messageWithHosts, Severity, severityRank } from '../findings/finding';
 import { BUILTIN_CHECKS, BuiltinCheck } from '../findings/builtin-checks';
-import { messageWithHosts } from '../findings/finding';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
@@ -61,8 +60,19 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     }
     return hashes.get(file)?.get(line);
   };
-  const results = emitted.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
+  const { kept, omitted } = mostSevere(emitted, MAX_RESULTS_PER_RUN);
+  const results = kept.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
   const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
+  // Each source of notifications adds its own entries: the invocation lists them all.
+  const notifications = [
+    ...parseErrors.map((f) => ({
+      level: 'error',
+      message: { text: sentence(f.message) },
+      locations: [physical(f.location.file, f.location.range)],
+      descriptor: { id: 'parse-error' },
+    })),
+    ...(omitted > 0 ? [truncationNotification(omitted, kept.length)] : []),
+  ];
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -87,16 +97,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
             // The day dates were judged against (lock ages, channel status, exception expiry).
             ...(result.referenceDate ? { properties: { referenceDate: result.referenceDate } } : {}),
-            ...(parseErrors.length
-              ? {
-                  toolExecutionNotifications: parseErrors.map((f) => ({
-                    level: 'error',
-                    message: { text: sentence(f.message) },
-                    locations: [physical(f.location.file, f.location.range)],
-                    descriptor: { id: 'parse-error' },
-                  })),
-                }
-              : {}),
+            ...(notifications.length ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
         columnKind: 'utf16CodeUnits',
@@ -105,6 +106,40 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * GitHub code scanning rejects a run of more than 25,000 results (and shows
+ * the 5,000 most severe): past that, the most severe are kept, in their order.
+ */
+export const MAX_RESULTS_PER_RUN = 25_000;
+
+/** GitHub refuses a SARIF upload larger than this, gzip-compressed. */
+export const MAX_UPLOAD_GZIP_BYTES = 10 * 1024 * 1024;
+
+/** The first `limit` findings by severity (a stable sort: same-severity findings keep their order). */
+export function mostSevere(findings: Finding[], limit: number): { kept: Finding[]; omitted: number } {
+  if (findings.length <= limit) return { kept: findings, omitted: 0 };
+  const kept = findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => severityRank(a.f.severity) - severityRank(b.f.severity) || a.i - b.i)
+    .slice(0, limit)
+    .sort((a, b) => a.i - b.i)
+    .map(({ f }) => f);
+  return { kept, omitted: findings.length - limit };
+}
+
+function truncationNotification(omitted: number, kept: number) {
+  return {
+    level: 'warning',
+    message: {
+      text:
+        `${omitted} results were left out: GitHub code scanning accepts at most ${MAX_RESULTS_PER_RUN.toLocaleString('en-US')} results per run, ` +
+        `so this run holds the ${kept} most severe. To upload them all, check the tree in parts, each with its own category ` +
+        `(for example declint check hosts/ --format sarif -o hosts.sarif --category hosts, then the same for modules/), and upload each file.`,
+    },
+    descriptor: { id: 'results-truncated' },
+  };
 }
 
 /** A stable GUID per framework (SARIF wants one for each taxonomy): derived from its key. */
