@@ -13,6 +13,8 @@ import { reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex } from '../source/position';
+import type { Coverage } from '../coverage/coverage';
+import { HostOutcome, nixosHostCoverage } from '../coverage/nixos-hosts';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
@@ -86,6 +88,8 @@ export interface HostPhaseResult {
   judgements: Judgement[];
   notes: HostNote[];
   loader: NixSourceLoader;
+  /** The hosts found, evaluated or not, and the flakes whose hosts could not be resolved. */
+  coverage: Coverage;
 }
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
@@ -99,6 +103,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   );
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [];
+  const flakeNotes: HostNote[] = [];
+  const outcomes: HostOutcome[] = [];
   let flakeDeclaresHosts = false;
   for (const file of input.nixFiles) {
     if (path.basename(file.absolutePath) !== 'flake.nix') continue;
@@ -114,6 +120,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     }
     specs.push(...found.hosts.map((h) => (release ? { ...h, release } : h)));
     notes.push(...found.notes);
+    flakeNotes.push(...found.notes);
     flakeDeclaresHosts ||= found.declaresHosts;
   }
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
@@ -130,12 +137,16 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
     if (size > MAX_HOST_MODULES) {
-      notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
+      const message = `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one`;
+      notes.push({ site: spec.root, message });
+      outcomes.push({ name: spec.name, root: spec.root, skipped: message });
       return;
     }
     const host = (input.build ?? buildHost)(spec, { loader, aliases });
     notes.push(...host.notes);
-    if (host.tooLarge || !accept(host)) return;
+    if (!accept(host)) return;
+    outcomes.push({ name: spec.name, root: spec.root, built: { files: host.files.size, external: host.externalModules, notes: host.notes, tooLarge: host.tooLarge } });
+    if (host.tooLarge) return;
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
     if (input.keepHosts !== false) hosts.push(host);
@@ -176,7 +187,15 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
+  const site = (s: HostNote['site']) => {
+    try {
+      const { line, column } = loader.lines(s.file).rangeOf(s.span).start;
+      return { file: s.file, line, column };
+    } catch {
+      return undefined; // a file that can no longer be read: the reason still says what
+    }
+  };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader, coverage: nixosHostCoverage(outcomes, flakeNotes, site) };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {

@@ -1,3 +1,4 @@
+import type { Coverage } from '../coverage/coverage';
 import type { Finding, Severity } from '../findings/finding';
 import type { Rule } from '../rules/rule';
 
@@ -15,6 +16,8 @@ export interface CheckResult {
   mode?: 'enforce' | 'report';
   /** Frameworks the config selects: reporters show only their controls. */
   frameworks?: string[];
+  /** The hosts and nodes found, evaluated or not, and the sources that produced none. */
+  coverage?: Coverage;
 }
 
 export function countBySeverity(findings: Finding[]): Record<Severity, number> {
