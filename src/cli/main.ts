@@ -20,6 +20,7 @@ import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
+import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
 
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
@@ -34,8 +35,10 @@ const USAGE = `Usage: declint check [paths...] [options]
 Checks NixOS modules, flake.lock files and Talos machine configs against
 compliance rules. Paths default to the current directory.
 
-  hosts            lists the NixOS hosts found (flake nixosConfigurations and
-                   configuration.nix roots) with their root and module count
+  hosts            lists the NixOS hosts and Talos nodes found, each with how it
+                   was found (flake nixosConfigurations, configuration.nix roots,
+                   machine configs, talhelper, Omni, Cluster API, Terraform), and
+                   what was declared but could not be read
   explain-option   prints an option's effective value on a host and every
                    definition that set it (won, overridden, under mkIf)
   rules            lists the rules (markdown: one documentation page a rule)
@@ -66,14 +69,16 @@ hosts are evaluated, and reports only on those files.
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
       --rules-dir <dir>               load more rules from a directory (repeatable)
       --host <name>                   report only on this NixOS host (and files of no host)
+      --require-hosts                 exit 1 when a declared NixOS host or Talos node is not resolved, or a
+                                      source that declares some produced none (see the coverage lines)
   -c, --config <file>                 configuration (default: .declint.yaml in the scanned
                                       directory or the nearest folder above it)
   -j, --jobs <n>                      worker threads (default: one per core for large trees)
   -h, --help                          show this help
   -v, --version                       print the version
 
-Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it,
-2 usage or configuration error.
+Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it (or, with
+--require-hosts, a coverage gap), 2 usage or configuration error.
 `;
 
 const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit'] as const;
@@ -151,6 +156,7 @@ async function check(args: string[], io: Io): Promise<number> {
       'rules-dir': { type: 'string', multiple: true },
       jobs: { type: 'string', short: 'j' },
       host: { type: 'string' },
+      'require-hosts': { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -208,7 +214,7 @@ async function check(args: string[], io: Io): Promise<number> {
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
   }
-  const code = exitCode(result, failOn);
+  const code = Math.max(exitCode(result, failOn), values['require-hosts'] ? coverageExitCode(result) : 0);
   const sarif: SarifOptions = {
     sourceText: (file) => {
       try {
@@ -288,26 +294,38 @@ function configFor(flag: string | undefined, paths: string[], io: Io): Config | 
 async function hosts(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseHostCommand(args);
   const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
+  const coverage = analysis.result.coverage ?? emptyCoverage();
+  const constructs = new Map(coverage.entries.filter((e) => e.kind === 'nixos-host').map((e) => [e.name, e.construct]));
   const list = analysis.hosts.hosts.map((h) => ({
     name: h.name,
     root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
+    construct: constructs.get(h.name) ?? h.spec.root.file,
     modules: h.files.size,
     externalModules: h.externalModules.map((e) => `${e.site.file}: ${e.name}`),
     notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
   }));
+  const talosNodes = coverage.entries.filter((e) => e.kind === 'talos-node');
   if (values.json) {
-    io.stdout(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
+    const notes = analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`);
+    io.stdout(`${JSON.stringify({ hosts: list, talosNodes, notes, coverage }, null, 2)}\n`);
     return 0;
   }
   if (list.length === 0) io.stdout('No NixOS hosts found.\n');
   for (const h of list) {
-    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
+    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}  ${h.construct}\n`);
     for (const e of h.externalModules) io.stdout(`  external (not read): ${e}\n`);
     for (const n of h.notes) io.stdout(`  note: ${n}\n`);
   }
-  for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {
-    io.stdout(`note: ${n.site.file}: ${n.message}\n`);
+  io.stdout(talosNodes.length === 0 ? 'No Talos nodes found.\n' : 'Talos nodes:\n');
+  for (const n of talosNodes) {
+    io.stdout(`${n.name}  ${n.site ? `${n.site.file}:${n.site.line}` : '-'}  ${n.status === 'evaluated' ? '' : `${n.status === 'partial' ? 'partly read' : 'not resolved'}  `}${n.construct}\n`);
+    for (const r of n.reasons) io.stdout(`  ${n.status === 'unresolved' ? 'why' : 'not read'}: ${r.site ? `${r.site.file}:${r.site.line}: ` : ''}${r.message}\n`);
   }
+  // Hosts declared but not resolved, and the sources that produced none, as the check's coverage lines say.
+  for (const e of coverage.entries.filter((e) => e.kind === 'nixos-host' && !analysis.hosts.hosts.some((h) => h.name === e.name))) {
+    io.stdout(`not resolved: ${e.name}  ${e.construct}: ${e.reasons.map((r) => r.message).join('; ')}\n`);
+  }
+  for (const u of coverage.unread) io.stdout(`no ${u.kind === 'nixos-host' ? 'host' : 'node'}: ${formatSite(u.site) || u.file}: ${u.reason}\n`);
   return 0;
 }
 
@@ -542,6 +560,13 @@ function render(result: CheckResult, format: Format, color: boolean, sarif: Sari
     default:
       return formatStylish(result, { color });
   }
+}
+
+/** `--require-hosts`: 1 when a declared host or node is not resolved or a source produced none. */
+function coverageExitCode(result: CheckResult): number {
+  if (!result.coverage) return 0;
+  const gaps = coverageGaps(result.coverage);
+  return gaps.unresolved.length > 0 || gaps.unread.length > 0 ? 1 : 0;
 }
 
 export function exitCode(result: CheckResult, failOn: FailLevel): number {

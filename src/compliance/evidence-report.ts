@@ -1,4 +1,5 @@
 import type { Framework } from '../controls/registry';
+import { coverageReport, CoverageReport, emptyCoverage } from '../coverage/coverage';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { TreeAnalysis } from '../pipeline/check';
@@ -116,6 +117,8 @@ export interface EvidenceReport {
   annotationProblems: AnnotationProblem[];
   /** What the analysis could not do: files that do not parse, hosts that could not be evaluated. */
   limitations: { file?: string; line?: number; message: string }[];
+  /** The hosts and nodes in scope, evaluated or not, and the sources that produced none. */
+  coverage: CoverageReport;
 }
 
 export interface EvidenceInput {
@@ -213,6 +216,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     frameworks,
     annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
     limitations: limitations(analysis),
+    coverage: coverageReport(result.coverage ?? emptyCoverage()),
   };
 }
 

@@ -3,7 +3,7 @@ import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, opaqueExternalModules, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
@@ -145,7 +145,10 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const host = (input.build ?? buildHost)(spec, { loader, aliases });
     notes.push(...host.notes);
     if (!accept(host)) return;
-    outcomes.push({ name: spec.name, root: spec.root, built: { files: host.files.size, external: host.externalModules, notes: host.notes, tooLarge: host.tooLarge } });
+    // Modules known not to set security options (hardware profiles, secret managers) leave nothing unread that matters.
+    const opaque = new Set(opaqueExternalModules(host));
+    const external = host.externalModules.filter((e) => opaque.has(e.name));
+    outcomes.push({ name: spec.name, root: spec.root, built: { files: host.files.size, external, notes: host.notes, tooLarge: host.tooLarge } });
     if (host.tooLarge) return;
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));

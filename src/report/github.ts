@@ -1,5 +1,7 @@
 import { Finding, messageWithHosts } from '../findings/finding';
 import { CheckResult, countBySeverity } from './result';
+import { KIND_LABELS } from '../coverage/coverage';
+import { coverageHeadline } from '../coverage/summary';
 
 const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', note: 'notice' };
 
@@ -13,9 +15,28 @@ function escapeProperty(text: string): string {
 
 /**
  * GitHub Actions workflow commands: one annotation per finding on its file
- * and lines (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=RULE::message`).
+ * and lines (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=RULE::message`),
+ * and a warning for each declared host or node not resolved and each source
+ * not read (coverage).
  */
 export function formatGithub(result: CheckResult): string {
+  return findingAnnotations(result) + coverageAnnotations(result);
+}
+
+function coverageAnnotations(result: CheckResult): string {
+  const coverage = result.coverage;
+  if (!coverage) return '';
+  const annotate = (file: string | undefined, line: number | undefined, message: string) =>
+    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(message)}\n`;
+  return [
+    ...coverage.entries
+      .filter((e) => e.status === 'unresolved')
+      .map((e) => annotate(e.site?.file, e.site?.line, `${KIND_LABELS[e.kind].one} ${e.name} is declared but not resolved: ${e.reasons.map((r) => r.message).join('; ')}`)),
+    ...coverage.unread.filter((u) => !u.checkedAlone).map((u) => annotate(u.file, u.site?.line, `No ${KIND_LABELS[u.kind].one} read from this file: ${u.reason}`)),
+  ].join('');
+}
+
+function findingAnnotations(result: CheckResult): string {
   return result.findings
     .filter((f) => !f.suppressed)
     .map((f) => {
@@ -44,6 +65,7 @@ export function githubStepSummary(result: CheckResult): string {
     '',
     `${shown.length} finding${shown.length === 1 ? '' : 's'}: ${counts.error} errors, ${counts.warning} warnings, ${counts.note} notes; ${result.filesScanned} files checked${result.findings.length > shown.length ? `; ${result.findings.length - shown.length} suppressed or excepted` : ''}.`,
     '',
+    ...(result.coverage ? [coverageHeadline(result.coverage), ''] : []),
     ...(rows.length ? ['| Severity | Rule | Where | Finding |', '| --- | --- | --- | --- |', ...rows] : []),
     '',
   ].join('\n');

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'url';
 import type { Framework } from '../controls/registry';
 import { lineHashes } from './line-hash';
 import { semanticFingerprint } from '../findings/fingerprint';
+import { Coverage, CoverageSite, KIND_LABELS } from '../coverage/coverage';
 
 /** The final OASIS SARIF 2.1.0 schema (errata 01), as GitHub and the SARIF Multitool expect. */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -63,6 +64,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
   };
   const results = emitted.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
   const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
+  const notifications = result.coverage ? coverageNotifications(result.coverage) : [];
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -85,14 +87,17 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
           {
             executionSuccessful: true,
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
-            ...(parseErrors.length
+            ...(parseErrors.length || notifications.length
               ? {
-                  toolExecutionNotifications: parseErrors.map((f) => ({
-                    level: 'error',
-                    message: { text: sentence(f.message) },
-                    locations: [physical(f.location.file, f.location.range)],
-                    descriptor: { id: 'parse-error' },
-                  })),
+                  toolExecutionNotifications: [
+                    ...parseErrors.map((f) => ({
+                      level: 'error',
+                      message: { text: sentence(f.message) },
+                      locations: [physical(f.location.file, f.location.range)],
+                      descriptor: { id: 'parse-error' },
+                    })),
+                    ...notifications,
+                  ],
                 }
               : {}),
           },
@@ -225,6 +230,31 @@ function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | und
   };
 }
 
+
+/**
+ * Coverage gaps as tool notifications: a declared host or node not resolved
+ * and a source that produced none are warnings (something was not checked),
+ * a partly read one and a file checked on its own are notes.
+ */
+function coverageNotifications(coverage: Coverage) {
+  const point = (site: CoverageSite | undefined) =>
+    site ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(site.file), uriBaseId: SRCROOT }, region: { startLine: site.line, startColumn: site.column } } }] : [];
+  const entries = coverage.entries
+    .filter((e) => e.status !== 'evaluated')
+    .map((e) => {
+      const label = `${KIND_LABELS[e.kind].one} ${e.name} (${e.construct})`;
+      const why = e.reasons.map((r) => r.message.replace(/\.$/, '')).join('; ');
+      const text = e.status === 'unresolved' ? `${label} is declared but not resolved: ${why}` : `${label} is partly read: ${why}`;
+      return { level: e.status === 'unresolved' ? 'warning' : 'note', message: { text: sentence(text) }, locations: point(e.site), descriptor: { id: `coverage/${e.status}` } };
+    });
+  const unread = coverage.unread.map((u) => ({
+    level: u.checkedAlone ? 'note' : 'warning',
+    message: { text: sentence(`${u.file} produced no ${KIND_LABELS[u.kind].one}: ${u.reason}`) },
+    locations: u.site ? point(u.site) : [{ physicalLocation: { artifactLocation: { uri: encodeURI(u.file), uriBaseId: SRCROOT } } }],
+    descriptor: { id: u.checkedAlone ? 'coverage/checked-alone' : 'coverage/unread' },
+  }));
+  return [...entries, ...unread];
+}
 
 function physical(file: string, range: Range) {
   return {
