@@ -83,7 +83,7 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
   if (result.kind === 'parse-error') {
     // A YAML file is read as Talos only when it looks like Talos: one that does not parse is a Talos file not read.
-    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', result.finding.message, result.finding.location.range) } : {};
+    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', result.detail, result.finding.location.range) } : {};
     return { findings: [result.finding], scanned: true, suppressions, ...talos };
   }
   if (result.kind === 'unreadable-template') {

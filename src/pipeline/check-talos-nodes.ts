@@ -27,6 +27,8 @@ export interface TalosNodesPhaseResult {
   views: { declaredIn: string; view: TalosView }[];
   nodes: FoundNode[];
   coverage: Coverage;
+  /** Files read here that the per-file phase does not read (Terraform). */
+  scanned: number;
 }
 
 export interface TalosNodesInput {
@@ -114,10 +116,13 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
     const { capiNodes } = require('../talos/capi') as typeof import('../talos/capi');
     results.push(capiNodes(capi, reader));
   }
-  const modules = [...terraform].filter(([, files]) => files.some((f) => f.absolutePath.endsWith('.tf') && /"talos_machine_configuration(?:_apply)?"/.test(f.text)));
-  if (modules.length > 0) {
-    const { terraformNodes } = require('../talos/terraform') as typeof import('../talos/terraform');
-    results.push(terraformNodes(modules.map(([dir, files]) => ({ dir, files })), reader));
+  let scanned = 0;
+  if (terraform.size > 0) {
+    const { looksLikeTalosTerraform, terraformNodes } = require('../talos/terraform') as typeof import('../talos/terraform');
+    const modules = [...terraform].filter(([, files]) => files.some((f) => f.absolutePath.endsWith('.tf') && looksLikeTalosTerraform(f.text)));
+    const read = terraformNodes(modules.map(([dir, files]) => ({ dir, files })), reader);
+    results.push(read);
+    scanned += read.scanned;
   }
 
   const nodes = results.flatMap((r) => r.nodes);
@@ -137,5 +142,5 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
   }
   const { talosNodeCoverage } = require('../coverage/talos-nodes') as typeof import('../coverage/talos-nodes');
   const coverage = talosNodeCoverage({ nodes, unread: results.flatMap((r) => r.unread), talosFiles: input.talosFiles, nodeFiles: files });
-  return { findings: mergeHostFindings(findings), files, views, nodes, coverage };
+  return { findings: mergeHostFindings(findings), files, views, nodes, coverage, scanned };
 }

@@ -135,7 +135,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     result: {
       findings,
       rules,
-      filesScanned: scanned,
+      filesScanned: scanned + talosNodes.scanned,
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       base: options.base,
       toolVersion: TOOL_VERSION,

@@ -106,7 +106,7 @@ function addNode(result: NodeSourceResult, m: Manifest, name: string, construct:
     generateType === 'controlplane' || generateType === 'init' ? 'controlplane' : generateType === 'worker' ? 'worker' : generateType === 'none' ? 'none' : undefined;
   if (!role) {
     const shown = isUnknownText(generateType) ? 'a clusterctl variable' : JSON.stringify(generateType ?? null);
-    result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: `generateType is ${shown}: the role of the config is not known`, at: m.declared }] });
+    result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: `generateType is ${shown}, so the role of the config is not known`, at: m.declared }] });
     return;
   }
   const notRead: FoundNode['reasons'] = [];

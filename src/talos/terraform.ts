@@ -46,10 +46,10 @@ interface Ctx {
   prefix: string;
 }
 
-export function terraformNodes(modules: TerraformModule[], reader: TreeReader): NodeSourceResult {
+export function terraformNodes(modules: TerraformModule[], reader: TreeReader): NodeSourceResult & { scanned: number } {
   const result = emptyNodeSourceResult();
   for (const module of modules) readModule(module, reader, result);
-  return result;
+  return { ...result, scanned: modules.reduce((n, m) => n + m.files.length, 0) };
 }
 
 function readModule(module: TerraformModule, reader: TreeReader, result: NodeSourceResult): void {
@@ -118,7 +118,10 @@ function addNode(ctx: Ctx, name: string, construct: string, declared: FileRange,
   if (config) {
     const type = attribute(config, 'machine_type', ctx.scope);
     const role: NodeRole | undefined = type?.kind === 'string' && (type.value === 'controlplane' || type.value === 'init') ? 'controlplane' : type?.kind === 'string' && type.value === 'worker' ? 'worker' : undefined;
-    if (!role) return void unresolved(`machine_type ${type ? (type.kind === 'unknown' ? `is ${type.why}` : `is ${type.node.text}`) : 'is missing'}: the role of the config is not known`);
+    if (!role) {
+      const why = !type ? 'machine_type is missing' : type.kind === 'unknown' ? `machine_type: ${type.why}` : `machine_type is ${type.node.text}`;
+      return void unresolved(`${why}, so the role of the config is not known`);
+    }
     const versionValue = attribute(config, 'talos_version', ctx.scope);
     version = versionValue?.kind === 'string' ? parseVersion(versionValue.value) : undefined;
     // Not set (or null): the provider generates for its own default version, unknown here as with talosctl; set but not folded: a part not read.
