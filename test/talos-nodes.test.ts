@@ -62,7 +62,7 @@ describe('Omni cluster templates', () => {
     const talos = result.coverage!.entries.map((e) => [e.name, e.status, e.construct]);
     expect(talos).toEqual([
       ['lab-control-planes', 'evaluated', 'Omni ControlPlane of cluster lab at cluster-template.yaml:18'],
-      ['lab-gpu', 'partial', 'Omni Workers "gpu" of cluster lab at cluster-template.yaml:26'],
+      ['lab-gpu', 'partial', 'Omni Workers "gpu" of cluster lab (machine class gpu-nodes, size 2) at cluster-template.yaml:26'],
       ['430d882a-51a8-48b3-ae00-90c5b0b5b0b0', 'evaluated', 'Omni Machine in lab-control-planes at cluster-template.yaml:40'],
     ]);
     expect(entry(result, 'lab-gpu')!.reasons).toEqual([

@@ -98,7 +98,7 @@ export function omniNodes(absolutePath: string, text: string, reader: TreeReader
     setPatches.set(set, patchList(set.doc, `machine set ${set.name}`, ctx, own));
     setReasons.set(set, own);
     const label = set.kind === 'Workers' ? `Omni Workers "${set.name.slice(clusterName.length + 1)}"` : 'Omni ControlPlane';
-    node(set.name, `${label} of cluster ${clusterName} at ${lineOf(set.declared)}`, set.declared, set.role, [...clusterPatches, ...setPatches.get(set)!], [...clusterReasons, ...own]);
+    node(set.name, `${label} of cluster ${clusterName}${machineClass(set.doc)} at ${lineOf(set.declared)}`, set.declared, set.role, [...clusterPatches, ...setPatches.get(set)!], [...clusterReasons, ...own]);
   }
   for (const machine of ofKind('Machine')) {
     const name = scalarText(machine.get('name'));
@@ -150,6 +150,15 @@ function installDisk(machine: YAMLMap, ctx: Ctx): PatchDoc[] {
   const patch = new YAMLMap();
   patch.items.push(new Pair(new Scalar('machine'), machineMap));
   return [classifyPatch(patch, { file: ctx.file, lines: ctx.lines })];
+}
+
+/** ` (machine class gpu, size 2)`: the machines a set takes from a class, which the template does not name one by one. */
+function machineClass(set: YAMLMap): string {
+  const mc = set.get('machineClass', true);
+  if (!isMap(mc)) return '';
+  const name = scalarText(mc.get('name'));
+  const size = scalarText(mc.get('size'));
+  return name ? ` (machine class ${name}${size ? `, size ${size}` : ''})` : '';
 }
 
 function listed(set: YAMLMap, machine: string): boolean {

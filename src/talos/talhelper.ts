@@ -15,7 +15,8 @@ import type { TalosDocView, TalosView } from './views';
  * talconfig's own fields set), then the top-level `patches`, the role's
  * (`controlPlane.patches` / `worker.patches`), then the node's. A patch is
  * inline YAML, a YAML string (strategic, JSON 6902 or typed documents), or a
- * `@./file` reference; `${VAR}` comes from `talenv.yaml` beside it.
+ * `@./file` reference (and the deprecated `extraManifests`, files of
+ * documents); `${VAR}` comes from `talenv.yaml` beside it.
  */
 
 export interface TalhelperInput {
@@ -173,6 +174,11 @@ function patchesOf(map: YAMLMap | undefined, ctx: Ctx): PatchDoc[] {
   if (isSeq(configPatches)) out.push({ node: configPatches, src: here, kind: 'json6902' });
   const inline = map.get('inlinePatch', true);
   if (isMap(inline)) out.push({ node: inline, src: here, kind: 'strategic' });
+  // `extraManifests` (deprecated for `patches`): files whose documents are added to the node's config.
+  const manifests = map.get('extraManifests', true);
+  if (isSeq(manifests)) {
+    for (const item of manifests.items) if (isScalar(item) && typeof item.value === 'string') out.push(...fromFile(item.value.trim(), item, ctx));
+  }
   return out;
 }
 

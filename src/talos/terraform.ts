@@ -78,7 +78,8 @@ function readModule(module: TerraformModule, reader: TreeReader, result: NodeSou
   for (const apply of applies) {
     const name = `${ctx.prefix}talos_machine_configuration_apply.${apply.labels[1]}`;
     const declared = header(apply);
-    const input = apply.attributes.get('machine_configuration_input');
+    // `_wo`: the write-only form (provider 0.9+), fed from an ephemeral resource.
+    const input = apply.attributes.get('machine_configuration_input') ?? apply.attributes.get('machine_configuration_input_wo');
     const link = input ? /^(data|ephemeral)\.talos_machine_configuration\.([\w-]+)(?:\[[^\]]*\])?\.machine_configuration$/.exec(input.text.replace(/\s+/g, '')) : null;
     const config = link ? configs.find((c) => c.type === link[1] && c.labels[1] === link[2]) : undefined;
     const construct = `Terraform ${address(apply)} at ${lineOf(declared)}${instances(apply)}`;
@@ -187,9 +188,12 @@ function patchOf(item: HclValue, ctx: Ctx): { patches: PatchDoc[] } | { error: s
     case 'file':
       return readPatchFile(ctx.reader, item.absolutePath, ctx.result.files, item.template ? ['terraform'] : []);
     case 'encoded': {
+      const encoded = item.value;
+      if (encoded.kind === 'unknown') return { error: `${item.node.text.split('(')[0]} of ${encoded.why}, not read` };
+      if (encoded.kind !== 'object' && encoded.kind !== 'tuple') return { error: `${item.node.text.slice(0, 40)} encodes no patch` };
       // The encoded value's lines are where it is written (a `locals` block, maybe in another file).
-      const written = ctx.fileOf(item.value.node);
-      return { patches: [classifyPatch(yamlNode(item.value), { file: written.file, lines: written.lines })] };
+      const written = ctx.fileOf(encoded.node);
+      return { patches: [classifyPatch(yamlNode(encoded), { file: written.file, lines: written.lines })] };
     }
     case 'unknown':
       return { error: `${item.why}, not read` };

@@ -115,7 +115,11 @@ function reference(node: SyntaxNode, root: string, postfix: SyntaxNode[], scope:
   const name = first?.type === 'get_attr' ? first.namedChildren[0]?.text : undefined;
   let value: HclValue;
   if (root === 'var' && name) value = scope.variable(name, node);
-  else if (root === 'local' && name) value = scope.local(name, node);
+  else if (root === 'local' && name) {
+    value = scope.local(name, node);
+    // Name the local in the reason: its own expression may be far away.
+    if (value.kind === 'unknown' && !value.why.startsWith(`local.${name}`)) value = unknown(node, `local.${name} (${value.why})`);
+  }
   else if (root === 'path' && (name === 'module' || name === 'root' || name === 'cwd')) value = { kind: 'string', value: scope.moduleDir, node };
   else return unknown(node, describe(node));
   for (const step of rest) value = access(value, step, node, scope);
