@@ -1,7 +1,7 @@
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from '../source/position';
-import { buildNodeView, NodeRole, PatchDoc, patchesFromText, scalarMapper, startGenerated } from './node-build';
-import { declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, statusOf, TreeReader } from './node-source';
+import { NodeRole, PatchDoc, patchesFromText, scalarMapper, startGenerated } from './node-build';
+import { builtNode, declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, TreeReader, unresolvedNode } from './node-source';
 import { maskTemplate } from './template';
 import { loadBase, ProvenancedTree } from './tree';
 import { isUnknownText } from './unknown';
@@ -98,7 +98,7 @@ export function capiNodes(sources: { absolutePath: string; text: string }[], rea
 function addNode(result: NodeSourceResult, m: Manifest, name: string, construct: string, config: YAMLMap | undefined, where: string): void {
   result.files.add(m.file);
   if (!config) {
-    result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: `${where} is missing or not a map`, at: m.declared }] });
+    result.nodes.push(unresolvedNode(name, construct, m.declared, `${where} is missing or not a map`));
     return;
   }
   const generateType = config.get('generateType');
@@ -106,7 +106,7 @@ function addNode(result: NodeSourceResult, m: Manifest, name: string, construct:
     generateType === 'controlplane' || generateType === 'init' ? 'controlplane' : generateType === 'worker' ? 'worker' : generateType === 'none' ? 'none' : undefined;
   if (!role) {
     const shown = isUnknownText(generateType) ? 'a clusterctl variable' : JSON.stringify(generateType ?? null);
-    result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: `generateType is ${shown}, so the role of the config is not known`, at: m.declared }] });
+    result.nodes.push(unresolvedNode(name, construct, m.declared, `generateType is ${shown}, so the role of the config is not known`));
     return;
   }
   const notRead: FoundNode['reasons'] = [];
@@ -114,7 +114,7 @@ function addNode(result: NodeSourceResult, m: Manifest, name: string, construct:
   const version = typeof versionText === 'string' && !isUnknownText(versionText) ? parseVersion(versionText) : undefined;
   const data = config.get('data', true);
   if (role === 'none' && !(isScalar(data) && typeof data.value === 'string' && !isUnknownText(data.value))) {
-    result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: 'generateType is none, and data holds no machine config declint can read', at: m.declared }] });
+    result.nodes.push(unresolvedNode(name, construct, m.declared, 'generateType is none, and data holds no machine config declint can read'));
     return;
   }
   const patches: PatchDoc[] = [];
@@ -135,28 +135,14 @@ function addNode(result: NodeSourceResult, m: Manifest, name: string, construct:
     const parsed = parseAllDocuments(String(scalar.value)) as Document.Parsed[];
     const config = Array.isArray(parsed) ? parsed.find((d) => isMap(d.contents) && d.contents.has('machine')) : undefined;
     if (!config || config.errors.length > 0) {
-      result.nodes.push({ name, construct, declared: m.declared, status: 'unresolved', reasons: [{ message: 'data does not hold a machine config declint can parse', at: m.declared }] });
+      result.nodes.push(unresolvedNode(name, construct, m.declared, 'data does not hold a machine config declint can parse'));
       return;
     }
     base = (tree) => loadBase(tree, config.contents, { file: m.file, lines: scalarMapper(scalar, m.lines), step: 0 });
   } else {
     base = (tree) => startGenerated(tree, role, version, m.declared, 'the Cluster API bootstrap provider', 'from the cluster secrets', name);
   }
-  result.nodes.push({
-    name,
-    construct,
-    declared: m.declared,
-    status: statusOf(notRead),
-    reasons: notRead,
-    view: buildNodeView({
-      name,
-      anchor: m.declared,
-      base,
-      patches,
-      complete: true,
-      ...(version ? { version: { version, source: `by talosVersion in ${m.file.split('/').pop()}` } } : {}),
-    }),
-  });
+  result.nodes.push(builtNode({ name, construct, declared: m.declared, notRead }, { base, patches, version, versionFrom: `talosVersion in ${m.file.split('/').pop()}` }));
 }
 
 function mapAt(map: YAMLMap | undefined, ...keys: string[]): YAMLMap | undefined {

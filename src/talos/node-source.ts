@@ -2,7 +2,9 @@ import * as path from 'path';
 import { isScalar, Node as YamlNode, Scalar, YAMLMap } from 'yaml';
 import type { CoverageStatus } from '../coverage/coverage';
 import { LineIndex, Range } from '../source/position';
-import { PatchDoc, patchesFromMasked } from './node-build';
+import { buildNodeView, PatchDoc, patchesFromMasked } from './node-build';
+import type { ProvenancedTree } from './tree';
+import type { Version } from './version';
 import { maskFile, maskTemplate, TemplateSyntax } from './template';
 import { pairRange } from './tree';
 import type { TalosView } from './views';
@@ -57,6 +59,42 @@ export function emptyNodeSourceResult(): NodeSourceResult {
 /** How a node's status follows from what was not read: partial when something was not. */
 export function statusOf(reasons: FoundNode['reasons']): CoverageStatus {
   return reasons.length > 0 ? 'partial' : 'evaluated';
+}
+
+/** How a construct declares one node: its name, how it was found, where, and what of it was not read. */
+export interface NodeDeclaration {
+  name: string;
+  construct: string;
+  declared: FileRange;
+  notRead: FoundNode['reasons'];
+}
+
+/**
+ * A node built as its tool builds it: the base, then the patches; complete
+ * (absence judged against the Talos defaults); its Talos version, when the
+ * construct states it, with where (`talos.version in cluster.yaml`).
+ */
+export function builtNode(d: NodeDeclaration, build: { base: (tree: ProvenancedTree) => void; patches: PatchDoc[]; version?: Version; versionFrom: string }): FoundNode {
+  return {
+    name: d.name,
+    construct: d.construct,
+    declared: d.declared,
+    status: statusOf(d.notRead),
+    reasons: d.notRead,
+    view: buildNodeView({
+      name: d.name,
+      anchor: d.declared,
+      base: build.base,
+      patches: build.patches,
+      complete: true,
+      ...(build.version ? { version: { version: build.version, source: `by ${build.versionFrom}` } } : {}),
+    }),
+  };
+}
+
+/** A node declared but not built: why, at the line that declares it. */
+export function unresolvedNode(name: string, construct: string, declared: FileRange, message: string): FoundNode {
+  return { name, construct, declared, status: 'unresolved', reasons: [{ message, at: declared }] };
 }
 
 /** `file:line` of a place, for constructs and messages. */

@@ -1,8 +1,9 @@
 import * as path from 'path';
 import { Document, isMap, isScalar, isSeq, Node as YamlNode, Pair, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from '../source/position';
-import { buildNodeView, classifyPatch, NodeRole, PatchDoc, startGenerated } from './node-build';
-import { declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, readPatchFile, statusOf, TreeReader } from './node-source';
+import { classifyPatch, NodeRole, PatchDoc, startGenerated } from './node-build';
+import { builtNode, declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, readPatchFile, TreeReader, unresolvedNode } from './node-source';
+import type { ProvenancedTree } from './tree';
 import { parseVersion } from './version';
 
 /**
@@ -75,21 +76,8 @@ export function omniNodes(absolutePath: string, text: string, reader: TreeReader
     sets.push({ kind: 'Workers', name: `${clusterName}-${scalarText(doc.get('name')) ?? 'workers'}`, role: 'worker', doc, declared: { file, range: declaredAt(doc, 'kind', lines) } });
   }
   const node = (name: string, construct: string, declared: FileRange, role: NodeRole, patches: PatchDoc[], notRead: FoundNode['reasons']) => {
-    result.nodes.push({
-      name,
-      construct,
-      declared,
-      status: statusOf(notRead),
-      reasons: notRead,
-      view: buildNodeView({
-        name,
-        anchor: declared,
-        base: (tree) => startGenerated(tree, role, version, declared, 'Omni', 'from the Omni cluster secrets', name),
-        patches,
-        complete: true,
-        ...(version ? { version: { version, source: `by talos.version in ${path.basename(file)}` } } : {}),
-      }),
-    });
+    const base = (tree: ProvenancedTree) => startGenerated(tree, role, version, declared, 'Omni', 'from the Omni cluster secrets', name);
+    result.nodes.push(builtNode({ name, construct, declared, notRead }, { base, patches, version, versionFrom: `talos.version in ${path.basename(file)}` }));
   };
   const setPatches = new Map<MachineSet, PatchDoc[]>();
   const setReasons = new Map<MachineSet, FoundNode['reasons']>();
@@ -109,7 +97,7 @@ export function omniNodes(absolutePath: string, text: string, reader: TreeReader
     }
     const set = sets.find((s) => listed(s.doc, name));
     if (!set) {
-      result.nodes.push({ name, construct: `Omni Machine at ${lineOf(declared)}`, declared, status: 'unresolved', reasons: [{ message: `no machine set of cluster ${clusterName} lists machine ${name}, so its role is not known` }] });
+      result.nodes.push(unresolvedNode(name, `Omni Machine at ${lineOf(declared)}`, declared, `no machine set of cluster ${clusterName} lists machine ${name}, so its role is not known`));
       continue;
     }
     const own: FoundNode['reasons'] = [];

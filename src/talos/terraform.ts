@@ -3,8 +3,8 @@ import { Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { LineIndex } from '../source/position';
 import { evaluate, HclScope, HclValue } from '../terraform/evaluate';
 import { fileAttributes, fileBlocks, HclBlock, HclFile, parseHcl, SyntaxNode } from '../terraform/hcl';
-import { buildNodeView, classifyPatch, linesMapper, NodeRole, PatchDoc, patchesFromText, startGenerated } from './node-build';
-import { emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, readPatchFile, statusOf, TreeReader } from './node-source';
+import { classifyPatch, linesMapper, NodeRole, PatchDoc, patchesFromText, startGenerated } from './node-build';
+import { builtNode, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, readPatchFile, TreeReader, unresolvedNode } from './node-source';
 import { maskTemplate } from './template';
 import { loadBase, ProvenancedTree } from './tree';
 import { unknownText } from './unknown';
@@ -98,7 +98,7 @@ function readModule(module: TerraformModule, reader: TreeReader, result: NodeSou
     }
     const why = !input ? 'it has no machine_configuration_input' : link ? `${input.text} names no talos_machine_configuration of the module` : `its machine_configuration_input (${base?.kind === 'unknown' ? base.why : input.text}) is not a talos_machine_configuration of the module nor a file`;
     result.files.add(apply.file.file);
-    result.nodes.push({ name, construct, declared, status: 'unresolved', reasons: [{ message: why, at: declared }] });
+    result.nodes.push(unresolvedNode(name, construct, declared, why));
   }
   for (const config of configs) {
     if (used.has(config)) continue;
@@ -113,7 +113,7 @@ function addNode(ctx: Ctx, name: string, construct: string, declared: FileRange,
   const { result } = ctx;
   result.files.add(declared.file);
   const notRead: FoundNode['reasons'] = [];
-  const unresolved = (message: string) => result.nodes.push({ name, construct, declared, status: 'unresolved', reasons: [{ message, at: declared }] });
+  const unresolved = (message: string) => result.nodes.push(unresolvedNode(name, construct, declared, message));
   let base: (tree: ProvenancedTree) => void;
   let version: Version | undefined;
   if (config) {
@@ -157,21 +157,7 @@ function addNode(ctx: Ctx, name: string, construct: string, declared: FileRange,
       else notRead.push({ message: `config_patches[${i}] of ${owner}: ${read.error}`, at: at(ctx.fileOf(item.node), item.node) });
     });
   }
-  result.nodes.push({
-    name,
-    construct,
-    declared,
-    status: statusOf(notRead),
-    reasons: notRead,
-    view: buildNodeView({
-      name,
-      anchor: declared,
-      base,
-      patches,
-      complete: true,
-      ...(version ? { version: { version, source: `by talos_version in ${path.basename(declared.file)}` } } : {}),
-    }),
-  });
+  result.nodes.push(builtNode({ name, construct, declared, notRead }, { base, patches, version, versionFrom: `talos_version in ${path.basename(declared.file)}` }));
 }
 
 /** One element of `config_patches` as patch documents, or why it is not read. */
