@@ -53,8 +53,9 @@ const GO_CONTROL = /^\{\{-?\s*(?:\/\*|if\b|else\b|end\b|range\b|with\b|define\b|
 
 /** Replaces every template expression of the given syntaxes (see above); the result has the text's length and line breaks. */
 export function maskTemplate(text: string, syntaxes: TemplateSyntax[], options: { literalBlockScalars?: boolean } = {}): MaskedTemplate {
-  const literal = options.literalBlockScalars ? blockScalarLines(text) : undefined;
-  const expressions = findExpressions(text, syntaxes).filter((e) => !literal?.has(text.lastIndexOf('\n', e.start - 1) + 1));
+  const found = findExpressions(text, syntaxes);
+  const literal = options.literalBlockScalars && found.length > 0 ? blockScalarLines(text) : undefined;
+  const expressions = found.filter((e) => !literal?.has(text.lastIndexOf('\n', e.start - 1) + 1));
   if (expressions.length === 0) return { text, expressions: 0 };
   const chars = text.split('');
   const fill = (e: Expression, mark: string) => {
@@ -64,21 +65,29 @@ export function maskTemplate(text: string, syntaxes: TemplateSyntax[], options: 
   const byLine = new Map<number, Expression[]>();
   for (const e of expressions) {
     const lineStart = text.lastIndexOf('\n', e.start - 1) + 1;
-    byLine.set(lineStart, [...(byLine.get(lineStart) ?? []), e]);
+    const onLine = byLine.get(lineStart);
+    if (onLine) onLine.push(e);
+    else byLine.set(lineStart, [e]);
   }
+  const alone = new Map<number, boolean>();
+  const controlOnly = new Set<number>();
   for (const [lineStart, onLine] of byLine) {
     const last = onLine[onLine.length - 1];
     const lineEnd = text.indexOf('\n', last.end) === -1 ? text.length : text.indexOf('\n', last.end);
     let rest = text.slice(lineStart, lineEnd);
     for (const e of [...onLine].reverse()) rest = rest.slice(0, e.start - lineStart) + rest.slice(e.end - lineStart);
-    const alone = rest.trim() === '' && !onLine.some((e) => text.slice(e.start, e.end).includes('\n'));
-    if (alone && onLine.every((e) => e.control)) {
+    const only = rest.trim() === '' && !onLine.some((e) => text.slice(e.start, e.end).includes('\n'));
+    alone.set(lineStart, only);
+    if (only && onLine.every((e) => e.control)) controlOnly.add(lineStart);
+  }
+  for (const [lineStart, onLine] of byLine) {
+    if (controlOnly.has(lineStart)) {
       for (const e of onLine) for (let i = e.start; i < e.end; i++) chars[i] = ' ';
       chars[onLine[0].start] = '#';
       continue;
     }
     const values = onLine.filter((e) => !e.control);
-    if (alone && values.length === 1 && !opensValue(chars.join('').slice(0, lineStart), text.slice(lineStart, values[0].start).length)) {
+    if (alone.get(lineStart) && values.length === 1 && !opensValue(text, lineStart, values[0].start - lineStart, controlOnly)) {
       for (const e of onLine) fill(e, e.control ? ' ' : UNKNOWN_MARK);
       chars[values[0].end - 1] = ':';
       continue;
@@ -89,16 +98,21 @@ export function maskTemplate(text: string, syntaxes: TemplateSyntax[], options: 
 }
 
 /**
- * Whether a line indented by `indent` is the value of what comes before it:
- * the last meaningful line before it opens a block (`key:`, `key: |`, `- `)
- * less indented than it.
+ * Whether the line at `lineStart`, indented by `indent`, is the value of
+ * what comes before it: the last meaningful line before it (not blank, not
+ * a comment, not a line of control tags) opens a block (`key:`, `key: |`,
+ * `- `) less indented than it.
  */
-function opensValue(before: string, indent: number): boolean {
-  const lines = before.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i];
+function opensValue(text: string, lineStart: number, indent: number, controlOnly: Set<number>): boolean {
+  let end = lineStart - 1;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
     const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (trimmed === '' || trimmed.startsWith('#') || controlOnly.has(start)) {
+      end = start - 1;
+      continue;
+    }
     const own = line.length - line.trimStart().length;
     return own < indent && /(?::|:\s*[|>][-+0-9]*|^-)\s*$/.test(trimmed);
   }
@@ -113,26 +127,29 @@ function blockScalarLines(text: string): Set<number> {
   for (const line of text.split('\n')) {
     const indent = line.length - line.trimStart().length;
     if (opener !== undefined && (line.trim() === '' || indent > opener)) out.add(offset);
-    else {
-      opener = /(?:^|[:\-]\s)\s*[|>][-+0-9]*\s*(?:#.*)?$/.test(line.trimEnd()) || /^\s*-?\s*[|>][-+0-9]*\s*$/.test(line) ? indent : undefined;
-    }
+    else if (!line.includes('|') && !line.includes('>')) opener = undefined;
+    else opener = /(?:^|[:\-]\s)\s*[|>][-+0-9]*\s*(?:#.*)?$/.test(line.trimEnd()) || /^\s*-?\s*[|>][-+0-9]*\s*$/.test(line) ? indent : undefined;
     offset += line.length + 1;
   }
   return out;
 }
 
+/** Where an expression may open; the native search skips the rest of a large file. */
+const OPENERS = /\{\{|\{%|\{#|\$\{|%\{/g;
+
 function findExpressions(text: string, syntaxes: TemplateSyntax[]): Expression[] {
   const out: Expression[] = [];
   const goJinja = syntaxes.includes('go-jinja');
   const terraform = syntaxes.includes('terraform');
-  let i = 0;
-  while (i < text.length - 1) {
-    const two = text.slice(i, i + 2);
+  const openers = new RegExp(OPENERS.source, 'g');
+  for (let m = openers.exec(text); m; m = openers.exec(text)) {
+    const i = m.index;
+    const two = m[0];
     let end = -1;
     let control = false;
     if (goJinja && two === '{{') {
       end = closing(text, i + 2, '}}');
-      control = GO_CONTROL.test(text.slice(i, end));
+      control = end > i && GO_CONTROL.test(text.slice(i, end));
     } else if (goJinja && (two === '{%' || two === '{#')) {
       end = closing(text, i + 2, two === '{%' ? '%}' : '#}');
       control = true;
@@ -142,8 +159,8 @@ function findExpressions(text: string, syntaxes: TemplateSyntax[]): Expression[]
     }
     if (end > i) {
       out.push({ start: i, end, control });
-      i = end;
-    } else i++;
+      openers.lastIndex = end;
+    } else openers.lastIndex = i + 1;
   }
   return out;
 }

@@ -69,14 +69,14 @@ function firstError(start: SyntaxNode): SyntaxNode | undefined {
 }
 
 export interface HclBlock {
-  type: string;
-  labels: string[];
-  node: SyntaxNode;
+  readonly type: string;
+  readonly labels: string[];
+  readonly node: SyntaxNode;
   /** The block's attributes by name: each its expression node. */
-  attributes: Map<string, SyntaxNode>;
+  readonly attributes: Map<string, SyntaxNode>;
   /** Nested blocks. */
-  blocks: HclBlock[];
-  file: HclFile;
+  readonly blocks: HclBlock[];
+  readonly file: HclFile;
 }
 
 /** The top-level blocks of a file. */
@@ -91,14 +91,37 @@ export function fileAttributes(file: HclFile): Map<string, SyntaxNode> {
 
 function bodyBlocks(body: SyntaxNode | null, file: HclFile): HclBlock[] {
   if (!body) return [];
-  return body.namedChildren
-    .filter((c) => c.type === 'block')
-    .map((block) => {
-      const type = block.namedChildren[0]?.text ?? '';
-      const labels = block.namedChildren.slice(1).filter((c) => c.type === 'string_lit' || c.type === 'identifier').map((c) => (c.type === 'string_lit' ? stringLiteralText(c) : c.text));
-      const inner = block.namedChildren.find((c) => c.type === 'body') ?? null;
-      return { type, labels, node: block, attributes: bodyAttributes(inner), blocks: bodyBlocks(inner, file), file };
-    });
+  return body.namedChildren.filter((c) => c.type === 'block').map((block) => new Block(block, file));
+}
+
+/** A block; its attributes and nested blocks are read when asked for (most blocks of a module are not Talos's). */
+class Block implements HclBlock {
+  readonly type: string;
+  readonly labels: string[];
+  private readonly inner: SyntaxNode | null;
+  private read?: { attributes: Map<string, SyntaxNode>; blocks: HclBlock[] };
+
+  constructor(
+    readonly node: SyntaxNode,
+    readonly file: HclFile,
+  ) {
+    const children = node.namedChildren;
+    this.type = children[0]?.text ?? '';
+    this.labels = children.slice(1).filter((c) => c.type === 'string_lit' || c.type === 'identifier').map((c) => (c.type === 'string_lit' ? stringLiteralText(c) : c.text));
+    this.inner = children.find((c) => c.type === 'body') ?? null;
+  }
+
+  get attributes(): Map<string, SyntaxNode> {
+    return (this.read ??= this.readBody()).attributes;
+  }
+
+  get blocks(): HclBlock[] {
+    return (this.read ??= this.readBody()).blocks;
+  }
+
+  private readBody() {
+    return { attributes: bodyAttributes(this.inner), blocks: bodyBlocks(this.inner, this.file) };
+  }
 }
 
 function bodyAttributes(body: SyntaxNode | null): Map<string, SyntaxNode> {
