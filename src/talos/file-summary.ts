@@ -1,4 +1,3 @@
-import { isScalar } from 'yaml';
 import type { Range } from '../source/position';
 import type { TalosFile, TalosFileKind } from './documents';
 import { isUnknownText } from './unknown';
@@ -24,8 +23,8 @@ export function summarizeTalosFile(file: string, talos: TalosFile): TalosFileSum
   const config = talos.documents.find((d) => d.role === 'machine-config');
   let node: TalosFileSummary['node'];
   if (config) {
-    const hostname = config.document.getIn(['machine', 'network', 'hostname'], true);
-    const value = isScalar(hostname) ? hostname.value : undefined;
+    // The value itself, not its node: the YAML library stays unloaded where no Talos file is read.
+    const value = config.document.getIn(['machine', 'network', 'hostname']);
     const name = typeof value === 'string' && value !== '' && !isUnknownText(value) ? value : file;
     node = { name, line: config.range.start.line, column: config.range.start.column };
   }
