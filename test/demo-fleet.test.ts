@@ -45,10 +45,18 @@ describe('the bundled example fleet', () => {
     expect(report.summary.filesScanned).toBe(22);
   });
 
-  test('the stylish output groups findings under their files and ends with the summary', () => {
+  test('the stylish output groups findings under their files and ends with the summary, then the coverage', () => {
     const run = spawnCli(['check', 'fixtures/demo-fleet', ...NOW]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('fixtures/demo-fleet/hosts/bastion/configuration.nix\n  21:3  error  ');
-    expect(run.stdout.trim().split('\n').pop()).toMatch(/^20 findings \(5 errors, 4 warnings, 11 notes\)\. 22 files checked in \d+\.\d\ds\.$/);
+    const lines = run.stdout.trim().split('\n');
+    const coverage = lines.findIndex((l) => l.startsWith('Coverage: '));
+    expect(lines[coverage - 1]).toMatch(/^20 findings \(5 errors, 4 warnings, 11 notes\)\. 22 files checked in \d+\.\d\ds\.$/);
+    // The two patches apply to no node of the fleet: checked on their own, and said so.
+    expect(lines.slice(coverage)).toEqual([
+      'Coverage: 3 NixOS hosts and 2 Talos nodes checked; 2 sources produced no host or node (2 checked on their own).',
+      '  no node       fixtures/demo-fleet/talos/patches/cp-etcd.yaml  a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+      '  no node       fixtures/demo-fleet/talos/patches/gpu-worker.yaml  a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { ROOT, runCli } from './support/cli';
 const DEMO = path.join(ROOT, 'fixtures/demo-fleet');
 
 describe('declint hosts and explain-option on the demo fleet', () => {
-  test('hosts lists each flake host with its nixosSystem line, module count and the modules it does not read', async () => {
+  test('hosts lists each flake host and Talos node with how it was found, and the Talos files that produced no node', async () => {
     const run = await runCli(['hosts'], DEMO);
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
@@ -13,6 +13,11 @@ describe('declint hosts and explain-option on the demo fleet', () => {
       'db-01  flake.nix:34  12 modules  host  nixosConfigurations → nixosSystem',
       'bastion  flake.nix:40  12 modules  host  nixosConfigurations → nixosSystem',
       '3 hosts evaluated.',
+      'Talos nodes:',
+      'talos/controlplane.yaml  talos/controlplane.yaml:5  machine config file talos/controlplane.yaml',
+      'talos/worker.yaml  talos/worker.yaml:3  machine config file talos/worker.yaml',
+      'no node: talos/patches/cp-etcd.yaml: a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+      'no node: talos/patches/gpu-worker.yaml: a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
     ]);
     expect(run.stdout).toContain('external (not read): modules/common.nix: inputs.sops-nix.nixosModules.sops');
   });

@@ -23,6 +23,7 @@ import { reportPath } from '../source/paths';
 import type { HostCoverage } from '../pipeline/check-hosts';
 import type { SourceSite } from '../nix/host';
 import { referenceDate } from './reference-date';
+import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
 import { CommandSpec, commandHelp, completionScript, OptionSpec, parseCommand, Parsed, suggest, Values } from './options';
 
 /**
@@ -67,6 +68,7 @@ const CHECK: CommandSpec = {
     { name: 'update-baseline', help: "rewrite the baseline with today's findings (it shrinks as they are fixed)" },
     { name: 'changed-since', value: 'rev', help: 'report only on files changed since a git revision, and on the hosts they affect' },
     { name: 'host', value: 'name', help: 'report only on this NixOS host or Talos node (and on files of no host)' },
+    { name: 'require-hosts', help: 'exit 1 also when a declared NixOS host or Talos node is not resolved, or a source that declares some produced none (see the coverage lines)' },
     IGNORE_OPTION,
     RULES_DIR_OPTION,
     CONFIG_OPTION,
@@ -78,7 +80,7 @@ const HOSTS: CommandSpec = {
   name: 'hosts',
   args: '[paths...]',
   summary:
-    'Lists the NixOS hosts found (flake outputs, host frameworks, configuration.nix roots, hosts declared in .declint.yaml) with their root, module count, role and how each was found, what could not be read, and the hosts declared but not resolved.',
+    'Lists the NixOS hosts found (flake outputs, host frameworks, configuration.nix roots, hosts declared in .declint.yaml) with their root, module count, role and how each was found, what could not be read, and the hosts declared but not resolved; then the Talos nodes (machine configs, talhelper, Omni, Cluster API, Terraform) and the Talos-looking files that produced none.',
   complete: 'files',
   options: [
     { name: 'json', help: 'print the list as JSON' },
@@ -322,7 +324,7 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
   }
-  const code = exitCode(result, failOn);
+  const code = Math.max(exitCode(result, failOn), values['require-hosts'] ? coverageExitCode(result) : 0);
   // --min-severity narrows what is shown, never what fails the run.
   const shown: CheckResult = { ...result, findings: result.findings.filter((f) => severityRank(f.severity) <= severityRank(minSeverity)) };
   const category = string(values.category);
@@ -436,7 +438,7 @@ async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
   const phase = analysis.hosts;
   const at = (site: SourceSite) => `${site.file}:${phase.loader.lines(site.file).rangeOf(site.span).start.line}`;
   const byName = new Map(phase.hosts.map((h) => [h.name, h]));
-  const list = phase.coverage.map((c) => {
+  const list = phase.hostCoverage.map((c) => {
     const host = c.name !== undefined ? byName.get(c.name) : undefined;
     return {
       ...(c.name !== undefined ? { name: c.name } : {}),
@@ -450,13 +452,18 @@ async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
     };
   });
   // Variants of a host (`specialisation.<name>`) are hosts too, listed after it.
-  const variants = phase.hosts.filter((h) => !phase.coverage.some((c) => c.name === h.name));
-  const summary = coverageSummary(phase.coverage);
+  const variants = phase.hosts.filter((h) => !phase.hostCoverage.some((c) => c.name === h.name));
+  const summary = coverageSummary(phase.hostCoverage);
+  const coverage = analysis.result.coverage ?? emptyCoverage();
+  const talosNodes = coverage.entries.filter((e) => e.kind === 'talos-node');
+  const talosUnread = coverage.unread.filter((u) => u.kind === 'talos-node');
   if (values.json) {
     const json = {
       hosts: [...list, ...variants.map((h) => ({ name: h.name, status: 'evaluated', construct: `specialisation of ${h.name.split('/')[0]}`, root: at(h.spec.root), modules: h.files.size, unread: [], externalModules: [], notes: [] }))],
       notes: phase.notes.map((n) => `${n.site.file}: ${n.message}`),
       summary,
+      talosNodes,
+      coverage,
     };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
@@ -475,8 +482,14 @@ async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
   }
   for (const v of variants) io.stdout(`${v.name}  ${at(v.spec.root)}  ${v.files.size} module${v.files.size === 1 ? '' : 's'}  specialisation\n`);
   const listed = new Set(phase.hosts.flatMap((h) => h.notes));
-  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.coverage.some((c) => c.reasons.includes(n)))) io.stdout(`note: ${n.site.file}: ${n.message}\n`);
+  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.hostCoverage.some((c) => c.reasons.includes(n)))) io.stdout(`note: ${n.site.file}: ${n.message}\n`);
   if (list.length > 0) io.stdout(`${summary.text}\n`);
+  if (talosNodes.length > 0 || talosUnread.length > 0) io.stdout(talosNodes.length === 0 ? 'No Talos nodes found.\n' : 'Talos nodes:\n');
+  for (const n of talosNodes) {
+    io.stdout(`${n.name}  ${n.site ? `${n.site.file}:${n.site.line}` : '-'}  ${n.status === 'evaluated' ? '' : `${n.status === 'partial' ? 'partly read' : 'not resolved'}  `}${n.construct}\n`);
+    for (const r of n.reasons) io.stdout(`  ${n.status === 'unresolved' ? 'why' : 'not read'}: ${r.site ? `${r.site.file}:${r.site.line}: ` : ''}${r.message}\n`);
+  }
+  for (const u of talosUnread) io.stdout(`no node: ${formatSite(u.site) || u.file}: ${u.reason}\n`);
   return 0;
 }
 
@@ -681,6 +694,13 @@ function firstDirectory(paths: string[], cwd: string): string {
   } catch {
     return cwd;
   }
+}
+
+/** `--require-hosts`: 1 when a declared host or node is not resolved or a source produced none. */
+function coverageExitCode(result: CheckResult): number {
+  if (!result.coverage) return 0;
+  const gaps = coverageGaps(result.coverage);
+  return gaps.unresolved.length > 0 || gaps.unread.length > 0 ? 1 : 0;
 }
 
 function render(result: CheckResult, format: Format, color: boolean, sarif: SarifOptions): string {

@@ -1,4 +1,5 @@
 import type { Framework } from '../controls/registry';
+import { coverageReport, CoverageReport, emptyCoverage } from '../coverage/coverage';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { TreeAnalysis } from '../pipeline/check';
@@ -116,6 +117,8 @@ export interface EvidenceReport {
   annotationProblems: AnnotationProblem[];
   /** What the analysis could not do: files that do not parse, hosts that could not be evaluated. */
   limitations: { file?: string; line?: number; message: string }[];
+  /** The hosts and nodes in scope, evaluated or not, and the sources that produced none. */
+  coverage: CoverageReport;
 }
 
 export interface EvidenceInput {
@@ -213,6 +216,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     frameworks,
     annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
     limitations: limitations(analysis),
+    coverage: coverageReport(result.coverage ?? emptyCoverage()),
   };
 }
 
@@ -261,7 +265,7 @@ function flakeFiles(analysis: TreeAnalysis): string[] {
   return analysis.files.map((f) => f.path).filter((p) => p === 'flake.nix' || p.endsWith('/flake.nix')).sort();
 }
 
-/** A Talos node: a file's complete machine config (outside talhelper projects), or a talhelper node. */
+/** A Talos node: a file's complete machine config (outside the files nodes are built from), or a node a construct declares (talhelper, Omni, Cluster API, Terraform). */
 interface NodeView {
   node: TalosNode;
   view: TalosView;
@@ -270,13 +274,13 @@ interface NodeView {
 function talosNodeViews(analysis: TreeAnalysis, models: (TalosModel | LockModel)[]): NodeView[] {
   const out: NodeView[] = [];
   for (const model of models) {
-    if (model.kind !== 'talos' || analysis.talhelper.files.has(model.path)) continue;
+    if (model.kind !== 'talos' || analysis.talosNodes.files.has(model.path)) continue;
     const view = fileView(model.path, model.talos, model.lines);
     const node = talosNode(view, model.path);
     if (node) out.push({ node, view });
   }
-  for (const { talconfig, view } of analysis.talhelper.views) {
-    const node = talosNode(view, talconfig);
+  for (const { declaredIn, view } of analysis.talosNodes.views) {
+    const node = talosNode(view, declaredIn);
     if (node) out.push({ node, view });
   }
   return out.sort((a, b) => a.node.name.localeCompare(b.node.name) || a.node.file.localeCompare(b.node.file));

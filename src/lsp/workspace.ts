@@ -12,7 +12,7 @@ import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts, KeptDiscovery } from '../pipeline/check-hosts';
 import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
-import { checkTalhelperProjects, TalhelperPhaseResult } from '../pipeline/check-talhelper';
+import { checkTalosNodes, TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import { NixSourceLoader } from '../pipeline/source-loader';
 import { loadRuleSet } from '../rules/builtin';
 import { mergeHostFindings } from '../rules/check-host';
@@ -85,8 +85,8 @@ export class Workspace {
   private hostFindings = new Map<string, Finding[]>();
   /** Each rule's conclusions on each host, by host name and rule ID: they stand for a host updated in place where nothing the rule reads changed. */
   private ruleJudgements = new Map<string, Map<string, Judgement[]>>();
-  /** The talhelper and flake.nix phases' results, kept until a YAML or flake file changes. */
-  private talhelperPhase: TalhelperPhaseResult | undefined;
+  /** The Talos node and flake.nix phases' results, kept until a YAML, Terraform or flake file changes. */
+  private talosNodePhase: TalosNodesPhaseResult | undefined;
   private flakeFindings: Finding[] | undefined;
   /** See `hostPhaseInputs`. */
   private hostInputs: { nixFiles: { absolutePath: string; path: string }[]; imports: Map<string, string[]> } | undefined;
@@ -173,8 +173,8 @@ export class Workspace {
     const discovered = this.discovery && (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)));
     if (discovered) this.discovery = undefined;
     const flakeFile = name === 'flake.nix' || name === 'flake.lock' || discovered === true;
-    // The talhelper and flake.nix phases read only YAML and flake files: an edit elsewhere keeps their findings.
-    if (/\.ya?ml$/.test(name)) this.talhelperPhase = undefined;
+    // The Talos node and flake.nix phases read only YAML, Terraform and flake files: an edit elsewhere keeps their findings.
+    if (candidateKind(name) === 'yaml' || candidateKind(name) === 'terraform') this.talosNodePhase = undefined;
     if (flakeFile) {
       this.flakeFindings = undefined;
       this.lockedReleases.clear();
@@ -218,15 +218,22 @@ export class Workspace {
     if (this.combined) return this.combined;
     const now = new Date();
     const files = [...this.files.keys()].map((absolutePath) => ({ absolutePath, path: this.reportPath(absolutePath) }));
-    // talhelper nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
-    const talhelper = (this.talhelperPhase ??= checkTalhelperProjects(files, this.rules, now, [this.root], this.root));
+    // Talos nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
+    const talosNodes = (this.talosNodePhase ??= checkTalosNodes({
+      files,
+      talosFiles: [...this.files.values()].flatMap((f) => (f.checked.talos ? [f.checked.talos] : [])),
+      rules: this.rules,
+      now,
+      roots: [this.root],
+      base: this.root,
+    }));
     this.flakeFindings ??= checkFlakes(files, this.rules, now, this.loader, this.config?.flakes, (absolutePath) => this.documents.atPath(absolutePath)?.text ?? readIfPresent(absolutePath));
     this.combined = combineFindings({
       perFile: [...this.files.values()].flatMap((f) => f.checked.findings),
       hostFindings: mergeHostFindings([...this.hostFindings.values()].flat()),
       hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
-      talhelperFindings: talhelper.findings,
-      talhelperFiles: talhelper.files,
+      talosNodeFindings: talosNodes.findings,
+      talosNodeFiles: talosNodes.files,
       flakeFindings: this.flakeFindings,
       suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
       rules: this.rules,
@@ -458,7 +465,7 @@ export class Workspace {
     this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     this.rules = selectRules(this.allRules, effective);
     this.ruleJudgements.clear();
-    this.talhelperPhase = undefined;
+    this.talosNodePhase = undefined;
     this.flakeFindings = undefined;
   }
 }

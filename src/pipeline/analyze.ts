@@ -21,7 +21,10 @@ export type AnalyzedFile =
 
 export type AnalysisResult =
   | { kind: 'analyzed'; file: AnalyzedFile }
-  | { kind: 'parse-error'; finding: Finding }
+  /** `detail`: what is wrong, without the place (the finding says both). */
+  | { kind: 'parse-error'; finding: Finding; detail: string }
+  /** A templated Talos file whose YAML cannot be read around its expressions: valid for its engine, so no finding; coverage lists it. */
+  | { kind: 'unreadable-template'; message: string; range: Range }
   | { kind: 'skipped' };
 
 /**
@@ -65,6 +68,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const { readTalosFile } = require('../talos/documents') as typeof import('../talos/documents');
       const result = readTalosFile(text, lines, path);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
+      if (result.kind === 'unreadable-template') return { kind: 'unreadable-template', ...result.error };
       if (result.kind === 'not-talos') return { kind: 'skipped' };
       return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };
     }
@@ -76,6 +80,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
 function parseError(path: string, range: Range, detail: string): AnalysisResult {
   return {
     kind: 'parse-error',
+    detail,
     finding: {
       ruleId: PARSE_ERROR_RULE_ID,
       severity: 'error',

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
+import { candidateKind } from '../discover/classify';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
+import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
 
 export interface FileToCheck {
@@ -21,6 +23,8 @@ export interface FilesChecked {
   imports: [string, string[]][];
   /** `# declint-ignore` comments of the files read. */
   suppressions: SuppressionComment[];
+  /** What each Talos-looking file is (for coverage). */
+  talosFiles: TalosFileSummary[];
 }
 
 /**
@@ -35,6 +39,7 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
+  const talosFiles: TalosFileSummary[] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -49,11 +54,12 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
+    if (checked.talos) talosFiles.push(checked.talos);
     if (checked.scanned) scanned++;
     onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imports, suppressions };
+  return { findings, scanned, imports, suppressions, talosFiles };
 }
 
 /** What checking one file's text yields. */
@@ -64,6 +70,8 @@ export interface FileChecked {
   /** For a `.nix` file that parses, the absolute paths its `imports` name, as far as they fold. */
   imports?: string[];
   suppressions: SuppressionComment[];
+  /** For a Talos-looking file: what it is, or why it was not read. */
+  talos?: TalosFileSummary;
 }
 
 /**
@@ -74,9 +82,17 @@ export interface FileChecked {
 export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
-  if (result.kind === 'parse-error') return { findings: [result.finding], scanned: true, suppressions };
+  if (result.kind === 'parse-error') {
+    // A YAML file is read as Talos only when it looks like Talos: one that does not parse is a Talos file not read.
+    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', result.detail, result.finding.location.range) } : {};
+    return { findings: [result.finding], scanned: true, suppressions, ...talos };
+  }
+  if (result.kind === 'unreadable-template') {
+    return { findings: [], scanned: true, suppressions, talos: unreadTalosFile(file.path, 'unreadable-template', result.message, result.range) };
+  }
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   const dir = path.dirname(file.absolutePath);
   const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));

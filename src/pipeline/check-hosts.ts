@@ -7,6 +7,8 @@ import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover'
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { TreeIO } from './tree-io';
+import type { Coverage } from '../coverage/coverage';
+import { nixosHostCoverage } from '../coverage/nixos-hosts';
 import type { DeclaredHost } from '../config/config';
 import { jsonValue } from '../nix/builtins/io';
 import { Thunk } from '../nix/value';
@@ -103,9 +105,11 @@ export interface HostPhaseResult {
   /** Hosts a flake or entry file declares that declint could not resolve. */
   unresolved: UnresolvedHost[];
   /** Every host found or declared, with how it was read: what coverage reports. */
-  coverage: HostCoverage[];
+  hostCoverage: HostCoverage[];
   /** What host discovery found, and the paths it looked at (the language server keeps it until one changes). */
   discovery: KeptDiscovery;
+  /** The same as `hostCoverage`, in the project's coverage model (every output reports it). */
+  coverageReport: Coverage;
   loader: NixSourceLoader;
 }
 
@@ -248,7 +252,15 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, coverage, discovery: discovered, loader };
+  const site = (s: SourceSite) => {
+    try {
+      const { line, column } = loader.lines(s.file).rangeOf(s.span).start;
+      return { file: s.file, line, column };
+    } catch {
+      return undefined; // a file that can no longer be read: the reason still says what
+    }
+  };
+  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {

@@ -12,7 +12,8 @@ import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
 import { checkFlakes } from './check-flakes';
-import { checkTalhelperProjects, TalhelperPhaseResult } from './check-talhelper';
+import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
+import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
@@ -67,7 +68,7 @@ export interface TreeAnalysis {
   hosts: HostPhaseResult;
   /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
   files: FileToCheck[];
-  talhelper: TalhelperPhaseResult;
+  talosNodes: TalosNodesPhaseResult;
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
@@ -106,13 +107,21 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
   });
-  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
+  const talosNodes = checkTalosNodes({
+    files,
+    talosFiles: perFile.talosFiles,
+    rules,
+    now: options.now,
+    roots: scanRoots(options),
+    base: options.base,
+    keepViews: options.judgements ?? false,
+  });
   const findings = combineFindings({
     perFile: perFile.findings,
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
-    talhelperFindings: talhelper.findings,
-    talhelperFiles: talhelper.files,
+    talosNodeFindings: talosNodes.findings,
+    talosNodeFiles: talosNodes.files,
     flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
     suppressions: perFile.suppressions,
     rules,
@@ -139,18 +148,19 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     result: {
       findings,
       rules,
-      filesScanned: scanned,
+      filesScanned: scanned + talosNodes.scanned,
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       base: options.base,
       toolVersion: TOOL_VERSION,
       mode: config?.mode ?? 'enforce',
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
       referenceDate: options.now.toISOString(),
+      coverage: combineCoverage(hostPhase.coverageReport, talosNodes.coverage),
     },
     hostNames,
     hosts: hostPhase,
     files,
-    talhelper,
+    talosNodes,
   };
 }
 
@@ -161,9 +171,9 @@ export interface FindingsToCombine {
   hostFindings: Finding[];
   /** Report paths of the files that belong to an evaluated host. */
   hostFiles: Set<string>;
-  /** Findings on talhelper nodes, and the files the nodes are built from. */
-  talhelperFindings?: Finding[];
-  talhelperFiles?: Set<string>;
+  /** Findings on Talos nodes (talhelper, Omni, Cluster API, Terraform), and the files the nodes are built from. */
+  talosNodeFindings?: Finding[];
+  talosNodeFiles?: Set<string>;
   /** Findings of the flake.nix phase (inputs, nixConfig, lock consistency). */
   flakeFindings?: Finding[];
   suppressions: SuppressionComment[];
@@ -182,16 +192,16 @@ export interface FindingsToCombine {
  */
 export function combineFindings(input: FindingsToCombine): Finding[] {
   // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
-  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
+  // in the files Talos nodes are built from, Talos rules judge each node's effective config.
   const nixosRules = new Set(input.rules.filter((r) => r.target === 'nixos').map((r) => r.id));
   const talosRules = new Set(input.rules.filter((r) => r.target === 'talos').map((r) => r.id));
-  const talhelperFiles = input.talhelperFiles ?? new Set<string>();
+  const talosNodeFiles = input.talosNodeFiles ?? new Set<string>();
   const findings = [
     ...input.perFile.filter(
-      (f) => !(nixosRules.has(f.ruleId) && input.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelperFiles.has(f.location.file)),
+      (f) => !(nixosRules.has(f.ruleId) && input.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talosNodeFiles.has(f.location.file)),
     ),
     ...input.hostFindings,
-    ...(input.talhelperFindings ?? []),
+    ...(input.talosNodeFindings ?? []),
     ...(input.flakeFindings ?? []),
   ];
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
@@ -216,6 +226,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
+  const talosFiles: FilesChecked['talosFiles'] = [];
   let scanned = 0;
   let next = 0;
   let done = 0;
@@ -238,6 +249,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
           findings.push(...message.findings);
           imports.push(...message.imports);
           suppressions.push(...message.suppressions);
+          talosFiles.push(...message.talosFiles);
           scanned += message.scanned;
           done += message.batch;
           onFiles?.(done);
@@ -248,7 +260,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports, suppressions };
+  return { findings, scanned, imports, suppressions, talosFiles: talosFiles.sort((a, b) => a.file.localeCompare(b.file)) };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */

@@ -2,6 +2,8 @@ import type { ControlReport, ControlResult, EvidenceLocation, EvidenceReport, Fr
 import type { Commit } from '../compliance/git-history';
 import { escapeMarkup } from './markup';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
+import { coverageHtml } from './evidence-coverage';
+import { coverageHeadline } from '../coverage/summary';
 
 /**
  * The compliance evidence report as one self-contained HTML file: inline
@@ -46,6 +48,7 @@ function headerList(report: EvidenceReport): string {
   const items = [
     `<dt>Tool</dt><dd>declint ${escapeMarkup(report.tool.version)}${report.generatedAt ? `, generated <time>${escapeMarkup(report.generatedAt)}</time>` : ''}</dd>`,
     `<dt>Scope</dt><dd>${escapeMarkup(report.scope.paths.join(', '))} (${report.scope.filesScanned} files, ${report.scope.rules} rules)</dd>`,
+    `<dt>Coverage</dt><dd>${escapeMarkup(coverageHeadline(report.coverage).replace(/^Coverage: /, ''))}</dd>`,
     `<dt>Frameworks</dt><dd>${escapeMarkup(report.frameworks.map((f) => f.title).join('; '))}</dd>`,
     report.git.available
       ? `<dt>Git</dt><dd>HEAD <code>${shortHash(report.git.head.hash)}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)}); each evidence line shows the last commit that changed it</dd>`
@@ -185,7 +188,7 @@ function limitations(report: EvidenceReport): string {
     report.limitations.length === 0
       ? '<p>Every file parsed and every host was evaluated.</p>'
       : `<ul>${report.limitations.map((l) => `<li>${l.file ? `<code>${escapeMarkup(l.file)}${l.line ? `:${l.line}` : ''}</code>: ` : ''}${escapeMarkup(l.message)}</li>`).join('')}</ul>`;
-  return `<section id="limitations"><h2>Limitations</h2>${body}</section>`;
+  return `<section id="limitations"><h2>Limitations</h2>${body}${coverageHtml(report.coverage)}</section>`;
 }
 
 function table(head: string[], rows: string[][]): string {

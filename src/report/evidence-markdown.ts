@@ -1,6 +1,8 @@
 import type { ControlReport, ControlResult, EvidenceLocation, EvidenceReport, FrameworkReport } from '../compliance/evidence-report';
 import type { Commit } from '../compliance/git-history';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
+import { coverageMarkdown } from './evidence-coverage';
+import { coverageHeadline } from '../coverage/summary';
 
 /** The compliance evidence report as Markdown: the same facts as the JSON and HTML forms, in the same order. */
 export function formatEvidenceMarkdown(report: EvidenceReport): string {
@@ -62,7 +64,7 @@ export function formatEvidenceMarkdown(report: EvidenceReport): string {
   out.push('## Limitations', '');
   if (report.limitations.length === 0) out.push('Every file parsed and every host was evaluated.', '');
   else for (const l of report.limitations) out.push(`- ${l.file ? `${l.file}${l.line ? `:${l.line}` : ''}: ` : ''}${inline(l.message)}`);
-  out.push('');
+  out.push('', ...coverageMarkdown(report.coverage));
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
@@ -70,6 +72,7 @@ function header(report: EvidenceReport): string {
   const lines = [
     `- **Tool:** declint ${report.tool.version}${report.generatedAt ? `, generated ${report.generatedAt}` : ''}`,
     `- **Scope:** ${report.scope.paths.join(', ')} (${report.scope.filesScanned} files, ${report.scope.rules} rules)`,
+    `- **${coverageHeadline(report.coverage).replace(/^Coverage: /, 'Coverage:** ')}`,
     `- **Frameworks:** ${report.frameworks.map((f) => f.title).join('; ')}`,
     report.git.available
       ? `- **Git:** HEAD ${shortHash(report.git.head.hash)} (${report.git.head.date}, ${inline(report.git.head.subject)}); each evidence line shows the last commit that changed it`

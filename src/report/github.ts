@@ -1,5 +1,7 @@
 import { Finding, messageWithHosts, SEVERITIES, Severity, severityRank } from '../findings/finding';
 import { CheckResult, countBySeverity } from './result';
+import { KIND_LABELS } from '../coverage/coverage';
+import { coverageHeadline } from '../coverage/summary';
 
 const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', note: 'notice' };
 
@@ -30,9 +32,28 @@ function bySeverity(result: CheckResult): Finding[] {
  * GitHub Actions workflow commands: one annotation per finding on its file
  * and lines (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=RULE::message`),
  * most severe first, at most what GitHub shows of each kind; a last notice
- * says how many more there are and where they are.
+ * says how many more there are and where they are; then a warning for each
+ * coverage gap (a declared host or node not resolved, a source not read).
  */
 export function formatGithub(result: CheckResult): string {
+  return findingAnnotations(result) + coverageAnnotations(result);
+}
+
+/** A warning for each declared host or node not resolved and each source not read (coverage). */
+function coverageAnnotations(result: CheckResult): string {
+  const coverage = result.coverage;
+  if (!coverage) return '';
+  const annotate = (file: string | undefined, line: number | undefined, message: string) =>
+    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(message)}\n`;
+  return [
+    ...coverage.entries
+      .filter((e) => e.status === 'unresolved')
+      .map((e) => annotate(e.site?.file, e.site?.line, `${KIND_LABELS[e.kind].one} ${e.name} is declared but not resolved: ${e.reasons.map((r) => r.message).join('; ')}`)),
+    ...coverage.unread.filter((u) => !u.checkedAlone).map((u) => annotate(u.file, u.site?.line, `No ${KIND_LABELS[u.kind].one} read from this file: ${u.reason}`)),
+  ].join('');
+}
+
+function findingAnnotations(result: CheckResult): string {
   const shown = bySeverity(result);
   const counts = countBySeverity(shown);
   const omitted = SEVERITIES.reduce((n, s) => n + Math.max(0, counts[s] - ANNOTATIONS_PER_LEVEL), 0);
@@ -89,6 +110,7 @@ export function githubStepSummary(result: CheckResult, budget = STEP_SUMMARY_BYT
   const head = [
     '## declint',
     '',
+    ...(result.coverage ? [coverageHeadline(result.coverage), ''] : []),
     `${shown.length} finding${shown.length === 1 ? '' : 's'}: ${counts.error} errors, ${counts.warning} warnings, ${counts.note} notes; ${result.filesScanned} files checked${result.findings.length > shown.length ? `; ${result.findings.length - shown.length} suppressed or excepted` : ''}.`,
     '',
   ];

@@ -1,3 +1,4 @@
+import { coverageReport, emptyCoverage } from '../coverage/coverage';
 import { CheckResult, countBySeverity } from './result';
 
 /** Machine-readable findings; the shape is versioned by `schemaVersion`. */
@@ -23,6 +24,8 @@ export function formatJson(result: CheckResult): string {
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
       ...(f.suppressed ? { suppressed: f.suppressed } : {}),
     })),
+    coverage: coverageReport(result.coverage ?? emptyCoverage()),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
+

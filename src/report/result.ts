@@ -1,3 +1,4 @@
+import type { Coverage } from '../coverage/coverage';
 import type { Finding, Severity } from '../findings/finding';
 import type { Rule } from '../rules/rule';
 
@@ -17,6 +18,8 @@ export interface CheckResult {
   frameworks?: string[];
   /** "Today" of the run (ISO time): what lock ages, channel statuses and exception expiry were judged against. */
   referenceDate?: string;
+  /** The hosts and nodes found, evaluated or not, and the sources that produced none. */
+  coverage?: Coverage;
 }
 
 export function countBySeverity(findings: Finding[]): Record<Severity, number> {

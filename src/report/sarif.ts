@@ -10,6 +10,7 @@ import { pathToFileURL } from 'url';
 import type { Framework } from '../controls/registry';
 import { lineHashes } from './line-hash';
 import { semanticFingerprint } from '../findings/fingerprint';
+import { Coverage, CoverageSite, KIND_LABELS } from '../coverage/coverage';
 
 /** The final OASIS SARIF 2.1.0 schema (errata 01), as GitHub and the SARIF Multitool expect. */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -71,6 +72,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
       locations: [physical(f.location.file, f.location.range)],
       descriptor: { id: 'parse-error' },
     })),
+    ...(result.coverage ? coverageNotifications(result.coverage) : []),
     ...(omitted > 0 ? [truncationNotification(omitted, kept.length)] : []),
   ];
   const log = {
@@ -262,6 +264,31 @@ function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | und
   };
 }
 
+
+/**
+ * Coverage gaps as tool notifications: a declared host or node not resolved
+ * and a source that produced none are warnings (something was not checked),
+ * a partly read one and a file checked on its own are notes.
+ */
+function coverageNotifications(coverage: Coverage) {
+  const point = (site: CoverageSite | undefined) =>
+    site ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(site.file), uriBaseId: SRCROOT }, region: { startLine: site.line, startColumn: site.column } } }] : [];
+  const entries = coverage.entries
+    .filter((e) => e.status !== 'evaluated')
+    .map((e) => {
+      const label = `${KIND_LABELS[e.kind].one} ${e.name} (${e.construct})`;
+      const why = e.reasons.map((r) => r.message.replace(/\.$/, '')).join('; ');
+      const text = e.status === 'unresolved' ? `${label} is declared but not resolved: ${why}` : `${label} is partly read: ${why}`;
+      return { level: e.status === 'unresolved' ? 'warning' : 'note', message: { text: sentence(text) }, locations: point(e.site), descriptor: { id: `coverage/${e.status}` } };
+    });
+  const unread = coverage.unread.map((u) => ({
+    level: u.checkedAlone ? 'note' : 'warning',
+    message: { text: sentence(`${u.file} produced no ${KIND_LABELS[u.kind].one}: ${u.reason}`) },
+    locations: u.site ? point(u.site) : [{ physicalLocation: { artifactLocation: { uri: encodeURI(u.file), uriBaseId: SRCROOT } } }],
+    descriptor: { id: u.checkedAlone ? 'coverage/checked-alone' : 'coverage/unread' },
+  }));
+  return [...entries, ...unread];
+}
 
 function physical(file: string, range: Range) {
   return {

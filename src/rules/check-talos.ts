@@ -2,6 +2,7 @@ import { isRecord } from '../source/records';
 import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
+import { containsUnknown, mayBeSetByTemplate } from '../talos/unknown';
 import { inRange } from '../talos/version';
 import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
@@ -18,7 +19,9 @@ import { firstExplicitViolation, renderMessage, violationFinding } from './viola
  *   deleted or at the document's anchor;
  * - version gates (`since`/`until`): a rule outside the config's Talos
  *   version is skipped; when the version is unknown its findings are notes
- *   that say which versions they concern.
+ *   that say which versions they concern;
+ * - unknown values (a template expression, an unresolved reference) are
+ *   never judged, and nothing is judged absent where one may set it.
  */
 export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContext): Finding[] {
   if (!('document' in rule.subject)) return [];
@@ -44,6 +47,7 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
       const found = treeValuesAt(doc.tree, pattern).filter((l) => l.value !== null && l.value !== undefined);
       anyFound ||= found.length > 0;
       for (const located of found) {
+        if (containsUnknown(located.value)) continue;
         const violation = firstExplicitViolation(rule, located.value, ctx);
         if (!violation) continue;
         const concrete = located.path.join('.');
@@ -59,7 +63,8 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
       }
     }
     // An absent value is judged only where the config is complete and, for a gated rule, its version known.
-    const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
+    const judgeAbsence =
+      doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*') && !mayBeSetByTemplate(doc.tree.value, p)) && !(gated && !view.version);
     if (!anyFound && !setAnywhere && judgeAbsence) {
       const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
       if (!violation) continue;
@@ -186,6 +191,11 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
   const found = docs.flatMap((d) => patterns.flatMap((p) => treeValuesAt(d.tree, p).filter((l) => l.value !== null && l.value !== undefined).map((l) => ({ ...l, doc: d }))));
   if (found.length > 0) {
     return found.map((l) => {
+      if (containsUnknown(l.value)) {
+        const origin = l.doc.tree.originOf(l.path);
+        const reason = `${l.path.join('.')} is set by a template expression or a reference declint does not resolve`;
+        return { ...base, status: 'not-evaluated' as const, reason, ...(origin ? { evidence: { file: origin.file, range: origin.range } } : at) };
+      }
       const origin = l.doc.tree.originOf(l.path);
       // A secret's value is never shown, even encrypted.
       const shown = secret ? 'is set (value not shown)' : `= ${shortJson(l.value)}`;
@@ -194,6 +204,9 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
     });
   }
   const shownPath = patterns.map((p) => p.join('.')).join(' / ');
+  if (docs.some((d) => patterns.some((p) => mayBeSetByTemplate(d.tree.value, p)))) {
+    return [{ ...base, status: 'not-evaluated', reason: `${shownPath} may be set by a template expression declint does not resolve`, ...at }];
+  }
   if (gated && !view.version && rule.default !== undefined) {
     return [{ ...base, status: 'not-evaluated', reason: `${shownPath} is not set, and the Talos version that decides its default is not known`, ...at }];
   }

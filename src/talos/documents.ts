@@ -1,5 +1,7 @@
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
+import { maskFile } from './template';
+import { UNKNOWN_MARK } from './unknown';
 
 /**
  * What a YAML document of a Talos repository is:
@@ -47,6 +49,8 @@ export interface TalosFile {
   documents: TalosDocument[];
   /** Present when the file carries SOPS metadata. */
   sops?: SopsState;
+  /** Template expressions read as unknown values (a templated file, see template.ts). */
+  templated?: number;
 }
 
 export interface YamlSyntaxError {
@@ -57,7 +61,9 @@ export interface YamlSyntaxError {
 export type TalosReadResult =
   | { kind: 'talos'; file: TalosFile }
   | { kind: 'not-talos' }
-  | { kind: 'syntax-error'; error: YamlSyntaxError };
+  | { kind: 'syntax-error'; error: YamlSyntaxError }
+  /** A templated file whose YAML does not parse once its expressions are replaced: valid for its template engine, unreadable here. */
+  | { kind: 'unreadable-template'; error: YamlSyntaxError };
 
 const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'persist']);
 /** Keys only a talhelper `talconfig.yaml` has at its top level. */
@@ -78,13 +84,16 @@ const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
  */
 export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text), fileName = ''): TalosReadResult {
   const talenv = TALENV_NAME.test(fileName);
-  if (!talenv && !TALOS_HINT.test(text)) return { kind: 'not-talos' };
-  const parsed = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false });
+  // Positions hold: the masked text has the file's length and lines.
+  const masked = maskFile(fileName, text);
+  if (!talenv && !TALOS_HINT.test(masked.text)) return { kind: 'not-talos' };
+  const parsed = parseAllDocuments(masked.text, { keepSourceTokens: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const error = doc.errors[0];
-      return { kind: 'syntax-error', error: { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) } };
+      const located = { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) };
+      return masked.expressions > 0 ? { kind: 'unreadable-template', error: located } : { kind: 'syntax-error', error: located };
     }
   }
   const documents: TalosDocument[] = [];
@@ -97,7 +106,7 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
   if (documents.length === 0) return { kind: 'not-talos' };
-  return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}) } };
+  return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}), ...(masked.expressions > 0 ? { templated: masked.expressions } : {}) } };
 }
 
 function fileKind(documents: TalosDocument[]): TalosFileKind {
@@ -153,7 +162,8 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   const kind = scalarAt(contents, 'kind');
   // A bare `apiVersion: v1alpha1` is Talos's own (Kubernetes groups are qualified): kinds newer than this list are still Talos documents.
   if (apiVersion === 'v1alpha1' && typeof kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(kind)) return { role: 'multidoc', kind };
-  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops')) return undefined;
+  // A key a template writes (`{{ toYaml .extra }}` among the top-level keys) may be any of them.
+  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops' || key.includes(UNKNOWN_MARK))) return undefined;
   const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
   if (!hasBody) return undefined;
   if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };
