@@ -26,9 +26,10 @@ const WEB = `{ ... }: {
   networking.firewall.enable = false;
 }
 `;
+// A framework declint does not model: the flake's outputs cannot be resolved.
 const FLAKE_PARTS = `{
-  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+  inputs.fleet.url = "github:example/fleet";
+  outputs = inputs: inputs.fleet.lib.mkFleet { inherit inputs; } {
     flake.nixosConfigurations.db = inputs.nixpkgs.lib.nixosSystem { modules = [ ./db.nix ]; };
   };
 }
@@ -56,8 +57,8 @@ describe('coverage in every output', () => {
     const run = await runCli(['check', '.'], dir);
     expect(run.stdout.slice(run.stdout.indexOf('Coverage:')).split('\n')).toEqual([
       'Coverage: 1 NixOS host checked; 1 declared but not resolved; 3 sources produced no host or node (1 checked on its own).',
-      '  not resolved  flake.nix:8:5  NixOS host edge: nixosConfigurations.edge is not a nixosSystem call declint can read (result of mkEdge "edge")',
-      "  not read      other/flake.nix:1:1  the flake's outputs are not statically resolvable (result of inputs.flake-parts.lib.mkFlake { inherit inputs; } { flak...); its hosts are not checked",
+      '  not resolved  flake.nix:8:5  NixOS host edge: nixosConfigurations.edge is not a NixOS system declint can read (result of mkEdge "edge")',
+      "  not read      other/flake.nix:1:1  the flake's outputs are not statically resolvable (result of inputs.fleet.lib.mkFleet { inherit inputs; } { flake.nixo...)",
       '  not read      talos/broken.yaml:4:1  the file does not parse (Flow sequence in block collection must be sufficiently indented and end with a ])',
       '  no node       talos/patch.yaml  a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
       '',
@@ -79,8 +80,8 @@ describe('coverage in every output', () => {
       checkedAlone: 1,
     });
     expect(report.coverage.entries.map((e: { name: string; status: string; construct: string }) => [e.name, e.status, e.construct])).toEqual([
-      ['web', 'evaluated', 'nixosConfigurations.web at flake.nix:4'],
-      ['edge', 'unresolved', 'nixosConfigurations.edge at flake.nix:8'],
+      ['web', 'evaluated', 'nixosConfigurations → nixosSystem'],
+      ['edge', 'unresolved', 'nixosConfigurations.edge'],
     ]);
   });
 
@@ -94,15 +95,15 @@ describe('coverage in every output', () => {
       ['coverage/unread', 'warning', 'talos/broken.yaml', 4],
       ['coverage/checked-alone', 'note', 'talos/patch.yaml', undefined],
     ]);
-    expect(notes[1].message.text).toBe('NixOS host edge (nixosConfigurations.edge at flake.nix:8) is declared but not resolved: nixosConfigurations.edge is not a nixosSystem call declint can read (result of mkEdge "edge").');
+    expect(notes[1].message.text).toBe('NixOS host edge (nixosConfigurations.edge) is declared but not resolved: nixosConfigurations.edge is not a NixOS system declint can read (result of mkEdge "edge").');
   });
 
   test('GitHub gets a warning for each gap and the headline in the step summary', async () => {
     const run = await runCli(['check', '.', '--format', 'github'], dir);
     const coverage = run.stdout.split('\n').filter((l) => l.includes('title=declint coverage'));
     expect(coverage).toEqual([
-      '::warning file=flake.nix,line=8,title=declint coverage::NixOS host edge is declared but not resolved: nixosConfigurations.edge is not a nixosSystem call declint can read (result of mkEdge "edge")',
-      "::warning file=other/flake.nix,line=1,title=declint coverage::No NixOS host read from this file: the flake's outputs are not statically resolvable (result of inputs.flake-parts.lib.mkFlake { inherit inputs; } { flak...); its hosts are not checked",
+      '::warning file=flake.nix,line=8,title=declint coverage::NixOS host edge is declared but not resolved: nixosConfigurations.edge is not a NixOS system declint can read (result of mkEdge "edge")',
+      "::warning file=other/flake.nix,line=1,title=declint coverage::No NixOS host read from this file: the flake's outputs are not statically resolvable (result of inputs.fleet.lib.mkFleet { inherit inputs; } { flake.nixo...)",
       '::warning file=talos/broken.yaml,line=4,title=declint coverage::No Talos node read from this file: the file does not parse (Flow sequence in block collection must be sufficiently indented and end with a ])',
     ]);
   });
@@ -111,8 +112,8 @@ describe('coverage in every output', () => {
     const md = (await runCli(['report', '.', '--framework', 'nis2'], dir)).stdout;
     expect(md).toContain('- **Coverage:** 1 NixOS host checked; 1 declared but not resolved; 3 sources produced no host or node (1 checked on its own).');
     const part = md.slice(md.indexOf('### Coverage of hosts and nodes'));
-    expect(part).toContain('| web | NixOS host | evaluated | nixosConfigurations.web at flake.nix:4 | — |');
-    expect(part).toContain('| edge | NixOS host | not resolved | nixosConfigurations.edge at flake.nix:8 | nixosConfigurations.edge is not a nixosSystem call declint can read (result of mkEdge "edge") (flake.nix:8:5) |');
+    expect(part).toContain('| web | NixOS host | evaluated | nixosConfigurations → nixosSystem | — |');
+    expect(part).toContain('| edge | NixOS host | not resolved | nixosConfigurations.edge | nixosConfigurations.edge is not a NixOS system declint can read (result of mkEdge "edge") (flake.nix:8:5) |');
     expect(part).toContain('| talos/patch.yaml | a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets | yes |');
     const json = JSON.parse((await runCli(['report', '.', '--framework', 'nis2', '--format', 'json'], dir)).stdout);
     expect(json.coverage.summary.nixosHosts).toEqual({ evaluated: 1, partial: 0, unresolved: 1 });
@@ -124,10 +125,11 @@ describe('coverage in every output', () => {
   test('hosts shows how each host was found, and what was declared but not resolved', async () => {
     const run = await runCli(['hosts'], dir);
     expect(run.stdout.split('\n').filter((l) => l && !l.startsWith(' '))).toEqual([
-      'web  flake.nix:4  1 module  nixosConfigurations.web at flake.nix:4',
+      'web  flake.nix:4  1 module  host  nixosConfigurations → nixosSystem',
+      'edge  flake.nix:8  not resolved  nixosConfigurations.edge',
+      '(names not known)  other/flake.nix:1  not resolved  flake outputs',
+      '1 host evaluated; 2 declared hosts not resolved.',
       'No Talos nodes found.',
-      'not resolved: edge  nixosConfigurations.edge at flake.nix:8: nixosConfigurations.edge is not a nixosSystem call declint can read (result of mkEdge "edge")',
-      "no host: other/flake.nix:1:1: the flake's outputs are not statically resolvable (result of inputs.flake-parts.lib.mkFlake { inherit inputs; } { flak...); its hosts are not checked",
       'no node: talos/broken.yaml:4:1: the file does not parse (Flow sequence in block collection must be sufficiently indented and end with a ])',
       'no node: talos/patch.yaml: a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
     ]);

@@ -471,7 +471,7 @@ async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
   if (list.length === 0) io.stdout('No NixOS hosts found.\n');
   for (const h of list) {
     if (h.status === 'unresolved') {
-      io.stdout(`${h.name ?? '(unnamed)'}  ${h.root}  not resolved  ${h.construct}\n`);
+      io.stdout(`${h.name ?? '(names not known)'}  ${h.root}  not resolved  ${h.construct}\n`);
       for (const u of h.unread) io.stdout(`  why: ${u}\n`);
       continue;
     }
@@ -696,11 +696,15 @@ function firstDirectory(paths: string[], cwd: string): string {
   }
 }
 
-/** `--require-hosts`: 1 when a declared host or node is not resolved or a source produced none. */
+/**
+ * `--require-hosts`: 1 when a declared host or node is not resolved, or a
+ * source that declares some produced none and was not read. A Talos patch
+ * that no node applies is still checked on its own: it does not count.
+ */
 function coverageExitCode(result: CheckResult): number {
   if (!result.coverage) return 0;
   const gaps = coverageGaps(result.coverage);
-  return gaps.unresolved.length > 0 || gaps.unread.length > 0 ? 1 : 0;
+  return gaps.unresolved.length > 0 || gaps.unread.some((u) => !u.checkedAlone) ? 1 : 0;
 }
 
 function render(result: CheckResult, format: Format, color: boolean, sarif: SarifOptions): string {

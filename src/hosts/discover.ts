@@ -175,7 +175,7 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
         const system = systemOf(value);
         const at = attrSite(attr, set, siteOf(value, site));
         if (system) add(name, system, siteOf(system, at), construct('nixosConfigurations', set, system));
-        else unresolved.push({ name, site: at, reason: `nixosConfigurations.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: construct('nixosConfigurations', set) });
+        else unresolved.push({ name, site: at, reason: `nixosConfigurations.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: construct(`nixosConfigurations.${name}`, set) });
       }
       if (set.open) unresolved.push({ site, reason: `some names in nixosConfigurations are not known (${set.open})`, construct: construct('nixosConfigurations', set) });
     } else {
@@ -238,7 +238,7 @@ function collectSystems(nodes: AttrsValue, label: string, site: SourceSite, add:
     const value = attr.value.force();
     const system = systemOf(value);
     if (system) add(name, system, attrSite(attr, nodes, site), construct(label, nodes, system));
-    else if (!quiet) unresolved.push({ name, site: attrSite(attr, nodes, site), reason: `${label}.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: label });
+    else if (!quiet) unresolved.push({ name, site: attrSite(attr, nodes, site), reason: `${label}.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: `${label}.${name}` });
   }
 }
 

@@ -175,7 +175,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   specs.push(...declaredSpecs);
   const reasons = new Map<UnresolvedHost, HostNote>();
   for (const u of discovery.unresolved) {
-    const note = { site: u.site, message: u.name !== undefined ? `host ${u.name}: ${u.reason}` : `${u.reason}${unresolved.includes(u) ? '' : standsFor}` };
+    const note = { site: u.site, message: u.name !== undefined ? u.reason : `${u.reason}${unresolved.includes(u) ? '' : standsFor}` };
     notes.push(note);
     reasons.set(u, note);
   }
@@ -188,7 +188,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
-  const coverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
+  const coverage: HostCoverage[] = [];
+  // Hosts declared but not resolved come after the ones evaluated.
+  const unresolvedCoverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
   const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
     coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
@@ -252,6 +254,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const from = { file, span: { start: 0, end: 0 } };
     evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
+  coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {
     try {
       const { line, column } = loader.lines(s.file).rangeOf(s.span).start;
