@@ -1,6 +1,6 @@
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
+import { Attr, AttrsValue, Thunk, UNKNOWN_PART, Value, unknown, isUnknown } from './value';
 import { createLib, createBuiltins } from './lib';
 
 /** The offsets of a syntax node. */
@@ -433,6 +433,7 @@ export class Evaluator {
 
   private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
     const parts: (string | { text: string })[] = [];
+    let unknownPart: string | undefined;
     for (let i = 0; i < node.namedChildCount; i++) {
       const part = node.namedChild(i)!;
       switch (part.type) {
@@ -449,7 +450,11 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
           if (value.kind === 'string') parts.push({ text: value.value });
-          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          else if (value.kind === 'unknown') {
+            // Read on: the rest of the string is kept as partial text for rules that judge what is known.
+            unknownPart ??= `interpolation of ${shorten(part.text)}: ${value.why}`;
+            parts.push({ text: UNKNOWN_PART });
+          }
           else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
           else return unknown(`cannot interpolate a ${value.kind}`);
           break;
@@ -461,6 +466,7 @@ export class Evaluator {
       }
     }
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+    if (unknownPart) return { kind: 'unknown', why: unknownPart, partialText: text };
     return { kind: 'string', value: text };
   }
 

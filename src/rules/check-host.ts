@@ -1,12 +1,14 @@
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { Effective, Host, opaqueExternalModules } from '../nix/host';
-import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
+import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
+import { describePlain, Plain, toPartialPlain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
-import { renderMessage } from './violation';
+import { textFindings } from './check-nixos';
+import { ruleSources, RuleSource } from './sources';
+import { culpritOf, judgesPartially, renderMessage } from './violation';
 import { inRange, parseVersion } from './version-gate';
 
 export interface HostCheckContext extends PredicateContext {
@@ -40,7 +42,8 @@ export function checkHost(host: Host, rule: Rule, ctx: HostCheckContext): Findin
 
 /** The rule's conclusion on the host, with its evidence: a finding, a pass, or why it decided nothing. */
 export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgement[] {
-  if (!('option' in rule.subject)) return [];
+  const sources = ruleSources(rule);
+  if (sources.length === 0) return [];
   const judged = (status: Judgement['status'], reason: string, evidence?: Location): Judgement[] => [
     { ruleId: rule.id, subject: host.name, subjectKind: 'host', status, reason, ...(evidence ? { evidence } : {}) },
   ];
@@ -61,39 +64,55 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
   }
-  const pattern = parseOptionPath(rule.subject.option);
   const opaque = opaqueExternalModules(host);
+  const conclusions = sources.flatMap((source) => (source.text ? judgeText(host, rule, source, sources[0], ctx) : judgeSource(host, rule, source, opaque, ctx)));
+  return withDefaultsMerged(host, rule, conclusions, ctx);
+}
+
+/** One option source of the rule on the host: the option itself, or every concrete option its wildcard matches. */
+function judgeSource(host: Host, rule: Rule, source: RuleSource, opaque: string[], ctx: HostCheckContext): Conclusion[] {
+  const pattern = source.paths[0];
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
-  if (!hasWildcard(pattern)) return [judgeOption(host, rule, pattern, opaque, ctx)];
+  if (!hasWildcard(pattern)) return [judgeOption(host, rule, source, pattern, opaque, ctx)];
   // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
-  const concrete = host.definedPathsMatching(pattern);
+  const concrete = source.paths.flatMap((p) => host.definedPathsMatching(p));
+  const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const };
   if (concrete.length === 0) {
     return opaque.length > 0
-      ? judged('not-evaluated', `no module read sets ${rule.subject.option}; unread modules (${opaque.join(', ')}) might`)
-      : judged('pass', `no module sets ${rule.subject.option}`, rootLocation(host, ctx));
+      ? [{ ...base, status: 'not-evaluated', reason: `no module read sets ${source.option}; unread modules (${opaque.join(', ')}) might` }]
+      : [{ ...base, status: 'pass', reason: `no module sets ${source.option}`, evidence: rootLocation(host, ctx) }];
   }
-  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, optionPath, 'pattern', ctx));
+  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, source, optionPath, 'pattern', ctx));
 }
 
 /** The rule's conclusion on one concrete option its wildcard subject matches in the host. */
 export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[], ctx: HostCheckContext): Judgement {
-  return judgeOption(host, rule, optionPath, 'pattern', ctx);
+  const source = ruleSources(rule).find((s) => s.paths.some((p) => matchesPattern(p, optionPath))) ?? ruleSources(rule)[0];
+  const conclusion = judgeOption(host, rule, source, optionPath, 'pattern', ctx);
+  return 'failsByDefault' in conclusion ? conclusion.judgement : conclusion;
 }
+
+/**
+ * A conclusion, or a default that violates the rule: those of all the rule's
+ * options become one finding at the host's root (an unset sysctl each would
+ * be five findings on one line).
+ */
+type Conclusion = Judgement | { failsByDefault: true; judgement: Judgement; violation: Violation; detail: string };
 
 /**
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
  * its absence is not judged; `pattern` marks an option found through a wildcard, whose absence never is.
  */
-function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Judgement {
+function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Conclusion {
   const shownPath = formatOptionPath(optionPath);
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: optionPath };
   const effective = host.effective(optionPath);
-  const judgesDefault = rule.violations.some((v) => v.mode === 'default');
+  const judgesDefault = source.violations.some((v) => v.mode === 'default');
   if (effective.kind === 'absent') {
     if (unread === 'pattern') return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
     if (unread.length > 0) return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set in the modules read; unread modules (${unread.join(', ')}) might set it` };
   }
-  const resolved = valueOf(effective, rule.default);
+  const resolved = valueOf(effective, source.default, judgesPartially(rule));
   if (!resolved) {
     if (effective.kind === 'absent' && !judgesDefault) return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
     const why = effective.kind === 'unknown' ? `: ${effective.why}` : '';
@@ -101,17 +120,16 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
   }
   const mode = resolved.fromDefault ? 'default' : 'explicit';
   const shown = describePlain(resolved.value as Plain);
-  const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
+  const violation = source.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
     if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
-    const reason = resolved.fromDefault ? `${shownPath} is not set; the default is ${shown}` : `${shownPath} = ${shown}`;
-    return { ...base, status: 'pass', reason, ...evidenceField(host, effective, ctx) };
+    return { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
   }
-  const vars = { value: shown, path: shownPath, host: host.name };
   if (effective.kind !== 'known') {
-    const finding = rootFinding(host, rule, violation, vars, ctx, `${shownPath} is not set; the NixOS default is ${shown}`);
-    return { ...base, status: 'fail', reason: `${shownPath} is not set; the default is ${shown}`, evidence: finding.location, finding };
+    const detail = unsetReason(shownPath, resolved.value);
+    return { failsByDefault: true, judgement: { ...base, status: 'fail', reason: detail }, violation, detail };
   }
+  const vars = { value: shown, path: shownPath, host: host.name, culprit: culpritOf(violation.test, resolved.value) ?? '' };
   const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
   if (winners.length === 0) {
     const finding = rootFinding(host, rule, violation, vars, ctx, `${shownPath} = ${shown}`);
@@ -126,7 +144,7 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
   const related: RelatedLocation[] = effective.contributions
     .filter((c) => c.status === 'overridden')
     .map((c) => ({ ...site(c.definition.file, c.definition.def.binding, ctx), message: `overridden definition (priority ${c.definition.def.priority})` }));
-  related.push({ ...site(host.spec.root.file, host.spec.root.span, ctx), message: `host ${host.name}` });
+  related.push(hostRelated(host, ctx));
   const finding: Finding = {
     ruleId: rule.id,
     severity: violation.severity,
@@ -137,6 +155,59 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
     subject: `${shownPath}=${JSON.stringify(resolved.value)}`,
   };
   return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
+}
+
+/** Why an unset option passes or fails, in the user's words: an option NixOS leaves unset has no default to name. */
+function unsetReason(shownPath: string, value: unknown): string {
+  return value === null ? `${shownPath} is not set` : `${shownPath} is not set; the default is ${describePlain(value as Plain)}`;
+}
+
+/**
+ * A config-text source (`services.openssh.extraConfig`) on the host: each
+ * definition that takes part, line by line (two modules' texts are joined,
+ * so each is read on its own).
+ */
+function judgeText(host: Host, rule: Rule, source: RuleSource, main: RuleSource, ctx: HostCheckContext): Judgement[] {
+  const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: source.paths[0] };
+  const effective = host.effective(source.paths[0]);
+  if (effective.kind === 'absent') return [{ ...base, status: 'pass', reason: `${source.option} is not set`, evidence: rootLocation(host, ctx) }];
+  const taking = effective.contributions.filter((c) => c.status === 'won' || c.status === 'undecided');
+  const mainValue = () => {
+    const resolved = valueOf(host.effective(main.paths[0]), main.default);
+    return resolved ? resolved.value : undefined;
+  };
+  const findings = taking.flatMap((c) =>
+    textFindings(c.definition.file, c.definition.def, ctx.lines(c.definition.file), rule, source, ctx, mainValue).map((f) => ({
+      ...f,
+      related: [...f.related, hostRelated(host, ctx)],
+      hosts: [host.name],
+    })),
+  );
+  if (findings.length > 0) return findings.map((finding) => ({ ...base, status: 'fail' as const, reason: finding.message.replace(/\.$/, ''), evidence: finding.location, finding }));
+  if (taking.some((c) => c.status === 'undecided')) return [{ ...base, status: 'not-evaluated', reason: `${source.option} depends on a condition declint could not resolve` }];
+  return [{ ...base, status: 'pass', reason: `no line of ${source.option} violates the rule`, ...evidenceField(host, effective, ctx) }];
+}
+
+/** The defaults that violate the rule, one finding at the host's root per violation, listing the options left unset. */
+function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], ctx: HostCheckContext): Judgement[] {
+  const out: Judgement[] = [];
+  const byViolation = new Map<Violation, Extract<Conclusion, { failsByDefault: true }>[]>();
+  for (const c of conclusions) {
+    if (!('failsByDefault' in c)) {
+      out.push(c);
+      continue;
+    }
+    const group = byViolation.get(c.violation);
+    if (group) group.push(c);
+    else byViolation.set(c.violation, [c]);
+  }
+  for (const [violation, group] of byViolation) {
+    const vars = { path: group.map((c) => formatOptionPath(c.judgement.option!)).join(', '), host: host.name, value: '', culprit: '' };
+    const finding = rootFinding(host, rule, violation, vars, ctx, group.map((c) => c.detail).join('; '));
+    // Each option keeps its judgement (the report's evidence); the one finding rides on the first.
+    for (const c of group) out.push({ ...c.judgement, evidence: finding.location, ...(c === group[0] ? { finding } : {}) });
+  }
+  return out;
 }
 
 /** Where an option's value comes from: its winning definition, or the host root for a default. */
@@ -169,14 +240,19 @@ function rootFinding(host: Host, rule: Rule, violation: Violation, vars: Record<
   };
 }
 
+function hostRelated(host: Host, ctx: HostCheckContext): RelatedLocation {
+  return { ...site(host.spec.root.file, host.spec.root.span, ctx), message: `host ${host.name}` };
+}
+
 function site(file: string, span: Span, ctx: HostCheckContext) {
   return { file, range: ctx.lines(file).rangeOf(span) };
 }
 
 /** The value a rule judges: the effective one, or the upstream default where nothing sets it. */
-function valueOf(effective: Effective, upstreamDefault: unknown): { value: unknown; fromDefault: boolean } | undefined {
+function valueOf(effective: Effective, upstreamDefault: unknown, partial = false): { value: unknown; fromDefault: boolean } | undefined {
   switch (effective.kind) {
     case 'known':
+      if (effective.plain === undefined && partial) return { value: toPartialPlain(effective.value), fromDefault: false };
       return effective.plain === undefined ? undefined : { value: effective.plain, fromDefault: false };
     case 'unknown':
       return undefined;

@@ -84,6 +84,12 @@ export function parseRule(text: string, display: string, source: string): Rule {
       throw new LocatedError(display, pos.line, pos.col, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
     }
   }
+  const problem = sourceProblem(data);
+  if (problem) {
+    const node = doc.getIn(problem.at, true) as YamlNode | undefined;
+    const pos = at(node?.range?.[0] ?? 0);
+    throw new LocatedError(display, pos.line, pos.col, problem.message);
+  }
   const expected = path.basename(display).replace(/\.ya?ml$/, '');
   if (data.id !== expected) {
     const pos = at((doc.contents as YamlNode | null)?.range?.[0] ?? 0);
@@ -121,4 +127,28 @@ function findNamedPredicates(value: unknown, where: (string | number)[] = [], ou
     }
   }
   return out;
+}
+
+/**
+ * What the schema cannot say about a rule's several options: a violation's
+ * `only` names one of them, and a sshd or systemd text names the key it reads.
+ */
+function sourceProblem(data: {
+  subject: { option?: string; also?: { option: string; text?: { format: string; key?: string } }[] };
+  violations: { only?: string[] }[];
+}): { at: (string | number)[]; message: string } | undefined {
+  const subject = data.subject;
+  if (subject.option === undefined) return undefined;
+  const options = [subject.option, ...(subject.also ?? []).map((a) => a.option)];
+  for (const [i, also] of (subject.also ?? []).entries()) {
+    if (also.text && also.text.format !== 'sudoers' && !also.text.key) {
+      return { at: ['subject', 'also', i, 'text'], message: `a ${also.text.format} text needs the key it reads (text.key)` };
+    }
+  }
+  for (const [i, v] of data.violations.entries()) {
+    for (const [j, only] of (v.only ?? []).entries()) {
+      if (!options.includes(only)) return { at: ['violations', i, 'only', j], message: `violations[${i}].only names ${only}, which is not one of the rule's options (${options.join(', ')})` };
+    }
+  }
+  return undefined;
 }

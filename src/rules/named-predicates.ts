@@ -15,6 +15,8 @@ export interface NamedPredicate {
   description: string;
   /** `ctx` carries today's date and the project's policy, for the few predicates that read them. */
   test(value: unknown, ctx?: PredicateContext): boolean | undefined;
+  /** Where the test holds, what made it hold in the user's words (`kernel.kptr_restrict = 0`): the `{culprit}` of messages. */
+  culprit?(value: unknown): string | undefined;
 }
 
 /** Every named predicate, by the name rule files use; one file per area under `named/`. */

@@ -23,8 +23,37 @@ export type Predicate =
   | { not: Predicate }
   | { named: string };
 
+/**
+ * One more place a NixOS rule's setting can be written: another option
+ * (`initialPassword` beside `password`, `allowedUDPPorts` beside
+ * `allowedTCPPorts`, one sysctl among several), or a line of a verbatim
+ * config text (`services.openssh.extraConfig`, `security.sudo.extraConfig`).
+ */
+export interface AlsoSource {
+  option: string;
+  aliases?: string[];
+  /** The upstream default of this option where no module sets it. */
+  default?: unknown;
+  /** The option holds config text; the rule judges its lines in this format (see `config-text.ts`). */
+  text?: { format: TextFormat; key?: string };
+}
+
+/** Verbatim config texts declint reads line by line. */
+export type TextFormat = 'sshd' | 'sudoers' | 'systemd';
+
 export type Subject =
-  | { option: string; aliases?: string[] }
+  | {
+      option: string;
+      aliases?: string[];
+      /** More options (or config-text lines) judged with the same violations. */
+      also?: AlsoSource[];
+      /**
+       * Judge what is known of a value: an unknown part (a command built from
+       * a package path) is an opaque marker instead of making the whole value
+       * unknown, so a tag beside it is still judged.
+       */
+      partial?: boolean;
+    }
   /**
    * Talos: a path in documents of a kind (`v1alpha1`, a multi-document kind,
    * `SecretsBundle`); with `paths`, each path is judged, and absence means
@@ -56,9 +85,11 @@ export interface When {
 export interface Violation {
   /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
   mode: 'explicit' | 'default';
+  /** For a rule with several options: the ones (as the subject names them) this violation judges; all when absent. */
+  only?: string[];
   test: Predicate;
   severity: Severity;
-  /** Message template: `{value}`, `{path}`, `{node}`, `{host}`. */
+  /** Message template: `{value}`, `{path}`, `{node}`, `{host}`, `{culprit}` (what a named predicate found). */
   message: string;
 }
 

@@ -1,0 +1,64 @@
+import { parseOptionPath } from '../nix/option-path';
+import type { AlsoSource, Rule, Violation } from './rule';
+
+/**
+ * The places a NixOS rule reads its setting from: the subject's option (with
+ * its old names), then each `also` option or config text, each with the
+ * violations that judge it and the default that applies where it is unset.
+ */
+export interface RuleSource {
+  /** The option as the rule file names it (what a violation's `only` refers to). */
+  option: string;
+  /** The option and its old names, parsed. */
+  paths: string[][];
+  default?: unknown;
+  text?: AlsoSource['text'];
+  violations: Violation[];
+  /** The first source is the rule's own option; `also` sources follow. */
+  main: boolean;
+}
+
+const cache = new WeakMap<Rule, RuleSource[]>();
+
+/** A NixOS rule's sources, parsed once per rule (this runs for every rule on every file); none for other targets. */
+export function ruleSources(rule: Rule): RuleSource[] {
+  let sources = cache.get(rule);
+  if (!sources) {
+    sources = [];
+    const s = rule.subject;
+    if ('option' in s) {
+      const forSource = (option: string) => rule.violations.filter((v) => !v.only || v.only.includes(option));
+      sources.push({
+        option: s.option,
+        paths: [s.option, ...(s.aliases ?? [])].map(parseOptionPath),
+        ...(rule.default !== undefined ? { default: rule.default } : {}),
+        violations: forSource(s.option),
+        main: true,
+      });
+      for (const also of s.also ?? []) {
+        sources.push({
+          option: also.option,
+          paths: [also.option, ...(also.aliases ?? [])].map(parseOptionPath),
+          ...(also.default !== undefined ? { default: also.default } : {}),
+          ...(also.text ? { text: also.text } : {}),
+          violations: forSource(also.option),
+          main: false,
+        });
+      }
+    }
+    cache.set(rule, sources);
+  }
+  return sources;
+}
+
+/** Old option names a rule knows, each with the name NixOS forwards it to. */
+export function ruleRenames(rule: Rule): { from: string[]; to: string[] }[] {
+  const pairs = ruleSources(rule).flatMap((s) => s.paths.slice(1).map((from) => ({ from, to: s.paths[0] })));
+  if (rule.when) for (const a of rule.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(rule.when.option) });
+  return pairs;
+}
+
+/** Every option path a rule reads (its sources and old names), for telling whether an edit concerns it. */
+export function ruleSubjectPaths(rule: Rule): string[][] {
+  return ruleSources(rule).flatMap((s) => s.paths);
+}
