@@ -79,13 +79,14 @@ export function textFindings(
     const violation = firstExplicitViolation(source.violations, entry.value, ctx);
     if (!violation) continue;
     const at = lineSpan(lines, def.binding, entry.line);
-    const finding = violationFinding(rule, violation, entry.value, { path: formatOptionPath(def.path), value: JSON.stringify(entry.line) }, {
-      file,
-      range: lines.rangeOf(at),
-      subject: `${formatOptionPath(def.path)}:${entry.line}`,
-    });
-    if (entry.scope) finding.message = `${finding.message.replace(/\.$/, '')} (in \`${entry.scope}\`).`;
-    out.push(finding);
+    const shown = `${JSON.stringify(entry.line.replace(new RegExp(UNKNOWN_PART, 'g'), '…'))}${entry.scope ? ` in \`${entry.scope}\`` : ''}`;
+    out.push(
+      violationFinding(rule, violation, entry.value, { path: formatOptionPath(def.path), value: shown }, {
+        file,
+        range: lines.rangeOf(at),
+        subject: `${formatOptionPath(def.path)}:${entry.line}`,
+      }),
+    );
   }
   return out;
 }

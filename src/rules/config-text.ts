@@ -15,7 +15,7 @@ import type { TextFormat } from './rule';
 export interface TextEntry {
   /** The value the rule tests, in the option's own form (`yes` → true, `3` → 3). */
   value: unknown;
-  /** The line as written (trimmed), to find it in the source. */
+  /** The line as written (trimmed, without a trailing comment): shown in messages, and found in the source. */
   line: string;
   /**
    * Whether the daemon uses it whatever the option itself says: sshd keeps the
@@ -44,13 +44,21 @@ function lines(text: string): string[] {
   return text.split('\n').map((l) => l.replace(/\r$/, '').trim());
 }
 
-/** sshd_config(5) and journald.conf(5) values in the option's form: yes/no as booleans, whole numbers as numbers. */
-function optionForm(value: string): unknown {
-  if (/^(yes|true)$/i.test(value)) return true;
-  if (/^(no|false)$/i.test(value)) return false;
+/**
+ * A value in the form of the option it stands for: whole numbers as numbers;
+ * yes/no as booleans where the option is a boolean (journald's, and the sshd
+ * settings NixOS declares `bool`), as written elsewhere (`PermitRootLogin`
+ * is the string "yes").
+ */
+function optionForm(value: string, booleans: boolean): unknown {
+  if (booleans && /^(yes|true)$/i.test(value)) return true;
+  if (booleans && /^(no|false)$/i.test(value)) return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
 }
+
+/** The sshd settings NixOS declares as booleans (rendered yes/no): services.openssh.settings in sshd.nix. */
+const SSHD_BOOLEANS = new Set(['passwordauthentication', 'kbdinteractiveauthentication', 'x11forwarding', 'usedns', 'usepam', 'strictmodes', 'printmotd']);
 
 /**
  * sshd_config: `Keyword value` (or `Keyword=value`), keywords case-insensitive,
@@ -64,19 +72,21 @@ function sshdEntries(text: string, key: string): TextEntry[] {
   let seenGlobal = false;
   for (const line of lines(text)) {
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
+    const setting = line.replace(/\s+#.*$/, '');
+    const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(setting);
     if (!m) continue;
     const [, keyword, rest] = m;
-    const value = rest.replace(/\s+#.*$/, '').trim().replace(/^"(.*)"$/, '$1');
+    const value = rest.trim().replace(/^"(.*)"$/, '$1');
     if (/^match$/i.test(keyword)) {
       scope = /^all$/i.test(value) ? undefined : `Match ${value}`;
       continue;
     }
     if (keyword.toLowerCase() !== key.toLowerCase() || value.includes(UNKNOWN_PART)) continue;
-    if (scope) out.push({ value: optionForm(value), line, overridesOption: true, scope });
+    const judged = optionForm(value, SSHD_BOOLEANS.has(key.toLowerCase()));
+    if (scope) out.push({ value: judged, line: setting, overridesOption: true, scope });
     else if (!seenGlobal) {
       seenGlobal = true;
-      out.push({ value: optionForm(value), line, overridesOption: false });
+      out.push({ value: judged, line: setting, overridesOption: false });
     }
   }
   return out;
@@ -89,7 +99,7 @@ function systemdEntries(text: string, key: string): TextEntry[] {
     if (line === '' || line.startsWith('#') || line.startsWith(';') || line.startsWith('[')) continue;
     const m = /^([A-Za-z0-9]+)\s*=\s*(.*)$/.exec(line);
     if (!m || m[1] !== key) continue;
-    last = m[2].includes(UNKNOWN_PART) ? undefined : { value: optionForm(m[2].trim()), line, overridesOption: true };
+    last = m[2].includes(UNKNOWN_PART) ? undefined : { value: optionForm(m[2].trim(), true), line, overridesOption: true };
   }
   return last ? [last] : [];
 }
@@ -99,22 +109,24 @@ function systemdEntries(text: string, key: string): TextEntry[] {
  * entry (`{ commands = [ { command; options; } ]; }`) so the same
  * predicates judge both: `who hosts = (runas) TAG: cmnd, TAG: cmnd`. Tags
  * carry over to the commands after them. `Defaults !authenticate` is every
- * command without a password. A command that is not fully known stays an
- * opaque marker; its tags are still read.
+ * command without a password. A command that is not fully known keeps its
+ * unknown parts as U+FFFC; its tags are still read.
  */
 function sudoersEntries(text: string): TextEntry[] {
   const out: TextEntry[] = [];
   // A backslash at the end of a line continues it.
   const joined = text.replace(/\\\r?\n/g, ' ');
-  for (const line of lines(joined)) {
-    if (line === '' || (line.startsWith('#') && !/^#include/.test(line))) continue;
+  for (const written of lines(joined)) {
+    if (written === '' || written.startsWith('#')) continue;
+    // `#` starts a comment, except in `#1000` (a uid).
+    const line = written.replace(/\s#(?!\d).*$/, '').trim();
     if (/^Defaults\b/.test(line)) {
       if (/(^|[\s,])!\s*authenticate\b/.test(line.replace(/^Defaults\S*/, ''))) {
         out.push({ value: [{ commands: [{ command: 'ALL', options: ['NOPASSWD'] }] }], line, overridesOption: true });
       }
       continue;
     }
-    if (/^(User|Runas|Host|Cmnd|Cmd)_Alias\b/.test(line) || line.startsWith('#') || line.startsWith('@')) continue;
+    if (/^(User|Runas|Host|Cmnd|Cmd)_Alias\b/.test(line) || line.startsWith('@')) continue;
     const eq = line.indexOf('=');
     if (eq === -1) continue;
     const commands = sudoCommandList(line.slice(eq + 1));
@@ -126,8 +138,8 @@ function sudoersEntries(text: string): TextEntry[] {
 const SUDO_TAG = /^(NOPASSWD|PASSWD|NOEXEC|EXEC|SETENV|NOSETENV|LOG_INPUT|NOLOG_INPUT|LOG_OUTPUT|NOLOG_OUTPUT|MAIL|NOMAIL|FOLLOW|NOFOLLOW|INTERCEPT|NOINTERCEPT)$/;
 
 /** The `(runas) TAG: cmnd, …` part after `=`, as commands with the tags in force for each. */
-function sudoCommandList(spec: string): { command: unknown; options: string[] }[] {
-  const out: { command: unknown; options: string[] }[] = [];
+function sudoCommandList(spec: string): { command: string; options: string[] }[] {
+  const out: { command: string; options: string[] }[] = [];
   let tags: string[] = [];
   for (const raw of spec.split(',')) {
     let item = raw.trim().replace(/^\([^)]*\)\s*/, '');
@@ -139,7 +151,7 @@ function sudoCommandList(spec: string): { command: unknown; options: string[] }[
       item = item.slice(m[0].length);
     }
     if (item === '') continue;
-    out.push({ command: item.includes(UNKNOWN_PART) ? { $unknown: 'a command declint could not evaluate' } : item, options: [...tags] });
+    out.push({ command: item, options: [...tags] });
   }
   return out;
 }

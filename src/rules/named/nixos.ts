@@ -1,3 +1,4 @@
+import { isOpaquePart, UNKNOWN_PART } from '../../nix/value';
 import { isRecord } from '../../source/records';
 import type { NamedPredicate } from '../named-predicates';
 
@@ -60,7 +61,9 @@ function interfaceNames(value: unknown): string[] | undefined {
 /**
  * The commands of `security.sudo.extraRules` (a list of `{ users; groups;
  * commands = [ "cmd" | { command; options; } ]; }`), each with its tags.
- * Undefined when the value is not a list of sets.
+ * Undefined when the value is not a list of sets. Parts declint could not
+ * evaluate (`{ $unknown }`, a command built from a package path) are kept
+ * as they are: a tag beside them is still read.
  */
 function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[] | undefined {
   if (!Array.isArray(value) || !value.every(isRecord)) return undefined;
@@ -68,11 +71,25 @@ function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[
     const commands = (rule as { commands?: unknown }).commands;
     if (!Array.isArray(commands)) return [];
     return commands.map((c) =>
-      isRecord(c)
+      isRecord(c) && !isOpaquePart(c)
         ? { command: (c as { command?: unknown }).command, options: Array.isArray((c as { options?: unknown }).options) ? ((c as { options: unknown[] }).options) : [] }
         : { command: c, options: [] },
     );
   });
+}
+
+/** A sudo command as a user reads it: a command declint could not evaluate in full shows its known part. */
+function shownCommand(command: unknown): string {
+  if (typeof command === 'string') return command.replace(new RegExp(UNKNOWN_PART, 'g'), '…');
+  return 'a command declint could not evaluate';
+}
+
+/** The first NOPASSWD command (of `ALL` only, with `all`), as `NOPASSWD: command`. */
+function nopasswdCulprit(all: boolean) {
+  return (value: unknown): string | undefined => {
+    const found = sudoCommands(value)?.find((c) => c.options.includes('NOPASSWD') && (!all || c.command === 'ALL'));
+    return found ? `NOPASSWD: ${shownCommand(found.command)}` : undefined;
+  };
 }
 
 /** A list that names a weak algorithm (a `-` list only removes, from an all-strong default). */
@@ -149,18 +166,20 @@ export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
   },
   // NOPASSWD on ALL is root without authentication for whoever the rule names.
   sudoRuleNopasswdAll: {
-    description: 'sudo extraRules with a NOPASSWD command `ALL`',
+    description: 'a sudo rule that runs the command ALL with the NOPASSWD tag',
     test: (value) => {
       const commands = sudoCommands(value);
       return commands === undefined ? undefined : commands.some((c) => c.command === 'ALL' && c.options.includes('NOPASSWD'));
     },
+    culprit: nopasswdCulprit(true),
   },
   // NOPASSWD on any command runs it as the target user without re-authentication.
   sudoRuleNopasswd: {
-    description: 'sudo extraRules with a NOPASSWD command',
+    description: 'a sudo rule with the NOPASSWD tag on a command',
     test: (value) => {
       const commands = sudoCommands(value);
       return commands === undefined ? undefined : commands.some((c) => c.options.includes('NOPASSWD'));
     },
+    culprit: nopasswdCulprit(false),
   },
 };
