@@ -43,10 +43,54 @@ const WEAK_MAC = /^(hmac-md5|hmac-sha1|hmac-ripemd160|umac-64)/;
 const CLEARTEXT_TCP_PORTS = (port: number) => [21, 23, 512, 513, 514, 3389].includes(port) || (port >= 5900 && port <= 5999);
 /** RPC/SMB, rsync, NFS, Docker API, etcd, databases, search, kubelet, memcached: data stores and admin APIs. */
 const SERVICE_TCP_PORTS = new Set([111, 135, 139, 445, 873, 1433, 2049, 2375, 2379, 2380, 3306, 5432, 6379, 9200, 9300, 10250, 11211, 27017]);
+/** TFTP: files served without any authentication. */
+const CLEARTEXT_UDP_PORTS = (port: number) => port === 69;
+/** RPC portmapper, SNMP, SSDP/UPnP and memcached over UDP (reflection amplifiers, management data). */
+const SERVICE_UDP_PORTS = new Set([111, 161, 1900, 11211]);
+/** A port range wider than this opens more than any one service needs. */
+const WIDE_RANGE = 1000;
 
-/** A list of port numbers, or undefined when it is anything else. */
-function ports(value: unknown): number[] | undefined {
-  return Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isInteger(p)) ? (value as number[]) : undefined;
+type PortSpan = { from: number; to: number };
+
+/**
+ * What a firewall option opens, as spans: a list of ports (`allowed*Ports`)
+ * or of `{ from; to; }` ranges (`allowed*PortRanges`); undefined for
+ * anything else.
+ */
+function portSpans(value: unknown): PortSpan[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const spans: PortSpan[] = [];
+  for (const item of value) {
+    if (typeof item === 'number' && Number.isInteger(item)) spans.push({ from: item, to: item });
+    else if (isRecord(item) && typeof item.from === 'number' && typeof item.to === 'number') spans.push({ from: item.from, to: item.to });
+    else return undefined;
+  }
+  return spans;
+}
+
+/** The first risky port a list or a range list opens (ranges are searched port by port up to the wide-range limit). */
+function riskyPort(value: unknown, risky: (port: number) => boolean): number | undefined | null {
+  const spans = portSpans(value);
+  if (!spans) return undefined;
+  for (const { from, to } of spans) {
+    for (let port = from; port <= Math.min(to, from + WIDE_RANGE); port++) if (risky(port)) return port;
+  }
+  return null;
+}
+
+/** A predicate that holds when a port list or range list opens a risky port, naming it as the culprit. */
+function opensPort(description: string, risky: (port: number) => boolean): NamedPredicate {
+  return {
+    description,
+    test: (value) => {
+      const port = riskyPort(value, risky);
+      return port === undefined ? undefined : port !== null;
+    },
+    culprit: (value) => {
+      const port = riskyPort(value, risky);
+      return typeof port === 'number' ? `port ${port}` : undefined;
+    },
+  };
 }
 
 /** A list of interface names, or undefined when it is anything else. */
@@ -133,19 +177,24 @@ export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
     test: offersWeak((n) => WEAK_MAC.test(n)),
   },
   // Clear-text logins and remote desktops must not be reachable from every network.
-  firewallOpensCleartextLoginPort: {
-    description: 'a TCP port list that opens FTP, telnet, rexec/rlogin/rsh, RDP or VNC (5900-5999)',
-    test: (value) => {
-      const list = ports(value);
-      return list === undefined ? undefined : list.some(CLEARTEXT_TCP_PORTS);
-    },
-  },
+  firewallOpensCleartextLoginPort: opensPort('a TCP port list or range list that opens FTP, telnet, rexec/rlogin/rsh, RDP or VNC (5900-5999)', CLEARTEXT_TCP_PORTS),
   // Data stores and admin APIs are meant for a management or back-end network only.
-  firewallOpensServicePort: {
-    description: 'a TCP port list that opens a data store or admin API (RPC, SMB, rsync, NFS, Docker, etcd, SQL, Redis, Elasticsearch, kubelet, memcached, MongoDB)',
+  firewallOpensServicePort: opensPort(
+    'a TCP port list or range list that opens a data store or admin API (RPC, SMB, rsync, NFS, Docker, etcd, SQL, Redis, Elasticsearch, kubelet, memcached, MongoDB)',
+    (p) => SERVICE_TCP_PORTS.has(p),
+  ),
+  firewallOpensCleartextUdpPort: opensPort('a UDP port list or range list that opens TFTP (69)', CLEARTEXT_UDP_PORTS),
+  firewallOpensServiceUdpPort: opensPort('a UDP port list or range list that opens the RPC portmapper, SNMP, SSDP or memcached', (p) => SERVICE_UDP_PORTS.has(p)),
+  // A range of more than a thousand ports is no longer a list of services.
+  firewallOpensWideRange: {
+    description: `a port range list with a range of more than ${WIDE_RANGE} ports`,
     test: (value) => {
-      const list = ports(value);
-      return list === undefined ? undefined : list.some((p) => SERVICE_TCP_PORTS.has(p));
+      const spans = portSpans(value);
+      return spans === undefined ? undefined : spans.some((r) => r.to - r.from > WIDE_RANGE);
+    },
+    culprit: (value) => {
+      const wide = portSpans(value)?.find((r) => r.to - r.from > WIDE_RANGE);
+      return wide ? `ports ${wide.from}-${wide.to}` : undefined;
     },
   },
   // Trusting a physical or uplink interface turns the firewall off for the network behind it.
