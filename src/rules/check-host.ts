@@ -97,7 +97,7 @@ export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[],
  * options become one finding at the host's root (an unset sysctl each would
  * be five findings on one line).
  */
-type Conclusion = Judgement | { failsByDefault: true; judgement: Judgement; violation: Violation; detail: string };
+type Conclusion = Judgement | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } };
 
 /**
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
@@ -126,8 +126,7 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
     return { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
   }
   if (effective.kind !== 'known') {
-    const detail = unsetReason(shownPath, resolved.value);
-    return { failsByDefault: true, judgement: { ...base, status: 'fail', reason: detail }, violation, detail };
+    return { failsByDefault: true, judgement: { ...base, status: 'fail', reason: unsetReason(shownPath, resolved.value) }, violation, unset: { path: shownPath, value: resolved.value } };
   }
   const vars = { value: shown, path: shownPath, host: host.name, culprit: culpritOf(violation.test, resolved.value) ?? '' };
   const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
@@ -155,6 +154,28 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
     subject: `${shownPath}=${JSON.stringify(resolved.value)}`,
   };
   return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
+}
+
+/** Unset options by the default that applies to them: `a and b are not set (default 1); c is not set`. */
+function unsetDetail(unset: { path: string; value: unknown }[]): string {
+  const byDefault = new Map<string, string[]>();
+  for (const u of unset) {
+    const shown = u.value === null ? '' : describePlain(u.value as Plain);
+    byDefault.set(shown, [...(byDefault.get(shown) ?? []), u.path]);
+  }
+  return [...byDefault]
+    .map(([shown, paths]) => `${pathList(paths)} ${paths.length === 1 ? 'is' : 'are'} not set${shown ? `; the default is ${shown}` : ''}`)
+    .join('; ');
+}
+
+/** Option paths as one phrase, their common parent written once: `boot.kernel.sysctl."a", "b" and "c"`. */
+function pathList(paths: string[]): string {
+  if (paths.length === 1) return paths[0];
+  const parsed = paths.map(parseOptionPath);
+  const parent = parsed[0].slice(0, -1);
+  const shared = parent.length > 0 && parsed.every((p) => p.length === parent.length + 1 && p.slice(0, -1).every((s, i) => s === parent[i]));
+  const items = shared ? parsed.map((p, i) => (i === 0 ? paths[0] : formatOptionPath(p.slice(-1)))) : paths;
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /** Why an unset option passes or fails, in the user's words: an option NixOS leaves unset has no default to name. */
@@ -202,8 +223,8 @@ function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], c
     else byViolation.set(c.violation, [c]);
   }
   for (const [violation, group] of byViolation) {
-    const vars = { path: group.map((c) => formatOptionPath(c.judgement.option!)).join(', '), host: host.name, value: '', culprit: '' };
-    const finding = rootFinding(host, rule, violation, vars, ctx, group.map((c) => c.detail).join('; '));
+    const vars = { path: group.map((c) => c.unset.path).join(', '), host: host.name, value: group.length === 1 ? describePlain(group[0].unset.value as Plain) : '', culprit: group.length === 1 ? (culpritOf(violation.test, group[0].unset.value) ?? '') : '' };
+    const finding = rootFinding(host, rule, violation, vars, ctx, unsetDetail(group.map((c) => c.unset)));
     // Each option keeps its judgement (the report's evidence); the one finding rides on the first.
     for (const c of group) out.push({ ...c.judgement, evidence: finding.location, ...(c === group[0] ? { finding } : {}) });
   }
