@@ -7,6 +7,7 @@ import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
 import { textFindings } from './check-nixos';
+import { writtenWhenUnset } from './config-text';
 import { ruleSources, RuleSource } from './sources';
 import { culpritOf, judgesPartially, renderMessage } from './violation';
 import { inRange, parseVersion } from './version-gate';
@@ -66,6 +67,17 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
   }
   const opaque = opaqueExternalModules(host);
   const conclusions = sources.flatMap((source) => (source.text ? judgeText(host, rule, source, sources[0], ctx) : judgeSource(host, rule, source, opaque, ctx)));
+  const satisfied = 'option' in rule.subject && rule.subject.anyPasses ? conclusions.find((c) => 'passesExplicitly' in c) : undefined;
+  if (satisfied && 'passesExplicitly' in satisfied) {
+    // One alternative is in place (a second factor, a backup tool): the others are not reported.
+    const by = formatOptionPath(satisfied.judgement.option ?? []);
+    return conclusions.map((c) => {
+      const j = 'judgement' in c ? c.judgement : c;
+      if (j.status !== 'fail') return j;
+      const { finding: _finding, evidence: _evidence, ...rest } = j;
+      return { ...rest, status: 'pass' as const, reason: `${by} satisfies the rule`, ...(satisfied.judgement.evidence ? { evidence: satisfied.judgement.evidence } : {}) };
+    });
+  }
   return withDefaultsMerged(host, rule, conclusions, ctx);
 }
 
@@ -74,22 +86,24 @@ function judgeSource(host: Host, rule: Rule, source: RuleSource, opaque: string[
   const pattern = source.paths[0];
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
   if (!hasWildcard(pattern)) return [judgeOption(host, rule, source, pattern, opaque, ctx)];
-  // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
-  const concrete = source.paths.flatMap((p) => host.definedPathsMatching(p));
+  // `users.users.*.password`: that option of every user the host defines. Its absence is judged only
+  // for a rule that states a default there (`services.restic.backups.*.pruneOpts` of each job).
+  const concrete = source.paths.flatMap((p) => host.pathsMatching(p));
+  const judgesAbsence = pattern[pattern.length - 1] !== '*' && source.violations.some((v) => v.mode === 'default');
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const };
   if (concrete.length === 0) {
     return opaque.length > 0
       ? [{ ...base, status: 'not-evaluated', reason: `no module read sets ${source.option}; unread modules (${opaque.join(', ')}) might` }]
       : [{ ...base, status: 'pass', reason: `no module sets ${source.option}`, evidence: rootLocation(host, ctx) }];
   }
-  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, source, optionPath, 'pattern', ctx));
+  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, source, optionPath, judgesAbsence ? opaque : 'pattern', ctx));
 }
 
 /** The rule's conclusion on one concrete option its wildcard subject matches in the host. */
 export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[], ctx: HostCheckContext): Judgement {
   const source = ruleSources(rule).find((s) => s.paths.some((p) => matchesPattern(p, optionPath))) ?? ruleSources(rule)[0];
   const conclusion = judgeOption(host, rule, source, optionPath, 'pattern', ctx);
-  return 'failsByDefault' in conclusion ? conclusion.judgement : conclusion;
+  return 'judgement' in conclusion ? conclusion.judgement : conclusion;
 }
 
 /**
@@ -97,7 +111,11 @@ export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[],
  * options become one finding at the host's root (an unset sysctl each would
  * be five findings on one line).
  */
-type Conclusion = Judgement | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } };
+type Conclusion =
+  | Judgement
+  | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } }
+  /** A value written in the configuration that no violation judges bad (what satisfies an `anyPasses` rule). */
+  | { passesExplicitly: true; judgement: Judgement };
 
 /**
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
@@ -122,8 +140,11 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const shown = describePlain(resolved.value as Plain);
   const violation = source.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
-    if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
-    return { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
+    const pass: Judgement =
+      ctx.explain === false
+        ? { ...base, status: 'pass', reason: '' }
+        : { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
+    return resolved.fromDefault ? pass : { passesExplicitly: true, judgement: pass };
   }
   if (effective.kind !== 'known') {
     return { failsByDefault: true, judgement: { ...base, status: 'fail', reason: unsetReason(shownPath, resolved.value) }, violation, unset: { path: shownPath, value: resolved.value } };
@@ -193,12 +214,13 @@ function judgeText(host: Host, rule: Rule, source: RuleSource, main: RuleSource,
   const effective = host.effective(source.paths[0]);
   if (effective.kind === 'absent') return [{ ...base, status: 'pass', reason: `${source.option} is not set`, evidence: rootLocation(host, ctx) }];
   const taking = effective.contributions.filter((c) => c.status === 'won' || c.status === 'undecided');
-  const mainValue = () => {
-    const resolved = valueOf(host.effective(main.paths[0]), main.default);
-    return resolved ? resolved.value : undefined;
+  const optionWritesKey = (): boolean | undefined => {
+    const effective = host.effective(main.paths[0]);
+    if (effective.kind === 'absent') return writtenWhenUnset(source.text!.format, source.text!.key);
+    return effective.kind === 'known' && effective.plain !== undefined ? effective.plain !== null : undefined;
   };
   const findings = taking.flatMap((c) =>
-    textFindings(c.definition.file, c.definition.def, ctx.lines(c.definition.file), rule, source, ctx, mainValue).map((f) => ({
+    textFindings(c.definition.file, c.definition.def, ctx.lines(c.definition.file), rule, source, ctx, optionWritesKey).map((f) => ({
       ...f,
       related: [...f.related, hostRelated(host, ctx)],
       hosts: [host.name],
@@ -214,6 +236,10 @@ function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], c
   const out: Judgement[] = [];
   const byViolation = new Map<Violation, Extract<Conclusion, { failsByDefault: true }>[]>();
   for (const c of conclusions) {
+    if ('passesExplicitly' in c) {
+      out.push(c.judgement);
+      continue;
+    }
     if (!('failsByDefault' in c)) {
       out.push(c);
       continue;

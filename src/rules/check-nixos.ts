@@ -3,7 +3,7 @@ import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex, Span } from '../source/position';
 import { formatOptionPath, hasWildcard, matchesPattern } from '../nix/option-path';
 import { toPartialPlain, toPlain, UNKNOWN_PART } from '../nix/value';
-import { readConfigText } from './config-text';
+import { readConfigText, writtenWhenUnset } from './config-text';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
 import { ruleRenames, ruleSources, RuleSource } from './sources';
@@ -19,18 +19,30 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   if (sources.length === 0) return [];
   const out: Finding[] = [];
   const main = sources[0];
+  // Alternatives: one written in this file with a value no violation judges bad satisfies the rule here.
+  if ('option' in rule.subject && rule.subject.anyPasses && sources.some((source) => passesIn(module, rule, source, ctx))) return [];
   for (const source of sources) {
     for (const def of candidates(module, source.paths)) {
       if (!source.paths.some((p) => matchesPattern(p, def.path))) continue;
       const holds = conditionsHold(def);
       if (holds === false) continue;
       const found = source.text
-        ? textFindings(file, def, lines, rule, source, ctx, () => mainValueIn(module, main))
+        ? textFindings(file, def, lines, rule, source, ctx, () => optionWritesKeyIn(module, main, source))
         : valueFindings(file, def, lines, rule, source, ctx);
       out.push(...found.map((finding) => (holds === undefined ? conditional(finding, def) : finding)));
     }
   }
   return out;
+}
+
+/** Whether a definition of the source in the module has a known value that none of its violations judges bad. */
+function passesIn(module: NixModule, rule: Rule, source: RuleSource, ctx: PredicateContext): boolean {
+  if (source.text) return false;
+  return candidates(module, source.paths).some((def) => {
+    if (!source.paths.some((p) => matchesPattern(p, def.path)) || conditionsHold(def) !== true) return false;
+    const value = judgesPartially(rule) ? toPartialPlain(def.value) : toPlain(def.value);
+    return value !== undefined && !firstExplicitViolation(source.violations, value, ctx);
+  });
 }
 
 function valueFindings(file: string, def: OptionDefinition, lines: LineIndex, rule: Rule, source: RuleSource, ctx: PredicateContext): Finding[] {
@@ -66,16 +78,14 @@ export function textFindings(
   rule: Rule,
   source: RuleSource,
   ctx: PredicateContext,
-  mainValue: () => unknown,
+  optionWritesKey: () => boolean | undefined,
 ): Finding[] {
   const text = def.value.kind === 'string' ? def.value.value : def.value.kind === 'unknown' ? def.value.partialText : undefined;
   if (text === undefined || !source.text) return [];
   const out: Finding[] = [];
   for (const entry of readConfigText(source.text.format, text, source.text.key)) {
-    if (!entry.overridesOption) {
-      const main = mainValue();
-      if (main !== null) continue;
-    }
+    // A line the option's own (earlier) line shadows takes no effect; where that is unknown, it is not judged.
+    if (!entry.overridesOption && optionWritesKey() !== false) continue;
     const violation = firstExplicitViolation(source.violations, entry.value, ctx);
     if (!violation) continue;
     const at = lineSpan(lines, def.binding, entry.line);
@@ -100,15 +110,15 @@ function lineSpan(lines: LineIndex, binding: Span, line: string): Span {
 }
 
 /**
- * The rule's own option as this file leaves it, for a sshd line of the same
- * file: its known value here, else the default (null when the option
- * renders nothing).
+ * Whether the rule's own option writes the text's key before the text, as
+ * this file leaves it: set here to something other than null, or unset with a
+ * NixOS default that is written.
  */
-function mainValueIn(module: NixModule, main: RuleSource): unknown {
+function optionWritesKeyIn(module: NixModule, main: RuleSource, source: RuleSource): boolean | undefined {
   const def = module.definitions.find((d) => main.paths.some((p) => matchesPattern(p, d.path)) && conditionsHold(d) !== false);
-  const value = def ? toPlain(def.value) : undefined;
-  if (value !== undefined) return value;
-  return def ? undefined : (main.default ?? null);
+  if (!def) return writtenWhenUnset(source.text!.format, source.text!.key);
+  const value = toPlain(def.value);
+  return value === undefined ? undefined : value !== null;
 }
 
 function conditional(finding: Finding, def: OptionDefinition): Finding {

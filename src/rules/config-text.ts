@@ -57,6 +57,23 @@ function optionForm(value: string, booleans: boolean): unknown {
   return value;
 }
 
+/**
+ * The sshd keywords NixOS writes into sshd_config even when the configuration
+ * leaves them unset (`services.openssh.settings` options with a non-null
+ * default in sshd.nix, and the lines it always writes): a top-level line for
+ * one of them in extraConfig comes second and is ignored.
+ */
+const SSHD_WRITTEN_WHEN_UNSET = new Set([
+  'permitrootlogin', 'passwordauthentication', 'kbdinteractiveauthentication', 'x11forwarding', 'usepam', 'usedns',
+  'strictmodes', 'printmotd', 'loglevel', 'ciphers', 'kexalgorithms', 'macs', 'gatewayports',
+  'authorizedprincipalsfile', 'authorizedkeysfile',
+]);
+
+/** Whether NixOS writes the key itself, before the text, when the configuration does not set it. */
+export function writtenWhenUnset(format: TextFormat, key: string | undefined): boolean {
+  return format === 'sshd' && key !== undefined && SSHD_WRITTEN_WHEN_UNSET.has(key.toLowerCase());
+}
+
 /** The sshd settings NixOS declares as booleans (rendered yes/no): services.openssh.settings in sshd.nix. */
 const SSHD_BOOLEANS = new Set(['passwordauthentication', 'kbdinteractiveauthentication', 'x11forwarding', 'usedns', 'usepam', 'strictmodes', 'printmotd']);
 

@@ -133,16 +133,19 @@ function findNamedPredicates(value: unknown, where: (string | number)[] = [], ou
  * What the schema cannot say about a rule's several options: a violation's
  * `only` names one of them, and a sshd or systemd text names the key it reads.
  */
-function sourceProblem(data: {
-  subject: { option?: string; also?: { option: string; text?: { format: string; key?: string } }[] };
-  violations: { only?: string[] }[];
-}): { at: (string | number)[]; message: string } | undefined {
+type SourceData = { option: string; text?: { format: string; key?: string } };
+
+function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceData[] }; violations: { only?: string[] }[] }): { at: (string | number)[]; message: string } | undefined {
   const subject = data.subject;
   if (subject.option === undefined) return undefined;
-  const options = [subject.option, ...(subject.also ?? []).map((a) => a.option)];
-  for (const [i, also] of (subject.also ?? []).entries()) {
-    if (also.text && also.text.format !== 'sudoers' && !also.text.key) {
-      return { at: ['subject', 'also', i, 'text'], message: `a ${also.text.format} text needs the key it reads (text.key)` };
+  const sources: { source: SourceData; at: (string | number)[] }[] = [
+    { source: subject as SourceData, at: ['subject'] },
+    ...(subject.also ?? []).map((source, i) => ({ source, at: ['subject', 'also', i] })),
+  ];
+  const options = sources.flatMap(({ source }) => [source.option, ...(source.text?.key ? [`${source.option}#${source.text.key}`] : [])]);
+  for (const { source, at } of sources) {
+    if (source.text && source.text.format !== 'sudoers' && !source.text.key) {
+      return { at: [...at, 'text'], message: `a ${source.text.format} text needs the key it reads (text.key)` };
     }
   }
   for (const [i, v] of data.violations.entries()) {

@@ -45,8 +45,16 @@ export type Subject =
   | {
       option: string;
       aliases?: string[];
+      /** The option holds config text; the rule judges one key of it (see `AlsoSource.text`). */
+      text?: AlsoSource['text'];
       /** More options (or config-text lines) judged with the same violations. */
       also?: AlsoSource[];
+      /**
+       * The options are alternatives (SSH second factors, backup tools): a
+       * host where one of them is written with a value no violation judges
+       * bad passes, and the others are not reported there.
+       */
+      anyPasses?: boolean;
       /**
        * Judge what is known of a value: an unknown part (a command built from
        * a package path) is an opaque marker instead of making the whole value
@@ -85,7 +93,7 @@ export interface When {
 export interface Violation {
   /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
   mode: 'explicit' | 'default';
-  /** For a rule with several options: the ones (as the subject names them) this violation judges; all when absent. */
+  /** For a rule with several options: the ones (as the subject names them, `option#Key` for one key of a config text) this violation judges; all when absent. */
   only?: string[];
   test: Predicate;
   severity: Severity;

@@ -27,12 +27,15 @@ export function ruleSources(rule: Rule): RuleSource[] {
     sources = [];
     const s = rule.subject;
     if ('option' in s) {
-      const forSource = (option: string) => rule.violations.filter((v) => !v.only || v.only.includes(option));
+      // `only` names an option, or one key of a config text (`services.journald.extraConfig#MaxRetentionSec`).
+      const forSource = (option: string, text?: AlsoSource['text']) =>
+        rule.violations.filter((v) => !v.only || v.only.includes(option) || (text?.key !== undefined && v.only.includes(`${option}#${text.key}`)));
       sources.push({
         option: s.option,
         paths: [s.option, ...(s.aliases ?? [])].map(parseOptionPath),
         ...(rule.default !== undefined ? { default: rule.default } : {}),
-        violations: forSource(s.option),
+        ...(s.text ? { text: s.text } : {}),
+        violations: forSource(s.option, s.text),
         main: true,
       });
       for (const also of s.also ?? []) {
@@ -41,7 +44,7 @@ export function ruleSources(rule: Rule): RuleSource[] {
           paths: [also.option, ...(also.aliases ?? [])].map(parseOptionPath),
           ...(also.default !== undefined ? { default: also.default } : {}),
           ...(also.text ? { text: also.text } : {}),
-          violations: forSource(also.option),
+          violations: forSource(also.option, also.text),
           main: false,
         });
       }
