@@ -33,11 +33,12 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
   return loadRules([BUILTIN_RULES_DIR]);
 }
 
+/** The rule files and the control registry they are checked against (a registry change invalidates the cache too). */
 function ruleFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'controls') out.push(...ruleFiles(full));
+    if (entry.isDirectory()) out.push(...ruleFiles(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
@@ -59,7 +60,9 @@ export async function loadRuleSet(ruleDirs: string[], displayBase: string): Prom
   const builtin = await loadBuiltinRules();
   if (ruleDirs.length === 0) return builtin;
   const { loadRules } = require('./load') as typeof import('./load');
-  const custom = await loadRules(ruleDirs, displayBase);
+  const { loadFrameworks } = require('../controls/registry') as typeof import('../controls/registry');
+  // A custom rule may map to a framework declared in its own directory (or another custom one).
+  const custom = await loadRules(ruleDirs, displayBase, loadFrameworks(ruleDirs, displayBase));
   const ids = new Set(builtin.map((r) => r.id));
   const clash = custom.find((r) => ids.has(r.id));
   if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);

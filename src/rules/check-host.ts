@@ -6,8 +6,8 @@ import { describePlain, Plain, toPartialPlain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
-import { textFindings } from './check-nixos';
-import { writtenWhenUnset } from './config-text';
+import { effectiveTextEntries, textFindings } from './check-nixos';
+import { optionOfKey, writtenWhenUnset } from './config-text';
 import { ruleSources, RuleSource } from './sources';
 import { culpritOf, judgesPartially, renderMessage } from './violation';
 import { inRange, parseVersion } from './version-gate';
@@ -66,12 +66,13 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     }
   }
   const opaque = opaqueExternalModules(host);
-  const conclusions = sources.flatMap((source) => (source.text ? judgeText(host, rule, source, sources[0], ctx) : judgeSource(host, rule, source, opaque, ctx)));
+  const conclusions = sources.flatMap((source) => (source.text ? judgeText(host, rule, source, ctx) : judgeSource(host, rule, source, opaque, ctx)));
   const satisfied = 'option' in rule.subject && rule.subject.anyPasses ? conclusions.find((c) => 'passesExplicitly' in c) : undefined;
   if (satisfied && 'passesExplicitly' in satisfied) {
     // One alternative is in place (a second factor, a backup tool): the others are not reported.
     const by = formatOptionPath(satisfied.judgement.option ?? []);
-    return conclusions.map((c) => {
+    return conclusions.flatMap((c) => {
+      if ('setsOption' in c) return [];
       const j = 'judgement' in c ? c.judgement : c;
       if (j.status !== 'fail') return j;
       const { finding: _finding, evidence: _evidence, ...rest } = j;
@@ -113,6 +114,8 @@ export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[],
  */
 type Conclusion =
   | Judgement
+  /** A config-text line that takes effect for the key of this option (its unset default is then not judged). */
+  | { setsOption: string[] }
   | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } }
   /** A value written in the configuration that no violation judges bad (what satisfies an `anyPasses` rule). */
   | { passesExplicitly: true; judgement: Judgement };
@@ -121,7 +124,7 @@ type Conclusion =
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
  * its absence is not judged; `pattern` marks an option found through a wildcard, whose absence never is.
  */
-function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Conclusion {
+function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Exclude<Conclusion, { setsOption: string[] }> {
   const shownPath = formatOptionPath(optionPath);
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: optionPath };
   const effective = host.effective(optionPath);
@@ -207,35 +210,48 @@ function unsetReason(shownPath: string, value: unknown): string {
 /**
  * A config-text source (`services.openssh.extraConfig`) on the host: each
  * definition that takes part, line by line (two modules' texts are joined,
- * so each is read on its own).
+ * so each is read on its own). A line that takes effect also stands for the
+ * option NixOS renders for its key, whose unset default is then not judged.
  */
-function judgeText(host: Host, rule: Rule, source: RuleSource, main: RuleSource, ctx: HostCheckContext): Judgement[] {
+function judgeText(host: Host, rule: Rule, source: RuleSource, ctx: HostCheckContext): Conclusion[] {
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: source.paths[0] };
   const effective = host.effective(source.paths[0]);
   if (effective.kind === 'absent') return [{ ...base, status: 'pass', reason: `${source.option} is not set`, evidence: rootLocation(host, ctx) }];
   const taking = effective.contributions.filter((c) => c.status === 'won' || c.status === 'undecided');
+  const keyOption = optionOfKey(source.text!.format, source.text!.key);
   const optionWritesKey = (): boolean | undefined => {
-    const effective = host.effective(main.paths[0]);
-    if (effective.kind === 'absent') return writtenWhenUnset(source.text!.format, source.text!.key);
-    return effective.kind === 'known' && effective.plain !== undefined ? effective.plain !== null : undefined;
+    const written = keyOption ? host.effective(keyOption) : undefined;
+    if (!written || written.kind === 'absent') return writtenWhenUnset(source.text!.format, source.text!.key);
+    return written.kind === 'known' && written.plain !== undefined ? written.plain !== null : undefined;
   };
-  const findings = taking.flatMap((c) =>
+  const out: Conclusion[] = [];
+  const decided = taking.filter((c) => c.status === 'won');
+  if (keyOption && decided.some((c) => effectiveTextEntries(c.definition.def, source, optionWritesKey).length > 0)) {
+    out.push({ setsOption: keyOption });
+  }
+  const findings = decided.flatMap((c) =>
     textFindings(c.definition.file, c.definition.def, ctx.lines(c.definition.file), rule, source, ctx, optionWritesKey).map((f) => ({
       ...f,
       related: [...f.related, hostRelated(host, ctx)],
       hosts: [host.name],
     })),
   );
-  if (findings.length > 0) return findings.map((finding) => ({ ...base, status: 'fail' as const, reason: finding.message.replace(/\.$/, ''), evidence: finding.location, finding }));
-  if (taking.some((c) => c.status === 'undecided')) return [{ ...base, status: 'not-evaluated', reason: `${source.option} depends on a condition declint could not resolve` }];
-  return [{ ...base, status: 'pass', reason: `no line of ${source.option} violates the rule`, ...evidenceField(host, effective, ctx) }];
+  if (findings.length > 0) return [...out, ...findings.map((finding) => ({ ...base, status: 'fail' as const, reason: finding.message.replace(/\.$/, ''), evidence: finding.location, finding }))];
+  if (taking.some((c) => c.status === 'undecided')) return [...out, { ...base, status: 'not-evaluated', reason: `${source.option} depends on a condition declint could not resolve` }];
+  return [...out, { ...base, status: 'pass', reason: `no line of ${source.option} violates the rule`, ...evidenceField(host, effective, ctx) }];
 }
 
 /** The defaults that violate the rule, one finding at the host's root per violation, listing the options left unset. */
 function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], ctx: HostCheckContext): Judgement[] {
   const out: Judgement[] = [];
   const byViolation = new Map<Violation, Extract<Conclusion, { failsByDefault: true }>[]>();
+  const setInText = new Set(conclusions.flatMap((c) => ('setsOption' in c ? [c.setsOption.join('\u0000')] : [])));
   for (const c of conclusions) {
+    if ('setsOption' in c) continue;
+    if ('failsByDefault' in c && c.judgement.option && setInText.has(c.judgement.option.join('\u0000'))) {
+      out.push({ ...c.judgement, status: 'pass', reason: `${formatOptionPath(c.judgement.option)} is set by a line of a config text` });
+      continue;
+    }
     if ('passesExplicitly' in c) {
       out.push(c.judgement);
       continue;

@@ -3,7 +3,7 @@ import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex, Span } from '../source/position';
 import { formatOptionPath, hasWildcard, matchesPattern } from '../nix/option-path';
 import { toPartialPlain, toPlain, UNKNOWN_PART } from '../nix/value';
-import { readConfigText, writtenWhenUnset } from './config-text';
+import { optionOfKey, readConfigText, TextEntry, writtenWhenUnset } from './config-text';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
 import { ruleRenames, ruleSources, RuleSource } from './sources';
@@ -18,7 +18,6 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   const sources = ruleSources(rule);
   if (sources.length === 0) return [];
   const out: Finding[] = [];
-  const main = sources[0];
   // Alternatives: one written in this file with a value no violation judges bad satisfies the rule here.
   if ('option' in rule.subject && rule.subject.anyPasses && sources.some((source) => passesIn(module, rule, source, ctx))) return [];
   for (const source of sources) {
@@ -27,7 +26,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
       const holds = conditionsHold(def);
       if (holds === false) continue;
       const found = source.text
-        ? textFindings(file, def, lines, rule, source, ctx, () => optionWritesKeyIn(module, main, source))
+        ? textFindings(file, def, lines, rule, source, ctx, () => optionWritesKeyIn(module, source))
         : valueFindings(file, def, lines, rule, source, ctx);
       out.push(...found.map((finding) => (holds === undefined ? conditional(finding, def) : finding)));
     }
@@ -67,10 +66,17 @@ function valueFindings(file: string, def: OptionDefinition, lines: LineIndex, ru
 }
 
 /**
- * The lines of a config text that violate the rule and take effect: a sshd
- * line outside `Match` only where the option itself renders nothing (sshd
- * keeps the first value, and NixOS writes the option first).
+ * The lines of a config text that take effect: a sshd line outside `Match`
+ * only where the option NixOS writes before it for the same key renders
+ * nothing (sshd keeps the first value); where that is unknown, none.
  */
+export function effectiveTextEntries(def: OptionDefinition, source: RuleSource, optionWritesKey: () => boolean | undefined): TextEntry[] {
+  const text = def.value.kind === 'string' ? def.value.value : def.value.kind === 'unknown' ? def.value.partialText : undefined;
+  if (text === undefined || !source.text) return [];
+  return readConfigText(source.text.format, text, source.text.key).filter((entry) => entry.overridesOption || optionWritesKey() === false);
+}
+
+/** The lines of a config text (those that take effect) that violate the rule, each at its line. */
 export function textFindings(
   file: string,
   def: OptionDefinition,
@@ -80,12 +86,8 @@ export function textFindings(
   ctx: PredicateContext,
   optionWritesKey: () => boolean | undefined,
 ): Finding[] {
-  const text = def.value.kind === 'string' ? def.value.value : def.value.kind === 'unknown' ? def.value.partialText : undefined;
-  if (text === undefined || !source.text) return [];
   const out: Finding[] = [];
-  for (const entry of readConfigText(source.text.format, text, source.text.key)) {
-    // A line the option's own (earlier) line shadows takes no effect; where that is unknown, it is not judged.
-    if (!entry.overridesOption && optionWritesKey() !== false) continue;
+  for (const entry of effectiveTextEntries(def, source, optionWritesKey)) {
     const violation = firstExplicitViolation(source.violations, entry.value, ctx);
     if (!violation) continue;
     const at = lineSpan(lines, def.binding, entry.line);
@@ -110,12 +112,13 @@ function lineSpan(lines: LineIndex, binding: Span, line: string): Span {
 }
 
 /**
- * Whether the rule's own option writes the text's key before the text, as
- * this file leaves it: set here to something other than null, or unset with a
- * NixOS default that is written.
+ * Whether the option NixOS renders for the text's key writes it before the
+ * text, as this file leaves it: set here to something other than null, or
+ * unset with a NixOS default that is written.
  */
-function optionWritesKeyIn(module: NixModule, main: RuleSource, source: RuleSource): boolean | undefined {
-  const def = module.definitions.find((d) => main.paths.some((p) => matchesPattern(p, d.path)) && conditionsHold(d) !== false);
+function optionWritesKeyIn(module: NixModule, source: RuleSource): boolean | undefined {
+  const option = optionOfKey(source.text!.format, source.text!.key);
+  const def = option && module.definitions.find((d) => matchesPattern(option, d.path) && conditionsHold(d) !== false);
   if (!def) return writtenWhenUnset(source.text!.format, source.text!.key);
   const value = toPlain(def.value);
   return value === undefined ? undefined : value !== null;

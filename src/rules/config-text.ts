@@ -74,6 +74,15 @@ export function writtenWhenUnset(format: TextFormat, key: string | undefined): b
   return format === 'sshd' && key !== undefined && SSHD_WRITTEN_WHEN_UNSET.has(key.toLowerCase());
 }
 
+/**
+ * The option NixOS renders into the same file for a key of the text, before
+ * it: `services.openssh.settings.<Key>` for sshd. A line of the text for
+ * that key is shadowed when the option writes it (and stands for it when not).
+ */
+export function optionOfKey(format: TextFormat, key: string | undefined): string[] | undefined {
+  return format === 'sshd' && key !== undefined ? ['services', 'openssh', 'settings', key] : undefined;
+}
+
 /** The sshd settings NixOS declares as booleans (rendered yes/no): services.openssh.settings in sshd.nix. */
 const SSHD_BOOLEANS = new Set(['passwordauthentication', 'kbdinteractiveauthentication', 'x11forwarding', 'usedns', 'usepam', 'strictmodes', 'printmotd']);
 

@@ -3,14 +3,13 @@ import addFormats from 'ajv-formats';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { controlProblem, CONTROLS_DIR, Framework, loadFrameworks } from '../controls/registry';
 import { LocatedError } from '../source/errors';
 import { locatedSchemaError } from '../source/schema-errors';
 import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
 import { NAMED_PREDICATES } from './named-predicates';
 
-/** `rules/controls/` holds the control registry, not rules. */
-export const CONTROLS_DIR = 'controls';
 
 let validator: ValidateFunction | undefined;
 
@@ -28,14 +27,14 @@ function validate(data: unknown): ErrorObject[] {
  * validated against the rule schema. The first problem stops loading with a
  * `LocatedError` (`file:line:col: what is wrong`).
  */
-export async function loadRules(dirs: string[], displayBase = process.cwd()): Promise<Rule[]> {
+export async function loadRules(dirs: string[], displayBase = process.cwd(), frameworks: Framework[] = loadFrameworks(dirs, displayBase)): Promise<Rule[]> {
   const rules: Rule[] = [];
   const seen = new Map<string, string>();
   for (const dir of dirs) {
     for (const file of await listRuleFiles(dir)) {
       const display = path.relative(displayBase, file) || file;
       const text = await fs.readFile(file, 'utf8');
-      const rule = parseRule(text, display, path.relative(dir, file).split(path.sep).join('/'));
+      const rule = parseRule(text, display, path.relative(dir, file).split(path.sep).join('/'), frameworks);
       const previous = seen.get(rule.id);
       if (previous) throw new LocatedError(display, 1, 1, `rule ${rule.id} is already defined in ${previous}`);
       seen.set(rule.id, display);
@@ -62,8 +61,8 @@ async function listRuleFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Parses and validates one rule file's text. */
-export function parseRule(text: string, display: string, source: string): Rule {
+/** Parses and validates one rule file's text; its controls are checked against the registry. */
+export function parseRule(text: string, display: string, source: string, frameworks: Framework[] = loadFrameworks()): Rule {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -84,7 +83,7 @@ export function parseRule(text: string, display: string, source: string): Rule {
       throw new LocatedError(display, pos.line, pos.col, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
     }
   }
-  const problem = sourceProblem(data);
+  const problem = sourceProblem(data) ?? controlProblem(data.controls, frameworks);
   if (problem) {
     const node = doc.getIn(problem.at, true) as YamlNode | undefined;
     const pos = at(node?.range?.[0] ?? 0);
