@@ -66,20 +66,30 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     }
   }
   const opaque = opaqueExternalModules(host);
-  const conclusions = sources.flatMap((source) => (source.text ? judgeText(host, rule, source, ctx) : judgeSource(host, rule, source, opaque, ctx)));
-  const satisfied = 'option' in rule.subject && rule.subject.anyPasses ? conclusions.find((c) => 'passesExplicitly' in c) : undefined;
-  if (satisfied && 'passesExplicitly' in satisfied) {
-    // One alternative is in place (a second factor, a backup tool): the others are not reported.
-    const by = formatOptionPath(satisfied.judgement.option ?? []);
+  const conclusions = sources
+    .filter((source) => !source.passWhen)
+    .flatMap((source) => (source.text ? judgeText(host, rule, source, ctx) : judgeSource(host, rule, source, opaque, ctx)));
+  const satisfied = sources.find((source) => source.passWhen && satisfiedOn(host, source, ctx));
+  if (satisfied) {
+    // An alternative is in place (a second factor, a backup tool): nothing else of the rule is reported.
     return conclusions.flatMap((c) => {
       if ('setsOption' in c) return [];
       const j = 'judgement' in c ? c.judgement : c;
-      if (j.status !== 'fail') return j;
+      if (j.status !== 'fail') return [j];
       const { finding: _finding, evidence: _evidence, ...rest } = j;
-      return { ...rest, status: 'pass' as const, reason: `${by} satisfies the rule`, ...(satisfied.judgement.evidence ? { evidence: satisfied.judgement.evidence } : {}) };
+      return [{ ...rest, status: 'pass' as const, reason: `${satisfied.option} satisfies the rule` }];
     });
   }
   return withDefaultsMerged(host, rule, conclusions, ctx);
+}
+
+/** Whether an alternative of the rule (`passWhen`) is set on the host to a value that passes it. */
+function satisfiedOn(host: Host, source: RuleSource, ctx: HostCheckContext): boolean {
+  const paths = source.paths.flatMap((p) => (hasWildcard(p) ? host.pathsMatching(p) : [p]));
+  return paths.some((p) => {
+    const effective = host.effective(p);
+    return effective.kind === 'known' && effective.plain !== undefined && testPredicate(source.passWhen!, effective.plain, ctx) === true;
+  });
 }
 
 /** One option source of the rule on the host: the option itself, or every concrete option its wildcard matches. */
@@ -116,9 +126,8 @@ type Conclusion =
   | Judgement
   /** A config-text line that takes effect for the key of this option (its unset default is then not judged). */
   | { setsOption: string[] }
-  | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } }
-  /** A value written in the configuration that no violation judges bad (what satisfies an `anyPasses` rule). */
-  | { passesExplicitly: true; judgement: Judgement };
+  | { failsByDefault: true; judgement: Judgement; violation: Violation; unset: { path: string; value: unknown } };
+
 
 /**
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
@@ -143,11 +152,8 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const shown = describePlain(resolved.value as Plain);
   const violation = source.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
-    const pass: Judgement =
-      ctx.explain === false
-        ? { ...base, status: 'pass', reason: '' }
-        : { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
-    return resolved.fromDefault ? pass : { passesExplicitly: true, judgement: pass };
+    if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
+    return { ...base, status: 'pass', reason: resolved.fromDefault ? unsetReason(shownPath, resolved.value) : `${shownPath} = ${shown}`, ...evidenceField(host, effective, ctx) };
   }
   if (effective.kind !== 'known') {
     return { failsByDefault: true, judgement: { ...base, status: 'fail', reason: unsetReason(shownPath, resolved.value) }, violation, unset: { path: shownPath, value: resolved.value } };
@@ -250,10 +256,6 @@ function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], c
     if ('setsOption' in c) continue;
     if ('failsByDefault' in c && c.judgement.option && setInText.has(c.judgement.option.join('\u0000'))) {
       out.push({ ...c.judgement, status: 'pass', reason: `${formatOptionPath(c.judgement.option)} is set by a line of a config text` });
-      continue;
-    }
-    if ('passesExplicitly' in c) {
-      out.push(c.judgement);
       continue;
     }
     if (!('failsByDefault' in c)) {

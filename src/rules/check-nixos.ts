@@ -4,7 +4,7 @@ import type { LineIndex, Span } from '../source/position';
 import { formatOptionPath, hasWildcard, matchesPattern } from '../nix/option-path';
 import { toPartialPlain, toPlain, UNKNOWN_PART } from '../nix/value';
 import { optionOfKey, readConfigText, TextEntry, writtenWhenUnset } from './config-text';
-import type { PredicateContext } from './predicates';
+import { PredicateContext, testPredicate } from './predicates';
 import type { Rule } from './rule';
 import { ruleRenames, ruleSources, RuleSource } from './sources';
 import { firstExplicitViolation, judgesPartially, violationFinding } from './violation';
@@ -18,9 +18,10 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   const sources = ruleSources(rule);
   if (sources.length === 0) return [];
   const out: Finding[] = [];
-  // Alternatives: one written in this file with a value no violation judges bad satisfies the rule here.
-  if ('option' in rule.subject && rule.subject.anyPasses && sources.some((source) => passesIn(module, rule, source, ctx))) return [];
+  // An alternative written in this file (a second factor, a faillock rule) satisfies the rule here.
+  if (sources.some((source) => source.passWhen && satisfiedIn(module, source, ctx))) return [];
   for (const source of sources) {
+    if (source.passWhen) continue;
     for (const def of candidates(module, source.paths)) {
       if (!source.paths.some((p) => matchesPattern(p, def.path))) continue;
       const holds = conditionsHold(def);
@@ -34,13 +35,12 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   return out;
 }
 
-/** Whether a definition of the source in the module has a known value that none of its violations judges bad. */
-function passesIn(module: NixModule, rule: Rule, source: RuleSource, ctx: PredicateContext): boolean {
-  if (source.text) return false;
+/** Whether a definition of an alternative in the module passes its `passWhen` test. */
+function satisfiedIn(module: NixModule, source: RuleSource, ctx: PredicateContext): boolean {
   return candidates(module, source.paths).some((def) => {
     if (!source.paths.some((p) => matchesPattern(p, def.path)) || conditionsHold(def) !== true) return false;
-    const value = judgesPartially(rule) ? toPartialPlain(def.value) : toPlain(def.value);
-    return value !== undefined && !firstExplicitViolation(source.violations, value, ctx);
+    const value = toPlain(def.value);
+    return value !== undefined && testPredicate(source.passWhen!, value, ctx) === true;
   });
 }
 

@@ -4,6 +4,7 @@ import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
 import { NIXOS_PREDICATES } from './named/nixos';
 import { NIXOS_B_PREDICATES } from './named/nixos-b';
+import { NIXOS_CONTROL_PREDICATES } from './named/nixos-controls';
 import { TALOS_PREDICATES } from './named/talos';
 
 /**
@@ -27,4 +28,5 @@ export const NAMED_PREDICATES: Record<string, NamedPredicate> = {
   ...TALOS_PREDICATES,
   ...NIXOS_PREDICATES,
   ...NIXOS_B_PREDICATES,
+  ...NIXOS_CONTROL_PREDICATES,
 };

@@ -36,6 +36,13 @@ export interface AlsoSource {
   default?: unknown;
   /** The option holds config text; the rule judges its lines in this format (see `config-text.ts`). */
   text?: { format: TextFormat; key?: string };
+  /**
+   * An alternative that satisfies the rule (a second factor, a backup tool,
+   * a faillock rule): where its value passes this test the rule passes on
+   * the host and nothing else of it is reported. Such an option is never
+   * reported itself.
+   */
+  passWhen?: Predicate;
 }
 
 /** Verbatim config texts declint reads line by line. */
@@ -49,12 +56,7 @@ export type Subject =
       text?: AlsoSource['text'];
       /** More options (or config-text lines) judged with the same violations. */
       also?: AlsoSource[];
-      /**
-       * The options are alternatives (SSH second factors, backup tools): a
-       * host where one of them is written with a value no violation judges
-       * bad passes, and the others are not reported there.
-       */
-      anyPasses?: boolean;
+
       /**
        * Judge what is known of a value: an unknown part (a command built from
        * a package path) is an opaque marker instead of making the whole value

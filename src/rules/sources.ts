@@ -1,5 +1,5 @@
 import { parseOptionPath } from '../nix/option-path';
-import type { AlsoSource, Rule, Violation } from './rule';
+import type { AlsoSource, Predicate, Rule, Violation } from './rule';
 
 /**
  * The places a NixOS rule reads its setting from: the subject's option (with
@@ -13,6 +13,8 @@ export interface RuleSource {
   paths: string[][];
   default?: unknown;
   text?: AlsoSource['text'];
+  /** An alternative that only ever satisfies the rule (see `AlsoSource.passWhen`); it has no violations. */
+  passWhen?: Predicate;
   violations: Violation[];
   /** The first source is the rule's own option; `also` sources follow. */
   main: boolean;
@@ -44,7 +46,8 @@ export function ruleSources(rule: Rule): RuleSource[] {
           paths: [also.option, ...(also.aliases ?? [])].map(parseOptionPath),
           ...(also.default !== undefined ? { default: also.default } : {}),
           ...(also.text ? { text: also.text } : {}),
-          violations: forSource(also.option, also.text),
+          ...(also.passWhen ? { passWhen: also.passWhen } : {}),
+          violations: also.passWhen ? [] : forSource(also.option, also.text),
           main: false,
         });
       }
