@@ -1,6 +1,6 @@
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
-import { Effective, Host, opaqueExternalModules } from '../nix/host';
+import { Effective, Host, HostDefinition, opaqueExternalModules } from '../nix/host';
 import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPartialPlain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
@@ -88,7 +88,8 @@ function satisfiedOn(host: Host, source: RuleSource, ctx: HostCheckContext): boo
   const paths = source.paths.flatMap((p) => (hasWildcard(p) ? host.pathsMatching(p) : [p]));
   return paths.some((p) => {
     const effective = host.effective(p);
-    return effective.kind === 'known' && effective.plain !== undefined && testPredicate(source.passWhen!, effective.plain, ctx) === true;
+    // A set built from definitions below it (`borgbackup.jobs.home.paths`) is judged on what is known of it.
+    return effective.kind === 'known' && testPredicate(source.passWhen!, effective.plain ?? toPartialPlain(effective.value), ctx) === true;
   });
 }
 
@@ -161,7 +162,11 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const vars = { value: shown, path: shownPath, host: host.name, culprit: culpritOf(violation.test, resolved.value) ?? '' };
   const winners = effective.contributions.filter((c) => c.status === 'won').map((c) => c.definition);
   if (winners.length === 0) {
-    const finding = rootFinding(host, rule, violation, vars, ctx, `${shownPath} = ${shown}`);
+    // A set built from definitions below it (a virtual host's fields): reported at the first of them.
+    const below = firstDefinitionBelow(host, optionPath);
+    const finding = below
+      ? { ruleId: rule.id, severity: violation.severity, message: renderMessage(violation.message, vars), location: site(below.file, below.def.binding, ctx), related: [hostRelated(host, ctx)], hosts: [host.name], subject: `${shownPath}=${JSON.stringify(resolved.value)}` }
+      : rootFinding(host, rule, violation, vars, ctx, `${shownPath} = ${shown}`);
     return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
   }
   // For a merged list, point at the definition whose own part is bad (the module that added the port).
@@ -206,6 +211,12 @@ function pathList(paths: string[]): string {
   const shared = parent.length > 0 && parsed.every((p) => p.length === parent.length + 1 && p.slice(0, -1).every((s, i) => s === parent[i]));
   const items = shared ? parsed.map((p, i) => (i === 0 ? paths[0] : formatOptionPath(p.slice(-1)))) : paths;
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The first definition (in file order) of an option below a path. */
+function firstDefinitionBelow(host: Host, optionPath: string[]): HostDefinition | undefined {
+  const below = host.definitions.filter((d) => d.path.length > optionPath.length && optionPath.every((s, i) => d.path[i] === s));
+  return below.sort((a, b) => a.file.localeCompare(b.file) || a.def.binding.start - b.def.binding.start)[0];
 }
 
 /** Why an unset option passes or fails, in the user's words: an option NixOS leaves unset has no default to name. */

@@ -199,7 +199,7 @@ export const NIXOS_CONTROL_PREDICATES: Record<string, NamedPredicate> = {
     culprit: (value) => {
       if (typeof value !== 'string') return undefined;
       const days = generationsKeptDays(value);
-      return days === 0 ? 'every old generation is deleted' : days !== undefined ? `generations older than ${days} days are deleted` : undefined;
+      return days === 0 ? 'every old generation is deleted' : days !== undefined ? `generations older than ${days} day${days === 1 ? "" : "s"} are deleted` : undefined;
     },
   },
 
