@@ -58,6 +58,7 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
         out.push(annotate(finding, view, origin, gated, rule));
       }
     }
+    out.push(...deletionFindings(view, doc, rule, patterns, gated));
     // An absent value is judged only where the config is complete and, for a gated rule, its version known.
     const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
     if (!anyFound && !setAnywhere && judgeAbsence) {
@@ -119,6 +120,27 @@ function whenHolds(rule: Rule, tree: ProvenancedTree, ctx: PredicateContext): bo
   const value = tree.get(when.option.split('.'));
   const judged = value === undefined || value === null ? when.default : value;
   return judged !== undefined && testPredicate(when.test, judged, ctx) === true;
+}
+
+/**
+ * A rule's `deleted` violations: each `$patch: delete` or JSON 6902 `remove`
+ * in the document of a path the rule judges, or of a parent of it, reported
+ * at the removal (a patch that drops the PodSecurity plugin or the audit
+ * policy leaves nothing for the other violations to see).
+ */
+function deletionFindings(view: TalosView, doc: TalosDocView, rule: Rule, patterns: string[][], gated: boolean): Finding[] {
+  const violation = rule.violations.find((v) => v.mode === 'deleted');
+  if (!violation) return [];
+  const out: Finding[] = [];
+  for (const [k, origin] of doc.tree.deletions) {
+    const deleted = k.split('\u0000');
+    if (!patterns.some((p) => deleted.length <= p.length && deleted.every((segment, i) => p[i] === '*' || p[i] === segment))) continue;
+    const path = deleted.join('.');
+    const message = renderMessage(violation.message, { path, value: '', culprit: '', ...(view.node ? { host: view.node } : {}) });
+    const finding: Finding = { ruleId: rule.id, severity: violation.severity, message, location: { file: origin.file, range: origin.range }, related: [], subject: `deleted:${path}` };
+    out.push(annotate(finding, view, origin, gated, rule));
+  }
+  return out;
 }
 
 /** The origin of a `$patch: delete` / JSON 6902 `remove` of the path or of one of its parents. */

@@ -93,8 +93,12 @@ export interface When {
 }
 
 export interface Violation {
-  /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
-  mode: 'explicit' | 'default';
+  /**
+   * `explicit`: a value written in a file; `default`: the option is absent
+   * and the default is insecure; `deleted` (Talos): a patch removes it
+   * (`$patch: delete`, a JSON 6902 `remove`), reported at the removal.
+   */
+  mode: 'explicit' | 'default' | 'deleted';
   /** For a rule with several options: the ones (as the subject names them, `option#Key` for one key of a config text) this violation judges; all when absent. */
   only?: string[];
   test: Predicate;
