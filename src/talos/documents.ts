@@ -9,9 +9,12 @@ import { LineIndex, Range } from '../source/position';
  * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`);
  * - `secrets-bundle`: `cluster`/`secrets`/`trustdinfo`/`certs` (`talosctl gen secrets`, talhelper `talsecret.yaml`);
  * - `talconfig`: a talhelper config (`clusterName`/`talosVersion`/… and `nodes[].hostname`);
- * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name).
+ * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name);
+ * - `schematic`: an Image Factory schematic (`customization:` with
+ *   `extraKernelArgs`, `systemExtensions`, `secureboot`, and `overlay:`),
+ *   which decides the kernel command line of the images built from it.
  */
-export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv';
+export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv' | 'schematic';
 
 /**
  * What a whole file is, from its documents (the first matching wins):
@@ -20,7 +23,7 @@ export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 
  * any multi-document kinds beside it), a strategic-merge patch, a JSON 6902
  * patch, or typed documents only.
  */
-export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc';
+export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc' | 'schematic';
 
 /**
  * SOPS metadata of a file (`sops:` with `mac` and `lastmodified`): an
@@ -66,7 +69,7 @@ const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersio
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
 /** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
-const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:)/m;
+const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:|customization:)/m;
 
 /** talhelper's variables file, read by name (its content is any map of strings). */
 const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
@@ -108,6 +111,7 @@ function fileKind(documents: TalosDocument[]): TalosFileKind {
   if (roles.has('machine-config')) return 'machine-config';
   if (roles.has('patch')) return 'strategic-patch';
   if (roles.has('json6902-patch')) return 'json6902-patch';
+  if (roles.has('schematic')) return 'schematic';
   return 'multidoc';
 }
 
@@ -147,6 +151,10 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   }
   if (isMap(contents.get('certs', true)) && isMap(contents.get('secrets', true)) && keys.every((k) => SECRETS_BUNDLE_KEYS.has(k))) {
     return { role: 'secrets-bundle', kind: 'SecretsBundle' };
+  }
+  // An Image Factory schematic: `customization` (and optionally `overlay`), nothing else.
+  if (isMap(contents.get('customization', true)) && keys.every((k) => k === 'customization' || k === 'overlay')) {
+    return { role: 'schematic', kind: 'Schematic' };
   }
   const version = scalarAt(contents, 'version');
   const apiVersion = scalarAt(contents, 'apiVersion');

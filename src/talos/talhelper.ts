@@ -171,6 +171,14 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
 function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, patches: PatchDoc[], ctx: Ctx, anchor: TalosDocView['anchor']): TalosDocView[] {
   const out: TalosDocView[] = [];
   const roleMap = mapAt(root, role === 'controlplane' ? 'controlPlane' : 'worker');
+  // The Image Factory schematic of the node's installer (its own, else its role's): the kernel arguments it boots with.
+  const schematic = mapAt(node, 'schematic') ?? mapAt(roleMap, 'schematic');
+  if (schematic) {
+    const tree = new ProvenancedTree();
+    loadBase(tree, schematic, { file: ctx.file, lines: ctx.lines, step: 0 });
+    substituteTree(tree.value, ctx.env);
+    out.push({ kind: 'Schematic', role: 'schematic', tree, complete: false, anchor });
+  }
   const firewall = mapAt(node, 'ingressFirewall') ?? mapAt(roleMap, 'ingressFirewall');
   const action = firewall ? pairOf(firewall, 'defaultAction') : undefined;
   if (action) {

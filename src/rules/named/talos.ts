@@ -458,6 +458,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
       if (!args) return undefined;
       return args.flatMap((a) => a.trim().split(/\s+/)).some(weakeningKernelArg);
     },
+    culprit: (value) => strings(value)?.flatMap((a) => a.trim().split(/\s+/)).filter(weakeningKernelArg).join(' ') || undefined,
   },
 
   // TAL-025 — machine.sysctls
