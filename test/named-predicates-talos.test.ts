@@ -13,15 +13,13 @@ describe('Talos named predicates', () => {
     expect(argValues({ a: { nested: 1 } }, 'a')).toBeUndefined();
   });
 
-  test('unpinnedComponentImage leaves installer images to TAL-001', () => {
-    const u = (v: unknown) => IMAGE_PREDICATES.unpinnedComponentImage.test(v);
+  test('unpinnedImage: no tag or latest, and no digest', () => {
+    const u = (v: unknown) => IMAGE_PREDICATES.unpinnedImage.test(v);
     expect(u('registry.k8s.io/kube-apiserver:latest')).toBe(true);
     expect(u('ghcr.io/siderolabs/kubelet')).toBe(true);
     expect(u('registry.local:5000/kube-proxy')).toBe(true);
     expect(u('registry.local:5000/kube-proxy:v1.36.3')).toBe(false);
     expect(u('registry.k8s.io/etcd@sha256:abcd')).toBe(false);
-    expect(u('ghcr.io/siderolabs/installer:latest')).toBeUndefined();
-    expect(u('factory.talos.dev/metal-installer/abc123:latest')).toBeUndefined();
     expect(u('')).toBeUndefined();
   });
 

@@ -6,7 +6,7 @@ import { inRange } from '../talos/version';
 import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
-import { firstExplicitViolation, renderMessage, violationFinding } from './violation';
+import { culpritPathOf, firstExplicitViolation, renderMessage, violationFinding } from './violation';
 
 /**
  * A Talos rule on a view (one file, or a talhelper node's effective config):
@@ -29,7 +29,10 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
     view = { ...view, version: view.minimum };
   }
   const kinds = Array.isArray(rule.subject.document) ? rule.subject.document : [rule.subject.document];
-  const patterns = (rule.subject.paths ?? [rule.subject.path ?? '']).map((p) => p.split('.'));
+  const written = rule.subject.paths ?? [rule.subject.path ?? ''];
+  const patterns = written.map((p) => p.split('.'));
+  // A violation with `only` judges the values of those paths (as the subject writes them) alone.
+  const violationsFor = (i: number) => rule.violations.filter((v) => !v.only || v.only.includes(written[i]));
   const secret = rule.tags.includes('secrets');
   const out: Finding[] = [];
   // Absence is judged across the view: a v1.14 replacement document (KubeEtcdEncryptionConfig…) stands for the old field.
@@ -40,14 +43,16 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
     if (!kinds.includes(doc.kind)) continue;
     if (rule.when && !whenHolds(rule, doc.tree, ctx)) continue;
     let anyFound = false;
-    for (const pattern of patterns) {
+    for (const [i, pattern] of patterns.entries()) {
       const found = treeValuesAt(doc.tree, pattern).filter((l) => l.value !== null && l.value !== undefined);
       anyFound ||= found.length > 0;
       for (const located of found) {
-        const violation = firstExplicitViolation(rule, located.value, ctx);
+        const violation = firstExplicitViolation(violationsFor(i), located.value, ctx);
         if (!violation) continue;
         const concrete = located.path.join('.');
-        const origin = blame(doc, located.path, violation, ctx);
+        // The line of the part that made the test hold (one sysctl of the map), else the step that made the value bad.
+        const part = culpritPathOf(violation.test, located.value);
+        const origin = (part && doc.tree.originsUnder([...located.path, ...part]).length > 0 ? doc.tree.originOf([...located.path, ...part]) : undefined) ?? blame(doc, located.path, violation, ctx);
         if (!origin) continue;
         const finding = violationFinding(rule, violation, located.value, { path: concrete, ...(view.node ? { host: view.node } : {}) }, {
           file: origin.file,

@@ -136,6 +136,16 @@ type SourceData = { option: string; text?: { format: string; key?: string } };
 
 function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceData[] }; violations: { only?: string[] }[] }): { at: (string | number)[]; message: string } | undefined {
   const subject = data.subject;
+  if ('document' in subject) {
+    // A Talos violation's `only` names paths of the subject.
+    const paths = (subject as { paths?: string[]; path?: string }).paths ?? [(subject as { path?: string }).path ?? ''];
+    for (const [i, v] of data.violations.entries()) {
+      for (const [j, only] of (v.only ?? []).entries()) {
+        if (!paths.includes(only)) return { at: ['violations', i, 'only', j], message: `violations[${i}].only names ${only}, which is not one of the rule's paths (${paths.join(', ')})` };
+      }
+    }
+    return undefined;
+  }
   if (subject.option === undefined) return undefined;
   const sources: { source: SourceData; at: (string | number)[] }[] = [
     { source: subject as SourceData, at: ['subject'] },

@@ -18,6 +18,8 @@ export interface NamedPredicate {
   test(value: unknown, ctx?: PredicateContext): boolean | undefined;
   /** Where the test holds, what made it hold in the user's words (`kernel.kptr_restrict = 0`): the `{culprit}` of messages. */
   culprit?(value: unknown): string | undefined;
+  /** Where the test holds, the path inside the value of what made it hold (a key of a sysctl map), to report that line. */
+  culpritPath?(value: unknown): string[] | undefined;
 }
 
 /** Every named predicate, by the name rule files use; one file per area under `named/`. */

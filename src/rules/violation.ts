@@ -1,7 +1,7 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { describePlain, Plain } from '../nix/value';
 import type { Range } from '../source/position';
-import { NAMED_PREDICATES } from './named-predicates';
+import { NAMED_PREDICATES, NamedPredicate } from './named-predicates';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Predicate, Rule, Violation } from './rule';
 
@@ -22,11 +22,23 @@ export function judgesPartially(rule: Rule): boolean {
  * A predicate's `culprit` names only a part that makes it hold.
  */
 export function culpritOf(test: Predicate, value: unknown): string | undefined {
-  if ('named' in test) return NAMED_PREDICATES[test.named]?.culprit?.(value);
+  return fromNamed(test, (named) => named.culprit?.(value));
+}
+
+/** The path inside the value of what made a test hold, where a named predicate says (the line to report). */
+export function culpritPathOf(test: Predicate, value: unknown): string[] | undefined {
+  return fromNamed(test, (named) => named.culpritPath?.(value));
+}
+
+function fromNamed<T>(test: Predicate, read: (named: NamedPredicate) => T | undefined): T | undefined {
+  if ('named' in test) {
+    const named = NAMED_PREDICATES[test.named];
+    return named ? read(named) : undefined;
+  }
   const parts = 'any' in test ? test.any : 'all' in test ? test.all : [];
   for (const p of parts) {
-    const found = culpritOf(p, value);
-    if (found) return found;
+    const found = fromNamed(p, read);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -122,30 +122,44 @@ function weakeningKernelArg(arg: string): boolean {
   );
 }
 
-/** A `machine.sysctls` map with keys normalised to dots (`net/ipv4/…` is accepted by sysctl too). */
-function sysctlMap(value: unknown): Map<string, number> | undefined {
+/** A `machine.sysctls` map: each numeric sysctl by its name with dots (`net/ipv4/…` is accepted by sysctl too), with the key as written. */
+function sysctlMap(value: unknown): Map<string, { n: number; written: string }> | undefined {
   if (!isRecord(value)) return undefined;
-  const out = new Map<string, number>();
+  const out = new Map<string, { n: number; written: string }>();
   for (const [key, raw] of Object.entries(value)) {
     const s = scalar(raw);
     if (s === undefined || !/^-?\d+$/.test(s)) continue;
-    out.set(key.replace(/\//g, '.'), Number(s));
+    out.set(key.replace(/\//g, '.'), { n: Number(s), written: key });
   }
   return out;
 }
 
-/** A predicate on `machine.sysctls` that holds when any listed sysctl has a weakening value. */
+/**
+ * A predicate on `machine.sysctls` that holds when any listed sysctl has a
+ * weakening value; it names that sysctl and points at its line.
+ */
 function onSysctls(description: string, weak: Record<string, (n: number) => boolean>, prefix?: { start: string; weak: (n: number) => boolean }): NamedPredicate {
+  const firstWeak = (value: unknown) => {
+    const map = sysctlMap(value);
+    if (!map) return undefined;
+    for (const [name, entry] of map) {
+      if (weak[name]?.(entry.n) || (prefix && name.startsWith(prefix.start) && prefix.weak(entry.n))) return { name, ...entry };
+    }
+    return null;
+  };
   return {
     description,
     test: (value) => {
-      const map = sysctlMap(value);
-      if (!map) return undefined;
-      for (const [key, n] of map) {
-        if (weak[key]?.(n)) return true;
-        if (prefix && key.startsWith(prefix.start) && prefix.weak(n)) return true;
-      }
-      return false;
+      const found = firstWeak(value);
+      return found === undefined ? undefined : found !== null;
+    },
+    culprit: (value) => {
+      const found = firstWeak(value);
+      return found ? `${found.name} = ${found.n}` : undefined;
+    },
+    culpritPath: (value) => {
+      const found = firstWeak(value);
+      return found ? [found.written] : undefined;
     },
   };
 }
