@@ -88,7 +88,8 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
   // judged on a complete machine config and reported at its start.
   const kindPresent = view.documents.some((d) => kinds.includes(d.kind));
   const complete = view.documents.find((d) => d.kind === 'v1alpha1' && d.complete);
-  if (!kindPresent && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
+  const configKinds = kinds.every((k) => !OUTSIDE_THE_CONFIG.has(k));
+  if (!kindPresent && configKinds && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
     const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
     if (violation) {
       const message = renderMessage(violation.message, { path: patterns.map((p) => p.join('.')).join(' / '), value: JSON.stringify(rule.default), ...(view.node ? { host: view.node } : {}) }).replace(/\.$/, '');
@@ -105,6 +106,9 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
   }
   return out;
 }
+
+/** Documents that are not part of a machine config: a config without one is not missing it. */
+const OUTSIDE_THE_CONFIG = new Set(['Talconfig', 'Schematic', 'SecretsBundle']);
 
 /** Node name, version note and generated-value note on a finding. */
 function annotate(finding: Finding, view: TalosView, origin: Origin | undefined, gated: boolean, rule: Rule): Finding {

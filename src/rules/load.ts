@@ -5,6 +5,9 @@ import * as path from 'path';
 import { LineCounter, Node as YamlNode, parseDocument } from 'yaml';
 import { controlProblem, CONTROLS_DIR, Framework, loadFrameworks } from '../controls/registry';
 import { LocatedError } from '../source/errors';
+
+/** `rules/data/`: what predicates read (release lifecycles), not rules. */
+export const DATA_DIR = 'data';
 import { locatedSchemaError } from '../source/schema-errors';
 import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
@@ -54,7 +57,8 @@ async function listRuleFiles(dir: string): Promise<string[]> {
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name === CONTROLS_DIR) continue; // the control registry, not rules
+    // The control registry and the data some predicates read (release lifecycles) are not rules.
+    if (entry.isDirectory() && (entry.name === CONTROLS_DIR || entry.name === DATA_DIR)) continue;
     if (entry.isDirectory()) out.push(...(await listRuleFiles(full)));
     else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(full);
   }

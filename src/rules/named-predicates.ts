@@ -2,6 +2,7 @@ import type { PredicateContext } from './predicates';
 import { FLAKE_PREDICATES } from './named/flake';
 import { FLAKE_LOCK_PREDICATES } from './named/flake-lock';
 import { IMAGE_PREDICATES } from './named/image';
+import { LIFECYCLE_PREDICATES } from './named/lifecycle';
 import { NIXOS_PREDICATES } from './named/nixos';
 import { NIXOS_B_PREDICATES } from './named/nixos-b';
 import { NIXOS_CONTROL_PREDICATES } from './named/nixos-controls';
@@ -25,6 +26,7 @@ export interface NamedPredicate {
 /** Every named predicate, by the name rule files use; one file per area under `named/`. */
 export const NAMED_PREDICATES: Record<string, NamedPredicate> = {
   ...IMAGE_PREDICATES,
+  ...LIFECYCLE_PREDICATES,
   ...FLAKE_LOCK_PREDICATES,
   ...FLAKE_PREDICATES,
   ...TALOS_PREDICATES,

@@ -97,6 +97,7 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
     const anchor = { file, range: { start: anchorRange.start, end: anchorRange.start } };
     const documents: TalosDocView[] = [
       { kind: 'v1alpha1', role: 'machine-config', tree: build(patches.length), complete: true, anchor, replay: build, steps: patches.length },
+      talconfigDocument(root, ctx),
       ...typedDocuments(root, item, role, patches, ctx, anchor),
     ];
     result.views.push({
@@ -144,6 +145,24 @@ function generatedBase(role: 'controlplane' | 'worker', version: Version | undef
   return { version: 'v1alpha1', debug: false, machine, cluster };
 }
 
+/**
+ * talconfig's own top-level fields that decide what talhelper generates
+ * (`talosVersion`, `kubernetesVersion`), as a document of kind `Talconfig`:
+ * complete, so that a field it leaves out is judged against talhelper's
+ * behaviour, reported at the top of the file.
+ */
+function talconfigDocument(root: YAMLMap, ctx: Ctx): TalosDocView {
+  const tree = new ProvenancedTree();
+  for (const name of ['talosVersion', 'kubernetesVersion']) {
+    const pair = pairOf(root, name);
+    const value = pair && isScalar(pair.value) ? pair.value.value : undefined;
+    if (value === undefined || value === null) continue;
+    tree.set([name], substitute(String(value), ctx.env), { file: ctx.file, range: pairRange(pair!.key as Scalar, pair!.value as YamlNode, ctx.lines), step: 0 });
+  }
+  const start = ctx.lines.position(0);
+  return { kind: 'Talconfig', role: 'talconfig', tree, complete: true, anchor: { file: ctx.file, range: { start, end: start } } };
+}
+
 /** talconfig fields that talhelper turns into v1alpha1 settings, each with its own line. */
 function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, role: string, ctx: Ctx): void {
   const set = (map: YAMLMap | undefined, name: string, target: string[], transform: (v: unknown) => unknown = (v) => v) => {
@@ -160,8 +179,9 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
     set(root, 'allowSchedulingOnControlPlanes', ['cluster', 'allowSchedulingOnControlPlanes']);
   }
   set(node, 'installDisk', ['machine', 'install', 'disk']);
+  // talhelper appends talosVersion to the image URL; without it, its own default release (not known here).
   const version = scalarString(root.get('talosVersion'));
-  set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => (version ? `${String(v)}:${version}` : v));
+  if (version) set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => `${String(v)}:${version}`);
   set(node, 'kernelModules', ['machine', 'kernel', 'modules']);
   set(node, 'nameservers', ['machine', 'network', 'nameservers']);
   set(node, 'networkInterfaces', ['machine', 'network', 'interfaces']);

@@ -490,6 +490,25 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
   ),
   sysctlsWeakenFilesystemProtections: onSysctls('an fs.protected_* link or FIFO protection set to 0', {}, { start: 'fs.protected_', weak: isZero }),
 
+  // TAL-029 — machine: TPM-sealed disk encryption needs a Secure Boot installation.
+  tpmEncryptionWithoutSecureBootInstaller: {
+    description: 'system disk encryption with a TPM key slot while the installer image is a Talos installer without Secure Boot',
+    test: (value) => {
+      const image = at(value, 'install', 'image');
+      if (typeof image !== 'string' || !/\/(?:[a-z0-9]+-)?installer/.test(image)) return undefined;
+      const slots = ['state', 'ephemeral'].flatMap((part) => {
+        const keys = at(value, 'systemDiskEncryption', part, 'keys');
+        return Array.isArray(keys) ? keys : [];
+      });
+      return slots.some((k) => isRecord(k) && k.tpm !== undefined) && !/installer-secureboot/.test(image);
+    },
+    culprit: (value) => {
+      const image = at(value, 'install', 'image');
+      return typeof image === 'string' ? image : undefined;
+    },
+    culpritPath: () => ['install', 'image'],
+  },
+
   // TAL-027 — cluster.etcd.extraArgs
   etcdClientCertAuthDisabled: onArg('etcd `client-cert-auth` set to false', 'client-cert-auth', flagFalse),
   etcdAutoTls: {
