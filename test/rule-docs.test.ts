@@ -22,7 +22,7 @@ describe('rule documentation', () => {
     const anssi = JSON.parse((await runCli(['rules', '--format', 'json', '--framework', 'anssi'], ROOT)).stdout) as { id: string }[];
     expect(anssi.map((r) => r.id)).toEqual(all.filter((r) => 'anssi' in r.controls).map((r) => r.id));
     expect(anssi.length).toBeLessThan(all.length);
-    expect((await runCli(['rules', '--framework', 'pci'], ROOT)).stderr).toMatch(/^declint: unknown framework "pci" \(known: anssi, cis, dora, iso27001, nis2, soc2\)\n$/);
+    expect((await runCli(['rules', '--framework', 'pci'], ROOT)).stderr).toMatch(/^declint: unknown framework "pci" \(known: anssi, cis-k8s, cis, dora, iso27001, nis2, soc2, stig\)\n$/);
   });
 
   test('declint explain shows the rule, its remediation and its controls with titles', async () => {

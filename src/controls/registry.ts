@@ -123,15 +123,16 @@ export function controlTitle(frameworks: Framework[], framework: string, id: str
  * or a control ID it does not know (a typo would otherwise map a rule to
  * nothing). `at` is the path of the offending key or item in the rule file.
  */
-export function controlProblem(controls: Record<string, string[]>, frameworks: Framework[]): { at: (string | number)[]; message: string } | undefined {
+export function controlProblem(controls: Record<string, (string | number)[]>, frameworks: Framework[]): { at: (string | number)[]; message: string; atKey?: boolean } | undefined {
   for (const [key, ids] of Object.entries(controls)) {
     const framework = frameworks.find((f) => f.key === key);
     if (!framework) {
-      return { at: ['controls', key], message: `controls names an unknown framework "${key}" (known: ${frameworks.map((f) => f.key).join(', ')}; a custom one is declared in <rules dir>/controls/${key}.yaml)` };
+      return { at: ['controls', key], atKey: true, message: `controls names an unknown framework "${key}" (known: ${frameworks.map((f) => f.key).join(', ')}; a custom one is declared in <rules dir>/controls/${key}.yaml)` };
     }
     const known = new Set(framework.controls.map((c) => c.id));
     for (const [i, id] of ids.entries()) {
-      if (!known.has(String(id))) {
+      if (typeof id !== 'string') return { at: ['controls', key, i], message: `write the control ID ${id} as a string ("${id}"): YAML reads it as a number` };
+      if (!known.has(id)) {
         return { at: ['controls', key, i], message: `${framework.title} has no control ${id}${framework.file ? ` (see ${framework.file})` : ''}` };
       }
     }

@@ -228,7 +228,7 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
   if (gated && !view.version && rule.default !== undefined) {
     return [{ ...base, status: 'not-evaluated', reason: `${shownPath} is not set, and the Talos version that decides its default is not known`, ...at }];
   }
-  if (rule.default !== undefined) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shortJson(rule.default)}`, ...at }];
+  if (rule.default !== undefined && rule.default !== null) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shortJson(rule.default)}`, ...at }];
   return [{ ...base, status: 'pass', reason: `${shownPath} is not set`, ...at }];
 }
 

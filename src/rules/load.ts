@@ -2,7 +2,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
 import { controlProblem, CONTROLS_DIR, Framework, loadFrameworks } from '../controls/registry';
 import { LocatedError } from '../source/errors';
 
@@ -87,9 +87,9 @@ export function parseRule(text: string, display: string, source: string, framewo
       throw new LocatedError(display, pos.line, pos.col, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
     }
   }
-  const problem = sourceProblem(data) ?? controlProblem(data.controls, frameworks);
+  const problem = sourceProblem(data) ?? undescribedPattern(data) ?? controlProblem(data.controls, frameworks);
   if (problem) {
-    const node = doc.getIn(problem.at, true) as YamlNode | undefined;
+    const node = ('atKey' in problem && problem.atKey ? keyNode(doc, problem.at) : doc.getIn(problem.at, true)) as YamlNode | undefined;
     const pos = at(node?.range?.[0] ?? 0);
     throw new LocatedError(display, pos.line, pos.col, problem.message);
   }
@@ -167,4 +167,28 @@ function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceDat
     }
   }
   return undefined;
+}
+
+/** A test with a regex (`matches`, `notMatches`) needs `describe`: the docs and `explain` say what it means, not the pattern. */
+function undescribedPattern(data: {
+  violations: { test: unknown; describe?: string }[];
+  when?: { test: unknown; describe?: string };
+  subject: { also?: { passWhen?: unknown; describe?: string }[] };
+}): { at: (string | number)[]; message: string } | undefined {
+  const hasPattern = (test: unknown): boolean => JSON.stringify(test ?? null).includes('"matches"') || JSON.stringify(test ?? null).includes('"notMatches"');
+  for (const [i, v] of data.violations.entries()) {
+    if (hasPattern(v.test) && !v.describe) return { at: ['violations', i, 'test'], message: `violations[${i}] tests a pattern: say what it matches in words (describe)` };
+  }
+  if (data.when && hasPattern(data.when.test) && !data.when.describe) return { at: ['when', 'test'], message: 'when tests a pattern: say what it matches in words (describe)' };
+  for (const [i, a] of (data.subject.also ?? []).entries()) {
+    if (hasPattern(a.passWhen) && !a.describe) return { at: ['subject', 'also', i, 'passWhen'], message: `subject.also[${i}].passWhen tests a pattern: say what it matches in words (describe)` };
+  }
+  return undefined;
+}
+
+/** The key node of a map entry (`controls.pci`), to point at the name rather than its value. */
+function keyNode(doc: Document, at: (string | number)[]): unknown {
+  const parent = doc.getIn(at.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at[at.length - 1])?.key;
 }

@@ -43,6 +43,8 @@ export interface AlsoSource {
    * reported itself.
    */
   passWhen?: Predicate;
+  /** What `passWhen` accepts, in words (required where it uses a regex). */
+  describe?: string;
 }
 
 /** Verbatim config texts declint reads line by line. */
@@ -88,6 +90,8 @@ export interface When {
   option: string;
   aliases?: string[];
   test: Predicate;
+  /** The test in words, for the docs (required where it uses a regex). */
+  describe?: string;
   /** The option's upstream default, used where no module sets it. */
   default?: unknown;
 }
@@ -102,6 +106,8 @@ export interface Violation {
   /** For a rule with several options: the ones (as the subject names them, `option#Key` for one key of a config text) this violation judges; all when absent. */
   only?: string[];
   test: Predicate;
+  /** The test in words, for the docs (required where it uses a regex: users read this, not the pattern). */
+  describe?: string;
   severity: Severity;
   /** Message template: `{value}`, `{path}`, `{node}`, `{host}`, `{culprit}` (what a named predicate found). */
   message: string;
