@@ -24,8 +24,8 @@ import { reportPath } from '../source/paths';
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
        declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
-       declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
-       declint explain RULE-ID
+       declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR] [--rules-dir DIR] [-c FILE]
+       declint explain RULE-ID [--rules-dir DIR] [-c FILE]
        declint test-rules [DIR]
        declint baseline [paths...] [-o FILE]
        declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
@@ -220,7 +220,7 @@ async function check(args: string[], io: Io): Promise<number> {
     ...(values.category ? { category: values.category } : {}),
     suppressed: sarifSuppressed,
     // The registry is YAML: read only when a SARIF output needs its taxonomies (cold start of a hook).
-    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks() } : {}),
+    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks(allRuleDirs(values, config, io), io.cwd) } : {}),
     exitCode: code,
   };
   for (const { format, output } of outputs) {
@@ -278,6 +278,11 @@ function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, path
   };
 }
 
+/** The custom rule directories of a run: `--rules-dir` and the config's `ruleDirs` (which may declare frameworks too). */
+function allRuleDirs(values: { 'rules-dir'?: string[] }, config: Config | undefined, io: Io): string[] {
+  return [...(values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), ...(config?.ruleDirs ?? [])];
+}
+
 /** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
 function configFor(flag: string | undefined, paths: string[], io: Io): Config | undefined {
   const file = flag ? path.resolve(io.cwd, flag) : findConfig(firstDirectory(paths, io.cwd));
@@ -330,15 +335,23 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
 async function rulesCommand(args: string[], io: Io): Promise<number> {
   const parsed = parseCommand({
     args,
-    options: { framework: { type: 'string' }, format: { type: 'string', short: 'f' }, 'out-dir': { type: 'string' }, 'rules-dir': { type: 'string', multiple: true } },
+    options: {
+      framework: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      'out-dir': { type: 'string' },
+      'rules-dir': { type: 'string', multiple: true },
+      config: { type: 'string', short: 'c' },
+    },
   });
   const { values } = parsed;
   const format = oneOf('--format', values.format ?? 'table', ['table', 'json', 'markdown'] as const);
-  const frameworks = loadFrameworks();
+  // The project's own rules and frameworks (`ruleDirs` of .declint.yaml) are listed with the built-in ones.
+  const ruleDirs = allRuleDirs(values, configFor(values.config, ['.'], io), io);
+  const frameworks = loadFrameworks(ruleDirs, io.cwd);
   if (values.framework && !frameworks.some((f) => f.key === values.framework)) {
     throw new UsageError(`unknown framework "${values.framework}" (known: ${frameworks.map((f) => f.key).join(', ')})`);
   }
-  const all = await loadRuleSet((values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), io.cwd);
+  const all = await loadRuleSet(ruleDirs, io.cwd);
   const rules = values.framework ? all.filter((r) => values.framework! in r.controls) : all;
   if (format === 'json') io.stdout(`${JSON.stringify(rules.map(({ source: _source, ...r }) => r), null, 2)}\n`);
   else if (format === 'table') io.stdout(rulesTable(rules));
@@ -353,12 +366,18 @@ async function rulesCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function explainCommand(args: string[], io: Io): Promise<number> {
-  const [id, ...extra] = args;
+  const { values, positionals } = parseCommand({
+    args,
+    allowPositionals: true,
+    options: { 'rules-dir': { type: 'string', multiple: true }, config: { type: 'string', short: 'c' } },
+  });
+  const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError('explain needs one rule ID: declint explain NIX-SSH-001');
-  const rules = await loadRuleSet([], io.cwd);
+  const ruleDirs = allRuleDirs(values, configFor(values.config, ['.'], io), io);
+  const rules = await loadRuleSet(ruleDirs, io.cwd);
   const rule = rules.find((r) => r.id === id.toUpperCase());
   if (!rule) throw new UsageError(`no rule ${id} (try: declint rules)`);
-  io.stdout(explainText(rule, loadFrameworks()));
+  io.stdout(explainText(rule, loadFrameworks(ruleDirs, io.cwd)));
   return 0;
 }
 
@@ -399,7 +418,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   const { buildEvidenceReport } = require('../compliance/evidence-report') as typeof import('../compliance/evidence-report');
   const { openGitHistory } = require('../compliance/git-history') as typeof import('../compliance/git-history');
   const { readEvidenceSources } = require('../compliance/sources') as typeof import('../compliance/sources');
-  const registry = loadFrameworks();
+  const registry = loadFrameworks(allRuleDirs(values, config, io), io.cwd);
   const wanted = (values.framework ?? []).flatMap((f) => f.split(',')).map((f) => f.trim().toLowerCase()).filter(Boolean);
   for (const key of wanted) {
     if (!registry.some((f) => f.key === key)) throw new UsageError(`--framework ${key}: unknown framework (one of ${registry.map((f) => f.key).join(', ')})`);

@@ -41,6 +41,10 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** Where each selected framework is written, to report an unknown one at its line. */
+  frameworkPositions: { id: string; line: number; column: number }[];
+  /** Where `level` is written (line 1 when it is not). */
+  levelPosition?: { line: number; column: number };
 }
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
@@ -56,6 +60,7 @@ export const DEFAULT_CONFIG: Config = {
   ruleDirs: [],
   exceptions: [],
   ruleKeyPositions: [],
+  frameworkPositions: [],
 };
 
 /** The config file in `dir` or the nearest folder above it, if any. */
@@ -78,7 +83,7 @@ export function loadConfig(file: string, display: string): Config {
     throw new LocatedError(display, 1, 1, 'the configuration file cannot be read');
   }
   // Required here, not at the top: YAML and the validator are loaded only where there is a config file.
-  const { isMap, isPair, isScalar, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
+  const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
   const schema = (require('./config-schema') as typeof import('./config-schema')).default;
@@ -105,6 +110,18 @@ export function loadConfig(file: string, display: string): Config {
   };
   const frameworks = data.frameworks;
   const exceptionPositions = keyPositions('exceptions');
+  // `frameworks: [a, b]` or `frameworks: { a: {…} }`: each name with its position.
+  const frameworkPositions = () => {
+    const node = doc.get('frameworks', true) as YamlNode | undefined;
+    if (isMap(node)) return keyPositions('frameworks');
+    if (!isSeq(node)) return [];
+    return node.items.filter(isScalar).map((item) => {
+      const pos = lineCounter.linePos(item.range?.[0] ?? 0);
+      return { id: String(item.value), line: pos.line, column: pos.col };
+    });
+  };
+  const levelPair = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'level') : undefined;
+  const levelPos = levelPair ? lineCounter.linePos((levelPair.value as YamlNode | undefined)?.range?.[0] ?? 0) : undefined;
   const exceptions = Object.entries((data.exceptions ?? {}) as Record<string, Omit<Exception, 'rule' | 'line' | 'column'>>).map(([rule, e]) => {
     const pos = exceptionPositions.find((p) => p.id === rule) ?? { line: 1, column: 1 };
     return { rule, ...e, expires: e.expires === undefined ? undefined : String(e.expires), line: pos.line, column: pos.column };
@@ -129,5 +146,7 @@ export function loadConfig(file: string, display: string): Config {
     exceptions,
     ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
+    frameworkPositions: frameworkPositions(),
+    ...(levelPos ? { levelPosition: { line: levelPos.line, column: levelPos.col } } : {}),
   };
 }
