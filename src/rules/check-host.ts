@@ -96,14 +96,20 @@ function satisfiedOn(host: Host, source: RuleSource, ctx: HostCheckContext): boo
 /** One option source of the rule on the host: the option itself, or every concrete option its wildcard matches. */
 function judgeSource(host: Host, rule: Rule, source: RuleSource, opaque: string[], ctx: HostCheckContext): Conclusion[] {
   const pattern = source.paths[0];
+  // Another option of the rule that nothing sets and that has no default is nothing to judge (nor to list as evidence).
+  const silentWhenAbsent = !source.main && source.default === undefined;
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
-  if (!hasWildcard(pattern)) return [judgeOption(host, rule, source, pattern, opaque, ctx)];
+  if (!hasWildcard(pattern)) {
+    if (silentWhenAbsent && host.effective(pattern).kind === 'absent') return [];
+    return [judgeOption(host, rule, source, pattern, opaque, ctx)];
+  }
   // `users.users.*.password`: that option of every user the host defines. Its absence is judged only
   // for a rule that states a default there (`services.restic.backups.*.pruneOpts` of each job).
   const concrete = source.paths.flatMap((p) => host.pathsMatching(p));
   const judgesAbsence = pattern[pattern.length - 1] !== '*' && source.violations.some((v) => v.mode === 'default');
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const };
   if (concrete.length === 0) {
+    if (silentWhenAbsent) return [];
     return opaque.length > 0
       ? [{ ...base, status: 'not-evaluated', reason: `no module read sets ${source.option}; unread modules (${opaque.join(', ')}) might` }]
       : [{ ...base, status: 'pass', reason: `no module sets ${source.option}`, evidence: rootLocation(host, ctx) }];
@@ -233,7 +239,8 @@ function unsetReason(shownPath: string, value: unknown): string {
 function judgeText(host: Host, rule: Rule, source: RuleSource, ctx: HostCheckContext): Conclusion[] {
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: source.paths[0] };
   const effective = host.effective(source.paths[0]);
-  if (effective.kind === 'absent') return [{ ...base, status: 'pass', reason: `${source.option} is not set`, evidence: rootLocation(host, ctx) }];
+  // No text, no line to judge: the rule's own option carries its conclusion.
+  if (effective.kind === 'absent') return source.main ? [{ ...base, status: 'pass', reason: `${source.option} is not set`, evidence: rootLocation(host, ctx) }] : [];
   const taking = effective.contributions.filter((c) => c.status === 'won' || c.status === 'undecided');
   const keyOption = optionOfKey(source.text!.format, source.text!.key);
   const optionWritesKey = (): boolean | undefined => {
