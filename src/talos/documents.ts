@@ -71,6 +71,9 @@ const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs'
 /** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
 const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:|customization:)/m;
 
+/** A Go template action (`{{ .ClusterConfig… }}`, `{{- if … }}`) on a line of its own or in a value. */
+const GO_TEMPLATE = /\{\{-?\s*(?:if|else|end|range|with|define|template|\.|\$)/;
+
 /** talhelper's variables file, read by name (its content is any map of strings). */
 const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
 
@@ -86,6 +89,8 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
+      // A Go template (talhelper, Helm) is YAML only once rendered: its source is not a config to check.
+      if (GO_TEMPLATE.test(text)) return { kind: 'not-talos' };
       const error = doc.errors[0];
       return { kind: 'syntax-error', error: { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) } };
     }
