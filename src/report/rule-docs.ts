@@ -54,7 +54,7 @@ function alternativesText(rule: Rule): string | undefined {
 
 function violationLines(rule: Rule): string[] {
   return rule.violations.map((v) => {
-    const where = v.only ? ` (${listOf(v.only.map((o) => `\`${o.replace('#', '` key `')}\``))})` : '';
+    const where = v.only ? ` in ${listOf(v.only.map((o) => `\`${o.replace('#', '` key `')}\``)).replace(/ and ([^,]*)$/, ' or $1')}` : '';
     if (v.mode === 'deleted') return `- **${v.severity}** — a patch deletes it${where} (\`$patch: delete\` or a JSON 6902 \`remove\`).`;
     const when = v.mode === 'explicit' ? 'a value written' : 'not set, where the default';
     return `- **${v.severity}** — ${when}${where} ${v.describe ?? describeTest(v.test)}.`;
