@@ -2,6 +2,8 @@ import { makeTree, runCli } from './support/cli';
 
 const ROOT_LOGIN = '{ services.openssh.settings.PermitRootLogin = "yes"; }\n';
 const FIREWALL_OFF = '{ networking.firewall.enable = false; }\n';
+/** A team's own framework, declared beside its rules. */
+const ACME = 'framework: acme\ntitle: ACME internal security policy\ncontrols:\n  - id: AC-1\n    title: Remote administration\n';
 
 async function json(dir: string, ...args: string[]) {
   const run = await runCli(['check', '.', '--format', 'json', ...args], dir);
@@ -55,7 +57,7 @@ describe('.declint.yaml', () => {
   test('a configuration that selects no rule stops with exit 2 at the line that narrows it', async () => {
     const dir = makeTree({
       'a.nix': ROOT_LOGIN,
-      'own/controls/acme.yaml': 'framework: acme\ntitle: ACME internal security policy\ncontrols:\n  - id: AC-1\n    title: Remote administration\n',
+      'own/controls/acme.yaml': ACME,
       '.declint.yaml': 'ruleDirs: [own]\nframeworks: [acme]\n',
     });
     const run = await runCli(['check', '.'], dir);
@@ -98,7 +100,7 @@ describe('.declint.yaml', () => {
   });
 
   test('a team declares its own framework beside its rules; a control ID it does not list is an error at its line', async () => {
-    const registry = 'framework: acme\ntitle: ACME internal security policy\ncontrols:\n  - id: AC-1\n    title: Remote administration\n  - id: AC-2\n    title: Firewalls\n';
+    const registry = `${ACME}  - id: AC-2\n    title: Firewalls\n`;
     const rule = (control: string) =>
       `id: ORG-001\ntitle: Example rule\ntarget: nixos\nsubject: { option: services.example.enable }\nviolations:\n  - { mode: explicit, test: { equals: true }, severity: error, message: "Example is on." }\nsecurity-severity: 4.0\ncontrols:\n  iso27001: [A.8.9]\n  acme: [AC-2, ${control}]\nrationale: An example rule for the framework tests.\nremediation: { text: Turn it off. }\n`;
     const files = { 'm.nix': '{ services.example.enable = true; }\n', 'own/controls/acme.yaml': registry, '.declint.yaml': 'ruleDirs: [own]\nframeworks: [acme]\n' };
