@@ -143,8 +143,8 @@ function sudoersEntries(text: string): TextEntry[] {
   // A backslash at the end of a line continues it.
   const joined = text.replace(/\\\r?\n/g, ' ');
   for (const written of lines(joined)) {
-    if (written === '' || written.startsWith('#')) continue;
-    // `#` starts a comment, except in `#1000` (a uid).
+    // `#` starts a comment, except in `#1000` (a uid) and `#include`.
+    if (written === '' || (written.startsWith('#') && !/^#\d/.test(written)) || written.startsWith('#include')) continue;
     const line = written.replace(/\s#(?!\d).*$/, '').trim();
     if (/^Defaults\b/.test(line)) {
       if (/(^|[\s,])!\s*authenticate\b/.test(line.replace(/^Defaults\S*/, ''))) {
