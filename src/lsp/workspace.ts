@@ -108,6 +108,8 @@ export class Workspace {
   /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
   readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
   allRules: Rule[] = [];
+  /** The custom rule directories in use (settings and `.declint.yaml`), which may declare frameworks. */
+  ruleDirs: string[] = [];
   rules: Rule[] = [];
   config: Config | undefined;
   /** The `.declint.yaml` in use, when there is one. */
@@ -424,6 +426,7 @@ export class Workspace {
       ...(s.level ? { level: s.level } : {}),
     };
     const ruleDirs = [...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs];
+    this.ruleDirs = ruleDirs;
     this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     try {
       this.allRules = await loadRuleSet(ruleDirs, this.root);
