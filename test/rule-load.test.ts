@@ -56,7 +56,7 @@ describe('rule files are validated, with located errors', () => {
     const missing = await withRule('ORG-001.yaml', VALID.replace(/remediation:\n {2}text: Turn it off\.\n/, ''));
     expect(missing.stderr).toBe('declint: rules/nixos/ORG-001.yaml:1:1: the rule is missing the required key "remediation"\n');
     const framework = await withRule('ORG-001.yaml', VALID.replace('iso27001: [A.8.9]', 'pci: [1.2]'));
-    expect(framework.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:13:3: controls has an unknown framework "pci" \(known: iso27001, soc2, nis2, dora, anssi, cis\)\n$/);
+    expect(framework.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:13:3: controls names an unknown framework "pci" \(known: anssi, cis-k8s, cis, dora, iso27001, nis2, soc2, stig; a custom one is declared in <rules dir>\/controls\/pci\.yaml\)\n$/);
     const named = await withRule('ORG-001.yaml', VALID.replace('{ equals: true }', '{ named: isEvil }'));
     expect(named.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:8:20: unknown named predicate "isEvil"/);
     const renamed = await withRule('ORG-002.yaml', VALID);

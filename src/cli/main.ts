@@ -39,7 +39,7 @@ type FailLevel = (typeof FAIL_LEVELS)[number];
 const SEVERITY_NAMES = ['error', 'warning', 'note'] as const;
 const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
-const FRAMEWORK_KEYS = ['iso27001', 'soc2', 'nis2', 'dora', 'anssi', 'cis'] as const;
+const FRAMEWORK_KEYS = ['iso27001', 'soc2', 'nis2', 'dora', 'anssi', 'cis', 'cis-k8s', 'stig'] as const;
 
 const CONFIG_OPTION: OptionSpec = { name: 'config', short: 'c', value: 'file', help: 'configuration (default: .declint.yaml in the scanned directory or the nearest folder above it)' };
 const IGNORE_OPTION: OptionSpec = { name: 'ignore', value: 'glob', multiple: true, help: 'skip matching files (gitignore syntax); .gitignore files are always honoured' };
@@ -100,13 +100,14 @@ const RULES: CommandSpec = {
   summary: 'Lists the rules (table, JSON, or one Markdown documentation page a rule).',
   complete: 'none',
   options: [
-    { name: 'framework', value: 'key', choices: FRAMEWORK_KEYS, help: 'only the rules mapped to this framework' },
+    { name: 'framework', value: 'key', help: `only the rules mapped to this framework (${FRAMEWORK_KEYS.join(', ')}, or one a rules directory declares)` },
     { name: 'format', short: 'f', value: 'format', choices: ['table', 'json', 'markdown'], help: 'output format (default: table)' },
     { name: 'out-dir', value: 'dir', help: 'with --format markdown: write one page a rule and an index into this directory' },
     RULES_DIR_OPTION,
+    CONFIG_OPTION,
   ],
 };
-const EXPLAIN: CommandSpec = { name: 'explain', args: 'RULE-ID', summary: "Prints a rule's documentation and the controls it maps to.", complete: 'none', options: [] };
+const EXPLAIN: CommandSpec = { name: 'explain', args: 'RULE-ID', summary: "Prints a rule's documentation and the controls it maps to.", complete: 'none', options: [RULES_DIR_OPTION, CONFIG_OPTION] };
 const TEST_RULES: CommandSpec = {
   name: 'test-rules',
   args: '[DIR]',
@@ -339,7 +340,7 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     ...(category ? { category } : {}),
     suppressed: (string(values['sarif-suppressed']) ?? 'omit') as 'omit' | 'emit',
     // The registry is YAML: read only when a SARIF output needs its taxonomies (cold start of a hook).
-    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks() } : {}),
+    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks(allRuleDirs(values, config, io), io.cwd) } : {}),
     exitCode: code,
   };
   for (const { format, output } of outputs) {
@@ -421,6 +422,11 @@ function scanOptions(values: Values, paths: string[], config: Config | undefined
     ruleDirs: strings(values['rules-dir']).map((d) => path.resolve(io.cwd, d)),
     now: runDate(values, io),
   };
+}
+
+/** The custom rule directories of a run: `--rules-dir` and the config's `ruleDirs` (which may declare frameworks too). */
+function allRuleDirs(values: Values, config: Config | undefined, io: Io): string[] {
+  return [...strings(values['rules-dir']).map((d) => path.resolve(io.cwd, d)), ...(config?.ruleDirs ?? [])];
 }
 
 /** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
@@ -521,9 +527,14 @@ async function explainOptionCommand({ values, positionals }: Parsed, io: Io): Pr
 async function rulesCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`rules takes no arguments (got "${positionals[0]}"; see: declint rules --help)`);
   const format = string(values.format) ?? 'table';
-  const frameworks = loadFrameworks();
+  // The project's own rules and frameworks (`ruleDirs` of .declint.yaml) are listed with the built-in ones.
+  const ruleDirs = allRuleDirs(values, configFor(string(values.config), ['.'], io), io);
+  const frameworks = loadFrameworks(ruleDirs, io.cwd);
   const framework = string(values.framework);
-  const all = await loadRuleSet(strings(values['rules-dir']).map((d) => path.resolve(io.cwd, d)), io.cwd);
+  if (framework && !frameworks.some((f) => f.key === framework)) {
+    throw new UsageError(`unknown framework "${framework}" (known: ${frameworks.map((f) => f.key).join(', ')})${suggest(framework, frameworks.map((f) => f.key))}`);
+  }
+  const all = await loadRuleSet(ruleDirs, io.cwd);
   const rules = framework ? all.filter((r) => framework in r.controls) : all;
   if (format === 'json') io.stdout(`${JSON.stringify(rules.map(({ source: _source, ...r }) => r), null, 2)}\n`);
   else if (format === 'table') io.stdout(rulesTable(rules));
@@ -537,13 +548,14 @@ async function rulesCommand({ values, positionals }: Parsed, io: Io): Promise<nu
   return 0;
 }
 
-async function explainCommand({ positionals }: Parsed, io: Io): Promise<number> {
+async function explainCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
   const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError('explain needs one rule ID: declint explain NIX-SSH-001');
-  const rules = await loadRuleSet([], io.cwd);
+  const ruleDirs = allRuleDirs(values, configFor(string(values.config), ['.'], io), io);
+  const rules = await loadRuleSet(ruleDirs, io.cwd);
   const rule = rules.find((r) => r.id === id.toUpperCase());
   if (!rule) throw new UsageError(`no rule ${id}${suggest(id.toUpperCase(), rules.map((r) => r.id))} (see: declint rules)`);
-  io.stdout(explainText(rule, loadFrameworks()));
+  io.stdout(explainText(rule, loadFrameworks(ruleDirs, io.cwd)));
   return 0;
 }
 
@@ -568,7 +580,7 @@ async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<n
   const { buildEvidenceReport } = require('../compliance/evidence-report') as typeof import('../compliance/evidence-report');
   const { openGitHistory } = require('../compliance/git-history') as typeof import('../compliance/git-history');
   const { readEvidenceSources } = require('../compliance/sources') as typeof import('../compliance/sources');
-  const registry = loadFrameworks();
+  const registry = loadFrameworks(allRuleDirs(values, config, io), io.cwd);
   const wanted = frameworkList(values.framework, registry.map((f) => f.key));
   const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);

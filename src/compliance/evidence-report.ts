@@ -77,7 +77,8 @@ export interface SubjectSummary {
 export interface FrameworkReport {
   key: string;
   title: string;
-  url: string;
+  /** Where the framework is published (a team's own framework may have none). */
+  url?: string;
   /** Whether declint's registry holds every control of the framework (else only those its rules map to). */
   registryComplete: boolean;
   summary: {
@@ -199,7 +200,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     return {
       key: framework.key,
       title: framework.title,
-      url: framework.url,
+      ...(framework.url ? { url: framework.url } : {}),
       registryComplete: framework.complete,
       summary: frameworkSummary(controls, results.filter((r) => rules.some((rule) => rule.id === r.rule))),
       controls,

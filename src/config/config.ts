@@ -41,6 +41,10 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** Where each selected framework is written, to report an unknown one at its line. */
+  frameworkPositions: { id: string; line: number; column: number }[];
+  /** Where `level` is written (line 1 when it is not). */
+  levelPosition?: { line: number; column: number };
   /** Where each `flakes.nixpkgsKeys` entry is written, to report a key no lock file has at its line. */
   nixpkgsKeyPositions?: { id: string; line: number; column: number }[];
   /** `hosts:` — hosts declared by hand (module paths made absolute). */
@@ -73,6 +77,7 @@ export const DEFAULT_CONFIG: Config = {
   ruleDirs: [],
   exceptions: [],
   ruleKeyPositions: [],
+  frameworkPositions: [],
 };
 
 /** The config file in `dir` or the nearest folder above it, if any. */
@@ -129,6 +134,18 @@ export function loadConfig(file: string, display: string): Config {
     : undefined;
   const frameworks = data.frameworks;
   const exceptionPositions = keyPositions('exceptions');
+  // `frameworks: [a, b]` or `frameworks: { a: {…} }`: each name with its position.
+  const frameworkPositions = () => {
+    const node = doc.get('frameworks', true) as YamlNode | undefined;
+    if (isMap(node)) return keyPositions('frameworks');
+    if (!isSeq(node)) return [];
+    return node.items.filter(isScalar).map((item) => {
+      const pos = lineCounter.linePos(item.range?.[0] ?? 0);
+      return { id: String(item.value), line: pos.line, column: pos.col };
+    });
+  };
+  const levelPair = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'level') : undefined;
+  const levelPos = levelPair ? lineCounter.linePos((levelPair.value as YamlNode | undefined)?.range?.[0] ?? 0) : undefined;
   const exceptions = Object.entries((data.exceptions ?? {}) as Record<string, Omit<Exception, 'rule' | 'line' | 'column'>>).map(([rule, e]) => {
     const pos = exceptionPositions.find((p) => p.id === rule) ?? { line: 1, column: 1 };
     return { rule, ...e, expires: e.expires === undefined ? undefined : String(e.expires), line: pos.line, column: pos.column };
@@ -156,6 +173,8 @@ export function loadConfig(file: string, display: string): Config {
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
     ...(hosts ? { hosts } : {}),
     ...(nixpkgsKeyPositions ? { nixpkgsKeyPositions } : {}),
+    frameworkPositions: frameworkPositions(),
+    ...(levelPos ? { levelPosition: { line: levelPos.line, column: levelPos.col } } : {}),
   };
 }
 

@@ -41,7 +41,6 @@ export function startServer(connection: Connection): void {
   let workspace: Workspace | undefined;
   let settings: Settings = readSettings(undefined);
   let capabilities: InitializeParams['capabilities'] = {};
-  let frameworks: Framework[] | undefined;
   const published = new Map<string, string>();
   const timers = new Map<string, NodeJS.Timeout>();
   let queue: Promise<void> = Promise.resolve();
@@ -240,13 +239,15 @@ export function startServer(connection: Connection): void {
     const offset = document.textDocument.offsetAt(position);
     const parts: string[] = [];
     const rules = new Map(ws.allRules.map((r) => [r.id, r]));
+    // Read per hover: the rule directories (and the frameworks they declare) follow .declint.yaml.
+    let frameworks: Framework[] | undefined;
     for (const finding of visible(ws.findings())) {
       const { start, end } = finding.location.range;
       if (finding.location.file !== file) continue;
       const from = document.textDocument.offsetAt({ line: start.line - 1, character: start.column - 1 });
       const to = document.textDocument.offsetAt({ line: end.line - 1, character: end.column - 1 });
       if (offset < from || offset > to) continue;
-      frameworks ??= loadFrameworks();
+      frameworks ??= frameworksOf(ws);
       parts.push(findingHover(finding, rules.get(finding.ruleId), frameworks));
     }
     if (document.isNix) {
@@ -303,3 +304,12 @@ export function startStdioServer(): Promise<number> {
   return new Promise<number>(() => {});
 }
 
+
+/** The frameworks of the workspace: built-in and those its rule directories declare (a broken registry is reported as a config error; its titles are then left out). */
+function frameworksOf(ws: { ruleDirs: string[]; root: string }): Framework[] {
+  try {
+    return loadFrameworks(ws.ruleDirs, ws.root);
+  } catch {
+    return loadFrameworks();
+  }
+}

@@ -7,7 +7,7 @@ import { discoverFiles } from '../discover/walk';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
-import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
+import { combineFindings, configuredRules } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
 import { checkHosts, KeptDiscovery } from '../pipeline/check-hosts';
@@ -110,6 +110,8 @@ export class Workspace {
   /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
   readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
   allRules: Rule[] = [];
+  /** The custom rule directories in use (settings and `.declint.yaml`), which may declare frameworks. */
+  ruleDirs: string[] = [];
   rules: Rule[] = [];
   config: Config | undefined;
   /** The `.declint.yaml` in use, when there is one. */
@@ -454,16 +456,24 @@ export class Workspace {
       ...(s.frameworks ? { frameworks: s.frameworks.map((key) => ({ key, variant: {} })) } : {}),
       ...(s.level ? { level: s.level } : {}),
     };
+    const ruleDirs = [...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs];
+    this.ruleDirs = ruleDirs;
+    this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     try {
-      this.allRules = await loadRuleSet([...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs], this.root);
-      if (config) checkConfigRuleIds(config, this.allRules);
+      this.allRules = await loadRuleSet(ruleDirs, this.root);
     } catch (error) {
       if (!(error instanceof LocatedError)) throw error;
       this.configError = error;
       this.allRules = await loadRuleSet([], this.root);
     }
-    this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
-    this.rules = selectRules(this.allRules, effective);
+    try {
+      this.rules = configuredRules(this.allRules, this.config, ruleDirs, this.root);
+    } catch (error) {
+      if (!(error instanceof LocatedError)) throw error;
+      // The configuration is shown as broken; the editor keeps the default selection meanwhile.
+      this.configError ??= error;
+      this.rules = selectRules(this.allRules, DEFAULT_CONFIG);
+    }
     this.ruleJudgements.clear();
     this.talosNodePhase = undefined;
     this.flakeFindings = undefined;

@@ -1,6 +1,6 @@
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, Value, unknown, isUnknown, valuesEqual } from './value';
+import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
 
 export { valuesEqual } from './value';
 import * as path from 'path';
@@ -535,6 +535,7 @@ export class Evaluator {
   private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
     const parts: (string | { text: string })[] = [];
     let inputAt: string | undefined;
+    let unknownPart: string | undefined;
     for (let i = 0; i < node.namedChildCount; i++) {
       const part = node.namedChild(i)!;
       switch (part.type) {
@@ -551,9 +552,13 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
           if (value.kind === 'unknown') {
-            // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
             const why = `interpolation of ${shorten(part.text)}: ${value.why}`;
-            return value.ofSystem ? { kind: 'unknown', why, ofSystem: value.ofSystem } : unknown(why, undefined);
+            // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
+            if (value.ofSystem) return { kind: 'unknown', why, ofSystem: value.ofSystem };
+            // Read on: the rest of the string is kept as partial text for rules that judge what is known.
+            unknownPart ??= why;
+            parts.push({ text: UNKNOWN_PART });
+            break;
           }
           if (value.kind !== 'string') return unknown(`cannot interpolate a ${value.kind}`);
           if (value.input !== undefined) {
@@ -571,6 +576,7 @@ export class Evaluator {
       }
     }
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+    if (unknownPart) return { kind: 'unknown', why: unknownPart, partialText: text };
     return inputAt !== undefined ? { kind: 'string', value: text, input: inputAt } : { kind: 'string', value: text };
   }
 

@@ -218,6 +218,33 @@ export class Host {
     return out;
   }
 
+  /**
+   * The option paths that match a pattern and are defined there or below
+   * (`services.nginx.virtualHosts.*` → each virtual host some module sets a
+   * field of; `services.restic.backups.*.pruneOpts` → that option of every
+   * backup job, set or not), through the path trie.
+   */
+  pathsMatching(pattern: readonly string[]): string[][] {
+    const out: string[][] = [];
+    const walk = (node: TrieNode | undefined, depth: number, concrete: string[]): void => {
+      // The last segment of a pattern names an option of each match found above it, set or not.
+      if (depth === pattern.length - 1 && pattern[depth] !== '*') {
+        out.push([...concrete, pattern[depth]]);
+        return;
+      }
+      if (depth === pattern.length) {
+        out.push(concrete);
+        return;
+      }
+      if (!node) return;
+      const segment = pattern[depth];
+      if (segment === '*') for (const [name, child] of node) walk(child, depth + 1, [...concrete, name]);
+      else walk(node.get(segment), depth + 1, [...concrete, segment]);
+    };
+    walk(this.tree, 0, []);
+    return out;
+  }
+
   get name(): string {
     return this.spec.name;
   }

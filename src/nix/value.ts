@@ -218,6 +218,12 @@ export interface UnknownValue extends Base {
   ofSystem?: SystemValue;
   /** Set when the value comes from outside the scanned tree (a flake input's module): what it is. */
   outside?: string;
+  /**
+   * For a string with interpolations declint could not evaluate: its text,
+   * each such part written as U+FFFC, so that what is known of it can still
+   * be read (a sudoers tag beside a package path).
+   */
+  partialText?: string;
 }
 
 /** A lazily evaluated value; forcing twice returns the same value. */
@@ -253,6 +259,9 @@ export class Thunk {
     return this.result;
   }
 }
+
+/** Stands for an interpolation declint could not evaluate, in the partial text of a string (`partialText`). */
+export const UNKNOWN_PART = '\uFFFC';
 
 export function unknown(why: string, configPath?: string[]): UnknownValue {
   return configPath ? { kind: 'unknown', why, configPath } : { kind: 'unknown', why };
@@ -335,6 +344,40 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/** What `toPartialPlain` puts where a part of a value is unknown. */
+export interface OpaquePart {
+  $unknown: string;
+}
+
+export function isOpaquePart(value: unknown): value is OpaquePart {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as OpaquePart).$unknown === 'string';
+}
+
+/**
+ * The data of a value with its unknown parts kept as `{ $unknown: why }`
+ * markers instead of making the whole value unknown (rules that judge what
+ * is known, such as a sudo tag beside a command built from a package path).
+ * A string known in part is its partial text (U+FFFC for each unknown part).
+ */
+export function toPartialPlain(value: Value, depth = 0): Plain | OpaquePart {
+  if (depth > 64) return { $unknown: 'nested too deep' };
+  switch (value.kind) {
+    case 'list':
+      return value.items.map((item) => toPartialPlain(item.force(), depth + 1)) as Plain;
+    case 'attrs': {
+      const out: { [key: string]: Plain } = {};
+      for (const [key, attr] of value.attrs) out[key] = toPartialPlain(attr.value.force(), depth + 1) as Plain;
+      return out;
+    }
+    case 'unknown':
+      return value.partialText !== undefined ? value.partialText : { $unknown: value.why };
+    default: {
+      const plain = toPlain(value, depth);
+      return plain === undefined ? { $unknown: `a ${value.kind}` } : plain;
+    }
   }
 }
 

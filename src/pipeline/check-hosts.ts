@@ -17,6 +17,7 @@ import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
+import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
 import { NixSourceLoader } from './source-loader';
 import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
@@ -140,12 +141,7 @@ export interface HostCoverage {
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
-  const aliases = aliasTable(
-    input.rules.flatMap((r) => [
-      ...('option' in r.subject ? (r.subject.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath((r.subject as { option: string }).option) })) : []),
-      ...(r.when?.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath(r.when!.option) })),
-    ]),
-  );
+  const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   const session = input.session ?? new EvalSession(new TreeIO(loader));
   const imported = new Set([...input.imports.values()].flat());
   const discovered = input.discovery ?? discoverWith(input, loader, imported);
@@ -325,12 +321,13 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
  */
 function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: PreviousJudgements | undefined, ctx: HostCheckContext): Judgement[] {
   if (!previous || !('option' in rule.subject)) return judgeHost(host, rule, ctx);
-  const subject = [rule.subject.option, ...(rule.subject.aliases ?? [])].map(parseOptionPath);
+  const subject = ruleSubjectPaths(rule);
   const precondition = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : [];
   const touches = (patterns: string[][]) => patterns.some((pattern) => changed.some((p) => overlaps(pattern, p)));
   if (touches(precondition)) return judgeHost(host, rule, ctx);
   if (!touches(subject) && !previous.judgements.some(previous.stale)) return previous.judgements;
-  if (!hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
+  // One option, or several (whose unset defaults make one finding together): judged again as a whole.
+  if (!hasWildcard(subject[0]) || ruleSources(rule).length > 1) return judgeHost(host, rule, ctx);
   // An option is judged again where it lies at, above or below a changed path, or its finding may have moved.
   const near = nearChanged(changed);
   const again = (j: Judgement) => previous.stale(j) || near(j.option!.join('\u0000'));

@@ -18,7 +18,7 @@ import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
-import { selectRules } from '../config/select-rules';
+import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
 
@@ -79,10 +79,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
   const config = options.config;
-  const allRules = options.rules ?? (await loadRuleSet([...options.ruleDirs, ...(config?.ruleDirs ?? [])], options.base));
-  if (config) checkConfigRuleIds(config, allRules);
-  // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
-  const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
+  const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
+  const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
+  const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const jobs = options.jobs ?? defaultJobs(files.length);
@@ -299,4 +298,29 @@ function checkNixpkgsKeys(config: Config, files: FileToCheck[]): void {
   const at = config.nixpkgsKeyPositions?.find((p) => p.id === missing) ?? { line: 1, column: 1 };
   const known = [...new Set(rootInputs.flat())].sort().join(', ');
   throw new LocatedError(config.file, at.line, at.column, `flakes.nixpkgsKeys: "${missing}" is not a root input of any flake.lock scanned (their inputs: ${known})`);
+}
+
+/**
+ * The rules a run applies: the config's selection (without a config, the
+ * standard level: strict and paranoid rules, mostly inventory notes, are
+ * opt-in). A config that names an unknown rule or framework, or selects no
+ * rule at all (which would report "no findings" on anything), stops with
+ * `file:line:col`.
+ */
+export function configuredRules(allRules: Rule[], config: Config | undefined, ruleDirs: string[], base: string): Rule[] {
+  if (!config) return selectRules(allRules, DEFAULT_CONFIG);
+  checkConfigRuleIds(config, allRules);
+  const { loadFrameworks } = require('../controls/registry') as typeof import('../controls/registry');
+  const known = loadFrameworks(ruleDirs, base).map((f) => f.key);
+  const unknown = config.frameworkPositions.find((p) => !known.includes(p.id));
+  if (unknown) throw new LocatedError(config.file, unknown.line, unknown.column, `unknown framework ${unknown.id} (known: ${known.join(', ')})`);
+  const selected = selectRules(allRules, config);
+  if (selected.length === 0) {
+    const at = config.levelPosition ?? config.frameworkPositions[0] ?? { line: 1, column: 1 };
+    const why = [`level ${configLevel(config)}`, config.frameworks && `frameworks ${config.frameworks.map((f) => f.key).join(', ')}`, config.excludeTags.length > 0 && `excludeTags ${config.excludeTags.join(', ')}`]
+      .filter(Boolean)
+      .join(', ');
+    throw new LocatedError(config.file, at.line, at.column, `this configuration selects no rule (${why}): a run would report nothing on any file`);
+  }
+  return selected;
 }

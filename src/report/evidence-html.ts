@@ -129,7 +129,7 @@ function framework(f: FrameworkReport): string {
           })
           .join('')}</ul>`;
   return `<section class="framework" data-framework="${escapeMarkup(f.key)}" id="fw-${escapeMarkup(f.key)}"><h2>${escapeMarkup(f.title)}</h2>
-<p>Reference: <a href="${escapeMarkup(f.url)}">${escapeMarkup(f.url)}</a></p>${partial}
+${f.url ? `<p>Reference: <a href="${escapeMarkup(f.url)}">${escapeMarkup(f.url)}</a></p>` : ''}${partial}
 ${verifiable.map(control).join('\n')}
 <section class="uncovered" data-status="not-covered"><h3>Not statically verifiable (${uncovered.length})</h3>${list}</section></section>`;
 }

@@ -83,7 +83,7 @@ function header(report: EvidenceReport): string {
 
 function framework(f: FrameworkReport): string[] {
   const out = [`## ${f.title}`, ''];
-  out.push(`Reference: ${f.url}`, '');
+  if (f.url) out.push(`Reference: ${f.url}`, '');
   if (!f.registryComplete) {
     out.push(`declint's registry holds the ${f.title} controls its rules map to, not the whole framework: controls outside it are not listed.`, '');
   }

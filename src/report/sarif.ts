@@ -155,7 +155,7 @@ function taxonomy(framework: Framework) {
     name: framework.key,
     guid: frameworkGuid(framework.key),
     fullName: framework.title,
-    informationUri: framework.url,
+    ...(framework.url ? { informationUri: framework.url } : {}),
     organization: FRAMEWORK_LABELS[framework.key] ?? framework.key,
     shortDescription: { text: sentence(framework.title) },
     taxa: framework.controls.map((c) => ({ id: c.id, name: c.id, shortDescription: { text: sentence(c.title) } })),

@@ -34,6 +34,7 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
   return loadRules([BUILTIN_RULES_DIR]);
 }
 
+/** The rule files and the control registry they are checked against (a registry change invalidates the cache too). */
 function ruleFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -60,7 +61,9 @@ export async function loadRuleSet(ruleDirs: string[], displayBase: string): Prom
   const builtin = await loadBuiltinRules();
   if (ruleDirs.length === 0) return builtin;
   const { loadRules } = require('./load') as typeof import('./load');
-  const custom = await loadRules(ruleDirs, displayBase);
+  const { loadFrameworks } = require('../controls/registry') as typeof import('../controls/registry');
+  // A custom rule may map to a framework declared in its own directory (or another custom one).
+  const custom = await loadRules(ruleDirs, displayBase, loadFrameworks(ruleDirs, displayBase));
   const ids = new Set(builtin.map((r) => r.id));
   const clash = custom.find((r) => ids.has(r.id));
   if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);

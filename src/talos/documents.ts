@@ -11,9 +11,12 @@ import { UNKNOWN_MARK } from './unknown';
  * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`);
  * - `secrets-bundle`: `cluster`/`secrets`/`trustdinfo`/`certs` (`talosctl gen secrets`, talhelper `talsecret.yaml`);
  * - `talconfig`: a talhelper config (`clusterName`/`talosVersion`/… and `nodes[].hostname`);
- * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name).
+ * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name);
+ * - `schematic`: an Image Factory schematic (`customization:` with
+ *   `extraKernelArgs`, `systemExtensions`, `secureboot`, and `overlay:`),
+ *   which decides the kernel command line of the images built from it.
  */
-export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv';
+export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv' | 'schematic';
 
 /**
  * What a whole file is, from its documents (the first matching wins):
@@ -22,7 +25,7 @@ export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 
  * any multi-document kinds beside it), a strategic-merge patch, a JSON 6902
  * patch, or typed documents only.
  */
-export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc';
+export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc' | 'schematic';
 
 /**
  * SOPS metadata of a file (`sops:` with `mac` and `lastmodified`): an
@@ -72,7 +75,10 @@ const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersio
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
 /** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
-const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:)/m;
+const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:|customization:)/m;
+
+/** A Go template action (`{{ .ClusterConfig… }}`, `{{- if … }}`) on a line of its own or in a value. */
+const GO_TEMPLATE = /\{\{-?\s*(?:if|else|end|range|with|define|template|\.|\$)/;
 
 /** talhelper's variables file, read by name (its content is any map of strings). */
 const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
@@ -91,6 +97,8 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
+      // A Go template (talhelper, Helm) is YAML only once rendered: its source is not a config to check.
+      if (GO_TEMPLATE.test(text)) return { kind: 'not-talos' };
       const error = doc.errors[0];
       const located = { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) };
       return masked.expressions > 0 ? { kind: 'unreadable-template', error: located } : { kind: 'syntax-error', error: located };
@@ -117,6 +125,7 @@ function fileKind(documents: TalosDocument[]): TalosFileKind {
   if (roles.has('machine-config')) return 'machine-config';
   if (roles.has('patch')) return 'strategic-patch';
   if (roles.has('json6902-patch')) return 'json6902-patch';
+  if (roles.has('schematic')) return 'schematic';
   return 'multidoc';
 }
 
@@ -156,6 +165,10 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   }
   if (isMap(contents.get('certs', true)) && isMap(contents.get('secrets', true)) && keys.every((k) => SECRETS_BUNDLE_KEYS.has(k))) {
     return { role: 'secrets-bundle', kind: 'SecretsBundle' };
+  }
+  // An Image Factory schematic: `customization` (and optionally `overlay`), nothing else.
+  if (isMap(contents.get('customization', true)) && keys.every((k) => k === 'customization' || k === 'overlay')) {
+    return { role: 'schematic', kind: 'Schematic' };
   }
   const version = scalarAt(contents, 'version');
   const apiVersion = scalarAt(contents, 'apiVersion');

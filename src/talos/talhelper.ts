@@ -98,7 +98,7 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
           setFromTalconfig(tree, root, item, role, ctx);
         },
         patches: [...globalPatches, ...rolePatches[role], ...ownPatches],
-        typed: typedDocuments(root, item, role, ctx),
+        typed: [talconfigDocument(root, ctx), ...typedDocuments(root, item, role, ctx)],
         finish: (value) => substituteTree(value, ctx.env),
         complete: true,
         ...(talosVersion ? { version: { version: talosVersion, source: `by talosVersion in ${path.basename(file)}` } } : {}),
@@ -106,6 +106,24 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
     );
   }
   return result;
+}
+
+/**
+ * talconfig's own top-level fields that decide what talhelper generates
+ * (`talosVersion`, `kubernetesVersion`), as a document of kind `Talconfig`:
+ * complete, so that a field it leaves out is judged against talhelper's
+ * behaviour, reported at the top of the file.
+ */
+function talconfigDocument(root: YAMLMap, ctx: Ctx): TalosDocView {
+  const tree = new ProvenancedTree();
+  for (const name of ['talosVersion', 'kubernetesVersion']) {
+    const pair = pairOf(root, name);
+    const value = pair && isScalar(pair.value) ? pair.value.value : undefined;
+    if (value === undefined || value === null) continue;
+    tree.set([name], substitute(String(value), ctx.env), { file: ctx.file, range: pairRange(pair!.key as Scalar, pair!.value as YamlNode, ctx.lines), step: 0 });
+  }
+  const start = ctx.lines.position(0);
+  return { kind: 'Talconfig', role: 'talconfig', tree, complete: true, anchor: { file: ctx.file, range: { start, end: start } } };
 }
 
 /** talconfig fields that talhelper turns into v1alpha1 settings, each with its own line. */
@@ -124,8 +142,9 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
     set(root, 'allowSchedulingOnControlPlanes', ['cluster', 'allowSchedulingOnControlPlanes']);
   }
   set(node, 'installDisk', ['machine', 'install', 'disk']);
+  // talhelper appends talosVersion to the image URL; without it, its own default release (not known here).
   const version = scalarString(root.get('talosVersion'));
-  set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => (version ? `${String(v)}:${version}` : v));
+  if (version) set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => `${String(v)}:${version}`);
   set(node, 'kernelModules', ['machine', 'kernel', 'modules']);
   set(node, 'nameservers', ['machine', 'network', 'nameservers']);
   set(node, 'networkInterfaces', ['machine', 'network', 'interfaces']);
@@ -135,6 +154,14 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
 function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, ctx: Ctx): Omit<TalosDocView, 'anchor'>[] {
   const out: Omit<TalosDocView, 'anchor'>[] = [];
   const roleMap = mapAt(root, role === 'controlplane' ? 'controlPlane' : 'worker');
+  // The Image Factory schematic of the node's installer (its own, else its role's): the kernel arguments it boots with.
+  const schematic = mapAt(node, 'schematic') ?? mapAt(roleMap, 'schematic');
+  if (schematic) {
+    const tree = new ProvenancedTree();
+    loadBase(tree, schematic, { file: ctx.file, lines: ctx.lines, step: 0 });
+    substituteTree(tree.value, ctx.env);
+    out.push({ kind: 'Schematic', role: 'schematic', tree, complete: false });
+  }
   const firewall = mapAt(node, 'ingressFirewall') ?? mapAt(roleMap, 'ingressFirewall');
   const action = firewall ? pairOf(firewall, 'defaultAction') : undefined;
   if (action) {
