@@ -100,7 +100,8 @@ export interface NodeRecipe {
   base: (tree: ProvenancedTree) => void;
   patches: PatchDoc[];
   /** Typed documents the tool writes from its own fields, besides those the patches add. */
-  typed?: Omit<TalosDocView, 'anchor'>[];
+  /** Documents the node's own source writes (talhelper's firewall, volumes, schematic); those without an anchor take the node's. */
+  typed?: (Omit<TalosDocView, 'anchor'> & { anchor?: TalosDocView['anchor'] })[];
   /** A last pass over each built tree (talhelper substitutes its variables). */
   finish?: (value: unknown) => void;
   /** Whether absence means the Talos default (false when a part of the config is not known). */
@@ -137,7 +138,7 @@ export function buildNodeView(recipe: NodeRecipe): TalosView {
   return {
     documents: [
       { kind: 'v1alpha1', role: 'machine-config', tree: build(patches.length), complete: recipe.complete, anchor, replay: build, steps: patches.length },
-      ...(recipe.typed ?? []).map((d) => ({ ...d, anchor })),
+      ...(recipe.typed ?? []).map((d) => ({ ...d, anchor: d.anchor ?? anchor })),
       ...typed,
     ],
     node: recipe.name,
