@@ -152,6 +152,10 @@ async function check(args: string[], io: Io): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       host: { type: 'string' },
       config: { type: 'string', short: 'c' },
+      fix: { type: 'boolean' },
+      'fix-dry-run': { type: 'boolean' },
+      'fix-rule': { type: 'string', multiple: true },
+      'unsafe-fixes': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -183,12 +187,21 @@ async function check(args: string[], io: Io): Promise<number> {
     focusHosts = true;
   }
   const config = configFor(values.config, paths, io);
-  const result = await runCheck({
+  const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
-  });
+  };
+  const fixing = values.fix || values['fix-dry-run'];
+  if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
+  if (values.fix && values['fix-dry-run']) throw new UsageError('--fix writes the files and --fix-dry-run only shows the diff: give one of them');
+  let result: CheckResult;
+  if (fixing) {
+    const fixed = await runFixes(checkOptions, values, io);
+    if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
+    result = fixed.result;
+  } else result = await runCheck(checkOptions);
   if (values.baseline) {
     const file = path.resolve(io.cwd, values.baseline);
     const display = path.relative(io.cwd, file) || file;
@@ -231,6 +244,50 @@ async function check(args: string[], io: Io): Promise<number> {
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(result));
   return code;
+}
+
+/**
+ * `--fix` and `--fix-dry-run`: the fixes applied and checked in memory;
+ * `--fix` writes the files and reports what remains, `--fix-dry-run` prints
+ * the unified diff on standard output and changes nothing. What was rolled
+ * back, and the unsafe fixes left out, are told on standard error.
+ */
+async function runFixes(
+  options: CheckOptions,
+  values: { 'fix-dry-run'?: boolean; 'fix-rule'?: string[]; 'unsafe-fixes'?: boolean },
+  io: Io,
+): Promise<{ result: CheckResult; changed: boolean }> {
+  const { fixTree } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+  let rules: Set<string> | undefined;
+  if (values['fix-rule']) {
+    const known = await loadRuleSet([...options.ruleDirs, ...(options.config?.ruleDirs ?? [])], options.base);
+    rules = new Set(values['fix-rule'].flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase()).filter(Boolean));
+    for (const id of rules) {
+      const rule = known.find((r) => r.id === id);
+      if (!rule) throw new UsageError(`--fix-rule ${id}: no such rule (see: declint rules)`);
+      if (!rule.fix) throw new UsageError(`--fix-rule ${id}: the rule has no automatic fix`);
+    }
+  }
+  const run = await fixTree(options, { unsafe: values['unsafe-fixes'] ?? false, ...(rules ? { rules } : {}) });
+  const dryRun = values['fix-dry-run'] ?? false;
+  if (dryRun) {
+    const { unifiedDiff } = require('../fix/diff') as typeof import('../fix/diff');
+    io.stdout(unifiedDiff(run.changes));
+  } else {
+    for (const change of run.changes) await fs.writeFile(change.absolutePath, change.after);
+  }
+  const files = run.changes.length;
+  const fixes = run.applied.length;
+  io.stderr(`declint: ${dryRun ? 'would fix' : 'fixed'} ${fixes} finding${fixes === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
+  for (const r of run.rolledBack) {
+    const at = `${r.finding.location.file}:${r.finding.location.range.start.line}`;
+    io.stderr(`declint: rolled back the fix for ${r.finding.ruleId} at ${at} (${r.fix.description}): ${r.why}\n`);
+  }
+  if (run.unsafeLeft.length > 0) {
+    const ids = [...new Set(run.unsafeLeft.map((u) => u.finding.ruleId))].sort();
+    io.stderr(`declint: ${run.unsafeLeft.length} more fix${run.unsafeLeft.length === 1 ? '' : 'es'} (${ids.join(', ')}) can break a working system and need --unsafe-fixes; declint explain RULE-ID says why\n`);
+  }
+  return { result: run.analysis.result, changed: files > 0 };
 }
 
 /**

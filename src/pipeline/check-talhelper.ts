@@ -22,7 +22,16 @@ const TALCONFIG_NAME = /^talconfig[\w.-]*\.ya?ml$/;
  * Builds every talhelper node's effective config and runs the Talos rules on
  * it. Referenced files are read only inside the scanned roots.
  */
-export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now: Date, roots: string[], base: string, keepViews = false): TalhelperPhaseResult {
+export function checkTalhelperProjects(
+  files: FileToCheck[],
+  rules: Rule[],
+  now: Date,
+  roots: string[],
+  base: string,
+  keepViews = false,
+  /** The text of a file (the disk's by default; `check --fix` checks its edits before writing them). */
+  readText: (absolutePath: string) => string | undefined = (p) => fs.readFileSync(p, 'utf8'),
+): TalhelperPhaseResult {
   const result: TalhelperPhaseResult = { findings: [], files: new Set(), views: [] };
   const talosRules = rules.filter((r) => r.target === 'talos');
   const candidates = files.filter((f) => TALCONFIG_NAME.test(path.basename(f.absolutePath)));
@@ -35,7 +44,8 @@ export function checkTalhelperProjects(files: FileToCheck[], rules: Rule[], now:
     try {
       const real = fs.realpathSync(absolutePath);
       if (!realRoots.some((root) => isInside(root, real))) return { error: 'it is outside the scanned tree' };
-      return { text: fs.readFileSync(real, 'utf8') };
+      const text = readText(real);
+      return text === undefined ? { error: 'it does not exist' } : { text };
     } catch {
       return { error: 'it does not exist' };
     }

@@ -11,7 +11,7 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
-import { checkFlakes } from './check-flakes';
+import { checkFlakes, readIfPresent } from './check-flakes';
 import { checkTalhelperProjects, TalhelperPhaseResult } from './check-talhelper';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
@@ -20,6 +20,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { NixSourceLoader, SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
   paths: string[];
@@ -52,6 +53,8 @@ export interface CheckOptions {
   focusHosts?: boolean;
   /** Keep every rule's conclusion on every host, passes included (the compliance report). */
   judgements?: boolean;
+  /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
+  overlay?: SourceOverlay;
 }
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
@@ -76,11 +79,13 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
   const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
-  const jobs = options.jobs ?? defaultJobs(files.length);
+  const overlay = options.overlay;
+  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
       ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes)
-      : await checkFiles(files, rules, options.now, config?.flakes);
+      : await checkFiles(files, rules, options.now, config?.flakes, readText);
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
@@ -93,15 +98,16 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
+    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
   });
-  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
+  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false, readText);
   const findings = combineFindings({
     perFile: perFile.findings,
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talhelperFindings: talhelper.findings,
     talhelperFiles: talhelper.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
+    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText),
     suppressions: perFile.suppressions,
     rules,
     allRules,

@@ -78,6 +78,7 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
     rule.remediation.text,
     ...(rule.remediation.snippet ? ['', '```', rule.remediation.snippet, '```'] : []),
+    ...(rule.fix ? ['', fixText(rule.fix)] : []),
     '',
     '## Controls',
     '',
@@ -88,6 +89,14 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** What `check --fix` does for a rule with a fix. */
+function fixText(fix: NonNullable<Rule['fix']>): string {
+  const value = `\`${JSON.stringify(fix.value)}\``;
+  return fix.unsafe
+    ? `Autofix: \`declint check --fix --unsafe-fixes\` sets the value to ${value} (not applied by \`--fix\` alone: ${fix.unsafe.replace(/\.$/, '')}).`
+    : `Autofix: \`declint check --fix\` sets the value to ${value} where it is written, or adds it to the host's own module where the insecure value is the default.`;
 }
 
 /** `docs/rules/README.md`: every rule with its severity, level and frameworks. */
