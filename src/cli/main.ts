@@ -200,7 +200,16 @@ async function check(args: string[], io: Io): Promise<number> {
   if (fixing) {
     const fixed = await runFixes(checkOptions, values, io);
     if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
-    result = fixed.result;
+    result = fixed.analysis.result;
+    if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
+      const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+      result = { ...result, fixes: reportableFixes(checkOptions, fixed.analysis) };
+    }
+  } else if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
+    // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+    const analysis = await analyzeTree(checkOptions);
+    const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+    result = { ...analysis.result, fixes: reportableFixes(checkOptions, analysis) };
   } else result = await runCheck(checkOptions);
   if (values.baseline) {
     const file = path.resolve(io.cwd, values.baseline);
@@ -256,7 +265,7 @@ async function runFixes(
   options: CheckOptions,
   values: { 'fix-dry-run'?: boolean; 'fix-rule'?: string[]; 'unsafe-fixes'?: boolean },
   io: Io,
-): Promise<{ result: CheckResult; changed: boolean }> {
+): Promise<{ analysis: import('../pipeline/check').TreeAnalysis; changed: boolean }> {
   const { fixTree } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
   let rules: Set<string> | undefined;
   if (values['fix-rule']) {
@@ -287,7 +296,7 @@ async function runFixes(
     const ids = [...new Set(run.unsafeLeft.map((u) => u.finding.ruleId))].sort();
     io.stderr(`declint: ${run.unsafeLeft.length} more fix${run.unsafeLeft.length === 1 ? '' : 'es'} (${ids.join(', ')}) can break a working system and need --unsafe-fixes; declint explain RULE-ID says why\n`);
   }
-  return { result: run.analysis.result, changed: files > 0 };
+  return { analysis: run.analysis, changed: files > 0 };
 }
 
 /**

@@ -9,6 +9,8 @@ import { isInside } from '../source/paths';
 import { analyzeTree, CheckOptions, TreeAnalysis } from './check';
 import { ownModule } from './check-hosts';
 import type { SourceOverlay } from './source-loader';
+import { LineIndex } from '../source/position';
+import type { ReportedFix } from '../report/result';
 
 /**
  * `check --fix`: every selected fix applied to an in-memory copy of the
@@ -89,6 +91,34 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
     .sort((a, b) => a.file.localeCompare(b.file));
   const unsafeLeft = selection.unsafe ? [] : chooseFixes(analysis, { ...selection, unsafe: true }, fixSources(options.base, roots, overlay, analysis)).filter((c) => !c.fix.safe);
   return { changes, applied, rolledBack, unsafeLeft, analysis };
+}
+
+/**
+ * Each finding's fix as reporters show it (JSON `fix`, SARIF `fixes`), with
+ * line and column ranges in the files as they are; unsafe ones included,
+ * marked. Findings without a fix declint can write have none.
+ */
+export function reportableFixes(options: CheckOptions, analysis: TreeAnalysis): Map<Finding, ReportedFix> {
+  const sources = fixSources(options.base, scanRoots(options), new MemoryOverlay(), analysis);
+  const rules = new Map<string, Rule>(analysis.result.rules.map((r) => [r.id, r]));
+  const lines = new Map<string, LineIndex>();
+  const out = new Map<Finding, ReportedFix>();
+  for (const finding of analysis.result.findings) {
+    const rule = rules.get(finding.ruleId);
+    if (!rule?.fix) continue;
+    const plan = planFix(finding, rule, sources);
+    if (plan.kind !== 'fix') continue;
+    const { edits, ruleId: _ruleId, ...rest } = plan.fix;
+    out.set(finding, {
+      ...rest,
+      edits: edits.map((e) => {
+        let index = lines.get(e.file);
+        if (!index) lines.set(e.file, (index = new LineIndex(sources.text(e.file)!)));
+        return { file: e.file, range: index.range(e.start, e.end), text: e.text };
+      }),
+    });
+  }
+  return out;
 }
 
 /** The fixes to try in one pass: one per finding, none whose edits overlap an earlier one's. */

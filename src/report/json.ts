@@ -21,6 +21,7 @@ export function formatJson(result: CheckResult): string {
       related: f.related,
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
       ...(f.suppressed ? { suppressed: f.suppressed } : {}),
+      ...(result.fixes?.has(f) ? { fix: result.fixes.get(f) } : {}),
     })),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
