@@ -43,7 +43,10 @@ export function valueSpan(tree: Tree, offset: number): Span | { why: string } {
   let expression: SyntaxNode | null = site.kind === 'binding' ? site.node.childForFieldName('expression') : site.node;
   for (let hop = 0; expression && hop < MAX_HOPS; hop++) {
     expression = unwrap(expression);
-    if (isLiteral(expression)) return { start: expression.startIndex, end: expression.endIndex };
+    // A list is replaced whole (the fix value is the whole list); a negation by the value it folds to.
+    if (isLiteral(expression) || expression.type === 'list_expression' || (expression.type === 'unary_expression' && expression.text.startsWith('!'))) {
+      return { start: expression.startIndex, end: expression.endIndex };
+    }
     const target = referenceTarget(expression);
     if (!target) return { why: `the value is computed (${describe(expression)}), not written as a literal` };
     // A binding used elsewhere too is left alone: the reference here is replaced by the literal instead.
@@ -73,7 +76,7 @@ function definitionAt(tree: Tree, offset: number): Site | undefined {
 function unwrap(node: SyntaxNode): SyntaxNode {
   for (;;) {
     if (node.type === 'parenthesized_expression') {
-      const inner = node.namedChild(0);
+      const inner = expressionIn(node);
       if (!inner) return node;
       node = inner;
     } else if (node.type === 'apply_expression' && MODULE_WRAPPER.test(functionName(node))) {
@@ -262,11 +265,10 @@ function attrpathNames(attrpath: SyntaxNode): string[] | undefined {
  * literal declint can see into (`mkIf`, `mkMerge`, a function call).
  */
 export function insertion(text: string, tree: Tree, option: string[], literal: string): Insertion | { why: string } {
-  let body: SyntaxNode | null = tree.rootNode.namedChild(0);
+  let body: SyntaxNode | null = expressionIn(tree.rootNode);
   for (let hop = 0; body && hop < MAX_HOPS; hop++) {
-    if (body.type === 'function_expression') body = body.childForFieldName('body') ?? body.namedChild(body.namedChildCount - 1);
-    else if (body.type === 'let_expression') body = body.childForFieldName('body') ?? body.namedChild(body.namedChildCount - 1);
-    else if (body.type === 'parenthesized_expression') body = body.namedChild(0);
+    if (body.type === 'function_expression' || body.type === 'let_expression') body = body.childForFieldName('body') ?? lastExpression(body);
+    else if (body.type === 'parenthesized_expression') body = expressionIn(body);
     else break;
   }
   if (!body || body.type !== 'attrset_expression') return { why: 'the module body is not a set literal' };
@@ -278,6 +280,15 @@ export function insertion(text: string, tree: Tree, option: string[], literal: s
     body = inner;
   }
   return insertInto(text, body, option, literal);
+}
+
+/** The first child that is not a comment. */
+function expressionIn(node: SyntaxNode): SyntaxNode | null {
+  return node.namedChildren.find((c) => c.type !== 'comment') ?? null;
+}
+
+function lastExpression(node: SyntaxNode): SyntaxNode | null {
+  return [...node.namedChildren].reverse().find((c) => c.type !== 'comment') ?? null;
 }
 
 function insertInto(text: string, set: SyntaxNode, option: string[], literal: string): Insertion | { why: string } {

@@ -114,7 +114,7 @@ export async function listCases(dir: string): Promise<{ name: string; path: stri
     return [];
   }
   return entries
-    .filter((e) => /^(bad|good)-/.test(e.name))
+    .filter((e) => /^(bad|good)-/.test(e.name) && !/\.fixed(\.|$)/.test(e.name))
     .map((e) => ({ name: e.name, path: path.join(dir, e.name), kind: e.name.startsWith('bad-') ? ('bad' as const) : ('good' as const) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
