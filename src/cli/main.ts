@@ -28,7 +28,9 @@ const USAGE = `Usage: declint check [paths...] [options]
        declint explain RULE-ID
        declint test-rules [DIR]
        declint baseline [paths...] [-o FILE]
-       declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
+       declint report [paths...] [--framework F,G] [--format md|html|json|csv|cyclonedx] [-o FILE]
+                      [--since DATE] [--until DATE] [--repo-url URL]
+       declint sbom [paths...] [-o FILE]
        declint lsp --stdio
 
 Checks NixOS modules, flake.lock files and Talos machine configs against
@@ -46,7 +48,10 @@ compliance rules. Paths default to the current directory.
   report           the compliance evidence report: per framework and control,
                    each rule's result on each host, Talos node and flake.lock
                    with its defining line and last commit, the team's control
-                   annotations, and the controls no rule can check
+                   annotations, and the controls no rule can check; --since/--until
+                   add the change log of that audit period, --format csv writes the
+                   results (and, with -o FILE, the change log to FILE.changes.csv)
+  sbom             the pinned flake inputs as a CycloneDX 1.6 SBOM
 
 Options:
   -f, --format <stylish|json|sarif|github|junit>
@@ -58,6 +63,10 @@ Options:
       --baseline <file>               report only findings not in the baseline (see: declint baseline)
       --update-baseline               rewrite the baseline with today's findings (it shrinks as they are fixed)
       --changed-since <rev>           report only on files changed since a git revision, and on the hosts they affect
+      --fix                           apply every safe fix in place, check again, report what remains
+      --fix-dry-run                   print the fixes as a unified diff and change nothing (exit 1 when there are some)
+      --fix-rule <id>                 only this rule's fixes (repeatable, or comma-separated)
+      --unsafe-fixes                  also apply the fixes a rule marks unsafe (they can lock someone out)
 
 Given files (as a pre-commit hook passes them), declint reads the whole tree so that their
 hosts are evaluated, and reports only on those files.
@@ -129,6 +138,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'test-rules') return testRulesCommand(rest, io);
   if (command === 'baseline') return baselineCommand(rest, io);
   if (command === 'report') return reportCommand(rest, io);
+  if (command === 'sbom') return sbomCommand(rest, io);
   if (command === 'lsp') return lspCommand(rest);
   throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
 }
@@ -441,7 +451,7 @@ async function baselineCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+const REPORT_FORMATS = ['md', 'html', 'json', 'csv', 'cyclonedx'] as const;
 
 /** `declint report`: the compliance evidence report (exit 0: it documents, it does not gate). */
 async function reportCommand(args: string[], io: Io): Promise<number> {
@@ -452,13 +462,17 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
       framework: { type: 'string', multiple: true },
       format: { type: 'string', short: 'f' },
       output: { type: 'string', short: 'o' },
-      timestamp: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'repo-url': { type: 'string' },
       ignore: { type: 'string', multiple: true },
       'rules-dir': { type: 'string', multiple: true },
       config: { type: 'string', short: 'c' },
     },
   });
   const format = oneOf('--format', values.format ?? 'md', REPORT_FORMATS);
+  const period = auditPeriod(values.since, values.until);
+  if (values['repo-url'] !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(values['repo-url'])) throw new UsageError(`--repo-url must be the repository's web address, like https://github.com/acme/infra (got "${values['repo-url']}")`);
   const paths = positionals.length ? positionals : ['.'];
   const config = configFor(values.config, paths, io);
   const { loadIso2013Mapping } = require('../controls/registry') as typeof import('../controls/registry');
@@ -472,11 +486,8 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
   }
   const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
-  const analysis = await analyzeTree({
-    ...scanOptions(values, paths, config, io),
-    keepHosts: true,
-    judgements: true,
-  });
+  const options = scanOptions(values, paths, config, io);
+  const analysis = await analyzeTree({ ...options, keepHosts: true, judgements: true });
   const index = { frameworks: registry, iso2013: loadIso2013Mapping() };
   const report = buildEvidenceReport({
     analysis,
@@ -485,31 +496,65 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     frameworks,
     index,
     git: openGitHistory(io.cwd, paths),
-    now: new Date(),
-    ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
+    // The generation date is the pipeline's reference date ("today" of every age-based rule).
+    now: options.now,
+    ...(config ? { config } : {}),
+    ...(period ? { period } : {}),
+    ...(values['repo-url'] ? { repoUrl: values['repo-url'] } : {}),
   });
+  const output = values.output ? path.resolve(io.cwd, values.output) : undefined;
+  if (format === 'csv') {
+    const { evidenceCsv, changeLogCsv } = require('../report/evidence-csv') as typeof import('../report/evidence-csv');
+    if (output) {
+      await fs.writeFile(output, evidenceCsv(report));
+      // The change log is the second file: `report.csv` → `report.changes.csv`.
+      if (report.period) await fs.writeFile(output.replace(/(\.csv)?$/i, '.changes.csv'), changeLogCsv(report));
+    } else io.stdout(evidenceCsv(report));
+    return 0;
+  }
   const text = renderEvidence(report, format);
-  if (values.output) await fs.writeFile(path.resolve(io.cwd, values.output), text);
+  if (output) await fs.writeFile(output, text);
   else io.stdout(text);
   return 0;
 }
 
-/** Now, or `SOURCE_DATE_EPOCH` for reproducible builds. */
-function reportTimestamp(): string {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `--since` and `--until` (`YYYY-MM-DD`, both days included); one without the other is the period up to or from it. */
+function auditPeriod(since: string | undefined, until: string | undefined): { since: string; until: string } | undefined {
+  if (since === undefined && until === undefined) return undefined;
+  for (const [flag, value] of [['--since', since], ['--until', until]] as const) {
+    if (value !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value))) {
+      throw new UsageError(`${flag} must be a date, YYYY-MM-DD (got "${value}")`);
+    }
+  }
+  const period = { since: since ?? '0000-01-01', until: until ?? '9999-12-31' };
+  if (period.since > period.until) throw new UsageError(`--since ${since} is after --until ${until}`);
+  return period;
 }
 
 function renderEvidence(report: import('../compliance/evidence-report').EvidenceReport, format: (typeof REPORT_FORMATS)[number]): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
+    case 'cyclonedx':
+      return sbomText(report);
     case 'html':
       return (require('../report/evidence-html') as typeof import('../report/evidence-html')).formatEvidenceHtml(report);
     default:
       return (require('../report/evidence-markdown') as typeof import('../report/evidence-markdown')).formatEvidenceMarkdown(report);
   }
+}
+
+/** The CycloneDX SBOM of the report's pinned inputs. */
+function sbomText(report: import('../compliance/evidence-report').EvidenceReport): string {
+  const { cycloneDx } = require('../compliance/sbom') as typeof import('../compliance/sbom');
+  const bom = cycloneDx({ inputs: report.inventory.inputs, subject: report.document.system ?? report.scope.paths.join(', '), toolVersion: report.tool.version, timestamp: report.generatedAt });
+  return `${JSON.stringify(bom, null, 2)}\n`;
+}
+
+/** `declint sbom [paths] [-o FILE]`: the CycloneDX SBOM of the pinned flake inputs (`report --format cyclonedx`). */
+async function sbomCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
+  return reportCommand([...positionals, '--format', 'cyclonedx', ...(values.output ? ['-o', values.output] : []), ...(values.config ? ['-c', values.config] : [])], io);
 }
 
 /** `declint lsp --stdio`: the language server, until the editor sends `exit`. */

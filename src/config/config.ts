@@ -41,6 +41,18 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** `report:` — the evidence report's document control (organisation, system, scope, preparer, reviewer, repository URL). */
+  report?: ReportSettings;
+}
+
+export interface ReportSettings {
+  organisation?: string;
+  system?: string;
+  scope?: string;
+  preparer?: string;
+  reviewer?: string;
+  /** The repository's web address, for evidence permalinks (else read from `git remote`). */
+  repoUrl?: string;
 }
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
@@ -129,5 +141,6 @@ export function loadConfig(file: string, display: string): Config {
     exceptions,
     ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
+    ...(data.report ? { report: data.report as ReportSettings } : {}),
   };
 }
