@@ -28,7 +28,8 @@ export function cycloneDx(input: SbomInput): Record<string, unknown> {
     components,
     dependencies: [{ ref: 'subject', dependsOn: components.filter((_, i) => input.inputs[i].direct).map((c) => c['bom-ref']) }],
   };
-  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  // Derived from what the SBOM lists, not from when: the same lock files, the same serial number.
+  const digest = createHash('sha256').update(JSON.stringify({ subject: input.subject, components, dependencies: body.dependencies })).digest('hex');
   const uuid = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-5${digest.slice(13, 16)}-a${digest.slice(17, 20)}-${digest.slice(20, 32)}`;
   return { bomFormat: 'CycloneDX', specVersion: '1.6', serialNumber: `urn:uuid:${uuid}`, version: 1, ...body };
 }
