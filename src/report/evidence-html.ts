@@ -151,7 +151,7 @@ function declared(report: EvidenceReport): string {
         (a) =>
           `<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td><code>${escapeMarkup(a.file)}:${a.line}</code></td><td>“${escapeMarkup(a.comment)}”${a.setting ? ` on <code>${escapeMarkup(a.setting)}</code>` : ''}${a.writtenAs2013 ? ` (written with the 2013 number ${escapeMarkup(a.writtenAs2013)})` : ''}</td></tr>`,
       ),
-      ...(c.commits.length ? [`<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td>commits</td><td>${c.commits.map((k) => `<a href="#c-${k.hash}"><code>${shortHash(k.hash)}</code></a>`).join(', ')}</td></tr>`] : []),
+      ...(c.commits.length ? [`<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td>commits</td><td>${c.commits.map((k) => `<code>${shortHash(k.hash)}</code>`).join(', ')}</td></tr>`] : []),
     ]),
   );
   if (rows.length === 0) return '';
