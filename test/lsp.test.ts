@@ -248,6 +248,21 @@ test('code actions: the rule fix replaces the value, a suppression comment is in
   expect(await client.stop()).toBe(0);
 });
 
+test('code actions: a default the host keeps is fixed in the host\'s own module, another file than the finding\'s, as check --fix does', async () => {
+  const root = fleet();
+  client = new LspTestClient(root);
+  await client.initialize();
+  const uri = client.open('flake.nix', FLAKE);
+  await client.diagnosticsFor(uri, byRule('NIX-LOG-001'), 1);
+  const actions = await actionsAt(client, uri, range(3, 30, 3, 30));
+  const audit = actions.find((a) => a.title.includes('(fix for NIX-LOG-001)'))!;
+  expect(audit.title).toBe('Add security.auditd.enable = true to hosts/web.nix (fix for NIX-LOG-001)');
+  const web = uriOf(root, 'hosts/web.nix');
+  expect(Object.keys(audit.edit!.changes!)).toEqual([web]);
+  expect(applyEdits(WEB, audit.edit!.changes![web])).toBe(WEB.replace('  networking.hostName = "web";\n', '  networking.hostName = "web";\n  security.auditd.enable = true;\n'));
+  expect(await client.stop()).toBe(0);
+});
+
 test('configuration: the exception action writes .declint.yaml; its reload on didChangeWatchedFiles reports the missing rationale, then applies the exception', async () => {
   const root = fleet();
   client = new LspTestClient(root);
