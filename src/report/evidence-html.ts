@@ -303,7 +303,7 @@ td.change { font-size: .75rem; } .in-period { color: var(--warn); font-weight: 7
 .s-fail { color: var(--fail); } .s-pass { color: var(--pass); } .s-excepted, .s-not-evaluated { color: var(--warn); } .s-not-applicable, .s-no-subjects, .s-not-covered { color: var(--muted); }
 .bad { color: var(--fail); } .exception { color: var(--warn); font-size: .8rem; margin-top: .2rem; } .note { color: var(--muted); }
 a { color: #1849a9; } [hidden] { display: none !important; }
-@media print { @page { size: A4 landscape; margin: 12mm; } .filters { display: none; } body { max-width: none; padding: 0; font-size: 10pt; } table { font-size: 8pt; } tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
+@media print { @page { size: A4; margin: 12mm; } .filters { display: none; } body { max-width: none; padding: 0; font-size: 10pt; } table { font-size: 8pt; } tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
 `;
 
 /** Filtering: hides rows and sections that do not match; counts the result lines shown. */
