@@ -15,7 +15,9 @@ export interface HostInventory {
   packages: string[];
   /** `services.<name>.enable = true`. */
   services: string[];
-  /** Firewall ports open on every interface, and per interface. */
+  /** Whether the NixOS firewall runs (it does unless a module turns it off); off, every listening port is reachable. */
+  firewall: 'on' | 'off' | 'unknown';
+  /** Firewall ports open on every interface (listed, or opened by SSH's `openFirewall`), and per interface. */
   ports: { scope: string; protocol: 'tcp' | 'udp'; ports: (number | string)[] }[];
   users: { name: string; groups: string[]; kind?: 'normal' | 'system' }[];
 }
@@ -43,6 +45,13 @@ export function hostInventory(host: Host, text: (file: string) => string | undef
       if (Array.isArray(list) && list.length > 0) ports.push({ scope: p[3], protocol, ports: list as (number | string)[] });
     }
   }
+  // services.openssh.openFirewall (default true) opens the SSH ports (default 22) everywhere.
+  if (plain(['services', 'openssh', 'enable']) === true && host.effective(['services', 'openssh', 'openFirewall']).kind !== 'unknown' && plain(['services', 'openssh', 'openFirewall']) !== false) {
+    const sshPorts = host.effective(['services', 'openssh', 'ports']).kind === 'absent' ? [22] : plain(['services', 'openssh', 'ports']);
+    if (Array.isArray(sshPorts) && sshPorts.length > 0) ports.push({ scope: 'all interfaces (services.openssh.openFirewall)', protocol: 'tcp', ports: sshPorts as (number | string)[] });
+  }
+  const enabled = host.effective(['networking', 'firewall', 'enable']);
+  const firewall = enabled.kind === 'absent' ? 'on' : enabled.kind === 'known' && typeof enabled.plain === 'boolean' ? (enabled.plain ? 'on' : 'off') : 'unknown';
   const names = new Set<string>();
   for (const field of USER_FIELDS) for (const p of host.definedPathsMatching(['users', 'users', '*', field])) names.add(p[2]);
   for (const p of host.definedPathsMatching(['users', 'users', '*', 'openssh', 'authorizedKeys', 'keys'])) names.add(p[2]);
@@ -56,6 +65,7 @@ export function hostInventory(host: Host, text: (file: string) => string | undef
     ...(typeof stateVersion === 'string' ? { stateVersion } : {}),
     packages: packageNames(host, text),
     services,
+    firewall,
     ports,
     users,
   };

@@ -3,7 +3,7 @@ import type { Commit } from '../compliance/git-history';
 import { escapeMarkup } from './markup';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
 import { FRAMEWORK_LABELS } from './controls-label';
-import { EvidenceLayout, evidenceLayout, ResultLine, subjectList } from './evidence-layout';
+import { EvidenceLayout, evidenceLayout, openPorts, ResultLine, subjectList } from './evidence-layout';
 
 /**
  * The compliance evidence report as one self-contained HTML file (inline
@@ -199,7 +199,7 @@ function inventory(report: EvidenceReport): string {
               ['NixOS release', `${escapeMarkup(h.release ?? 'not known (no flake.lock)')}${h.stateVersion ? `; system.stateVersion ${escapeMarkup(h.stateVersion)}` : ''}`],
               ['Packages', escapeMarkup(h.packages.join(', ') || 'none read')],
               ['Services enabled', escapeMarkup(h.services.join(', ') || 'none read')],
-              ['Open ports', escapeMarkup(h.ports.map((p) => `${p.protocol.toUpperCase()} ${p.ports.join(' ')} (${p.scope})`).join('; ') || 'none read')],
+              ['Open ports', escapeMarkup(openPorts(h))],
               ['Users', escapeMarkup(h.users.map((u) => `${u.name}${u.groups.length ? ` (${u.groups.join(', ')})` : ''}`).join(', ') || 'none read')],
               ...(h.unread.length ? ([['Modules not read', h.unread.map((u) => `<code>${escapeMarkup(u.module)}</code> (${escapeMarkup(u.reason)}; imported by <code>${escapeMarkup(u.importedBy)}</code>)`).join('<br>')]] as [string, string][]) : []),
             ];

@@ -79,3 +79,10 @@ const STATUS_RANK: Record<ResultStatus, number> = { fail: 0, excepted: 1, 'not-e
 export function subjectList(line: ResultLine, kindLabel: (kind: ControlResult['subjectKind']) => string): string {
   return line.subjects.map((s) => (s.kind === 'host' ? s.name : `${s.name} (${kindLabel(s.kind)})`)).join(', ');
 }
+
+/** The firewall's state and the ports it opens. */
+export function openPorts(h: EvidenceReport['inventory']['hosts'][number]): string {
+  const listed = h.ports.map((p) => `${p.protocol.toUpperCase()} ${p.ports.join(' ')} (${p.scope})`).join('; ');
+  if (h.firewall === 'off') return `firewall off: every listening port is reachable${listed ? ` (also listed: ${listed})` : ''}`;
+  return `${listed || 'none'}${h.firewall === 'unknown' ? ' (whether the firewall runs could not be resolved)' : ''}`;
+}

@@ -1,6 +1,6 @@
 import type { EvidenceLocation, EvidenceReport, FrameworkReport } from '../compliance/evidence-report';
 import { FRAMEWORK_LABELS } from './controls-label';
-import { evidenceLayout, ResultLine, subjectList } from './evidence-layout';
+import { evidenceLayout, openPorts, ResultLine, subjectList } from './evidence-layout';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
 
 /**
@@ -161,7 +161,7 @@ function inventory(report: EvidenceReport): string[] {
     out.push(`- **NixOS release:** ${h.release ?? 'not known (no flake.lock)'}${h.stateVersion ? `; system.stateVersion ${h.stateVersion}` : ''}`);
     out.push(`- **Packages (environment.systemPackages, as written):** ${h.packages.join(', ') || 'none read'}`);
     out.push(`- **Services enabled:** ${h.services.join(', ') || 'none read'}`);
-    out.push(`- **Open ports:** ${h.ports.map((p) => `${p.protocol.toUpperCase()} ${p.ports.join(' ')} (${p.scope})`).join('; ') || 'none read'}`);
+    out.push(`- **Open ports:** ${openPorts(h)}`);
     out.push(`- **Users:** ${h.users.map((u) => `${u.name}${u.groups.length ? ` (${u.groups.join(', ')})` : ''}`).join(', ') || 'none read'}`);
     if (h.unread.length > 0) out.push(`- **Modules not read:** ${h.unread.map((u) => `\`${u.module}\` (${u.reason}; imported by ${u.importedBy})`).join('; ')}`);
     out.push('');
