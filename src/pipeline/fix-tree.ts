@@ -6,6 +6,7 @@ import { applyEdits, editsOverlap, Fix, TextEdit } from '../fix/edit';
 import { FixSources, isDefaultFinding, planFix } from '../fix/plan';
 import type { Rule } from '../rules/rule';
 import { isInside } from '../source/paths';
+import { parseNix, Tree } from '../nix/parser';
 import { analyzeTree, CheckOptions, TreeAnalysis } from './check';
 import { ownModule } from './check-hosts';
 import type { SourceOverlay } from './source-loader';
@@ -190,12 +191,21 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
       return undefined;
     }
   };
+  const text = (file: string): string | undefined => {
+    const real = absolutePath(file);
+    if (!real) return undefined;
+    return overlay.text(real) ?? fs.readFileSync(real, 'utf8');
+  };
+  // One parse per file and pass, however many findings it has (these sources live for one pass).
+  const trees = new Map<string, Tree>();
   return {
     absolutePath,
-    text(file) {
-      const real = absolutePath(file);
-      if (!real) return undefined;
-      return overlay.text(real) ?? fs.readFileSync(real, 'utf8');
+    text,
+    nixTree(file) {
+      let tree = trees.get(file);
+      const source = tree ? undefined : text(file);
+      if (!tree && source !== undefined) trees.set(file, (tree = parseNix(source)));
+      return tree;
     },
     hostModule: (host) => ownModule(host, analysis.hosts),
   };
