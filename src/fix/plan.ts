@@ -2,7 +2,7 @@ import type { Finding } from '../findings/finding';
 import { parseNix, Tree } from '../nix/parser';
 import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
 import type { Rule } from '../rules/rule';
-import type { Fix, FixPlan, TextEdit } from './edit';
+import type { FixPlan, TextEdit } from './edit';
 import { insertion, nixLiteral, valueSpan } from './nix-fix';
 import { scalarSpan, yamlInsertion, yamlScalar } from './yaml-fix';
 
