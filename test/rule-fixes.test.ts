@@ -3,8 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BUILTIN_RULES_DIR } from '../src/rules/builtin';
 import { loadRules } from '../src/rules/load';
-import { listCases } from '../src/rules/rule-tests';
-import { fixTree } from '../src/pipeline/fix-tree';
+import { listCases, runFixCase } from '../src/rules/rule-tests';
 import type { Rule } from '../src/rules/rule';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/rules');
@@ -40,66 +39,27 @@ describe('rule fixes against their .fixed fixtures', () => {
 
   test('each bad case is fixed exactly as its .fixed fixture says, re-checks clean, and a second fix changes nothing', async () => {
     const failures: string[] = [];
-    let fixedCases = 0;
+    let fixed = 0;
     for (const rule of rules) {
       for (const c of await listCases(path.join(FIXTURES, rule.id))) {
         if (c.kind !== 'bad') continue;
-        const expected = expectedFiles(rule.id, c.name);
-        const work = copyCase(c.path);
-        const options = { paths: [work.target], base: work.base, ignore: [], ruleDirs: [], now, rules: [rule] };
-        const run = await fixTree(options, { unsafe: true });
-        const changed = Object.fromEntries(run.changes.map((ch) => [ch.file, ch.after]));
-        const where = `${rule.id}/${c.name}`;
-        if (JSON.stringify(changed) !== JSON.stringify(expected)) {
-          failures.push(`${where}: the fix changed ${JSON.stringify(Object.keys(changed))}, the fixture expects ${JSON.stringify(Object.keys(expected))}${diffText(changed, expected)}`);
-          continue;
-        }
-        if (run.changes.length === 0) continue;
-        fixedCases++;
-        const left = run.analysis.result.findings.filter((f) => f.ruleId === rule.id);
-        if (left.length > 0) failures.push(`${where}: the fixed text still reports ${left.map((f) => `${f.location.file}:${f.location.range.start.line}`).join(', ')}`);
-        for (const ch of run.changes) fs.writeFileSync(ch.absolutePath, ch.after);
-        const again = await fixTree(options, { unsafe: true });
-        if (again.changes.length > 0) failures.push(`${where}: a second fix changed ${again.changes.map((ch) => ch.file).join(', ')}`);
+        const result = await runFixCase(rule, c.path, { now });
+        if (result.outcome === 'fixed') fixed++;
+        else if (result.outcome !== 'no-fix') failures.push(`${rule.id}/${c.name}: ${result.outcome}\n    ${result.detail.join('\n    ')}`);
       }
     }
     expect(failures).toEqual([]);
-    expect(fixedCases).toBeGreaterThan(150);
+    expect(fixed).toBeGreaterThan(150);
+  });
+
+  test('a wrong expected text, a fix without one, and one that is not expected are told apart', async () => {
+    const rule = rules.find((r) => r.id === 'NIX-SSH-001')!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fix-harness-'));
+    fs.writeFileSync(path.join(dir, 'bad-yes.nix'), '{ services.openssh.settings.PermitRootLogin = "yes"; }\n');
+    expect((await runFixCase(rule, path.join(dir, 'bad-yes.nix'), { now })).outcome).toBe('mismatch');
+    fs.writeFileSync(path.join(dir, 'bad-yes.fixed.nix'), '{ services.openssh.settings.PermitRootLogin = "prohibit-password"; }\n');
+    expect(await runFixCase(rule, path.join(dir, 'bad-yes.nix'), { now })).toEqual({ outcome: 'mismatch', detail: ['bad-yes.nix: the fixed text differs from the expected one'] });
+    fs.writeFileSync(path.join(dir, 'bad-yes.fixed.nix'), '{ services.openssh.settings.PermitRootLogin = "no"; }\n');
+    expect(await runFixCase(rule, path.join(dir, 'bad-yes.nix'), { now })).toEqual({ outcome: 'fixed', detail: [] });
   });
 });
-
-/** The expected texts of a case's fixed files, by path relative to the case's base (as `check --fix` reports them). */
-function expectedFiles(ruleId: string, name: string): Record<string, string> {
-  const dir = path.join(FIXTURES, ruleId);
-  const folder = path.join(dir, `${name}.fixed`);
-  if (fs.existsSync(folder)) {
-    const out: Record<string, string> = {};
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const full = path.join(d, e.name);
-        if (e.isDirectory()) walk(full);
-        else out[path.relative(folder, full).split(path.sep).join('/')] = fs.readFileSync(full, 'utf8');
-      }
-    };
-    walk(folder);
-    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-  }
-  const ext = path.extname(name);
-  const file = path.join(dir, `${name.slice(0, -ext.length)}.fixed${ext}`);
-  return fs.existsSync(file) ? { [name]: fs.readFileSync(file, 'utf8') } : {};
-}
-
-/** A case copied to a temporary directory, so that the second fix runs on the written result. */
-function copyCase(casePath: string): { base: string; target: string } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fix-'));
-  const target = path.join(tmp, path.basename(casePath));
-  fs.cpSync(casePath, target, { recursive: true });
-  return fs.statSync(casePath).isDirectory() ? { base: target, target } : { base: tmp, target };
-}
-
-function diffText(actual: Record<string, string>, expected: Record<string, string>): string {
-  return Object.keys({ ...actual, ...expected })
-    .filter((f) => actual[f] !== expected[f])
-    .map((f) => `\n  ${f}:\n  --- got\n${actual[f] ?? '(unchanged)'}\n  --- expected\n${expected[f] ?? '(unchanged)'}`)
-    .join('');
-}

@@ -572,14 +572,16 @@ async function lspCommand(args: string[]): Promise<number> {
  * (a good case stays silent), reported (a bad case reports exactly what its
  * annotations say), noisy (a report nobody asked for), missing (an annotation
  * with no report). Exit 1 on any noisy or missing case, or a rule without
- * both a bad and a good case.
+ * both a bad and a good case. For a rule with a fix, each bad case is also
+ * fixed and compared with its `.fixed` text (`fixed`, or `mismatch`,
+ * `not-clean`, `not-idempotent`, which fail).
  */
 async function testRulesCommand(args: string[], io: Io): Promise<number> {
   const [dir = '.', ...extra] = args;
   if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
   const root = path.resolve(io.cwd, dir);
   const { loadRules } = require('../rules/load') as typeof import('../rules/load');
-  const { listCases, runCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
+  const { listCases, runCase, runFixCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
   if (!existsSync(path.join(root, 'rules'))) throw new UsageError(`${dir}: no rules/ folder`);
   const rules = await loadRules([path.join(root, 'rules')], io.cwd);
   const counts = { validated: 0, reported: 0, noisy: 0, missing: 0 };
@@ -598,6 +600,13 @@ async function testRulesCommand(args: string[], io: Io): Promise<number> {
       io.stdout(`${result.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
       for (const m of result.missing) io.stdout(`              missing ${m.rule} at ${m.file}:${m.line}\n`);
       for (const f of result.unexpected) io.stdout(`              noisy ${f.ruleId} at ${f.location.file}:${f.location.range.start.line}: ${f.message}\n`);
+      // A rule with a fix: the bad case's fix against its `.fixed` text (none expected, none may apply).
+      if (rule.fix && c.kind === 'bad') {
+        const fix = await runFixCase(rule, c.path, { now: new Date() });
+        if (fix.outcome !== 'no-fix') io.stdout(`${fix.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
+        for (const d of fix.detail) io.stdout(`              ${d}\n`);
+        if (fix.outcome !== 'fixed' && fix.outcome !== 'no-fix') failed = true;
+      }
     }
   }
   io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
