@@ -178,6 +178,32 @@ describe('declint test-rules for custom rules', () => {
     expect(run.code).toBe(0);
   });
 
+  test('a rule with a fix: each bad case is fixed and compared with its .fixed text', async () => {
+    const fixable = `${RULE}fix:\n  value: false\n`;
+    const dir = makeTree({
+      'rules/nixos/ORG-001.yaml': fixable,
+      'fixtures/rules/ORG-001/bad-on.nix': '{ services.example.enable = true; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-on.fixed.nix': '{ services.example.enable = false; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-let.nix': 'let on = true; in { services.example.enable = on; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-let.fixed.nix': 'let on = true; in { services.example.enable = on; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/good-off.nix': '{ services.example.enable = false; }\n',
+    });
+    const run = await runCli(['test-rules', '.'], dir);
+    expect(run.stdout).toBe(
+      [
+        'reported    ORG-001/bad-let.nix',
+        'mismatch    ORG-001/bad-let.nix',
+        '              bad-let.nix: the fixed text differs from the expected one',
+        'reported    ORG-001/bad-on.nix',
+        'fixed       ORG-001/bad-on.nix',
+        'validated   ORG-001/good-off.nix',
+        '1 validated, 2 reported, 0 noisy, 0 missing',
+        '',
+      ].join('\n'),
+    );
+    expect(run.code).toBe(1);
+  });
+
   test('a noisy good case and a missing annotation fail, saying where', async () => {
     const dir = makeTree({
       'rules/nixos/ORG-001.yaml': RULE,

@@ -37,7 +37,7 @@ type Format = (typeof FORMATS)[number];
 const FAIL_LEVELS = ['error', 'warning', 'note', 'never'] as const;
 type FailLevel = (typeof FAIL_LEVELS)[number];
 const SEVERITY_NAMES = ['error', 'warning', 'note'] as const;
-const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+const REPORT_FORMATS = ['md', 'html', 'json', 'csv', 'cyclonedx'] as const;
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 const FRAMEWORK_KEYS = ['iso27001', 'soc2', 'nis2', 'dora', 'anssi', 'cis', 'cis-k8s', 'stig'] as const;
 
@@ -67,6 +67,10 @@ const CHECK: CommandSpec = {
     { name: 'baseline', value: 'file', help: 'report only findings not in the baseline (see: declint baseline)' },
     { name: 'update-baseline', help: "rewrite the baseline with today's findings (it shrinks as they are fixed)" },
     { name: 'changed-since', value: 'rev', help: 'report only on files changed since a git revision, and on the hosts they affect' },
+    { name: 'fix', help: 'apply every safe fix in place, check again, report what remains' },
+    { name: 'fix-dry-run', help: 'print the fixes as a unified diff and change nothing (exit 1 when there are some)' },
+    { name: 'fix-rule', value: 'id', multiple: true, help: "only this rule's fixes (repeatable, or comma-separated)" },
+    { name: 'unsafe-fixes', help: 'also apply the fixes a rule marks unsafe (they can lock someone out)' },
     { name: 'host', value: 'name', help: 'report only on this NixOS host or Talos node (and on files of no host)' },
     { name: 'require-hosts', help: 'exit 1 also when a declared NixOS host or Talos node is not resolved, or a source that declares some produced none (see the coverage lines)' },
     IGNORE_OPTION,
@@ -132,12 +136,21 @@ const REPORT: CommandSpec = {
     { name: 'framework', value: 'keys', multiple: true, help: `frameworks, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: those of .declint.yaml, else all)` },
     { name: 'format', short: 'f', value: 'format', choices: REPORT_FORMATS, help: 'output format (default: md)' },
     { name: 'output', short: 'o', value: 'file', help: 'write the report to a file instead of stdout (missing directories are created)' },
-    { name: 'timestamp', help: 'add the time of generation: the reference date (--now, SOURCE_DATE_EPOCH, else now)' },
+    { name: 'since', value: 'date', help: 'start of the audit period (YYYY-MM-DD): the change log of the scanned configuration from that day' },
+    { name: 'until', value: 'date', help: 'end of the audit period (YYYY-MM-DD, included)' },
+    { name: 'repo-url', value: 'url', help: "the repository's web address, for evidence permalinks (default: report.repoUrl, else the origin remote)" },
     IGNORE_OPTION,
     RULES_DIR_OPTION,
     CONFIG_OPTION,
     NOW_OPTION,
   ],
+};
+const SBOM: CommandSpec = {
+  name: 'sbom',
+  args: '[paths...]',
+  summary: 'Writes the pinned flake inputs as a CycloneDX 1.6 SBOM (the same as report --format cyclonedx).',
+  complete: 'files',
+  options: [{ name: 'output', short: 'o', value: 'file', help: 'write it to a file instead of stdout (missing directories are created)' }, CONFIG_OPTION, NOW_OPTION],
 };
 const INIT: CommandSpec = {
   name: 'init',
@@ -162,6 +175,7 @@ type CommandRun = (parsed: Parsed, io: Io) => Promise<number>;
 const COMMANDS: [CommandSpec, CommandRun][] = [
   [CHECK, check],
   [REPORT, reportCommand],
+  [SBOM, sbomCommand],
   [HOSTS, hosts],
   [EXPLAIN_OPTION, explainOptionCommand],
   [RULES, rulesCommand],
@@ -294,19 +308,34 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   }
   const host = string(values.host);
   const config = configFor(string(values.config), paths, io);
-  const progress = progressLine(io);
-  const analysis = await analyzeTree({
+  const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(host ? { host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
-    ...(progress ? { onProgress: progress.update } : {}),
-  });
-  progress?.clear();
+  };
+  const fixing = values.fix || values['fix-dry-run'];
+  if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
+  if (values.fix && values['fix-dry-run']) throw new UsageError('--fix writes the files and --fix-dry-run only shows the diff: give one of them');
+  let analysis: import('../pipeline/check').TreeAnalysis;
+  if (fixing) {
+    const fixed = await runFixes(checkOptions, values, io);
+    if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
+    analysis = fixed.analysis;
+  } else {
+    const progress = progressLine(io);
+    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}) });
+    progress?.clear();
+  }
   if (host && !analysis.hostNames.includes(host)) {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
-  const result = analysis.result;
+  let result = analysis.result;
+  if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
+    // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+    const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+    result = { ...result, fixes: reportableFixes(checkOptions, analysis) };
+  }
   const baselineFile = string(values.baseline);
   if (baselineFile) {
     const file = path.resolve(io.cwd, baselineFile);
@@ -393,6 +422,7 @@ function progressLine(io: Io): { update: (p: Progress) => void; clear: () => voi
     },
   };
 }
+
 
 /**
  * `--format sarif -o a.sarif --format stylish`: each `--format` starts an
@@ -584,13 +614,11 @@ async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<n
   const wanted = frameworkList(values.framework, registry.map((f) => f.key));
   const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
+  const period = auditPeriod(string(values.since), string(values.until));
+  const repoUrl = string(values['repo-url']);
+  if (repoUrl !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(repoUrl)) throw new UsageError(`--repo-url must be the repository's web address, like https://github.com/acme/infra (got "${repoUrl}")`);
   const options = scanOptions(values, paths, config, io);
-  const now = options.now;
-  const analysis = await analyzeTree({
-    ...options,
-    keepHosts: true,
-    judgements: true,
-  });
+  const analysis = await analyzeTree({ ...options, keepHosts: true, judgements: true });
   const index = { frameworks: registry, iso2013: loadIso2013Mapping() };
   const report = buildEvidenceReport({
     analysis,
@@ -599,30 +627,65 @@ async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<n
     frameworks,
     index,
     git: openGitHistory(io.cwd, paths),
-    now,
-    ...(values.timestamp ? { generatedAt: reportTimestamp(now) } : {}),
+    // The generation date is the pipeline's reference date ("today" of every age-based rule).
+    now: options.now,
+    ...(config ? { config } : {}),
+    ...(period ? { period } : {}),
+    ...(repoUrl ? { repoUrl } : {}),
   });
+  const output = string(values.output) ? path.resolve(io.cwd, string(values.output)!) : undefined;
+  if (format === 'csv') {
+    const { evidenceCsv, changeLogCsv } = require('../report/evidence-csv') as typeof import('../report/evidence-csv');
+    if (output) {
+      await writeOutput(output, evidenceCsv(report));
+      // The change log is the second file: `report.csv` → `report.changes.csv`.
+      if (report.period) await writeOutput(output.replace(/(\.csv)?$/i, '.changes.csv'), changeLogCsv(report));
+    } else io.stdout(evidenceCsv(report));
+    return 0;
+  }
   const text = renderEvidence(report, format);
-  const output = string(values.output);
-  if (output) await writeOutput(path.resolve(io.cwd, output), text);
+  if (output) await writeOutput(output, text);
   else io.stdout(text);
   return 0;
 }
 
-/** The report's generation time: the run's reference date (`--now`, `SOURCE_DATE_EPOCH`, or now). */
-function reportTimestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `--since` and `--until` (`YYYY-MM-DD`, both days included); one without the other is the period up to or from it. */
+function auditPeriod(since: string | undefined, until: string | undefined): { since: string; until: string } | undefined {
+  if (since === undefined && until === undefined) return undefined;
+  for (const [flag, value] of [['--since', since], ['--until', until]] as const) {
+    if (value !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value))) {
+      throw new UsageError(`${flag} must be a date, YYYY-MM-DD (got "${value}")`);
+    }
+  }
+  const period = { since: since ?? '0000-01-01', until: until ?? '9999-12-31' };
+  if (period.since > period.until) throw new UsageError(`--since ${since} is after --until ${until}`);
+  return period;
 }
+
 
 function renderEvidence(report: import('../compliance/evidence-report').EvidenceReport, format: (typeof REPORT_FORMATS)[number]): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
+    case 'cyclonedx':
+      return sbomText(report);
     case 'html':
       return (require('../report/evidence-html') as typeof import('../report/evidence-html')).formatEvidenceHtml(report);
     default:
       return (require('../report/evidence-markdown') as typeof import('../report/evidence-markdown')).formatEvidenceMarkdown(report);
   }
+}
+
+/** The CycloneDX SBOM of the report's pinned inputs. */
+function sbomText(report: import('../compliance/evidence-report').EvidenceReport): string {
+  const { cycloneDx } = require('../compliance/sbom') as typeof import('../compliance/sbom');
+  const bom = cycloneDx({ inputs: report.inventory.inputs, subject: report.document.system ?? report.scope.paths.join(', '), toolVersion: report.tool.version, timestamp: report.generatedAt });
+  return `${JSON.stringify(bom, null, 2)}\n`;
+}
+
+/** `declint sbom [paths] [-o FILE]`: the CycloneDX SBOM of the pinned flake inputs (`report --format cyclonedx`). */
+async function sbomCommand(parsed: Parsed, io: Io): Promise<number> {
+  return reportCommand({ ...parsed, values: { ...parsed.values, format: 'cyclonedx' } }, io);
 }
 
 /** `declint lsp --stdio`: the language server, until the editor sends `exit`. */
@@ -639,7 +702,9 @@ async function lspCommand({ values }: Parsed): Promise<number> {
  * (a good case stays silent), reported (a bad case reports exactly what its
  * annotations say), noisy (a report nobody asked for), missing (an annotation
  * with no report). Exit 1 on any noisy or missing case, or a rule without
- * both a bad and a good case.
+ * both a bad and a good case. For a rule with a fix, each bad case is also
+ * fixed and compared with its `.fixed` text (`fixed`, or `mismatch`,
+ * `not-clean`, `not-idempotent`, which fail).
  */
 async function testRulesCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
   const [dir = '.', ...extra] = positionals;
@@ -647,7 +712,7 @@ async function testRulesCommand({ values, positionals }: Parsed, io: Io): Promis
   const now = runDate(values, io);
   const root = path.resolve(io.cwd, dir);
   const { loadRules } = require('../rules/load') as typeof import('../rules/load');
-  const { listCases, runCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
+  const { listCases, runCase, runFixCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
   if (!existsSync(path.join(root, 'rules'))) throw new UsageError(`${dir}: no rules/ folder`);
   const rules = await loadRules([path.join(root, 'rules')], io.cwd);
   const counts = { validated: 0, reported: 0, noisy: 0, missing: 0 };
@@ -666,6 +731,13 @@ async function testRulesCommand({ values, positionals }: Parsed, io: Io): Promis
       io.stdout(`${result.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
       for (const m of result.missing) io.stdout(`              missing ${m.rule} at ${m.file}:${m.line}\n`);
       for (const f of result.unexpected) io.stdout(`              noisy ${f.ruleId} at ${f.location.file}:${f.location.range.start.line}: ${f.message}\n`);
+      // A rule with a fix: the bad case's fix against its `.fixed` text (none expected, none may apply).
+      if (rule.fix && c.kind === 'bad') {
+        const fix = await runFixCase(rule, c.path, { now });
+        if (fix.outcome !== 'no-fix') io.stdout(`${fix.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
+        for (const d of fix.detail) io.stdout(`              ${d}\n`);
+        if (fix.outcome !== 'fixed' && fix.outcome !== 'no-fix') failed = true;
+      }
     }
   }
   io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
@@ -717,6 +789,50 @@ function coverageExitCode(result: CheckResult): number {
   if (!result.coverage) return 0;
   const gaps = coverageGaps(result.coverage);
   return gaps.unresolved.length > 0 || gaps.unread.some((u) => !u.checkedAlone) ? 1 : 0;
+}
+
+/**
+ * `--fix` and `--fix-dry-run`: the fixes applied and checked in memory;
+ * `--fix` writes the files and reports what remains, `--fix-dry-run` prints
+ * the unified diff on standard output and changes nothing. What was rolled
+ * back, and the unsafe fixes left out, are told on standard error.
+ */
+async function runFixes(
+  options: CheckOptions,
+  values: Values,
+  io: Io,
+): Promise<{ analysis: import('../pipeline/check').TreeAnalysis; changed: boolean }> {
+  const { fixTree } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+  let rules: Set<string> | undefined;
+  if (values['fix-rule']) {
+    const known = await loadRuleSet([...options.ruleDirs, ...(options.config?.ruleDirs ?? [])], options.base);
+    rules = new Set(strings(values['fix-rule']).flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase()).filter(Boolean));
+    for (const id of rules) {
+      const rule = known.find((r) => r.id === id);
+      if (!rule) throw new UsageError(`--fix-rule ${id}: no such rule (see: declint rules)`);
+      if (!rule.fix) throw new UsageError(`--fix-rule ${id}: the rule has no automatic fix`);
+    }
+  }
+  const run = await fixTree(options, { unsafe: values['unsafe-fixes'] === true, ...(rules ? { rules } : {}) });
+  const dryRun = values['fix-dry-run'] === true;
+  if (dryRun) {
+    const { unifiedDiff } = require('../fix/diff') as typeof import('../fix/diff');
+    io.stdout(unifiedDiff(run.changes));
+  } else {
+    for (const change of run.changes) await fs.writeFile(change.absolutePath, change.after);
+  }
+  const files = run.changes.length;
+  const fixes = run.applied.length;
+  io.stderr(`declint: ${dryRun ? 'would fix' : 'fixed'} ${fixes} finding${fixes === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
+  for (const r of run.rolledBack) {
+    const at = `${r.finding.location.file}:${r.finding.location.range.start.line}`;
+    io.stderr(`declint: rolled back the fix for ${r.finding.ruleId} at ${at} (${r.fix.description}): ${r.why}\n`);
+  }
+  if (run.unsafeLeft.length > 0) {
+    const ids = [...new Set(run.unsafeLeft.map((u) => u.finding.ruleId))].sort();
+    io.stderr(`declint: ${run.unsafeLeft.length} more fix${run.unsafeLeft.length === 1 ? '' : 'es'} (${ids.join(', ')}) can break a working system and need --unsafe-fixes; declint explain RULE-ID says why\n`);
+  }
+  return { analysis: run.analysis, changed: files > 0 };
 }
 
 function render(result: CheckResult, format: Format, color: boolean, sarif: SarifOptions): string {

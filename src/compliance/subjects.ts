@@ -20,6 +20,8 @@ export interface TalosNode {
   /** The Talos version of the installer image tag (`ghcr.io/siderolabs/installer:v1.11.3`). */
   talosVersion?: string;
   installImage?: string;
+  /** `machine.install.extensions` images (an Image Factory installer bakes its extensions into the image instead). */
+  extensions?: string[];
 }
 
 export interface PinnedInput {
@@ -31,6 +33,12 @@ export interface PinnedInput {
   rev?: string;
   /** `lastModified` as a date, `YYYY-MM-DD`. */
   date?: string;
+  /** The lock node's key, whether the flake names it itself (else a dependency of an input), and its content hash. */
+  key: string;
+  direct: boolean;
+  narHash?: string;
+  /** The forge of a `github`/`gitlab`/`sourcehut` input (its `host`, or the public one). */
+  host?: string;
   line: number;
 }
 
@@ -41,6 +49,8 @@ export function talosNode(view: TalosView, fallbackName: string): TalosNode | un
   const hostname = config.tree.get(['machine', 'network', 'hostname']);
   const type = config.tree.get(['machine', 'type']);
   const image = config.tree.get(['machine', 'install', 'image']);
+  const extensionList = config.tree.get(['machine', 'install', 'extensions']);
+  const extensions = Array.isArray(extensionList) ? extensionList.flatMap((e) => (e && typeof e === 'object' && typeof (e as { image?: unknown }).image === 'string' ? [(e as { image: string }).image] : [])) : [];
   const name = view.node ?? (typeof hostname === 'string' && hostname !== '' ? hostname : fallbackName);
   return {
     name,
@@ -49,6 +59,7 @@ export function talosNode(view: TalosView, fallbackName: string): TalosNode | un
     ...(typeof type === 'string' ? { type } : {}),
     ...(view.version ? { talosVersion: formatVersion(view.version.version) } : {}),
     ...(typeof image === 'string' ? { installImage: image } : {}),
+    ...(extensions.length ? { extensions } : {}),
   };
 }
 
@@ -59,6 +70,8 @@ export function judgeLockFile(file: string, lock: FlakeLock, rule: Rule, finding
   const range = lock.versionRange ?? lock.nodes[0]?.keyRange;
   return judgedByFindings({ file, kind: 'flake-lock', files: [file] }, rule, findings, what, range);
 }
+
+const FORGES: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', sourcehut: 'git.sr.ht' };
 
 export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
   const rootNode = lock.nodes.find((n) => n.key === lock.root);
@@ -74,6 +87,7 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
           : String(locked.url ?? locked.path ?? locked.id ?? '');
       const rev = typeof locked.rev === 'string' ? locked.rev : undefined;
       const date = typeof locked.lastModified === 'number' ? new Date(locked.lastModified * 1000).toISOString().slice(0, 10) : undefined;
+      const host = typeof locked.host === 'string' ? locked.host : FORGES[type];
       return {
         lockFile: file,
         name: direct.has(n.key) ? n.key : `${n.key} (transitive)`,
@@ -81,6 +95,10 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
         source,
         ...(rev ? { rev } : {}),
         ...(date ? { date } : {}),
+        key: n.key,
+        direct: direct.has(n.key),
+        ...(typeof locked.narHash === 'string' ? { narHash: locked.narHash } : {}),
+        ...(host ? { host } : {}),
         line: n.keyRange.start.line,
       };
     })

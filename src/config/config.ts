@@ -49,6 +49,8 @@ export interface Config {
   nixpkgsKeyPositions?: { id: string; line: number; column: number }[];
   /** `hosts:` — hosts declared by hand (module paths made absolute). */
   hosts?: DeclaredHost[];
+  /** `report:` — the evidence report's document control (organisation, system, scope, preparer, reviewer, repository URL). */
+  report?: ReportSettings;
 }
 
 /** A host declared in `.declint.yaml` (`hosts.<name>`), for what host discovery cannot read. */
@@ -62,6 +64,16 @@ export interface DeclaredHost {
   line: number;
   column: number;
   offset: number;
+}
+
+export interface ReportSettings {
+  organisation?: string;
+  system?: string;
+  scope?: string;
+  preparer?: string;
+  reviewer?: string;
+  /** The repository's web address, for evidence permalinks (else read from `git remote`). */
+  repoUrl?: string;
 }
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
@@ -175,6 +187,7 @@ export function loadConfig(file: string, display: string): Config {
     ...(nixpkgsKeyPositions ? { nixpkgsKeyPositions } : {}),
     frameworkPositions: frameworkPositions(),
     ...(levelPos ? { levelPosition: { line: levelPos.line, column: levelPos.col } } : {}),
+    ...(data.report ? { report: data.report as ReportSettings } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { candidateKind } from '../discover/classify';
 import type { Finding } from '../findings/finding';
 import { TOOL_NAME, TOOL_VERSION } from '../meta';
 import { readIfPresent } from '../pipeline/check-flakes';
+import { isInside } from '../source/paths';
 import { analyzeFile } from '../pipeline/analyze';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { fileUri, toDiagnostic } from './diagnostics';
@@ -278,6 +279,16 @@ export function startServer(connection: Connection): void {
         // Read once here, not per finding: every exception action edits the same text.
         config: { path: configPath, text: openConfig?.text ?? readIfPresent(configPath) },
         snippets: (capabilities.workspace?.workspaceEdit as { snippetEditSupport?: boolean } | undefined)?.snippetEditSupport === true,
+        fixSources: {
+          // Open buffers first; other files only inside the workspace.
+          text: (f) => {
+            const absolute = path.resolve(ws.root, f);
+            if (!isInside(ws.root, absolute)) return undefined;
+            return documents.atPath(realPath(absolute))?.text ?? readIfPresent(absolute);
+          },
+          nixTree: (f) => (f === file ? document.nixTree : undefined),
+          hostModule: (host) => ws.hostModule(host),
+        },
       },
       params.range,
       params.context?.only,

@@ -10,7 +10,7 @@ import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host
 import { combineFindings, configuredRules } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
-import { checkHosts, KeptDiscovery } from '../pipeline/check-hosts';
+import { checkHosts, KeptDiscovery, ownModule } from '../pipeline/check-hosts';
 import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import { NixSourceLoader } from '../pipeline/source-loader';
@@ -93,6 +93,8 @@ export class Workspace {
   /** The NixOS release each flake.lock locks, read again when a flake file changes. */
   private readonly lockedReleases = new Map<string, HostSpec['release'] | null>();
   private filesByHost = new Map<string, Set<string>>();
+  /** The module files each host's root lists, in order (where a fix adds a setting to a host). */
+  private rootModules = new Map<string, string[]>();
   /**
    * Every file each host has included since the last full evaluation: a
    * module that stops parsing drops out of its host, and must still bring the
@@ -129,6 +131,11 @@ export class Workspace {
 
   reportPath(absolutePath: string): string {
     return reportPath(this.root, absolutePath);
+  }
+
+  /** The module a fix adds a host's missing setting to (see `ownModule`). */
+  hostModule(host: string): string | { why: string } {
+    return ownModule(host, { filesByHost: this.filesByHost, rootModules: this.rootModules });
   }
 
   /** Loads config and rules, finds the workspace's files and checks them all; `progress` is told the share done. */
@@ -349,6 +356,7 @@ export class Workspace {
     this.hostFindings.clear();
     this.ruleJudgements.clear();
     this.filesByHost.clear();
+    this.rootModules.clear();
     this.membership.clear();
     this.hostsByName.clear();
     this.seenSpecs.clear();
@@ -403,6 +411,7 @@ export class Workspace {
       this.seenSpecs.add(name);
       this.hostFindings.delete(name);
       this.filesByHost.delete(name);
+      this.rootModules.delete(name);
       this.hostsByName.delete(name);
     }
     // A host renamed once read (a configuration.nix after its networking.hostName) is known by its new name.
@@ -411,6 +420,7 @@ export class Workspace {
       this.hostFindings.delete(name);
       this.hostsByName.delete(name);
     }
+    for (const [name, files] of result.rootModules) this.rootModules.set(name, files);
     for (const [name, files] of result.filesByHost) {
       this.filesByHost.set(name, files);
       this.membership.set(name, new Set([...(this.membership.get(name) ?? []), ...files]));

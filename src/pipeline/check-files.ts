@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { candidateKind } from '../discover/classify';
@@ -8,6 +7,7 @@ import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
+import { readIfPresent } from './check-flakes';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -35,7 +35,15 @@ export interface FilesChecked {
 const FILES_PER_TURN = 64;
 
 /** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
+export async function checkFiles(
+  files: FileToCheck[],
+  rules: Rule[],
+  now: Date,
+  flakePolicy?: FlakePolicy,
+  onFiles?: (done: number) => void,
+  /** The text of a file, undefined when it cannot be read (by default, the disk's). */
+  readText: (absolutePath: string) => string | undefined = readIfPresent,
+): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
@@ -44,12 +52,8 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    let text: string;
-    try {
-      text = fs.readFileSync(file.absolutePath, 'utf8');
-    } catch {
-      continue; // vanished or unreadable since discovery: nothing to check
-    }
+    const text = readText(file.absolutePath);
+    if (text === undefined) continue; // vanished or unreadable since discovery: nothing to check
     const checked = checkFileText(file, text, rules, now, undefined, flakePolicy);
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);

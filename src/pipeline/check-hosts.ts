@@ -99,6 +99,8 @@ export interface HostPhaseResult {
   hostFiles: Set<string>;
   /** Each evaluated host's module files (report paths), to tell which hosts a changed file affects. */
   filesByHost: Map<string, Set<string>>;
+  /** Each evaluated host's module files as its root lists them (`modules = [ … ]`, or the configuration.nix), in order. */
+  rootModules: Map<string, string[]>;
   findings: Finding[];
   /** Each rule's conclusion on each host, when asked for. */
   judgements: Judgement[];
@@ -189,6 +191,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const unresolvedCoverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
   const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
     coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
+  const rootModules = new Map<string, string[]>();
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
     if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
@@ -208,6 +211,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     covered(host.spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
+    rootModules.set(host.name, listedModules(spec, host.files, input.base));
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
@@ -259,7 +263,30 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       return undefined; // a file that can no longer be read: the reason still says what
     }
   };
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
+  return { hosts, hostFiles, filesByHost, rootModules, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
+}
+
+/** The module files a host's root lists, as report paths of the files read (a directory is its default.nix). */
+function listedModules(spec: HostSpec, files: Set<string>, base: string): string[] {
+  return spec.modules.flatMap((m) => {
+    if (m.kind !== 'file') return [];
+    const file = reportPath(base, m.absolutePath);
+    const inDirectory = file === '.' ? 'default.nix' : `${file}/default.nix`;
+    return files.has(file) ? [file] : files.has(inDirectory) ? [inDirectory] : [];
+  });
+}
+
+/**
+ * Where a setting of one host goes: the first module its root lists that no
+ * other host reads (its own configuration.nix), so that adding it changes
+ * that host only.
+ */
+export function ownModule(host: string, phase: Pick<HostPhaseResult, 'filesByHost' | 'rootModules'>): string | { why: string } {
+  const listed = phase.rootModules.get(host);
+  if (!listed) return { why: `host ${host} was not evaluated` };
+  const shared = (file: string) => [...phase.filesByHost].some(([other, files]) => other !== host && files.has(file));
+  const own = listed.find((file) => !shared(file) && !file.endsWith('flake.nix'));
+  return own ?? { why: `every module file host ${host} lists is shared with other hosts` };
 }
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {

@@ -40,6 +40,8 @@ export interface TalosNodesInput {
   roots: string[];
   base: string;
   keepViews?: boolean;
+  /** The text of a file (the disk's by default; `check --fix` checks its edits before writing them). */
+  readText?: (absolutePath: string) => string | undefined;
 }
 
 /** Shown of a node's unknown values before the rest are counted. */
@@ -68,7 +70,8 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
       try {
         const real = fs.realpathSync(absolutePath);
         if (!realRoots.some((root) => isInside(root, real))) return { error: 'it is outside the scanned tree' };
-        return { text: fs.readFileSync(real, 'utf8') };
+        const text = input.readText ? input.readText(real) : fs.readFileSync(real, 'utf8');
+        return text === undefined ? { error: 'it does not exist' } : { text };
       } catch {
         return { error: 'it does not exist' };
       }

@@ -11,7 +11,7 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
-import { checkFlakes } from './check-flakes';
+import { checkFlakes, readIfPresent } from './check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
@@ -21,6 +21,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { NixSourceLoader, SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
   paths: string[];
@@ -55,6 +56,8 @@ export interface CheckOptions {
   judgements?: boolean;
   /** Told how far the run is (the CLI shows it on a terminal). */
   onProgress?: (progress: Progress) => void;
+  /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
+  overlay?: SourceOverlay;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -84,12 +87,14 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
-  const jobs = options.jobs ?? defaultJobs(files.length);
+  const overlay = options.overlay;
+  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
       ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
-      : await checkFiles(files, rules, options.now, config?.flakes, onFiles);
+      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
   let hostsDone = 0;
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
@@ -105,6 +110,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
+    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
   });
   const talosNodes = checkTalosNodes({
     files,
@@ -114,6 +120,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     roots: scanRoots(options),
     base: options.base,
     keepViews: options.judgements ?? false,
+    readText,
   });
   const findings = combineFindings({
     perFile: perFile.findings,
@@ -121,7 +128,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hostFiles: hostPhase.hostFiles,
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
+    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText),
     suppressions: perFile.suppressions,
     rules,
     allRules,

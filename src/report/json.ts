@@ -23,6 +23,7 @@ export function formatJson(result: CheckResult): string {
       related: f.related,
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
       ...(f.suppressed ? { suppressed: f.suppressed } : {}),
+      ...(result.fixes?.has(f) ? { fix: result.fixes.get(f) } : {}),
     })),
     coverage: coverageReport(result.coverage ?? emptyCoverage()),
   };

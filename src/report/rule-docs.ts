@@ -136,6 +136,7 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
     rule.remediation.text,
     ...(rule.remediation.snippet ? ['', '```', rule.remediation.snippet, '```'] : []),
+    ...(rule.fix ? ['', fixText(rule.fix, rule.target)] : []),
     '',
     '## Controls',
     '',
@@ -146,6 +147,15 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** What `check --fix` does for a rule with a fix. */
+function fixText(fix: NonNullable<Rule['fix']>, target: Rule['target']): string {
+  const value = `\`${JSON.stringify(fix.value)}\``;
+  const added = target === 'talos' ? 'to the complete machine config' : "to the host's own module";
+  return fix.unsafe
+    ? `Autofix: \`declint check --fix --unsafe-fixes\` sets the value to ${value} (not applied by \`--fix\` alone: ${fix.unsafe.replace(/\.$/, '')}).`
+    : `Autofix: \`declint check --fix\` sets the value to ${value} where it is written (the definition that wins, the patch that sets it), or adds it ${added} where the insecure value is the default.`;
 }
 
 /** `docs/rules/README.md`: every rule with its severity, level and frameworks. */

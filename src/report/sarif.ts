@@ -4,7 +4,7 @@ import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
 import { controlsLabel, FRAMEWORK_LABELS } from './controls-label';
-import type { CheckResult } from './result';
+import type { CheckResult, ReportedFix } from './result';
 import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import type { Framework } from '../controls/registry';
@@ -62,7 +62,10 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     return hashes.get(file)?.get(line);
   };
   const { kept, omitted } = mostSevere(emitted, MAX_RESULTS_PER_RUN);
-  const results = kept.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
+  const results = kept.map((f) => ({
+    ...sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'),
+    ...(result.fixes?.has(f) ? { fixes: [sarifFix(result.fixes.get(f)!)] } : {}),
+  }));
   const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
   // Each source of notifications adds its own entries: the invocation lists them all.
   const notifications = [
@@ -264,6 +267,23 @@ function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | und
   };
 }
 
+/** A fix as SARIF `artifactChanges`: each edit a replacement of a region (empty for an insertion). */
+function sarifFix(fix: ReportedFix) {
+  const files = [...new Set(fix.edits.map((e) => e.file))];
+  return {
+    description: { text: sentence(fix.safe ? `${fix.description}` : `${fix.description} (unsafe: ${fix.unsafe})`) },
+    artifactChanges: files.map((file) => ({
+      artifactLocation: { uri: encodeURI(file), uriBaseId: SRCROOT },
+      replacements: fix.edits
+        .filter((e) => e.file === file)
+        .map((e) => ({
+          deletedRegion: { startLine: e.range.start.line, startColumn: e.range.start.column, endLine: e.range.end.line, endColumn: e.range.end.column },
+          insertedContent: { text: e.text },
+        })),
+    })),
+    properties: { safe: fix.safe },
+  };
+}
 
 /**
  * Coverage gaps as tool notifications: a declared host or node not resolved

@@ -135,7 +135,12 @@ export interface Rule {
   rationale: string;
   remediation: { text: string; snippet?: string };
   references: string[];
-  fix?: { value: unknown };
+  /**
+   * The value that satisfies the rule, written by `check --fix` and the
+   * editor's quick fix; `unsafe` says why applying it unseen may break a
+   * working system (it is then applied only with `--unsafe-fixes`).
+   */
+  fix?: { value: unknown; unsafe?: string };
   /** The rule file, relative to the rules directory it came from. */
   source: string;
 }
