@@ -1,0 +1,273 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * The real NixOS module system as an oracle: nixpkgs' `lib.evalModules`,
+ * run by `nix-instantiate`, evaluates one root module (and everything it
+ * imports) under a freeform root, so that options nobody declares merge the
+ * way the module system merges values of an unknown type (attribute sets key
+ * by key, lists concatenated, anything else only when equal). The options of
+ * declint's NixOS option table are declared with their real types and
+ * defaults. What a repository gets from outside (flake inputs, `pkgs`,
+ * `modulesPath` profiles, special arguments) is replaced by stand-ins: an
+ * unread module is an empty module, anything else throws when it is used, so
+ * a value that needs it is an error here (the module system cannot tell
+ * either, with what declint can read).
+ *
+ * Needs nixpkgs' `lib` (DECLINT_NIXPKGS_LIB: the directory holding its
+ * `default.nix`); nothing of nixpkgs is kept in this project.
+ */
+
+export type OracleResult = { kind: 'value'; value: unknown } | { kind: 'absent'; value?: unknown } | { kind: 'error'; message: string };
+
+export interface OracleOptions {
+  /** nixpkgs `lib` directory. */
+  lib: string;
+  /** Option declarations: path → nixpkgs type expression (over `lib.types`) and default. */
+  declarations?: Record<string, { type: string; default?: unknown }>;
+  /** The repository the root belongs to: what its modules refer to from outside is read from its text. */
+  repository?: string;
+}
+
+const LIB_ENV = 'DECLINT_NIXPKGS_LIB';
+
+/** The nixpkgs lib to evaluate with, when this machine has one. */
+export function nixpkgsLib(): string | undefined {
+  const dir = process.env[LIB_ENV];
+  if (!dir || !fs.existsSync(path.join(dir, 'default.nix'))) return undefined;
+  const nix = spawnSync('nix-instantiate', ['--version'], { encoding: 'utf8' });
+  return nix.status === 0 ? dir : undefined;
+}
+
+/** The lib's release and, when it is a git checkout's export, nothing more: what the expected values were established with. */
+export function libVersion(lib: string): string {
+  const version = path.join(lib, '.version');
+  return fs.existsSync(version) ? fs.readFileSync(version, 'utf8').trim() : 'unknown';
+}
+
+/** What a repository's modules name from outside, found in their text: the stand-ins they need. */
+interface Outside {
+  /** Argument names modules take (`{ inputs, pkgs, myvars, ... }:`). */
+  arguments: Set<string>;
+  /** `<arg>.<a>.nixosModules.<b>` chains: unread modules (empty here). */
+  moduleRefs: Map<string, Set<string>>;
+  /** Paths under modulesPath and <nixpkgs/nixos/modules> (empty modules here). */
+  modulesPaths: Set<string>;
+  /** Names modules define under `_module.args`: those come from the repository, not from stand-ins. */
+  moduleArgs: Set<string>;
+}
+
+const outsideCache = new Map<string, Outside>();
+
+function nixFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) nixFiles(full, out);
+    else if (entry.isFile() && entry.name.endsWith('.nix')) out.push(full);
+  }
+  return out;
+}
+
+function outsideOf(repository: string): Outside {
+  const cached = outsideCache.get(repository);
+  if (cached) return cached;
+  const outside: Outside = { arguments: new Set(), moduleRefs: new Map(), modulesPaths: new Set(), moduleArgs: new Set() };
+  for (const file of nixFiles(repository)) {
+    const text = fs.readFileSync(file, 'utf8');
+    // Formals of functions: `{ config, lib, inputs, ... }:` anywhere in the file.
+    for (const m of text.matchAll(/\{([^{}]*?)\}\s*(?:@\s*\w+\s*)?:/g)) {
+      for (const part of m[1].split(',')) {
+        const name = /^\s*([A-Za-z_][\w'-]*)\s*(?:\?|$)/.exec(part)?.[1];
+        if (name) outside.arguments.add(name);
+      }
+    }
+    for (const m of text.matchAll(/\b([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)\.(nixosModules|modules\.nixos)\.("?[\w-]+"?)/g)) {
+      const key = `${m[1]}.${m[2]}`;
+      const set = outside.moduleRefs.get(key) ?? new Set();
+      set.add(m[4].replace(/"/g, ''));
+      outside.moduleRefs.set(key, set);
+    }
+    for (const m of text.matchAll(/\b([A-Za-z_][\w-]*)\.(nixosModules)\.("?[\w-]+"?)/g)) {
+      const set = outside.moduleRefs.get(m[1]) ?? new Set();
+      set.add(m[3].replace(/"/g, ''));
+      outside.moduleRefs.set(m[1], set);
+    }
+    for (const m of text.matchAll(/modulesPath\s*\+\s*"([^"]+)"|\$\{modulesPath\}([^"]*)"|<nixpkgs\/nixos\/modules\/([^>]+)>/g)) {
+      outside.modulesPaths.add((m[1] ?? m[2] ?? `/${m[3]}`).replace(/^\/*/, '/'));
+    }
+    for (const m of text.matchAll(/_module\.args\.([A-Za-z_][\w-]*)/g)) outside.moduleArgs.add(m[1]);
+    for (const m of text.matchAll(/_module\.args\s*=\s*\{([^}]*)\}/g)) {
+      for (const n of m[1].matchAll(/([A-Za-z_][\w-]*)\s*=|inherit\s+([^;]+);/g)) {
+        if (n[1]) outside.moduleArgs.add(n[1]);
+        else for (const name of n[2].replace(/\([^)]*\)/, '').trim().split(/\s+/)) outside.moduleArgs.add(name);
+      }
+    }
+  }
+  outsideCache.set(repository, outside);
+  return outside;
+}
+
+const nixString = (s: string) => JSON.stringify(s).replace(/\$\{/g, '\\${');
+
+/** The option path as Nix attribute names: `[ "services" "openssh" "enable" ]`. */
+const nixPath = (p: string[]) => `[ ${p.map(nixString).join(' ')} ]`;
+
+/** A JSON value as a Nix expression. */
+function nixValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return nixString(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[ ${v.map((x) => `(${nixValue(x)})`).join(' ')} ]`;
+  return `{ ${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${nixString(k)} = ${nixValue(x)};`).join(' ')} }`;
+}
+
+/** A directory of empty modules standing in for every profile the repository imports from modulesPath. */
+function modulesPathStandIn(outside: Outside, work: string): string {
+  const dir = path.join(work, 'modulesPath');
+  for (const p of outside.modulesPaths) {
+    const file = path.join(dir, p.endsWith('.nix') ? p : path.join(p, 'default.nix'));
+    if (!file.startsWith(dir)) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `{ _file = ${nixString(`stand-in for modulesPath${p}`)}; }\n`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Names every module function receives from the module system itself. */
+const PROVIDED = new Set(['config', 'options', 'lib', 'specialArgs', '_class', '_prefix', 'extendModules', 'moduleType', 'modulesPath', 'name']);
+
+/**
+ * The Nix expression that evaluates `root` and prints, for each option path,
+ * `{ ok; absent; value }`: the merged value with functions and derivations
+ * named, and `absent` where no module defines the option (its declared
+ * default, if any, in `value`).
+ */
+export function oracleExpression(root: string, optionPaths: string[][], options: OracleOptions, work: string): string {
+  const outside = options.repository ? outsideOf(options.repository) : { arguments: new Set<string>(), moduleRefs: new Map<string, Set<string>>(), modulesPaths: new Set<string>(), moduleArgs: new Set<string>() };
+  const modulesPath = modulesPathStandIn(outside, work);
+  // An argument a module names and no module defines: a stand-in; with unread modules under it where modules name some.
+  const standIns: string[] = [];
+  const argumentNames = new Set([...outside.arguments, ...[...outside.moduleRefs.keys()].map((k) => k.split('.')[0])]);
+  for (const name of [...argumentNames].sort()) {
+    if (PROVIDED.has(name) || outside.moduleArgs.has(name)) continue;
+    const inner: string[] = [];
+    for (const [key, modules] of outside.moduleRefs) {
+      const [head, second] = key.split('.');
+      if (head !== name) continue;
+      const mods = [...modules].map((m) => `${nixString(m)} = unread ${nixString(`${key}.${m}`)};`).join(' ');
+      if (second) inner.push(`${nixString(second)} = standInSet ${nixString(`${name}.${second}`)} { nixosModules = { ${mods} }; modules.nixos = { ${mods} }; };`);
+      else inner.push(`nixosModules = { ${mods} };`);
+    }
+    standIns.push(`${nixString(name)} = ${name === 'pkgs' ? `standInSet "pkgs" { inherit lib; }` : inner.length ? `standInSet ${nixString(name)} { ${inner.join(' ')} }` : `standIn ${nixString(name)}`};`);
+  }
+  const declarations = Object.entries(options.declarations ?? {})
+    .map(([p, d]) => `(lib.setAttrByPath ${nixPath(p.split('\u0000'))} (lib.mkOption ({ type = with lib.types; ${d.type}; } // ${'default' in d ? `{ default = ${nixValue(d.default)}; }` : '{ }'})))`)
+    .join('\n      ');
+  return `
+let
+  lib = import ${nixString(options.lib)};
+  absent = "<declint-oracle:absent>";
+  standIn = name: throw "declint-oracle: \${name} is a stand-in";
+  # A stand-in with a few known members; other members are not there (an error, as for anything declint cannot read).
+  standInSet = name: members: members // { outPath = throw "declint-oracle: \${name} is a stand-in"; };
+  unread = name: { _file = "stand-in for \${name}"; };
+  opaque = anyType;
+  anyType = lib.mkOptionType {
+    name = "declint-oracle-any";
+    description = "a value of a type declint's table does not know";
+    check = _: true;
+    merge = loc: defs:
+      let values = map (d: d.value) defs; in
+      if lib.all (v: builtins.isAttrs v && !(lib.isDerivation v)) values then (lib.types.lazyAttrsOf anyType).merge loc defs
+      else if lib.all builtins.isList values then lib.concatMap (d: d.value) defs
+      else lib.mergeEqualOption loc defs;
+    emptyValue = { value = absent; };
+  };
+  declared = { options = lib.foldl' lib.recursiveUpdate { } [
+      ${declarations}
+    ]; };
+  evaluated = lib.evalModules {
+    modules = [ { freeformType = anyType; } declared ${nixString(root)} ];
+    specialArgs = { modulesPath = ${nixString(modulesPath)}; ${standIns.join(' ')} };
+  };
+  named = v:
+    if lib.isFunction v then "<function>"
+    else if lib.isDerivation v then "<derivation>"
+    else if builtins.isPath v then toString v
+    else if builtins.isAttrs v then lib.mapAttrs (_: named) (lib.filterAttrs (_: x: !(builtins.isString x && x == absent)) v)
+    else if builtins.isList v then map named v
+    else v;
+  forced = v: let r = builtins.tryEval (let n = named v; in builtins.deepSeq n n); in if r.success then { ok = true; value = r.value; } else { ok = false; };
+  probe = p:
+    let
+      option = lib.attrByPath p null evaluated.options;
+      declaredHere = option != null && lib.isOption option;
+      prio = builtins.tryEval option.highestPrio;
+      free = lib.attrByPath p absent evaluated.config;
+    in
+      if declaredHere then
+        (if !prio.success then { ok = false; }
+         else if prio.value >= 1500 then (if option ? default then forced option.default // { absent = true; } else { ok = true; absent = true; })
+         else forced option.value)
+      else
+        (let r = forced free; in if r.ok && builtins.isString r.value && r.value == absent then { ok = true; absent = true; } else r);
+in map probe [ ${optionPaths.map(nixPath).join(' ')} ]
+`;
+}
+
+function runNix(file: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  const run = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  if (run.status === 0) return { ok: true, json: JSON.parse(run.stdout) };
+  const message = (run.stderr || run.error?.message || 'nix-instantiate failed').split('\n').filter((l) => l.startsWith('error:') || /^\s+\S/.test(l)).slice(0, 3).join(' ').replace(/\s+/g, ' ').trim();
+  return { ok: false, message: message || 'nix-instantiate failed' };
+}
+
+/**
+ * Each option's value in the real module system with `root` as the only
+ * user module. One `nix-instantiate` for all the options; where that fails
+ * as a whole (an error `tryEval` cannot catch, such as a missing attribute),
+ * each option on its own, so one failing option does not take the others.
+ */
+export function oracle(root: string, optionPaths: string[][], options: OracleOptions): OracleResult[] {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-oracle-'));
+  try {
+    const evaluate = (paths: string[][]) => {
+      const file = path.join(work, 'probe.nix');
+      fs.writeFileSync(file, oracleExpression(root, paths, options, work));
+      return runNix(file);
+    };
+    const read = (item: unknown): OracleResult => {
+      const r = item as { ok: boolean; absent?: boolean; value?: unknown };
+      if (!r.ok) return { kind: 'error', message: 'the evaluation throws' };
+      if (r.absent) return 'value' in r ? { kind: 'absent', value: r.value } : { kind: 'absent' };
+      return { kind: 'value', value: r.value };
+    };
+    const all = evaluate(optionPaths);
+    if (all.ok) return (all.json as unknown[]).map(read);
+    return optionPaths.map((p) => {
+      const one = evaluate([p]);
+      return one.ok ? read((one.json as unknown[])[0]) : { kind: 'error', message: one.message };
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The options of declint's NixOS option table, to declare in the oracle with
+ * their real types and defaults (none with DECLINT_ORACLE_FREEFORM_ONLY set:
+ * everything merges as an unknown type).
+ */
+export function oracleDeclarations(): Record<string, { type: string; default?: unknown }> {
+  if (process.env.DECLINT_ORACLE_FREEFORM_ONLY) return {};
+  const table = path.resolve(__dirname, '../../src/nix/nixos-options.json');
+  if (!fs.existsSync(table)) return {};
+  const { options } = JSON.parse(fs.readFileSync(table, 'utf8')) as { options: Record<string, { type: string; default?: unknown }> };
+  const out: Record<string, { type: string; default?: unknown }> = {};
+  for (const [name, o] of Object.entries(options)) out[name.split('.').join('\u0000')] = o;
+  return out;
+}
