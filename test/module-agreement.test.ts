@@ -25,6 +25,19 @@ const lib = nixpkgsLib();
 const run = CORPUS && lib && fs.existsSync(HOSTS_TSV) ? describe : describe.skip;
 if (!CORPUS) console.warn('module-system agreement on real hosts: skipped (set DECLINT_AGREEMENT to the corpus directory and DECLINT_NIXPKGS_LIB to nixpkgs lib to run it).');
 
+/**
+ * Special arguments some repositories' flakes pass to nixosSystem, which the
+ * harness gives as they are (the rest are stand-ins): declint reads none of
+ * them, so where a host's structure depends on one, declint should say
+ * unknown, not a wrong value.
+ */
+const REPOSITORY_ARGUMENTS: Record<string, Record<string, string>> = {
+  // outputs/default.nix genSpecialArgs: inputs // { inherit mylib myvars; … }
+  'ryan4yin+nix-config': { mylib: 'import (repository + "/lib") { inherit lib; }', myvars: 'import (repository + "/vars") { inherit lib; }' },
+  // flake/hosts.nix mkHost { minimal = false; } for nixosConfigurations
+  'oddlama+nix-config': { minimal: 'false' },
+};
+
 run('agreement with the NixOS module system on the development repositories', () => {
   test('every host root, every security option', async () => {
     const rows = fs.readFileSync(HOSTS_TSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
@@ -44,7 +57,7 @@ run('agreement with the NixOS module system on the development repositories', ()
       const analysis = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1, keepHosts: true, extraRoots: [...roots] });
       for (const root of roots) {
         const host = analysis.hosts.hosts.find((h) => h.name === root);
-        const real = oracle(path.join(dir, root), optionPaths, { lib: lib!, repository: dir, declarations: oracleDeclarations() });
+        const real = oracle(path.join(dir, root), optionPaths, { lib: lib!, repository: dir, declarations: oracleDeclarations(), arguments: REPOSITORY_ARGUMENTS[path.basename(dir)] });
         optionPaths.forEach((p, i) => {
           if (!host) return;
           const declint = explainOption(host, p, (file) => analysis.hosts.loader.lines(file));

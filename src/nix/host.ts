@@ -935,7 +935,7 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  * Any other unread module may set anything, so absence is not judged on
  * hosts that import one: the option might be set where declint cannot look.
  */
-const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
+export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
 /** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
 export function opaqueExternalModules(host: Host): string[] {

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { INERT_EXTERNAL } from '../../src/nix/host';
 
 /**
  * The real NixOS module system as an oracle: nixpkgs' `lib.evalModules`,
@@ -29,6 +30,8 @@ export interface OracleOptions {
   declarations?: Record<string, { type: string; default?: unknown }>;
   /** The repository the root belongs to: what its modules refer to from outside is read from its text. */
   repository?: string;
+  /** Special arguments as Nix expressions (`lib`, `repository` in scope), where a repository's flake passes them. */
+  arguments?: Record<string, string>;
 }
 
 const LIB_ENV = 'DECLINT_NIXPKGS_LIB';
@@ -51,10 +54,12 @@ export function libVersion(lib: string): string {
 interface Outside {
   /** Argument names modules take (`{ inputs, pkgs, myvars, ... }:`). */
   arguments: Set<string>;
-  /** `<arg>.<a>.nixosModules.<b>` chains: unread modules (empty here). */
-  moduleRefs: Map<string, Set<string>>;
-  /** Paths under modulesPath and <nixpkgs/nixos/modules> (empty modules here). */
+  /** Chains of names that end in a module (`inputs.disko.nixosModules.disko`, `matrix-hook.nixosModule`): unread modules, empty here. */
+  moduleChains: string[][];
+  /** Paths under modulesPath, `<nixpkgs/…>` and `input + "/…"` (empty modules here). */
   modulesPaths: Set<string>;
+  nixpkgsPaths: Set<string>;
+  inputPaths: Set<string>;
   /** Names modules define under `_module.args`: those come from the repository, not from stand-ins. */
   moduleArgs: Set<string>;
 }
@@ -74,7 +79,8 @@ function nixFiles(dir: string, out: string[] = []): string[] {
 function outsideOf(repository: string): Outside {
   const cached = outsideCache.get(repository);
   if (cached) return cached;
-  const outside: Outside = { arguments: new Set(), moduleRefs: new Map(), modulesPaths: new Set(), moduleArgs: new Set() };
+  const outside: Outside = { arguments: new Set(), moduleChains: [], modulesPaths: new Set(), nixpkgsPaths: new Set(), inputPaths: new Set(), moduleArgs: new Set() };
+  const chains = new Set<string>();
   for (const file of nixFiles(repository)) {
     const text = fs.readFileSync(file, 'utf8');
     // Formals of functions: `{ config, lib, inputs, ... }:` anywhere in the file.
@@ -84,20 +90,14 @@ function outsideOf(repository: string): Outside {
         if (name) outside.arguments.add(name);
       }
     }
-    for (const m of text.matchAll(/\b([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)\.(nixosModules|modules\.nixos)\.("?[\w-]+"?)/g)) {
-      const key = `${m[1]}.${m[2]}`;
-      const set = outside.moduleRefs.get(key) ?? new Set();
-      set.add(m[4].replace(/"/g, ''));
-      outside.moduleRefs.set(key, set);
+    // Every chain of names (`inputs.disko.nixosModules.disko`, `flake.config.me.username`): stand-ins keep their shape.
+    for (const m of text.matchAll(/(?<![\w.-])([A-Za-z_][\w-]*)((?:\.(?:[A-Za-z_][\w-]*|"[^"$]*"))+)/g)) {
+      const names = [m[1], ...[...m[2].matchAll(/\.([A-Za-z_][\w-]*|"[^"$]*")/g)].map((n) => n[1].replace(/"/g, ''))];
+      chains.add(JSON.stringify(names));
     }
-    for (const m of text.matchAll(/\b([A-Za-z_][\w-]*)\.(nixosModules)\.("?[\w-]+"?)/g)) {
-      const set = outside.moduleRefs.get(m[1]) ?? new Set();
-      set.add(m[3].replace(/"/g, ''));
-      outside.moduleRefs.set(m[1], set);
-    }
-    for (const m of text.matchAll(/modulesPath\s*\+\s*"([^"]+)"|\$\{modulesPath\}([^"]*)"|<nixpkgs\/nixos\/modules\/([^>]+)>/g)) {
-      outside.modulesPaths.add((m[1] ?? m[2] ?? `/${m[3]}`).replace(/^\/*/, '/'));
-    }
+    for (const m of text.matchAll(/modulesPath\s*\+\s*"([^"]+)"|\$\{modulesPath\}([^"]*)"/g)) outside.modulesPaths.add((m[1] ?? m[2]).replace(/^\/*/, '/'));
+    for (const m of text.matchAll(/<nixpkgs(\/[^>]+)>/g)) outside.nixpkgsPaths.add(m[1]);
+    for (const m of text.matchAll(/\b(?:inputs|self)\.[\w.-]+\s*\+\s*"(\/[^"]*)"/g)) outside.inputPaths.add(m[1]);
     for (const m of text.matchAll(/_module\.args\.([A-Za-z_][\w-]*)/g)) outside.moduleArgs.add(m[1]);
     for (const m of text.matchAll(/_module\.args\s*=\s*\{([^}]*)\}/g)) {
       for (const n of m[1].matchAll(/([A-Za-z_][\w-]*)\s*=|inherit\s+([^;]+);/g)) {
@@ -106,6 +106,7 @@ function outsideOf(repository: string): Outside {
       }
     }
   }
+  outside.moduleChains = [...chains].map((c) => JSON.parse(c) as string[]);
   outsideCache.set(repository, outside);
   return outside;
 }
@@ -124,16 +125,15 @@ function nixValue(v: unknown): string {
   return `{ ${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${nixString(k)} = ${nixValue(x)};`).join(' ')} }`;
 }
 
-/** A directory of empty modules standing in for every profile the repository imports from modulesPath. */
-function modulesPathStandIn(outside: Outside, work: string): string {
-  const dir = path.join(work, 'modulesPath');
-  for (const p of outside.modulesPaths) {
-    const file = path.join(dir, p.endsWith('.nix') ? p : path.join(p, 'default.nix'));
-    if (!file.startsWith(dir)) continue;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `{ _file = ${nixString(`stand-in for modulesPath${p}`)}; }\n`);
-  }
+/** Empty modules at each of the paths, under a new directory. */
+function emptyModules(dir: string, paths: Set<string>, what: string): string {
   fs.mkdirSync(dir, { recursive: true });
+  for (const p of paths) {
+    const file = path.join(dir, p.endsWith('.nix') ? p : path.join(p, 'default.nix'));
+    if (!file.startsWith(dir + path.sep)) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `import ${nixString(path.join(dir, '..', 'unread.nix'))} ${nixString(`${what}${p}`)}\n`);
+  }
   return dir;
 }
 
@@ -147,34 +147,66 @@ const PROVIDED = new Set(['config', 'options', 'lib', 'specialArgs', '_class', '
  * default, if any, in `value`).
  */
 export function oracleExpression(root: string, optionPaths: string[][], options: OracleOptions, work: string): string {
-  const outside = options.repository ? outsideOf(options.repository) : { arguments: new Set<string>(), moduleRefs: new Map<string, Set<string>>(), modulesPaths: new Set<string>(), moduleArgs: new Set<string>() };
-  const modulesPath = modulesPathStandIn(outside, work);
-  // An argument a module names and no module defines: a stand-in; with unread modules under it where modules name some.
-  const standIns: string[] = [];
-  const argumentNames = new Set([...outside.arguments, ...[...outside.moduleRefs.keys()].map((k) => k.split('.')[0])]);
-  for (const name of [...argumentNames].sort()) {
-    if (PROVIDED.has(name) || outside.moduleArgs.has(name)) continue;
-    const inner: string[] = [];
-    for (const [key, modules] of outside.moduleRefs) {
-      const [head, second] = key.split('.');
-      if (head !== name) continue;
-      const mods = [...modules].map((m) => `${nixString(m)} = unread ${nixString(`${key}.${m}`)};`).join(' ');
-      if (second) inner.push(`${nixString(second)} = standInSet ${nixString(`${name}.${second}`)} { nixosModules = { ${mods} }; modules.nixos = { ${mods} }; };`);
-      else inner.push(`nixosModules = { ${mods} };`);
+  const outside: Outside = options.repository
+    ? outsideOf(options.repository)
+    : { arguments: new Set(), moduleChains: [], modulesPaths: new Set(), nixpkgsPaths: new Set(), inputPaths: new Set(), moduleArgs: new Set() };
+  // A module declint cannot read either: empty where it is known to set no security option
+  // (hardware profiles, secret managers), else it might set any probed option nobody else sets.
+  fs.writeFileSync(
+    path.join(work, 'unread.nix'),
+    `let lib = import ${nixString(options.lib)}; in name: if builtins.match ${nixString(`.*(${INERT_EXTERNAL.source.replace(/\\\//g, "/")}).*`)} name != null then { _file = "stand-in for \${name}"; } else {
+  _file = "stand-in for \${name}";
+  config = lib.mkMerge (map (p: lib.setAttrByPath p (lib.mkOverride 1400 (throw "declint-oracle: \${name} is not read and might set this"))) [ ${optionPaths.map(nixPath).join(' ')} ]);
+}\n`,
+  );
+  const modulesPath = emptyModules(path.join(work, 'modulesPath'), outside.modulesPaths, 'modulesPath');
+  const inputPath = emptyModules(path.join(work, 'input'), outside.inputPaths, 'a flake input');
+  emptyModules(path.join(work, 'nixpkgs'), outside.nixpkgsPaths, '<nixpkgs>');
+  // The chains to unread modules as a tree: `inputs` → `disko` → `nixosModules` → `disko`.
+  type Tree = Map<string, Tree>;
+  const tree: Tree = new Map();
+  for (const chain of outside.moduleChains) {
+    let node = tree;
+    for (const name of chain) {
+      let next = node.get(name);
+      if (!next) node.set(name, (next = new Map()));
+      node = next;
     }
-    standIns.push(`${nixString(name)} = ${name === 'pkgs' ? `standInSet "pkgs" { inherit lib; }` : inner.length ? `standInSet ${nixString(name)} { ${inner.join(' ')} }` : `standIn ${nixString(name)}`};`);
   }
+  // A collection of modules: each name an unread module, or a collection itself where names go on below it.
+  const modulesOf = (node: Tree, where: string): string =>
+    `{ ${[...node].map(([k, v]) => `${nixString(k)} = ${v.size > 0 ? modulesOf(v, `${where}.${k}`) : `unread ${nixString(`${where}.${k}`)}`};`).join(' ')} }`;
+  // Below a module collection (`nixosModules`, `modules.nixos`) every name is an unread module; `nixosModule` is one.
+  const standInOf = (name: string, node: Tree, where: string, modules = false): string => {
+    if (modules || name === 'nixosModule') return `unread ${nixString(where)}`;
+    if (name === 'lib' && where.includes('.')) return 'lib';
+    if (node.size === 0) return `standIn ${nixString(where)}`;
+    const collection = (k: string) => k === 'nixosModules' || (name === 'modules' && k === 'nixos');
+    const members = [...node].map(([k, v]) => `${nixString(k)} = ${collection(k) ? modulesOf(v, `${where}.${k}`) : standInOf(k, v, `${where}.${k}`)};`);
+    return `standInSet ${nixString(where)} { ${members.join(' ')} }`;
+  };
+  // An argument a module names and no module defines: a stand-in, with the unread modules modules name under it.
+  const args = options.arguments ?? {};
+  const standIns: string[] = [];
+  for (const name of [...new Set([...outside.arguments, ...tree.keys()])].sort()) {
+    if (PROVIDED.has(name) || outside.moduleArgs.has(name) || name in args) continue;
+    const node = tree.get(name);
+    if (!outside.arguments.has(name)) continue;
+    standIns.push(`${nixString(name)} = ${name === 'pkgs' ? 'standInSet "pkgs" { inherit lib; }' : node ? standInOf(name, node, name) : `standIn ${nixString(name)}`};`);
+  }
+  for (const [name, expression] of Object.entries(args)) standIns.push(`${nixString(name)} = ${expression};`);
   const declarations = Object.entries(options.declarations ?? {})
     .map(([p, d]) => `(lib.setAttrByPath ${nixPath(p.split('\u0000'))} (lib.mkOption ({ type = with lib.types; ${d.type}; } // ${'default' in d ? `{ default = ${nixValue(d.default)}; }` : '{ }'})))`)
     .join('\n      ');
   return `
 let
   lib = import ${nixString(options.lib)};
+  repository = ${options.repository ? nixString(options.repository) : 'null'};
   absent = "<declint-oracle:absent>";
   standIn = name: throw "declint-oracle: \${name} is a stand-in";
   # A stand-in with a few known members; other members are not there (an error, as for anything declint cannot read).
-  standInSet = name: members: members // { outPath = throw "declint-oracle: \${name} is a stand-in"; };
-  unread = name: { _file = "stand-in for \${name}"; };
+  standInSet = name: members: members // { outPath = ${nixString(inputPath)}; };
+  unread = import ${nixString(path.join(work, 'unread.nix'))};
   opaque = anyType;
   anyType = lib.mkOptionType {
     name = "declint-oracle-any";
@@ -219,8 +251,8 @@ in map probe [ ${optionPaths.map(nixPath).join(' ')} ]
 `;
 }
 
-function runNix(file: string): { ok: true; json: unknown } | { ok: false; message: string } {
-  const run = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+function runNix(file: string, work: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  const run = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-I', `nixpkgs=${path.join(work, 'nixpkgs')}`, file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (run.status === 0) return { ok: true, json: JSON.parse(run.stdout) };
   const message = (run.stderr || run.error?.message || 'nix-instantiate failed').split('\n').filter((l) => l.startsWith('error:') || /^\s+\S/.test(l)).slice(0, 3).join(' ').replace(/\s+/g, ' ').trim();
   return { ok: false, message: message || 'nix-instantiate failed' };
@@ -238,7 +270,7 @@ export function oracle(root: string, optionPaths: string[][], options: OracleOpt
     const evaluate = (paths: string[][]) => {
       const file = path.join(work, 'probe.nix');
       fs.writeFileSync(file, oracleExpression(root, paths, options, work));
-      return runNix(file);
+      return runNix(file, work);
     };
     const read = (item: unknown): OracleResult => {
       const r = item as { ok: boolean; absent?: boolean; value?: unknown };
