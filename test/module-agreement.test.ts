@@ -4,7 +4,7 @@ import { parseOptionPath } from '../src/nix/option-path';
 import { analyzeTree } from '../src/pipeline/check';
 import { explainOption, OptionExplanation } from '../src/report/explain-option';
 import { AGREEMENT_OPTIONS, figures, Outcome, outcome } from './support/agreement';
-import { nixpkgsLib, oracle, oracleDeclarations, OracleResult } from './support/module-oracle';
+import { nixpkgsLib, oracle, oracleDeclarations, OracleResult, ruleAliases } from './support/module-oracle';
 
 /**
  * The agreement of `declint explain-option --root` with the real module
@@ -57,7 +57,7 @@ run('agreement with the NixOS module system on the development repositories', ()
       const analysis = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1, keepHosts: true, extraRoots: [...roots] });
       for (const root of roots) {
         const host = analysis.hosts.hosts.find((h) => h.name === root);
-        const real = oracle(path.join(dir, root), optionPaths, { lib: lib!, repository: dir, declarations: oracleDeclarations(), arguments: REPOSITORY_ARGUMENTS[path.basename(dir)] });
+        const real = oracle(path.join(dir, root), optionPaths, { lib: lib!, repository: dir, declarations: oracleDeclarations(), aliases: ruleAliases(), arguments: REPOSITORY_ARGUMENTS[path.basename(dir)] });
         optionPaths.forEach((p, i) => {
           if (!host) return;
           const declint = explainOption(host, p, (file) => analysis.hosts.loader.lines(file));

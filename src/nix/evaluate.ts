@@ -302,13 +302,7 @@ export class Evaluator {
       const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
       if (current.kind === 'unknown') {
-        if (current.configPath) {
-          const rest = names.slice(i);
-          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
-          const found = this.readConfig([...current.configPath, ...(rest as string[])]);
-          if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
-          return found;
-        }
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
         return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
       }
       if (current.kind !== 'attrs') {
@@ -316,12 +310,21 @@ export class Evaluator {
       }
       const found = current.attrs.get(name);
       if (!found) {
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
         if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
       }
       current = found.value.force();
     }
     return current;
+  }
+
+  /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
+  private selectConfig(configPath: string[], rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
+    if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+    const found = this.readConfig([...configPath, ...(rest as string[])]);
+    if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
+    return found;
   }
 
   private evalHasAttr(node: NixNode, scope: Scope): Value {
@@ -401,6 +404,7 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
+                if (s.configPath) return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
               }
               if (s.kind === 'unknown' && s.configPath) {

@@ -68,6 +68,13 @@ export interface HostDefinition {
   /** The path as written, when it was an old name. */
   writtenPath?: string[];
   def: OptionDefinition;
+  /**
+   * The module's place in the host's collection (breadth-first from the
+   * roots, as nixpkgs' collectModules finds them). The module system merges
+   * definitions of later modules first: an imported module's list items come
+   * before its importer's.
+   */
+  module: number;
 }
 
 export type ContributionStatus = 'won' | 'overridden' | 'inactive' | 'undecided';
@@ -200,9 +207,16 @@ export class Host {
   }
 
 
-  /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
+  /**
+   * The evaluator's view of `config`: the effective value, or undefined when
+   * nothing sets it. A set whose keys are defined one by one is read lazily,
+   * key by key (`cfg = config.services.foo;` then `cfg.enable`): reading it
+   * whole would make every condition inside it depend on itself.
+   */
   readConfig(optionPath: string[]): Value | undefined {
     if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
+    const below = this.namesBelow(optionPath);
+    if (below && (this.byPath.get(key(optionPath)) ?? []).every((d) => isEmptySet(d.def.value))) return this.attrsBelow(optionPath, below);
     const effective = this.effective(optionPath);
     switch (effective.kind) {
       case 'known':
@@ -210,18 +224,28 @@ export class Host {
       case 'unknown':
         return unknown(effective.why);
       default:
-        return effective.declaredDefault;
+        if (effective.declaredDefault) return effective.declaredDefault;
+        // Options are declared below it (a module's `options.services.foo.enable`): their defaults are read through it.
+        if (this.declaresBelow(optionPath)) return this.attrsBelow(optionPath, new Set());
+        return undefined;
     }
   }
+
+  /** Whether a module of this host declares an option below the path. */
+  private declaresBelow(optionPath: string[]): boolean {
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const k of this.declarations.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Modules added so far: the next one's place (`HostDefinition.module`). */
+  private modulesAdded = 0;
 
   /** @internal Adds one module's definitions; `aliases` forwards old option names. */
   addModule(file: string, module: NixModule, aliases: AliasTable): void {
     this.files.add(file);
-    for (const def of module.definitions) {
-      const canonical = forward(def.path, aliases);
-      const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
-      this.definitions.push(hostDef);
-    }
+    const place = this.modulesAdded++;
+    for (const def of module.definitions) this.definitions.push(hostDefinition(file, def, aliases, place));
     for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
   }
 
@@ -262,24 +286,23 @@ export class Host {
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
-    const place = () => {
+    const place = (module_: number) => {
       placed = true;
       for (const def of module.definitions) {
-        const canonical = forward(def.path, aliases);
-        const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+        const hostDef = hostDefinition(file, def, aliases, module_);
         host.definitions.push(hostDef);
         added.push(hostDef);
       }
     };
-    // A file put back after it parses again goes after the definition its own followed.
-    if (detached && detached.after === undefined) place();
+    // A file put back after it parses again goes after the definition its own followed (in a module between it and the next).
+    if (detached && detached.after === undefined) place(-0.5);
     for (const d of this.definitions) {
       if (d.file !== file) {
         host.definitions.push(d);
-        if (detached && d === detached.after) place();
+        if (detached && d === detached.after) place(d.module + 0.5);
       } else {
         removed.push(d);
-        if (!placed) place();
+        if (!placed) place(d.module);
       }
     }
     if (!host.sealFrom(this, file, removed, added)) host.seal();
@@ -431,12 +454,10 @@ export class Host {
       }
     }
     const defs = this.byPath.get(key(optionPath)) ?? [];
-    if (defs.length === 0) {
-      let below: TrieNode | undefined = this.tree;
-      for (const segment of optionPath) below = below?.get(segment);
-      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, new Set(below.keys())), plain: undefined, contributions: [] };
-      return this.absent(optionPath);
-    }
+    const below = this.namesBelow(optionPath);
+    // An attribute set whose keys are defined one by one (`boot.kernel.sysctl."…" = …;`), perhaps also as `{ }`.
+    if (below && defs.every((d) => d.def.value.kind === 'attrs')) return this.mergedSet(optionPath, below, defs);
+    if (defs.length === 0) return this.absent(optionPath);
     const active: HostDefinition[] = [];
     const undecided: HostDefinition[] = [];
     const inactive: HostDefinition[] = [];
@@ -463,8 +484,10 @@ export class Host {
     const opaqueValue = values.find(isOpaque);
     if (opaqueValue) return { kind: 'unknown', why: opaqueValue.kind === 'unknown' ? opaqueValue.why : 'an attribute set with computed names', contributions };
     if (values.every((v) => v.kind === 'list')) {
-      const ordered = winners.map((d, i) => ({ d, v: values[i] })).sort((a, b) => a.d.def.order - b.d.def.order);
-      const items = ordered.flatMap(({ v }) => (v.kind === 'list' ? v.items : []));
+      const items = mergeOrder(winners).flatMap((d) => {
+        const v = d.def.value;
+        return v.kind === 'list' ? v.items : [];
+      });
       const value: Value = { kind: 'list', items };
       return { kind: 'known', value, plain: toPlain(value), contributions };
     }
@@ -487,6 +510,49 @@ export class Host {
     return { kind: 'absent' };
   }
 
+  /** The names defined directly below an option path, when some are. */
+  private namesBelow(optionPath: string[]): Set<string> | undefined {
+    let below: TrieNode | undefined = this.tree;
+    for (const segment of optionPath) below = below?.get(segment);
+    return below && below.size > 0 ? new Set(below.keys()) : undefined;
+  }
+
+  /**
+   * An attribute set defined key by key: the merged set of its keys' values,
+   * unknown where one of them is, absent where none applies. Empty sets
+   * (`sysctl = { };`) written for the option itself are definitions too.
+   */
+  private mergedSet(optionPath: string[], names: Set<string>, own: HostDefinition[]): Effective {
+    const contributions: Contribution[] = [];
+    let defined = false;
+    let undecided: HostDefinition | undefined;
+    for (const d of own) {
+      const holds = conditionsHold(d.def);
+      contributions.push({ definition: d, status: holds === true ? 'won' : holds === false ? 'inactive' : 'undecided' });
+      if (holds === false) continue;
+      const value = d.def.value;
+      if (isOpaque(value)) return { kind: 'unknown', why: value.kind === 'unknown' ? value.why : `${formatOptionPath(optionPath)} is an attribute set with computed names (${d.file})`, contributions };
+      if (holds === true) defined = true;
+      else undecided ??= d;
+    }
+    const attrs = new Map<string, Attr>();
+    for (const name of names) {
+      const member = [...optionPath, name];
+      const effective = this.effective(member);
+      if (effective.kind === 'absent') continue;
+      contributions.push(...effective.contributions);
+      if (effective.kind === 'unknown') return { kind: 'unknown', why: `${formatOptionPath(member)}: ${effective.why}`, contributions };
+      attrs.set(name, { value: Thunk.of(effective.value) });
+    }
+    if (attrs.size === 0 && undecided) {
+      const conditions = undecided.def.conditions.filter((c) => c.value.kind !== 'bool').map((c) => `\`${c.text}\``);
+      return { kind: 'unknown', why: `depends on ${[...new Set(conditions)].join(', ')}`, contributions };
+    }
+    if (attrs.size === 0 && !defined) return this.absent(optionPath);
+    const value: Value = { kind: 'attrs', attrs };
+    return { kind: 'known', value, plain: toPlain(value), contributions };
+  }
+
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
   private attrsBelow(optionPath: string[], names: Set<string>): Value {
     const self = this;
@@ -505,7 +571,8 @@ function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[
   for (const name of names) {
     attrs.set(name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) });
   }
-  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+  // A name not set here is read from the configuration too: a declared option's default (`cfg.enable`).
+  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host`, configPath: optionPath };
 }
 
 /**
@@ -518,9 +585,27 @@ function staleComputed(replaced: (c: Contribution) => boolean, changed: string[]
   return (k, contributions) => contributions.some(replaced) || related(k);
 }
 
+function isEmptySet(value: Value): boolean {
+  return value.kind === 'attrs' && !value.open && value.attrs.size === 0;
+}
+
 /** A value that may hide definitions: not folded, or an attribute set with computed names. */
 function isOpaque(value: Value): boolean {
   return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
+}
+
+function hostDefinition(file: string, def: OptionDefinition, aliases: AliasTable, module: number): HostDefinition {
+  const canonical = forward(def.path, aliases);
+  return { file, path: canonical, def, module, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+}
+
+/**
+ * Definitions in the order the module system merges them: by `mkOrder`,
+ * then later modules first (nixpkgs merges the collected module list from
+ * its end), a module's own definitions in the order it writes them.
+ */
+export function mergeOrder(defs: HostDefinition[]): HostDefinition[] {
+  return [...defs].sort((a, b) => a.def.order - b.def.order || b.module - a.module);
 }
 
 /** Old option names and the new ones they forward to. */

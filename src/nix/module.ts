@@ -253,10 +253,10 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
   }
   switch (value.kind) {
     case 'attrs':
-      if (value.open) {
-        // Some names are dynamic: what is under this path is not fully known.
-        out.push(definition(path, value, ctx));
-      }
+      // Some names are dynamic: what is under this path is not fully known.
+      if (value.open) out.push(definition(path, value, ctx));
+      // `boot.kernel.sysctl = { };` defines the option (as `{ }`) though it sets no key.
+      else if (value.attrs.size === 0 && path.length > 0) out.push(definition(path, value, ctx));
       for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
       return;
     case 'override':

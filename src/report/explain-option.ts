@@ -1,6 +1,6 @@
 import type { Contribution, Effective, Host } from '../nix/host';
 import { formatOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
+import { describePlain, Plain, toPlain, unknownPart } from '../nix/value';
 import type { LineIndex } from '../source/position';
 
 /**
@@ -61,7 +61,9 @@ export function explainOption(host: Host, optionPath: string[], lines: (file: st
     };
   });
   if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why: effective.why, definitions };
-  return { ...base, status: 'known', value: effective.plain ?? null, definitions };
+  // A list or set with a part declint cannot fold is not known as a whole (a rule does not judge it either).
+  if (effective.plain === undefined) return { ...base, status: 'unknown', value: null, why: `part of the value is not known: ${unknownPart(effective.value)?.why ?? 'not folded'}`, definitions };
+  return { ...base, status: 'known', value: effective.plain, definitions };
 }
 
 export function formatExplanation(e: OptionExplanation): string {

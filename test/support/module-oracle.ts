@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { INERT_EXTERNAL } from '../../src/nix/host';
+import { parseOptionPath } from '../../src/nix/option-path';
 
 /**
  * The real NixOS module system as an oracle: nixpkgs' `lib.evalModules`,
@@ -30,6 +31,8 @@ export interface OracleOptions {
   declarations?: Record<string, { type: string; default?: unknown }>;
   /** The repository the root belongs to: what its modules refer to from outside is read from its text. */
   repository?: string;
+  /** Old option names forwarded to new ones (`mkRenamedOptionModule`), as declint's rules know them. */
+  aliases?: { from: string; to: string }[];
   /** Special arguments as Nix expressions (`lib`, `repository` in scope), where a repository's flake passes them. */
   arguments?: Record<string, string>;
 }
@@ -223,7 +226,7 @@ let
       ${declarations}
     ]; };
   evaluated = lib.evalModules {
-    modules = [ { freeformType = anyType; } declared ${nixString(root)} ];
+    modules = [ { freeformType = anyType; } declared ${nixString(root)} ${(options.aliases ?? []).map((a) => `(lib.mkRenamedOptionModule ${nixPath(parseOptionPath(a.from))} ${nixPath(parseOptionPath(a.to))})`).join(' ')} ];
     specialArgs = { modulesPath = ${nixString(modulesPath)}; ${standIns.join(' ')} };
   };
   named = v:
@@ -302,4 +305,18 @@ export function oracleDeclarations(): Record<string, { type: string; default?: u
   const out: Record<string, { type: string; default?: unknown }> = {};
   for (const [name, o] of Object.entries(options)) out[name.split('.').join('\u0000')] = o;
   return out;
+}
+
+/** The old option names declint's built-in rules forward (each rule's `aliases`, for its subject and its precondition). */
+export function ruleAliases(): { from: string; to: string }[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const YAML = require('yaml') as typeof import('yaml');
+  const dir = path.resolve(__dirname, '../../rules/nixos');
+  const out: { from: string; to: string }[] = [];
+  for (const file of fs.readdirSync(dir).sort()) {
+    const rule = YAML.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { subject: { option?: string; aliases?: string[] }; when?: { option: string; aliases?: string[] } };
+    for (const from of rule.subject.aliases ?? []) out.push({ from, to: rule.subject.option! });
+    for (const from of rule.when?.aliases ?? []) out.push({ from, to: rule.when!.option });
+  }
+  return [...new Map(out.map((a) => [a.from, a])).values()];
 }
