@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
+import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
@@ -95,7 +96,7 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
     const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
-    if (firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
+    if (firstSyntaxError(tree) || firstDuplicateAttribute(tree.rootNode)) return { error: `${file} does not parse`, unparsed: file };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
