@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
+import { declaresBelow, nixosDefault, optionMerge } from './nixos-options';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
@@ -88,7 +89,13 @@ export interface Contribution {
 export type Effective =
   | { kind: 'known'; value: Value; plain: Plain | undefined; contributions: Contribution[] }
   | { kind: 'unknown'; why: string; contributions: Contribution[] }
-  | { kind: 'absent'; declaredDefault?: Value };
+  | {
+      kind: 'absent';
+      /** The default a module of the host declares (`mkOption { default = …; }`). */
+      declaredDefault?: Value;
+      /** NixOS's own default, from the option table (nixos-options.json). */
+      nixosDefault?: Value;
+    };
 
 /** What could not be followed while collecting a host's modules. */
 export interface HostNote {
@@ -223,11 +230,19 @@ export class Host {
         return effective.value;
       case 'unknown':
         return unknown(effective.why);
-      default:
+      default: {
+        // A condition on an option nobody sets reads its default (a module's own declaration, else NixOS's),
+        // unless a module declint cannot read may set it.
+        const unread = opaqueExternalModules(this);
+        if ((effective.declaredDefault || effective.nixosDefault) && unread.length > 0) {
+          return unknown(`${formatOptionPath(optionPath)} is not set in the modules declint read, and unread modules (${unread.join(', ')}) may set it`);
+        }
         if (effective.declaredDefault) return effective.declaredDefault;
-        // Options are declared below it (a module's `options.services.foo.enable`): their defaults are read through it.
-        if (this.declaresBelow(optionPath)) return this.attrsBelow(optionPath, new Set());
+        if (effective.nixosDefault) return effective.nixosDefault;
+        // Options are declared below it (`options.services.foo.enable`, or NixOS's): their defaults are read through it.
+        if (this.declaresBelow(optionPath) || declaresBelow(optionPath)) return this.attrsBelow(optionPath, new Set());
         return undefined;
+      }
     }
   }
 
@@ -491,23 +506,58 @@ export class Host {
       const value: Value = { kind: 'list', items };
       return { kind: 'known', value, plain: toPlain(value), contributions };
     }
+    if (values.length === 1) return { kind: 'known', value: values[0], plain: toPlain(values[0]), contributions };
+    return this.combined(optionPath, mergeOrder(winners), best, contributions);
+  }
+
+  /**
+   * Two or more values at the winning priority, none a list, combined the
+   * way the option's type merges them (nixos-options.json): strings of a
+   * `lines` option joined, booleans of `boolByOr` or-ed; different values of
+   * a type that does not merge are a conflict, as is a second definition of
+   * a unique one. Where the type is not known, different values (and equal
+   * strings, which a `lines` type would join) are unknown, and no conflict is
+   * claimed: the module system may merge them.
+   */
+  private combined(optionPath: string[], ordered: HostDefinition[], priority: number, contributions: Contribution[]): Effective {
+    const values = ordered.map((d) => d.def.value);
     const plains = values.map((v) => toPlain(v));
-    const first = plains[0];
-    if (values.length > 1 && plains.some((p) => JSON.stringify(p) !== JSON.stringify(first))) {
+    const same = plains.every((p) => JSON.stringify(p) === JSON.stringify(plains[0]));
+    const known = (value: Value): Effective => ({ kind: 'known', value, plain: toPlain(value), contributions });
+    const conflict = (why: string): Effective => {
       this.conflicts.set(key(optionPath), contributions);
-      return {
-        kind: 'unknown',
-        why: `conflicting definitions at priority ${best}: ${values.map(describeValue).join(' vs ')}`,
-        contributions,
-      };
+      return { kind: 'unknown', why, contributions };
+    };
+    const differ = `conflicting definitions at priority ${priority}: ${values.map(describeValue).join(' vs ')}`;
+    const merge = optionMerge(optionPath);
+    if (merge.kind === 'unknown') {
+      if (same && values[0].kind !== 'string' && plains[0] !== undefined) return known(values[0]);
+      return { kind: 'unknown', why: `${values.length} definitions at priority ${priority} (${values.map(describeValue).join(', ')}) of an option whose type declint does not know: the module system merges them or refuses them, by type`, contributions };
     }
-    return { kind: 'known', value: values[0], plain: first, contributions };
+    if (merge.nullable && plains.some((p) => p === null)) return plains.every((p) => p === null) ? known(values[0]) : conflict(differ);
+    switch (merge.kind) {
+      case 'separated':
+        if (values.every((v) => v.kind === 'string')) return known({ kind: 'string', value: values.map((v) => (v.kind === 'string' ? v.value : '')).join(merge.separator) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+      case 'or':
+        if (values.every((v) => v.kind === 'bool')) return known({ kind: 'bool', value: values.some((v) => v.kind === 'bool' && v.value) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+      case 'unique':
+        return conflict(`defined ${values.length} times at priority ${priority} (${values.map(describeValue).join(', ')}); the option takes one definition`);
+      default:
+        if (plains.some((p) => p === undefined)) return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+        return same ? known(values[0]) : conflict(differ);
+    }
   }
 
   private absent(optionPath: string[]): Effective {
     const declared = this.declarations.get(key(optionPath));
-    if (declared?.declaration.default) return { kind: 'absent', declaredDefault: declared.declaration.default.force() };
-    return { kind: 'absent' };
+    const nixos = nixosDefault(optionPath);
+    return {
+      kind: 'absent',
+      ...(declared?.declaration.default ? { declaredDefault: declared.declaration.default.force() } : {}),
+      ...(nixos ? { nixosDefault: nixos } : {}),
+    };
   }
 
   /** The names defined directly below an option path, when some are. */
@@ -1019,8 +1069,10 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  * (hardware and VM profiles, secret managers, home-manager, disk layout).
  * Any other unread module may set anything, so absence is not judged on
  * hosts that import one: the option might be set where declint cannot look.
+ * Installer images are not inert: nixpkgs' installation-device profile turns
+ * sshd on and lets root in.
  */
-export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
+export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|sd-card\/sd-image(?!.*installer)|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
 /** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
 export function opaqueExternalModules(host: Host): string[] {

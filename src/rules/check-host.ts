@@ -50,21 +50,27 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     const range = [rule.since && `from ${rule.since}`, rule.until && `up to ${rule.until}`].filter(Boolean).join(' ');
     return judged('not-applicable', `the rule applies to NixOS ${range}; this host's nixpkgs is ${host.spec.release!.release}`);
   }
+  // Modules declint cannot read (a flake input, an installer profile) may set any option the host's own modules leave unset.
+  const opaque = opaqueExternalModules(host);
+  /** Set when the precondition is not known: explicit violations are still reported, saying on what they depend. */
+  let onlyIf: string | undefined;
   if (rule.when) {
     const whenPath = parseOptionPath(rule.when.option);
     const whenEffective = host.effective(whenPath);
-    const precondition = valueOf(whenEffective, rule.when.default);
-    if (precondition === undefined) return judged('not-evaluated', `${rule.when.option} could not be resolved statically`, evidenceOf(host, whenEffective, ctx));
-    if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
+    const unreadMaySet = whenEffective.kind === 'absent' && opaque.length > 0;
+    const precondition = unreadMaySet ? undefined : valueOf(whenEffective, rule.when.default);
+    if (precondition === undefined) {
+      const condition = `${rule.when.option}${'equals' in rule.when.test ? ` is ${describePlain(rule.when.test.equals as Plain)}` : ' meets the rule\'s condition'}`;
+      onlyIf = unreadMaySet ? `only if ${condition}: no module declint read sets it, and unread modules (${opaque.join(', ')}) may` : `only if ${condition}, which declint could not resolve`;
+    } else if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
       if (ctx.explain === false) return judged('not-applicable', '');
       const shown = describePlain(precondition.value as Plain);
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
   }
   const pattern = parseOptionPath(rule.subject.option);
-  const opaque = opaqueExternalModules(host);
   // Absence is not judged where an unread module (a flake input, the hardened profile) might set the option.
-  if (!hasWildcard(pattern)) return [judgeOption(host, rule, pattern, opaque, ctx)];
+  if (!hasWildcard(pattern)) return [judgeOption(host, rule, pattern, opaque, ctx, onlyIf)];
   // `users.users.*.password`: every concrete option the host defines that matches; absence cannot be enumerated.
   const concrete = host.definedPathsMatching(pattern);
   if (concrete.length === 0) {
@@ -72,6 +78,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
       ? judged('not-evaluated', `no module read sets ${rule.subject.option}; unread modules (${opaque.join(', ')}) might`)
       : judged('pass', `no module sets ${rule.subject.option}`, rootLocation(host, ctx));
   }
+  if (onlyIf) return concrete.map((optionPath) => judgeOption(host, rule, optionPath, 'pattern', ctx, onlyIf));
   return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, optionPath, 'pattern', ctx));
 }
 
@@ -84,11 +91,13 @@ export function judgeMatchedOption(host: Host, rule: Rule, optionPath: string[],
  * One concrete option. `unread` lists the modules declint could not read that might set it, so that
  * its absence is not judged; `pattern` marks an option found through a wildcard, whose absence never is.
  */
-function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext): Judgement {
+function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: string[] | 'pattern', ctx: HostCheckContext, onlyIf?: string): Judgement {
   const shownPath = formatOptionPath(optionPath);
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: optionPath };
   const effective = host.effective(optionPath);
   const judgesDefault = rule.violations.some((v) => v.mode === 'default');
+  // Under a precondition not known, only a value a module writes is judged, never a default.
+  if (onlyIf && effective.kind === 'absent') return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set; the rule applies ${onlyIf}` };
   if (effective.kind === 'absent') {
     if (unread === 'pattern') return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
     if (unread.length > 0) return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set in the modules read; unread modules (${unread.join(', ')}) might set it` };
@@ -127,10 +136,11 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
     .filter((c) => c.status === 'overridden')
     .map((c) => ({ ...site(c.definition.file, c.definition.def.binding, ctx), message: `overridden definition (priority ${c.definition.def.priority})` }));
   related.push({ ...site(host.spec.root.file, host.spec.root.span, ctx), message: `host ${host.name}` });
+  const message = renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) });
   const finding: Finding = {
     ruleId: rule.id,
     severity: violation.severity,
-    message: renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }),
+    message: onlyIf ? `${message.replace(/\.$/, '')} (${onlyIf}).` : message,
     location: site(winner.file, winner.def.binding, ctx),
     related,
     hosts: [host.name],
@@ -173,7 +183,7 @@ function site(file: string, span: Span, ctx: HostCheckContext) {
   return { file, range: ctx.lines(file).rangeOf(span) };
 }
 
-/** The value a rule judges: the effective one, or the upstream default where nothing sets it. */
+/** The value a rule judges: the effective one, or the default (the host's declaration, the rule's, NixOS's) where nothing sets it. */
 function valueOf(effective: Effective, upstreamDefault: unknown): { value: unknown; fromDefault: boolean } | undefined {
   switch (effective.kind) {
     case 'known':
@@ -185,7 +195,9 @@ function valueOf(effective: Effective, upstreamDefault: unknown): { value: unkno
         const plain = toPlain(effective.declaredDefault);
         return plain === undefined ? undefined : { value: plain, fromDefault: true };
       }
-      return upstreamDefault === undefined ? undefined : { value: upstreamDefault, fromDefault: true };
+      // The rule's own statement first (it may know a release's default), then NixOS's option table.
+      if (upstreamDefault !== undefined) return { value: upstreamDefault, fromDefault: true };
+      return effective.nixosDefault ? { value: toPlain(effective.nixosDefault), fromDefault: true } : undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { INERT_EXTERNAL } from '../../src/nix/host';
+import { nixosOptions } from '../../src/nix/nixos-options';
 import { parseOptionPath } from '../../src/nix/option-path';
 
 /**
@@ -128,6 +129,11 @@ function nixValue(v: unknown): string {
   return `{ ${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${nixString(k)} = ${nixValue(x)};`).join(' ')} }`;
 }
 
+/** The stand-in for a module declint does not read, by its name (see `oracleExpression`). */
+function unreadModule(name: string, work: string): string {
+  return `(import ${nixString(path.join(work, INERT_EXTERNAL.test(name) ? 'inert.nix' : 'unread.nix'))} ${nixString(name)})`;
+}
+
 /** Empty modules at each of the paths, under a new directory. */
 function emptyModules(dir: string, paths: Set<string>, what: string): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -135,7 +141,7 @@ function emptyModules(dir: string, paths: Set<string>, what: string): string {
     const file = path.join(dir, p.endsWith('.nix') ? p : path.join(p, 'default.nix'));
     if (!file.startsWith(dir + path.sep)) continue;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `import ${nixString(path.join(dir, '..', 'unread.nix'))} ${nixString(`${what}${p}`)}\n`);
+    fs.writeFileSync(file, `${unreadModule(`${what}${p}`, path.join(dir, '..'))}\n`);
   }
   return dir;
 }
@@ -153,11 +159,12 @@ export function oracleExpression(root: string, optionPaths: string[][], options:
   const outside: Outside = options.repository
     ? outsideOf(options.repository)
     : { arguments: new Set(), moduleChains: [], modulesPaths: new Set(), nixpkgsPaths: new Set(), inputPaths: new Set(), moduleArgs: new Set() };
-  // A module declint cannot read either: empty where it is known to set no security option
-  // (hardware profiles, secret managers), else it might set any probed option nobody else sets.
+  // A module declint cannot read either: empty where declint knows it sets no security option
+  // (hardware profiles, secret managers: INERT_EXTERNAL), else it might set any probed option nobody else sets.
+  fs.writeFileSync(path.join(work, 'inert.nix'), 'name: { _file = "stand-in for ${name}"; }\n');
   fs.writeFileSync(
     path.join(work, 'unread.nix'),
-    `let lib = import ${nixString(options.lib)}; in name: if builtins.match ${nixString(`.*(${INERT_EXTERNAL.source.replace(/\\\//g, "/")}).*`)} name != null then { _file = "stand-in for \${name}"; } else {
+    `let lib = import ${nixString(options.lib)}; in name: {
   _file = "stand-in for \${name}";
   config = lib.mkMerge (map (p: lib.setAttrByPath p (lib.mkOverride 1400 (throw "declint-oracle: \${name} is not read and might set this"))) [ ${optionPaths.map(nixPath).join(' ')} ]);
 }\n`,
@@ -178,10 +185,10 @@ export function oracleExpression(root: string, optionPaths: string[][], options:
   }
   // A collection of modules: each name an unread module, or a collection itself where names go on below it.
   const modulesOf = (node: Tree, where: string): string =>
-    `{ ${[...node].map(([k, v]) => `${nixString(k)} = ${v.size > 0 ? modulesOf(v, `${where}.${k}`) : `unread ${nixString(`${where}.${k}`)}`};`).join(' ')} }`;
+    `{ ${[...node].map(([k, v]) => `${nixString(k)} = ${v.size > 0 ? modulesOf(v, `${where}.${k}`) : unreadModule(`${where}.${k}`, work)};`).join(' ')} }`;
   // Below a module collection (`nixosModules`, `modules.nixos`) every name is an unread module; `nixosModule` is one.
   const standInOf = (name: string, node: Tree, where: string, modules = false): string => {
-    if (modules || name === 'nixosModule') return `unread ${nixString(where)}`;
+    if (modules || name === 'nixosModule') return unreadModule(where, work);
     if (name === 'lib' && where.includes('.')) return 'lib';
     if (node.size === 0) return `standIn ${nixString(where)}`;
     const collection = (k: string) => k === 'nixosModules' || (name === 'modules' && k === 'nixos');
@@ -209,8 +216,13 @@ let
   standIn = name: throw "declint-oracle: \${name} is a stand-in";
   # A stand-in with a few known members; other members are not there (an error, as for anything declint cannot read).
   standInSet = name: members: members // { outPath = ${nixString(inputPath)}; };
-  unread = import ${nixString(path.join(work, 'unread.nix'))};
   opaque = anyType;
+  # nixpkgs' config/sysctl.nix sysctlOption: a bool, string, int or null, defined once.
+  sysctlValue = lib.mkOptionType {
+    name = "sysctl option value";
+    check = v: let ok = x: builtins.isBool x || builtins.isString x || builtins.isInt x || x == null; in ok v || (v._type or "" == "override" && ok v.content);
+    merge = loc: defs: lib.mergeOneOption loc defs;
+  };
   anyType = lib.mkOptionType {
     name = "declint-oracle-any";
     description = "a value of a type declint's table does not know";
@@ -299,11 +311,14 @@ export function oracle(root: string, optionPaths: string[][], options: OracleOpt
  */
 export function oracleDeclarations(): Record<string, { type: string; default?: unknown }> {
   if (process.env.DECLINT_ORACLE_FREEFORM_ONLY) return {};
-  const table = path.resolve(__dirname, '../../src/nix/nixos-options.json');
-  if (!fs.existsSync(table)) return {};
-  const { options } = JSON.parse(fs.readFileSync(table, 'utf8')) as { options: Record<string, { type: string; default?: unknown }> };
   const out: Record<string, { type: string; default?: unknown }> = {};
-  for (const [name, o] of Object.entries(options)) out[name.split('.').join('\u0000')] = o;
+  const options = nixosOptions().filter((o) => !o.path.includes('*'));
+  const keys = new Set(options.map((o) => o.path.join('\u0000')));
+  for (const o of options) {
+    // A key of an attrsOf option (a sysctl NixOS sets) is part of that option's value, not an option of its own.
+    if (o.path.some((_, i) => i > 0 && keys.has(o.path.slice(0, i).join('\u0000')))) continue;
+    out[o.path.join('\u0000')] = { type: o.type ?? 'opaque', ...('default' in o ? { default: o.default } : {}) };
+  }
   return out;
 }
 
@@ -318,5 +333,6 @@ export function ruleAliases(): { from: string; to: string }[] {
     for (const from of rule.subject.aliases ?? []) out.push({ from, to: rule.subject.option! });
     for (const from of rule.when?.aliases ?? []) out.push({ from, to: rule.when!.option });
   }
-  return [...new Map(out.map((a) => [a.from, a])).values()];
+  // A nested sysctl name is not an old option name: NixOS has no such rename.
+  return [...new Map(out.filter((a) => !a.from.startsWith('boot.kernel.sysctl')).map((a) => [a.from, a])).values()];
 }
