@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
-import { declaresBelow, nixosDefault, optionMerge } from './nixos-options';
+import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
@@ -594,6 +594,12 @@ export class Host {
       if (effective.kind === 'unknown') return { kind: 'unknown', why: `${formatOptionPath(member)}: ${effective.why}`, contributions };
       attrs.set(name, { value: Thunk.of(effective.value) });
     }
+    // Options declared below it that nothing sets hold their defaults in the set, as the module system fills them in.
+    for (const [name, declared] of this.declaredBelow(optionPath)) {
+      if (attrs.has(name) || names.has(name)) continue;
+      if (!declared) return { kind: 'unknown', why: `${formatOptionPath([...optionPath, name])} is not set, and its default is not a value declint knows`, contributions };
+      attrs.set(name, { value: Thunk.of(declared) });
+    }
     if (attrs.size === 0 && undecided) {
       const conditions = undecided.def.conditions.filter((c) => c.value.kind !== 'bool').map((c) => `\`${c.text}\``);
       return { kind: 'unknown', why: `depends on ${[...new Set(conditions)].join(', ')}`, contributions };
@@ -601,6 +607,19 @@ export class Host {
     if (attrs.size === 0 && !defined) return this.absent(optionPath);
     const value: Value = { kind: 'attrs', attrs };
     return { kind: 'known', value, plain: toPlain(value), contributions };
+  }
+
+  /** The options declared directly below a path (by the host's modules, or NixOS's table), with their constant defaults. */
+  private declaredBelow(optionPath: string[]): Map<string, Value | undefined> {
+    const out = new Map<string, Value | undefined>();
+    for (const [name, option] of optionsBelow(optionPath)) out.set(name, unsetValue(option));
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const [k, { declaration }] of this.declarations) {
+      if (!k.startsWith(prefix) || k.indexOf(KEY_SEPARATOR, prefix.length) >= 0) continue;
+      const value = declaration.default?.force();
+      out.set(declaration.path[optionPath.length], value && toPlain(value) !== undefined ? value : undefined);
+    }
+    return out;
   }
 
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */

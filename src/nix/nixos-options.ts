@@ -16,6 +16,8 @@ export interface NixosOption {
   type: string | null;
   /** The declared default, where it is a constant. */
   default?: Plain;
+  /** A default that depends on other options, as nixpkgs describes it: not a value declint knows. */
+  defaultText?: string;
   /** The source id in the table's `sources`: which nixpkgs module file, at which revision. */
   source: string;
   note?: string;
@@ -53,9 +55,9 @@ function load(): void {
   byKey = new Map();
   wildcards = [];
   prefixes = new Set();
-  for (const [name, o] of Object.entries(table.options as Record<string, { type: string | null; default?: Plain; source: string; note?: string }>)) {
+  for (const [name, o] of Object.entries(table.options as Record<string, Omit<NixosOption, 'path'>>)) {
     const path = parseOptionPath(name);
-    const entry: Entry = { path, type: o.type, source: o.source, ...('default' in o ? { default: o.default as Plain } : {}), ...(o.note ? { note: o.note } : {}), merge: o.type ? mergeOf(parseType(o.type)) : UNKNOWN };
+    const entry: Entry = { ...o, path, merge: o.type ? mergeOf(parseType(o.type)) : UNKNOWN };
     if (path.includes('*')) wildcards.push(entry);
     else byKey.set(path.join(SEP), entry);
     for (let i = 1; i < path.length; i++) prefixes.add(path.slice(0, i).join(SEP));
@@ -72,6 +74,14 @@ export function nixosOptions(): NixosOption[] {
 export function nixosOption(path: readonly string[]): NixosOption | undefined {
   load();
   return byKey!.get(path.join(SEP)) ?? wildcards!.find((w) => w.path.length === path.length && w.path.every((s, i) => s === '*' || s === path[i]));
+}
+
+/** The options the table declares directly below a path (`services.openssh.settings` → `PermitRootLogin`, …), by name. */
+export function optionsBelow(path: readonly string[]): Map<string, NixosOption> {
+  load();
+  const out = new Map<string, NixosOption>();
+  for (const o of byKey!.values()) if (o.path.length === path.length + 1 && path.every((s, i) => o.path[i] === s)) out.set(o.path[path.length], o);
+  return out;
 }
 
 /** Whether the table declares options below a path (`services.openssh` → `services.openssh.enable`). */
@@ -97,6 +107,21 @@ export function optionMerge(path: readonly string[]): Merge {
     return merge ?? UNKNOWN;
   }
   return UNKNOWN;
+}
+
+/**
+ * The value an option nobody defines has inside its parent's set: its
+ * default, else its type's empty value (null for nullOr, [ ] for listOf,
+ * { } for attrsOf); undefined where neither is known.
+ */
+export function unsetValue(option: NixosOption): Value | undefined {
+  if ('default' in option) return plainValue(option.default!);
+  if (option.defaultText !== undefined || !option.type) return undefined;
+  const merge = option.type ? mergeOf(parseType(option.type)) : UNKNOWN;
+  if (merge.kind !== 'unknown' && merge.nullable) return { kind: 'null' };
+  if (merge.kind === 'list') return { kind: 'list', items: [] };
+  if (merge.kind === 'attrs') return { kind: 'attrs', attrs: new Map() };
+  return undefined;
 }
 
 /** The table's default for an option, as a value the evaluator reads. */

@@ -120,6 +120,11 @@ const nixString = (s: string) => JSON.stringify(s).replace(/\$\{/g, '\\${');
 /** The option path as Nix attribute names: `[ "services" "openssh" "enable" ]`. */
 const nixPath = (p: string[]) => `[ ${p.map(nixString).join(' ')} ]`;
 
+/** The mark of a default the table does not fold (`defaultText`). */
+function notFolded(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'declintOracleNotFolded' in v;
+}
+
 /** A JSON value as a Nix expression. */
 function nixValue(v: unknown): string {
   if (v === null) return 'null';
@@ -206,7 +211,7 @@ export function oracleExpression(root: string, optionPaths: string[][], options:
   }
   for (const [name, expression] of Object.entries(args)) standIns.push(`${nixString(name)} = ${expression};`);
   const declarations = Object.entries(options.declarations ?? {})
-    .map(([p, d]) => `(lib.setAttrByPath ${nixPath(p.split('\u0000'))} (lib.mkOption ({ type = with lib.types; ${d.type}; } // ${'default' in d ? `{ default = ${nixValue(d.default)}; }` : '{ }'})))`)
+    .map(([p, d]) => `(lib.setAttrByPath ${nixPath(p.split('\u0000'))} (lib.mkOption ({ type = with lib.types; ${d.type}; } // ${'default' in d ? `{ default = ${notFolded(d.default) ? 'throw "declint-oracle: a default that depends on other options"' : nixValue(d.default)}; }` : '{ }'})))`)
     .join('\n      ');
   return `
 let
@@ -317,7 +322,8 @@ export function oracleDeclarations(): Record<string, { type: string; default?: u
   for (const o of options) {
     // A key of an attrsOf option (a sysctl NixOS sets) is part of that option's value, not an option of its own.
     if (o.path.some((_, i) => i > 0 && keys.has(o.path.slice(0, i).join('\u0000')))) continue;
-    out[o.path.join('\u0000')] = { type: o.type ?? 'opaque', ...('default' in o ? { default: o.default } : {}) };
+    // A default that depends on other options is not folded here either: reading it is an error, as declint says unknown.
+    out[o.path.join('\u0000')] = { type: o.type ?? 'opaque', ...('default' in o ? { default: o.default } : o.defaultText !== undefined ? { default: { declintOracleNotFolded: o.defaultText } } : {}) };
   }
   return out;
 }
