@@ -453,7 +453,8 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
           if (value.kind === 'string') parts.push({ text: value.value });
-          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          // The whole string names what it is (`"${modulesPath}/profiles/qemu-guest.nix"`): an import that cannot be read is known by it.
+          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)} in ${shorten(node.text, 120)}: ${value.why}`, undefined);
           else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
           else return unknown(`cannot interpolate a ${value.kind}`);
           break;
@@ -691,9 +692,9 @@ function stripIndentation(parts: (string | { text: string })[]): string {
   return out.map((l) => l.text).join('\n');
 }
 
-function shorten(text: string): string {
+function shorten(text: string, length = 60): string {
   const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  return oneLine.length > length ? `${oneLine.slice(0, length - 3)}...` : oneLine;
 }
 
 /**

@@ -122,6 +122,12 @@ export class Host {
   readonly notes: HostNote[] = [];
   /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
   readonly externalModules: { site: SourceSite; name: string }[] = [];
+  /**
+   * Modules in the tree declint could not read, in whole or in part (a body
+   * built by a function, an `imports` list it cannot fold): like an unread
+   * external module, they may set any option.
+   */
+  readonly unreadable: { site: SourceSite; file: string; why: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
@@ -298,6 +304,11 @@ export class Host {
    */
   withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][], detached?: { after: HostDefinition | undefined }): Host {
     const host = this.shell();
+    // Whether the file could be read is the new text's to say.
+    const unreadable = host.unreadable.findIndex((u) => u.file === file && !u.why.startsWith(`${file}: imports `));
+    const site = unreadable >= 0 ? host.unreadable[unreadable].site : (host.importSites.get(file) ?? host.spec.root);
+    if (unreadable >= 0) host.unreadable.splice(unreadable, 1);
+    if (module.opaque) host.unreadable.push({ site, file, why: `${file}: ${module.opaque}` });
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
@@ -357,6 +368,7 @@ export class Host {
     for (const [f, detached] of this.detached) host.detached.set(f, detached);
     host.notes.push(...this.notes);
     host.externalModules.push(...this.externalModules);
+    host.unreadable.push(...this.unreadable);
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
     for (const [k, d] of this.declarations) host.declarations.set(k, d);
     return host;
@@ -1058,11 +1070,16 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
+    if (module.opaque) host.unreadable.push({ site: ref.from, file, why: `${file}: ${module.opaque}` });
     if (ref.kind === 'file') {
       host.importsByFile.set(file, importsKey(module, dir));
       host.importSites.set(file, ref.from);
     }
-    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
+    for (const imported of module.imports) {
+      // A whole list declint cannot fold names modules it cannot tell, none of which is known to be inert.
+      if (imported.wholeList && imported.value.kind === 'unknown') host.unreadable.push({ site: { file, span: imported.span }, file, why: `${file}: imports ${imported.value.why}` });
+      else queue.push(importRef(imported.value, dir, { file, span: imported.span }));
+    }
   }
   host.seal();
   return host;
@@ -1093,9 +1110,14 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  */
 export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|sd-card\/sd-image(?!.*installer)|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
-/** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
+/**
+ * The modules of a host declint did not read that might set any option:
+ * external ones not known to be inert (see INERT_EXTERNAL), and files of the
+ * tree it could not read. Where a host is only partly read for another
+ * reason (a module list not fully known), this is where it belongs.
+ */
 export function opaqueExternalModules(host: Host): string[] {
-  return host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name));
+  return [...host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name)), ...host.unreadable.map((u) => u.why)];
 }
 
 /** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */

@@ -40,6 +40,8 @@ export interface OptionDeclaration {
 export interface ModuleImport {
   value: Value;
   span: Span;
+  /** Set when `imports` as a whole is not a list declint can read: the value stands for every module it names. */
+  wholeList?: true;
 }
 
 export interface NixModule {
@@ -302,7 +304,7 @@ function readImports(attr: Attr | undefined, rootSpan: Span): ModuleImport[] {
   if (!attr) return [];
   const list = attr.value.force();
   const fallback = attr.binding ?? rootSpan;
-  if (list.kind !== 'list') return [{ value: list, span: fallback }];
+  if (list.kind !== 'list') return [{ value: list, span: fallback, wholeList: true }];
   return list.items.map((item) => {
     const value = item.force();
     return { value, span: value.origin?.span ?? fallback };
