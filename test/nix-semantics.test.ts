@@ -63,6 +63,14 @@ describe('conflicting definitions', () => {
   });
 });
 
+describe('definitions the module system merges by type', () => {
+  test('are no conflict: lines are joined, and two values of a type declint does not know are not called a conflict', async () => {
+    const dir = path.join(SEMANTICS, 'mergeable-types');
+    const { result } = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
+    expect(result.findings.filter((f) => f.ruleId === 'nix-conflict')).toEqual([]);
+  });
+});
+
 describe('old option names', () => {
   test('a definition under an old name is forwarded, and noted where it is written', async () => {
     const dir = path.join(SEMANTICS, 'aliases-and-forms');

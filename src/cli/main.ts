@@ -293,6 +293,7 @@ async function hosts(args: string[], io: Io): Promise<number> {
     root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
     modules: h.files.size,
     externalModules: h.externalModules.map((e) => `${e.site.file}: ${e.name}`),
+    unreadableModules: h.unreadable.map((u) => u.why),
     notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
   }));
   if (values.json) {
@@ -303,6 +304,7 @@ async function hosts(args: string[], io: Io): Promise<number> {
   for (const h of list) {
     io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
     for (const e of h.externalModules) io.stdout(`  external (not read): ${e}\n`);
+    for (const u of h.unreadableModules) io.stdout(`  not readable: ${u}\n`);
     for (const n of h.notes) io.stdout(`  note: ${n}\n`);
   }
   for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {

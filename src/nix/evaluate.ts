@@ -380,8 +380,10 @@ export class Evaluator {
       const expression = binding.childForFieldName('expression');
       if (!attrpath || !expression) return;
       const names = this.attrNames(attrpath, inheritScope);
-      if (names.some((n) => n === undefined)) {
-        tree.markOpen(`dynamic attribute name in ${shorten(attrpath.text)}`);
+      const dynamic = names.indexOf(undefined);
+      if (dynamic >= 0) {
+        // `a.b.${x} = …`: only the set at `a.b` has a name declint does not know.
+        tree.markOpenAt(names.slice(0, dynamic) as string[], `dynamic attribute name in ${shorten(attrpath.text)}`, binding);
         return;
       }
       tree.add(names as string[], expression, binding);
@@ -721,17 +723,28 @@ class PendingAttrs {
       this.entries.set(first, { kind: 'leaf', expression, binding });
       return;
     }
-    let entry = this.entries.get(first);
+    this.child(first, binding)?.add(rest, expression, binding);
+  }
+
+  /** Marks the set at `names` below this one as holding names declint does not know. */
+  markOpenAt(names: string[], why: string, binding: NixNode): void {
+    if (names.length === 0) this.markOpen(why);
+    else this.child(names[0], binding)?.markOpenAt(names.slice(1), why, binding);
+  }
+
+  /** The set a name holds, made from dotted bindings or a set literal (`a = { … }; a.b = …;`); undefined for any other value. */
+  private child(name: string, binding: NixNode): PendingAttrs | undefined {
+    let entry = this.entries.get(name);
     if (entry?.kind === 'leaf') {
-      if (!isPlainAttrset(entry.expression)) return;
+      if (!isPlainAttrset(entry.expression)) return undefined;
       entry = { kind: 'nested', child: new PendingAttrs(), sets: bindingSets(entry.expression), binding: entry.binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
     if (!entry) {
       entry = { kind: 'nested', child: new PendingAttrs(), sets: [], binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
-    if (entry.kind === 'nested') entry.child.add(rest, expression, binding);
+    return entry.kind === 'nested' ? entry.child : undefined;
   }
 
   addValue(name: string, value: Thunk, binding: Span): void {

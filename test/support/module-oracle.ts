@@ -220,7 +220,8 @@ let
   absent = "<declint-oracle:absent>";
   standIn = name: throw "declint-oracle: \${name} is a stand-in";
   # A stand-in with a few known members; other members are not there (an error, as for anything declint cannot read).
-  standInSet = name: members: members // { outPath = ${nixString(inputPath)}; };
+  # A flake input (inputs.x, self) is a path too (\`inputs.x + "/modules"\`); any other stand-in used as a string is an error.
+  standInSet = name: members: members // { outPath = if builtins.match "(inputs|self)([.].*)?" name != null then ${nixString(inputPath)} else throw "declint-oracle: \${name} is a stand-in"; };
   opaque = anyType;
   # nixpkgs' config/sysctl.nix sysctlOption: a bool, string, int or null, defined once.
   sysctlValue = lib.mkOptionType {
