@@ -34,7 +34,12 @@ type Entry =
 const SCOPES = new Set(['attrset_expression', 'rec_attrset_expression', 'let_expression']);
 const LITERALS = new Set(['attrset_expression', 'rec_attrset_expression']);
 
-/** The first attribute defined twice in the file (in text order of the repetition), as Nix reports it. */
+/**
+ * The first attribute defined twice in the file (in text order of the
+ * repetition), as Nix reports it. Walks declint's copy of the tree: strings
+ * are not entered, and a list only where its text holds a `{` (package lists
+ * stay unexpanded).
+ */
 export function firstDuplicateAttribute(root: Node): DuplicateAttribute | undefined {
   let first: DuplicateAttribute | undefined;
   const stack: Node[] = [root];
@@ -44,12 +49,17 @@ export function firstDuplicateAttribute(root: Node): DuplicateAttribute | undefi
       const found = checkScope(node);
       if (found && (!first || found.at.start < first.at.start)) first = found;
     }
+    if (UNENTERED.has(node.type) || (node.type === 'list_expression' && !node.text.includes('{'))) continue;
     for (const child of node.namedChildren) stack.push(child);
   }
   return first;
 }
 
+/** Strings hold no attribute set a module defines options in. */
+const UNENTERED = new Set(['string_expression', 'indented_string_expression']);
+
 function checkScope(scope: Node): DuplicateAttribute | undefined {
+  if (!repeatsAName(scope)) return undefined;
   const names = new Map<string, Entry>();
   for (const set of scope.namedChildren) {
     if (set.type !== 'binding_set') continue;
@@ -57,6 +67,24 @@ function checkScope(scope: Node): DuplicateAttribute | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/** Whether two bindings of the scope start with the same name: only then can one repeat the other (most scopes are let alone). */
+function repeatsAName(scope: Node): boolean {
+  const seen = new Set<string>();
+  for (const set of scope.namedChildren) {
+    if (set.type !== 'binding_set') continue;
+    for (const binding of set.namedChildren) {
+      const names = binding.type === 'binding' ? [binding.childForFieldName('attrpath')?.namedChildren[0]] : (binding.childForFieldName('attrs')?.namedChildren ?? []);
+      for (const name of names) {
+        const text = name && staticName(name);
+        if (text === undefined) continue;
+        if (seen.has(text)) return true;
+        seen.add(text);
+      }
+    }
+  }
+  return false;
 }
 
 function addBindings(names: Map<string, Entry>, set: Node, prefix: string[]): DuplicateAttribute | undefined {

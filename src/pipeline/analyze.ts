@@ -45,8 +45,9 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         const { startIndex, endIndex } = error.node;
         return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
       }
+      const root = parsed?.root ?? convertTree(tree, text);
       // Nix rejects an attribute defined twice when it parses the file; so does declint, rather than keep one of them.
-      const duplicate = firstDuplicateAttribute(tree.rootNode);
+      const duplicate = firstDuplicateAttribute(root);
       if (duplicate) {
         const lines = new LineIndex(text);
         const first = lines.range(duplicate.first.start, duplicate.first.end).start;
@@ -56,7 +57,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text)), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);

@@ -96,10 +96,12 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
     const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
-    if (firstSyntaxError(tree) || firstDuplicateAttribute(tree.rootNode)) return { error: `${file} does not parse`, unparsed: file };
+    if (firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two.
+    if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file };
     return { absolutePath: target, file, text, root };
   }
 
