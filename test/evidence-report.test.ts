@@ -80,8 +80,15 @@ describe('declint report on the demo fleet', () => {
     expect(c.results.find((r) => r.rule === 'NIX-FW-002' && r.subject === 'db-01')).toMatchObject({ status: 'not-applicable', reason: 'networking.firewall.enable = false' });
   });
 
-  test('a value declint cannot resolve is "not evaluated", never a pass or a fail', () => {
+  test('a condition on an option the host never sets reads the NixOS default', () => {
+    // web-01 does not enable auditd, so the hardening module's `mkIf config.security.auditd.enable` (default false) sets no failure mode.
     const r = control(report, 'nis2', '21(2)(b)').results.find((x) => x.rule === 'NIX-LOG-003' && x.subject === 'web-01')!;
+    expect(r).toMatchObject({ status: 'pass', reason: 'security.audit.failureMode is not set; the default is "printk"' });
+  });
+
+  test('a value declint cannot resolve is "not evaluated", never a pass or a fail', async () => {
+    const dir = makeTree({ 'flake.nix': FLAKE, 'app.nix': APP, 'ssh.nix': sshModule('if pkgs.stdenv.isLinux then "no" else "yes"') });
+    const r = control(await jsonReport(['.', '--framework', 'nis2'], dir), 'nis2', '21(2)(i)').results.find((x) => x.rule === 'NIX-SSH-001' && x.subject === 'app')!;
     expect(r.status).toBe('not-evaluated');
     expect(r.reason).toMatch(/could not be resolved statically/);
   });

@@ -37,7 +37,10 @@ describe('declint hosts and explain-option on the demo fleet', () => {
 
   test('--json gives the documented shape; --root evaluates one module file as a host', async () => {
     const json = JSON.parse((await runCli(['explain-option', 'web-01', 'security.auditd.enable', '--json'], DEMO)).stdout);
-    expect(json).toEqual({ host: 'web-01', option: 'security.auditd.enable', status: 'absent', value: null, definitions: [] });
+    // Not set: the value shown is NixOS's default, from the option table.
+    expect(json).toEqual({ host: 'web-01', option: 'security.auditd.enable', status: 'absent', value: false, defaultFrom: 'nixos', definitions: [] });
+    const typed = JSON.parse((await runCli(['explain-option', 'web-01', 'networking.extraHosts', '--json'], DEMO)).stdout);
+    expect(typed).toEqual({ host: 'web-01', option: 'networking.extraHosts', type: 'lines', status: 'absent', value: '', defaultFrom: 'nixos', definitions: [] });
     const root = await runCli(['explain-option', 'modules/ssh.nix', 'services.openssh.enable', '--root', 'modules/ssh.nix', '--json'], DEMO);
     expect(JSON.parse(root.stdout)).toMatchObject({ host: 'modules/ssh.nix', status: 'known', value: true });
   });

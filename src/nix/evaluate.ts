@@ -391,13 +391,7 @@ export class Evaluator {
       const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
       if (current.kind === 'unknown') {
-        if (current.configPath) {
-          const rest = names.slice(i);
-          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
-          const found = this.readConfig([...current.configPath, ...(rest as string[])]);
-          if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
-          return found;
-        }
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.why}`, outside: current.outside };
         return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
       }
@@ -407,6 +401,7 @@ export class Evaluator {
       }
       const found = current.attrs.get(name);
       if (!found) {
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
         if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
@@ -414,6 +409,14 @@ export class Evaluator {
       current = found.value.force();
     }
     return current;
+  }
+
+  /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
+  private selectConfig(configPath: string[], rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
+    if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+    const found = this.readConfig([...configPath, ...(rest as string[])]);
+    if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
+    return found;
   }
 
   private evalHasAttr(node: NixNode, scope: Scope): Value {
@@ -469,8 +472,10 @@ export class Evaluator {
       const expression = binding.childForFieldName('expression');
       if (!attrpath || !expression) return;
       const names = this.attrNames(attrpath, inheritScope);
-      if (names.some((n) => n === undefined)) {
-        tree.markOpen(`dynamic attribute name in ${shorten(attrpath.text)}`);
+      const dynamic = names.indexOf(undefined);
+      if (dynamic >= 0) {
+        // `a.b.${x} = …`: only the set at `a.b` has a name declint does not know.
+        tree.markOpenAt(names.slice(0, dynamic) as string[], `dynamic attribute name in ${shorten(attrpath.text)}`, binding);
         return;
       }
       tree.add(names as string[], expression, binding);
@@ -494,6 +499,7 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
+                if (s.configPath) return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
                 if (s.outside) return { kind: 'unknown', why: `${name}: ${s.open ?? s.outside}`, outside: s.outside };
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
               }
@@ -552,7 +558,7 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
           if (value.kind === 'unknown') {
-            const why = `interpolation of ${shorten(part.text)}: ${value.why}`;
+            const why = `interpolation of ${shorten(part.text)} in ${shorten(node.text, 120)}: ${value.why}`;
             // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
             if (value.ofSystem) return { kind: 'unknown', why, ofSystem: value.ofSystem };
             // Read on: the rest of the string is kept as partial text for rules that judge what is known.
@@ -785,9 +791,9 @@ function stripIndentation(parts: (string | { text: string })[]): string {
   return out.map((l) => l.text).join('\n');
 }
 
-function shorten(text: string): string {
+function shorten(text: string, length = 60): string {
   const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  return oneLine.length > length ? `${oneLine.slice(0, length - 3)}...` : oneLine;
 }
 
 /**
@@ -814,17 +820,28 @@ class PendingAttrs {
       this.entries.set(first, { kind: 'leaf', expression, binding });
       return;
     }
-    let entry = this.entries.get(first);
+    this.child(first, binding)?.add(rest, expression, binding);
+  }
+
+  /** Marks the set at `names` below this one as holding names declint does not know. */
+  markOpenAt(names: string[], why: string, binding: NixNode): void {
+    if (names.length === 0) this.markOpen(why);
+    else this.child(names[0], binding)?.markOpenAt(names.slice(1), why, binding);
+  }
+
+  /** The set a name holds, made from dotted bindings or a set literal (`a = { … }; a.b = …;`); undefined for any other value. */
+  private child(name: string, binding: NixNode): PendingAttrs | undefined {
+    let entry = this.entries.get(name);
     if (entry?.kind === 'leaf') {
-      if (!isPlainAttrset(entry.expression)) return;
+      if (!isPlainAttrset(entry.expression)) return undefined;
       entry = { kind: 'nested', child: new PendingAttrs(), sets: bindingSets(entry.expression), binding: entry.binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
     if (!entry) {
       entry = { kind: 'nested', child: new PendingAttrs(), sets: [], binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
-    if (entry.kind === 'nested') entry.child.add(rest, expression, binding);
+    return entry.kind === 'nested' ? entry.child : undefined;
   }
 
   addValue(name: string, value: Thunk, binding: Span): void {

@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
+import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
@@ -84,6 +85,13 @@ export interface HostDefinition {
   /** The path as written, when it was an old name. */
   writtenPath?: string[];
   def: OptionDefinition;
+  /**
+   * The module's place in the host's collection (breadth-first from the
+   * roots, as nixpkgs' collectModules finds them). The module system merges
+   * definitions of later modules first: an imported module's list items come
+   * before its importer's.
+   */
+  module: number;
 }
 
 export type ContributionStatus = 'won' | 'overridden' | 'inactive' | 'undecided';
@@ -97,7 +105,13 @@ export interface Contribution {
 export type Effective =
   | { kind: 'known'; value: Value; plain: Plain | undefined; contributions: Contribution[] }
   | { kind: 'unknown'; why: string; contributions: Contribution[] }
-  | { kind: 'absent'; declaredDefault?: Value };
+  | {
+      kind: 'absent';
+      /** The default a module of the host declares (`mkOption { default = …; }`). */
+      declaredDefault?: Value;
+      /** NixOS's own default, from the option table (nixos-options.json). */
+      nixosDefault?: Value;
+    };
 
 /** What could not be followed while collecting a host's modules. */
 export interface HostNote {
@@ -130,6 +144,12 @@ export class Host {
    * exist or does not parse. What they might set is not judged absent.
    */
   readonly unread: HostNote[] = [];
+  /**
+   * Modules in the tree declint could not read, in whole or in part (a body
+   * built by a function, an `imports` list it cannot fold): like an unread
+   * external module, they may set any option.
+   */
+  readonly unreadable: { site: SourceSite; file: string; why: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
@@ -250,28 +270,53 @@ export class Host {
   }
 
 
-  /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
+  /**
+   * The evaluator's view of `config`: the effective value, or undefined when
+   * nothing sets it. A set whose keys are defined one by one is read lazily,
+   * key by key (`cfg = config.services.foo;` then `cfg.enable`): reading it
+   * whole would make every condition inside it depend on itself.
+   */
   readConfig(optionPath: string[]): Value | undefined {
     if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
+    const below = this.namesBelow(optionPath);
+    if (below && (this.byPath.get(key(optionPath)) ?? []).every((d) => isEmptySet(d.def.value))) return this.attrsBelow(optionPath, below);
     const effective = this.effective(optionPath);
     switch (effective.kind) {
       case 'known':
         return effective.value;
       case 'unknown':
         return unknown(effective.why);
-      default:
-        return effective.declaredDefault;
+      default: {
+        // A condition on an option nobody sets reads its default (a module's own declaration, else NixOS's),
+        // unless a module declint cannot read may set it.
+        const unread = opaqueExternalModules(this);
+        if ((effective.declaredDefault || effective.nixosDefault) && unread.length > 0) {
+          return unknown(`${formatOptionPath(optionPath)} is not set in the modules declint read, and unread modules (${unread.join(', ')}) may set it`);
+        }
+        if (effective.declaredDefault) return effective.declaredDefault;
+        if (effective.nixosDefault) return effective.nixosDefault;
+        // Options are declared below it (`options.services.foo.enable`, or NixOS's): their defaults are read through it.
+        if (this.declaresBelow(optionPath) || declaresBelow(optionPath)) return this.attrsBelow(optionPath, new Set());
+        return undefined;
+      }
     }
   }
+
+  /** Whether a module of this host declares an option below the path. */
+  private declaresBelow(optionPath: string[]): boolean {
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const k of this.declarations.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Modules added so far: the next one's place (`HostDefinition.module`). */
+  private modulesAdded = 0;
 
   /** @internal Adds one module's definitions; `aliases` forwards old option names. */
   addModule(file: string, module: NixModule, aliases: AliasTable): void {
     this.files.add(file);
-    for (const def of module.definitions) {
-      const canonical = forward(def.path, aliases);
-      const hostDef: HostDefinition = { file: def.file ?? file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
-      this.definitions.push(hostDef);
-    }
+    const place = this.modulesAdded++;
+    for (const def of module.definitions) this.definitions.push(hostDefinition(def.file ?? file, def, aliases, place));
     for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
   }
 
@@ -309,27 +354,31 @@ export class Host {
    */
   withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][], detached?: { after: HostDefinition | undefined }): Host {
     const host = this.shell();
+    // Whether the file could be read is the new text's to say.
+    const unreadable = host.unreadable.findIndex((u) => u.file === file && !u.why.startsWith(`${file}: imports `));
+    const site = unreadable >= 0 ? host.unreadable[unreadable].site : (host.importSites.get(file) ?? host.spec.root);
+    if (unreadable >= 0) host.unreadable.splice(unreadable, 1);
+    if (module.opaque) host.unreadable.push({ site, file, why: `${file}: ${module.opaque}` });
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
-    const place = () => {
+    const place = (module_: number) => {
       placed = true;
       for (const def of module.definitions) {
-        const canonical = forward(def.path, aliases);
-        const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+        const hostDef = hostDefinition(file, def, aliases, module_);
         host.definitions.push(hostDef);
         added.push(hostDef);
       }
     };
-    // A file put back after it parses again goes after the definition its own followed.
-    if (detached && detached.after === undefined) place();
+    // A file put back after it parses again goes after the definition its own followed (in a module between it and the next).
+    if (detached && detached.after === undefined) place(-0.5);
     for (const d of this.definitions) {
       if (d.file !== file) {
         host.definitions.push(d);
-        if (detached && d === detached.after) place();
+        if (detached && d === detached.after) place(d.module + 0.5);
       } else {
         removed.push(d);
-        if (!placed) place();
+        if (!placed) place(d.module);
       }
     }
     if (!host.sealFrom(this, file, removed, added)) host.seal();
@@ -370,6 +419,7 @@ export class Host {
     host.notes.push(...this.notes);
     host.unread.push(...this.unread);
     host.externalModules.push(...this.externalModules);
+    host.unreadable.push(...this.unreadable);
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
     for (const [k, d] of this.declarations) host.declarations.set(k, d);
     return host;
@@ -482,12 +532,10 @@ export class Host {
       }
     }
     const defs = this.byPath.get(key(optionPath)) ?? [];
-    if (defs.length === 0) {
-      let below: TrieNode | undefined = this.tree;
-      for (const segment of optionPath) below = below?.get(segment);
-      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, new Set(below.keys())), plain: undefined, contributions: [] };
-      return this.absent(optionPath);
-    }
+    const below = this.namesBelow(optionPath);
+    // An attribute set whose keys are defined one by one (`boot.kernel.sysctl."…" = …;`), perhaps also as `{ }`.
+    if (below && defs.every((d) => d.def.value.kind === 'attrs')) return this.mergedSet(optionPath, below, defs);
+    if (defs.length === 0) return this.absent(optionPath);
     const active: HostDefinition[] = [];
     const undecided: HostDefinition[] = [];
     const inactive: HostDefinition[] = [];
@@ -514,28 +562,127 @@ export class Host {
     const opaqueValue = values.find(isOpaque);
     if (opaqueValue) return { kind: 'unknown', why: opaqueValue.kind === 'unknown' ? opaqueValue.why : 'an attribute set with computed names', contributions };
     if (values.every((v) => v.kind === 'list')) {
-      const ordered = winners.map((d, i) => ({ d, v: values[i] })).sort((a, b) => a.d.def.order - b.d.def.order);
-      const items = ordered.flatMap(({ v }) => (v.kind === 'list' ? v.items : []));
+      const items = mergeOrder(winners).flatMap((d) => {
+        const v = d.def.value;
+        return v.kind === 'list' ? v.items : [];
+      });
       const value: Value = { kind: 'list', items };
       return { kind: 'known', value, plain: toPlain(value), contributions };
     }
+    if (values.length === 1) return { kind: 'known', value: values[0], plain: toPlain(values[0]), contributions };
+    return this.combined(optionPath, mergeOrder(winners), best, contributions);
+  }
+
+  /**
+   * Two or more values at the winning priority, none a list, combined the
+   * way the option's type merges them (nixos-options.json): strings of a
+   * `lines` option joined, booleans of `boolByOr` or-ed; different values of
+   * a type that does not merge are a conflict, as is a second definition of
+   * a unique one. Where the type is not known, different values (and equal
+   * strings, which a `lines` type would join) are unknown, and no conflict is
+   * claimed: the module system may merge them.
+   */
+  private combined(optionPath: string[], ordered: HostDefinition[], priority: number, contributions: Contribution[]): Effective {
+    const values = ordered.map((d) => d.def.value);
     const plains = values.map((v) => toPlain(v));
-    const first = plains[0];
-    if (values.length > 1 && plains.some((p) => JSON.stringify(p) !== JSON.stringify(first))) {
+    const same = plains.every((p) => JSON.stringify(p) === JSON.stringify(plains[0]));
+    const known = (value: Value): Effective => ({ kind: 'known', value, plain: toPlain(value), contributions });
+    const conflict = (why: string): Effective => {
       this.conflicts.set(key(optionPath), contributions);
-      return {
-        kind: 'unknown',
-        why: `conflicting definitions at priority ${best}: ${values.map(describeValue).join(' vs ')}`,
-        contributions,
-      };
+      return { kind: 'unknown', why, contributions };
+    };
+    const differ = `conflicting definitions at priority ${priority}: ${values.map(describeValue).join(' vs ')}`;
+    const merge = optionMerge(optionPath);
+    if (merge.kind === 'unknown') {
+      if (same && values[0].kind !== 'string' && plains[0] !== undefined) return known(values[0]);
+      return { kind: 'unknown', why: `${values.length} definitions at priority ${priority} (${values.map(describeValue).join(', ')}) of an option whose type declint does not know: the module system merges them or refuses them, by type`, contributions };
     }
-    return { kind: 'known', value: values[0], plain: first, contributions };
+    if (merge.nullable && plains.some((p) => p === null)) return plains.every((p) => p === null) ? known(values[0]) : conflict(differ);
+    switch (merge.kind) {
+      case 'separated':
+        if (values.every((v) => v.kind === 'string')) return known({ kind: 'string', value: values.map((v) => (v.kind === 'string' ? v.value : '')).join(merge.separator) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+      case 'or':
+        if (values.every((v) => v.kind === 'bool')) return known({ kind: 'bool', value: values.some((v) => v.kind === 'bool' && v.value) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+      case 'unique':
+        return conflict(`defined ${values.length} times at priority ${priority} (${values.map(describeValue).join(', ')}); the option takes one definition`);
+      default:
+        if (plains.some((p) => p === undefined)) return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+        return same ? known(values[0]) : conflict(differ);
+    }
   }
 
   private absent(optionPath: string[]): Effective {
     const declared = this.declarations.get(key(optionPath));
-    if (declared?.declaration.default) return { kind: 'absent', declaredDefault: declared.declaration.default.force() };
-    return { kind: 'absent' };
+    const nixos = nixosDefault(optionPath);
+    return {
+      kind: 'absent',
+      ...(declared?.declaration.default ? { declaredDefault: declared.declaration.default.force() } : {}),
+      ...(nixos ? { nixosDefault: nixos } : {}),
+    };
+  }
+
+  /** The names defined directly below an option path, when some are. */
+  private namesBelow(optionPath: string[]): Set<string> | undefined {
+    let below: TrieNode | undefined = this.tree;
+    for (const segment of optionPath) below = below?.get(segment);
+    return below && below.size > 0 ? new Set(below.keys()) : undefined;
+  }
+
+  /**
+   * An attribute set defined key by key: the merged set of its keys' values,
+   * unknown where one of them is, absent where none applies. Empty sets
+   * (`sysctl = { };`) written for the option itself are definitions too.
+   */
+  private mergedSet(optionPath: string[], names: Set<string>, own: HostDefinition[]): Effective {
+    const contributions: Contribution[] = [];
+    let defined = false;
+    let undecided: HostDefinition | undefined;
+    for (const d of own) {
+      const holds = conditionsHold(d.def);
+      contributions.push({ definition: d, status: holds === true ? 'won' : holds === false ? 'inactive' : 'undecided' });
+      if (holds === false) continue;
+      const value = d.def.value;
+      if (isOpaque(value)) return { kind: 'unknown', why: value.kind === 'unknown' ? value.why : `${formatOptionPath(optionPath)} is an attribute set with computed names (${d.file})`, contributions };
+      if (holds === true) defined = true;
+      else undecided ??= d;
+    }
+    const attrs = new Map<string, Attr>();
+    for (const name of names) {
+      const member = [...optionPath, name];
+      const effective = this.effective(member);
+      if (effective.kind === 'absent') continue;
+      contributions.push(...effective.contributions);
+      if (effective.kind === 'unknown') return { kind: 'unknown', why: `${formatOptionPath(member)}: ${effective.why}`, contributions };
+      attrs.set(name, { value: Thunk.of(effective.value) });
+    }
+    // Options declared below it that nothing sets hold their defaults in the set, as the module system fills them in.
+    for (const [name, declared] of this.declaredBelow(optionPath)) {
+      if (attrs.has(name) || names.has(name)) continue;
+      if (!declared) return { kind: 'unknown', why: `${formatOptionPath([...optionPath, name])} is not set, and its default is not a value declint knows`, contributions };
+      attrs.set(name, { value: Thunk.of(declared) });
+    }
+    if (attrs.size === 0 && undecided) {
+      const conditions = undecided.def.conditions.filter((c) => c.value.kind !== 'bool').map((c) => `\`${c.text}\``);
+      return { kind: 'unknown', why: `depends on ${[...new Set(conditions)].join(', ')}`, contributions };
+    }
+    if (attrs.size === 0 && !defined) return this.absent(optionPath);
+    const value: Value = { kind: 'attrs', attrs };
+    return { kind: 'known', value, plain: toPlain(value), contributions };
+  }
+
+  /** The options declared directly below a path (by the host's modules, or NixOS's table), with their constant defaults. */
+  private declaredBelow(optionPath: string[]): Map<string, Value | undefined> {
+    const out = new Map<string, Value | undefined>();
+    for (const [name, option] of optionsBelow(optionPath)) out.set(name, unsetValue(option));
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const [k, { declaration }] of this.declarations) {
+      if (!k.startsWith(prefix) || k.indexOf(KEY_SEPARATOR, prefix.length) >= 0) continue;
+      const value = declaration.default?.force();
+      out.set(declaration.path[optionPath.length], value && toPlain(value) !== undefined ? value : undefined);
+    }
+    return out;
   }
 
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
@@ -556,7 +703,8 @@ function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[
   for (const name of names) {
     attrs.set(name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) });
   }
-  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+  // A name not set here is read from the configuration too: a declared option's default (`cfg.enable`).
+  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host`, configPath: optionPath };
 }
 
 /**
@@ -569,9 +717,27 @@ function staleComputed(replaced: (c: Contribution) => boolean, changed: string[]
   return (k, contributions) => contributions.some(replaced) || related(k);
 }
 
+function isEmptySet(value: Value): boolean {
+  return value.kind === 'attrs' && !value.open && value.attrs.size === 0;
+}
+
 /** A value that may hide definitions: not folded, or an attribute set with computed names. */
 function isOpaque(value: Value): boolean {
   return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined && !value.whole && !value.outside);
+}
+
+function hostDefinition(file: string, def: OptionDefinition, aliases: AliasTable, module: number): HostDefinition {
+  const canonical = forward(def.path, aliases);
+  return { file, path: canonical, def, module, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+}
+
+/**
+ * Definitions in the order the module system merges them: by `mkOrder`,
+ * then later modules first (nixpkgs merges the collected module list from
+ * its end), a module's own definitions in the order it writes them.
+ */
+export function mergeOrder(defs: HostDefinition[]): HostDefinition[] {
+  return [...defs].sort((a, b) => a.def.order - b.def.order || b.module - a.module);
 }
 
 /** Old option names and the new ones they forward to. */
@@ -973,11 +1139,16 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
+    if (module.opaque) host.unreadable.push({ site: ref.from, file, why: `${file}: ${module.opaque}` });
     if (ref.kind === 'file') {
       host.importsByFile.set(file, importsKey(module, dir));
       host.importSites.set(file, ref.from);
     }
-    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file: imported.file ?? file, span: imported.span }));
+    for (const imported of module.imports) {
+      // A whole list declint cannot fold names modules it cannot tell, none of which is known to be inert.
+      if (imported.wholeList && imported.value.kind === 'unknown') host.unreadable.push({ site: { file, span: imported.span }, file, why: `${file}: imports ${imported.value.why}` });
+      else queue.push(importRef(imported.value, dir, { file: imported.file ?? file, span: imported.span }));
+    }
   }
   host.seal();
   return host;
@@ -1022,16 +1193,19 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  * (hardware and VM profiles, secret managers, home-manager, disk layout).
  * Any other unread module may set anything, so absence is not judged on
  * hosts that import one: the option might be set where declint cannot look.
+ * Installer images are not inert: nixpkgs' installation-device profile turns
+ * sshd on and lets root in.
  */
-const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
+export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|sd-card\/sd-image(?!.*installer)|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
 /**
- * The unread modules of a host that might set any option: modules from
- * outside the tree (see INERT_EXTERNAL), and parts of the tree declint
- * could not read (`Host.unread`).
+ * The modules of a host declint did not read that might set any option:
+ * external ones not known to be inert (see INERT_EXTERNAL), and files of the
+ * tree it could not read. Where a host is only partly read for another
+ * reason (a module list not fully known), this is where it belongs.
  */
 export function opaqueExternalModules(host: Host): string[] {
-  return [...host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name)), ...host.unread.map((n) => n.message)];
+  return [...host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name)), ...host.unreadable.map((u) => u.why), ...host.unread.map((n) => n.message)];
 }
 
 /** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */

@@ -44,6 +44,8 @@ export interface ModuleImport {
   span: Span;
   /** Report path of the file the span is in, where it is not the module's own (a path made by a library). */
   file?: string;
+  /** Set when `imports` as a whole is not a list declint can read: the value stands for every module it names. */
+  wholeList?: true;
 }
 
 export interface NixModule {
@@ -285,10 +287,10 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
         out.push(definition(path, value, ctx));
         return;
       }
-      if (value.open) {
-        // Some names are dynamic: what is under this path is not fully known.
-        out.push(definition(path, value, ctx));
-      }
+      // Some names are dynamic: what is under this path is not fully known.
+      if (value.open) out.push(definition(path, value, ctx));
+      // `boot.kernel.sysctl = { };` defines the option (as `{ }`) though it sets no key.
+      else if (value.attrs.size === 0 && path.length > 0) out.push(definition(path, value, ctx));
       {
         const reading = new Set(ctx.reading);
         reading.add(value);
@@ -344,7 +346,7 @@ function readImports(attr: Attr | undefined, rootSpan: Span): ModuleImport[] {
   const list = attr.value.force();
   const fallback = attr.binding ?? rootSpan;
   const found = listElements(list);
-  if (!found) return [{ value: list, span: fallback }];
+  if (!found) return [{ value: list, span: fallback, wholeList: true }];
   const imports = found.items.map((item) => {
     const value = item.force();
     return value.origin ? { value, span: value.origin.span, ...(value.origin.file ? { file: value.origin.file } : {}) } : { value, span: fallback };

@@ -132,6 +132,12 @@ export interface AttrsValue extends Base {
    * below it.
    */
   whole?: true;
+  /**
+   * Set on a part of the host's configuration read through `config` (an
+   * option namespace): a name it does not hold is read from the
+   * configuration, where a declared default may answer.
+   */
+  configPath?: string[];
 }
 
 export interface LambdaValue extends Base {
@@ -378,6 +384,30 @@ export function toPartialPlain(value: Value, depth = 0): Plain | OpaquePart {
       const plain = toPlain(value, depth);
       return plain === undefined ? { $unknown: `a ${value.kind}` } : plain;
     }
+  }
+}
+
+/** The first part of a value that is not known (an item of a list, a member of a set), where `toPlain` gives up. */
+export function unknownPart(value: Value, depth = 0): { why: string } | undefined {
+  if (depth > 64) return { why: 'nested too deeply' };
+  switch (value.kind) {
+    case 'unknown':
+      return value;
+    case 'list':
+      for (const item of value.items) {
+        const part = unknownPart(item.force(), depth + 1);
+        if (part) return part;
+      }
+      return undefined;
+    case 'attrs':
+      if (value.open) return { why: value.open };
+      for (const attr of value.attrs.values()) {
+        const part = unknownPart(attr.value.force(), depth + 1);
+        if (part) return part;
+      }
+      return undefined;
+    default:
+      return toPlain(value) === undefined ? { why: `a ${value.kind} is not a value an option holds` } : undefined;
   }
 }
 

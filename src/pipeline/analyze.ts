@@ -2,6 +2,7 @@ import { candidateKind } from '../discover/classify';
 import type { FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
+import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
@@ -47,11 +48,19 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         const { startIndex, endIndex } = error.node;
         return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
       }
+      const root = parsed?.root ?? convertTree(tree, text);
+      // Nix rejects an attribute defined twice when it parses the file; so does declint, rather than keep one of them.
+      const duplicate = firstDuplicateAttribute(root);
+      if (duplicate) {
+        const lines = new LineIndex(text);
+        const first = lines.range(duplicate.first.start, duplicate.first.end).start;
+        return parseError(path, lines.range(duplicate.at.start, duplicate.at.end), `attribute '${duplicate.path}' already defined at line ${first.line}, column ${first.column}`);
+      }
       if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text)), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);

@@ -208,7 +208,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (host.tooLarge || !accept(host)) return;
     const role = refinedRole(host);
     if (role !== host.spec.role) host.spec = { ...host.spec, role };
-    covered(host.spec, host.files.size === 0 ? 'unresolved' : host.unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read', }, ...host.unread] : host.unread);
+    // Parts of the tree the host could not read: list elements, missing files, modules whose body declint cannot read.
+    const unread = [...host.unread, ...host.unreadable.filter((u) => !host.unread.some((n) => n.message === u.why)).map((u) => ({ site: u.site, message: u.why }))];
+    covered(host.spec, host.files.size === 0 ? 'unresolved' : unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read' }, ...unread] : unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
     rootModules.set(host.name, listedModules(spec, host.files, input.base));

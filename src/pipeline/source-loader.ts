@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
+import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
@@ -109,6 +110,8 @@ export class NixSourceLoader implements SourceLoader {
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two.
+    if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file };
     return { absolutePath: target, file, text, root };
   }
 

@@ -26,6 +26,8 @@ export interface HostCheckContext extends PredicateContext {
    * undefined to judge the option again.
    */
   reuse?: (optionPath: string[]) => Judgement | undefined;
+  /** @internal Set when the rule's precondition is not known: what the findings depend on (`only if …`). */
+  onlyIf?: string;
 }
 
 /**
@@ -54,18 +56,23 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     const range = [rule.since && `from ${rule.since}`, rule.until && `up to ${rule.until}`].filter(Boolean).join(' ');
     return judged('not-applicable', `the rule applies to NixOS ${range}; this host's nixpkgs is ${host.spec.release!.release}`);
   }
+  // Modules declint cannot read (a flake input, an installer profile, a part of the tree) may set any option the host's own modules leave unset.
+  const opaque = opaqueExternalModules(host);
   if (rule.when) {
     const whenPath = parseOptionPath(rule.when.option);
     const whenEffective = host.effective(whenPath);
-    const precondition = valueOf(whenEffective, rule.when.default);
-    if (precondition === undefined) return judged('not-evaluated', `${rule.when.option} could not be resolved statically`, evidenceOf(host, whenEffective, ctx));
-    if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
+    const unreadMaySet = whenEffective.kind === 'absent' && opaque.length > 0;
+    const precondition = unreadMaySet ? undefined : valueOf(whenEffective, rule.when.default);
+    if (precondition === undefined) {
+      // The precondition is not known: explicit violations are still reported, saying on what they depend.
+      const condition = `${rule.when.option}${'equals' in rule.when.test ? ` is ${describePlain(rule.when.test.equals as Plain)}` : " meets the rule's condition"}`;
+      ctx = { ...ctx, onlyIf: unreadMaySet ? `only if ${condition}: no module declint read sets it, and unread modules (${opaque.join(', ')}) may` : `only if ${condition}, which declint could not resolve` };
+    } else if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
       if (ctx.explain === false) return judged('not-applicable', '');
       const shown = describePlain(precondition.value as Plain);
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
   }
-  const opaque = opaqueExternalModules(host);
   const conclusions = sources
     .filter((source) => !source.passWhen)
     .flatMap((source) => (source.text ? judgeText(host, rule, source, ctx) : judgeSource(host, rule, source, opaque, ctx)));
@@ -114,7 +121,7 @@ function judgeSource(host: Host, rule: Rule, source: RuleSource, opaque: string[
       ? [{ ...base, status: 'not-evaluated', reason: `no module read sets ${source.option}; unread modules (${opaque.join(', ')}) might` }]
       : [{ ...base, status: 'pass', reason: `no module sets ${source.option}`, evidence: rootLocation(host, ctx) }];
   }
-  return concrete.map((optionPath) => ctx.reuse?.(optionPath) ?? judgeOption(host, rule, source, optionPath, judgesAbsence ? opaque : 'pattern', ctx));
+  return concrete.map((optionPath) => (ctx.onlyIf ? undefined : ctx.reuse?.(optionPath)) ?? judgeOption(host, rule, source, optionPath, judgesAbsence ? opaque : 'pattern', ctx));
 }
 
 /** The rule's conclusion on one concrete option its wildcard subject matches in the host. */
@@ -145,6 +152,8 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const base = { ruleId: rule.id, subject: host.name, subjectKind: 'host' as const, option: optionPath };
   const effective = host.effective(optionPath);
   const judgesDefault = source.violations.some((v) => v.mode === 'default');
+  // Under a precondition not known, only a value a module writes is judged, never a default.
+  if (ctx.onlyIf && effective.kind === 'absent') return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set; the rule applies ${ctx.onlyIf}` };
   if (effective.kind === 'absent') {
     if (unread === 'pattern') return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
     if (unread.length > 0) return { ...base, status: 'not-evaluated', reason: `${shownPath} is not set in the modules read; unread modules (${unread.join(', ')}) might set it` };
@@ -171,7 +180,7 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
     // A set built from definitions below it (a virtual host's fields): reported at the first of them.
     const below = firstDefinitionBelow(host, optionPath);
     const finding = below
-      ? { ruleId: rule.id, severity: violation.severity, message: renderMessage(violation.message, vars), location: site(below.file, below.def.binding, ctx), related: [hostRelated(host, ctx)], hosts: [host.name], subject: `${shownPath}=${JSON.stringify(resolved.value)}` }
+      ? { ruleId: rule.id, severity: violation.severity, message: onlyIfSuffix(renderMessage(violation.message, vars), ctx), location: site(below.file, below.def.binding, ctx), related: [hostRelated(host, ctx)], hosts: [host.name], subject: `${shownPath}=${JSON.stringify(resolved.value)}` }
       : rootFinding(host, rule, violation, vars, ctx, `${shownPath} = ${shown}`);
     return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
   }
@@ -188,7 +197,7 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const finding: Finding = {
     ruleId: rule.id,
     severity: violation.severity,
-    message: renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }),
+    message: onlyIfSuffix(renderMessage(violation.message, { ...vars, path: formatOptionPath(winner.writtenPath ?? winner.path) }), ctx),
     location: site(winner.file, winner.def.binding, ctx),
     related,
     hosts: [host.name],
@@ -344,8 +353,15 @@ function valueOf(effective: Effective, upstreamDefault: unknown, partial = false
         const plain = toPlain(effective.declaredDefault);
         return plain === undefined ? undefined : { value: plain, fromDefault: true };
       }
-      return upstreamDefault === undefined ? undefined : { value: upstreamDefault, fromDefault: true };
+      // The rule's own statement first (it may know a release's default), then NixOS's option table.
+      if (upstreamDefault !== undefined) return { value: upstreamDefault, fromDefault: true };
+      return effective.nixosDefault ? { value: toPlain(effective.nixosDefault), fromDefault: true } : undefined;
   }
+}
+
+/** A finding under a precondition declint could not decide says so. */
+function onlyIfSuffix(message: string, ctx: HostCheckContext): string {
+  return ctx.onlyIf ? `${message.replace(/\.$/, '')} (${ctx.onlyIf}).` : message;
 }
 
 /** Merges findings that several hosts share (a definition in a common module) into one, listing the hosts. */
