@@ -19,9 +19,9 @@ describe('help and mistakes', () => {
     }
     const check = (await runCli(['check', '--help'])).stdout;
     expect(check).toMatch(/--fail-on <error\|warning\|note\|never>/);
-    expect(check).not.toContain('--timestamp');
+    expect(check).not.toContain('--since');
     const report = (await runCli(['report', '-h'])).stdout;
-    expect(report).toContain('--timestamp');
+    expect(report).toContain('--since <date>');
     expect(report).not.toContain('--fail-on');
     expect((await runCli(['--help'])).stdout).toMatch(/^Usage: declint <command>[\s\S]*\n {2}completion {2,}/);
   });
@@ -115,7 +115,7 @@ describe('declint init', () => {
     expect((await runCli(['init'], dir)).stderr).toBe('declint: .declint.yaml already exists (--force overwrites it)\n');
     expect((await runCli(['init', '--force'], dir)).code).toBe(0);
     expect((await runCli(['check', '.'], dir)).stderr).toBe('');
-    expect((await runCli(['init', '--framework', 'nis3', '--force'], dir)).stderr).toBe('declint: --framework nis3: unknown framework (one of anssi, cis, dora, iso27001, nis2, soc2); did you mean nis2?\n');
+    expect((await runCli(['init', '--framework', 'nis3', '--force'], dir)).stderr).toBe('declint: --framework nis3: unknown framework (one of anssi, cis, cis-k8s, dora, iso27001, nis2, soc2, stig); did you mean nis2?\n');
   });
 });
 

@@ -110,7 +110,7 @@ describe('coverage in every output', () => {
 
   test('the evidence report states coverage in its summary and lists every host and source under Limitations', async () => {
     const md = (await runCli(['report', '.', '--framework', 'nis2'], dir)).stdout;
-    expect(md).toContain('- **Coverage:** 1 NixOS host checked; 1 declared but not resolved; 3 sources produced no host or node (1 checked on its own).');
+    expect(md).toContain('| Coverage | 1 NixOS host checked; 1 declared but not resolved; 3 sources produced no host or node (1 checked on its own). |');
     const part = md.slice(md.indexOf('### Coverage of hosts and nodes'));
     expect(part).toContain('| web | NixOS host | evaluated | nixosConfigurations → nixosSystem | — |');
     expect(part).toContain('| edge | NixOS host | not resolved | nixosConfigurations.edge | nixosConfigurations.edge is not a NixOS system declint can read (result of mkEdge "edge") (flake.nix:8:5) |');

@@ -98,7 +98,7 @@ describe('options a module declint cannot read may set', () => {
     const { result } = await analyzeTree({ paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: new Date('2026-11-23'), jobs: 1 });
     const root = result.findings.filter((f) => f.ruleId === 'NIX-SSH-001');
     expect(root.map((f) => `${f.location.file}:${f.location.range.start.line} ${f.severity} ${f.message}`)).toEqual([
-      'configuration.nix:5 error SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes") (only if services.openssh.enable is true: no module declint read sets it, and unread modules (modulesPath + "/installer/cd-dvd/installation-cd-minimal....: modulesPath is outside the scanned tree) may).',
+      'configuration.nix:5 error SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes") (only if services.openssh.enable is true: no module declint read sets it, and unread modules (nixpkgs/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix) may).',
     ]);
     // A rule that judges only the default of an option nobody read sets decides nothing there.
     expect(result.findings.filter((f) => f.ruleId === 'NIX-SSH-002')).toEqual([]);

@@ -104,7 +104,7 @@ const RULES: CommandSpec = {
   summary: 'Lists the rules (table, JSON, or one Markdown documentation page a rule).',
   complete: 'none',
   options: [
-    { name: 'framework', value: 'key', help: `only the rules mapped to this framework (${FRAMEWORK_KEYS.join(', ')}, or one a rules directory declares)` },
+    { name: 'framework', value: 'key', offers: FRAMEWORK_KEYS, help: `only the rules mapped to this framework (${FRAMEWORK_KEYS.join(', ')}, or one a rules directory declares)` },
     { name: 'format', short: 'f', value: 'format', choices: ['table', 'json', 'markdown'], help: 'output format (default: table)' },
     { name: 'out-dir', value: 'dir', help: 'with --format markdown: write one page a rule and an index into this directory' },
     RULES_DIR_OPTION,
@@ -133,7 +133,7 @@ const REPORT: CommandSpec = {
     "The compliance evidence report: per framework and control, each rule's result on each host, Talos node and flake.lock with its defining line and last commit, the team's control annotations, and the controls no rule can check.",
   complete: 'files',
   options: [
-    { name: 'framework', value: 'keys', multiple: true, help: `frameworks, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: those of .declint.yaml, else all)` },
+    { name: 'framework', value: 'keys', multiple: true, offers: FRAMEWORK_KEYS, help: `frameworks, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: those of .declint.yaml, else all)` },
     { name: 'format', short: 'f', value: 'format', choices: REPORT_FORMATS, help: 'output format (default: md)' },
     { name: 'output', short: 'o', value: 'file', help: 'write the report to a file instead of stdout (missing directories are created)' },
     { name: 'since', value: 'date', help: 'start of the audit period (YYYY-MM-DD): the change log of the scanned configuration from that day' },
@@ -158,7 +158,7 @@ const INIT: CommandSpec = {
   summary: 'Writes a starter .declint.yaml in DIR (default: the current directory) for the frameworks chosen.',
   complete: 'files',
   options: [
-    { name: 'framework', value: 'keys', multiple: true, help: `frameworks to evidence, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: all rules at the standard level)` },
+    { name: 'framework', value: 'keys', multiple: true, offers: FRAMEWORK_KEYS, help: `frameworks to evidence, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: all rules at the standard level)` },
     { name: 'force', help: 'overwrite an existing .declint.yaml' },
   ],
 };
@@ -408,12 +408,15 @@ function progressLine(io: Io): { update: (p: Progress) => void; clear: () => voi
   const started = Date.now();
   const delay = io.progressDelayMs ?? 1000;
   let last = 0;
+  let phase: Progress['phase'] | undefined;
   let shown = false;
   return {
     update: (p) => {
       const now = Date.now();
-      if (now - started < delay || now - last < 100) return;
+      // At most ten lines a second, but the first of a new phase is always shown.
+      if (now - started < delay || (now - last < 100 && p.phase === phase)) return;
       last = now;
+      phase = p.phase;
       shown = true;
       io.stderr(`\r\u001b[Kdeclint: ${p.phase === 'files' ? `${p.done}/${p.total} files checked` : `${p.done} hosts evaluated`}`);
     },

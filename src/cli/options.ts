@@ -13,6 +13,8 @@ export interface OptionSpec {
   value?: string;
   /** The values a string option accepts (checked by the parser, offered by completion). */
   choices?: readonly string[];
+  /** Values completion offers where the parser cannot know them all (a rules directory may declare more frameworks). */
+  offers?: readonly string[];
   /** May be given several times. */
   multiple?: boolean;
   help: string;
@@ -113,7 +115,8 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish', commands: Comma
     for (const c of commands) lines.push(`complete -c declint -n __fish_use_subcommand -a ${c.name} -d ${quote(c.summary.split('.')[0])}`);
     for (const c of commands) {
       for (const o of [...c.options, ...COMMON_OPTIONS]) {
-        const choices = o.choices ? ` -x -a ${quote(o.choices.join(' '))}` : o.value ? ' -r -F' : '';
+        const offered = o.choices ?? o.offers;
+        const choices = offered ? ` -x -a ${quote(offered.join(' '))}` : o.value ? ' -r -F' : '';
         lines.push(`complete -c declint -n '__fish_seen_subcommand_from ${c.name}' -l ${o.name}${o.short ? ` -s ${o.short}` : ''}${choices} -d ${quote(o.help)}`);
       }
       if (Array.isArray(c.complete)) lines.push(`complete -c declint -n '__fish_seen_subcommand_from ${c.name}' -a ${quote(c.complete.join(' '))}`);
@@ -124,8 +127,8 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish', commands: Comma
   const cases = commands
     .map((c) => {
       const values = [...c.options, ...COMMON_OPTIONS]
-        .filter((o) => o.choices)
-        .map((o) => `        ${[`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])].join('|')}) COMPREPLY=( $(compgen -W ${quote(o.choices!.join(' '))} -- "$cur") ); return ;;`);
+        .filter((o) => o.choices ?? o.offers)
+        .map((o) => `        ${[`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])].join('|')}) COMPREPLY=( $(compgen -W ${quote((o.choices ?? o.offers)!.join(' '))} -- "$cur") ); return ;;`);
       const words = Array.isArray(c.complete) ? ` ${c.complete.join(' ')}` : '';
       const files = c.complete === 'none' || Array.isArray(c.complete) ? '' : ' -f';
       return [`    ${c.name})`, '      case "$prev" in', ...values, '      esac', `      COMPREPLY=( $(compgen${files} -W ${quote(`${flags(c).join(' ')}${words}`)} -- "$cur") ) ;;`].join('\n');
