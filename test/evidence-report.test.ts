@@ -8,7 +8,7 @@ import type { EvidenceReport } from '../src/compliance/evidence-report';
 import { checkMention, findControlMentions } from '../src/compliance/control-mentions';
 import { loadFrameworks, loadIso2013Mapping } from '../src/controls/registry';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS } from '../src/report/evidence-labels';
-import { makeTree, ROOT, runCli, spawnCli } from './support/cli';
+import { makeTree, ROOT, runCli, spawnCli, TEST_NOW } from './support/cli';
 import { APP, FLAKE, sshModule } from './support/small-fleet';
 
 const DEMO = 'fixtures/demo-fleet';
@@ -133,7 +133,7 @@ describe('declint report on the demo fleet', () => {
     expect(logging.annotations).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ file: `${DEMO}/modules/hardening/audit.nix`, line: 7, writtenAs2013: 'A.12.4.1', setting: 'enable = true;' }),
-        expect.objectContaining({ file: `${DEMO}/modules/ssh.nix`, line: 13, setting: 'LogLevel = "VERBOSE";' }),
+        expect.objectContaining({ file: `${DEMO}/modules/ssh.nix`, line: 15, setting: 'LogLevel = "VERBOSE";' }),
       ]),
     );
     expect(control(report, 'nis2', '21(2)(b)').annotations.map((a) => `${a.file}:${a.line}`)).toEqual([`${DEMO}/modules/ssh.nix:13`, `${DEMO}/talos/controlplane.yaml:36`]);
@@ -171,7 +171,7 @@ describe('declint report on the demo fleet', () => {
       expect(a.replace(stamp, 'T')).toBe(b.replace(stamp, 'T'));
     }
     const json = await jsonReport([DEMO, '--framework', 'nis2']);
-    expect(Math.abs(Date.parse(json.generatedAt) - Date.now())).toBeLessThan(120000);
+    expect(json.generatedAt).toBe(TEST_NOW.toISOString().replace(/\.\d{3}Z$/, 'Z'));
     expect(json.document.ruleSetHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -188,7 +188,7 @@ describe('declint report on the demo fleet', () => {
   test('usage errors exit 2 with one line', async () => {
     const bad = await runCli(['report', DEMO, '--framework', 'pci']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('declint: --framework pci: unknown framework (one of anssi, cis-k8s, cis, dora, iso27001, nis2, soc2, stig)\n');
+    expect(bad.stderr).toBe('declint: --framework pci: unknown framework (one of anssi, cis, cis-k8s, dora, iso27001, nis2, soc2, stig)\n');
     const format = await runCli(['report', DEMO, '--format', 'pdf']);
     expect(format).toMatchObject({ code: 2, stderr: 'declint: --format must be one of md, html, json, csv, cyclonedx (got "pdf")\n' });
     expect(await runCli(['report', DEMO, '--since', '2026-02-30'])).toMatchObject({ code: 2, stderr: 'declint: --since must be a date, YYYY-MM-DD (got "2026-02-30")\n' });

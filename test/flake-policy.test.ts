@@ -1,10 +1,10 @@
-import { makeTree, runCli } from './support/cli';
+import { makeTree, runCli, TEST_NOW } from './support/cli';
 
 /** `.declint.yaml` `flakes:` — the stale age of nixpkgs pins and the approved flake sources. */
 const DAY = 86_400;
 
 function lock(nixpkgsAgeDays: number): string {
-  const lastModified = Math.floor(Date.now() / 1000) - nixpkgsAgeDays * DAY;
+  const lastModified = Math.floor(TEST_NOW.getTime() / 1000) - nixpkgsAgeDays * DAY;
   const node = (owner: string, repo: string, rev: string, ref: string) => ({
     locked: { lastModified, narHash: 'sha256-Q2hbT1x9Rk3wL7nV0pZs5yJ8cM4dF6gAeUoIiKtXrY0=', owner, repo, rev, type: 'github' },
     original: { owner, ref, repo, type: 'github' },

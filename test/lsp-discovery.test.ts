@@ -4,6 +4,7 @@ import { OpenDocuments } from '../src/lsp/open-documents';
 import { readSettings, Workspace } from '../src/lsp/workspace';
 import { runCheck } from '../src/pipeline/check';
 import { makeWorkspace } from './support/lsp-client';
+import { TEST_NOW } from './support/cli';
 
 /**
  * The language server keeps the hosts it found until a path host discovery
@@ -37,7 +38,7 @@ test('hosts found through the tree follow the changes of what discovery read', a
   const ws = new Workspace(root, new OpenDocuments(), readSettings({}));
   await ws.index(readSettings({}));
   const hostsOf = (ruleId: string) => [...new Set(ws.findings().filter((f) => f.ruleId === ruleId).flatMap((f) => f.hosts ?? []))].sort();
-  const full = async () => [...new Set((await runCheck({ paths: ['.'], base: root, ignore: [], ruleDirs: [], now: new Date(), jobs: 1 })).findings.filter((f) => f.ruleId === 'NIX-SSH-001').flatMap((f) => f.hosts ?? []))].sort();
+  const full = async () => [...new Set((await runCheck({ paths: ['.'], base: root, ignore: [], ruleDirs: [], now: TEST_NOW, jobs: 1 })).findings.filter((f) => f.ruleId === 'NIX-SSH-001').flatMap((f) => f.hosts ?? []))].sort();
   expect(hostsOf('NIX-SSH-001')).toEqual(['web']);
 
   // A host module's edit re-evaluates that host only: discovery is kept.

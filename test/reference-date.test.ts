@@ -89,7 +89,7 @@ describe('--now: the same lock judged as of different days', () => {
   test('the report is judged and dated as of the reference date', async () => {
     const dir = makeTree({ 'flake.lock': LOCK });
     const status = async (day: string) => {
-      const run = await runCli(['report', '.', '--format', 'json', '--timestamp', '--now', day], dir);
+      const run = await runCli(['report', '.', '--format', 'json', '--now', day], dir);
       const report = JSON.parse(run.stdout) as { generatedAt: string };
       const found: string[] = [];
       const walk = (o: unknown): void => {

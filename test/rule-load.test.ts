@@ -61,7 +61,11 @@ describe('rule files are validated, with located errors', () => {
     expect(named.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:8:20: unknown named predicate "isEvil"/);
     const renamed = await withRule('ORG-002.yaml', VALID);
     expect(renamed.stderr).toBe('declint: rules/nixos/ORG-002.yaml:1:1: id ORG-001 does not match the file name ORG-002\n');
-    for (const run of [missing, framework, named, renamed]) expect(run.code).toBe(2);
+    const fixFor = await withRule('ORG-001.yaml', `${VALID}fix:\n  value: false\n  options: [services.example.enable, services.other.enable]\n`);
+    expect(fixFor.stderr).toBe("declint: rules/nixos/ORG-001.yaml:19:38: fix.options names services.other.enable, which is not one of the rule's options (services.example.enable)\n");
+    const fixValue = await withRule('ORG-001.yaml', `${VALID}fix:\n  value: false\n  values:\n    services.other.enable: true\n`);
+    expect(fixValue.stderr).toBe("declint: rules/nixos/ORG-001.yaml:20:5: fix.values names services.other.enable, which is not one of the rule's options (services.example.enable)\n");
+    for (const run of [missing, framework, named, renamed, fixFor, fixValue]) expect(run.code).toBe(2);
   });
 
   test('every built-in rule file loads from YAML, and each ID is its file name', async () => {

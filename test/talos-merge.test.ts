@@ -141,11 +141,13 @@ describe('classification of Talos files', () => {
     expect(kind(text)).toBe(expected);
   });
 
-  test('an Image Factory schematic is a document of its own; a Go template source is not a config (it is YAML once rendered)', () => {
+  test('an Image Factory schematic is a document of its own; a Go template source is read around its expressions, never a parse error', () => {
     expect(kind('customization:\n  extraKernelArgs: [console=ttyS0]\noverlay:\n  name: rpi_generic\n')).toBe('schematic');
     expect(kind('customization:\n  extraKernelArgs: [a]\nmachine: {}\n')).toBe('not-talos');
     const template = 'apiVersion: v1alpha1\nkind: NetworkRuleConfig\nportSelector:\n  ports:\n{{- if ne .MachineConfig.MachineType "worker" }}\n    - 50000\n{{- end }}\n';
-    expect(kind(template)).toBe('not-talos');
+    expect(kind(template)).toBe('multidoc');
+    const read = readTalosFile(template, new LineIndex(template), 'x.yaml');
+    expect(read.kind === 'talos' && read.file.templated).toBe(2);
     // Broken YAML that is no template is still reported.
     expect(kind('version: v1alpha1\nmachine:\n  type: [worker\n')).toBe('syntax-error');
   });

@@ -441,7 +441,7 @@ function inventory(
       const unread = uniqueBy(
         h.externalModules.map((e) => {
           const cut = e.name.indexOf(': ');
-          return { module: cut === -1 ? e.name : e.name.slice(0, cut), reason: cut === -1 ? 'not read' : e.name.slice(cut + 2), importedBy: e.site.file };
+          return { module: cut === -1 ? e.name : e.name.slice(0, cut), reason: cut !== -1 ? e.name.slice(cut + 2) : e.name.startsWith('nixpkgs/') ? 'a NixOS module of nixpkgs, which declint does not read' : 'not read', importedBy: e.site.file };
         }),
         (u) => `${u.module}|${u.importedBy}`,
       ).sort((a, b) => a.module.localeCompare(b.module));

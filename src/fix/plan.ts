@@ -43,12 +43,22 @@ export function planFix(finding: Finding, rule: Rule | undefined, sources: FixSo
   const offset = finding.location.range.start.offset;
 
   if ('option' in rule.subject) {
-    const literal = nixLiteral(fix.value);
+    if (isDefaultFinding(finding)) {
+      const unset = (finding.defaults ?? [rule.subject.option]).filter((o) => fixValue(fix, o) !== undefined);
+      if (unset.length === 0) return { kind: 'none', why: `the fix is for ${fix.options!.join(' and ')}, which are set` };
+      const literals = unset.map((option) => ({ option, literal: nixLiteral(fixValue(fix, option)) }));
+      if (literals.some((l) => l.literal === undefined)) return { kind: 'none', why: 'the fix value has no Nix literal' };
+      return nixDefaultFix(finding, literals as { option: string; literal: string }[], sources, made);
+    }
+    // A value right for one of the options the rule reads may be wrong for another ("!" locks a hash, but is a password).
+    const judged = subjectPath(finding, rule.subject.option);
+    const value = fixValue(fix, judged);
+    if (value === undefined) return { kind: 'none', why: `the fix is for ${fix.options!.join(' and ')}, not ${judged}` };
+    const literal = nixLiteral(value);
     if (literal === undefined) return { kind: 'none', why: 'the fix value has no Nix literal' };
-    if (isDefaultFinding(finding)) return nixDefaultFix(finding, rule.subject.option, literal, sources, made);
     const span = valueSpan(treeOf(finding.location.file, text, sources), offset);
     if ('why' in span) return { kind: 'none', why: span.why };
-    return made(`set ${subjectPath(finding, rule.subject.option)} = ${literal}`, [{ file: finding.location.file, start: span.start, end: span.end, text: literal }]);
+    return made(`set ${judged} = ${literal}`, [{ file: finding.location.file, start: span.start, end: span.end, text: literal }]);
   }
 
   if ('document' in rule.subject) {
@@ -70,10 +80,16 @@ export function planFix(finding: Finding, rule: Rule | undefined, sources: FixSo
   return { kind: 'none', why: 'the rule has no fix for this kind of file' };
 }
 
-/** The default a host keeps, written into each host's own module. */
-function nixDefaultFix(finding: Finding, option: string, literal: string, sources: FixSources, made: (d: string, e: TextEdit[]) => FixPlan): FixPlan {
-  const path = parseOptionPath(option);
-  if (hasWildcard(path)) return { kind: 'none', why: 'the option has no single name to add' };
+/** The value a rule's fix writes into an option: its own (`values`), else `value` where `options` allows it. */
+export function fixValue(fix: NonNullable<Rule['fix']>, option: string): unknown {
+  if (fix.values && option in fix.values) return fix.values[option];
+  return !fix.options || fix.options.includes(option) ? fix.value : undefined;
+}
+
+/** The defaults a host keeps (each option the finding names), written into each host's own module. */
+function nixDefaultFix(finding: Finding, settings: { option: string; literal: string }[], sources: FixSources, made: (d: string, e: TextEdit[]) => FixPlan): FixPlan {
+  const paths = settings.map((s) => ({ path: parseOptionPath(s.option), literal: s.literal }));
+  if (paths.some((p) => hasWildcard(p.path))) return { kind: 'none', why: 'the option has no single name to add' };
   const hosts = finding.hosts ?? [];
   if (hosts.length === 0 || !sources.hostModule) return { kind: 'none', why: 'the host’s own module is not known here' };
   const edits: TextEdit[] = [];
@@ -84,11 +100,17 @@ function nixDefaultFix(finding: Finding, option: string, literal: string, source
     if (typeof module !== 'string') return { kind: 'none', why: module.why };
     const text = sources.text(module);
     if (text === undefined) return { kind: 'none', why: `${module} cannot be edited` };
-    const at = insertion(text, treeOf(module, text, sources), path, literal);
-    if ('why' in at) return { kind: 'none', why: `${module}: ${at.why}` };
-    edits.push({ file: module, start: at.at, end: at.at, text: at.text });
+    const tree = treeOf(module, text, sources);
+    for (const { path, literal } of paths) {
+      const at = insertion(text, tree, path, literal);
+      if ('why' in at) return { kind: 'none', why: `${module}: ${at.why}` };
+      // Settings added at one place follow each other in the order the finding names them.
+      const same = edits.find((e) => e.file === module && e.start === at.at);
+      if (same) same.text += at.text;
+      else edits.push({ file: module, start: at.at, end: at.at, text: at.text });
+    }
   }
-  return made(`add ${formatOptionPath(path)} = ${literal} to ${[...new Set(edits.map((e) => e.file))].join(', ')}`, edits);
+  return made(`add ${paths.map((p) => `${formatOptionPath(p.path)} = ${p.literal}`).join(', ')} to ${[...new Set(edits.map((e) => e.file))].join(', ')}`, edits);
 }
 
 function treeOf(file: string, text: string, sources: FixSources): Tree {

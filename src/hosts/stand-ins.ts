@@ -61,7 +61,7 @@ const FLAKE_OUTPUTS = ['nixosModules', 'nixosModule', 'darwinModules', 'homeMana
  */
 export function otherInput(name: string, isFlake = true): Value {
   const members: Record<string, Value> = { outPath: { kind: 'path', value: '/', input: name } };
-  if (isFlake) for (const output of FLAKE_OUTPUTS) members[output] = { kind: 'unknown', why: `inputs.${name}.${output} is another flake's output, which declint does not fetch`, outside: `inputs.${name}` };
+  if (isFlake) for (const output of FLAKE_OUTPUTS) members[output] = { kind: 'unknown', why: `inputs.${name} is another flake, which declint does not fetch`, outside: `inputs.${name}` };
   return inputSet(name, members);
 }
 

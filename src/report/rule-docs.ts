@@ -151,7 +151,8 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
 
 /** What `check --fix` does for a rule with a fix. */
 function fixText(fix: NonNullable<Rule['fix']>, target: Rule['target']): string {
-  const value = `\`${JSON.stringify(fix.value)}\``;
+  const own = Object.entries(fix.values ?? {}).map(([option, v]) => `\`${JSON.stringify(v)}\` on \`${option}\``);
+  const value = `\`${JSON.stringify(fix.value)}\`${fix.options ? ` on ${fix.options.map((o) => `\`${o}\``).join(' and ')}` : ''}${own.length ? ` (${own.join(', ')})` : ''}`;
   const added = target === 'talos' ? 'to the complete machine config' : "to the host's own module";
   return fix.unsafe
     ? `Autofix: \`declint check --fix --unsafe-fixes\` sets the value to ${value} (not applied by \`--fix\` alone: ${fix.unsafe.replace(/\.$/, '')}).`

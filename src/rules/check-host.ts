@@ -295,7 +295,7 @@ function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], c
   }
   for (const [violation, group] of byViolation) {
     const vars = { path: group.map((c) => c.unset.path).join(', '), host: host.name, value: group.length === 1 ? describePlain(group[0].unset.value as Plain) : '', culprit: group.length === 1 ? (culpritOf(violation.test, group[0].unset.value) ?? '') : '' };
-    const finding = rootFinding(host, rule, violation, vars, ctx, unsetDetail(group.map((c) => c.unset)));
+    const finding = { ...rootFinding(host, rule, violation, vars, ctx, unsetDetail(group.map((c) => c.unset))), defaults: group.map((c) => c.unset.path) };
     // Each option keeps its judgement (the report's evidence); the one finding rides on the first.
     for (const c of group) out.push({ ...c.judgement, evidence: finding.location, ...(c === group[0] ? { finding } : {}) });
   }

@@ -137,7 +137,7 @@ function findNamedPredicates(value: unknown, where: (string | number)[] = [], ou
  */
 type SourceData = { option: string; text?: { format: string; key?: string } };
 
-function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceData[] }; violations: { only?: string[] }[] }): { at: (string | number)[]; message: string } | undefined {
+function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceData[] }; violations: { only?: string[] }[]; fix?: { options?: string[]; values?: Record<string, unknown> } }): { at: (string | number)[]; message: string; atKey?: boolean } | undefined {
   const subject = data.subject;
   if ('document' in subject) {
     // A Talos violation's `only` names paths of the subject.
@@ -164,6 +164,12 @@ function sourceProblem(data: { subject: Partial<SourceData> & { also?: SourceDat
     for (const [j, only] of (v.only ?? []).entries()) {
       if (!options.includes(only)) return { at: ['violations', i, 'only', j], message: `violations[${i}].only names ${only}, which is not one of the rule's options (${options.join(', ')})` };
     }
+  }
+  for (const [i, option] of (data.fix?.options ?? []).entries()) {
+    if (!options.includes(option)) return { at: ['fix', 'options', i], message: `fix.options names ${option}, which is not one of the rule's options (${options.join(', ')})` };
+  }
+  for (const option of Object.keys(data.fix?.values ?? {})) {
+    if (!options.includes(option)) return { at: ['fix', 'values', option], atKey: true, message: `fix.values names ${option}, which is not one of the rule's options (${options.join(', ')})` };
   }
   return undefined;
 }

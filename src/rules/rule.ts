@@ -140,7 +140,7 @@ export interface Rule {
    * editor's quick fix; `unsafe` says why applying it unseen may break a
    * working system (it is then applied only with `--unsafe-fixes`).
    */
-  fix?: { value: unknown; unsafe?: string };
+  fix?: { value: unknown; unsafe?: string; options?: string[]; values?: Record<string, unknown> };
   /** The rule file, relative to the rules directory it came from. */
   source: string;
 }
