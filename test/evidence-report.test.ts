@@ -136,10 +136,10 @@ describe('declint report on the demo fleet', () => {
         expect.objectContaining({ file: `${DEMO}/modules/ssh.nix`, line: 15, setting: 'LogLevel = "VERBOSE";' }),
       ]),
     );
-    expect(control(report, 'nis2', '21(2)(b)').annotations.map((a) => `${a.file}:${a.line}`)).toEqual([`${DEMO}/modules/ssh.nix:13`, `${DEMO}/talos/controlplane.yaml:36`]);
+    expect(control(report, 'nis2', '21(2)(b)').annotations.map((a) => `${a.file}:${a.line}`)).toEqual([`${DEMO}/modules/ssh.nix:15`, `${DEMO}/talos/controlplane.yaml:36`]);
     expect(report.annotationProblems.map((p) => [p.file, p.line, p.status, p.replacement ?? null])).toEqual([
       [`${DEMO}/modules/hardening/audit.nix`, 7, 'superseded', ['A.8.15']],
-      [`${DEMO}/modules/ssh.nix`, 24, 'unknown', null],
+      [`${DEMO}/modules/ssh.nix`, 26, 'unknown', null],
     ]);
   });
 
