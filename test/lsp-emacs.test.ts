@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BIN, makeWorkspace, REPO } from './support/lsp-client';
+import { BIN, makeWorkspace } from './support/lsp-client';
+import { readmeBlock } from './support/readme-blocks';
 
 /**
  * A second real editor against the server: Emacs in batch mode (Debian's
@@ -15,22 +16,6 @@ import { BIN, makeWorkspace, REPO } from './support/lsp-client';
 /** Whether `emacs` runs and, with its packages activated as an interactive start does, has eglot. */
 const hasEglot = spawnSync('emacs', ['--batch', '--eval', "(progn (package-activate-all) (kill-emacs (if (fboundp 'eglot-ensure) 0 1)))"], { encoding: 'utf8', env: { ...process.env, HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'declint-emacs-home-')) } }).status === 0;
 if (!hasEglot) console.warn('lsp-emacs: skipped, emacs with eglot is not installed (apt-get install emacs-nox elpa-eglot; .ci/run installs them)');
-
-/** The Emacs Lisp block after `<!-- emacs-setup -->` in the README. */
-function readmeSnippet(): string {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const match = /<!-- emacs-setup -->\n```elisp\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no <!-- emacs-setup --> Emacs Lisp block');
-  return match[1];
-}
-
-/** The \`.dir-locals.el\` the README gives as its example of settings. */
-function readmeDirLocals(): string {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const match = /<!-- emacs-settings -->\n```elisp\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no <!-- emacs-settings --> Emacs Lisp block');
-  return match[1];
-}
 
 /**
  * Batch Emacs does not activate installed packages, nor run `post-command-hook`
@@ -79,7 +64,7 @@ const DRIVER = `
     'hosts/web.nix': `{ ... }:\n{\n  imports = [ ../modules/ssh.nix ];\n  system.stateVersion = "24.05";\n}\n`,
     'modules/ssh.nix': `{ ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n  networking.firewall.allowPing = true;\n}\n`,
     // The README's example of settings: the strict level adds NIX-FW-004, which the default level leaves out.
-    '.dir-locals.el': readmeDirLocals(),
+    '.dir-locals.el': readmeBlock('emacs-settings', 'elisp'),
   });
   // eglot roots the server at the project: the git repository, not the module's directory.
   expect(spawnSync('git', ['init', '-q'], { cwd: root }).status).toBe(0);
@@ -88,7 +73,7 @@ const DRIVER = `
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'declint'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
   const setup = path.join(root, '.setup.el');
-  fs.writeFileSync(setup, readmeSnippet());
+  fs.writeFileSync(setup, readmeBlock('emacs-setup', 'elisp'));
   const driver = path.join(root, '.driver.el');
   fs.writeFileSync(driver, DRIVER);
   const out = path.join(root, '.out.json');
