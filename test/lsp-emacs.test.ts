@@ -62,8 +62,8 @@ const DRIVER = `
   const root = makeWorkspace({
     'flake.nix': `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.web = nixpkgs.lib.nixosSystem {\n      modules = [ ./hosts/web.nix ];\n    };\n  };\n}\n`,
     'hosts/web.nix': `{ ... }:\n{\n  imports = [ ../modules/ssh.nix ];\n  system.stateVersion = "24.05";\n}\n`,
-    'modules/ssh.nix': `{ ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n  networking.firewall.allowPing = true;\n}\n`,
-    // The README's example of settings: the strict level adds NIX-FW-004, which the default level leaves out.
+    'modules/ssh.nix': `{ ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n  # declint-ignore NIX-FW-001: appliance behind the site firewall (RISK-12)\n  networking.firewall.enable = false;\n}\n`,
+    // The README's example of settings: suppressed findings shown as hints (hidden by default).
     '.dir-locals.el': readmeBlock('emacs-settings', 'elisp'),
   });
   // eglot roots the server at the project: the git repository, not the module's directory.
@@ -98,11 +98,11 @@ const DRIVER = `
       code: 'NIX-SSH-001',
     },
     {
-      start: [5, 2],
-      end: [5, 38],
+      start: [6, 2],
+      end: [6, 36],
       type: 'eglot-note',
-      text: 'declint [NIX-FW-004]: The firewall answers ICMPv4 echo requests without a rate limit (networking.firewall.allowPing = true) [host web].',
-      code: 'NIX-FW-004',
+      text: 'declint [NIX-FW-001]: The host firewall is off (networking.firewall.enable = false): every listening socket is reachable [host web]. (suppressed: appliance behind the site firewall (RISK-12))',
+      code: 'NIX-FW-001',
     },
   ]);
 });
