@@ -24,6 +24,7 @@ import { analyzeFile } from '../pipeline/analyze';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { fileUri, toDiagnostic } from './diagnostics';
 import { definitionAt, findingHover, markdownHover, optionHover } from './hover';
+import { HOSTS_OF_COMMAND, hostsOfResult } from './hosts-command';
 import { OpenDocument, OpenDocuments, realPath, uriToPath } from './open-documents';
 import { readSettings, Settings, Workspace } from './workspace';
 
@@ -64,6 +65,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        executeCommandProvider: { commands: [HOSTS_OF_COMMAND] },
       },
       serverInfo: { name: TOOL_NAME, version: TOOL_VERSION },
     };
@@ -293,6 +295,17 @@ export function startServer(connection: Connection): void {
       params.range,
       params.context?.only,
     );
+  });
+
+  connection.onExecuteCommand(async ({ command, arguments: args }) => {
+    if (command !== HOSTS_OF_COMMAND) throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${command}; declint runs ${HOSTS_OF_COMMAND}`);
+    const uri: unknown = args?.[0];
+    if (typeof uri !== 'string' || !uri.startsWith('file:')) throw new ResponseError(ErrorCodes.InvalidParams, `${HOSTS_OF_COMMAND} takes the file: URI of a document`);
+    await queue;
+    if (!workspace) return null;
+    const ws = workspace;
+    const file = ws.reportPath(documents.get(uri)?.absolutePath ?? realPath(uriToPath(uri)));
+    return hostsOfResult(ws.root, file, ws.hostsOf(file), (f) => ws.lines(f));
   });
 
   connection.onShutdown(async () => {
