@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ROOT, runCli } from './support/cli';
+import { makeTree, ROOT, runCli } from './support/cli';
 
 const DEMO = path.join(ROOT, 'fixtures/demo-fleet');
 
@@ -43,6 +43,14 @@ describe('declint hosts and explain-option on the demo fleet', () => {
     expect(typed).toEqual({ host: 'web-01', option: 'networking.extraHosts', type: 'lines', status: 'absent', value: '', defaultFrom: 'nixos', definitions: [] });
     const root = await runCli(['explain-option', 'modules/ssh.nix', 'services.openssh.enable', '--root', 'modules/ssh.nix', '--json'], DEMO);
     expect(JSON.parse(root.stdout)).toMatchObject({ host: 'modules/ssh.nix', status: 'known', value: true });
+  });
+
+  test('--root: a module of a flake passed as an argument is another flake\'s module, which sets none of the security options', async () => {
+    const dir = makeTree({
+      'host.nix': '{ agenix, nixos-hardware, ... }:\n{\n  imports = [\n    agenix.nixosModules.default\n    nixos-hardware.nixosModules.common-cpu-amd\n  ];\n}\n',
+    });
+    const run = await runCli(['explain-option', 'host.nix', 'networking.firewall.enable', '--root', 'host.nix', '--json'], dir);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'absent', value: true, defaultFrom: 'nixos' });
   });
 
   test('an unknown host is a usage error naming the hosts there are', async () => {

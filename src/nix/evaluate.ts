@@ -393,6 +393,12 @@ export class Evaluator {
       if (current.kind === 'unknown') {
         if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.why}`, outside: current.outside };
+        // `agenix.nixosModules.default` from an argument declint was not given (a flake passed in specialArgs): another flake's module.
+        const at = names.findIndex((n, j) => j >= i && (n === 'nixosModules' || n === 'nixosModule'));
+        const flake = at < 0 ? undefined : [node.childForFieldName('expression')!.text, ...names.slice(0, at)].join('.');
+        if (flake && !/(^|\.)self$/.test(flake) && /^[A-Za-z_][\w'-]*(\.[A-Za-z_][\w'-]*)*$/.test(flake)) {
+          return { kind: 'unknown', why: `${shorten(node.text)}: ${flake} is another flake, which declint does not fetch`, outside: flake };
+        }
         return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
       }
       if (current.kind === 'system') return { kind: 'unknown', why: `${shorten(node.text)} is evaluated by NixOS, not by declint`, ofSystem: current };
