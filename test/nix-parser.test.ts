@@ -1,4 +1,7 @@
-import { firstSyntaxError, parseNix } from '../src/nix/parser';
+import * as fs from 'fs';
+import * as path from 'path';
+import { firstSyntaxError, parseNix, parseNixFlat } from '../src/nix/parser';
+import { convertFlat, convertTree, NixNode } from '../src/nix/syntax';
 
 function errorAt(text: string): string | undefined {
   const error = firstSyntaxError(parseNix(text));
@@ -32,4 +35,34 @@ describe('Nix parsing with tree-sitter-nix', () => {
     expect(b.startPosition).toEqual({ row: 0, column: 13 });
     expect(b.startIndex).toBe(13);
   });
+
+  test('the flat parse gives the same syntax tree as the runtime tree, and none where the text has an error', () => {
+    // Every node with its type, offsets and operator, depth first.
+    const outline = (root: NixNode): string[] => {
+      const lines: string[] = [];
+      const visit = (node: NixNode, depth: number) => {
+        lines.push(`${' '.repeat(depth)}${node.type} ${node.startIndex}-${node.endIndex}${node.operator ? ` ${node.operator}` : ''}`);
+        for (const child of node.namedChildren) visit(child, depth + 1);
+      };
+      visit(root, 0);
+      return lines;
+    };
+    const texts = [
+      '{ a = "é😀${toString (1 + 2)}"; /* c */ b = !x.y or false; n = -(1 - 2); c = [ ./p.nix <nixpkgs> https://x.org ]; d = \'\'\n  ind ${e}\n\'\'; }',
+      '{ config, lib, ... }@args: let f = x: x // { inherit (args) y; }; in with lib; assert true; if a ? b then f 1 else null',
+      '# only a comment\n42',
+      ...fs.readdirSync(FLEET, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.nix')).map((f) => fs.readFileSync(path.join(FLEET, f), 'utf8')),
+    ];
+    for (const text of texts) {
+      const flat = parseNixFlat(text);
+      expect(flat).toBeDefined();
+      expect(outline(convertFlat(flat!, text))).toEqual(outline(convertTree(parseNix(text), text, false)));
+    }
+    expect(parseNixFlat('{ a = ; }')).toBeUndefined();
+    // Valid Nix the runtime's tree marks as an error: the caller falls back to that tree, which firstSyntaxError accepts.
+    expect(parseNixFlat('{ lib, pkgs, }: { }')).toBeUndefined();
+  });
 });
+
+const FLEET = path.resolve(__dirname, '../fixtures/demo-fleet');
+

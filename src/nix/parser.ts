@@ -3,8 +3,13 @@ import type { SyntaxNode, Tree } from 'tree-sitter';
 import { loadTreeSitter } from '../source/tree-sitter';
 
 const Parser = loadTreeSitter();
+/** The grammar's binding (grammars/nix/binding.cc): the language for the runtime, and a parse into a flat array. */
+interface NixBinding {
+  parseFlat(text: string): Int32Array | null;
+  symbolNames: string[];
+}
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const nixLanguage: unknown = require('../../grammars/nix');
+const nixLanguage = require('../../grammars/nix') as NixBinding;
 
 type Parser = ParserType;
 
@@ -13,7 +18,7 @@ let sharedParser: Parser | undefined;
 function parser(): Parser {
   if (!sharedParser) {
     sharedParser = new Parser();
-    sharedParser.setLanguage(nixLanguage as ParserType.Language);
+    sharedParser.setLanguage(nixLanguage as unknown as ParserType.Language);
   }
   return sharedParser;
 }
@@ -26,6 +31,23 @@ export function parseNix(text: string, oldTree?: Tree): Tree {
   // its default 32 KiB re-reads for big files.
   return parser().parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) });
 }
+
+/**
+ * A text parsed into a flat array (see `parseFlat` in grammars/nix/binding.cc):
+ * the named nodes without comments, in document order, `FLAT_FIELDS` numbers
+ * each: type and operator symbols, start, end, and the index of the first
+ * node after its subtree. Undefined when the text has a syntax error, or one
+ * tree-sitter recovers from that Nix accepts (a trailing comma in formals):
+ * `parseNix` then gives the tree that says where and what.
+ */
+export function parseNixFlat(text: string): Int32Array | undefined {
+  return nixLanguage.parseFlat(text) ?? undefined;
+}
+
+export const FLAT_FIELDS = 4;
+
+/** Names of the grammar's symbols by id: node types and anonymous tokens (operators). */
+export const NIX_SYMBOL_NAMES: readonly string[] = nixLanguage.symbolNames;
 
 /**
  * The first syntax error in the tree, or undefined when the file is valid Nix.

@@ -1,12 +1,14 @@
 import type { Span } from '../source/position';
-import { parseNix, Tree } from './parser';
+import { FLAT_FIELDS, NIX_SYMBOL_NAMES, parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
 
 /**
- * A Nix syntax tree as plain JS objects, converted from tree-sitter's tree in
- * one cursor walk. Every access to a node of the native tree crosses into C++
- * and allocates; the evaluator visits nodes many times, so it works on this
- * copy instead, and the native tree can be freed right after the walk.
+ * A Nix syntax tree as plain JS objects. Every access to a node of the
+ * native tree crosses into C++ and allocates; the evaluator visits nodes
+ * many times, so it works on these objects instead. They are made from a
+ * flat array of the parse (`parseNixFlat`, one crossing per file) as the
+ * evaluator reaches them, or copied from a tree-sitter tree in one cursor
+ * walk (the language server's incrementally parsed trees).
  *
  * Only named nodes are kept, without comments; operators of binary and unary
  * expressions are kept on their node. Field access (`childForFieldName`)
@@ -19,6 +21,8 @@ export class NixNode {
   operator?: string;
   /** The spans handed out for this node (`span()`), kept so that moving the node moves them too. */
   private spans: Span[] | undefined;
+  /** Where the node is in its file's flat array, when it was made from one. */
+  private flatIndex = -1;
 
   constructor(
     readonly type: string,
@@ -31,10 +35,14 @@ export class NixNode {
   /** Named children in source order, comments excluded. */
   get namedChildren(): NixNode[] {
     if (this.children === undefined) {
-      // A deferred string or list: find its native node again and copy its children now.
       this.children = null;
-      const native = this.file.tree!.rootNode.descendantForIndex(this.startIndex, this.endIndex);
-      copyChildren(native.walk(), this, this.file);
+      if (this.file.flat) {
+        childrenFromFlat(this, this.file.flat, this.file);
+      } else {
+        // A deferred string or list: find its native node again and copy its children now.
+        const native = this.file.tree!.rootNode.descendantForIndex(this.startIndex, this.endIndex);
+        copyChildren(native.walk(), this, this.file);
+      }
     }
     return this.children ?? NO_CHILDREN;
   }
@@ -90,6 +98,8 @@ export class NixNode {
    * for it), in place. The root's file gets the new text.
    */
   static replaceBinding(root: NixNode, binding: NixNode, fresh: NixNode, offset: number, source: string): void {
+    // Nodes are moved in place below: every one must exist, none be made later from offsets in the old text.
+    root.expandAll();
     const delta = fresh.endIndex + offset - binding.endIndex;
     const oldEnd = binding.endIndex;
     // Explicit stacks and loops, not recursion: a long chain of applications nests deeper than the call stack.
@@ -129,6 +139,32 @@ export class NixNode {
   /** @internal Children are copied on first access. */
   defer(): void {
     this.children = undefined;
+  }
+
+  /** @internal Made from the flat array of its file, where it is at `index`; its children are made on first access. */
+  static fromFlat(type: string, flat: Int32Array, index: number, file: SyntaxFile): NixNode {
+    const at = index * FLAT_FIELDS;
+    const node = new NixNode(type, flat[at + 1], flat[at + 2], file);
+    node.flatIndex = index;
+    if (flat[at + 3] > index + 1 && !LEAF_TYPES.has(type)) node.children = undefined;
+    if (type === 'binary_expression' || type === 'unary_expression') {
+      const operator = flat[at] >>> 16;
+      if (operator !== 0) node.operator = NIX_SYMBOL_NAMES[operator];
+    }
+    return node;
+  }
+
+  /** @internal The flat array's index of this node. */
+  get indexInFlat(): number {
+    return this.flatIndex;
+  }
+
+  /** Makes every node below this one now, and forgets the file's flat array (the nodes are about to move). */
+  private expandAll(): void {
+    if (!this.file.flat) return;
+    const stack: NixNode[] = [this];
+    while (stack.length > 0) stack.push(...stack.pop()!.namedChildren);
+    this.file.flat = undefined;
   }
 
   /**
@@ -258,6 +294,28 @@ interface SyntaxFile {
   deferred: boolean;
   /** While converting with `convertTreeReusing`. */
   reuse?: Reuse;
+  /** The flat array (`parseNixFlat`) the nodes not made yet are made from. */
+  flat?: Int32Array;
+}
+
+/** Makes the named children of a node from its file's flat array. */
+function childrenFromFlat(node: NixNode, flat: Int32Array, file: SyntaxFile): void {
+  const index = node.indexInFlat;
+  const end = flat[index * FLAT_FIELDS + 3];
+  for (let child = index + 1; child < end; child = flat[child * FLAT_FIELDS + 3]) {
+    const type = NIX_SYMBOL_NAMES[flat[child * FLAT_FIELDS] & 0xffff];
+    node.addChild(NixNode.fromFlat(type, flat, child, file));
+  }
+}
+
+/**
+ * The syntax tree of a text from its flat array (`parseNixFlat`): each
+ * node's children are made on first access, so what no evaluation reaches
+ * (most strings and lists) costs nothing more than its entry in the array.
+ */
+export function convertFlat(flat: Int32Array, source: string): NixNode {
+  const file: SyntaxFile = { source, tree: undefined, names: [], deferred: true, flat };
+  return NixNode.fromFlat('source_code', flat, 0, file);
 }
 
 const NO_CHILDREN: NixNode[] = [];

@@ -3,8 +3,8 @@ import type { FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
-import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
-import { convertTree, NixNode } from '../nix/syntax';
+import { describeSyntaxError, parseNix, parseNixFlat, Tree } from '../nix/parser';
+import { convertFlat, convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
 import type { TalosFile } from '../talos/documents';
 
@@ -16,7 +16,8 @@ export interface ParsedNix {
 
 /** A file turned into the model rules read. */
 export type AnalyzedFile =
-  | { kind: 'nix'; path: string; module: NixModule; lines: LineIndex }
+  /** `flat`: the parse, where it was made here, for the host phase to read the file without parsing it again. */
+  | { kind: 'nix'; path: string; module: NixModule; lines: LineIndex; flat?: Int32Array }
   | { kind: 'talos'; path: string; talos: TalosFile; lines: LineIndex }
   | { kind: 'flake-lock'; path: string; lock: FlakeLock; lines: LineIndex };
 
@@ -41,14 +42,21 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
   const kind = candidateKind(path);
   switch (kind) {
     case 'nix': {
-      const tree = parsed?.tree ?? parseNix(text);
-      const error = describeSyntaxError(tree, text);
-      if (error) {
-        const lines = new LineIndex(text);
-        const { startIndex, endIndex } = error.node;
-        return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
+      // A text that parses without error needs no tree of the runtime: its flat parse is read as far as rules reach.
+      const flat = parsed ? undefined : parseNixFlat(text);
+      let root: NixNode;
+      if (flat) {
+        root = convertFlat(flat, text);
+      } else {
+        const tree = parsed?.tree ?? parseNix(text);
+        const error = describeSyntaxError(tree, text);
+        if (error) {
+          const lines = new LineIndex(text);
+          const { startIndex, endIndex } = error.node;
+          return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
+        }
+        root = parsed?.root ?? convertTree(tree, text);
       }
-      const root = parsed?.root ?? convertTree(tree, text);
       // Nix rejects an attribute defined twice when it parses the file; so does declint, rather than keep one of them.
       const duplicate = firstDuplicateAttribute(root);
       if (duplicate) {
@@ -60,7 +68,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text), ...(flat ? { flat } : {}) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);

@@ -25,6 +25,15 @@ export interface FilesChecked {
   suppressions: SuppressionComment[];
   /** What each Talos-looking file is (for coverage). */
   talosFiles: TalosFileSummary[];
+  /** The `.nix` files parsed without error, with their parse: the host phase reads them without parsing them again. */
+  parsed: ParsedSource[];
+}
+
+/** A `.nix` file's text and its flat parse (`parseNixFlat`). */
+export interface ParsedSource {
+  absolutePath: string;
+  text: string;
+  flat: Int32Array;
 }
 
 /**
@@ -48,6 +57,7 @@ export async function checkFiles(
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: TalosFileSummary[] = [];
+  const parsed: ParsedSource[] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -59,11 +69,12 @@ export async function checkFiles(
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
+    if (checked.flat) parsed.push({ absolutePath: file.absolutePath, text, flat: checked.flat });
     if (checked.scanned) scanned++;
     onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imports, suppressions, talosFiles };
+  return { findings, scanned, imports, suppressions, talosFiles, parsed };
 }
 
 /** What checking one file's text yields. */
@@ -76,6 +87,8 @@ export interface FileChecked {
   suppressions: SuppressionComment[];
   /** For a Talos-looking file: what it is, or why it was not read. */
   talos?: TalosFileSummary;
+  /** For a `.nix` file parsed here without error: its flat parse. */
+  flat?: Int32Array;
 }
 
 /**
@@ -100,5 +113,5 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   const dir = path.dirname(file.absolutePath);
   const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));
-  return { findings, scanned: true, imports, suppressions };
+  return { findings, scanned: true, imports, suppressions, ...(result.file.flat ? { flat: result.file.flat } : {}) };
 }

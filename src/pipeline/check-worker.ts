@@ -22,7 +22,8 @@ parentPort!.on('message', (batch: FileToCheck[]) => {
     return;
   }
   checkFiles(batch, setup.rules, now, setup.flakePolicy).then(
-    (result) => parentPort!.postMessage({ kind: 'done', batch: batch.length, ...result }),
+    // The parses move to the main thread (transferred, not copied), where the host phase reads them.
+    (result) => parentPort!.postMessage({ kind: 'done', batch: batch.length, ...result }, result.parsed.map((p) => p.flat.buffer as ArrayBuffer)),
     (error: Error) => parentPort!.postMessage({ kind: 'failed', message: error.stack ?? error.message }),
   );
 });

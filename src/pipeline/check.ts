@@ -21,7 +21,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
-import { NixSourceLoader, SourceOverlay } from './source-loader';
+import { NixSourceLoader, ParsedSources, SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
   paths: string[];
@@ -97,6 +97,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
   let hostsDone = 0;
   const scanned = perFile.scanned;
+  // Each file is parsed once: the host phase reads the per-file phase's parses.
+  const parsed: ParsedSources = new Map(perFile.parsed.map((p) => [p.absolutePath, p]));
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots: scanRoots(options),
@@ -110,8 +112,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
+    loader: new NixSourceLoader(scanRoots(options), options.base, overlay, parsed),
   });
+  parsed.clear();
   const talosNodes = checkTalosNodes({
     files,
     talosFiles: perFile.talosFiles,
@@ -233,6 +236,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: FilesChecked['talosFiles'] = [];
+  const parsed: FilesChecked['parsed'] = [];
   let scanned = 0;
   let next = 0;
   let done = 0;
@@ -256,6 +260,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
           imports.push(...message.imports);
           suppressions.push(...message.suppressions);
           talosFiles.push(...message.talosFiles);
+          parsed.push(...message.parsed);
           scanned += message.scanned;
           done += message.batch;
           onFiles?.(done);
@@ -266,7 +271,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports, suppressions, talosFiles: talosFiles.sort((a, b) => a.file.localeCompare(b.file)) };
+  return { findings, scanned, imports, suppressions, talosFiles: talosFiles.sort((a, b) => a.file.localeCompare(b.file)), parsed };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */

@@ -4,7 +4,7 @@ import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix
 import { definitionSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
-import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
+import { convertFlat, convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 
@@ -19,10 +19,14 @@ export interface SourceOverlay {
   tree?(absolutePath: string): Tree | undefined;
 }
 
+/** A text parsed before, with its flat parse (`parseNixFlat`), by absolute path. */
+export type ParsedSources = Map<string, { text: string; flat: Int32Array }>;
+
 /**
  * Reads and parses `.nix` files for host evaluation, once each. A directory
  * means its `default.nix`; a file that resolves (through symlinks) outside
- * the scanned roots is refused.
+ * the scanned roots is refused. A file the per-file phase parsed (`parsed`)
+ * is taken from there, not read and parsed again.
  */
 export class NixSourceLoader implements SourceLoader {
   private readonly cache = new Map<string, LoadedSource | LoadError>();
@@ -35,6 +39,7 @@ export class NixSourceLoader implements SourceLoader {
     roots: string[],
     readonly base: string,
     private readonly overlay?: SourceOverlay,
+    private readonly parsed?: ParsedSources,
   ) {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
   }
@@ -96,8 +101,14 @@ export class NixSourceLoader implements SourceLoader {
       return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
     }
     const open = this.overlay?.text(real);
-    const text = open ?? fs.readFileSync(real, 'utf8');
     const file = this.display(target);
+    const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target)) : undefined;
+    if (shared) {
+      // Parsed by the per-file phase, where it passed the syntax and duplicate-attribute checks.
+      this.lineTables.set(file, new LineIndex(shared.text));
+      return { absolutePath: target, file, text: shared.text, root: convertFlat(shared.flat, shared.text) };
+    }
+    const text = open ?? fs.readFileSync(real, 'utf8');
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
     const patched = last ? patchInPlace(last, text) : undefined;
