@@ -10,6 +10,7 @@
 #include <napi.h>
 #include <tree_sitter/api.h>
 
+#include <string>
 #include <vector>
 
 extern "C" const TSLanguage *tree_sitter_nix(void);
@@ -31,6 +32,52 @@ struct ThreadParser {
 };
 static thread_local ThreadParser threadParser;
 
+static bool IsBlank(char16_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+/**
+ * `child`, the next to last child of a `formals` node, is tree-sitter-nix
+ * 0.0.2's recovery from a trailing comma (`{ lib, pkgs, }:`), which Nix
+ * accepts: a lone ERROR holding the comma, or a formal whose name is a
+ * MISSING identifier, right before the closing `}`. The same test as
+ * `isTrailingCommaRecovery` in src/nix/parser.ts.
+ */
+static bool IsTrailingCommaRecovery(TSNode child, TSNode closing, const char16_t *text) {
+  if (ts_node_is_named(closing) || std::string(ts_node_type(closing)) != "}") return false;
+  if (ts_node_is_error(child)) {
+    if (ts_node_child_count(child) != 1) return false;
+    int commas = 0;
+    for (uint32_t i = ts_node_start_byte(child) / 2; i < ts_node_end_byte(child) / 2; i++) {
+      if (text[i] == ',') commas++;
+      else if (!IsBlank(text[i])) return false;
+    }
+    return commas == 1;
+  }
+  if (std::string(ts_node_type(child)) == "formal") {
+    TSNode name = ts_node_child_by_field_name(child, "name", 4);
+    return ts_node_child_count(child) == 1 && !ts_node_is_null(name) && ts_node_is_missing(name);
+  }
+  return false;
+}
+
+/** Whether the tree has a syntax error other than a trailing comma's recovery (see `firstSyntaxError`). */
+static bool HasSyntaxError(TSNode root, const char16_t *text) {
+  std::vector<TSNode> stack{root};
+  while (!stack.empty()) {
+    TSNode node = stack.back();
+    stack.pop_back();
+    if (ts_node_is_missing(node) || ts_node_is_error(node)) return true;
+    if (!ts_node_has_error(node)) continue;
+    uint32_t count = ts_node_child_count(node);
+    bool formals = std::string(ts_node_type(node)) == "formals";
+    for (uint32_t i = 0; i < count; i++) {
+      TSNode child = ts_node_child(node, i);
+      if (formals && count >= 2 && i == count - 2 && IsTrailingCommaRecovery(child, ts_node_child(node, count - 1), text)) continue;
+      stack.push_back(child);
+    }
+  }
+  return false;
+}
+
 /**
  * parseFlat(text: string): Int32Array | null
  *
@@ -42,8 +89,9 @@ static thread_local ThreadParser threadParser;
  *   [3] the index (in nodes) of the first node after this node's subtree:
  *       its children are the nodes from the next one up to there, each child
  *       followed by its own subtree.
- * Returns null when the tree has an error (a caller reads errors from the
- * `tree-sitter` runtime's own tree) and when parsing fails.
+ * Returns null when the text has a syntax error (a caller reads it from the
+ * `tree-sitter` runtime's own tree) and when parsing fails. The ERROR node of
+ * a trailing comma's recovery is left out, like comments.
  */
 static Napi::Value ParseFlat(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -66,7 +114,7 @@ static Napi::Value ParseFlat(const Napi::CallbackInfo &info) {
                                                  static_cast<uint32_t>(length * 2), TSInputEncodingUTF16LE);
   if (!tree) return env.Null();
   TSNode root = ts_tree_root_node(tree);
-  if (ts_node_has_error(root)) {
+  if (ts_node_has_error(root) && HasSyntaxError(root, state.text.data())) {
     ts_tree_delete(tree);
     return env.Null();
   }
@@ -95,7 +143,7 @@ static Napi::Value ParseFlat(const Napi::CallbackInfo &info) {
       TSNode node = ts_tree_cursor_current_node(&cursor);
       bool descended = false;
       if (ts_node_is_named(node)) {
-        if (ts_node_symbol(node) != comment) {
+        if (ts_node_symbol(node) != comment && !ts_node_is_error(node)) {
           size_t index = emit(node);
           if (ts_tree_cursor_goto_first_child(&cursor)) {
             parents.push_back(index);

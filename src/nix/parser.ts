@@ -36,9 +36,9 @@ export function parseNix(text: string, oldTree?: Tree): Tree {
  * A text parsed into a flat array (see `parseFlat` in grammars/nix/binding.cc):
  * the named nodes without comments, in document order, `FLAT_FIELDS` numbers
  * each: type and operator symbols, start, end, and the index of the first
- * node after its subtree. Undefined when the text has a syntax error, or one
- * tree-sitter recovers from that Nix accepts (a trailing comma in formals):
- * `parseNix` then gives the tree that says where and what.
+ * node after its subtree. Undefined when the text has a syntax error (the
+ * trailing comma `firstSyntaxError` accepts is none): `parseNix` then gives
+ * the tree that says where and what.
  */
 export function parseNixFlat(text: string): Int32Array | undefined {
   return nixLanguage.parseFlat(text) ?? undefined;

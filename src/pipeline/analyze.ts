@@ -66,7 +66,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       }
       if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
-        return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
+        return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text), ...(flat ? { flat } : {}) } };
       }
       return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text), ...(flat ? { flat } : {}) } };
     }
