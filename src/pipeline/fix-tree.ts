@@ -191,13 +191,17 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
       return undefined;
     }
   };
+  // One reading and one parse per file and pass, however many findings it has (these sources live for one pass).
+  const texts = new Map<string, string | undefined>();
   const text = (file: string): string | undefined => {
+    if (texts.has(file)) return texts.get(file);
     const real = absolutePath(file);
-    if (!real) return undefined;
-    return overlay.text(real) ?? fs.readFileSync(real, 'utf8');
+    const read = real ? (overlay.text(real) ?? fs.readFileSync(real, 'utf8')) : undefined;
+    texts.set(file, read);
+    return read;
   };
-  // One parse per file and pass, however many findings it has (these sources live for one pass).
   const trees = new Map<string, Tree>();
+  const hostModules = new Map<string, string | { why: string }>();
   return {
     absolutePath,
     text,
@@ -207,7 +211,11 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
       if (!tree && source !== undefined) trees.set(file, (tree = parseNix(source)));
       return tree;
     },
-    hostModule: (host) => ownModule(host, analysis.hosts),
+    hostModule(host) {
+      let module = hostModules.get(host);
+      if (module === undefined) hostModules.set(host, (module = ownModule(host, analysis.hosts)));
+      return module;
+    },
   };
 }
 
