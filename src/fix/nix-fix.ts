@@ -1,9 +1,9 @@
-import type { SyntaxNode, Tree } from '../nix/parser';
 import { formatOptionPath } from '../nix/option-path';
+import type { NixNode } from '../nix/syntax';
 
 /**
- * Nix source edits for rule fixes, on the tree-sitter tree of the file's
- * text: the written value of a definition replaced where it is written
+ * Nix source edits for rule fixes, on the syntax tree of the file's text
+ * (`root`, the `source_code` node): the written value of a definition replaced where it is written
  * (through module wrappers, `let` and `rec` bindings, `inherit`, attribute
  * selection), or a missing setting inserted into a module's body beside the
  * settings it belongs with. Everything else in the file is left as it is:
@@ -37,10 +37,10 @@ const MAX_HOPS = 16;
  * why there is none: a value computed by an expression declint does not
  * rewrite, a set, a binding that is not where the analysis saw it.
  */
-export function valueSpan(tree: Tree, offset: number): Span | { why: string } {
-  const site = definitionAt(tree, offset);
+export function valueSpan(root: NixNode, offset: number): Span | { why: string } {
+  const site = definitionAt(root, offset);
   if (!site) return { why: 'the definition is no longer where the analysis found it' };
-  let expression: SyntaxNode | null = site.kind === 'binding' ? site.node.childForFieldName('expression') : site.node;
+  let expression: NixNode | null = site.kind === 'binding' ? site.node.childForFieldName('expression') : site.node;
   for (let hop = 0; expression && hop < MAX_HOPS; hop++) {
     expression = unwrap(expression);
     // A list is replaced whole (the fix value is the whole list); a negation by the value it folds to.
@@ -59,11 +59,11 @@ export function valueSpan(tree: Tree, offset: number): Span | { why: string } {
   return { why: 'the value could not be followed to where it is written' };
 }
 
-type Site = { kind: 'binding'; node: SyntaxNode } | { kind: 'inherited'; node: SyntaxNode };
+type Site = { kind: 'binding'; node: NixNode } | { kind: 'inherited'; node: NixNode };
 
 /** The binding starting at `offset`, or the inherited name there (`inherit x;`, `inherit (s) x;`). */
-function definitionAt(tree: Tree, offset: number): Site | undefined {
-  let node: SyntaxNode | null = tree.rootNode.descendantForIndex(offset, offset);
+function definitionAt(root: NixNode, offset: number): Site | undefined {
+  let node: NixNode | null = innermostAt(root, offset);
   while (node) {
     if (node.type === 'binding' && node.startIndex === offset) return { kind: 'binding', node };
     if (node.type === 'identifier' && node.startIndex === offset && node.parent?.type === 'inherited_attrs') return { kind: 'inherited', node };
@@ -72,8 +72,33 @@ function definitionAt(tree: Tree, offset: number): Site | undefined {
   return undefined;
 }
 
+/** The innermost node whose text holds the character at `offset`. */
+function innermostAt(root: NixNode, offset: number): NixNode | null {
+  if (offset < root.startIndex || offset >= root.endIndex) return null;
+  let node = root;
+  for (;;) {
+    const child = node.namedChildren.find((c) => c.startIndex <= offset && offset < c.endIndex);
+    if (!child) return node;
+    node = child;
+  }
+}
+
+/**
+ * Whether a comment is written inside the node, between its children: the
+ * syntax tree leaves comments out, and a value with one is not rewritten.
+ */
+function hasComment(node: NixNode, text: string): boolean {
+  let from = node.startIndex;
+  for (const child of [...node.namedChildren, undefined]) {
+    const gap = text.slice(from, child ? child.startIndex : node.endIndex);
+    if (gap.includes('#') || gap.includes('/*')) return true;
+    if (child) from = child.endIndex;
+  }
+  return false;
+}
+
 /** Parentheses and module wrappers removed: the expression that holds the value. */
-function unwrap(node: SyntaxNode): SyntaxNode {
+function unwrap(node: NixNode): NixNode {
   for (;;) {
     if (node.type === 'parenthesized_expression') {
       const inner = expressionIn(node);
@@ -88,34 +113,34 @@ function unwrap(node: SyntaxNode): SyntaxNode {
 }
 
 /** The last name of an application's innermost function: `lib.mkOverride 50 x` → `mkOverride`. */
-function functionName(apply: SyntaxNode): string {
-  let fn: SyntaxNode | null = apply;
+function functionName(apply: NixNode): string {
+  let fn: NixNode | null = apply;
   while (fn && fn.type === 'apply_expression') fn = fn.childForFieldName('function');
   if (!fn) return '';
   const text = fn.text;
   return text.slice(text.lastIndexOf('.') + 1);
 }
 
-function isLiteral(node: SyntaxNode): boolean {
+function isLiteral(node: NixNode): boolean {
   switch (node.type) {
     case 'integer_expression':
     case 'float_expression':
       return true;
     case 'unary_expression':
-      return node.text.startsWith('-') && node.namedChildCount === 1 && /^(integer|float)_expression$/.test(node.namedChild(0)!.type);
+      return node.text.startsWith('-') && node.namedChildCount === 1 && /^(integer|float)_expression$/.test(node.namedChild(0)!.type) && !hasComment(node, node.sourceText);
     case 'string_expression':
     case 'indented_string_expression':
       return !node.namedChildren.some((c) => c.type === 'interpolation');
     case 'variable_expression':
       return KEYWORD_LITERALS.has(node.text) && lookup(node, node.text) === undefined;
     case 'list_expression':
-      return node.namedChildren.every((c) => isLiteral(c));
+      return node.namedChildren.every((c) => isLiteral(c)) && !hasComment(node, node.sourceText);
     default:
       return false;
   }
 }
 
-function describe(node: SyntaxNode): string {
+function describe(node: NixNode): string {
   const text = node.text.replace(/\s+/g, ' ');
   return `\`${text.length > 40 ? `${text.slice(0, 37)}...` : text}\``;
 }
@@ -125,7 +150,7 @@ function describe(node: SyntaxNode): string {
  * inherited name), an attribute of a set literal for a selection, with how
  * often the binding it goes through is used.
  */
-function referenceTarget(node: SyntaxNode): { value: SyntaxNode; uses: number } | undefined {
+function referenceTarget(node: NixNode): { value: NixNode; uses: number } | undefined {
   if (node.type === 'variable_expression' || node.type === 'identifier') {
     const name = node.type === 'identifier' ? node.text : node.namedChild(0)?.text;
     if (!name) return undefined;
@@ -142,7 +167,8 @@ function referenceTarget(node: SyntaxNode): { value: SyntaxNode; uses: number } 
     return lookup(node, name);
   }
   if (node.type === 'select_expression') {
-    if (node.children.some((c) => c.type === 'or')) return undefined;
+    // `s.a or d`: the value may be the default.
+    if (node.childForFieldName('default')) return undefined;
     const base = node.childForFieldName('expression') ?? node.namedChild(0);
     const attrpath = node.childForFieldName('attrpath');
     const names = attrpath ? attrpathNames(attrpath) : undefined;
@@ -153,15 +179,15 @@ function referenceTarget(node: SyntaxNode): { value: SyntaxNode; uses: number } 
 }
 
 /** Where an `inherit` inside a set or `let` looks names up: above that set or `let`. */
-function scopeAbove(inherit: SyntaxNode): SyntaxNode | null {
-  let node: SyntaxNode | null = inherit.parent;
+function scopeAbove(inherit: NixNode): NixNode | null {
+  let node: NixNode | null = inherit.parent;
   while (node && node.type !== 'let_expression' && node.type !== 'rec_attrset_expression' && node.type !== 'attrset_expression') node = node.parent;
   return node?.parent ?? null;
 }
 
 /** `s.a.b` where `s` leads to a set literal: the binding of `a.b` in it. */
-function selectFrom(base: SyntaxNode, names: string[]): { value: SyntaxNode; uses: number } | undefined {
-  let set: SyntaxNode | null = unwrap(base);
+function selectFrom(base: NixNode, names: string[]): { value: NixNode; uses: number } | undefined {
+  let set: NixNode | null = unwrap(base);
   let uses = 1;
   for (let hop = 0; set && set.type !== 'attrset_expression' && set.type !== 'rec_attrset_expression' && hop < MAX_HOPS; hop++) {
     const target = referenceTarget(set);
@@ -175,7 +201,7 @@ function selectFrom(base: SyntaxNode, names: string[]): { value: SyntaxNode; use
 }
 
 /** The value of `a.b` in a set literal, through nested sets and dotted paths; undefined when split or absent. */
-function bindingIn(set: SyntaxNode, names: string[]): SyntaxNode | undefined {
+function bindingIn(set: NixNode, names: string[]): NixNode | undefined {
   const bindings = set.namedChildren.find((c) => c.type === 'binding_set')?.namedChildren ?? [];
   for (const binding of bindings) {
     if (binding.type !== 'binding') continue;
@@ -200,8 +226,8 @@ function bindingIn(set: SyntaxNode, names: string[]): SyntaxNode | undefined {
  * with the number of references to it in that scope. Lexical bindings win
  * over `with`, as in Nix.
  */
-function lookup(from: SyntaxNode, name: string): { value: SyntaxNode; uses: number } | undefined {
-  let node: SyntaxNode | null = from.parent;
+function lookup(from: NixNode, name: string): { value: NixNode; uses: number } | undefined {
+  let node: NixNode | null = from.parent;
   while (node) {
     if (node.type === 'function_expression' && argumentNames(node).includes(name)) return undefined;
     if (node.type === 'let_expression' || node.type === 'rec_attrset_expression') {
@@ -224,7 +250,7 @@ function lookup(from: SyntaxNode, name: string): { value: SyntaxNode; uses: numb
   return undefined;
 }
 
-function argumentNames(fn: SyntaxNode): string[] {
+function argumentNames(fn: NixNode): string[] {
   const body = fn.childForFieldName('body') ?? fn.namedChild(fn.namedChildCount - 1);
   // `x:`, `{ a, b ? 1, ... }:`, and `args@{ … }:` / `{ … }@args:`, which bind the whole set too.
   return fn.namedChildren
@@ -233,9 +259,9 @@ function argumentNames(fn: SyntaxNode): string[] {
 }
 
 /** References to `name` inside a scope: variables and plain `inherit name;`. */
-function countUses(scope: SyntaxNode, name: string): number {
+function countUses(scope: NixNode, name: string): number {
   let count = 0;
-  const stack: SyntaxNode[] = [scope];
+  const stack: NixNode[] = [scope];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (node.type === 'variable_expression' && node.text === name) count++;
@@ -246,7 +272,8 @@ function countUses(scope: SyntaxNode, name: string): number {
 }
 
 /** An attribute path's names, or undefined when one is computed (`${…}`). */
-function attrpathNames(attrpath: SyntaxNode): string[] | undefined {
+function attrpathNames(attrpath: NixNode): string[] | undefined {
+  if (hasComment(attrpath, attrpath.sourceText)) return undefined;
   const names: string[] = [];
   for (const part of attrpath.namedChildren) {
     if (part.type === 'identifier') names.push(part.text);
@@ -264,8 +291,8 @@ function attrpathNames(attrpath: SyntaxNode): string[] | undefined {
  * with their indentation. Undefined, with why, where the body is not a set
  * literal declint can see into (`mkIf`, `mkMerge`, a function call).
  */
-export function insertion(text: string, tree: Tree, option: string[], literal: string): Insertion | { why: string } {
-  let body: SyntaxNode | null = expressionIn(tree.rootNode);
+export function insertion(text: string, root: NixNode, option: string[], literal: string): Insertion | { why: string } {
+  let body: NixNode | null = expressionIn(root);
   for (let hop = 0; body && hop < MAX_HOPS; hop++) {
     if (body.type === 'function_expression' || body.type === 'let_expression') body = body.childForFieldName('body') ?? lastExpression(body);
     else if (body.type === 'parenthesized_expression') body = expressionIn(body);
@@ -283,17 +310,17 @@ export function insertion(text: string, tree: Tree, option: string[], literal: s
 }
 
 /** The first child that is not a comment. */
-function expressionIn(node: SyntaxNode): SyntaxNode | null {
+function expressionIn(node: NixNode): NixNode | null {
   return node.namedChildren.find((c) => c.type !== 'comment') ?? null;
 }
 
-function lastExpression(node: SyntaxNode): SyntaxNode | null {
+function lastExpression(node: NixNode): NixNode | null {
   return [...node.namedChildren].reverse().find((c) => c.type !== 'comment') ?? null;
 }
 
-function insertInto(text: string, set: SyntaxNode, option: string[], literal: string): Insertion | { why: string } {
+function insertInto(text: string, set: NixNode, option: string[], literal: string): Insertion | { why: string } {
   const bindings = (set.namedChildren.find((c) => c.type === 'binding_set')?.namedChildren ?? []).filter((b) => b.type === 'binding' || b.type === 'inherit' || b.type === 'inherit_from');
-  let best: { node: SyntaxNode; shared: number } | undefined;
+  let best: { node: NixNode; shared: number } | undefined;
   for (const b of bindings) {
     if (b.type !== 'binding') continue;
     const path = attrpathNames(b.childForFieldName('attrpath')!);
@@ -324,7 +351,7 @@ function commonPrefix(a: string[], b: string[]): number {
 }
 
 /** On its own line after the binding (after a comment ending its line), or on the same line when the set is written on one line. */
-function after(text: string, binding: SyntaxNode, line: string): Insertion {
+function after(text: string, binding: NixNode, line: string): Insertion {
   const lineEnd = text.indexOf('\n', binding.endIndex);
   const rest = text.slice(binding.endIndex, lineEnd === -1 ? text.length : lineEnd);
   if (/^\s*(#.*)?$/.test(rest) && lineEnd !== -1) return { at: lineEnd, text: `\n${indentOf(text, binding.startIndex)}${line}` };
@@ -332,7 +359,7 @@ function after(text: string, binding: SyntaxNode, line: string): Insertion {
 }
 
 /** On its own line before the binding and the comment lines just above it. */
-function before(text: string, binding: SyntaxNode, line: string): Insertion {
+function before(text: string, binding: NixNode, line: string): Insertion {
   const indent = indentOf(text, binding.startIndex);
   let at = text.lastIndexOf('\n', binding.startIndex - 1) + 1;
   if (text.slice(at, binding.startIndex).trim() !== '') return { at: binding.startIndex, text: `${line} ` };
@@ -345,9 +372,9 @@ function before(text: string, binding: SyntaxNode, line: string): Insertion {
 }
 
 /** `{ }` or a set of `inherit`s only: the first setting, indented one step inside the braces. */
-function intoEmpty(text: string, set: SyntaxNode, line: string): Insertion {
+function intoEmpty(text: string, set: NixNode, line: string): Insertion {
   const close = set.endIndex - 1;
-  const open = set.children.find((c) => c.type === '{')?.endIndex ?? set.startIndex + 1;
+  const open = openingBrace(text, set) + 1;
   if (!text.slice(open, close).includes('\n')) return { at: open, text: ` ${line}${text.slice(open, close).trim() === '' ? ' ' : ''}` };
   const indent = indentOf(text, set.startIndex);
   const lineStart = text.lastIndexOf('\n', close - 1) + 1;
@@ -357,4 +384,15 @@ function intoEmpty(text: string, set: SyntaxNode, line: string): Insertion {
 function indentOf(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/** Where the `{` of a set is: its first character, or after `rec` and what may stand between (spaces, comments). */
+function openingBrace(text: string, set: NixNode): number {
+  for (let at = set.type === 'rec_attrset_expression' ? set.startIndex + 'rec'.length : set.startIndex; at < set.endIndex; at++) {
+    if (text[at] === '{') return at;
+    const commentEnd = text[at] === '#' ? text.indexOf('\n', at) : text.startsWith('/*', at) ? text.indexOf('*/', at + 2) + 1 : at;
+    if (commentEnd < at) break;
+    at = commentEnd;
+  }
+  return set.startIndex;
 }

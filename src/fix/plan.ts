@@ -1,5 +1,6 @@
 import type { Finding } from '../findings/finding';
-import { parseNix, Tree } from '../nix/parser';
+import { parseNix, parseNixFlat } from '../nix/parser';
+import { convertFlat, convertTree, NixNode } from '../nix/syntax';
 import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
 import type { Rule } from '../rules/rule';
 import type { FixPlan, TextEdit } from './edit';
@@ -18,8 +19,8 @@ import { scalarSpan, yamlInsertion, yamlScalar } from './yaml-fix';
 export interface FixSources {
   /** The text of a file (report path) as it is now; undefined when it cannot be read or lies outside the scanned tree. */
   text(file: string): string | undefined;
-  /** The tree of that text, when the caller already has it. */
-  nixTree?(file: string): Tree | undefined;
+  /** The syntax tree of that text (`source_code`), when the caller already has it. */
+  nixSyntax?(file: string): NixNode | undefined;
   /**
    * The module a setting of a host goes into: the first module file of the
    * host that no other host imports (its `configuration.nix`); or why there
@@ -56,7 +57,7 @@ export function planFix(finding: Finding, rule: Rule | undefined, sources: FixSo
     if (value === undefined) return { kind: 'none', why: `the fix is for ${fix.options!.join(' and ')}, not ${judged}` };
     const literal = nixLiteral(value);
     if (literal === undefined) return { kind: 'none', why: 'the fix value has no Nix literal' };
-    const span = valueSpan(treeOf(finding.location.file, text, sources), offset);
+    const span = valueSpan(syntaxOf(finding.location.file, text, sources), offset);
     if ('why' in span) return { kind: 'none', why: span.why };
     return made(`set ${judged} = ${literal}`, [{ file: finding.location.file, start: span.start, end: span.end, text: literal }]);
   }
@@ -100,7 +101,7 @@ function nixDefaultFix(finding: Finding, settings: { option: string; literal: st
     if (typeof module !== 'string') return { kind: 'none', why: module.why };
     const text = sources.text(module);
     if (text === undefined) return { kind: 'none', why: `${module} cannot be edited` };
-    const tree = treeOf(module, text, sources);
+    const tree = syntaxOf(module, text, sources);
     for (const { path, literal } of paths) {
       const at = insertion(text, tree, path, literal);
       if ('why' in at) return { kind: 'none', why: `${module}: ${at.why}` };
@@ -113,8 +114,14 @@ function nixDefaultFix(finding: Finding, settings: { option: string; literal: st
   return made(`add ${paths.map((p) => `${formatOptionPath(p.path)} = ${p.literal}`).join(', ')} to ${[...new Set(edits.map((e) => e.file))].join(', ')}`, edits);
 }
 
-function treeOf(file: string, text: string, sources: FixSources): Tree {
-  return sources.nixTree?.(file) ?? parseNix(text);
+function syntaxOf(file: string, text: string, sources: FixSources): NixNode {
+  return sources.nixSyntax?.(file) ?? parseNixSyntax(text);
+}
+
+/** The syntax tree of a Nix text; one with a syntax error has the parts tree-sitter recovers. */
+export function parseNixSyntax(text: string): NixNode {
+  const flat = parseNixFlat(text);
+  return flat ? convertFlat(flat, text) : convertTree(parseNix(text), text, false);
 }
 
 /** The concrete path a finding is about (`users.users.alice.…` for a wildcard rule), from its subject. */

@@ -21,6 +21,8 @@ import { TOOL_NAME, TOOL_VERSION } from '../meta';
 import { readIfPresent } from '../pipeline/check-flakes';
 import { isInside } from '../source/paths';
 import { analyzeFile } from '../pipeline/analyze';
+import { parseNixSyntax } from '../fix/plan';
+import type { NixNode } from '../nix/syntax';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { fileUri, toDiagnostic } from './diagnostics';
 import { definitionAt, findingHover, markdownHover, optionHover } from './hover';
@@ -272,6 +274,13 @@ export function startServer(connection: Connection): void {
     const file = ws.reportPath(document.absolutePath);
     const configPath = ws.configPath ?? path.join(ws.root, CONFIG_NAMES[0]);
     const openConfig = documents.atPath(realPath(configPath));
+    const text = (f: string): string | undefined => {
+      const absolute = path.resolve(ws.root, f);
+      if (!isInside(ws.root, absolute)) return undefined;
+      return documents.atPath(realPath(absolute))?.text ?? readIfPresent(absolute);
+    };
+    // Parsed once per request, however many findings a file has.
+    const syntax = new Map<string, NixNode | undefined>();
     return codeActions(
       {
         document,
@@ -283,12 +292,14 @@ export function startServer(connection: Connection): void {
         snippets: (capabilities.workspace?.workspaceEdit as { snippetEditSupport?: boolean } | undefined)?.snippetEditSupport === true,
         fixSources: {
           // Open buffers first; other files only inside the workspace.
-          text: (f) => {
-            const absolute = path.resolve(ws.root, f);
-            if (!isInside(ws.root, absolute)) return undefined;
-            return documents.atPath(realPath(absolute))?.text ?? readIfPresent(absolute);
+          text,
+          nixSyntax: (f) => {
+            if (!syntax.has(f)) {
+              const source = text(f);
+              syntax.set(f, source === undefined ? undefined : parseNixSyntax(source));
+            }
+            return syntax.get(f);
           },
-          nixTree: (f) => (f === file ? document.nixTree : undefined),
           hostModule: (host) => ws.hostModule(host),
         },
       },

@@ -23,6 +23,8 @@ export class NixNode {
   private spans: Span[] | undefined;
   /** Where the node is in its file's flat array, when it was made from one. */
   private flatIndex = -1;
+  /** The node whose named child this is; null for the root. */
+  parent: NixNode | null = null;
 
   constructor(
     readonly type: string,
@@ -67,6 +69,7 @@ export class NixNode {
 
   /** @internal */
   addChild(child: NixNode): void {
+    child.parent = this;
     (this.children ??= []).push(child);
   }
 
@@ -84,6 +87,7 @@ export class NixNode {
       if (!node.children) continue;
       copy.children = node.children.map((child) => {
         const childCopy = copyOf(child);
+        childCopy.parent = copy;
         stack.push([child, childCopy]);
         return childCopy;
       });
@@ -133,6 +137,7 @@ export class NixNode {
       if (node.children) rehomed.push(...node.children);
     }
     binding.children = fresh.children;
+    for (const child of binding.children ?? []) child.parent = binding;
     file.source = source;
   }
 

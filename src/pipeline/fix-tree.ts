@@ -3,14 +3,14 @@ import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { applyEdits, editsOverlap, Fix, TextEdit } from '../fix/edit';
-import { FixSources, isDefaultFinding, planFix } from '../fix/plan';
+import { FixSources, isDefaultFinding, parseNixSyntax, planFix } from '../fix/plan';
 import type { Rule } from '../rules/rule';
 import { isInside } from '../source/paths';
-import { parseNix, Tree } from '../nix/parser';
 import { analyzeTree, CheckOptions, TreeAnalysis } from './check';
 import { ownModule } from './check-hosts';
 import type { SourceOverlay } from './source-loader';
 import { LineIndex } from '../source/position';
+import type { NixNode } from '../nix/syntax';
 import type { ReportedFix } from '../report/result';
 
 /**
@@ -102,7 +102,7 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
 export function reportableFixes(options: CheckOptions, analysis: TreeAnalysis): Map<Finding, ReportedFix> {
   const sources = fixSources(options.base, scanRoots(options), new MemoryOverlay(), analysis);
   const rules = new Map<string, Rule>(analysis.result.rules.map((r) => [r.id, r]));
-  const lines = new Map<string, LineIndex>();
+  const lines = new RecentlyUsed<LineIndex>();
   const out = new Map<Finding, ReportedFix>();
   for (const finding of analysis.result.findings) {
     const rule = rules.get(finding.ruleId);
@@ -113,8 +113,7 @@ export function reportableFixes(options: CheckOptions, analysis: TreeAnalysis): 
     out.set(finding, {
       ...rest,
       edits: edits.map((e) => {
-        let index = lines.get(e.file);
-        if (!index) lines.set(e.file, (index = new LineIndex(sources.text(e.file)!)));
+        const index = lines.get(e.file, () => new LineIndex(sources.text(e.file)!));
         return { file: e.file, range: index.range(e.start, e.end), text: e.text };
       }),
     });
@@ -192,24 +191,22 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
     }
   };
   // One reading and one parse per file and pass, however many findings it has (these sources live for one pass).
-  const texts = new Map<string, string | undefined>();
-  const text = (file: string): string | undefined => {
-    if (texts.has(file)) return texts.get(file);
-    const real = absolutePath(file);
-    const read = real ? (overlay.text(real) ?? fs.readFileSync(real, 'utf8')) : undefined;
-    texts.set(file, read);
-    return read;
-  };
-  const trees = new Map<string, Tree>();
+  const texts = new RecentlyUsed<string | undefined>();
+  const text = (file: string): string | undefined =>
+    texts.get(file, () => {
+      const real = absolutePath(file);
+      return real ? (overlay.text(real) ?? fs.readFileSync(real, 'utf8')) : undefined;
+    });
+  const trees = new RecentlyUsed<NixNode | undefined>();
   const hostModules = new Map<string, string | { why: string }>();
   return {
     absolutePath,
     text,
-    nixTree(file) {
-      let tree = trees.get(file);
-      const source = tree ? undefined : text(file);
-      if (!tree && source !== undefined) trees.set(file, (tree = parseNix(source)));
-      return tree;
+    nixSyntax(file) {
+      return trees.get(file, () => {
+        const source = text(file);
+        return source === undefined ? undefined : parseNixSyntax(source);
+      });
     },
     hostModule(host) {
       let module = hostModules.get(host);
@@ -217,6 +214,26 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
       return module;
     },
   };
+}
+
+/**
+ * What a fix pass keeps of the files it reads: the most recently used.
+ * Findings come file by file, and the hosts' own modules again and again;
+ * a large tree has more files with findings than memory should hold.
+ */
+class RecentlyUsed<T> {
+  private readonly entries = new Map<string, T>();
+
+  get(file: string, read: () => T): T {
+    const kept = this.entries.has(file);
+    const value = kept ? this.entries.get(file)! : read();
+    if (kept) this.entries.delete(file);
+    this.entries.set(file, value);
+    if (this.entries.size > RecentlyUsed.SIZE) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+
+  private static readonly SIZE = 32;
 }
 
 function scanRoots(options: CheckOptions): string[] {
