@@ -1,12 +1,18 @@
 import { parentPort, workerData } from 'worker_threads';
 import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
-import { checkFiles, FileToCheck } from './check-files';
+import { checkFiles, FileToCheck, PARSES_KEPT_BYTES } from './check-files';
 
 /**
  * A worker thread of `runCheck`: asks the main thread for batches of files
  * and answers each with its findings, until it is sent an empty batch.
  */
+/** What the main thread sends: files to check (none: stop), and whether it still keeps parses. */
+export interface WorkerBatch {
+  files: FileToCheck[];
+  keepParses: boolean;
+}
+
 interface WorkerSetup {
   rules: Rule[];
   now: number;
@@ -16,14 +22,14 @@ interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 const now = new Date(setup.now);
 
-parentPort!.on('message', (batch: FileToCheck[]) => {
-  if (batch.length === 0) {
+parentPort!.on('message', ({ files, keepParses }: WorkerBatch) => {
+  if (files.length === 0) {
     parentPort!.close();
     return;
   }
-  checkFiles(batch, setup.rules, now, setup.flakePolicy).then(
+  checkFiles(files, setup.rules, now, setup.flakePolicy, undefined, undefined, keepParses ? PARSES_KEPT_BYTES : 0).then(
     // The parses move to the main thread (transferred, not copied), where the host phase reads them.
-    (result) => parentPort!.postMessage({ kind: 'done', batch: batch.length, ...result }, result.parsed.map((p) => p.flat.buffer as ArrayBuffer)),
+    (result) => parentPort!.postMessage({ kind: 'done', batch: files.length, ...result }, result.parsed.map((p) => p.flat.buffer as ArrayBuffer)),
     (error: Error) => parentPort!.postMessage({ kind: 'failed', message: error.stack ?? error.message }),
   );
 });

@@ -9,7 +9,8 @@ import type { CheckResult } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { checkFiles, FilesChecked, FileToCheck } from './check-files';
+import { checkFiles, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
+import type { WorkerBatch } from './check-worker';
 import { checkHosts, HostPhaseResult } from './check-hosts';
 import { checkFlakes, readIfPresent } from './check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
@@ -97,8 +98,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
   let hostsDone = 0;
   const scanned = perFile.scanned;
-  // Each file is parsed once: the host phase reads the per-file phase's parses.
+  // Each file is parsed once: the host phase reads the per-file phase's parses (as many as memory allows).
   const parsed: ParsedSources = new Map(perFile.parsed.map((p) => [p.absolutePath, p]));
+  perFile.parsed.length = 0; // the map holds them, until the host phase is done
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots: scanRoots(options),
@@ -237,13 +239,15 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
   const suppressions: SuppressionComment[] = [];
   const talosFiles: FilesChecked['talosFiles'] = [];
   const parsed: FilesChecked['parsed'] = [];
+  let parsedBytes = 0;
   let scanned = 0;
   let next = 0;
   let done = 0;
-  const takeBatch = () => {
+  const takeBatch = (): WorkerBatch => {
     const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
     next += batch.length;
-    return batch;
+    // Once the parses kept fill their share of memory, workers stop sending theirs.
+    return { files: batch, keepParses: parsedBytes < PARSES_KEPT_BYTES };
   };
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
@@ -260,7 +264,7 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
           imports.push(...message.imports);
           suppressions.push(...message.suppressions);
           talosFiles.push(...message.talosFiles);
-          parsed.push(...message.parsed);
+          for (const p of message.parsed) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) parsed.push(p);
           scanned += message.scanned;
           done += message.batch;
           onFiles?.(done);
