@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { existsSync, promises as fs, readFileSync, statSync } from 'fs';
+import { existsSync, promises as fs, statSync } from 'fs';
 import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
@@ -20,6 +20,8 @@ import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
 
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
@@ -63,6 +65,8 @@ Given files (as a pre-commit hook passes them), declint reads the whole tree so 
 hosts are evaluated, and reports only on those files.
       --fail-on <error|warning|note|never>
                                       lowest severity that makes the exit code 1 (default: error)
+      --fail-on-internal-error        exit 2 when declint failed on a file (by default the failure
+                                      is an internal-error finding at the file and the run goes on)
       --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
       --rules-dir <dir>               load more rules from a directory (repeatable)
       --host <name>                   report only on this NixOS host (and files of no host)
@@ -147,6 +151,7 @@ async function check(args: string[], io: Io): Promise<number> {
       'changed-since': { type: 'string' },
       'sarif-suppressed': { type: 'string' },
       'fail-on': { type: 'string' },
+      'fail-on-internal-error': { type: 'boolean' },
       ignore: { type: 'string', multiple: true },
       'rules-dir': { type: 'string', multiple: true },
       jobs: { type: 'string', short: 'j' },
@@ -208,14 +213,12 @@ async function check(args: string[], io: Io): Promise<number> {
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
   }
-  const code = exitCode(result, failOn);
+  const internal = values['fail-on-internal-error'] && result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID);
+  const code = internal ? 2 : exitCode(result, failOn);
   const sarif: SarifOptions = {
     sourceText: (file) => {
-      try {
-        return readFileSync(path.resolve(io.cwd, file), 'utf8');
-      } catch {
-        return undefined;
-      }
+      const read = readText(path.resolve(io.cwd, file), { maxBytes: MAX_SOURCE_BYTES });
+      return read.kind === 'text' ? read.text : undefined;
     },
     ...(values.category ? { category: values.category } : {}),
     suppressed: sarifSuppressed,
@@ -230,6 +233,7 @@ async function check(args: string[], io: Io): Promise<number> {
   }
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(result));
+  if (internal) io.stderr('declint: declint failed on some files (internal-error findings); exit code 2 because of --fail-on-internal-error\n');
   return code;
 }
 

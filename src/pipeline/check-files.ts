@@ -1,6 +1,7 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
+import { internalErrorFinding, limitFinding, unreadableFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { FlakePolicy } from '../flake/policy';
@@ -39,13 +40,8 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    let text: string;
-    try {
-      text = fs.readFileSync(file.absolutePath, 'utf8');
-    } catch {
-      continue; // vanished or unreadable since discovery: nothing to check
-    }
-    const checked = checkFileText(file, text, rules, now, undefined, flakePolicy);
+    const read = readText(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, now, undefined, flakePolicy) : unreadFile(file, read);
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
@@ -53,6 +49,12 @@ export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date,
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions };
+}
+
+/** A candidate file that could not be read: said at the file, never skipped in silence. */
+function unreadFile(file: FileToCheck, read: { reason: string; tooLarge?: boolean }): FileChecked {
+  const finding = read.tooLarge ? limitFinding(file.path, `This file is not checked: ${read.reason}.`) : unreadableFinding(file.path, read.reason);
+  return { findings: [finding], scanned: false, suppressions: [] };
 }
 
 /** What checking one file's text yields. */
@@ -71,6 +73,15 @@ export interface FileChecked {
  * incrementally re-parsed tree of that text.
  */
 export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
+  try {
+    return checkFileTextUnguarded(file, text, rules, now, parsed, flakePolicy);
+  } catch (error) {
+    // A bug on one file must not lose the others' findings: the file is reported, the run goes on.
+    return { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] };
+  }
+}
+
+function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
   if (result.kind === 'parse-error') return { findings: [result.finding], scanned: true, suppressions };

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
@@ -12,7 +11,9 @@ import { NixSourceLoader } from './source-loader';
 import { reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
-import type { LineIndex } from '../source/position';
+import type { LineIndex, Range } from '../source/position';
+import { internalErrorFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
@@ -99,12 +100,19 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   );
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [];
+  const findings: Finding[] = [];
   let flakeDeclaresHosts = false;
   for (const file of input.nixFiles) {
     if (path.basename(file.absolutePath) !== 'flake.nix') continue;
     const loaded = loader.load(file.absolutePath);
     if ('error' in loaded) continue;
-    const found = hostsFromFlake(loaded, file.absolutePath);
+    let found: ReturnType<typeof hostsFromFlake>;
+    try {
+      found = hostsFromFlake(loaded, file.absolutePath);
+    } catch (error) {
+      findings.push(internalErrorFinding(file.path, error));
+      continue;
+    }
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
     const lockPath = path.join(path.dirname(file.absolutePath), 'flake.lock');
     let release = input.lockedReleases?.get(lockPath) ?? undefined;
@@ -120,7 +128,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file), explain: input.judgements === true };
-  const findings: Finding[] = [];
   const judgements: Judgement[] = [];
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
@@ -162,7 +169,16 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       findings.push(...conflictFindings(checked, ctx.lines));
     }
   };
-  for (const spec of specs) evaluate(spec);
+  /** One host's failure is reported at its root, and the other hosts are still checked. */
+  const evaluateGuarded = (spec: HostSpec, accept?: (host: Host) => boolean): void => {
+    try {
+      evaluate(spec, accept);
+    } catch (error) {
+      const range = safeRange(() => loader.lines(spec.root.file).rangeOf(spec.root.span));
+      findings.push({ ...internalErrorFinding(spec.root.file, error, range), hosts: [spec.name] });
+    }
+  };
+  for (const spec of specs) evaluateGuarded(spec);
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
   const candidates = flakeDeclaresHosts
@@ -170,27 +186,32 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
   const imported = new Set([...input.imports.values()].flat());
-  for (const spec of configurationRoots(candidates, imported)) evaluate(spec, looksLikeSystem);
+  for (const spec of configurationRoots(candidates, imported)) evaluateGuarded(spec, looksLikeSystem);
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
-    evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
+    evaluateGuarded({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
   return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
 }
 
-function lockedNixosRelease(lockPath: string): HostSpec['release'] {
-  let text: string;
+/** A range that cannot be computed (the file vanished) is the file's start. */
+function safeRange(range: () => Range): Range | undefined {
   try {
-    text = fs.readFileSync(lockPath, 'utf8');
+    return range();
   } catch {
     return undefined;
   }
+}
+
+function lockedNixosRelease(lockPath: string): HostSpec['release'] {
+  const read = readText(lockPath, { maxBytes: MAX_SOURCE_BYTES });
+  if (read.kind !== 'text') return undefined;
   // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
   const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
   const { nixosReleaseFromLock } = require('../flake/nixos-release') as typeof import('../flake/nixos-release');
-  const read = readFlakeLock(text);
-  return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
+  const lock = readFlakeLock(read.text);
+  return lock.kind === 'flake-lock' ? nixosReleaseFromLock(lock.lock) : undefined;
 }
 
 /** Module files reachable from a host's roots through the imports each file names (by root list, for as long as the imports map is the same object). */

@@ -20,6 +20,8 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { internalErrorFinding, unreadableFinding } from '../findings/unchecked';
+import { reportPath } from '../source/paths';
 
 export interface CheckOptions {
   paths: string[];
@@ -75,7 +77,12 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   if (config) checkConfigRuleIds(config, allRules);
   // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
   const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
-  const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
+  const unreadable: Finding[] = [];
+  const files = await discoverFiles(options.paths, {
+    base: options.base,
+    ignore: [...options.ignore, ...(config?.ignore ?? [])],
+    onUnreadable: (absolutePath, reason) => unreadable.push(unreadableFinding(reportPath(options.base, absolutePath), reason)),
+  });
   const jobs = options.jobs ?? defaultJobs(files.length);
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
@@ -96,7 +103,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   });
   const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
   const findings = combineFindings({
-    perFile: perFile.findings,
+    perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talhelperFindings: talhelper.findings,
@@ -196,42 +203,79 @@ function defaultJobs(fileCount: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
 }
 
-/** Spreads files over worker threads in small batches, handed out as workers finish. */
+/**
+ * Spreads files over worker threads in small batches, handed out as workers
+ * finish. A worker that dies (out of memory, a crash in native code) loses
+ * only its batch: those files are checked again one per worker, and a file
+ * that kills its worker alone is reported as an internal error at the file.
+ */
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
-  const findings: Finding[] = [];
-  const imports: [string, string[]][] = [];
-  const suppressions: SuppressionComment[] = [];
-  let scanned = 0;
+  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [] };
+  const add = (part: FilesChecked) => {
+    checked.findings.push(...part.findings);
+    checked.imports.push(...part.imports);
+    checked.suppressions.push(...part.suppressions);
+    checked.scanned += part.scanned;
+  };
+  const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+  const retry: FileToCheck[] = [];
+  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), { rules, now, flakePolicy }, add, (batch) => retry.push(...batch));
+  // Each file of a lost batch alone, so that only the file that kills a worker is lost.
+  await runWorkers(retry, 1, Math.min(jobs, retry.length), { rules, now, flakePolicy }, add, ([file], error) =>
+    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [] }),
+  );
+  return checked;
+}
+
+interface WorkerJob {
+  rules: Rule[];
+  now: Date;
+  flakePolicy?: FlakePolicy;
+}
+
+/** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
+async function runWorkers(queue: FileToCheck[], size: number, count: number, job: WorkerJob, done: (part: FilesChecked) => void, lost: (batch: FileToCheck[], error: unknown) => void): Promise<void> {
   let next = 0;
   const takeBatch = () => {
-    const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+    const batch = queue.slice(next, next + size);
     next += batch.length;
     return batch;
   };
   const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
+      let current: FileToCheck[] = [];
+      const fail = (error: unknown) => {
+        if (current.length > 0) lost(current, error);
+        current = [];
+      };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SCRIPT, {
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
-          reject(new Error(message.message));
+          fail(new Error(message.message));
           void worker.terminate();
           return;
         }
-        if (message.kind === 'done') {
-          findings.push(...message.findings);
-          imports.push(...message.imports);
-          suppressions.push(...message.suppressions);
-          scanned += message.scanned;
-        }
-        worker.postMessage(takeBatch());
+        if (message.kind === 'done') done(message);
+        current = takeBatch();
+        worker.postMessage(current);
       });
-      worker.on('error', reject);
-      worker.on('exit', () => resolve());
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        fail(new Error(`the worker thread stopped (exit code ${code})`));
+        resolve();
+      });
     });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports, suppressions };
+  await Promise.all(Array.from({ length: count }, runWorker));
+  // Batches no worker took because every worker died before: lost as well.
+  for (let batch = takeBatch(); batch.length > 0; batch = takeBatch()) lost(batch, new Error('no worker thread was left to check it'));
 }
+
+/** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
+const WORKER_HEAP_MB = 2048;
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
 function scanRoots(options: CheckOptions): string[] {
