@@ -101,5 +101,6 @@ function blame(base: string, file: string): Map<number, Commit> {
 function authorDate(epochSeconds: number, tz: string): string {
   const m = /^([+-])(\d\d)(\d\d)$/.exec(tz);
   const shift = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60 : 0;
-  return new Date((epochSeconds + shift) * 1000).toISOString().slice(0, 10);
+  const date = new Date((epochSeconds + shift) * 1000);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 10);
 }

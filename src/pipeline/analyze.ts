@@ -5,6 +5,7 @@ import { readModule, NixModule } from '../nix/module';
 import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
+import { limitFinding } from '../findings/unchecked';
 import type { TalosFile } from '../talos/documents';
 
 /** A Nix text already parsed: its tree-sitter tree, and optionally the tree converted (`convertTree`). */
@@ -22,6 +23,8 @@ export type AnalyzedFile =
 export type AnalysisResult =
   | { kind: 'analyzed'; file: AnalyzedFile }
   | { kind: 'parse-error'; finding: Finding }
+  /** Read but beyond a limit (nesting depth): one note says so, no rule runs. */
+  | { kind: 'not-checked'; finding: Finding }
   | { kind: 'skipped' };
 
 /**
@@ -56,7 +59,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
       const result = readFlakeLock(text, lines);
       if (result.kind === 'syntax-error') return parseError(path, result.range, result.message);
-      if (result.kind === 'not-flake-lock') return { kind: 'skipped' };
+      if (result.kind === 'too-deep') return { kind: 'not-checked', finding: limitFinding(path, result.message, result.range) };
       return { kind: 'analyzed', file: { kind: 'flake-lock', path, lock: result.lock, lines } };
     }
     case 'yaml': {

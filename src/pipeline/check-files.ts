@@ -84,7 +84,7 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
 function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
-  if (result.kind === 'parse-error') return { findings: [result.finding], scanned: true, suppressions };
+  if (result.kind === 'parse-error' || result.kind === 'not-checked') return { findings: [result.finding], scanned: true, suppressions };
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };

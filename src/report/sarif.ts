@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../findings/finding';
 import { BUILTIN_CHECKS, BuiltinCheck } from '../findings/builtin-checks';
+import { INTERNAL_ERROR_RULE_ID, isUncheckedFinding } from '../findings/unchecked';
 import { messageWithHosts } from '../findings/finding';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
@@ -62,7 +63,8 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     return hashes.get(file)?.get(line);
   };
   const results = emitted.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
-  const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
+  // What was not checked (a file that does not parse, an unreadable file, a limit, a failure of declint) is also said about the run.
+  const notChecked = result.findings.filter((f) => f.ruleId === 'parse-error' || isUncheckedFinding(f));
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -83,15 +85,15 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${result.base.replace(/\/$/, '')}/`).href } },
         invocations: [
           {
-            executionSuccessful: true,
+            executionSuccessful: !result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID),
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
-            ...(parseErrors.length
+            ...(notChecked.length
               ? {
-                  toolExecutionNotifications: parseErrors.map((f) => ({
-                    level: 'error',
+                  toolExecutionNotifications: notChecked.map((f) => ({
+                    level: f.severity,
                     message: { text: sentence(f.message) },
                     locations: [physical(f.location.file, f.location.range)],
-                    descriptor: { id: 'parse-error' },
+                    descriptor: { id: f.ruleId },
                   })),
                 }
               : {}),

@@ -1,6 +1,8 @@
 import { FlakeLock, LockNode, resolveReference } from '../flake/lock';
+import { lastModifiedDate } from '../flake/last-modified';
 import type { LineIndex, Range } from '../source/position';
 import type { Finding, RelatedLocation } from '../findings/finding';
+import { describePlain } from '../nix/value';
 import { isNixpkgsNode } from './named/flake-lock';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
@@ -34,9 +36,9 @@ export function checkFlakeLock(file: string, lock: FlakeLock, rule: Rule, ctx: P
 
 /** `{date}` (YYYY-MM-DD) and `{age}` (days) of a locked revision's `lastModified`. */
 function ageVars(locked: Record<string, unknown>, ctx: PredicateContext): Record<string, string> {
-  if (typeof locked.lastModified !== 'number') return {};
-  const ms = locked.lastModified * 1000;
-  return { date: new Date(ms).toISOString().slice(0, 10), age: String(Math.floor((ctx.now.getTime() - ms) / 86_400_000)) };
+  const date = lastModifiedDate(locked);
+  if (!date) return {};
+  return { date: date.toISOString().slice(0, 10), age: String(Math.floor((ctx.now.getTime() - date.getTime()) / 86_400_000)) };
 }
 
 /** A lock reference: `root`, or an `inputs` entry (a node key, or a `follows` path from the root). */
@@ -55,14 +57,15 @@ function checkReferences(file: string, lock: FlakeLock, rule: Rule, ctx: Predica
   ];
   for (const node of lock.nodes) {
     for (const [input, target] of Object.entries((node.data.inputs ?? {}) as Record<string, unknown>)) {
-      const shaped = typeof target === 'string' || Array.isArray(target) ? (target as string | string[]) : String(target);
+      // The reader checked the shape: a node name or a follows path.
+      const shaped = target as string | string[];
       refs.push({ ref: { from: node.key, input, target: shaped, resolves: resolveReference(lock, target) !== undefined }, range: node.inputRanges[input] ?? node.keyRange });
     }
   }
   for (const { ref, range } of refs) {
     const violation = firstExplicitViolation(rule, ref, ctx);
     if (!violation) continue;
-    const target = Array.isArray(ref.target) ? `[${ref.target.map((t) => JSON.stringify(t)).join(', ')}]` : JSON.stringify(ref.target);
+    const target = describePlain(ref.target);
     out.push(violationFinding(rule, violation, target, { node: ref.from, input: ref.input, target }, { file, range, subject: `ref:${ref.from}/${ref.input}` }));
   }
   return out;

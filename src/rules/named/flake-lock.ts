@@ -1,5 +1,6 @@
 import { isRecord } from '../../source/records';
 import { releaseOfBranch } from '../../flake/release-branch';
+import { lastModifiedDate } from '../../flake/last-modified';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
@@ -220,10 +221,10 @@ function nixpkgsOlderThan(value: unknown, ctx: PredicateContext | undefined, lim
   const node = lockNode(value);
   if (!node || !ctx) return undefined;
   if (!isNixpkgs(node)) return false;
-  const lastModified = node.locked?.lastModified;
-  if (typeof lastModified !== 'number') return undefined;
+  const date = lastModifiedDate(node.locked);
+  if (!date) return undefined;
   const days = (ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY)[limit];
-  return ctx.now.getTime() - lastModified * 1000 > days * 86_400_000;
+  return ctx.now.getTime() - date.getTime() > days * 86_400_000;
 }
 
 export function isNixpkgsNode(value: unknown): boolean {
