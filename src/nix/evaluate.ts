@@ -1,7 +1,9 @@
-import type { NixNode } from './syntax';
+import type { EvalBudget, NixNode } from './syntax';
 import type { Span } from '../source/position';
 import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
 import { createLib, createBuiltins } from './lib';
+import { FILE_TIME_BUDGET_MS, MAX_ATTRPATH_NAMES, MAX_ATTRS, MAX_EVAL_DEPTH, MAX_LIST_LENGTH, MAX_PLAIN_NODES, MAX_STEPS_PER_VALUE, MAX_STRING_LENGTH } from './limits';
+import { performance } from 'perf_hooks';
 
 /** The offsets of a syntax node. */
 export function nodeSpan(node: NixNode): Span {
@@ -77,10 +79,6 @@ function globalScope(): Scope {
   return sharedGlobalScope;
 }
 
-/** Limits that keep evaluation of arbitrary code bounded. */
-const MAX_DEPTH = 400;
-const MAX_STEPS = 200_000;
-
 export interface EvalOptions {
   /**
    * Reads the host's configuration: `config.a.b` (and `cfg.b` with
@@ -91,10 +89,17 @@ export interface EvalOptions {
   resolveConfig?: (path: string[]) => Value | undefined;
 }
 
+const OUT_OF_TIME = 'the per-file evaluation time budget is exhausted';
+
 /** Evaluates one file's expressions. One instance per file. */
 export class Evaluator {
   private depth = 0;
   private steps = 0;
+  /** The value being read (the outermost evaluation), where a budget note points. */
+  private reading: NixNode | undefined;
+  /** The time budget of the file being read, and when the current outermost evaluation began. */
+  private budget: EvalBudget = { spentMs: 0, exhausted: false };
+  private enteredAt = 0;
   readonly root: Scope;
 
   private readonly resolveConfig: EvalOptions['resolveConfig'];
@@ -104,18 +109,54 @@ export class Evaluator {
     this.root = globalScope();
   }
 
-  /** A fresh evaluation budget: a module whose text changed is read again, in part. */
-  renewBudget(): void {
-    this.steps = 0;
-  }
-
   thunk(node: NixNode, scope: Scope): Thunk {
     return Thunk.lazy(() => this.eval(node, scope));
   }
 
+  /**
+   * Evaluates an expression. An evaluation that no other one of this
+   * evaluator encloses (a value a reader asks for: a definition, a
+   * condition) has a step budget of its own, so that one costly value leaves
+   * the others judged; all evaluations of a file share its time budget.
+   */
   eval(node: NixNode, scope: Scope): Value {
-    if (++this.steps > MAX_STEPS) return unknown('evaluation budget exceeded');
-    if (this.depth >= MAX_DEPTH) return unknown('expression nested too deeply');
+    if (this.depth > 0) return this.evalBounded(node, scope);
+    const budget = node.evalBudget;
+    if (budget.exhausted) return unknown(OUT_OF_TIME);
+    this.steps = 0;
+    this.reading = node;
+    this.budget = budget;
+    this.enteredAt = performance.now();
+    try {
+      return this.evalBounded(node, scope);
+    } catch (error) {
+      // The last guard: a recursion the depth limit did not foresee ends this value, not the run.
+      if (!(error instanceof RangeError) || !/call stack/.test(error.message)) throw error;
+      node.noteLimit(`This value nests evaluations deeper than the stack allows; it is treated as unknown.`);
+      return unknown('expression nested too deeply');
+    } finally {
+      budget.spentMs += performance.now() - this.enteredAt;
+      this.reading = undefined;
+    }
+  }
+
+  private evalBounded(node: NixNode, scope: Scope): Value {
+    if (++this.steps > MAX_STEPS_PER_VALUE) {
+      if (this.steps === MAX_STEPS_PER_VALUE + 1) {
+        (this.reading ?? node).noteLimit(`Evaluating this value took more than ${MAX_STEPS_PER_VALUE.toLocaleString('en')} steps; it is treated as unknown, and the file's other values are still judged.`);
+      }
+      return unknown('evaluation budget exceeded');
+    }
+    const budget = this.budget;
+    if ((this.steps & 1023) === 0 && !budget.exhausted && budget.spentMs + performance.now() - this.enteredAt > FILE_TIME_BUDGET_MS) {
+      budget.exhausted = true;
+      (this.reading ?? node).noteLimit(`Evaluating this file took more than ${FILE_TIME_BUDGET_MS / 1000} s (the per-file budget); this value and those not yet evaluated are treated as unknown.`);
+    }
+    if (budget.exhausted) return unknown(OUT_OF_TIME);
+    if (this.depth >= MAX_EVAL_DEPTH) {
+      (this.reading ?? node).noteLimit(`This value nests more than ${MAX_EVAL_DEPTH} evaluations (calls, operands) inside each other; the part beyond is treated as unknown.`);
+      return unknown('expression nested too deeply');
+    }
     this.depth++;
     try {
       const value = this.evalNode(node, scope);
@@ -163,7 +204,7 @@ export class Evaluator {
         if (result.kind === 'if' && !result.conditionText) {
           // `mkIf cond body`: the condition is the argument of the inner application.
           const cond = fnNode.type === 'apply_expression' ? fnNode.childForFieldName('argument') : null;
-          return { ...result, conditionText: cond ? shorten(cond.text) : '?' };
+          return { ...result, conditionText: cond ? excerpt(cond) : '?' };
         }
         return result;
       }
@@ -224,7 +265,7 @@ export class Evaluator {
         return fn.impl(args);
       }
       case 'unknown':
-        return unknown(at ? `result of ${shorten(at.text)}` : fn.why, undefined);
+        return unknown(at ? `result of ${excerpt(at)}` : fn.why, undefined);
       default:
         return unknown(`cannot call a ${fn.kind}`);
     }
@@ -300,24 +341,24 @@ export class Evaluator {
     const names = attrpath ? this.attrNames(attrpath, scope) : [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+      if (name === undefined) return unknown(`dynamic attribute in ${excerpt(node)}`);
       if (current.kind === 'unknown') {
         if (current.configPath) {
           const rest = names.slice(i);
-          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
           const found = this.readConfig([...current.configPath, ...(rest as string[])]);
           if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
           return found;
         }
-        return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
+        return unknown(current.why.startsWith('undefined variable') ? current.why : `${excerpt(node)} is not known`);
       }
       if (current.kind !== 'attrs') {
         return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
       }
       const found = current.attrs.get(name);
       if (!found) {
-        if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
-        return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
+        if (current.open) return unknown(`${excerpt(node)}: ${current.open}`);
+        return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${excerpt(node)}`);
       }
       current = found.value.force();
     }
@@ -328,7 +369,7 @@ export class Evaluator {
     let current = this.eval(node.childForFieldName('expression')!, scope);
     const attrpath = node.childForFieldName('attrpath');
     for (const name of attrpath ? this.attrNames(attrpath, scope) : []) {
-      if (name === undefined || current.kind === 'unknown') return unknown(`${shorten(node.text)} is not known`);
+      if (name === undefined || current.kind === 'unknown') return unknown(`${excerpt(node)} is not known`);
       if (current.kind !== 'attrs') return { kind: 'bool', value: false };
       const found = current.attrs.get(name);
       if (!found) return current.open ? unknown(current.open) : { kind: 'bool', value: false };
@@ -376,9 +417,14 @@ export class Evaluator {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');
       if (!attrpath || !expression) return;
+      if (attrpath.namedChildCount > MAX_ATTRPATH_NAMES) {
+        attrpath.noteLimit(`This attribute path has more than ${MAX_ATTRPATH_NAMES} names; the binding is not read, and the set it is in counts as not fully known.`);
+        tree.markOpen(`attribute path longer than ${MAX_ATTRPATH_NAMES} names`);
+        return;
+      }
       const names = this.attrNames(attrpath, inheritScope);
       if (names.some((n) => n === undefined)) {
-        tree.markOpen(`dynamic attribute name in ${shorten(attrpath.text)}`);
+        tree.markOpen(`dynamic attribute name in ${excerpt(attrpath)}`);
         return;
       }
       tree.add(names as string[], expression, binding);
@@ -392,7 +438,7 @@ export class Evaluator {
       for (const attr of attrs.namedChildren) {
         const name = this.attrName(attr, inheritScope);
         if (name === undefined) {
-          tree.markOpen(`dynamic inherit in ${shorten(binding.text)}`);
+          tree.markOpen(`dynamic inherit in ${excerpt(binding)}`);
           continue;
         }
         const value = source
@@ -401,12 +447,12 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
-                return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
+                return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${excerpt(from!)}`);
               }
               if (s.kind === 'unknown' && s.configPath) {
                 return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
               }
-              return unknown(`${shorten(from!.text)}.${name} is not known`);
+              return unknown(`${excerpt(from!)}.${name} is not known`);
             })
           : Thunk.lazy(() => inheritScope.lookup(name));
         tree.addValue(name, value, nodeSpan(attr));
@@ -425,7 +471,7 @@ export class Evaluator {
       }
       const inner = part.childForFieldName('expression');
       const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-      if (value.kind !== 'string') return unknown(`interpolated path ${shorten(node.text)}`);
+      if (value.kind !== 'string') return unknown(`interpolated path ${excerpt(node)}`);
       text += value.value;
     }
     return { kind: 'path', value: text };
@@ -449,7 +495,7 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
           if (value.kind === 'string') parts.push({ text: value.value });
-          else if (value.kind === 'unknown') return unknown(`interpolation of ${shorten(part.text)}: ${value.why}`, undefined);
+          else if (value.kind === 'unknown') return unknown(`interpolation of ${excerpt(part)}: ${value.why}`, undefined);
           else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
           else return unknown(`cannot interpolate a ${value.kind}`);
           break;
@@ -460,6 +506,8 @@ export class Evaluator {
           return unknown(`unsupported string part ${part.type}`);
       }
     }
+    const length = parts.reduce((sum, p) => sum + (typeof p === 'string' ? p.length : p.text.length), 0);
+    if (tooLarge(node, length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
     return { kind: 'string', value: text };
   }
@@ -483,13 +531,14 @@ export class Evaluator {
         if (op === '||' && right.value) return right;
         if (op === '->' && right.value) return right;
       }
-      return unknown(`condition ${shorten(node.text)} is not known`);
+      return unknown(`condition ${excerpt(node)} is not known`);
     }
     const left = this.eval(leftNode, scope);
     const right = this.eval(rightNode, scope);
     switch (op) {
       case '//':
         if (left.kind === 'attrs' && right.kind === 'attrs') {
+          if (tooLarge(node, left.attrs.size + right.attrs.size, MAX_ATTRS, 'attributes')) return unknown(`${excerpt(node)} builds a set of more than ${MAX_ATTRS} attributes`);
           const attrs = new Map(left.attrs);
           for (const [k, v] of right.attrs) attrs.set(k, v);
           const open = left.open ?? right.open;
@@ -497,10 +546,16 @@ export class Evaluator {
         }
         return unknownOperand(node, left, right);
       case '++':
-        if (left.kind === 'list' && right.kind === 'list') return { kind: 'list', items: [...left.items, ...right.items] };
+        if (left.kind === 'list' && right.kind === 'list') {
+          if (tooLarge(node, left.items.length + right.items.length, MAX_LIST_LENGTH, 'elements')) return unknown(`${excerpt(node)} builds a list of more than ${MAX_LIST_LENGTH} elements`);
+          return { kind: 'list', items: [...left.items, ...right.items] };
+        }
         return unknownOperand(node, left, right);
       case '+':
-        if (left.kind === 'string' && right.kind === 'string') return { kind: 'string', value: left.value + right.value };
+        if (left.kind === 'string' && right.kind === 'string') {
+          if (tooLarge(node, left.value.length + right.value.length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
+          return { kind: 'string', value: left.value + right.value };
+        }
         if (left.kind === 'path' && right.kind === 'string') return { kind: 'path', value: left.value + right.value };
         if (isNumber(left) && isNumber(right)) return arithmetic('+', left, right);
         return unknownOperand(node, left, right);
@@ -512,7 +567,7 @@ export class Evaluator {
       case '==':
       case '!=': {
         const equal = valuesEqual(left, right);
-        if (equal === undefined) return unknown(`condition ${shorten(node.text)} is not known`);
+        if (equal === undefined) return unknown(`condition ${excerpt(node)} is not known`);
         return { kind: 'bool', value: op === '==' ? equal : !equal };
       }
       case '<':
@@ -537,7 +592,7 @@ export class Evaluator {
     const arg = this.eval(node.childForFieldName('argument')!, scope);
     if (op === '!' && arg.kind === 'bool') return { kind: 'bool', value: !arg.value };
     if (op === '-' && isNumber(arg)) return { kind: arg.kind, value: -arg.value };
-    return unknown(`${shorten(node.text)} is not known`);
+    return unknown(`${excerpt(node)} is not known`);
   }
 }
 
@@ -569,12 +624,12 @@ function arithmetic(op: string, a: { kind: 'int' | 'float'; value: number }, b: 
 
 function unknownOperand(node: NixNode, left: Value, right: Value): Value {
   const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
-  return unknown(bad ? `${shorten(node.text)}: ${bad.why}` : `${shorten(node.text)} mixes a ${left.kind} and a ${right.kind}`);
+  return unknown(bad ? `${excerpt(node)}: ${bad.why}` : `${excerpt(node)} mixes a ${left.kind} and a ${right.kind}`);
 }
 
 /** Structural equality of known values; undefined when either side is not fully known. */
-export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined {
-  if (depth > 32) return undefined;
+export function valuesEqual(a: Value, b: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): boolean | undefined {
+  if (depth > 32 || --budget.nodes < 0) return undefined;
   if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
   if (isNumber(a) && isNumber(b)) return a.value === b.value;
   if (a.kind !== b.kind) {
@@ -592,7 +647,7 @@ export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined 
       const items = (b as typeof a).items;
       if (a.items.length !== items.length) return false;
       for (let i = 0; i < items.length; i++) {
-        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1);
+        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1, budget);
         if (eq !== true) return eq;
       }
       return true;
@@ -604,7 +659,7 @@ export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined 
       for (const [k, v] of a.attrs) {
         const w = other.attrs.get(k);
         if (!w) return false;
-        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1);
+        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1, budget);
         if (eq !== true) return eq;
       }
       return true;
@@ -687,9 +742,18 @@ function stripIndentation(parts: (string | { text: string })[]): string {
   return out.map((l) => l.text).join('\n');
 }
 
-function shorten(text: string): string {
+/** Whether a value the evaluator builds would exceed a size limit; if so the place is noted (values that double at each step). */
+function tooLarge(node: NixNode, size: number, max: number, what: string): boolean {
+  if (size <= max) return false;
+  node.noteLimit(`This expression builds a value of more than ${max.toLocaleString('en')} ${what}; it is treated as unknown.`);
+  return true;
+}
+
+/** A node's text for a message: one line, at most 60 characters, read without copying the whole node (a message per node of a long chain stays linear). */
+function excerpt(node: NixNode): string {
+  const text = node.sourceText.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 240));
   const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  return oneLine.length > 60 || node.endIndex - node.startIndex > 240 ? `${oneLine.slice(0, 57)}...` : oneLine;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Attr, AttrsValue, BuiltinValue, Thunk, Value, unknown } from './value';
+import { MAX_STRING_LENGTH } from './limits';
 
 /**
  * The parts of nixpkgs' `lib` and Nix's `builtins` that the static evaluator
@@ -117,10 +118,13 @@ function concatStringsSep(): BuiltinValue {
     const l = list.force();
     if (s.kind !== 'string' || l.kind !== 'list') return unknown('concatStringsSep of unknown values');
     const parts: string[] = [];
+    let length = 0;
     for (const item of l.items) {
       const v = item.force();
       if (v.kind !== 'string') return unknown('concatStringsSep of a list with unknown elements');
       parts.push(v.value);
+      length += v.value.length + s.value.length;
+      if (length > MAX_STRING_LENGTH) return unknown(`concatStringsSep builds a string of more than ${MAX_STRING_LENGTH} characters`);
     }
     return { kind: 'string', value: parts.join(s.value) };
   });

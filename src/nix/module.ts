@@ -2,6 +2,7 @@ import type { Span } from '../source/position';
 import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
+import { LimitNote, MAX_DEFINITIONS_PER_MODULE } from './limits';
 import type { NixNode } from './syntax';
 import { Attr, LeafSource, Thunk, Value, unknown } from './value';
 
@@ -48,6 +49,8 @@ export interface NixModule {
   imports: ModuleImport[];
   /** Why the file's module body could not be read, when it could not. */
   opaque?: string;
+  /** Limits reached while the file was evaluated, this reading or a later one (the list grows as values are read). */
+  limits?: readonly LimitNote[];
 }
 
 /** Keys of a full-form module besides `options` and `config` (nixpkgs lib/modules.nix). */
@@ -68,13 +71,18 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs);
+  return { ...readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, root), limits: root.limitNotes };
 }
 
-/** Reads an already evaluated module value (a file's, or an inline module of a flake). */
-export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>): NixModule {
+/**
+ * Reads an already evaluated module value (a file's, or an inline module of
+ * a flake). `root`, the file's syntax, is where limits reached while reading
+ * are noted.
+ */
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, root?: NixNode): NixModule {
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs)));
-  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan };
+  const reading: Reading = { count: 0, full: false, note: (span, message) => root?.noteLimit(message, span) };
+  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
     const definitions: OptionDefinition[] = [];
@@ -122,19 +130,40 @@ interface Context {
   order: number;
   conditions: Condition[];
   binding: Span;
+  /** Shared by the whole module's reading: how many definitions so far, and where limits are noted. */
+  reading: Reading;
+}
+
+interface Reading {
+  count: number;
+  /** Set once the module has MAX_DEFINITIONS_PER_MODULE definitions: the rest is not read. */
+  full: boolean;
+  note(span: Span, message: string): void;
+}
+
+/** Adds a definition, unless the module already has as many as declint reads from one module. */
+function add(out: OptionDefinition[], def: OptionDefinition, ctx: Context): void {
+  if (ctx.reading.full) return;
+  if (++ctx.reading.count > MAX_DEFINITIONS_PER_MODULE) {
+    ctx.reading.full = true;
+    ctx.reading.note(ctx.binding, `This module defines more than ${MAX_DEFINITIONS_PER_MODULE.toLocaleString('en')} options (a value that doubles at each level?); the definitions after that are not read.`);
+    return;
+  }
+  out.push(def);
 }
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
+  if (ctx.reading.full) return;
   const here = attr.binding ? { ...ctx, binding: attr.binding } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
-    out.push(definition(path, attr.value, here, attr.leaf));
+    add(out, definition(path, attr.value, here, attr.leaf), here);
     return;
   }
   collect(attr.value.force(), path, here, out);
 }
 
-function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: LeafSource): OptionDefinition {
+function definition(path: string[], value: Thunk | Value, ctx: Omit<Context, 'reading'>, leaf?: LeafSource): OptionDefinition {
   const thunk = value instanceof Thunk ? value : Thunk.of(value);
   return {
     path: canonicalOptionPath(path),
@@ -159,8 +188,8 @@ function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: L
 export function redefined(def: OptionDefinition, expression: NixNode): OptionDefinition | undefined {
   const leaf = def.leaf;
   if (!leaf || !isLiteral(expression, leaf.scope)) return undefined;
-  leaf.evaluator.renewBudget();
-  const ctx: Context = { priority: def.priority, order: def.order, conditions: def.conditions, binding: def.binding };
+  expression.renewEvalBudget();
+  const ctx = { priority: def.priority, order: def.order, conditions: def.conditions, binding: def.binding };
   return definition(def.path, leaf.evaluator.thunk(expression, leaf.scope), ctx, { ...leaf, expression });
 }
 
@@ -247,15 +276,18 @@ function childAround(node: NixNode, start: number, end: number): NixNode | null 
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH) {
-    out.push(definition(path, unknown('nested too deeply'), ctx));
+  if (ctx.reading.full) return;
+  // A path deeper than any option (a set that contains itself: `rec { a = { b = a; }; }`) is not followed.
+  if (depth + path.length > MAX_PATH_DEPTH) {
+    ctx.reading.note(ctx.binding, `This definition nests more than ${MAX_PATH_DEPTH} levels (a set that contains itself?); what lies deeper is treated as unknown.`);
+    add(out, definition(path, unknown('nested too deeply'), ctx), ctx);
     return;
   }
   switch (value.kind) {
     case 'attrs':
       if (value.open) {
         // Some names are dynamic: what is under this path is not fully known.
-        out.push(definition(path, value, ctx));
+        add(out, definition(path, value, ctx), ctx);
       }
       for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
       return;
@@ -282,12 +314,12 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       return;
     }
     default:
-      out.push(definition(path, value, ctx));
+      add(out, definition(path, value, ctx), ctx);
   }
 }
 
 function collectDeclarations(value: Value, path: string[], binding: Span, out: OptionDeclaration[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH) return;
+  if (depth > MAX_PATH_DEPTH || out.length >= MAX_DEFINITIONS_PER_MODULE) return;
   if (value.kind === 'option') {
     out.push(value.default ? { path, default: value.default, binding } : { path, binding });
     return;

@@ -1,6 +1,7 @@
 import type { Evaluator, Scope } from './evaluate';
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
+import { MAX_PLAIN_NODES } from './limits';
 
 /**
  * Values of the static Nix evaluator. A value is either something folded
@@ -183,6 +184,10 @@ export class Thunk {
     this.state = 'running';
     try {
       this.result = this.compute!();
+    } catch (error) {
+      // Forced again later, it stays unknown instead of answering `undefined`.
+      this.result = { kind: 'unknown', why: 'its evaluation failed' };
+      throw error;
     } finally {
       this.state = 'done';
       this.compute = undefined;
@@ -192,6 +197,8 @@ export class Thunk {
 }
 
 export function unknown(why: string, configPath?: string[]): UnknownValue {
+  // Reasons quote the reasons they wrap: bounded, so that a long chain of operators cannot build a huge one.
+  if (why.length > MAX_WHY) why = `${why.slice(0, MAX_WHY - 3)}...`;
   return configPath ? { kind: 'unknown', why, configPath } : { kind: 'unknown', why };
 }
 
@@ -202,8 +209,15 @@ export function isUnknown(value: Value): value is UnknownValue {
 /** The JSON-like data of a fully known value, or undefined when any part is unknown. */
 export type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
 
-export function toPlain(value: Value, depth = 0): Plain | undefined {
-  if (depth > 64) return undefined;
+const MAX_WHY = 1000;
+
+/**
+ * The plain data of a value, within a node budget: a value that shares its
+ * parts (`let a1 = { x = a0; y = a0; }; …`) is small in memory and huge as
+ * a tree, and beyond the budget it is not fully known.
+ */
+export function toPlain(value: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): Plain | undefined {
+  if (depth > 64 || --budget.nodes < 0) return undefined;
   switch (value.kind) {
     case 'string':
     case 'path':
@@ -218,7 +232,7 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
     case 'list': {
       const out: Plain[] = [];
       for (const item of value.items) {
-        const plain = toPlain(item.force(), depth + 1);
+        const plain = toPlain(item.force(), depth + 1, budget);
         if (plain === undefined) return undefined;
         out.push(plain);
       }
@@ -228,7 +242,7 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
       if (value.open) return undefined;
       const out: { [key: string]: Plain } = {};
       for (const [key, attr] of value.attrs) {
-        const plain = toPlain(attr.value.force(), depth + 1);
+        const plain = toPlain(attr.value.force(), depth + 1, budget);
         if (plain === undefined) return undefined;
         out[key] = plain;
       }

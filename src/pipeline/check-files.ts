@@ -88,6 +88,9 @@ function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], 
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
+  // Read after the rules: values are evaluated when a rule reads them, and so are their limits.
+  const lines = result.file.lines;
+  for (const note of result.file.module.limits ?? []) findings.push(limitFinding(file.path, note.message, lines.range(note.start, note.end)));
   const dir = path.dirname(file.absolutePath);
   const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));
   return { findings, scanned: true, imports, suppressions };

@@ -20,7 +20,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
-import { internalErrorFinding, unreadableFinding } from '../findings/unchecked';
+import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
 
 export interface CheckOptions {
@@ -108,7 +108,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hostFiles: hostPhase.hostFiles,
     talhelperFindings: talhelper.findings,
     talhelperFiles: talhelper.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes),
+    // The limits the host and flake phases reached, read after both evaluated what they needed.
+    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes), ...hostPhase.loader.limitFindings()],
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -187,9 +188,21 @@ export function combineFindings(input: FindingsToCombine): Finding[] {
     ...(input.flakeFindings ?? []),
   ];
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
-  const suppressed = applySuppressions(findings, input.suppressions, known);
+  const suppressed = applySuppressions(withoutRepeatedNotes(findings), input.suppressions, known);
   const excepted = input.config ? applyExceptions(suppressed.findings, input.config, input.now) : { findings: suppressed.findings, problems: [] };
   return [...excepted.findings, ...suppressed.problems, ...excepted.problems];
+}
+
+/** A limit reached in a file's own evaluation and again in its hosts' is said once. */
+function withoutRepeatedNotes(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (f.ruleId !== LIMIT_RULE_ID) return true;
+    const key = `${f.location.file}\u0000${f.location.range.start.offset}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */

@@ -7,6 +7,8 @@ import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } fr
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import type { Finding } from '../findings/finding';
+import { limitFinding } from '../findings/unchecked';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -59,6 +61,16 @@ export class NixSourceLoader implements SourceLoader {
     this.cache.delete(path.dirname(absolutePath));
     for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
     this.lineTables.delete(this.display(absolutePath));
+  }
+
+  /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
+  limitFindings(): Finding[] {
+    const out: Finding[] = [];
+    for (const loaded of this.cache.values()) {
+      if ('error' in loaded) continue;
+      for (const note of loaded.root.limitNotes) out.push(limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
+    }
+    return out;
   }
 
   /** The line table of a loaded file (by report path), for turning spans into ranges. */

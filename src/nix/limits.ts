@@ -1,0 +1,45 @@
+/**
+ * The bounds that keep the evaluation of any file finite in time and memory.
+ * Each is far above what a hand-written NixOS configuration reaches, and each
+ * one reached makes the value concerned unknown (never a guess) with a note
+ * at the place, so that a file's other values are still judged.
+ */
+
+/** Evaluation steps for one value a reader asks for (a definition, a condition): each gets its own budget. */
+export const MAX_STEPS_PER_VALUE = 200_000;
+
+/**
+ * Time one file's evaluation may take in all, across every value read from
+ * it (the per-file budget, like Semgrep's per-file timeout): past it, every
+ * value not yet known from that file is unknown.
+ */
+export const FILE_TIME_BUDGET_MS = 5_000;
+
+/** Nested evaluations (calls, operands, thunks forced inside others): well inside the JavaScript stack. */
+export const MAX_EVAL_DEPTH = 200;
+
+/** Names in one attribute path (`a.b.c = …`); NixOS option paths have fewer than 12. */
+export const MAX_ATTRPATH_NAMES = 64;
+
+/** Characters of a string the evaluator builds (concatenation, interpolation, joins). */
+export const MAX_STRING_LENGTH = 1 << 20;
+
+/** Elements of a list the evaluator builds (`++`). */
+export const MAX_LIST_LENGTH = 100_000;
+
+/** Attributes of a set the evaluator builds (`//`). */
+export const MAX_ATTRS = 100_000;
+
+/** Nodes of a value turned into plain data or compared (a value that doubles at every level is a DAG, not a tree). */
+export const MAX_PLAIN_NODES = 100_000;
+
+/** Option definitions read from one module (a set that doubles 22 times would define four million). */
+export const MAX_DEFINITIONS_PER_MODULE = 50_000;
+
+/** A place where a limit was reached: what the note at the file says. */
+export interface LimitNote {
+  /** UTF-16 offsets in the file's text. */
+  start: number;
+  end: number;
+  message: string;
+}
