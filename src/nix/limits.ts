@@ -33,8 +33,13 @@ export const MAX_ATTRS = 100_000;
 /** Nodes of a value turned into plain data or compared (a value that doubles at every level is a DAG, not a tree). */
 export const MAX_PLAIN_NODES = 100_000;
 
-/** Option definitions read from one module (a set that doubles 22 times would define four million). */
-export const MAX_DEFINITIONS_PER_MODULE = 50_000;
+/**
+ * Option definitions a module yields from attribute sets it repeats (`let
+ * a1 = { x = a0; y = a0; }; …` doubles at each level: 22 levels define four
+ * million options). Definitions written out one by one are bounded by the
+ * file size instead.
+ */
+export const MAX_SHARED_DEFINITIONS = 50_000;
 
 /** A place where a limit was reached: what the note at the file says. */
 export interface LimitNote {

@@ -2,7 +2,7 @@ import type { Span } from '../source/position';
 import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
-import { LimitNote, MAX_DEFINITIONS_PER_MODULE } from './limits';
+import { LimitNote, MAX_SHARED_DEFINITIONS } from './limits';
 import type { NixNode } from './syntax';
 import { Attr, LeafSource, Thunk, Value, unknown } from './value';
 
@@ -81,7 +81,7 @@ export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixM
  */
 export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, root?: NixNode): NixModule {
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs)));
-  const reading: Reading = { count: 0, full: false, note: (span, message) => root?.noteLimit(message, span) };
+  const reading: Reading = { shared: 0, full: false, seen: new WeakSet(), note: (span, message) => root?.noteLimit(message, span) };
   const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
@@ -130,23 +130,33 @@ interface Context {
   order: number;
   conditions: Condition[];
   binding: Span;
-  /** Shared by the whole module's reading: how many definitions so far, and where limits are noted. */
+  /** Shared by the whole module's reading: the sets read so far, and where limits are noted. */
   reading: Reading;
+  /** Inside a set already read at another path. */
+  shared?: boolean;
 }
 
 interface Reading {
-  count: number;
-  /** Set once the module has MAX_DEFINITIONS_PER_MODULE definitions: the rest is not read. */
+  /**
+   * Definitions read from sets already read at another path: a set that
+   * holds the same set twice, nested twenty times, is a few lines of text
+   * and millions of definitions. Definitions written out are bounded by the
+   * file's size; these are bounded by MAX_SHARED_DEFINITIONS.
+   */
+  shared: number;
+  /** Set once that bound is reached: the rest of the module is not read. */
   full: boolean;
+  /** The sets read so far. */
+  seen: WeakSet<object>;
   note(span: Span, message: string): void;
 }
 
-/** Adds a definition, unless the module already has as many as declint reads from one module. */
+/** Adds a definition, unless it comes from a shared set and the module has read as many of those as it may. */
 function add(out: OptionDefinition[], def: OptionDefinition, ctx: Context): void {
   if (ctx.reading.full) return;
-  if (++ctx.reading.count > MAX_DEFINITIONS_PER_MODULE) {
+  if (ctx.shared && ++ctx.reading.shared > MAX_SHARED_DEFINITIONS) {
     ctx.reading.full = true;
-    ctx.reading.note(ctx.binding, `This module defines more than ${MAX_DEFINITIONS_PER_MODULE.toLocaleString('en')} options (a value that doubles at each level?); the definitions after that are not read.`);
+    ctx.reading.note(ctx.binding, `This module repeats the same attribute sets into more than ${MAX_SHARED_DEFINITIONS.toLocaleString('en')} option definitions (a value that doubles at each level?); the definitions after that are not read.`);
     return;
   }
   out.push(def);
@@ -284,13 +294,16 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
     return;
   }
   switch (value.kind) {
-    case 'attrs':
+    case 'attrs': {
       if (value.open) {
         // Some names are dynamic: what is under this path is not fully known.
         add(out, definition(path, value, ctx), ctx);
       }
-      for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], ctx, out);
+      const inner = ctx.shared || !ctx.reading.seen.has(value.attrs) ? ctx : { ...ctx, shared: true };
+      ctx.reading.seen.add(value.attrs);
+      for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], inner, out);
       return;
+    }
     case 'override':
       // The outermost override decides, as nixpkgs' filterOverrides reads one level.
       collect(value.content.force(), path, ctx.priority === PRIORITY.plain ? { ...ctx, priority: value.priority } : ctx, out, depth + 1);
@@ -319,7 +332,7 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
 }
 
 function collectDeclarations(value: Value, path: string[], binding: Span, out: OptionDeclaration[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH || out.length >= MAX_DEFINITIONS_PER_MODULE) return;
+  if (depth > MAX_PATH_DEPTH || out.length >= MAX_SHARED_DEFINITIONS) return;
   if (value.kind === 'option') {
     out.push(value.default ? { path, default: value.default, binding } : { path, binding });
     return;

@@ -23,7 +23,7 @@ export interface ReadLimits {
 }
 
 /** Scanned files: far above any hand-written module or machine config, well below what a parse holds in memory. */
-export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
+export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 /** `.declint.yaml`, rule files, baselines. */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
 
