@@ -68,6 +68,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const { readTalosFile } = require('../talos/documents') as typeof import('../talos/documents');
       const result = readTalosFile(text, lines, path);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
+      if (result.kind === 'too-complex') return { kind: 'not-checked', finding: limitFinding(path, result.error.message, result.error.range) };
       if (result.kind === 'not-talos') return { kind: 'skipped' };
       return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };
     }

@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
 
 /**
@@ -57,7 +57,12 @@ export interface YamlSyntaxError {
 export type TalosReadResult =
   | { kind: 'talos'; file: TalosFile }
   | { kind: 'not-talos' }
-  | { kind: 'syntax-error'; error: YamlSyntaxError };
+  | { kind: 'syntax-error'; error: YamlSyntaxError }
+  /** Nested deeper, or expanding aliases more, than any machine config does: not read, said where. */
+  | { kind: 'too-complex'; error: YamlSyntaxError };
+
+/** A Talos document nests about a dozen levels; far deeper is not a config, and would overflow recursive readers. */
+export const MAX_YAML_DEPTH = 64;
 
 const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'persist']);
 /** Keys only a talhelper `talconfig.yaml` has at its top level. */
@@ -65,8 +70,12 @@ const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersio
 /** A secrets bundle (`talosctl gen secrets`, talhelper `talsecret.yaml`), possibly SOPS-encrypted. */
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
-/** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
-const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:)/m;
+/**
+ * Cheap pre-check so that YAML files which cannot be Talos are not parsed at
+ * all: a top-level key of some Talos document, in block style, or in flow
+ * style and JSON (`{version: v1alpha1, machine: {…}}`, `{"version": …}`).
+ */
+const TALOS_HINT = /(?:^|[{,]\s*)["']?(?:version["']?\s*:\s*["']?v1alpha1|apiVersion["']?\s*:\s*["']?v1alpha1|machine["']?\s*:|cluster["']?\s*:|nodes["']?\s*:|certs["']?\s*:|secrets["']?\s*:)|^-\s+op:|^\[\s*\{\s*["']?op["']?\s*:/m;
 
 /** talhelper's variables file, read by name (its content is any map of strings). */
 const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
@@ -84,7 +93,10 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const error = doc.errors[0];
-      return { kind: 'syntax-error', error: { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) } };
+      const range = lines.range(error.pos[0], error.pos[1]);
+      // The yaml package's parser recurses: a document nested a thousand levels overflows it.
+      if (/Maximum call stack size exceeded/.test(error.message)) return { kind: 'too-complex', error: { message: tooDeep(), range } };
+      return { kind: 'syntax-error', error: { message: firstLine(error.message), range } };
     }
   }
   const documents: TalosDocument[] = [];
@@ -93,11 +105,49 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     const role = talenv && isMap(document.contents) ? { role: 'talenv' as const, kind: 'talenv' } : documentRole(document);
     sops ??= sopsState(document);
     if (!role) continue;
+    const complex = tooComplex(document, lines);
+    if (complex) return { kind: 'too-complex', error: complex };
     const [start, , end] = document.range;
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
   if (documents.length === 0) return { kind: 'not-talos' };
   return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}) } };
+}
+
+function tooDeep(): string {
+  return `This file nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos config does; it is not checked.`;
+}
+
+/**
+ * Whether a parsed document is beyond what declint reads: nested deeper
+ * than MAX_YAML_DEPTH (found with an explicit stack), or with aliases that
+ * expand past the yaml package's alias budget (a "billion laughs" file).
+ */
+function tooComplex(doc: Document.Parsed, lines: LineIndex): YamlSyntaxError | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
+  let aliases = false;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) aliases = true;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_YAML_DEPTH) {
+      const at = node.range?.[0] ?? 0;
+      return { message: tooDeep(), range: lines.range(at, at + 1) };
+    }
+    for (const item of node.items) {
+      if (isPair(item)) {
+        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  if (!aliases) return undefined;
+  try {
+    doc.toJS();
+    return undefined;
+  } catch (error) {
+    const at = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
+    return { message: `This file's aliases expand beyond what declint reads (${firstLine((error as Error).message)}); it is not checked.`, range: lines.range(at, at + 1) };
+  }
 }
 
 function fileKind(documents: TalosDocument[]): TalosFileKind {
@@ -119,15 +169,17 @@ function sopsState(document: Document.Parsed): SopsState | undefined {
   if (!isMap(meta)) return undefined;
   const mac = meta.get('mac');
   const state: SopsState = { mac: typeof mac === 'string' && mac.startsWith('ENC['), encryptedValues: 0, plainValues: 0 };
-  const count = (node: unknown): void => {
-    if (isMap(node)) for (const pair of node.items) count(pair.value);
-    else if (isSeq(node)) for (const item of node.items) count(item);
+  // An explicit stack: the document may not have been checked for depth yet.
+  const stack: unknown[] = contents.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === 'sops')).map((pair) => pair.value);
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) for (const pair of node.items) stack.push(pair.value);
+    else if (isSeq(node)) stack.push(...node.items);
     else if (isScalar(node) && typeof node.value === 'string') {
       if (node.value.startsWith('ENC[')) state.encryptedValues++;
       else state.plainValues++;
     }
-  };
-  for (const pair of contents.items) if (!(isScalar(pair.key) && pair.key.value === 'sops')) count(pair.value);
+  }
   return state;
 }
 
