@@ -20,7 +20,7 @@ import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
-import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { describeReadError, MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
 
 const USAGE = `Usage: declint check [paths...] [options]
@@ -197,18 +197,12 @@ async function check(args: string[], io: Io): Promise<number> {
   if (values.baseline) {
     const file = path.resolve(io.cwd, values.baseline);
     const display = path.relative(io.cwd, file) || file;
-    if (values['update-baseline']) {
-      await fs.writeFile(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`);
+    if (values['update-baseline']) await writeOutput(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`, values.baseline);
+    const read = readText(file, { maxBytes: MAX_INPUT_BYTES });
+    if (read.kind === 'error') {
+      throw new UsageError(`${values.baseline}: the baseline cannot be read: ${read.reason} (create one with: declint baseline -o ${values.baseline})`);
     }
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      throw new UsageError(`${values.baseline}: no such baseline file (create one with: declint baseline -o ${values.baseline})`);
-    }
-    const baseline = parseBaseline(text);
-    if (!baseline) throw new LocatedError(display, 1, 1, 'not a declint baseline (expected {"version": 1, "findings": [...]})');
-    const applied = applyBaseline(result.findings, baseline, display);
+    const applied = applyBaseline(result.findings, parseBaseline(read.text, display), display);
     result.findings = [...applied.findings, ...applied.fixed];
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
@@ -228,7 +222,7 @@ async function check(args: string[], io: Io): Promise<number> {
   };
   for (const { format, output } of outputs) {
     const report = render(result, format, io.color && !output, sarif);
-    if (output) await fs.writeFile(path.resolve(io.cwd, output), report);
+    if (output) await writeOutput(path.resolve(io.cwd, output), report, output);
     else io.stdout(report);
   }
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
@@ -286,7 +280,7 @@ function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, path
 function configFor(flag: string | undefined, paths: string[], io: Io): Config | undefined {
   const file = flag ? path.resolve(io.cwd, flag) : findConfig(firstDirectory(paths, io.cwd));
   if (flag && !existsSync(file!)) throw new UsageError(`${flag}: no such configuration file`);
-  return file ? loadConfig(file, path.relative(io.cwd, file) || file) : undefined;
+  return file ? loadConfig(file, path.relative(io.cwd, file) || file, { named: flag !== undefined }) : undefined;
 }
 
 async function hosts(args: string[], io: Io): Promise<number> {
@@ -374,7 +368,7 @@ async function baselineCommand(args: string[], io: Io): Promise<number> {
   const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
   const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
   const baseline = createBaseline(result.findings);
-  await fs.writeFile(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  await writeOutput(out, `${JSON.stringify(baseline, null, 2)}\n`, parsed.values.output ?? '.declint-baseline.json');
   io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
   return 0;
 }
@@ -427,7 +421,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
   });
   const text = renderEvidence(report, format);
-  if (values.output) await fs.writeFile(path.resolve(io.cwd, values.output), text);
+  if (values.output) await writeOutput(path.resolve(io.cwd, values.output), text, values.output);
   else io.stdout(text);
   return 0;
 }
@@ -495,6 +489,16 @@ async function testRulesCommand(args: string[], io: Io): Promise<number> {
   }
   io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
   return failed ? 1 : 0;
+}
+
+/** Writes a report or baseline, creating missing directories; a failure is a usage error naming the path, not a stack trace. */
+async function writeOutput(file: string, text: string, given: string): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+  } catch (error) {
+    throw new UsageError(`-o ${given}: cannot write the file (${describeReadError(error)})`);
+  }
 }
 
 function isFile(p: string): boolean {

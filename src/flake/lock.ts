@@ -1,5 +1,6 @@
 import { findNodeAtLocation, getNodeValue, Node as JsonNode, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { LineIndex, Range } from '../source/position';
+import { depthExceeded } from '../source/json-depth';
 
 /** One node of the lock graph (`nodes.<key>`). */
 export interface LockNode {
@@ -128,20 +129,6 @@ function lockShapeError(tree: JsonNode): { node: JsonNode; message: string } | u
         return { node: target ?? entry, message: `input "${String(entry.children?.[0]?.value)}" of node "${name}" is neither a node name nor a follows path (a list of input names)` };
       }
     }
-  }
-  return undefined;
-}
-
-/** The offset where a JSON text first nests deeper than `max`, found without parsing (strings skipped). */
-export function depthExceeded(text: string, max: number): number | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34 /* " */) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
-    } else if (c === 91 /* [ */ || c === 123 /* { */) {
-      if (++depth > max) return i;
-    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
   }
   return undefined;
 }

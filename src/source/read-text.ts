@@ -20,6 +20,8 @@ export interface ReadLimits {
   maxBytes: number;
   /** Real directories the file must lie in (after symlinks); anywhere when absent. */
   within?: string[];
+  /** What `within` is, for the reason a file outside it is refused (default: the scanned tree). */
+  withinName?: string;
 }
 
 /** Scanned files: far above any hand-written module or machine config, well below what a parse holds in memory. */
@@ -32,7 +34,7 @@ export function readText(file: string, limits: ReadLimits): TextRead {
   try {
     if (limits.within) {
       const real = fs.realpathSync(file);
-      if (!limits.within.some((root) => isInside(root, real))) return { kind: 'error', reason: 'it is outside the scanned tree' };
+      if (!limits.within.some((root) => isInside(root, real))) return { kind: 'error', reason: `it resolves outside ${limits.withinName ?? 'the scanned tree'}` };
     }
     // Non-blocking, so that opening a FIFO returns at once and fstat can refuse it.
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (fs.constants.O_NOCTTY ?? 0));
