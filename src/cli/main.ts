@@ -22,6 +22,7 @@ import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
 import { describeReadError, MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
+import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 
 const USAGE = `Usage: declint check [paths...] [options]
        declint hosts [paths...] [--json]
@@ -284,6 +285,8 @@ function configFor(flag: string | undefined, paths: string[], io: Io): Config | 
 }
 
 async function hosts(args: string[], io: Io): Promise<number> {
+  // Notes quote expressions of the scanned files: a key or token in one is not printed.
+  const out = (text: string) => io.stdout(scrubSecrets(text));
   const { values, positionals } = parseHostCommand(args);
   const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
   const list = analysis.hosts.hosts.map((h) => ({
@@ -294,17 +297,17 @@ async function hosts(args: string[], io: Io): Promise<number> {
     notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
   }));
   if (values.json) {
-    io.stdout(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
+    out(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
     return 0;
   }
-  if (list.length === 0) io.stdout('No NixOS hosts found.\n');
+  if (list.length === 0) out('No NixOS hosts found.\n');
   for (const h of list) {
-    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
-    for (const e of h.externalModules) io.stdout(`  external (not read): ${e}\n`);
-    for (const n of h.notes) io.stdout(`  note: ${n}\n`);
+    out(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
+    for (const e of h.externalModules) out(`  external (not read): ${e}\n`);
+    for (const n of h.notes) out(`  note: ${n}\n`);
   }
   for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {
-    io.stdout(`note: ${n.site.file}: ${n.message}\n`);
+    out(`note: ${n.site.file}: ${n.message}\n`);
   }
   return 0;
 }
@@ -321,7 +324,7 @@ async function explainOptionCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`no host named "${hostName}" (hosts: ${known})`);
   }
   const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
-  io.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+  io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation)));
   return 0;
 }
 
@@ -420,7 +423,8 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     now: new Date(),
     ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
   });
-  const text = renderEvidence(report, format);
+  // Every string of the report (values, reasons, commit subjects) without keys or tokens, whatever the format.
+  const text = renderEvidence(scrubDeep(report), format);
   if (values.output) await writeOutput(path.resolve(io.cwd, values.output), text, values.output);
   else io.stdout(text);
   return 0;

@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../redaction/secrets';
 import type { Hover } from 'vscode-languageserver';
 import type { Framework } from '../controls/registry';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
@@ -49,5 +50,5 @@ export function optionHover(file: string, def: OptionDefinition, hosts: Host[], 
 }
 
 export function markdownHover(value: string): Hover {
-  return { contents: { kind: 'markdown', value } };
+  return { contents: { kind: 'markdown', value: scrubSecrets(value) } };
 }

@@ -4,7 +4,8 @@ import { Evaluator } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
-import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { Attr, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { shownValue } from '../redaction/secrets';
 
 /** How a host includes a module. */
 export type ModuleRef =
@@ -474,7 +475,7 @@ export class Host {
       this.conflicts.set(key(optionPath), contributions);
       return {
         kind: 'unknown',
-        why: `conflicting definitions at priority ${best}: ${values.map(describeValue).join(' vs ')}`,
+        why: `conflicting definitions at priority ${best}: ${values.map((v) => shownValue(toPlain(v), optionPath, 'nixos')).join(' vs ')}`,
         contributions,
       };
     }

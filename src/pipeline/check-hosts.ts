@@ -10,7 +10,8 @@ import type { Rule } from '../rules/rule';
 import { NixSourceLoader } from './source-loader';
 import { reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
+import { toPlain } from '../nix/value';
+import { shownValue } from '../redaction/secrets';
 import type { LineIndex, Range } from '../source/position';
 import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
@@ -20,7 +21,7 @@ function conflictFindings(host: Host, lines: (file: string) => LineIndex): Findi
   return host.findConflicts().map(({ path: optionPath, contributions }) => {
     const winners = contributions.filter((c) => c.status === 'won').map((c) => c.definition);
     const [first, ...others] = winners;
-    const values = winners.map((d) => `${describePlain(toPlain(d.def.value) as Plain)} in ${d.file}`).join(', ');
+    const values = winners.map((d) => `${shownValue(toPlain(d.def.value), optionPath, 'nixos')} in ${d.file}`).join(', ');
     return {
       ruleId: 'nix-conflict',
       severity: 'error' as const,

@@ -20,6 +20,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { scrubSecrets } from '../redaction/secrets';
 import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
 
@@ -190,7 +191,14 @@ export function combineFindings(input: FindingsToCombine): Finding[] {
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
   const suppressed = applySuppressions(withoutRepeatedNotes(findings), input.suppressions, known);
   const excepted = input.config ? applyExceptions(suppressed.findings, input.config, input.now) : { findings: suppressed.findings, problems: [] };
-  return [...excepted.findings, ...suppressed.problems, ...excepted.problems];
+  // The last step before any output: a key or token quoted anywhere in a message is not printed.
+  return [...excepted.findings, ...suppressed.problems, ...excepted.problems].map(withoutSecrets);
+}
+
+function withoutSecrets(finding: Finding): Finding {
+  const message = scrubSecrets(finding.message);
+  const related = finding.related.map((r) => ({ ...r, message: scrubSecrets(r.message) }));
+  return { ...finding, message, related };
 }
 
 /** A limit reached in a file's own evaluation and again in its hosts' is said once. */

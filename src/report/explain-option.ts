@@ -1,3 +1,4 @@
+import { isSecretPath, redacted, scrubSecrets } from '../redaction/secrets';
 import type { Contribution, Effective, Host } from '../nix/host';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
@@ -33,11 +34,13 @@ export interface OptionExplanation {
 }
 
 export function explainOption(host: Host, optionPath: string[], lines: (file: string) => LineIndex): OptionExplanation {
+  // Secrets in the value (a password option, a key inside a set) are replaced before anything shows it.
+  const shown = (value: Plain | undefined): Plain | null => (value === undefined ? null : (redacted(value, optionPath, 'nixos') as Plain));
   const effective: Effective = host.effective(optionPath);
   const base = { host: host.name, option: formatOptionPath(optionPath) };
   if (effective.kind === 'absent') {
     const declared = effective.declaredDefault ? toPlain(effective.declaredDefault) : undefined;
-    return { ...base, status: 'absent', value: declared ?? null, definitions: [] };
+    return { ...base, status: 'absent', value: declared === undefined ? null : shown(declared), definitions: [] };
   }
   const definitions = effective.contributions.map((c) => {
     const d = c.definition;
@@ -57,11 +60,13 @@ export function explainOption(host: Host, optionPath: string[], lines: (file: st
       order: d.def.order,
       status: c.status,
       conditions,
-      value: toPlain(d.def.value) ?? null,
+      value: shown(toPlain(d.def.value)),
     };
   });
-  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why: effective.why, definitions };
-  return { ...base, status: 'known', value: effective.plain ?? null, definitions };
+  // Why a secret option is not known would quote its expression: not said.
+  const why = isSecretPath(optionPath, 'nixos') ? 'not shown: the option holds a secret' : scrubSecrets(effective.kind === 'unknown' ? effective.why : '');
+  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why, definitions };
+  return { ...base, status: 'known', value: shown(effective.plain), definitions };
 }
 
 export function formatExplanation(e: OptionExplanation): string {

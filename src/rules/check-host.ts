@@ -1,8 +1,9 @@
+import { isSecretPath, redacted, scrubSecrets, shownValue } from '../redaction/secrets';
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { Effective, Host, opaqueExternalModules } from '../nix/host';
 import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
+import { toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
@@ -57,7 +58,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
     if (precondition === undefined) return judged('not-evaluated', `${rule.when.option} could not be resolved statically`, evidenceOf(host, whenEffective, ctx));
     if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
       if (ctx.explain === false) return judged('not-applicable', '');
-      const shown = describePlain(precondition.value as Plain);
+      const shown = shownValue(precondition.value, whenPath, 'nixos');
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
   }
@@ -96,11 +97,12 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
   const resolved = valueOf(effective, rule.default);
   if (!resolved) {
     if (effective.kind === 'absent' && !judgesDefault) return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
-    const why = effective.kind === 'unknown' ? `: ${effective.why}` : '';
+    // Why a secret option is not known would quote its expression: not said.
+    const why = effective.kind === 'unknown' && !isSecretPath(optionPath, 'nixos') ? `: ${scrubSecrets(effective.why)}` : '';
     return { ...base, status: 'not-evaluated', reason: `${shownPath} could not be resolved statically${why}`, ...evidenceField(host, effective, ctx) };
   }
   const mode = resolved.fromDefault ? 'default' : 'explicit';
-  const shown = describePlain(resolved.value as Plain);
+  const shown = shownValue(resolved.value, optionPath, 'nixos');
   const violation = rule.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
     if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
@@ -134,7 +136,7 @@ function judgeOption(host: Host, rule: Rule, optionPath: string[], unread: strin
     location: site(winner.file, winner.def.binding, ctx),
     related,
     hosts: [host.name],
-    subject: `${shownPath}=${JSON.stringify(resolved.value)}`,
+    subject: `${shownPath}=${JSON.stringify(redacted(resolved.value, optionPath, 'nixos'))}`,
   };
   return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
 }

@@ -1,3 +1,4 @@
+import { redacted } from '../redaction/secrets';
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex } from '../source/position';
@@ -33,7 +34,8 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
       file,
       range: lines.rangeOf(def.binding),
       related,
-      subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(value)}`,
+      subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(redacted(value, def.path, 'nixos'))}`,
+      valuePath: def.path,
     });
     if (holds === undefined) {
       const when = def.conditions
