@@ -48,7 +48,7 @@ function headerList(report: EvidenceReport): string {
     `<dt>Scope</dt><dd>${escapeMarkup(report.scope.paths.join(', '))} (${report.scope.filesScanned} files, ${report.scope.rules} rules)</dd>`,
     `<dt>Frameworks</dt><dd>${escapeMarkup(report.frameworks.map((f) => f.title).join('; '))}</dd>`,
     report.git.available
-      ? `<dt>Git</dt><dd>HEAD <code>${shortHash(report.git.head.hash)}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)}); each evidence line shows the last commit that changed it</dd>`
+      ? `<dt>Git</dt><dd>HEAD <code>${escapeMarkup(shortHash(report.git.head.hash))}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)}); each evidence line shows the last commit that changed it</dd>`
       : `<dt>Git</dt><dd>No change evidence: ${escapeMarkup(report.git.note)}</dd>`,
   ];
   return `<dl class="meta">${items.join('')}</dl>`;
@@ -102,7 +102,7 @@ function inventory(report: EvidenceReport): string {
       ? '<p>No flake.lock found.</p>'
       : table(
           ['Input', 'Type', 'Source', 'Revision', 'Date', 'Lock file'],
-          inputs.map((i) => [escapeMarkup(i.name), escapeMarkup(i.type), escapeMarkup(i.source || '—'), i.rev ? `<code>${shortHash(i.rev)}</code>` : '—', escapeMarkup(i.date ?? '—'), `<code>${escapeMarkup(i.lockFile)}:${i.line}</code>`]),
+          inputs.map((i) => [escapeMarkup(i.name), escapeMarkup(i.type), escapeMarkup(i.source || '—'), i.rev ? `<code>${escapeMarkup(shortHash(i.rev))}</code>` : '—', escapeMarkup(i.date ?? '—'), `<code>${escapeMarkup(i.lockFile)}:${i.line}</code>`]),
         );
   return `<section id="inventory"><h2>Inventory</h2>
 <h3>NixOS hosts</h3>${hostTable}
@@ -121,7 +121,7 @@ function framework(f: FrameworkReport): string {
       ? '<p>Every control of the registry is checked by at least one rule.</p>'
       : `<p>No declint rule checks these controls; they need other evidence (policies, procedures, records).</p><ul>${uncovered
           .map((c) => {
-            const extra = [...c.annotations.map((a) => `declared at ${a.file}:${a.line}`), ...c.commits.map((k) => `commit ${shortHash(k.hash)}`)];
+            const extra = [...c.annotations.map((a) => `declared at ${a.file}:${a.line}`), ...c.commits.map((k) => `commit ${shortHash(k.hash)}`)]; // escaped below
             return `<li><strong>${escapeMarkup(c.id)}</strong> ${escapeMarkup(c.title)}${extra.length ? ` (${escapeMarkup(extra.join('; '))})` : ''}</li>`;
           })
           .join('')}</ul>`;
@@ -197,7 +197,7 @@ function loc(l: EvidenceLocation): string {
 }
 
 function commit(c: Commit | undefined): string {
-  return c ? `<code>${shortHash(c.hash)}</code> ${escapeMarkup(c.date)} ${escapeMarkup(c.author)}<br><small>${escapeMarkup(c.subject)}</small>` : '—';
+  return c ? `<code>${escapeMarkup(shortHash(c.hash))}</code> ${escapeMarkup(c.date)} ${escapeMarkup(c.author)}<br><small>${escapeMarkup(c.subject)}</small>` : '—';
 }
 
 const STYLE = `

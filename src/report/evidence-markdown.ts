@@ -1,6 +1,7 @@
 import type { ControlReport, ControlResult, EvidenceLocation, EvidenceReport, FrameworkReport } from '../compliance/evidence-report';
 import type { Commit } from '../compliance/git-history';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
+import { escapeMarkdown, markdownCodeSpan } from './markup';
 
 /** The compliance evidence report as Markdown: the same facts as the JSON and HTML forms, in the same order. */
 export function formatEvidenceMarkdown(report: EvidenceReport): string {
@@ -61,7 +62,7 @@ export function formatEvidenceMarkdown(report: EvidenceReport): string {
 
   out.push('## Limitations', '');
   if (report.limitations.length === 0) out.push('Every file parsed and every host was evaluated.', '');
-  else for (const l of report.limitations) out.push(`- ${l.file ? `${l.file}${l.line ? `:${l.line}` : ''}: ` : ''}${inline(l.message)}`);
+  else for (const l of report.limitations) out.push(`- ${l.file ? `${inline(l.file)}${l.line ? `:${l.line}` : ''}: ` : ''}${inline(l.message)}`);
   out.push('');
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
@@ -69,11 +70,11 @@ export function formatEvidenceMarkdown(report: EvidenceReport): string {
 function header(report: EvidenceReport): string {
   const lines = [
     `- **Tool:** declint ${report.tool.version}${report.generatedAt ? `, generated ${report.generatedAt}` : ''}`,
-    `- **Scope:** ${report.scope.paths.join(', ')} (${report.scope.filesScanned} files, ${report.scope.rules} rules)`,
+    `- **Scope:** ${inline(report.scope.paths.join(', '))} (${report.scope.filesScanned} files, ${report.scope.rules} rules)`,
     `- **Frameworks:** ${report.frameworks.map((f) => f.title).join('; ')}`,
     report.git.available
-      ? `- **Git:** HEAD ${shortHash(report.git.head.hash)} (${report.git.head.date}, ${inline(report.git.head.subject)}); each evidence line shows the last commit that changed it`
-      : `- **Git:** no change evidence: ${report.git.note}`,
+      ? `- **Git:** HEAD ${inline(shortHash(report.git.head.hash))} (${inline(report.git.head.date)}, ${inline(report.git.head.subject)}); each evidence line shows the last commit that changed it`
+      : `- **Git:** no change evidence: ${inline(report.git.note)}`,
   ];
   return lines.join('\n');
 }
@@ -93,7 +94,7 @@ function framework(f: FrameworkReport): string[] {
     out.push('No declint rule checks these controls; they need other evidence (policies, procedures, records).', '');
     for (const c of uncovered) {
       const extra = [...c.annotations.map((a) => `declared at ${a.file}:${a.line}`), ...c.commits.map((k) => `commit ${shortHash(k.hash)}`)];
-      out.push(`- **${c.id}** ${inline(c.title)}${extra.length ? ` (${extra.join('; ')})` : ''}`);
+      out.push(`- **${inline(c.id)}** ${inline(c.title)}${extra.length ? ` (${inline(extra.join('; '))})` : ''}`);
     }
     out.push('');
   }
@@ -101,8 +102,8 @@ function framework(f: FrameworkReport): string[] {
 }
 
 function control(c: ControlReport): string[] {
-  const out = [`### ${c.id} ${c.title}: ${STATUS_LABELS[c.status]}`, ''];
-  out.push(`Rules: ${c.rules.map((r) => `${r.id} (${inline(r.title)})`).join(', ')}`, '');
+  const out = [`### ${inline(c.id)} ${inline(c.title)}: ${STATUS_LABELS[c.status]}`, ''];
+  out.push(`Rules: ${c.rules.map((r) => `${inline(r.id)} (${inline(r.title)})`).join(', ')}`, '');
   if (c.results.length === 0) out.push('No host, Talos node or flake.lock in scope for these rules.', '');
   else {
     out.push(row(['Subject', 'Rule', 'Status', 'Evidence', 'Detail', 'Last change']), row(Array(6).fill('---')));
@@ -112,15 +113,15 @@ function control(c: ControlReport): string[] {
   if (c.annotations.length > 0) {
     out.push('Declared by the team:', '');
     for (const a of c.annotations) {
-      const setting = a.setting ? ` on \`${a.setting.replace(/`/g, "'")}\` (line ${a.settingLine})` : '';
+      const setting = a.setting ? ` on ${markdownCodeSpan(a.setting)} (line ${a.settingLine})` : '';
       const old = a.writtenAs2013 ? ` (written with the 2013 number ${a.writtenAs2013})` : '';
-      out.push(`- ${a.file}:${a.line}: "${inline(a.comment)}"${setting}${old}`);
+      out.push(`- ${inline(a.file)}:${a.line}: "${inline(a.comment)}"${setting}${inline(old)}`);
     }
     out.push('');
   }
   if (c.commits.length > 0) {
     out.push('Commits naming this control:', '');
-    for (const k of c.commits) out.push(`- ${commit(k)}`);
+    for (const k of c.commits) out.push(`- ${inline(commit(k))}`);
     out.push('');
   }
   return out;
@@ -149,13 +150,10 @@ function commit(c: Commit | undefined): string {
 }
 
 function row(cells: string[]): string {
-  return `| ${cells.map(cell).join(' | ')} |`;
+  return `| ${cells.map(inline).join(' | ')} |`;
 }
 
-function cell(text: string): string {
-  return inline(text).replace(/\|/g, '\\|');
-}
-
+/** Text from the scanned files (and everything else shown), escaped: on one line, shown as written, never rendered as Markdown or HTML. */
 function inline(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return escapeMarkdown(text);
 }

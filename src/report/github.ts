@@ -1,5 +1,6 @@
 import { Finding, messageWithHosts } from '../findings/finding';
 import { CheckResult, countBySeverity } from './result';
+import { escapeMarkdown, markdownCodeSpan, terminalSafe } from './markup';
 
 const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', note: 'notice' };
 
@@ -28,7 +29,8 @@ export function formatGithub(result: CheckResult): string {
         ...(end.line === start.line ? [`endColumn=${end.column}`] : []),
         `title=${escapeProperty(f.ruleId)}`,
       ].join(',');
-      return `::${COMMAND[f.severity]} ${props}::${escapeData(messageWithHosts(f))}\n`;
+      // Control characters of a value would be interpreted by the log viewer: shown as \xNN.
+      return `::${COMMAND[f.severity]} ${props}::${escapeData(terminalSafe(messageWithHosts(f)))}\n`;
     })
     .join('');
 }
@@ -38,7 +40,9 @@ export function githubStepSummary(result: CheckResult): string {
   const shown = result.findings.filter((f) => !f.suppressed);
   const counts = countBySeverity(shown);
   const titles = new Map(result.rules.map((r) => [r.id, r.title]));
-  const rows = shown.map((f) => `| ${f.severity} | \`${f.ruleId}\` ${titles.get(f.ruleId) ?? ''} | \`${f.location.file}:${f.location.range.start.line}\` | ${messageWithHosts(f).replace(/\|/g, '\\|')} |`);
+  const rows = shown.map(
+    (f) => `| ${f.severity} | ${markdownCodeSpan(f.ruleId)} ${escapeMarkdown(titles.get(f.ruleId) ?? '')} | ${markdownCodeSpan(`${f.location.file}:${f.location.range.start.line}`)} | ${escapeMarkdown(messageWithHosts(f))} |`,
+  );
   return [
     '## declint',
     '',
