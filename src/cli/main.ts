@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import { existsSync, promises as fs, statSync } from 'fs';
 import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
@@ -22,6 +21,7 @@ import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
 import { describeReadError, MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
+import { runGit } from '../git/run-git';
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 
 const USAGE = `Usage: declint check [paths...] [options]
@@ -184,7 +184,7 @@ async function check(args: string[], io: Io): Promise<number> {
     paths = ['.'];
   }
   if (values['changed-since']) {
-    const changed = changedSince(values['changed-since'], io.cwd);
+    const changed = changedSince(values['changed-since'], firstDirectory(paths, io.cwd), io.cwd);
     focus = new Set([...(focus ?? []), ...changed]);
     focusHosts = true;
   }
@@ -419,7 +419,7 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     paths: paths.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p)) || '.'),
     frameworks,
     index,
-    git: openGitHistory(io.cwd, paths),
+    git: openGitHistory(firstDirectory(paths, io.cwd), io.cwd, paths),
     now: new Date(),
     ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
   });
@@ -513,18 +513,16 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Files changed since a git revision (committed, staged or not), as report paths. */
-function changedSince(revision: string, cwd: string): string[] {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  let top: string;
-  let names: string;
-  try {
-    top = git('rev-parse', '--show-toplevel').trim();
-    names = git('diff', '--name-only', revision, '--') + git('ls-files', '--others', '--exclude-standard', '--full-name');
-  } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim().split('\n')[0] ?? String(error);
-    throw new UsageError(`--changed-since ${revision}: ${detail}`);
-  }
+/** Files changed since a git revision (committed, staged or not) in the scanned tree's repository, as report paths. */
+function changedSince(revision: string, repoDir: string, cwd: string): string[] {
+  const git = (...args: string[]) => {
+    const run = runGit(repoDir, args);
+    if (!run.ok) throw new UsageError(`--changed-since ${revision}: ${run.error}`);
+    return run.stdout;
+  };
+  const top = git('rev-parse', '--show-toplevel').trim();
+  const names =
+    git('diff', '--name-only', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', revision, '--') + git('ls-files', '--others', '--exclude-standard', '--full-name');
   return names
     .split('\n')
     .filter(Boolean)
