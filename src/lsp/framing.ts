@@ -55,7 +55,8 @@ export class ResyncingMessageReader extends AbstractMessageReader implements Mes
       }
       const length = contentLength(this.buffer.toString('ascii', 0, end));
       if (length === undefined || length > MAX_MESSAGE_BYTES) {
-        this.skip(end + HEADER_END.length, length === undefined ? 'a header without a valid Content-Length' : `a message of ${length} bytes`);
+        // Read on from the next header after this one's start: the broken header may run into the next message.
+        this.skip(1, length === undefined ? 'a header without a valid Content-Length' : `a message of ${length} bytes`);
         continue;
       }
       const start = end + HEADER_END.length;
@@ -122,10 +123,13 @@ function isHeaderPrefix(buffer: Buffer): boolean {
   return [HEADER_NAME, CONTENT_TYPE].some((name) => buffer.length < name.length && name.subarray(0, buffer.length).equals(buffer));
 }
 
+/** The length a header block gives; undefined unless every line of it is a header field (a missing line break runs a header into a body). */
 function contentLength(header: string): number | undefined {
+  let length: number | undefined;
   for (const line of header.split('\r\n')) {
+    if (!/^[A-Za-z][A-Za-z0-9-]*:[ \t]*\S/.test(line)) return undefined;
     const match = /^content-length:\s*(\d+)\s*$/i.exec(line);
-    if (match) return Number(match[1]);
+    if (match) length = Number(match[1]);
   }
-  return undefined;
+  return length;
 }

@@ -99,22 +99,44 @@ export const ACCESS_TOKENS: RegExp[] = [
   /\btskey-(?:auth|client|api)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}\b/,
 ];
 
-const ACCESS_TOKENS_GLOBAL = ACCESS_TOKENS.map((pattern) => new RegExp(pattern.source, 'g'));
+/** Every token pattern in one, so that a text is searched once. */
+const ANY_ACCESS_TOKEN = new RegExp(ACCESS_TOKENS.map((pattern) => pattern.source).join('|'), 'g');
+
+/** No secret this module recognises is shorter (an AWS key ID is 20 characters). */
+const SHORTEST_SECRET = 20;
 
 /** A text with every private key block and recognisable access token in it replaced by `<redacted>`. */
 export function scrubSecrets(text: string): string {
-  if (!text.includes('PRIVATE KEY') && !/[_-]|AKIA|ASIA|AIza/.test(text)) return text;
-  let out = text.replace(PEM_PRIVATE_KEY, REDACTED);
-  for (const pattern of ACCESS_TOKENS_GLOBAL) out = out.replace(pattern, (match) => (/EXAMPLE/i.test(match) ? match : REDACTED));
-  return out;
+  if (text.length < SHORTEST_SECRET) return text;
+  const out = text.includes('PRIVATE KEY') ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
+  return out.replace(ANY_ACCESS_TOKEN, (match) => (/EXAMPLE/i.test(match) ? match : REDACTED));
 }
 
-/** A copy of plain data (findings, a report) with `scrubSecrets` applied to every string in it. */
+/**
+ * Plain data (findings, a report) with `scrubSecrets` applied to every
+ * string in it: the same object where nothing changed, a copy of each part
+ * that did.
+ */
 export function scrubDeep<T>(value: T): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return scrubSecrets(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item)]));
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      v.forEach((item, i) => {
+        const scrubbed = walk(item);
+        if (scrubbed !== item) (copy ??= [...v])[i] = scrubbed;
+      });
+      return copy ?? v;
+    }
+    if (v !== null && typeof v === 'object') {
+      let copy: Record<string, unknown> | undefined;
+      for (const key of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[key];
+        const scrubbed = walk(item);
+        if (scrubbed !== item) (copy ??= { ...(v as Record<string, unknown>) })[key] = scrubbed;
+      }
+      return copy ?? v;
+    }
     return v;
   };
   return walk(value) as T;

@@ -87,14 +87,21 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
   const primaryRev = primary ? rev(primary) : undefined;
   if (!primary || typeof primaryRev !== 'string') return [];
   const out: Finding[] = [];
+  // Who takes each node as a direct input, and how each node is reached from the root: indexed once, not per copy.
+  const usersOf = new Map<string, { node: string; input: string; range: Range }[]>();
+  for (const n of lock.nodes) {
+    for (const [input, target] of Object.entries((n.data.inputs ?? {}) as Record<string, unknown>)) {
+      if (typeof target !== 'string') continue;
+      const list = usersOf.get(target) ?? [];
+      list.push({ node: n.key, input, range: n.inputRanges[input] ?? n.keyRange });
+      usersOf.set(target, list);
+    }
+  }
+  const inputPath = inputPaths(lock);
   for (const node of nixpkgs) {
     const nodeRev = rev(node);
     if (node === primary || typeof nodeRev !== 'string') continue;
-    const users = lock.nodes.flatMap((n) =>
-      Object.entries((n.data.inputs ?? {}) as Record<string, unknown>)
-        .filter(([, target]) => target === node.key)
-        .map(([input]) => ({ node: n.key, input, range: n.inputRanges[input] ?? n.keyRange })),
-    );
+    const users = usersOf.get(node.key) ?? [];
     // A second nixpkgs the flake declares itself (nixpkgs-unstable, nixpkgs-old) is deliberate: only dependencies' copies are judged.
     if (users.length === 0 || users.some((u) => u.node === lock.root)) continue;
     const copy: NixpkgsCopy = { node: node.key, rev: nodeRev, primaryRev, users: users.map(({ node: n, input }) => ({ node: n, input })) };
@@ -103,7 +110,7 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
     const dependents = users;
     const fix = dependents
       .map((u) => {
-        const via = inputPath(lock, u.node);
+        const via = inputPath(u.node);
         return via ? `${[...via, u.input].map((name) => `inputs.${name}`).join('.')}.follows = "nixpkgs";` : undefined;
       })
       .filter((f): f is string => f !== undefined)
@@ -116,7 +123,7 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
         node.key,
         {
           node: node.key,
-          users: dependents.map((u) => (inputPath(lock, u.node) ?? [u.node]).join(' → ')).join(', '),
+          users: dependents.map((u) => (inputPath(u.node) ?? [u.node]).join(' → ')).join(', '),
           rev: nodeRev.slice(0, 12),
           primary: primary.key,
           fix: fix || 'point the duplicate input at the same nixpkgs',
@@ -128,19 +135,33 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
   return out;
 }
 
-/** The input names leading from the root to a node (`['home-manager']`, `['nix-darwin', 'home-manager']`), shortest first. */
-function inputPath(lock: FlakeLock, target: string): string[] | undefined {
+const MAX_SHOWN_PATH = 16;
+
+/**
+ * The input names leading from the root to each node (`['home-manager']`,
+ * `['nix-darwin', 'home-manager']`), shortest first: one breadth-first walk
+ * of the lock graph, asked per node.
+ */
+function inputPaths(lock: FlakeLock): (target: string) => string[] | undefined {
   const byKey = new Map(lock.nodes.map((n) => [n.key, n]));
-  const queue: { key: string; path: string[] }[] = [{ key: lock.root, path: [] }];
-  const seen = new Set([lock.root]);
-  while (queue.length > 0) {
-    const { key, path } = queue.shift()!;
-    if (key === target) return path;
+  const reached = new Map<string, { from: string; input: string } | null>([[lock.root, null]]);
+  const queue = [lock.root];
+  for (let next = 0; next < queue.length; next++) {
+    const key = queue[next];
     for (const [input, ref] of Object.entries((byKey.get(key)?.data.inputs ?? {}) as Record<string, unknown>)) {
-      if (typeof ref !== 'string' || seen.has(ref)) continue;
-      seen.add(ref);
-      queue.push({ key: ref, path: [...path, input] });
+      if (typeof ref !== 'string' || reached.has(ref)) continue;
+      reached.set(ref, { from: key, input });
+      queue.push(ref);
     }
   }
-  return undefined;
+  return (target) => {
+    if (!reached.has(target)) return undefined;
+    const path: string[] = [];
+    for (let step = reached.get(target); step; step = reached.get(step.from)) {
+      // Deeper than any real lock: no path worth printing (and each would be as long as the chain).
+      if (path.length >= MAX_SHOWN_PATH) return undefined;
+      path.push(step.input);
+    }
+    return path.reverse();
+  };
 }
