@@ -40,7 +40,7 @@ const REPRODUCERS = [
   {
     name: 'nix-expensive-function',
     path: 'configuration.nix',
-    text: ['{ lib, ... }:', 'let', '  f = n: if n == 0 then 0 else f (n - 1) + f (n - 1);', 'in {', '  networking.hostName = "box";', '  fileSystems."/".device = "/dev/sda1";', '  boot.loader.grub.device = "/dev/sda";', '  expensive = f 40;', BAD_SSH.trimEnd(), '  alsoExpensive = f 40;', '}', ''].join('\n'),
+    text: ['{ lib, ... }:', 'let', '  f = n: if n == 0 then 0 else f (n - 1) + f (n - 1);', 'in {', '  networking.hostName = "box";', '  fileSystems."/".device = "/dev/sda1";', '  boot.loader.grub.device = "/dev/sda";', '  expensive = f 40;', '  services.openssh.enable = true;', BAD_SSH.trimEnd(), '  alsoExpensive = f 40;', '}', ''].join('\n'),
   },
   { name: 'talos-bom', path: 'talos/controlplane.yaml', text: '\ufeffversion: v1alpha1\nmachine:\n  type: controlplane\ncluster:\n  allowSchedulingOnControlPlanes: true\n' },
   { name: 'talos-lone-cr', path: 'talos/controlplane.yaml', text: 'version: v1alpha1\rmachine:\r  type: controlplane\rcluster:\r  allowSchedulingOnControlPlanes: true\r' },

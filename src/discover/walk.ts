@@ -82,10 +82,20 @@ async function walkDirectory(root: string, options: WalkOptions): Promise<string
     const relative = entry.path;
     if (extra.ignores(relative) || isGitIgnored(relative, gitignores)) continue;
     const absolute = path.join(root, relative);
-    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
+    if (entry.dirent.isDirectory()) continue;
+    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) {
+      // A FIFO, socket or device with a candidate's name: said, not read (reading a FIFO would block).
+      options.onUnreadable?.(absolute, 'it is not a regular file (a named pipe, socket or device)');
+      continue;
+    }
     if (entry.dirent.isSymbolicLink()) {
       const target = await fs.realpath(absolute).catch(() => undefined);
-      if (!target || !isInside(realRoot, target)) continue;
+      if (!target) {
+        options.onUnreadable?.(absolute, 'it is a broken symlink');
+        continue;
+      }
+      // A link out of the scanned tree is never followed (by design, not a failure: not reported).
+      if (!isInside(realRoot, target)) continue;
       const targetStat = await fs.stat(target).catch(() => undefined);
       if (!targetStat?.isFile()) continue;
     }

@@ -134,6 +134,8 @@ interface Context {
   reading: Reading;
   /** Inside a set already read at another path. */
   shared?: boolean;
+  /** The module's own binding this definition comes from (`foo = …;`), where a limit note points. */
+  top?: Span;
 }
 
 interface Reading {
@@ -144,27 +146,32 @@ interface Reading {
    * file's size; these are bounded by MAX_SHARED_DEFINITIONS.
    */
   shared: number;
-  /** Set once that bound is reached: the rest of the module is not read. */
+  /** Set once that bound is reached: definitions from repeated sets are no longer read (the others are). */
   full: boolean;
   /** The sets read so far. */
   seen: WeakSet<object>;
   note(span: Span, message: string): void;
 }
 
+/** Whether the walk stops here: inside a repeated set, once the module read as many definitions from those as it may. */
+function exhausted(ctx: Context): boolean {
+  return ctx.shared === true && ctx.reading.full;
+}
+
 /** Adds a definition, unless it comes from a shared set and the module has read as many of those as it may. */
 function add(out: OptionDefinition[], def: OptionDefinition, ctx: Context): void {
-  if (ctx.reading.full) return;
+  if (exhausted(ctx)) return;
   if (ctx.shared && ++ctx.reading.shared > MAX_SHARED_DEFINITIONS) {
     ctx.reading.full = true;
-    ctx.reading.note(ctx.binding, `This module repeats the same attribute sets into more than ${MAX_SHARED_DEFINITIONS.toLocaleString('en')} option definitions (a value that doubles at each level?); the definitions after that are not read.`);
+    ctx.reading.note(ctx.top ?? ctx.binding, `This module repeats the same attribute sets into more than ${MAX_SHARED_DEFINITIONS.toLocaleString('en')} option definitions (a value that doubles at each level?); the definitions after that are not read.`);
     return;
   }
   out.push(def);
 }
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
-  if (ctx.reading.full) return;
-  const here = attr.binding ? { ...ctx, binding: attr.binding } : ctx;
+  if (exhausted(ctx)) return;
+  const here = attr.binding ? { ...ctx, binding: attr.binding, top: ctx.top ?? attr.binding } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
     add(out, definition(path, attr.value, here, attr.leaf), here);
@@ -286,10 +293,10 @@ function childAround(node: NixNode, start: number, end: number): NixNode | null 
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
-  if (ctx.reading.full) return;
+  if (exhausted(ctx)) return;
   // A path deeper than any option (a set that contains itself: `rec { a = { b = a; }; }`) is not followed.
   if (depth + path.length > MAX_PATH_DEPTH) {
-    ctx.reading.note(ctx.binding, `This definition nests more than ${MAX_PATH_DEPTH} levels (a set that contains itself?); what lies deeper is treated as unknown.`);
+    ctx.reading.note(ctx.top ?? ctx.binding, `This definition nests more than ${MAX_PATH_DEPTH} levels (a set that contains itself?); what lies deeper is treated as unknown.`);
     add(out, definition(path, unknown('nested too deeply'), ctx), ctx);
     return;
   }
@@ -301,7 +308,10 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       }
       const inner = ctx.shared || !ctx.reading.seen.has(value.attrs) ? ctx : { ...ctx, shared: true };
       ctx.reading.seen.add(value.attrs);
-      for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], inner, out);
+      for (const [key, attr] of value.attrs) {
+        if (exhausted(inner)) break;
+        collectAttr(attr, [...path, key], inner, out);
+      }
       return;
     }
     case 'override':

@@ -32,8 +32,8 @@ const TALOS_SECRET_PATHS = [
 /** NixOS options that hold secrets whatever their name says. */
 const NIXOS_SECRET_OPTIONS = ['users.users.*.hashedPassword', 'users.users.*.initialHashedPassword', 'networking.wireless.networks.*.psk', 'networking.wireless.networks.*.auth'].map((p) => p.split('.'));
 
-/** A setting named for a secret: `password`, `adminPassword`, `api_token`, `access-tokens`, `privateKey`, `psk`, `clientSecret` (not `passwordFile`). */
-const SECRET_NAME = /(?:^|[^a-z])pass$|pass(?:word|wd|phrase)s?$|secrets?$|tokens?$|^psk$|private[_-]?keys?$|api[_-]?keys?$|credentials?$/i;
+/** A setting named for a secret: `password`, `adminPassword`, `api_token`, `access-tokens`, `privateKey`, `psk`, `clientSecret`, `secret_key` (not `passwordFile`). */
+const SECRET_NAME = /(?:^|[^a-z])pass$|pass(?:word|wd|phrase)s?$|secret(?:[_-]?key)?s?$|tokens?$|^psk$|private[_-]?keys?$|api[_-]?keys?$|credentials?$/i;
 
 /** The path names a secret (the value there, if a string, is one). */
 export function isSecretPath(path: readonly string[], target: ValueTarget): boolean {

@@ -88,6 +88,9 @@ const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
 export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text), fileName = ''): TalosReadResult {
   const talenv = TALENV_NAME.test(fileName);
   if (!talenv && !TALOS_HINT.test(text)) return { kind: 'not-talos' };
+  // The yaml package parses recursively: nesting past the limit is found before, where it starts.
+  const deep = yamlDepthExceeded(text, MAX_YAML_DEPTH);
+  if (deep !== undefined) return { kind: 'too-complex', error: { message: tooDeep(), range: lines.range(deep, deep + 1) } };
   const parsed = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
@@ -112,6 +115,52 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
   }
   if (documents.length === 0) return { kind: 'not-talos' };
   return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}) } };
+}
+
+/**
+ * The offset where a YAML text first nests deeper than `max`, without
+ * parsing it: block nesting by indentation (each deeper indent, and each
+ * `- ` that opens a sequence item on a line, is a level; the lines of a
+ * `|` or `>` block scalar are text), plus flow nesting by brackets outside
+ * quotes and comments. An estimate that errs towards deeper (a key and its
+ * nested sequence on one level count twice), far from any real config.
+ */
+export function yamlDepthExceeded(text: string, max: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let scalarIndent = -1;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const indent = line.length - line.trimStart().length;
+    const content = line.trim();
+    if (scalarIndent >= 0) {
+      if (content === '' || indent > scalarIndent) continue;
+      scalarIndent = -1;
+    }
+    if (content === '' || content.startsWith('#')) continue;
+    if (flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      for (let i = indent; line.startsWith('- ', i) || line.startsWith('-\t', i); i += 2) indents.push(i + 1);
+    }
+    let quote = '';
+    for (let i = indent; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) break;
+      else if (c === '[' || c === '{') {
+        if (indents.length + ++flow > max) return start + i;
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+    if (indents.length + flow > max) return start + indent;
+    if (flow === 0 && /[|>][-+0-9]*\s*(?:#.*)?$/.test(content) && /(?:^|[:\s-])[|>][-+0-9]*\s*(?:#.*)?$/.test(content)) scalarIndent = indent;
+  }
+  return undefined;
 }
 
 function tooDeep(): string {
