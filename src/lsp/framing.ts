@@ -11,6 +11,8 @@ import { AbstractMessageReader, DataCallback, Disposable, Message, MessageReader
  */
 export class ResyncingMessageReader extends AbstractMessageReader implements MessageReader {
   private buffer: Buffer = Buffer.alloc(0);
+  /** How far a pending body was searched for a header inside it. */
+  private searchedTo = 0;
   private callback: DataCallback | undefined;
 
   constructor(
@@ -60,16 +62,19 @@ export class ResyncingMessageReader extends AbstractMessageReader implements Mes
         continue;
       }
       const start = end + HEADER_END.length;
-      if (this.buffer.length < start + length) {
-        // A length too large swallows the next message: a header inside the body, after a complete JSON message, ends it.
-        const inner = this.buffer.indexOf(HEADER_NAME, start);
-        const cut = inner < 0 ? undefined : parseMessage(this.buffer.toString('utf8', start, inner));
-        if (!cut) return;
+      // A length too large swallows the next message. A complete header inside the body (raw line breaks,
+      // which a JSON body cannot hold outside strings nor inside them) is the next message: this one ends there.
+      const inner = this.innerHeader(start, start + length);
+      if (inner < 0 && this.buffer.length < start + length) return;
+      if (inner >= 0) {
+        const cut = parseMessage(this.buffer.toString('utf8', start, inner));
         this.onProblem(`declint: a message on standard input was shorter than its Content-Length (${length}); read up to the next header`);
         this.buffer = this.buffer.subarray(inner);
-        this.callback?.(cut);
+        this.searchedTo = 0;
+        if (cut) this.callback?.(cut);
         continue;
       }
+      this.searchedTo = 0;
       const message = parseMessage(this.buffer.toString('utf8', start, start + length));
       if (!message) {
         // A wrong length cuts a message or swallows the next one's start: read on from the next header after this one's.
@@ -82,6 +87,17 @@ export class ResyncingMessageReader extends AbstractMessageReader implements Mes
     }
   }
 
+  /** Where a complete header starts in [from, to) (-1 if none), searching only what arrived since the last search. */
+  private innerHeader(from: number, to: number): number {
+    const begin = Math.max(from, this.searchedTo - MAX_HEADER_BYTES);
+    const end = Math.min(to + MAX_HEADER_BYTES, this.buffer.length);
+    this.searchedTo = end;
+    const text = this.buffer.toString('latin1', begin, end);
+    const match = /Content-(?:Length:[ \t]*\d+[ \t]*|Type:[^\r\n"{}]*)\r\n(?:[A-Za-z][A-Za-z0-9-]*:[^\r\n"{}]*\r\n)*\r\n/i.exec(text);
+    // A header that starts where the body ends is the next message, properly framed.
+    return match && begin + match.index < to ? begin + match.index : -1;
+  }
+
   /** Drops `count` bytes, and any further bytes before the next header. */
   private skip(count: number, what: string): void {
     let rest = this.buffer.subarray(count);
@@ -89,6 +105,7 @@ export class ResyncingMessageReader extends AbstractMessageReader implements Mes
     // No header yet: keep the last bytes, which may be the beginning of one.
     rest = next < 0 ? rest.subarray(Math.max(0, rest.length - HEADER_NAME.length)) : rest.subarray(next);
     this.buffer = Buffer.from(rest);
+    this.searchedTo = 0;
     this.onProblem(`declint: skipped ${what} on standard input; reading on from the next Content-Length header`);
   }
 }
