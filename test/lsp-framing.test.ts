@@ -93,3 +93,23 @@ describe('the language server process', () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe('the language server on a module that doubles a value 22 times', () => {
+  test("publishes the file's finding and a note at the value, and keeps answering", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { REPRODUCERS } = require('../fuzz/reproducers') as { REPRODUCERS: { name: string; text: string }[] };
+    const text = REPRODUCERS.find((r) => r.name === 'nix-doubling-22')!.text;
+    const { LspTestClient } = await import('./support/lsp-client');
+    const client = new LspTestClient(makeWorkspace({ 'module.nix': text }));
+    try {
+      await client.initialize();
+      const uri = client.open('module.nix', text);
+      const diagnostics = await client.diagnosticsFor(uri, (d) => d.length >= 2);
+      expect(diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.code}`).sort()).toEqual(['26:3 declint-limit', '27:3 NIX-SSH-001']);
+      const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 26, character: 4 } });
+      expect(JSON.stringify(hover)).toContain('NIX-SSH-001');
+    } finally {
+      await client.stop();
+    }
+  });
+});
