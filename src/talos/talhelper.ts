@@ -1,6 +1,7 @@
 import { isRecord } from '../source/records';
 import * as path from 'path';
 import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { MAX_YAML_DEPTH, yamlDepthExceeded } from './documents';
 import { LineIndex, Position, Range } from '../source/position';
 import { applyJson6902, applyStrategic, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
 import { compareVersions, formatVersion, parseVersion, Version } from './version';
@@ -229,6 +230,10 @@ function classify(node: unknown, src: PatchDoc['src']): PatchDoc {
 }
 
 function fromYamlText(text: string, src: PatchDoc['src'], ctx: Ctx, at: Range): PatchDoc[] {
+  if (yamlDepthExceeded(text, MAX_YAML_DEPTH) !== undefined) {
+    ctx.result.notes.push({ file: ctx.file, range: at, message: `a talhelper patch nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos patch does; it is not read` });
+    return [];
+  }
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return [];
   const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
