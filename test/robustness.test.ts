@@ -43,7 +43,8 @@ const EXPECTED: Record<string, string[] | Record<string, number>> = {
   'nix-dotted-2000': ['dotted.nix:2:3 declint-limit', 'dotted.nix:3:3 NIX-SSH-001'],
   'nix-dotted-100k': ['dotted.nix:2:3 declint-limit', 'dotted.nix:3:3 NIX-SSH-001'],
   'nix-doubling-22': ['configuration.nix:26:3 declint-limit', 'configuration.nix:27:3 NIX-SSH-001'],
-  'talos-nested-2000': ['talos/controlplane.yaml:4:790 declint-limit'],
+  // Found before parsing, at the bracket that goes one level too deep.
+  'talos-nested-2000': ['talos/controlplane.yaml:4:68 declint-limit'],
   // A host: the rules judge it as a whole (the notes at both costly values, the explicit setting between them).
   'nix-expensive-function': { 'declint-limit': 2, 'NIX-SSH-001': 1 },
   // A BOM is not a column, and CR or CRLF line ends count as editors count them.
