@@ -79,9 +79,10 @@ async function check(input) {
   for (const file of written) fs.rmSync(path.join(dir, file), { force: true, recursive: true });
   written = [];
   for (const file of fs.readdirSync(dir)) if (file.startsWith('out.')) fs.rmSync(path.join(dir, file), { force: true });
-  if (input.file) {
-    write(input.file, input.text);
-    written.push(input.file.split('/')[0]);
+  // One file, or a whole project (`files`) with one of its files mutated.
+  for (const [file, text] of Object.entries(input.files ?? (input.file ? { [input.file]: input.text } : {}))) {
+    write(file, text);
+    if (!written.includes(file.split('/')[0])) written.push(file.split('/')[0]);
   }
   const args = ['check', '.', ...OUTPUTS.flatMap((f) => ['--format', f, '-o', `out.${f}`]), ...(input.args || [])];
   const started = process.hrtime.bigint();

@@ -72,11 +72,20 @@ function makeInput(seeds, seed, index) {
     case 'rule':
       return { kind, file: `case-rules/${base.target}/${base.name}`, text, args: ['--rules-dir', 'case-rules'], report };
     case 'flake-lock':
+      if (base.tree && rng.chance(0.3)) return inTree(base, text, kind, report);
       return { kind, file: 'case/flake.lock', text, report };
     default:
+      // A module or config in its project (a flake, its hosts and modules, a talhelper project): mutated there.
+      if (base.tree && rng.chance(0.3)) return inTree(base, text, kind, report);
       // Some modules as a configuration.nix, so that the host phase evaluates them too.
       return { kind, file: `case/${kind === 'nix' && rng.chance(0.3) ? 'configuration.nix' : base.name}`, text, report };
   }
+}
+
+/** A seed's whole project, with the seed replaced by its mutation. */
+function inTree(base, text, kind, report) {
+  const files = Object.fromEntries(Object.entries(base.tree).map(([file, content]) => [`case/${file}`, file === base.at ? text : content]));
+  return { kind, files, file: `case/${base.at}`, report };
 }
 
 /** Runs the fuzz suite; resolves to its summary. */

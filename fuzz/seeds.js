@@ -11,8 +11,10 @@ const ROOT = path.resolve(__dirname, '..');
  * reproducers. Inputs are mutations of these.
  */
 function loadSeeds() {
-  const files = listFiles(path.join(ROOT, 'fixtures'));
-  const read = (file) => ({ name: path.basename(file), text: fs.readFileSync(file, 'utf8') });
+  const fixtures = path.join(ROOT, 'fixtures');
+  const files = listFiles(fixtures);
+  const trees = new Map();
+  const read = (file) => ({ name: path.basename(file), text: fs.readFileSync(file, 'utf8'), ...treeOf(file, fixtures, trees) });
   const reproducers = (test) => REPRODUCERS.filter((r) => test(r.path)).map((r) => ({ name: path.basename(r.path), text: r.text }));
   const rules = listFiles(path.join(ROOT, 'rules')).filter((f) => /\.ya?ml$/.test(f) && !f.includes(`${path.sep}controls${path.sep}`));
   return {
@@ -36,6 +38,28 @@ const CONFIGS = [
   ['exceptions:', '  NIX-SSH-001:', '    rationale: "Rescue access on the lab hosts, reviewed quarterly"', '    hosts: [lab-01]', '    paths: ["lab/**"]', '    expires: 2030-01-31', '    owner: "@platform"', '    ticket: SEC-1234'].join('\n'),
   ['ruleDirs: [policy]', 'level: paranoid', 'mode: report'].join('\n'),
 ].map((text) => `${text}\n`);
+
+/** Files in a project root at least as large as a host (a flake, a configuration.nix, a talhelper project) are seeded as a tree. */
+const PROJECT_MARKERS = ['flake.nix', 'configuration.nix', 'talconfig.yaml', 'flake.lock'];
+const MAX_TREE_FILES = 80;
+
+/**
+ * The project a fixture file belongs to (the nearest directory above it with
+ * a flake, a configuration.nix or a talconfig), as `tree` (path → text) with
+ * `at`, the file's path in it; nothing for a file of no project.
+ */
+function treeOf(file, fixtures, cache) {
+  for (let dir = path.dirname(file); dir.startsWith(fixtures) && dir !== fixtures; dir = path.dirname(dir)) {
+    if (!PROJECT_MARKERS.some((marker) => fs.existsSync(path.join(dir, marker)))) continue;
+    if (!cache.has(dir)) {
+      const all = listFiles(dir);
+      cache.set(dir, all.length > MAX_TREE_FILES ? undefined : Object.fromEntries(all.map((f) => [path.relative(dir, f), fs.readFileSync(f, 'utf8')])));
+    }
+    const tree = cache.get(dir);
+    return tree ? { tree, at: path.relative(dir, file) } : {};
+  }
+  return {};
+}
 
 function listFiles(dir) {
   const out = [];
