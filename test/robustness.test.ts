@@ -84,6 +84,16 @@ describe("the campaign's reproducers: the run goes on, and says what it could no
     }
   });
 
+  test.each(['lock-lastModified-1e300', 'lock-lastModified-negative', 'lock-input-object'])('the compliance report reads %s too', async (name) => {
+    const reproducer = REPRODUCERS.find((r) => r.name === name)!;
+    const dir = makeTree({ 'canary.nix': CANARY, [reproducer.path]: reproducer.text });
+    for (const format of ['md', 'html', 'json']) {
+      const run = await runCli(['report', '.', '--format', format], dir);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+  });
+
   test('a limit reached is said at its place with what was not judged', async () => {
     const { findings } = await check({ 'self.nix': REPRODUCERS.find((r) => r.name === 'nix-rec-self')!.text });
     expect(findings.find((f) => f.ruleId === 'declint-limit')?.message).toBe(
