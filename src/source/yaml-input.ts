@@ -35,7 +35,13 @@ export function readYamlInput(text: string, display: string): YamlInput {
       const pos = at(node.range?.[0] ?? 0);
       throw new LocatedError(display, pos.line, pos.col, `nested more than ${MAX_INPUT_DEPTH} levels deep`);
     }
-    for (const item of node.items) stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
+    for (const item of node.items) {
+      if (isPair(item) && (isMap(item.key) || isSeq(item.key))) {
+        const pos = at((item.key as { range?: number[] }).range?.[0] ?? 0);
+        throw new LocatedError(display, pos.line, pos.col, 'a key is a map or a list: keys are plain names');
+      }
+      stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
+    }
   }
   try {
     return { doc, lineCounter, data: doc.toJS() };

@@ -109,7 +109,7 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     sops ??= sopsState(document);
     if (!role) continue;
     const complex = tooComplex(document, lines);
-    if (complex) return { kind: 'too-complex', error: complex };
+    if (complex) return { kind: complex.invalid ? 'syntax-error' : 'too-complex', error: { message: complex.message, range: complex.range } };
     const [start, , end] = document.range;
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
@@ -170,9 +170,10 @@ function tooDeep(): string {
 /**
  * Whether a parsed document is beyond what declint reads: nested deeper
  * than MAX_YAML_DEPTH (found with an explicit stack), or with aliases that
- * expand past the yaml package's alias budget (a "billion laughs" file).
+ * expand past the yaml package's alias budget (a "billion laughs" file); or
+ * not a config at all (`invalid`: a key that is a map or a list).
  */
-function tooComplex(doc: Document.Parsed, lines: LineIndex): YamlSyntaxError | undefined {
+function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & { invalid?: true }) | undefined {
   const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
   let aliases = false;
   while (stack.length > 0) {
@@ -185,6 +186,11 @@ function tooComplex(doc: Document.Parsed, lines: LineIndex): YamlSyntaxError | u
     }
     for (const item of node.items) {
       if (isPair(item)) {
+        // No Talos key is a map or a list (and reading one as data would warn on standard error).
+        if (isMap(item.key) || isSeq(item.key)) {
+          const at = (item.key as { range?: number[] }).range?.[0] ?? 0;
+          return { message: 'a key is a map or a list, which no Talos config has', range: lines.range(at, at + 1), invalid: true };
+        }
         stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
       } else stack.push({ node: item, depth: depth + 1 });
     }
