@@ -64,6 +64,37 @@ const REPRODUCERS = [
   { name: 'nix-update-100k', path: 'update.nix', text: `{\n  x = ${Array.from({ length: 100000 }, (_, i) => `{ a${i} = 1; }`).join(' // ')};\n${BAD_SSH}}\n` },
   { name: 'nix-concat-100k', path: 'concat.nix', text: `{\n  x = ${Array.from({ length: 100000 }, (_, i) => `[ ${i} ]`).join(' ++ ')};\n${BAD_SSH}}\n` },
   { name: 'nix-larger-than-limit', path: 'large.nix', text: `{\n${'  # padding padding padding padding padding padding padding padding padding\n'.repeat(40000)}${BAD_SSH}}\n` },
+  // The builtins of host discovery's evaluator (lists, strings, regular expressions, flake outputs): each a bound, said at the value read
+  { name: 'nix-genlist-huge', path: 'genlist.nix', text: conditional('builtins.length (builtins.genList (i: i) 1000000000) > 0') },
+  { name: 'nix-concatlists-doubling', path: 'lists.nix', text: conditional(`builtins.length ${doubling('l', '[ 1 ]', (x) => `builtins.concatLists [ ${x} ${x} ]`, 30)} > 0`) },
+  { name: 'nix-replacestrings-doubling', path: 'strings.nix', text: conditional(`builtins.stringLength ${doubling('s', '"a"', (x) => `builtins.replaceStrings [ "a" ] [ "aa" ] ${x}`, 30)} > 0`) },
+  { name: 'nix-match-backtracking', path: 'match.nix', text: conditional(`builtins.match "(a+)+$" "${'a'.repeat(40)}!" == null`) },
+  {
+    name: 'flake-genlist-hosts',
+    path: 'flake.nix',
+    text: [
+      '{',
+      '  outputs = { nixpkgs, ... }: {',
+      '    nixosConfigurations = builtins.listToAttrs (builtins.genList (i: {',
+      '      name = "host${toString i}";',
+      '      value = nixpkgs.lib.nixosSystem { modules = [ { services.openssh.settings.PermitRootLogin = "yes"; } ]; };',
+      '    }) 1000000000);',
+      '  };',
+      '}',
+      '',
+    ].join('\n'),
+  },
 ];
+
+/** A module whose root login setting holds only when `condition` does: the rule reads the condition, so it is evaluated. */
+function conditional(condition) {
+  return `{ lib, ... }:\n{\n  services.openssh.settings.PermitRootLogin = lib.mkIf (${condition}) "yes";\n}\n`;
+}
+
+/** `let x1 = step x0; … in xN`: a value that doubles at each of `n` steps. */
+function doubling(name, start, step, n) {
+  const bindings = Array.from({ length: n }, (_, i) => `${name}${i + 1} = ${step(`${name}${i}`)};`).join(' ');
+  return `(let ${name}0 = ${start}; ${bindings} in ${name}${n})`;
+}
 
 module.exports = { REPRODUCERS, BAD_SSH };

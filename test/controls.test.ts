@@ -5,8 +5,8 @@ import { loadRules } from '../src/rules/load';
 describe('the control registry', () => {
   const frameworks = loadFrameworks();
 
-  test('holds the six frameworks with IDs and titles', () => {
-    expect(frameworks.map((f) => f.key)).toEqual(['anssi', 'cis', 'dora', 'iso27001', 'nis2', 'soc2']);
+  test('holds the eight frameworks with IDs and titles', () => {
+    expect(frameworks.map((f) => f.key)).toEqual(['anssi', 'cis-k8s', 'cis', 'dora', 'iso27001', 'nis2', 'soc2', 'stig']);
     for (const f of frameworks) {
       expect(f.controls.length).toBeGreaterThan(5);
       for (const c of f.controls) expect(c.title.length).toBeGreaterThan(3);

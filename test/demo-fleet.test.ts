@@ -3,11 +3,14 @@ import { spawnCli } from './support/cli';
 /**
  * The first thing a new user runs: `npx declint check fixtures/demo-fleet`.
  * The fleet holds deliberate misconfigurations (see its README); the run must
- * show each of them at its line, and nothing else.
+ * show each of them at its line, and nothing else. Judged as of the day its
+ * lock was current (`--now`): later, its nixpkgs pin ages and its release
+ * reaches its end of life, as any lock does.
  */
+const NOW = ['--now', '2026-11-23'];
 describe('the bundled example fleet', () => {
   test('prints the deliberate findings and exits 1', () => {
-    const run = spawnCli(['check', 'fixtures/demo-fleet', '--format', 'json']);
+    const run = spawnCli(['check', 'fixtures/demo-fleet', '--format', 'json', ...NOW]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -42,10 +45,18 @@ describe('the bundled example fleet', () => {
     expect(report.summary.filesScanned).toBe(22);
   });
 
-  test('the stylish output groups findings under their files and ends with the summary', () => {
-    const run = spawnCli(['check', 'fixtures/demo-fleet']);
+  test('the stylish output groups findings under their files and ends with the summary, then the coverage', () => {
+    const run = spawnCli(['check', 'fixtures/demo-fleet', ...NOW]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('fixtures/demo-fleet/hosts/bastion/configuration.nix\n  21:3  error  ');
-    expect(run.stdout.trim().split('\n').pop()).toMatch(/^20 findings \(5 errors, 4 warnings, 11 notes\)\. 22 files checked in \d+\.\d\ds\.$/);
+    const lines = run.stdout.trim().split('\n');
+    const coverage = lines.findIndex((l) => l.startsWith('Coverage: '));
+    expect(lines[coverage - 1]).toMatch(/^20 findings \(5 errors, 4 warnings, 11 notes\)\. 22 files checked in \d+\.\d\ds\.$/);
+    // The two patches apply to no node of the fleet: checked on their own, and said so.
+    expect(lines.slice(coverage)).toEqual([
+      'Coverage: 3 NixOS hosts and 2 Talos nodes checked; 2 sources produced no host or node (2 checked on their own).',
+      '  no node       fixtures/demo-fleet/talos/patches/cp-etcd.yaml  a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+      '  no node       fixtures/demo-fleet/talos/patches/gpu-worker.yaml  a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFlakeLock } from '../src/flake/lock';
 import { nixosReleaseFromLock } from '../src/flake/nixos-release';
-import { makeTree, runCli } from './support/cli';
+import { makeTree, runCli, TEST_NOW } from './support/cli';
 
 function lockText(original: Record<string, unknown>, lastModified: number): string {
   return JSON.stringify({
@@ -69,7 +69,7 @@ describe('the NixOS release from flake.lock', () => {
     const run = async (ref: string) => {
       const dir = makeTree({
         'flake.nix': flake,
-        'flake.lock': lockText({ ref }, Math.floor(Date.now() / 1000) - 86_400),
+        'flake.lock': lockText({ ref }, Math.floor(TEST_NOW.getTime() / 1000) - 86_400),
         'configuration.nix': config,
         'rules/TEST-REL-001.yaml': rule,
       });

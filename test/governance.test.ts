@@ -2,6 +2,8 @@ import { makeTree, runCli } from './support/cli';
 
 const ROOT_LOGIN = '{ services.openssh.settings.PermitRootLogin = "yes"; }\n';
 const FIREWALL_OFF = '{ networking.firewall.enable = false; }\n';
+/** A team's own framework, declared beside its rules. */
+const ACME = 'framework: acme\ntitle: ACME internal security policy\ncontrols:\n  - id: AC-1\n    title: Remote administration\n';
 
 async function json(dir: string, ...args: string[]) {
   const run = await runCli(['check', '.', '--format', 'json', ...args], dir);
@@ -38,11 +40,35 @@ describe('.declint.yaml', () => {
     expect(report.run.code).toBe(0);
   });
 
-  test('framework variants choose a level: an ISO 27001 partial scope runs only minimal rules', async () => {
-    const run = await json(makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks:\n  iso27001: { scope: partial }\n' }));
-    expect(ids(run.report)).toEqual([]); // the built-in rules are standard-level
-    const essential = await json(makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks:\n  nis2: { entityType: essential }\n' }));
-    expect(ids(essential.report)).toEqual(['NIX-SSH-001']);
+  test('framework variants choose a level: an ISO 27001 partial scope runs the minimal core, which still catches root logins', async () => {
+    const files = { 'a.nix': ROOT_LOGIN, 'b.nix': '{ boot.kernel.sysctl."net.ipv4.ip_forward" = 1; networking.firewall.allowPing = true; }\n' };
+    const partial = await json(makeTree({ ...files, '.declint.yaml': 'frameworks:\n  iso27001: { scope: partial }\n' }));
+    expect(ids(partial.report)).toEqual(['NIX-SSH-001']);
+    expect(partial.run.code).toBe(1);
+    const minimal = await json(makeTree({ ...files, '.declint.yaml': 'level: minimal\n' }));
+    expect(ids(minimal.report)).toEqual(['NIX-SSH-001']);
+    // Strict adds the forwarding note (NIX-KRN-009); paranoid the ICMP echo inventory note (NIX-FW-004).
+    const strict = await json(makeTree({ ...files, '.declint.yaml': 'frameworks:\n  nis2: { entityType: essential }\n' }));
+    expect(ids(strict.report).sort()).toEqual(['NIX-KRN-009', 'NIX-SSH-001']);
+    const paranoid = await json(makeTree({ ...files, '.declint.yaml': 'level: paranoid\n' }));
+    expect(ids(paranoid.report).sort()).toEqual(['NIX-FW-004', 'NIX-KRN-009', 'NIX-SSH-001']);
+  });
+
+  test('a configuration that selects no rule stops with exit 2 at the line that narrows it', async () => {
+    const dir = makeTree({
+      'a.nix': ROOT_LOGIN,
+      'own/controls/acme.yaml': ACME,
+      '.declint.yaml': 'ruleDirs: [own]\nframeworks: [acme]\n',
+    });
+    const run = await runCli(['check', '.'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('declint: .declint.yaml:2:14: this configuration selects no rule (level standard, frameworks acme): a run would report nothing on any file\n');
+  });
+
+  test('a framework a config names must exist: built-in, or declared in a rules directory', async () => {
+    const run = await runCli(['check', '.'], makeTree({ 'a.nix': ROOT_LOGIN, '.declint.yaml': 'frameworks:\n  - nis2\n  - pci\n' }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('declint: .declint.yaml:3:5: unknown framework pci (known: anssi, cis-k8s, cis, dora, iso27001, nis2, soc2, stig)\n');
   });
 
   test('an exception keeps the finding, marked with its rationale, and it no longer fails the run', async () => {
@@ -71,6 +97,22 @@ describe('.declint.yaml', () => {
     expect(run.code).toBe(1);
     expect(ids(report)).toEqual(['declint-exception-expired', 'NIX-SSH-001']);
     expect(report.findings[0]).toMatchObject({ file: '.declint.yaml', range: { start: { line: 2, column: 3 } }, severity: 'warning' });
+  });
+
+  test('a team declares its own framework beside its rules; a control ID it does not list is an error at its line', async () => {
+    const registry = `${ACME}  - id: AC-2\n    title: Firewalls\n`;
+    const rule = (control: string) =>
+      `id: ORG-001\ntitle: Example rule\ntarget: nixos\nsubject: { option: services.example.enable }\nviolations:\n  - { mode: explicit, test: { equals: true }, severity: error, message: "Example is on." }\nsecurity-severity: 4.0\ncontrols:\n  iso27001: [A.8.9]\n  acme: [AC-2, ${control}]\nrationale: An example rule for the framework tests.\nremediation: { text: Turn it off. }\n`;
+    const files = { 'm.nix': '{ services.example.enable = true; }\n', 'own/controls/acme.yaml': registry, '.declint.yaml': 'ruleDirs: [own]\nframeworks: [acme]\n' };
+    const good = await runCli(['check', '.', '--format', 'json'], makeTree({ ...files, 'own/nixos/ORG-001.yaml': rule('AC-1') }));
+    expect(JSON.parse(good.stdout).findings.map((f: { ruleId: string; controls: Record<string, string[]> }) => [f.ruleId, f.controls])).toEqual([['ORG-001', { iso27001: ['A.8.9'], acme: ['AC-2', 'AC-1'] }]]);
+    const bad = await runCli(['check', '.'], makeTree({ ...files, 'own/nixos/ORG-001.yaml': rule('AC-99') }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('declint: own/nixos/ORG-001.yaml:10:16: ACME internal security policy has no control AC-99 (see own/controls/acme.yaml)\n');
+    const builtin = await runCli(['check', '.'], makeTree({ ...files, 'own/nixos/ORG-001.yaml': rule('AC-1').replace('iso27001: [A.8.9]', 'iso27001: [A.99.1]') }));
+    expect(builtin.stderr).toBe('declint: own/nixos/ORG-001.yaml:9:14: ISO/IEC 27001:2022 Annex A has no control A.99.1\n');
+    const broken = await runCli(['check', '.'], makeTree({ ...files, 'own/controls/acme.yaml': 'framework: acme\ncontrols: []\n', 'own/nixos/ORG-001.yaml': rule('AC-1') }));
+    expect(broken.stderr).toBe('declint: own/controls/acme.yaml:1:1: the framework registry is missing the required key "title"\n');
   });
 
   test('ignore and ruleDirs from the config apply, relative to it', async () => {
@@ -134,6 +176,32 @@ describe('declint test-rules for custom rules', () => {
     const run = await runCli(['test-rules', '.'], dir);
     expect(run.stdout).toBe('reported    ORG-001/bad-on.nix\nvalidated   ORG-001/good-off.nix\n1 validated, 1 reported, 0 noisy, 0 missing\n');
     expect(run.code).toBe(0);
+  });
+
+  test('a rule with a fix: each bad case is fixed and compared with its .fixed text', async () => {
+    const fixable = `${RULE}fix:\n  value: false\n`;
+    const dir = makeTree({
+      'rules/nixos/ORG-001.yaml': fixable,
+      'fixtures/rules/ORG-001/bad-on.nix': '{ services.example.enable = true; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-on.fixed.nix': '{ services.example.enable = false; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-let.nix': 'let on = true; in { services.example.enable = on; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/bad-let.fixed.nix': 'let on = true; in { services.example.enable = on; } # expect: ORG-001 error\n',
+      'fixtures/rules/ORG-001/good-off.nix': '{ services.example.enable = false; }\n',
+    });
+    const run = await runCli(['test-rules', '.'], dir);
+    expect(run.stdout).toBe(
+      [
+        'reported    ORG-001/bad-let.nix',
+        'mismatch    ORG-001/bad-let.nix',
+        '              bad-let.nix: the fixed text differs from the expected one',
+        'reported    ORG-001/bad-on.nix',
+        'fixed       ORG-001/bad-on.nix',
+        'validated   ORG-001/good-off.nix',
+        '1 validated, 2 reported, 0 noisy, 0 missing',
+        '',
+      ].join('\n'),
+    );
+    expect(run.code).toBe(1);
   });
 
   test('a noisy good case and a missing annotation fail, saying where', async () => {

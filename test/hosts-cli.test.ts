@@ -1,14 +1,24 @@
 import * as path from 'path';
-import { ROOT, runCli } from './support/cli';
+import { makeTree, ROOT, runCli } from './support/cli';
 
 const DEMO = path.join(ROOT, 'fixtures/demo-fleet');
 
 describe('declint hosts and explain-option on the demo fleet', () => {
-  test('hosts lists each flake host with its nixosSystem line, module count and the modules it does not read', async () => {
+  test('hosts lists each flake host and Talos node with how it was found, and the Talos files that produced no node', async () => {
     const run = await runCli(['hosts'], DEMO);
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines.filter((l) => !l.startsWith(' ') && l)).toEqual(['web-01  flake.nix:28  12 modules', 'db-01  flake.nix:34  12 modules', 'bastion  flake.nix:40  12 modules']);
+    expect(lines.filter((l) => !l.startsWith(' ') && l)).toEqual([
+      'web-01  flake.nix:28  12 modules  host  nixosConfigurations → nixosSystem',
+      'db-01  flake.nix:34  12 modules  host  nixosConfigurations → nixosSystem',
+      'bastion  flake.nix:40  12 modules  host  nixosConfigurations → nixosSystem',
+      '3 hosts evaluated.',
+      'Talos nodes:',
+      'talos/controlplane.yaml  talos/controlplane.yaml:5  machine config file talos/controlplane.yaml',
+      'talos/worker.yaml  talos/worker.yaml:3  machine config file talos/worker.yaml',
+      'no node: talos/patches/cp-etcd.yaml: a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+      'no node: talos/patches/gpu-worker.yaml: a strategic-merge patch that no node in the scan applies; checked on its own, for what it sets',
+    ]);
     expect(run.stdout).toContain('external (not read): modules/common.nix: inputs.sops-nix.nixosModules.sops');
   });
 
@@ -27,9 +37,20 @@ describe('declint hosts and explain-option on the demo fleet', () => {
 
   test('--json gives the documented shape; --root evaluates one module file as a host', async () => {
     const json = JSON.parse((await runCli(['explain-option', 'web-01', 'security.auditd.enable', '--json'], DEMO)).stdout);
-    expect(json).toEqual({ host: 'web-01', option: 'security.auditd.enable', status: 'absent', value: null, definitions: [] });
+    // Not set: the value shown is NixOS's default, from the option table.
+    expect(json).toEqual({ host: 'web-01', option: 'security.auditd.enable', status: 'absent', value: false, defaultFrom: 'nixos', definitions: [] });
+    const typed = JSON.parse((await runCli(['explain-option', 'web-01', 'networking.extraHosts', '--json'], DEMO)).stdout);
+    expect(typed).toEqual({ host: 'web-01', option: 'networking.extraHosts', type: 'lines', status: 'absent', value: '', defaultFrom: 'nixos', definitions: [] });
     const root = await runCli(['explain-option', 'modules/ssh.nix', 'services.openssh.enable', '--root', 'modules/ssh.nix', '--json'], DEMO);
     expect(JSON.parse(root.stdout)).toMatchObject({ host: 'modules/ssh.nix', status: 'known', value: true });
+  });
+
+  test('--root: a module of a flake passed as an argument is another flake\'s module, which sets none of the security options', async () => {
+    const dir = makeTree({
+      'host.nix': '{ agenix, nixos-hardware, ... }:\n{\n  imports = [\n    agenix.nixosModules.default\n    nixos-hardware.nixosModules.common-cpu-amd\n  ];\n}\n',
+    });
+    const run = await runCli(['explain-option', 'host.nix', 'networking.firewall.enable', '--root', 'host.nix', '--json'], dir);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'absent', value: true, defaultFrom: 'nixos' });
   });
 
   test('an unknown host is a usage error naming the hosts there are', async () => {

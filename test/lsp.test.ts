@@ -201,7 +201,7 @@ test('code actions: the rule fix replaces the value, a suppression comment is in
 
   const actions = await actionsAt(client, uri, range(3, 10, 3, 10));
   expect(actions.map((a) => [a.title, a.kind])).toEqual([
-    ['Set services.openssh.settings.PermitRootLogin = "no" (fix for NIX-SSH-001)', 'quickfix'],
+    ['Set services.openssh.settings.PermitRootLogin = "no" (unsafe fix for NIX-SSH-001)', 'quickfix'],
     ['Suppress NIX-SSH-001 with a reason', 'quickfix'],
     ['Add an exception for NIX-SSH-001 (host web) to .declint.yaml', 'quickfix'],
   ]);
@@ -230,17 +230,36 @@ test('code actions: the rule fix replaces the value, a suppression comment is in
   client.change(uri, 5, [{ range: range(0, 0, 99, 0), text }]);
   expect(await client.diagnosticsFor(uri, () => true, 5)).toEqual([]);
 
-  // fixAll: every fixable finding of the file in one edit, through lib.mkForce.
-  const two = `{ lib, ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = lib.mkForce "yes";\n  services.openssh.settings.PasswordAuthentication = true;\n}\n`;
+  // fixAll: every safe fix of the file in one edit, through lib.mkForce; an unsafe fix stays a quick fix to choose.
+  const two = `{ lib, ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.X11Forwarding = lib.mkForce true;\n  nix.settings.require-sigs = false;\n  services.openssh.settings.PasswordAuthentication = true;\n}\n`;
   client.change(uri, 6, [{ range: range(0, 0, 99, 0), text: two }]);
-  await client.diagnosticsFor(uri, (ds) => byRule('NIX-SSH-001')(ds) && byRule('NIX-SSH-002')(ds), 6);
+  await client.diagnosticsFor(uri, (ds) => byRule('NIX-SSH-004')(ds) && byRule('NIX-NIX-001')(ds) && byRule('NIX-SSH-002')(ds), 6);
   const [fixAll] = await actionsAt(client, uri, range(0, 0, 0, 0), ['source.fixAll']);
   expect(fixAll.kind).toBe('source.fixAll.declint');
+  expect(fixAll.title).toBe('Fix all declint findings with a safe fix (2)');
   const all = applyEdits(two, fixAll.edit!.changes![uri]);
-  expect(all).toBe(`{ lib, ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = lib.mkForce "no";\n  services.openssh.settings.PasswordAuthentication = false;\n}\n`);
+  expect(all).toBe(`{ lib, ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.X11Forwarding = lib.mkForce false;\n  nix.settings.require-sigs = true;\n  services.openssh.settings.PasswordAuthentication = true;\n}\n`);
   client.change(uri, 7, [{ range: range(0, 0, 99, 0), text: all }]);
   const after = await client.diagnosticsFor(uri, () => true, 7);
-  expect(after.filter((d) => d.code === 'NIX-SSH-001' || d.code === 'NIX-SSH-002')).toEqual([]);
+  expect(after.map((d) => d.code)).toEqual(['NIX-SSH-002']);
+  const [unsafe] = await actionsAt(client, uri, range(5, 10, 5, 10));
+  expect(unsafe.title).toBe('Set services.openssh.settings.PasswordAuthentication = false (unsafe fix for NIX-SSH-002)');
+  expect(unsafe.isPreferred).toBe(false);
+  expect(await client.stop()).toBe(0);
+});
+
+test('code actions: a default the host keeps is fixed in the host\'s own module, another file than the finding\'s, as check --fix does', async () => {
+  const root = fleet();
+  client = new LspTestClient(root);
+  await client.initialize();
+  const uri = client.open('flake.nix', FLAKE);
+  await client.diagnosticsFor(uri, byRule('NIX-LOG-001'), 1);
+  const actions = await actionsAt(client, uri, range(3, 30, 3, 30));
+  const audit = actions.find((a) => a.title.includes('(fix for NIX-LOG-001)'))!;
+  expect(audit.title).toBe('Add security.auditd.enable = true to hosts/web.nix (fix for NIX-LOG-001)');
+  const web = uriOf(root, 'hosts/web.nix');
+  expect(Object.keys(audit.edit!.changes!)).toEqual([web]);
+  expect(applyEdits(WEB, audit.edit!.changes![web])).toBe(WEB.replace('  networking.hostName = "web";\n', '  networking.hostName = "web";\n  security.auditd.enable = true;\n'));
   expect(await client.stop()).toBe(0);
 });
 

@@ -38,17 +38,59 @@ describe('flake.lock named predicates', () => {
     expect(t('lockEntryMovingBranch', { locked: {} })).toBeUndefined();
   });
 
-  test('nixpkgsEndOfLifeRelease (FLK-006)', () => {
-    expect(t('nixpkgsEndOfLifeRelease', github('NixOS', 'nixpkgs', { ref: 'nixos-24.11' }))).toBe(true);
-    expect(t('nixpkgsEndOfLifeRelease', github('nixos', 'nixpkgs', { ref: 'nixos-25.05-small' }))).toBe(true);
-    expect(t('nixpkgsEndOfLifeRelease', github('NixOS', 'nixpkgs', { ref: 'release-23.11' }))).toBe(true);
-    expect(t('nixpkgsEndOfLifeRelease', github('NixOS', 'nixpkgs', { ref: 'nixos-25.11' }))).toBe(false);
-    expect(t('nixpkgsEndOfLifeRelease', github('NixOS', 'nixpkgs', { ref: 'nixos-unstable' }))).toBe(false);
-    expect(t('nixpkgsEndOfLifeRelease', { locked: { type: 'tarball', narHash: NAR, url: 'https://x' }, original: { type: 'tarball', url: 'https://channels.nixos.org/nixos-24.05/nixexprs.tar.xz' } })).toBe(true);
-    expect(t('nixpkgsEndOfLifeRelease', { locked: github('NixOS', 'nixpkgs').locked, original: { id: 'nixpkgs', ref: 'nixos-23.05', type: 'indirect' } })).toBe(true);
-    // not nixpkgs: home-manager release branches and forks are not judged
-    expect(t('nixpkgsEndOfLifeRelease', github('nix-community', 'home-manager', { ref: 'release-24.05' }))).toBeUndefined();
-    expect(t('nixpkgsEndOfLifeRelease', github('alice', 'nixpkgs', { ref: 'nixos-24.05' }))).toBeUndefined();
+  test('branch status of nixpkgs inputs as of the reference date (FLK-013)', () => {
+    const at = (day: string) => ({ now: new Date(`${day}T00:00:00Z`) });
+    const p = (name: string, value: unknown, day = '2026-11-23') => FLAKE_LOCK_PREDICATES[name].test(value, at(day));
+    // 25.11 ended on 2026-06-30: stable before, deprecated in its last month, unmaintained after
+    const nixos2511 = github('NixOS', 'nixpkgs', { ref: 'nixos-25.11' });
+    expect(p('nixpkgsChannelUnmaintained', nixos2511, '2026-03-01')).toBe(false);
+    expect(p('nixpkgsChannelDeprecated', nixos2511, '2026-03-01')).toBe(false);
+    expect(p('nixpkgsChannelDeprecated', nixos2511, '2026-06-10')).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', nixos2511, '2026-06-30')).toBe(false);
+    expect(p('nixpkgsChannelUnmaintained', nixos2511, '2026-07-01')).toBe(true);
+    // each channel of a release, release branches, channel tarballs and registry refs
+    expect(p('nixpkgsChannelUnmaintained', github('nixos', 'nixpkgs', { ref: 'nixos-25.05-small' }))).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', github('NixOS', 'nixpkgs', { ref: 'nixpkgs-24.11-darwin' }))).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', github('NixOS', 'nixpkgs', { ref: 'release-23.11' }))).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', github('NixOS', 'nixpkgs', { ref: 'nixos-19.09' }))).toBe(true); // older than the table
+    expect(p('nixpkgsChannelUnmaintained', { locked: { type: 'tarball', narHash: NAR, url: 'https://x' }, original: { type: 'tarball', url: 'https://channels.nixos.org/nixos-24.05/nixexprs.tar.xz' } })).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', { locked: github('NixOS', 'nixpkgs').locked, original: { id: 'nixpkgs', ref: 'nixos-23.05', type: 'indirect' } })).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', github('NixOS', 'nixpkgs', { ref: 'nixos-unstable' }))).toBe(false);
+    expect(p('nixpkgsChannelUnmaintained', github('NixOS', 'nixpkgs', { ref: 'nixos-27.05' }))).toBe(false); // newer than the table: not judged
+    // forks are nixpkgs too; home-manager's release branches are not nixpkgs
+    expect(p('nixpkgsChannelUnmaintained', github('alice', 'nixpkgs', { ref: 'nixos-24.05' }))).toBe(true);
+    expect(p('nixpkgsChannelUnmaintained', github('nix-community', 'home-manager', { ref: 'release-24.05' }))).toBe(false);
+    // not a channel: master, a release's staging branch, a made-up name, no ref on NixOS/nixpkgs (its default branch)
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { ref: 'master' }))).toBe(true);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { ref: 'release-26.05' }))).toBe(true);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { ref: 'this-should-fail' }))).toBe(true);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs'))).toBe(true);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { ref: 'nixos-26.05-small' }))).toBe(false);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { rev: REV }))).toBe(false); // a pinned revision follows no branch
+    expect(p('nixpkgsNotAChannel', github('carol', 'nixpkgs'))).toBe(false); // a fork's default branch is unknown
+    // an input only lib is taken from is not judged
+    expect(p('nixpkgsChannelUnmaintained', { ...github('NixOS', 'nixpkgs', { ref: 'nixos-24.05' }), roots: [], path: ['flake-parts', 'nixpkgs-lib'], via: ['nixpkgs-lib'] })).toBe(false);
+    expect(t('nixpkgsChannelUnmaintained', nixos2511)).toBeUndefined(); // no reference date
+  });
+
+  test('nixpkgsRefs allow and deny, and nixpkgsKeys (FLK-013)', () => {
+    const now = new Date('2026-11-23T00:00:00Z');
+    const policy = { staleAfterDays: 30, errorAfterDays: 90, nixpkgsKeys: ['pkgs'], nixpkgsRefs: { deny: ['*'], allow: ['nixos-26.05*', 'release-26.05'] } };
+    const p = (name: string, value: unknown) => FLAKE_LOCK_PREDICATES[name].test(value, { now, flakePolicy: policy });
+    expect(p('nixpkgsRefDenied', github('NixOS', 'nixpkgs', { ref: 'nixos-unstable' }))).toBe(true);
+    expect(p('nixpkgsRefDenied', github('NixOS', 'nixpkgs', { ref: 'nixos-26.05-small' }))).toBe(false);
+    expect(p('nixpkgsNotAChannel', github('NixOS', 'nixpkgs', { ref: 'release-26.05' }))).toBe(false); // allowed
+    // a root input named in nixpkgsKeys is nixpkgs whatever its repository
+    const acme = { ...github('acme', 'pkgs', { ref: 'main' }), roots: ['pkgs'], path: ['pkgs'], via: ['pkgs'] };
+    expect(p('nixpkgsRefDenied', acme)).toBe(true);
+    expect(p('lockEntryNixpkgsFork', acme)).toBe(true);
+    expect(p('nixpkgsRefDenied', { ...acme, roots: [], path: ['tool', 'pkgs'] })).toBe(false);
+  });
+
+  test('lockEntryRootInput: the flake\'s own inputs, not a dependency\'s', () => {
+    expect(t('lockEntryRootInput', { ...github('NixOS', 'nixpkgs'), roots: ['nixpkgs'] })).toBe(true);
+    expect(t('lockEntryRootInput', { ...github('NixOS', 'nixpkgs'), roots: [] })).toBe(false);
+    expect(t('lockEntryRootInput', github('NixOS', 'nixpkgs'))).toBeUndefined();
   });
 
   test('lockEntryInsecureTransport(Unverified) (FLK-007)', () => {
@@ -76,6 +118,8 @@ describe('flake.lock named predicates', () => {
     expect(t('lockEntryNixpkgsFork', github('nix-community', 'nixpkgs.lib'))).toBe(false);
     expect(t('lockEntryNixpkgsFork', { locked: { type: 'git', url: 'https://github.com/bob/nixpkgs.git', rev: REV } })).toBe(true);
     expect(t('lockEntryNixpkgsFork', { locked: { type: 'git', url: 'https://github.com/NixOS/nixpkgs', rev: REV } })).toBe(false);
+    // the owner the next update fetches (original) counts as much as the one locked today
+    expect(t('lockEntryNixpkgsFork', { ...github('NixOS', 'nixpkgs'), original: { type: 'github', owner: 'mallory', repo: 'nixpkgs' } })).toBe(true);
   });
 
   test('lockEntryDirtyAccepted (FLK-012)', () => {
@@ -111,6 +155,8 @@ describe('flake.lock named predicates', () => {
     expect(p('lockEntryUnapprovedSource', github('numtide', 'flake-utils'))).toBe(true);
     expect(p('lockEntryUnapprovedSource', { locked: { type: 'git', url: 'https://git.example.org/infra/tools.git', rev: REV } })).toBe(false);
     expect(p('lockEntryUnapprovedSource', github('numtide', 'flake-utils'), false)).toBeUndefined();
+    expect(p('lockEntryUnapprovedSource', { ...github('NixOS', 'nixpkgs'), original: { type: 'github', owner: 'mallory', repo: 'nixpkgs' } })).toBe(true);
+    expect(p('lockEntryUnapprovedSource', { ...github('NixOS', 'nixpkgs'), original: { id: 'nixpkgs', type: 'indirect' } })).toBe(false);
     const raw = { ...github('nix-community', 'theme'), flake: false };
     expect(p('lockEntryNotFlake', raw)).toBe(false);
     expect(p('lockEntryNotFlake', raw, false)).toBe(true);

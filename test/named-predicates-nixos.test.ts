@@ -58,7 +58,14 @@ describe('NixOS named predicates', () => {
     expect(test_('firewallOpensServicePort', [80, 443])).toBe(false);
     expect(test_('firewallOpensServicePort', [443, 5432])).toBe(true);
     expect(test_('firewallOpensServicePort', [2375])).toBe(true);
-    expect(test_('firewallOpensServicePort', [{ from: 0, to: 65535 }])).toBeUndefined();
+    // Port ranges are read too: a range that covers a risky port opens it, and a wide range is its own finding.
+    expect(test_('firewallOpensServicePort', [{ from: 0, to: 65535 }])).toBe(true);
+    expect(test_('firewallOpensServicePort', [{ from: 8000, to: 8100 }])).toBe(false);
+    expect(test_('firewallOpensWideRange', [{ from: 0, to: 65535 }])).toBe(true);
+    expect(test_('firewallOpensWideRange', [{ from: 27015, to: 27030 }])).toBe(false);
+    expect(test_('firewallOpensCleartextUdpPort', [53, 69])).toBe(true);
+    expect(test_('firewallOpensServiceUdpPort', [161])).toBe(true);
+    expect(test_('firewallOpensServicePort', [{ from: 'a', to: 2 }])).toBeUndefined();
     expect(test_('firewallOpensCleartextLoginPort', '23')).toBeUndefined();
   });
 

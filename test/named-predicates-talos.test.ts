@@ -1,4 +1,5 @@
 import { IMAGE_PREDICATES } from '../src/rules/named/image';
+import { LIFECYCLE_PREDICATES } from '../src/rules/named/lifecycle';
 import { argValues, plaintextSecret, publicIpLiteral, TALOS_PREDICATES } from '../src/rules/named/talos';
 
 const t = (name: string, value: unknown) => TALOS_PREDICATES[name].test(value);
@@ -13,15 +14,13 @@ describe('Talos named predicates', () => {
     expect(argValues({ a: { nested: 1 } }, 'a')).toBeUndefined();
   });
 
-  test('unpinnedComponentImage leaves installer images to TAL-001', () => {
-    const u = (v: unknown) => IMAGE_PREDICATES.unpinnedComponentImage.test(v);
+  test('unpinnedImage: no tag or latest, and no digest', () => {
+    const u = (v: unknown) => IMAGE_PREDICATES.unpinnedImage.test(v);
     expect(u('registry.k8s.io/kube-apiserver:latest')).toBe(true);
     expect(u('ghcr.io/siderolabs/kubelet')).toBe(true);
     expect(u('registry.local:5000/kube-proxy')).toBe(true);
     expect(u('registry.local:5000/kube-proxy:v1.36.3')).toBe(false);
     expect(u('registry.k8s.io/etcd@sha256:abcd')).toBe(false);
-    expect(u('ghcr.io/siderolabs/installer:latest')).toBeUndefined();
-    expect(u('factory.talos.dev/metal-installer/abc123:latest')).toBeUndefined();
     expect(u('')).toBeUndefined();
   });
 
@@ -183,5 +182,23 @@ describe('Talos named predicates', () => {
     expect(t('etcdMetricsExposed', { 'listen-metrics-urls': 'http://0.0.0.0:2381' })).toBe(true);
     expect(t('etcdMetricsExposed', { 'listen-metrics-urls': 'http://127.0.0.1:2381,http://localhost:2382' })).toBe(false);
     expect(t('etcdMetricsExposed', { 'listen-metrics-urls': 'https://0.0.0.0:2381' })).toBe(false);
+  });
+
+  test('end of life of Talos and Kubernetes releases, against the dated table and the day of the check (TAL-028)', () => {
+    const at = (date: string) => ({ now: new Date(date) });
+    const talos = (v: string, date: string) => LIFECYCLE_PREDICATES.endOfLifeTalos.test(v, at(date));
+    const kube = (v: string, date: string) => LIFECYCLE_PREDICATES.endOfLifeKubernetes.test(v, at(date));
+    // Talos 1.9 loses security updates when 1.11 ships (2025-09-01).
+    expect(talos('ghcr.io/siderolabs/installer:v1.9.6', '2025-08-31')).toBe(false);
+    expect(talos('ghcr.io/siderolabs/installer:v1.9.6', '2025-09-01')).toBe(true);
+    expect(talos('v1.12.4', '2026-11-23')).toBe(false);
+    expect(talos('v0.14.3', '2026-11-23')).toBe(true); // older than the table
+    expect(talos('v1.20.0', '2026-11-23')).toBeUndefined(); // newer than the table: not judged
+    expect(talos('ghcr.io/siderolabs/installer:latest', '2026-11-23')).toBeUndefined();
+    expect(kube('registry.k8s.io/kube-apiserver:v1.31.2', '2025-11-11')).toBe(true);
+    expect(kube('registry.k8s.io/kube-apiserver:v1.31.2', '2025-11-10')).toBe(false);
+    expect(kube('v1.21.0', '2020-01-01')).toBe(true);
+    expect(kube('ghcr.io/siderolabs/kubelet:v1.40.0', '2026-11-23')).toBeUndefined();
+    expect(LIFECYCLE_PREDICATES.endOfLifeTalos.culprit!('factory.talos.dev/metal-installer/abc:v1.7.1')).toBe('Talos 1.7');
   });
 });

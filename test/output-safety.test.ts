@@ -84,6 +84,8 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
   placed.push({ file: 'secrets.nix', where: 'environment.etc key.pem', value: pem.split('\n')[1] });
   placed.push({ file: 'secrets.nix', where: 'an unfolded expression', value: secret(61) });
   placed.push({ file: 'conflict.nix', where: 'a conflict', value: secret(62) });
+  placed.push({ file: 'conflict.nix', where: 'a conflict of a known type', value: secret(64) });
+  placed.push({ file: 'secrets.nix', where: 'a conflict of a known type', value: secret(65) });
   return {
     'flake.nix': '{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.app = nixpkgs.lib.nixosSystem { modules = [ ./app.nix ./secrets.nix ./conflict.nix ]; };\n  };\n}\n',
     'app.nix': '{\n  system.stateVersion = "25.11";\n  networking.hostName = "app";\n  services.openssh.enable = true;\n}\n',
@@ -94,10 +96,12 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
       `  environment.etc."ssl/key.pem".text = ''\n${pem.split('\n').map((l) => `    ${l}`).join('\n')}\n  '';`,
       `  users.users.bob.password = "${secret(61)}" + config.networking.domain;`,
       `  users.users.carol.hashedPassword = "$6$${secret(63)}";`,
+      // A key named like a token under an option whose type does not merge two strings: a conflict that names both values.
+      `  boot.kernel.sysctl."vendor.api_token" = "${secret(65)}";`,
       '}',
       '',
     ].join('\n'),
-    'conflict.nix': `{\n  users.users.carol.hashedPassword = "$6$${secret(62)}";\n}\n`,
+    'conflict.nix': `{\n  users.users.carol.hashedPassword = "$6$${secret(62)}";\n  boot.kernel.sysctl."vendor.api_token" = "${secret(64)}";\n}\n`,
   };
 }
 
@@ -134,7 +138,13 @@ describe('no secret value in any output', () => {
       'explain-option on every secret option, as text and JSON',
       async () => {
         let out = '';
-        for (const option of [...placed.filter((p) => p.file === 'secrets.nix' && !p.where.includes(' ')).map((p) => p.where), 'users.users.bob.password', 'users.users.carol.hashedPassword', 'environment.etc']) {
+        for (const option of [
+          ...placed.filter((p) => p.file === 'secrets.nix' && !p.where.includes(' ')).map((p) => p.where),
+          'users.users.bob.password',
+          'users.users.carol.hashedPassword',
+          'environment.etc',
+          'boot.kernel.sysctl."vendor.api_token"',
+        ]) {
           for (const json of [[], ['--json']]) {
             const run = await runCli(['explain-option', 'app', option, '.', ...json], dir);
             expect(run.stderr).toBe('');

@@ -56,12 +56,16 @@ describe('rule files are validated, with located errors', () => {
     const missing = await withRule('ORG-001.yaml', VALID.replace(/remediation:\n {2}text: Turn it off\.\n/, ''));
     expect(missing.stderr).toBe('declint: rules/nixos/ORG-001.yaml:1:1: the rule is missing the required key "remediation"\n');
     const framework = await withRule('ORG-001.yaml', VALID.replace('iso27001: [A.8.9]', 'pci: [1.2]'));
-    expect(framework.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:13:3: controls has an unknown framework "pci" \(known: iso27001, soc2, nis2, dora, anssi, cis\)\n$/);
+    expect(framework.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:13:3: controls names an unknown framework "pci" \(known: anssi, cis-k8s, cis, dora, iso27001, nis2, soc2, stig; a custom one is declared in <rules dir>\/controls\/pci\.yaml\)\n$/);
     const named = await withRule('ORG-001.yaml', VALID.replace('{ equals: true }', '{ named: isEvil }'));
     expect(named.stderr).toMatch(/^declint: rules\/nixos\/ORG-001\.yaml:8:20: unknown named predicate "isEvil"/);
     const renamed = await withRule('ORG-002.yaml', VALID);
     expect(renamed.stderr).toBe('declint: rules/nixos/ORG-002.yaml:1:1: id ORG-001 does not match the file name ORG-002\n');
-    for (const run of [missing, framework, named, renamed]) expect(run.code).toBe(2);
+    const fixFor = await withRule('ORG-001.yaml', `${VALID}fix:\n  value: false\n  options: [services.example.enable, services.other.enable]\n`);
+    expect(fixFor.stderr).toBe("declint: rules/nixos/ORG-001.yaml:19:38: fix.options names services.other.enable, which is not one of the rule's options (services.example.enable)\n");
+    const fixValue = await withRule('ORG-001.yaml', `${VALID}fix:\n  value: false\n  values:\n    services.other.enable: true\n`);
+    expect(fixValue.stderr).toBe("declint: rules/nixos/ORG-001.yaml:20:5: fix.values names services.other.enable, which is not one of the rule's options (services.example.enable)\n");
+    for (const run of [missing, framework, named, renamed, fixFor, fixValue]) expect(run.code).toBe(2);
   });
 
   test('every built-in rule file loads from YAML, and each ID is its file name', async () => {
@@ -70,7 +74,7 @@ describe('rule files are validated, with located errors', () => {
     const dir = path.resolve(__dirname, '../rules');
     const files = fs
       .readdirSync(dir)
-      .filter((d) => d !== 'controls')
+      .filter((d) => d !== 'controls' && d !== 'data')
       .flatMap((target) => fs.readdirSync(path.join(dir, target)).map((f) => f.replace(/\.yaml$/, '')));
     const rules = await loadRules([BUILTIN_RULES_DIR]);
     expect(rules.map((r) => r.id).sort()).toEqual(files.sort());

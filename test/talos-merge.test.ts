@@ -141,6 +141,17 @@ describe('classification of Talos files', () => {
     expect(kind(text)).toBe(expected);
   });
 
+  test('an Image Factory schematic is a document of its own; a Go template source is read around its expressions, never a parse error', () => {
+    expect(kind('customization:\n  extraKernelArgs: [console=ttyS0]\noverlay:\n  name: rpi_generic\n')).toBe('schematic');
+    expect(kind('customization:\n  extraKernelArgs: [a]\nmachine: {}\n')).toBe('not-talos');
+    const template = 'apiVersion: v1alpha1\nkind: NetworkRuleConfig\nportSelector:\n  ports:\n{{- if ne .MachineConfig.MachineType "worker" }}\n    - 50000\n{{- end }}\n';
+    expect(kind(template)).toBe('multidoc');
+    const read = readTalosFile(template, new LineIndex(template), 'x.yaml');
+    expect(read.kind === 'talos' && read.file.templated).toBe(2);
+    // Broken YAML that is no template is still reported.
+    expect(kind('version: v1alpha1\nmachine:\n  type: [worker\n')).toBe('syntax-error');
+  });
+
   test('talenv files are known by name', () => {
     expect(kind('DOMAIN: example.org\n', 'cluster/talenv.yaml')).toBe('talenv');
     expect(kind('DOMAIN: example.org\n', 'cluster/values.yaml')).toBe('not-talos');
@@ -160,6 +171,7 @@ describe('Talos versions', () => {
     expect(versionFromImage('ghcr.io/siderolabs/installer:v1.9.6')).toEqual([1, 9, 6]);
     expect(versionFromImage('factory.talos.dev/installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.12.0')).toEqual([1, 12, 0]);
     expect(versionFromImage('factory.talos.dev/installer-secureboot/abc123:v1.13.2@sha256:0123abcd')).toEqual([1, 13, 2]);
+    expect(versionFromImage('factory.talos.dev/metal-installer/088171816e905ec439337da75b1bafb81de8c652ee41c099f2b9ef7d90847648:v1.11.1')).toEqual([1, 11, 1]);
     expect(versionFromImage('ghcr.io/siderolabs/installer:latest')).toBeUndefined();
     expect(versionFromImage('docker.io/library/nginx:1.25.3')).toBeUndefined();
   });

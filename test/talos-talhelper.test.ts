@@ -134,3 +134,17 @@ describe('talhelper patches declint cannot read', () => {
     expect(found).toEqual(['8 talhelper-patch warning', '9 talhelper-patch warning', '13 TAL-013 warning']);
   });
 });
+
+describe('talhelper extraManifests', () => {
+  test('the files a node lists under the deprecated extraManifests are documents of its config, and its files', () => {
+    const talconfig = ['clusterName: lab', 'talosVersion: v1.12.2', 'endpoint: https://10.0.0.10:6443', 'nodes:', '  - hostname: cp-1', '    controlPlane: true', '    extraManifests:', '      - ./manifests/firewall.yaml', ''].join('\n');
+    const result = project({
+      'talconfig.yaml': talconfig,
+      'manifests/firewall.yaml': 'apiVersion: v1alpha1\nkind: NetworkDefaultActionConfig\ningress: accept\n',
+    });
+    const firewall = result.views[0].documents.find((d) => d.kind === 'NetworkDefaultActionConfig');
+    expect(firewall?.tree.get(['ingress'])).toBe('accept');
+    expect(where(firewall?.tree, 'ingress')).toBe('manifests/firewall.yaml:3:1');
+    expect([...result.files].sort()).toEqual(['manifests/firewall.yaml', 'talconfig.yaml']);
+  });
+});

@@ -1,9 +1,9 @@
 'use strict';
-// The Nix language for the node tree-sitter runtime, built by `npm run build:grammar`.
-const language = require('./build/Release/tree_sitter_nix.node');
-try {
-  language.nodeTypeInfo = require('tree-sitter-nix/src/node-types.json');
-} catch {
-  // Without node-types.json the runtime still parses; only typed node subclasses are lost.
-}
+// The Nix language for the node tree-sitter runtime: the prebuilt binding of
+// prebuilds/<platform>-<arch>/ when one fits, else the one compiled at install
+// (build/Release/), as node-gyp-build finds them.
+const path = require('path');
+const language = require('node-gyp-build')(path.resolve(__dirname, '../..'));
+// The grammar's node types give the runtime its typed node subclasses.
+language.nodeTypeInfo = require('./src/node-types.json');
 module.exports = language;

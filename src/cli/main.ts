@@ -1,10 +1,10 @@
 import { existsSync, promises as fs, statSync } from 'fs';
 import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
-import { parseArgs, ParseArgsConfig } from 'util';
+import { gzipSync } from 'zlib';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
-import { analyzeTree, CheckOptions, runCheck } from '../pipeline/check';
+import { analyzeTree, CheckOptions, Progress, runCheck } from '../pipeline/check';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -13,7 +13,7 @@ import { parseOptionPath } from '../nix/option-path';
 import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
 import type { CheckResult } from '../report/result';
-import { formatSarif, SarifOptions } from '../report/sarif';
+import { formatSarif, MAX_UPLOAD_GZIP_BYTES, SarifOptions } from '../report/sarif';
 import { formatGithub, githubStepSummary } from '../report/github';
 import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
@@ -23,83 +23,218 @@ import { describeReadError, MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '
 import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
 import { runGit } from '../git/run-git';
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
+import { terminalLines, terminalSafe } from '../report/markup';
+import type { HostCoverage } from '../pipeline/check-hosts';
+import type { SourceSite } from '../nix/host';
+import { referenceDate } from './reference-date';
+import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
+import { CommandSpec, commandHelp, completionScript, OptionSpec, parseCommand, Parsed, suggest, Values } from './options';
 
-const USAGE = `Usage: declint check [paths...] [options]
-       declint hosts [paths...] [--json]
-       declint explain-option HOST OPTION [paths...] [--root FILE] [--json]
-       declint rules [--framework F] [--format table|json|markdown] [--out-dir DIR]
-       declint explain RULE-ID
-       declint test-rules [DIR]
-       declint baseline [paths...] [-o FILE]
-       declint report [paths...] [--framework F,G] [--format md|html|json] [-o FILE] [--timestamp]
-       declint lsp --stdio
-
-Checks NixOS modules, flake.lock files and Talos machine configs against
-compliance rules. Paths default to the current directory.
-
-  hosts            lists the NixOS hosts found (flake nixosConfigurations and
-                   configuration.nix roots) with their root and module count
-  explain-option   prints an option's effective value on a host and every
-                   definition that set it (won, overridden, under mkIf)
-  rules            lists the rules (markdown: one documentation page a rule)
-  explain          prints a rule's documentation and the controls it maps to
-  lsp              runs the language server (for editors) on standard input and output
-  test-rules       runs the annotated fixtures of the rules in DIR/rules
-                   (cases in DIR/fixtures/rules/<ID>/bad-* and good-*)
-  report           the compliance evidence report: per framework and control,
-                   each rule's result on each host, Talos node and flake.lock
-                   with its defining line and last commit, the team's control
-                   annotations, and the controls no rule can check
-
-Options:
-  -f, --format <stylish|json|sarif|github|junit>
-                                      output format (default: stylish); repeat --format,
-                                      each followed by its own -o, for several outputs
-  -o, --output <file>                 write the report to a file instead of stdout
-      --category <name>               SARIF automationDetails.id (one per CI shard)
-      --sarif-suppressed <omit|emit>  suppressed and excepted findings in SARIF (default: omit)
-      --baseline <file>               report only findings not in the baseline (see: declint baseline)
-      --update-baseline               rewrite the baseline with today's findings (it shrinks as they are fixed)
-      --changed-since <rev>           report only on files changed since a git revision, and on the hosts they affect
-
-Given files (as a pre-commit hook passes them), declint reads the whole tree so that their
-hosts are evaluated, and reports only on those files.
-      --fail-on <error|warning|note|never>
-                                      lowest severity that makes the exit code 1 (default: error)
-      --fail-on-internal-error        exit 2 when declint failed on a file (by default the failure
-                                      is an internal-error finding at the file and the run goes on)
-      --ignore <glob>                 skip matching files (gitignore syntax; repeatable)
-      --rules-dir <dir>               load more rules from a directory (repeatable)
-      --host <name>                   report only on this NixOS host (and files of no host)
-  -c, --config <file>                 configuration (default: .declint.yaml in the scanned
-                                      directory or the nearest folder above it)
-  -j, --jobs <n>                      worker threads (default: one per core for large trees)
-  -h, --help                          show this help
-  -v, --version                       print the version
-
-Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it,
-2 usage or configuration error.
-`;
-
+/**
+ * The commands and their options. Each command's options are one table
+ * (options.ts parses it, prints `declint <command> --help` from it, suggests
+ * names from it and completes from it): a new flag is one entry in its
+ * command's table, read from `parsed.values` in the command's function.
+ */
 const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
 const FAIL_LEVELS = ['error', 'warning', 'note', 'never'] as const;
 type FailLevel = (typeof FAIL_LEVELS)[number];
+const SEVERITY_NAMES = ['error', 'warning', 'note'] as const;
+const REPORT_FORMATS = ['md', 'html', 'json', 'csv', 'cyclonedx'] as const;
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const FRAMEWORK_KEYS = ['iso27001', 'soc2', 'nis2', 'dora', 'anssi', 'cis', 'cis-k8s', 'stig'] as const;
+
+const CONFIG_OPTION: OptionSpec = { name: 'config', short: 'c', value: 'file', help: 'configuration (default: .declint.yaml in the scanned directory or the nearest folder above it)' };
+const IGNORE_OPTION: OptionSpec = { name: 'ignore', value: 'glob', multiple: true, help: 'skip matching files (gitignore syntax); .gitignore files are always honoured' };
+const RULES_DIR_OPTION: OptionSpec = { name: 'rules-dir', value: 'dir', multiple: true, help: 'load more rules from a directory' };
+const NOW_OPTION: OptionSpec = {
+  name: 'now',
+  value: 'date',
+  help: 'judge as of this day (2026-12-04, a time with its zone, or @SECONDS): lock ages, channel status, exception expiry, report dates; default: SOURCE_DATE_EPOCH when set, else today',
+};
+
+const CHECK: CommandSpec = {
+  name: 'check',
+  args: '[paths...]',
+  summary:
+    'Checks NixOS modules, flake.nix and flake.lock files and Talos machine configs against compliance rules. Paths default to the current directory. Given files (as a pre-commit hook passes them), declint reads the whole tree so that their hosts are evaluated, and reports only on those files.\n\nExit codes: 0 no findings at or above --fail-on, 1 findings at or above it, 2 usage or configuration error.',
+  complete: 'files',
+  options: [
+    { name: 'format', short: 'f', value: 'format', choices: FORMATS, multiple: true, help: 'output format (default: stylish); repeat --format, each followed by its own -o, for several outputs' },
+    { name: 'output', short: 'o', value: 'file', multiple: true, help: 'write the report to a file instead of stdout (missing directories are created)' },
+    { name: 'fail-on', value: 'level', choices: FAIL_LEVELS, help: 'lowest severity that makes the exit code 1 (default: error)' },
+    { name: 'fail-on-internal-error', help: 'exit 2 when declint failed on a file (by default the failure is an internal-error finding at the file and the run goes on)' },
+    { name: 'min-severity', value: 'level', choices: SEVERITY_NAMES, help: 'leave lower severities out of the output (default: note); the exit code still follows --fail-on' },
+    { name: 'quiet', short: 'q', help: 'errors only in the output: --min-severity error' },
+    { name: 'category', value: 'name', help: 'SARIF automationDetails.id (one per CI shard)' },
+    { name: 'sarif-suppressed', value: 'mode', choices: ['omit', 'emit'], help: 'suppressed and excepted findings in SARIF (default: omit)' },
+    { name: 'baseline', value: 'file', help: 'report only findings not in the baseline (see: declint baseline)' },
+    { name: 'update-baseline', help: "rewrite the baseline with today's findings (it shrinks as they are fixed)" },
+    { name: 'changed-since', value: 'rev', help: 'report only on files changed since a git revision, and on the hosts they affect' },
+    { name: 'fix', help: 'apply every safe fix in place, check again, report what remains' },
+    { name: 'fix-dry-run', help: 'print the fixes as a unified diff and change nothing (exit 1 when there are some)' },
+    { name: 'fix-rule', value: 'id', multiple: true, help: "only this rule's fixes (repeatable, or comma-separated)" },
+    { name: 'unsafe-fixes', help: 'also apply the fixes a rule marks unsafe (they can lock someone out)' },
+    { name: 'host', value: 'name', help: 'report only on this NixOS host or Talos node (and on files of no host)' },
+    { name: 'require-hosts', help: 'exit 1 also when a declared NixOS host or Talos node is not resolved, or a source that declares some produced none (see the coverage lines)' },
+    IGNORE_OPTION,
+    RULES_DIR_OPTION,
+    CONFIG_OPTION,
+    { name: 'jobs', short: 'j', value: 'n', help: 'worker threads (default: one per core for large trees)' },
+    NOW_OPTION,
+  ],
+};
+const HOSTS: CommandSpec = {
+  name: 'hosts',
+  args: '[paths...]',
+  summary:
+    'Lists the NixOS hosts found (flake outputs, host frameworks, configuration.nix roots, hosts declared in .declint.yaml) with their root, module count, role and how each was found, what could not be read, and the hosts declared but not resolved; then the Talos nodes (machine configs, talhelper, Omni, Cluster API, Terraform) and the Talos-looking files that produced none.',
+  complete: 'files',
+  options: [
+    { name: 'json', help: 'print the list as JSON' },
+    { name: 'root', value: 'file', multiple: true, help: 'treat a module file as a host of its own' },
+  ],
+};
+const EXPLAIN_OPTION: CommandSpec = {
+  name: 'explain-option',
+  args: 'HOST OPTION [paths...]',
+  summary: "Prints an option's effective value on a host and every definition that set it (won, overridden, under mkIf).",
+  complete: 'files',
+  options: HOSTS.options.map((o) => (o.name === 'json' ? { ...o, help: 'print the explanation as JSON' } : o)),
+};
+const RULES: CommandSpec = {
+  name: 'rules',
+  args: '',
+  summary: 'Lists the rules (table, JSON, or one Markdown documentation page a rule).',
+  complete: 'none',
+  options: [
+    { name: 'framework', value: 'key', offers: FRAMEWORK_KEYS, help: `only the rules mapped to this framework (${FRAMEWORK_KEYS.join(', ')}, or one a rules directory declares)` },
+    { name: 'format', short: 'f', value: 'format', choices: ['table', 'json', 'markdown'], help: 'output format (default: table)' },
+    { name: 'out-dir', value: 'dir', help: 'with --format markdown: write one page a rule and an index into this directory' },
+    RULES_DIR_OPTION,
+    CONFIG_OPTION,
+  ],
+};
+const EXPLAIN: CommandSpec = { name: 'explain', args: 'RULE-ID', summary: "Prints a rule's documentation and the controls it maps to.", complete: 'none', options: [RULES_DIR_OPTION, CONFIG_OPTION] };
+const TEST_RULES: CommandSpec = {
+  name: 'test-rules',
+  args: '[DIR]',
+  summary: 'Runs the annotated fixtures of the rules in DIR/rules (cases in DIR/fixtures/rules/<ID>/bad-* and good-*): validated, reported, noisy, missing.',
+  complete: 'files',
+  options: [NOW_OPTION],
+};
+const BASELINE: CommandSpec = {
+  name: 'baseline',
+  args: '[paths...]',
+  summary: "Records today's findings by semantic fingerprint, so that `check --baseline FILE` reports only new ones.",
+  complete: 'files',
+  options: [{ name: 'output', short: 'o', value: 'file', help: 'where to write it (default: .declint-baseline.json)' }, CONFIG_OPTION, NOW_OPTION],
+};
+const REPORT: CommandSpec = {
+  name: 'report',
+  args: '[paths...]',
+  summary:
+    "The compliance evidence report: per framework and control, each rule's result on each host, Talos node and flake.lock with its defining line and last commit, the team's control annotations, and the controls no rule can check.",
+  complete: 'files',
+  options: [
+    { name: 'framework', value: 'keys', multiple: true, offers: FRAMEWORK_KEYS, help: `frameworks, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: those of .declint.yaml, else all)` },
+    { name: 'format', short: 'f', value: 'format', choices: REPORT_FORMATS, help: 'output format (default: md)' },
+    { name: 'output', short: 'o', value: 'file', help: 'write the report to a file instead of stdout (missing directories are created)' },
+    { name: 'since', value: 'date', help: 'start of the audit period (YYYY-MM-DD): the change log of the scanned configuration from that day' },
+    { name: 'until', value: 'date', help: 'end of the audit period (YYYY-MM-DD, included)' },
+    { name: 'repo-url', value: 'url', help: "the repository's web address, for evidence permalinks (default: report.repoUrl, else the origin remote)" },
+    IGNORE_OPTION,
+    RULES_DIR_OPTION,
+    CONFIG_OPTION,
+    NOW_OPTION,
+  ],
+};
+const SBOM: CommandSpec = {
+  name: 'sbom',
+  args: '[paths...]',
+  summary: 'Writes the pinned flake inputs as a CycloneDX 1.6 SBOM (the same as report --format cyclonedx).',
+  complete: 'files',
+  options: [{ name: 'output', short: 'o', value: 'file', help: 'write it to a file instead of stdout (missing directories are created)' }, CONFIG_OPTION, NOW_OPTION],
+};
+const INIT: CommandSpec = {
+  name: 'init',
+  args: '[DIR]',
+  summary: 'Writes a starter .declint.yaml in DIR (default: the current directory) for the frameworks chosen.',
+  complete: 'files',
+  options: [
+    { name: 'framework', value: 'keys', multiple: true, offers: FRAMEWORK_KEYS, help: `frameworks to evidence, comma-separated (${FRAMEWORK_KEYS.join(', ')}; default: all rules at the standard level)` },
+    { name: 'force', help: 'overwrite an existing .declint.yaml' },
+  ],
+};
+const LSP: CommandSpec = { name: 'lsp', args: '', summary: 'Runs the language server (for editors) on standard input and output.', complete: 'none', options: [{ name: 'stdio', help: 'talk over standard input and output (required)' }] };
+const COMPLETION: CommandSpec = {
+  name: 'completion',
+  args: 'bash|zsh|fish',
+  summary: 'Prints the shell completion script: eval "$(declint completion bash)" in ~/.bashrc, the same with zsh in ~/.zshrc, or declint completion fish > ~/.config/fish/completions/declint.fish.',
+  complete: SHELLS,
+  options: [],
+};
+
+type CommandRun = (parsed: Parsed, io: Io) => Promise<number>;
+const COMMANDS: [CommandSpec, CommandRun][] = [
+  [CHECK, check],
+  [REPORT, reportCommand],
+  [SBOM, sbomCommand],
+  [HOSTS, hosts],
+  [EXPLAIN_OPTION, explainOptionCommand],
+  [RULES, rulesCommand],
+  [EXPLAIN, explainCommand],
+  [BASELINE, baselineCommand],
+  [TEST_RULES, testRulesCommand],
+  [INIT, initCommand],
+  [LSP, lspCommand],
+  [COMPLETION, completionCommand],
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map(([c]) => c.name.length)) + 2;
+  const list = COMMANDS.map(([c]) => `  ${c.name.padEnd(width)}${c.summary.split(/(?<=\.) /)[0]}`).join('\n');
+  return `Usage: declint <command> [options]\n\nCompliance linter for NixOS modules, flake.nix, flake.lock and Talos machine configs.\n\nCommands:\n${list}\n\nRun declint <command> --help for the options of a command.\n  -h, --help     show this help\n  -v, --version  print the version\n`;
+}
+
 
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Colours by default (before --color and --no-color): FORCE_COLOR, else not with NO_COLOR, else on a terminal. */
   color: boolean;
   cwd: string;
+  /** Standard error is a terminal: progress is shown there during long runs. */
+  stderrIsTTY?: boolean;
+  /** How long a run goes before its progress is shown (default a second). */
+  progressDelayMs?: number;
+  /** The environment (`SOURCE_DATE_EPOCH`); the process's when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 function defaultIo(): Io {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    color: colorByDefault(process.env, Boolean(process.stdout.isTTY)),
     cwd: process.cwd(),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
   };
+}
+
+/** The run's "today" (see reference-date.ts), from `--now` or the environment. */
+function runDate(values: Values, io: Io): Date {
+  const now = values.now;
+  return referenceDate(typeof now === 'string' ? now : undefined, io.env ?? process.env).date;
+}
+
+/** FORCE_COLOR (anything but 0 or false) turns colours on, NO_COLOR off; otherwise a terminal gets them. */
+export function colorByDefault(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.NO_COLOR) return false;
+  return isTTY;
 }
 
 /** Runs the command line; resolves to the exit code. Never throws. */
@@ -117,58 +252,45 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 }
 
 async function dispatch(argv: string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    io.stdout(USAGE);
-    return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
   }
-  if (command === '-v' || command === '--version') {
+  if (name === '-v' || name === '--version') {
     io.stdout(`${TOOL_VERSION}\n`);
     return 0;
   }
-  if (command === 'check') return check(rest, io);
-  if (command === 'hosts') return hosts(rest, io);
-  if (command === 'explain-option') return explainOptionCommand(rest, io);
-  if (command === 'rules') return rulesCommand(rest, io);
-  if (command === 'explain') return explainCommand(rest, io);
-  if (command === 'test-rules') return testRulesCommand(rest, io);
-  if (command === 'baseline') return baselineCommand(rest, io);
-  if (command === 'report') return reportCommand(rest, io);
-  if (command === 'lsp') return lspCommand(rest);
-  throw new UsageError(`unknown command "${command}" (try: declint check [paths...])`);
-}
-
-async function check(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand({
-    args,
-    allowPositionals: true,
-    tokens: true,
-    options: {
-      format: { type: 'string', short: 'f', multiple: true },
-      output: { type: 'string', short: 'o', multiple: true },
-      category: { type: 'string' },
-      baseline: { type: 'string' },
-      'update-baseline': { type: 'boolean' },
-      'changed-since': { type: 'string' },
-      'sarif-suppressed': { type: 'string' },
-      'fail-on': { type: 'string' },
-      'fail-on-internal-error': { type: 'boolean' },
-      ignore: { type: 'string', multiple: true },
-      'rules-dir': { type: 'string', multiple: true },
-      jobs: { type: 'string', short: 'j' },
-      host: { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(USAGE);
+  const find = (n: string) => COMMANDS.find(([c]) => c.name === n);
+  if (name === 'help') {
+    const topic = rest[0] === undefined ? undefined : find(rest[0]);
+    if (rest[0] !== undefined && !topic) throw new UsageError(`unknown command "${rest[0]}"${suggest(rest[0], COMMANDS.map(([c]) => c.name))}`);
+    io.stdout(topic ? commandHelp(topic[0]) : usage());
     return 0;
   }
-  const outputs = outputSpecs(parsed.tokens ?? []);
-  const sarifSuppressed = oneOf('--sarif-suppressed', values['sarif-suppressed'] ?? 'omit', ['omit', 'emit'] as const);
-  const failOn = oneOf<FailLevel>('--fail-on', values['fail-on'] ?? 'error', FAIL_LEVELS);
+  const entry = find(name);
+  if (!entry) {
+    const hint = suggest(name, COMMANDS.map(([c]) => c.name));
+    throw new UsageError(`unknown command "${name}"${hint || ' (commands: ' + COMMANDS.map(([c]) => c.name).join(', ') + ')'}${name.startsWith('-') ? '' : ' (see: declint --help)'}`);
+  }
+  const [spec, run] = entry;
+  const parsed = parseCommand(spec, rest);
+  if (parsed.values.help) {
+    io.stdout(commandHelp(spec));
+    return 0;
+  }
+  const color = parsed.values.color ? true : parsed.values['no-color'] ? false : io.color;
+  return run(parsed, { ...io, color });
+}
+
+const strings = (v: Values[string]) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+const string = (v: Values[string]) => (typeof v === 'string' ? v : undefined);
+
+async function check(parsed: Parsed, io: Io): Promise<number> {
+  const { values, positionals } = parsed;
+  const outputs = outputSpecs(parsed.tokens);
+  const failOn = (string(values['fail-on']) ?? 'error') as FailLevel;
+  const minSeverity = values.quiet ? 'error' : ((string(values['min-severity']) ?? 'note') as Severity);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
@@ -183,64 +305,140 @@ async function check(args: string[], io: Io): Promise<number> {
     focus = new Set(positionals.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p))));
     paths = ['.'];
   }
-  if (values['changed-since']) {
-    const changed = changedSince(values['changed-since'], firstDirectory(paths, io.cwd), io.cwd);
+  const changedSinceRev = string(values['changed-since']);
+  if (changedSinceRev) {
+    const changed = changedSince(changedSinceRev, firstDirectory(paths, io.cwd), io.cwd);
     focus = new Set([...(focus ?? []), ...changed]);
     focusHosts = true;
   }
-  const config = configFor(values.config, paths, io);
-  const result = await runCheck({
+  const host = string(values.host);
+  const config = configFor(string(values.config), paths, io);
+  const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
-    ...(values.host ? { host: values.host } : {}),
+    ...(host ? { host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
-  });
-  if (values.baseline) {
-    const file = path.resolve(io.cwd, values.baseline);
+  };
+  const fixing = values.fix || values['fix-dry-run'];
+  if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
+  if (values.fix && values['fix-dry-run']) throw new UsageError('--fix writes the files and --fix-dry-run only shows the diff: give one of them');
+  let analysis: import('../pipeline/check').TreeAnalysis;
+  if (fixing) {
+    const fixed = await runFixes(checkOptions, values, io);
+    if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
+    analysis = fixed.analysis;
+  } else {
+    const progress = progressLine(io);
+    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}) });
+    progress?.clear();
+  }
+  if (host && !analysis.hostNames.includes(host)) {
+    throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
+  }
+  let result = analysis.result;
+  if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
+    // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+    const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+    result = { ...result, fixes: reportableFixes(checkOptions, analysis) };
+  }
+  const baselineFile = string(values.baseline);
+  if (baselineFile) {
+    const file = path.resolve(io.cwd, baselineFile);
     const display = path.relative(io.cwd, file) || file;
-    if (values['update-baseline']) await writeOutput(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`, values.baseline);
+    if (values['update-baseline']) await writeOutput(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`, baselineFile);
     const read = readText(file, { maxBytes: MAX_INPUT_BYTES });
     if (read.kind === 'error') {
-      throw new UsageError(`${values.baseline}: the baseline cannot be read: ${read.reason} (create one with: declint baseline -o ${values.baseline})`);
+      throw new UsageError(`${baselineFile}: the baseline cannot be read: ${read.reason} (create one with: declint baseline -o ${baselineFile})`);
     }
     const applied = applyBaseline(result.findings, parseBaseline(read.text, display), display);
     result.findings = [...applied.findings, ...applied.fixed];
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
   }
-  const internal = values['fail-on-internal-error'] && result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID);
-  const code = internal ? 2 : exitCode(result, failOn);
+  const internal = values['fail-on-internal-error'] === true && result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID);
+  const code = internal ? 2 : Math.max(exitCode(result, failOn), values['require-hosts'] ? coverageExitCode(result) : 0);
+  // --min-severity narrows what is shown, never what fails the run.
+  const shown: CheckResult = { ...result, findings: result.findings.filter((f) => severityRank(f.severity) <= severityRank(minSeverity)) };
+  const category = string(values.category);
   const sarif: SarifOptions = {
     sourceText: (file) => {
       const read = readText(path.resolve(io.cwd, file), { maxBytes: MAX_SOURCE_BYTES });
       return read.kind === 'text' ? read.text : undefined;
     },
-    ...(values.category ? { category: values.category } : {}),
-    suppressed: sarifSuppressed,
+    ...(category ? { category } : {}),
+    suppressed: (string(values['sarif-suppressed']) ?? 'omit') as 'omit' | 'emit',
     // The registry is YAML: read only when a SARIF output needs its taxonomies (cold start of a hook).
-    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks() } : {}),
+    ...(outputs.some((o) => o.format === 'sarif') ? { frameworks: loadFrameworks(allRuleDirs(values, config, io), io.cwd) } : {}),
     exitCode: code,
   };
   for (const { format, output } of outputs) {
-    const report = render(result, format, io.color && !output, sarif);
+    const report = render(shown, format, io.color && !output, sarif);
+    if (format === 'sarif') warnAboutUploadSize(report, output, io);
     if (output) await writeOutput(path.resolve(io.cwd, output), report, output);
     else io.stdout(report);
   }
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
-  if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(result));
+  if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(shown));
   if (internal) io.stderr('declint: declint failed on some files (internal-error findings); exit code 2 because of --fail-on-internal-error\n');
   return code;
 }
+
+/** GitHub refuses a SARIF file over 10 MB gzip-compressed: say so, and how to split the run. */
+function warnAboutUploadSize(report: string, output: string | undefined, io: Io): void {
+  const size = gzipSync(report).length;
+  if (size <= MAX_UPLOAD_GZIP_BYTES) return;
+  io.stderr(
+    `declint: warning: ${output ?? 'the SARIF output'} is ${(size / 1048576).toFixed(1)} MB gzip-compressed; GitHub code scanning accepts at most 10 MB: check the tree in parts, each with its own --category\n`,
+  );
+}
+
+/** A report or baseline written with its missing directories created; a failure is a usage error naming the path, not a stack trace. */
+async function writeOutput(file: string, text: string, given = file): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+  } catch (error) {
+    throw new UsageError(`-o ${given}: cannot write the file (${describeReadError(error)})`);
+  }
+}
+
+/**
+ * Progress on standard error while a run takes long (after a second), when it
+ * is a terminal: files checked, then hosts evaluated, on one line rewritten in
+ * place and erased at the end. Nothing when standard error is not a terminal.
+ */
+function progressLine(io: Io): { update: (p: Progress) => void; clear: () => void } | undefined {
+  if (!io.stderrIsTTY) return undefined;
+  const started = Date.now();
+  const delay = io.progressDelayMs ?? 1000;
+  let last = 0;
+  let phase: Progress['phase'] | undefined;
+  let shown = false;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      // At most ten lines a second, but the first of a new phase is always shown.
+      if (now - started < delay || (now - last < 100 && p.phase === phase)) return;
+      last = now;
+      phase = p.phase;
+      shown = true;
+      io.stderr(`\r\u001b[Kdeclint: ${p.phase === 'files' ? `${p.done}/${p.total} files checked` : `${p.done} hosts evaluated`}`);
+    },
+    clear: () => {
+      if (shown) io.stderr('\r\u001b[K');
+    },
+  };
+}
+
 
 /**
  * `--format sarif -o a.sarif --format stylish`: each `--format` starts an
  * output and the `-o` after it (or before the first format) says where it goes.
  */
-function outputSpecs(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>): { format: Format; output?: string }[] {
+function outputSpecs(tokens: Parsed['tokens']): { format: Format; output?: string }[] {
   const specs: { format: Format; output?: string }[] = [];
   for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    if (token.name === 'format') specs.push({ format: oneOf<Format>('--format', token.value ?? '', FORMATS) });
+    if (token.name === 'format') specs.push({ format: token.value as Format });
     else if (token.name === 'output') {
       const last = specs[specs.length - 1];
       if (last && last.output === undefined) last.output = token.value;
@@ -251,30 +449,21 @@ function outputSpecs(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>
   return specs.length ? specs : [{ format: 'stylish' }];
 }
 
-/** `parseArgs`, with its errors turned into one-line usage errors (exit 2). */
-function parseCommand<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config); // strict by default: unknown options are errors
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
-}
-
-/** Options of `hosts` and `explain-option`. */
-function parseHostCommand(args: string[]) {
-  return parseCommand({ args, allowPositionals: true, options: { json: { type: 'boolean' }, root: { type: 'string', multiple: true } } });
-}
-
 /** What `check` and `report` take alike from the command line: paths, config, ignores and rule directories. */
-function scanOptions(values: { ignore?: string[]; 'rules-dir'?: string[] }, paths: string[], config: Config | undefined, io: Io): CheckOptions {
+function scanOptions(values: Values, paths: string[], config: Config | undefined, io: Io): CheckOptions {
   return {
     ...(config ? { config } : {}),
     paths,
     base: io.cwd,
-    ignore: values.ignore ?? [],
-    ruleDirs: (values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)),
-    now: new Date(),
+    ignore: strings(values.ignore),
+    ruleDirs: strings(values['rules-dir']).map((d) => path.resolve(io.cwd, d)),
+    now: runDate(values, io),
   };
+}
+
+/** The custom rule directories of a run: `--rules-dir` and the config's `ruleDirs` (which may declare frameworks too). */
+function allRuleDirs(values: Values, config: Config | undefined, io: Io): string[] {
+  return [...strings(values['rules-dir']).map((d) => path.resolve(io.cwd, d)), ...(config?.ruleDirs ?? [])];
 }
 
 /** The project config: `--config FILE`, else `.declint.yaml` found from the first scanned directory upward. */
@@ -284,67 +473,112 @@ function configFor(flag: string | undefined, paths: string[], io: Io): Config | 
   return file ? loadConfig(file, path.relative(io.cwd, file) || file, { named: flag !== undefined }) : undefined;
 }
 
-async function hosts(args: string[], io: Io): Promise<number> {
-  // Notes quote expressions of the scanned files: a key or token in one is not printed.
-  const out = (text: string) => io.stdout(scrubSecrets(text));
-  const { values, positionals } = parseHostCommand(args);
-  const analysis = await analyzeTree({ paths: positionals.length ? positionals : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), keepHosts: true });
-  const list = analysis.hosts.hosts.map((h) => ({
-    name: h.name,
-    root: `${h.spec.root.file}:${analysis.hosts.loader.lines(h.spec.root.file).rangeOf(h.spec.root.span).start.line}`,
-    modules: h.files.size,
-    externalModules: h.externalModules.map((e) => `${e.site.file}: ${e.name}`),
-    notes: h.notes.map((n) => `${n.site.file}: ${n.message}`),
-  }));
+async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
+  // Notes quote expressions of the scanned files: a key or token in one is not printed, nor a control character.
+  const out = (line: string) => io.stdout(`${terminalSafe(scrubSecrets(line))}\n`);
+  const paths = positionals.length ? positionals : ['.'];
+  // Hosts declared in .declint.yaml are hosts too.
+  const config = configFor(undefined, paths, io);
+  const analysis = await analyzeTree({ paths, base: io.cwd, ignore: [], ruleDirs: [], now: runDate({}, io), keepHosts: true, ...(config ? { config } : {}) });
+  const phase = analysis.hosts;
+  const at = (site: SourceSite) => `${site.file}:${phase.loader.lines(site.file).rangeOf(site.span).start.line}`;
+  const byName = new Map(phase.hosts.map((h) => [h.name, h]));
+  const list = phase.hostCoverage.map((c) => {
+    const host = c.name !== undefined ? byName.get(c.name) : undefined;
+    return {
+      ...(c.name !== undefined ? { name: c.name } : {}),
+      status: c.status,
+      ...(c.role ? { role: c.role } : {}),
+      construct: c.construct,
+      root: at(c.site),
+      ...(host ? { modules: host.files.size } : {}),
+      unread: c.reasons.map((n) => `${at(n.site)}: ${n.message}`),
+      ...(host ? { externalModules: host.externalModules.map((e) => `${e.site.file}: ${e.name}`), notes: host.notes.filter((n) => !host.unread.includes(n)).map((n) => `${n.site.file}: ${n.message}`) } : {}),
+    };
+  });
+  // Variants of a host (`specialisation.<name>`) are hosts too, listed after it.
+  const variants = phase.hosts.filter((h) => !phase.hostCoverage.some((c) => c.name === h.name));
+  const summary = coverageSummary(phase.hostCoverage);
+  const coverage = analysis.result.coverage ?? emptyCoverage();
+  const talosNodes = coverage.entries.filter((e) => e.kind === 'talos-node');
+  const talosUnread = coverage.unread.filter((u) => u.kind === 'talos-node');
   if (values.json) {
-    out(`${JSON.stringify({ hosts: list, notes: analysis.hosts.notes.map((n) => `${n.site.file}: ${n.message}`) }, null, 2)}\n`);
+    const json = {
+      hosts: [...list, ...variants.map((h) => ({ name: h.name, status: 'evaluated', construct: `specialisation of ${h.name.split('/')[0]}`, root: at(h.spec.root), modules: h.files.size, unread: [], externalModules: [], notes: [] }))],
+      notes: phase.notes.map((n) => `${n.site.file}: ${n.message}`),
+      summary,
+      talosNodes,
+      coverage,
+    };
+    io.stdout(`${JSON.stringify(scrubDeep(json), null, 2)}\n`);
     return 0;
   }
-  if (list.length === 0) out('No NixOS hosts found.\n');
+  if (list.length === 0) out('No NixOS hosts found.');
   for (const h of list) {
-    out(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}\n`);
-    for (const e of h.externalModules) out(`  external (not read): ${e}\n`);
-    for (const n of h.notes) out(`  note: ${n}\n`);
+    if (h.status === 'unresolved') {
+      out(`${h.name ?? '(names not known)'}  ${h.root}  not resolved  ${h.construct}`);
+      for (const u of h.unread) out(`  why: ${u}`);
+      continue;
+    }
+    out(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}  ${h.role ?? 'host'}  ${h.construct}`);
+    for (const u of h.unread) out(`  partly read: ${u}`);
+    for (const e of h.externalModules ?? []) out(`  external (not read): ${e}`);
+    for (const n of h.notes ?? []) out(`  note: ${n}`);
   }
-  for (const n of analysis.hosts.notes.filter((n) => !analysis.hosts.hosts.some((h) => h.notes.includes(n)))) {
-    out(`note: ${n.site.file}: ${n.message}\n`);
+  for (const v of variants) out(`${v.name}  ${at(v.spec.root)}  ${v.files.size} module${v.files.size === 1 ? '' : 's'}  specialisation`);
+  const listed = new Set(phase.hosts.flatMap((h) => h.notes));
+  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.hostCoverage.some((c) => c.reasons.includes(n)))) out(`note: ${n.site.file}: ${n.message}`);
+  if (list.length > 0) out(summary.text);
+  if (talosNodes.length > 0 || talosUnread.length > 0) out(talosNodes.length === 0 ? 'No Talos nodes found.' : 'Talos nodes:');
+  for (const n of talosNodes) {
+    out(`${n.name}  ${n.site ? `${n.site.file}:${n.site.line}` : '-'}  ${n.status === 'evaluated' ? '' : `${n.status === 'partial' ? 'partly read' : 'not resolved'}  `}${n.construct}`);
+    for (const r of n.reasons) out(`  ${n.status === 'unresolved' ? 'why' : 'not read'}: ${r.site ? `${r.site.file}:${r.site.line}: ` : ''}${r.message}`);
   }
+  for (const u of talosUnread) out(`no node: ${formatSite(u.site) || u.file}: ${u.reason}`);
   return 0;
 }
 
-async function explainOptionCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseHostCommand(args);
+/** "21 hosts evaluated (3 partly read); 1 declared host not resolved." */
+function coverageSummary(coverage: HostCoverage[]): { evaluated: number; partial: number; unresolved: number; text: string } {
+  const evaluated = coverage.filter((c) => c.status !== 'unresolved').length;
+  const partial = coverage.filter((c) => c.status === 'partial').length;
+  const unresolved = coverage.filter((c) => c.status === 'unresolved').length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const text = `${plural(evaluated, 'host')} evaluated${partial ? ` (${partial} partly read)` : ''}${unresolved ? `; ${plural(unresolved, 'declared host')} not resolved` : ''}.`;
+  return { evaluated, partial, unresolved, text };
+}
+
+async function explainOptionCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
   const [hostName, option, ...paths] = positionals;
   if (!hostName || !option) throw new UsageError('explain-option needs a host and an option: declint explain-option HOST OPTION [paths...]');
-  const roots = values.root ?? [];
-  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: new Date(), extraRoots: roots, keepHosts: true });
+  const roots = strings(values.root);
+  const analysis = await analyzeTree({ paths: paths.length ? paths : ['.'], base: io.cwd, ignore: [], ruleDirs: [], now: runDate({}, io), extraRoots: roots, keepHosts: true });
   const host = analysis.hosts.hosts.find((h) => h.name === hostName);
   if (!host) {
     const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';
-    throw new UsageError(`no host named "${hostName}" (hosts: ${known})`);
+    throw new UsageError(`no host named "${hostName}"${suggest(hostName, analysis.hosts.hosts.map((h) => h.name))} (hosts: ${known})`);
   }
   const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
-  io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation)));
+  io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : terminalLines(formatExplanation(explanation))));
   return 0;
 }
 
-async function rulesCommand(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand({
-    args,
-    options: { framework: { type: 'string' }, format: { type: 'string', short: 'f' }, 'out-dir': { type: 'string' }, 'rules-dir': { type: 'string', multiple: true } },
-  });
-  const { values } = parsed;
-  const format = oneOf('--format', values.format ?? 'table', ['table', 'json', 'markdown'] as const);
-  const frameworks = loadFrameworks();
-  if (values.framework && !frameworks.some((f) => f.key === values.framework)) {
-    throw new UsageError(`unknown framework "${values.framework}" (known: ${frameworks.map((f) => f.key).join(', ')})`);
+async function rulesCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`rules takes no arguments (got "${positionals[0]}"; see: declint rules --help)`);
+  const format = string(values.format) ?? 'table';
+  // The project's own rules and frameworks (`ruleDirs` of .declint.yaml) are listed with the built-in ones.
+  const ruleDirs = allRuleDirs(values, configFor(string(values.config), ['.'], io), io);
+  const frameworks = loadFrameworks(ruleDirs, io.cwd);
+  const framework = string(values.framework);
+  if (framework && !frameworks.some((f) => f.key === framework)) {
+    throw new UsageError(`unknown framework "${framework}" (known: ${frameworks.map((f) => f.key).join(', ')})${suggest(framework, frameworks.map((f) => f.key))}`);
   }
-  const all = await loadRuleSet((values['rules-dir'] ?? []).map((d) => path.resolve(io.cwd, d)), io.cwd);
-  const rules = values.framework ? all.filter((r) => values.framework! in r.controls) : all;
+  const all = await loadRuleSet(ruleDirs, io.cwd);
+  const rules = framework ? all.filter((r) => framework in r.controls) : all;
   if (format === 'json') io.stdout(`${JSON.stringify(rules.map(({ source: _source, ...r }) => r), null, 2)}\n`);
   else if (format === 'table') io.stdout(rulesTable(rules));
-  else if (values['out-dir']) {
-    const dir = path.resolve(io.cwd, values['out-dir']);
+  else if (string(values['out-dir'])) {
+    const dir = path.resolve(io.cwd, string(values['out-dir'])!);
     await fs.mkdir(dir, { recursive: true });
     for (const rule of rules) await fs.writeFile(path.join(dir, `${rule.id}.md`), ruleMarkdown(rule, frameworks));
     await fs.writeFile(path.join(dir, 'README.md'), rulesIndexMarkdown(rules));
@@ -353,65 +587,47 @@ async function rulesCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-async function explainCommand(args: string[], io: Io): Promise<number> {
-  const [id, ...extra] = args;
+async function explainCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError('explain needs one rule ID: declint explain NIX-SSH-001');
-  const rules = await loadRuleSet([], io.cwd);
+  const ruleDirs = allRuleDirs(values, configFor(string(values.config), ['.'], io), io);
+  const rules = await loadRuleSet(ruleDirs, io.cwd);
   const rule = rules.find((r) => r.id === id.toUpperCase());
-  if (!rule) throw new UsageError(`no rule ${id} (try: declint rules)`);
-  io.stdout(explainText(rule, loadFrameworks()));
+  if (!rule) throw new UsageError(`no rule ${id}${suggest(id.toUpperCase(), rules.map((r) => r.id))} (see: declint rules)`);
+  io.stdout(explainText(rule, loadFrameworks(ruleDirs, io.cwd)));
   return 0;
 }
 
 /** `declint baseline [paths] [-o FILE]`: records today's findings so that only new ones are reported. */
-async function baselineCommand(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, config: { type: 'string', short: 'c' } } });
-  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
-  const config = configFor(parsed.values.config, paths, io);
-  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: new Date() });
-  const out = path.resolve(io.cwd, parsed.values.output ?? '.declint-baseline.json');
+async function baselineCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const paths = positionals.length ? positionals : ['.'];
+  const config = configFor(string(values.config), paths, io);
+  const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: runDate(values, io) });
+  const out = path.resolve(io.cwd, string(values.output) ?? '.declint-baseline.json');
   const baseline = createBaseline(result.findings);
-  await writeOutput(out, `${JSON.stringify(baseline, null, 2)}\n`, parsed.values.output ?? '.declint-baseline.json');
+  await writeOutput(out, `${JSON.stringify(baseline, null, 2)}\n`, string(values.output) ?? '.declint-baseline.json');
   io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
   return 0;
 }
 
-const REPORT_FORMATS = ['md', 'html', 'json'] as const;
-
 /** `declint report`: the compliance evidence report (exit 0: it documents, it does not gate). */
-async function reportCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand({
-    args,
-    allowPositionals: true,
-    options: {
-      framework: { type: 'string', multiple: true },
-      format: { type: 'string', short: 'f' },
-      output: { type: 'string', short: 'o' },
-      timestamp: { type: 'boolean' },
-      ignore: { type: 'string', multiple: true },
-      'rules-dir': { type: 'string', multiple: true },
-      config: { type: 'string', short: 'c' },
-    },
-  });
-  const format = oneOf('--format', values.format ?? 'md', REPORT_FORMATS);
+async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const format = (string(values.format) ?? 'md') as (typeof REPORT_FORMATS)[number];
   const paths = positionals.length ? positionals : ['.'];
-  const config = configFor(values.config, paths, io);
+  const config = configFor(string(values.config), paths, io);
   const { loadIso2013Mapping } = require('../controls/registry') as typeof import('../controls/registry');
   const { buildEvidenceReport } = require('../compliance/evidence-report') as typeof import('../compliance/evidence-report');
   const { openGitHistory } = require('../compliance/git-history') as typeof import('../compliance/git-history');
   const { readEvidenceSources } = require('../compliance/sources') as typeof import('../compliance/sources');
-  const registry = loadFrameworks();
-  const wanted = (values.framework ?? []).flatMap((f) => f.split(',')).map((f) => f.trim().toLowerCase()).filter(Boolean);
-  for (const key of wanted) {
-    if (!registry.some((f) => f.key === key)) throw new UsageError(`--framework ${key}: unknown framework (one of ${registry.map((f) => f.key).join(', ')})`);
-  }
+  const registry = loadFrameworks(allRuleDirs(values, config, io), io.cwd);
+  const wanted = frameworkList(values.framework, registry.map((f) => f.key));
   const keys = wanted.length ? wanted : (config?.frameworks?.map((f) => f.key) ?? registry.map((f) => f.key));
   const frameworks = keys.map((k) => registry.find((f) => f.key === k)!).filter(Boolean);
-  const analysis = await analyzeTree({
-    ...scanOptions(values, paths, config, io),
-    keepHosts: true,
-    judgements: true,
-  });
+  const period = auditPeriod(string(values.since), string(values.until));
+  const repoUrl = string(values['repo-url']);
+  if (repoUrl !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(repoUrl)) throw new UsageError(`--repo-url must be the repository's web address, like https://github.com/acme/infra (got "${repoUrl}")`);
+  const options = scanOptions(values, paths, config, io);
+  const analysis = await analyzeTree({ ...options, keepHosts: true, judgements: true });
   const index = { frameworks: registry, iso2013: loadIso2013Mapping() };
   const report = buildEvidenceReport({
     analysis,
@@ -420,27 +636,50 @@ async function reportCommand(args: string[], io: Io): Promise<number> {
     frameworks,
     index,
     git: openGitHistory(firstDirectory(paths, io.cwd), io.cwd, paths),
-    now: new Date(),
-    ...(values.timestamp ? { generatedAt: reportTimestamp() } : {}),
+    // The generation date is the pipeline's reference date ("today" of every age-based rule).
+    now: options.now,
+    ...(config ? { config } : {}),
+    ...(period ? { period } : {}),
+    ...(repoUrl ? { repoUrl } : {}),
   });
+  const output = string(values.output) ? path.resolve(io.cwd, string(values.output)!) : undefined;
   // Every string of the report (values, reasons, commit subjects) without keys or tokens, whatever the format.
-  const text = renderEvidence(scrubDeep(report), format);
-  if (values.output) await writeOutput(path.resolve(io.cwd, values.output), text, values.output);
+  const safe = scrubDeep(report);
+  if (format === 'csv') {
+    const { evidenceCsv, changeLogCsv } = require('../report/evidence-csv') as typeof import('../report/evidence-csv');
+    if (output) {
+      await writeOutput(output, evidenceCsv(safe), string(values.output));
+      // The change log is the second file: `report.csv` → `report.changes.csv`.
+      if (safe.period) await writeOutput(output.replace(/(\.csv)?$/i, '.changes.csv'), changeLogCsv(safe));
+    } else io.stdout(evidenceCsv(safe));
+    return 0;
+  }
+  const text = renderEvidence(safe, format);
+  if (output) await writeOutput(output, text, string(values.output));
   else io.stdout(text);
   return 0;
 }
 
-/** Now, or `SOURCE_DATE_EPOCH` for reproducible builds. */
-function reportTimestamp(): string {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `--since` and `--until` (`YYYY-MM-DD`, both days included); one without the other is the period up to or from it. */
+function auditPeriod(since: string | undefined, until: string | undefined): { since: string; until: string } | undefined {
+  if (since === undefined && until === undefined) return undefined;
+  for (const [flag, value] of [['--since', since], ['--until', until]] as const) {
+    if (value !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value))) {
+      throw new UsageError(`${flag} must be a date, YYYY-MM-DD (got "${value}")`);
+    }
+  }
+  const period = { since: since ?? '0000-01-01', until: until ?? '9999-12-31' };
+  if (period.since > period.until) throw new UsageError(`--since ${since} is after --until ${until}`);
+  return period;
 }
+
 
 function renderEvidence(report: import('../compliance/evidence-report').EvidenceReport, format: (typeof REPORT_FORMATS)[number]): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
+    case 'cyclonedx':
+      return sbomText(report);
     case 'html':
       return (require('../report/evidence-html') as typeof import('../report/evidence-html')).formatEvidenceHtml(report);
     default:
@@ -448,10 +687,21 @@ function renderEvidence(report: import('../compliance/evidence-report').Evidence
   }
 }
 
+/** The CycloneDX SBOM of the report's pinned inputs. */
+function sbomText(report: import('../compliance/evidence-report').EvidenceReport): string {
+  const { cycloneDx } = require('../compliance/sbom') as typeof import('../compliance/sbom');
+  const bom = cycloneDx({ inputs: report.inventory.inputs, subject: report.document.system ?? report.scope.paths.join(', '), toolVersion: report.tool.version, timestamp: report.generatedAt });
+  return `${JSON.stringify(bom, null, 2)}\n`;
+}
+
+/** `declint sbom [paths] [-o FILE]`: the CycloneDX SBOM of the pinned flake inputs (`report --format cyclonedx`). */
+async function sbomCommand(parsed: Parsed, io: Io): Promise<number> {
+  return reportCommand({ ...parsed, values: { ...parsed.values, format: 'cyclonedx' } }, io);
+}
+
 /** `declint lsp --stdio`: the language server, until the editor sends `exit`. */
-async function lspCommand(args: string[]): Promise<number> {
-  const parsed = parseCommand({ args, options: { stdio: { type: 'boolean' } } });
-  if (!parsed.values.stdio) throw new UsageError('lsp talks over standard input and output only: run declint lsp --stdio');
+async function lspCommand({ values }: Parsed): Promise<number> {
+  if (!values.stdio) throw new UsageError('lsp talks over standard input and output only: run declint lsp --stdio');
   // Required here: the protocol libraries are loaded only by the server.
   const { startStdioServer } = require('../lsp/server') as typeof import('../lsp/server');
   return startStdioServer();
@@ -463,14 +713,17 @@ async function lspCommand(args: string[]): Promise<number> {
  * (a good case stays silent), reported (a bad case reports exactly what its
  * annotations say), noisy (a report nobody asked for), missing (an annotation
  * with no report). Exit 1 on any noisy or missing case, or a rule without
- * both a bad and a good case.
+ * both a bad and a good case. For a rule with a fix, each bad case is also
+ * fixed and compared with its `.fixed` text (`fixed`, or `mismatch`,
+ * `not-clean`, `not-idempotent`, which fail).
  */
-async function testRulesCommand(args: string[], io: Io): Promise<number> {
-  const [dir = '.', ...extra] = args;
-  if (extra.length > 0 || dir.startsWith('-')) throw new UsageError('test-rules takes one directory: declint test-rules [DIR]');
+async function testRulesCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const [dir = '.', ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError('test-rules takes one directory: declint test-rules [DIR] [--now DATE]');
+  const now = runDate(values, io);
   const root = path.resolve(io.cwd, dir);
   const { loadRules } = require('../rules/load') as typeof import('../rules/load');
-  const { listCases, runCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
+  const { listCases, runCase, runFixCase } = require('../rules/rule-tests') as typeof import('../rules/rule-tests');
   if (!existsSync(path.join(root, 'rules'))) throw new UsageError(`${dir}: no rules/ folder`);
   const rules = await loadRules([path.join(root, 'rules')], io.cwd);
   const counts = { validated: 0, reported: 0, noisy: 0, missing: 0 };
@@ -482,27 +735,24 @@ async function testRulesCommand(args: string[], io: Io): Promise<number> {
       failed = true;
     }
     for (const c of cases) {
-      const result = await runCase(rule, c.path, c.name, { now: new Date() });
+      const result = await runCase(rule, c.path, c.name, { now });
       const wanted = c.kind === 'bad' ? 'reported' : 'validated';
       counts[result.outcome]++;
       if (result.outcome !== wanted || (c.kind === 'bad' && result.expected.length === 0)) failed = true;
       io.stdout(`${result.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
       for (const m of result.missing) io.stdout(`              missing ${m.rule} at ${m.file}:${m.line}\n`);
       for (const f of result.unexpected) io.stdout(`              noisy ${f.ruleId} at ${f.location.file}:${f.location.range.start.line}: ${f.message}\n`);
+      // A rule with a fix: the bad case's fix against its `.fixed` text (none expected, none may apply).
+      if (rule.fix && c.kind === 'bad') {
+        const fix = await runFixCase(rule, c.path, { now });
+        if (fix.outcome !== 'no-fix') io.stdout(`${fix.outcome.padEnd(10)}  ${rule.id}/${c.name}\n`);
+        for (const d of fix.detail) io.stdout(`              ${d}\n`);
+        if (fix.outcome !== 'fixed' && fix.outcome !== 'no-fix') failed = true;
+      }
     }
   }
   io.stdout(`${counts.validated} validated, ${counts.reported} reported, ${counts.noisy} noisy, ${counts.missing} missing\n`);
   return failed ? 1 : 0;
-}
-
-/** Writes a report or baseline, creating missing directories; a failure is a usage error naming the path, not a stack trace. */
-async function writeOutput(file: string, text: string, given: string): Promise<void> {
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-  } catch (error) {
-    throw new UsageError(`-o ${given}: cannot write the file (${describeReadError(error)})`);
-  }
 }
 
 function isFile(p: string): boolean {
@@ -539,6 +789,61 @@ function firstDirectory(paths: string[], cwd: string): string {
   }
 }
 
+/**
+ * `--require-hosts`: 1 when a declared host or node is not resolved, or a
+ * source that declares some produced none and was not read. A Talos patch
+ * that no node applies is still checked on its own: it does not count.
+ */
+function coverageExitCode(result: CheckResult): number {
+  if (!result.coverage) return 0;
+  const gaps = coverageGaps(result.coverage);
+  return gaps.unresolved.length > 0 || gaps.unread.some((u) => !u.checkedAlone) ? 1 : 0;
+}
+
+/**
+ * `--fix` and `--fix-dry-run`: the fixes applied and checked in memory;
+ * `--fix` writes the files and reports what remains, `--fix-dry-run` prints
+ * the unified diff on standard output and changes nothing. What was rolled
+ * back, and the unsafe fixes left out, are told on standard error.
+ */
+async function runFixes(
+  options: CheckOptions,
+  values: Values,
+  io: Io,
+): Promise<{ analysis: import('../pipeline/check').TreeAnalysis; changed: boolean }> {
+  const { fixTree } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
+  let rules: Set<string> | undefined;
+  if (values['fix-rule']) {
+    const known = await loadRuleSet([...options.ruleDirs, ...(options.config?.ruleDirs ?? [])], options.base);
+    rules = new Set(strings(values['fix-rule']).flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase()).filter(Boolean));
+    for (const id of rules) {
+      const rule = known.find((r) => r.id === id);
+      if (!rule) throw new UsageError(`--fix-rule ${id}: no such rule (see: declint rules)`);
+      if (!rule.fix) throw new UsageError(`--fix-rule ${id}: the rule has no automatic fix`);
+    }
+  }
+  const run = await fixTree(options, { unsafe: values['unsafe-fixes'] === true, ...(rules ? { rules } : {}) });
+  const dryRun = values['fix-dry-run'] === true;
+  if (dryRun) {
+    const { unifiedDiff } = require('../fix/diff') as typeof import('../fix/diff');
+    io.stdout(unifiedDiff(run.changes));
+  } else {
+    for (const change of run.changes) await fs.writeFile(change.absolutePath, change.after);
+  }
+  const files = run.changes.length;
+  const fixes = run.applied.length;
+  io.stderr(`declint: ${dryRun ? 'would fix' : 'fixed'} ${fixes} finding${fixes === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
+  for (const r of run.rolledBack) {
+    const at = `${r.finding.location.file}:${r.finding.location.range.start.line}`;
+    io.stderr(`declint: rolled back the fix for ${r.finding.ruleId} at ${at} (${r.fix.description}): ${r.why}\n`);
+  }
+  if (run.unsafeLeft.length > 0) {
+    const ids = [...new Set(run.unsafeLeft.map((u) => u.finding.ruleId))].sort();
+    io.stderr(`declint: ${run.unsafeLeft.length} more fix${run.unsafeLeft.length === 1 ? '' : 'es'} (${ids.join(', ')}) can break a working system and need --unsafe-fixes; declint explain RULE-ID says why\n`);
+  }
+  return { analysis: run.analysis, changed: files > 0 };
+}
+
 function render(result: CheckResult, format: Format, color: boolean, sarif: SarifOptions): string {
   switch (format) {
     case 'json':
@@ -560,8 +865,34 @@ export function exitCode(result: CheckResult, failOn: FailLevel): number {
   return result.findings.some((f) => !f.suppressed && severityRank(f.severity) <= threshold) ? 1 : 0;
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+/** `--framework a,b --framework c` as keys, each one known. */
+function frameworkList(value: Values[string], known: readonly string[]): string[] {
+  const keys = strings(value).flatMap((f) => f.split(',')).map((f) => f.trim().toLowerCase()).filter(Boolean);
+  for (const key of keys) {
+    if (!known.includes(key)) throw new UsageError(`--framework ${key}: unknown framework (one of ${[...known].sort().join(', ')})${suggest(key, known)}`);
+  }
+  return keys;
+}
+
+/** `declint init`: a starter .declint.yaml, every key explained, the frameworks chosen switched on. */
+async function initCommand({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const [dir = '.', ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError('init takes one directory: declint init [DIR]');
+  const file = path.resolve(io.cwd, dir, '.declint.yaml');
+  if (existsSync(file) && !values.force) throw new UsageError(`${path.relative(io.cwd, file) || file} already exists (--force overwrites it)`);
+  const { starterConfig } = require('../config/starter') as typeof import('../config/starter');
+  await writeOutput(file, starterConfig(frameworkList(values.framework, FRAMEWORK_KEYS) as (typeof FRAMEWORK_KEYS)[number][]));
+  io.stdout(`wrote ${path.relative(io.cwd, file) || file}: run declint check to see what it finds\n`);
+  return 0;
+}
+
+/** `declint completion SHELL`: the completion script, from the command tables. */
+async function completionCommand({ positionals }: Parsed, io: Io): Promise<number> {
+  const [shell, ...extra] = positionals;
+  if (!shell || extra.length > 0 || !(SHELLS as readonly string[]).includes(shell)) {
+    throw new UsageError(`completion needs one shell: declint completion ${SHELLS.join('|')}${shell ? suggest(shell, SHELLS) : ''}`);
+  }
+  io.stdout(completionScript(shell as (typeof SHELLS)[number], COMMANDS.map(([c]) => c)));
+  return 0;
 }
 

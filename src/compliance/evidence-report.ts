@@ -1,4 +1,5 @@
 import type { Framework } from '../controls/registry';
+import { coverageReport, CoverageReport, emptyCoverage } from '../coverage/coverage';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { TreeAnalysis } from '../pipeline/check';
@@ -6,7 +7,10 @@ import type { Rule } from '../rules/rule';
 import type { ControlAnnotation } from './annotations';
 import type { EvidenceSources, LockModel, TalosModel } from './sources';
 import { checkMention, ControlIndex, findControlMentions } from './control-mentions';
-import type { Commit, GitHistory } from './git-history';
+import type { ChangedCommit, Commit, GitHistory } from './git-history';
+import { createHash } from 'crypto';
+import { Config, DEFAULT_CONFIG } from '../config/config';
+import { HostInventory, hostInventory } from './inventory';
 import { judgeTalosView } from '../rules/check-talos';
 import { fileView, TalosView } from '../talos/views';
 import { judgeFlakeFile, judgeLockFile, PinnedInput, pinnedInputs, TalosNode, talosNode } from './subjects';
@@ -31,6 +35,10 @@ export interface EvidenceLocation {
   column: number;
   /** The last commit that changed this line (absent without git, or for uncommitted lines). */
   change?: Commit;
+  /** Set when that commit falls inside the audit period. */
+  changedInPeriod?: true;
+  /** A permalink to the line at the reported commit, when the repository's web address is known. */
+  url?: string;
 }
 
 export interface ControlResult {
@@ -65,6 +73,8 @@ export interface ControlReport {
   annotations: DeclaredEvidence[];
   /** Commits whose message names the control. */
   commits: Commit[];
+  /** With an audit period: the hashes of its commits that name the control or change a file holding its evidence. */
+  periodChanges?: string[];
 }
 
 export interface SubjectSummary {
@@ -76,7 +86,8 @@ export interface SubjectSummary {
 export interface FrameworkReport {
   key: string;
   title: string;
-  url: string;
+  /** Where the framework is published (a team's own framework may have none). */
+  url?: string;
   /** Whether declint's registry holds every control of the framework (else only those its rules map to). */
   registryComplete: boolean;
   summary: {
@@ -101,14 +112,54 @@ export interface AnnotationProblem {
   message: string;
 }
 
+/** Document control: who the report is for and by, and what produced it (`.declint.yaml` `report:`). */
+export interface DocumentControl {
+  organisation?: string;
+  system?: string;
+  scope?: string;
+  preparer?: string;
+  reviewer?: string;
+  /** SHA-256 of the rules that ran (their definitions, sorted by ID): the same hash, the same checks. */
+  ruleSetHash: string;
+  /** The repository's web address evidence links point into. */
+  repository?: string;
+}
+
+/** What was checked and what was excluded, as configured: an auditor must see both. */
+export interface ConfigurationInForce {
+  /** The config file, or `(defaults)`. */
+  source: string;
+  frameworks: { key: string; title: string; variant: Record<string, string> }[];
+  level: string;
+  mode: 'enforce' | 'report';
+  hostTypes: Record<string, string>;
+  /** Rules switched off or given another severity. */
+  ruleOverrides: Record<string, string>;
+  excludeTags: string[];
+  ignore: string[];
+  exceptions: { rule: string; rationale: string; hosts?: string[]; paths?: string[]; owner?: string; ticket?: string; expires?: string; expired: boolean; file: string; line: number }[];
+}
+
+/** A commit of the audit period that changed scanned files, with the controls its message names. */
+export interface PeriodCommit extends Commit {
+  files: string[];
+  /** `framework:id` of each control the message names (2013 ISO numbers given as their 2022 equivalents). */
+  controls: string[];
+}
+
 export interface EvidenceReport {
   reportVersion: number;
   tool: { name: 'declint'; version: string };
-  generatedAt?: string;
+  /** The pipeline's reference date (now, or `SOURCE_DATE_EPOCH` / `--now`), ISO 8601 to the second. */
+  generatedAt: string;
+  document: DocumentControl;
+  configuration: ConfigurationInForce;
+  /** `report --since --until`: the change log of the scanned configuration in that period (author dates, both days included). */
+  period?: { since: string; until: string; commits: PeriodCommit[] };
   scope: { paths: string[]; filesScanned: number; rules: number; frameworks: string[] };
   git: { available: true; head: Commit } | { available: false; note: string };
   inventory: {
-    hosts: { name: string; root: EvidenceLocation; modules: number; unreadModules: string[] }[];
+    hosts: ({ name: string; root: EvidenceLocation; modules: number; unreadModules: string[]; unread: { module: string; reason: string; importedBy: string }[] } & HostInventory)[];
     talosNodes: (TalosNode & { change?: Commit })[];
     inputs: PinnedInput[];
   };
@@ -116,9 +167,17 @@ export interface EvidenceReport {
   annotationProblems: AnnotationProblem[];
   /** What the analysis could not do: files that do not parse, hosts that could not be evaluated. */
   limitations: { file?: string; line?: number; message: string }[];
+  /** The hosts and nodes in scope, evaluated or not, and the sources that produced none. */
+  coverage: CoverageReport;
 }
 
 export interface EvidenceInput {
+  /** `.declint.yaml` in force (its `report:` section is the document control); the defaults when there is none. */
+  config?: Config;
+  /** The audit period, `YYYY-MM-DD` both. */
+  period?: { since: string; until: string };
+  /** The repository's web address (`--repo-url`, `report.repoUrl`), else read from git's remote. */
+  repoUrl?: string;
   analysis: TreeAnalysis;
   /** The Talos and lock models and the control annotations, read from the scanned files (see sources.ts). */
   sources: EvidenceSources;
@@ -126,8 +185,7 @@ export interface EvidenceInput {
   frameworks: Framework[];
   index: ControlIndex;
   git: GitHistory | { unavailable: string };
-  generatedAt?: string;
-  /** "Today", for the rules that judge ages (as in the check). */
+  /** "Today", for the rules that judge ages (as in the check), and the report's generation date. */
   now: Date;
 }
 
@@ -138,9 +196,12 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
   const { result } = analysis;
   const git = 'unavailable' in input.git ? undefined : input.git;
   const change = (file: string, line: number) => git?.lastChange(file, line);
+  const repository = input.repoUrl ?? input.config?.report?.repoUrl ?? git?.webUrl();
+  const link = repository && git ? permalink(repository, git.head.hash, git.prefix) : undefined;
+  const inPeriod = (c: Commit) => input.period !== undefined && c.date >= input.period.since && c.date <= input.period.until;
   const located = (file: string, line: number, column: number): EvidenceLocation => {
     const c = change(file, line);
-    return { file, line, column, ...(c ? { change: c } : {}) };
+    return { file, line, column, ...(c ? { change: c } : {}), ...(c && inPeriod(c) ? { changedInPeriod: true as const } : {}), ...(link ? { url: link(file, line) } : {}) };
   };
 
   const { models, annotations } = input.sources;
@@ -171,6 +232,7 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
     findControlMentions(c.message).map((m) => ({ commit: { hash: c.hash, author: c.author, date: c.date, subject: c.subject }, mention: checkMention(m, input.index) })),
   );
 
+  const period = input.period ? { ...input.period, commits: git ? periodCommits(git.changeLog(input.period.since, input.period.until), input.index) : [] } : undefined;
   const frameworks = input.frameworks.map((framework) => {
     const rules = result.rules.filter((r) => (r.controls[framework.key] ?? []).length > 0);
     const controls: ControlReport[] = framework.controls.map((control) => {
@@ -183,6 +245,8 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
       const named = commitMentions
         .filter(({ mention: m }) => m.framework === framework.key && (m.id === control.id || (m.status === 'superseded' && m.replacement!.includes(control.id))))
         .map(({ commit }) => commit);
+      const evidenceFiles = new Set(own.flatMap((r) => (r.evidence ? [r.evidence.file] : [])));
+      const periodChanges = period?.commits.filter((c) => c.controls.includes(`${framework.key}:${control.id}`) || c.files.some((f) => evidenceFiles.has(f))).map((c) => c.hash);
       return {
         id: control.id,
         title: control.title,
@@ -191,28 +255,94 @@ export function buildEvidenceReport(input: EvidenceInput): EvidenceReport {
         results: own,
         annotations: uniqueBy(declared, (d) => `${d.file}:${d.line}:${d.written}`),
         commits: uniqueBy(named, (c) => c.hash),
+        ...(periodChanges && mapped.length > 0 ? { periodChanges } : {}),
       };
     });
     return {
       key: framework.key,
       title: framework.title,
-      url: framework.url,
+      ...(framework.url ? { url: framework.url } : {}),
       registryComplete: framework.complete,
       summary: frameworkSummary(controls, results.filter((r) => rules.some((rule) => rule.id === r.rule))),
       controls,
     };
   });
 
+  const settings = input.config?.report ?? {};
   return {
     reportVersion: EVIDENCE_REPORT_VERSION,
     tool: { name: 'declint', version: result.toolVersion },
-    ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
+    generatedAt: input.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    document: {
+      ...pick(settings, ['organisation', 'system', 'scope', 'preparer', 'reviewer']),
+      ruleSetHash: ruleSetHash(result.rules),
+      ...(repository ? { repository } : {}),
+    },
+    configuration: configurationInForce(input.config, input.frameworks, input.now),
+    ...(period ? { period } : {}),
     scope: { paths: input.paths, filesScanned: result.filesScanned, rules: result.rules.length, frameworks: input.frameworks.map((f) => f.key) },
     git: git ? { available: true, head: git.head } : { available: false, note: (input.git as { unavailable: string }).unavailable },
     inventory: inventory(analysis, nodes, models, located, change),
     frameworks,
     annotationProblems: annotations.filter((a) => a.status !== 'valid').map(annotationProblem),
     limitations: limitations(analysis),
+    coverage: coverageReport(result.coverage ?? emptyCoverage()),
+  };
+}
+
+/** The period's commits with the controls their messages name (2013 ISO numbers as their 2022 equivalents). */
+function periodCommits(commits: ChangedCommit[], index: ControlIndex): PeriodCommit[] {
+  return commits.map((c) => {
+    const controls = findControlMentions(c.message)
+      .map((m) => checkMention(m, index))
+      .flatMap((m) => (m.status === 'superseded' ? m.replacement!.map((id) => `${m.framework}:${id}`) : m.status === 'unknown' ? [] : [`${m.framework}:${m.id}`]));
+    return { hash: c.hash, author: c.author, date: c.date, subject: c.subject, files: c.files, controls: [...new Set(controls)] };
+  });
+}
+
+/**
+ * A permalink to a line at a commit, in the form of the repository's forge:
+ * GitLab `/-/blob/`, Gitea, Forgejo and Codeberg `/src/commit/`, else GitHub's `/blob/`.
+ */
+export function permalink(repository: string, commit: string, prefix: string): (file: string, line: number) => string {
+  const base = repository.replace(/\/+$/, '');
+  const host = /^https?:\/\/([^/]+)/.exec(base)?.[1] ?? '';
+  const form = /gitlab/i.test(host) ? '/-/blob/' : /gitea|forgejo|codeberg/i.test(host) ? '/src/commit/' : '/blob/';
+  return (file, line) => `${base}${form}${commit}/${encodeURI(prefix + file)}#L${line}`;
+}
+
+/** SHA-256 of the rules that ran, by their definitions: two reports with the same hash ran the same checks. */
+function ruleSetHash(rules: Rule[]): string {
+  const hash = createHash('sha256');
+  for (const { source: _source, ...rule } of [...rules].sort((a, b) => a.id.localeCompare(b.id))) hash.update(`${JSON.stringify(rule)}\n`);
+  return hash.digest('hex');
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]])) as Pick<T, K>;
+}
+
+/** The configuration the report was made with: frameworks and variants, level, host types, overrides and every exception. */
+function configurationInForce(config: Config | undefined, frameworks: Framework[], now: Date): ConfigurationInForce {
+  const c = config ?? DEFAULT_CONFIG;
+  const today = now.toISOString().slice(0, 10);
+  return {
+    source: c.file,
+    frameworks: frameworks.map((f) => ({ key: f.key, title: f.title, variant: c.frameworks?.find((x) => x.key === f.key)?.variant ?? {} })),
+    level: c.level ?? 'standard',
+    mode: c.mode,
+    hostTypes: c.hostTypes,
+    ruleOverrides: c.rules,
+    excludeTags: c.excludeTags,
+    ignore: c.ignore,
+    exceptions: c.exceptions.map((e) => ({
+      rule: e.rule,
+      rationale: e.rationale,
+      ...pick(e, ['hosts', 'paths', 'owner', 'ticket', 'expires']),
+      expired: e.expires !== undefined && e.expires < today,
+      file: c.file,
+      line: e.line,
+    })),
   };
 }
 
@@ -261,7 +391,7 @@ function flakeFiles(analysis: TreeAnalysis): string[] {
   return analysis.files.map((f) => f.path).filter((p) => p === 'flake.nix' || p.endsWith('/flake.nix')).sort();
 }
 
-/** A Talos node: a file's complete machine config (outside talhelper projects), or a talhelper node. */
+/** A Talos node: a file's complete machine config (outside the files nodes are built from), or a node a construct declares (talhelper, Omni, Cluster API, Terraform). */
 interface NodeView {
   node: TalosNode;
   view: TalosView;
@@ -270,13 +400,13 @@ interface NodeView {
 function talosNodeViews(analysis: TreeAnalysis, models: (TalosModel | LockModel)[]): NodeView[] {
   const out: NodeView[] = [];
   for (const model of models) {
-    if (model.kind !== 'talos' || analysis.talhelper.files.has(model.path)) continue;
+    if (model.kind !== 'talos' || analysis.talosNodes.files.has(model.path)) continue;
     const view = fileView(model.path, model.talos, model.lines);
     const node = talosNode(view, model.path);
     if (node) out.push({ node, view });
   }
-  for (const { talconfig, view } of analysis.talhelper.views) {
-    const node = talosNode(view, talconfig);
+  for (const { declaredIn, view } of analysis.talosNodes.views) {
+    const node = talosNode(view, declaredIn);
     if (node) out.push({ node, view });
   }
   return out.sort((a, b) => a.node.name.localeCompare(b.node.name) || a.node.file.localeCompare(b.node.file));
@@ -308,11 +438,20 @@ function inventory(
   const hostRows = hosts
     .map((h) => {
       const root = lines.lines(h.spec.root.file).rangeOf(h.spec.root.span).start;
+      const unread = uniqueBy(
+        h.externalModules.map((e) => {
+          const cut = e.name.indexOf(': ');
+          return { module: cut === -1 ? e.name : e.name.slice(0, cut), reason: cut !== -1 ? e.name.slice(cut + 2) : e.name.startsWith('nixpkgs/') ? 'a NixOS module of nixpkgs, which declint does not read' : 'not read', importedBy: e.site.file };
+        }),
+        (u) => `${u.module}|${u.importedBy}`,
+      ).sort((a, b) => a.module.localeCompare(b.module));
       return {
         name: h.name,
         root: located(h.spec.root.file, root.line, root.column),
         modules: h.files.size,
-        unreadModules: [...new Set(h.externalModules.map((e) => e.name.split(': ')[0]))].sort(),
+        unreadModules: [...new Set(unread.map((u) => u.module))],
+        unread,
+        ...hostInventory(h, (file) => safeText(() => lines.lines(file).text)),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -335,6 +474,14 @@ function limitations(analysis: TreeAnalysis): EvidenceReport['limitations'] {
     out.push({ file: note.site.file, ...(line ? { line } : {}), message: note.message });
   }
   return uniqueBy(out, (l) => `${l.file}:${l.line}:${l.message}`).sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+}
+
+function safeText(get: () => string): string | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
 }
 
 function safeLine(get: () => number): number | undefined {

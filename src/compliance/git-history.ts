@@ -14,15 +14,33 @@ export interface Commit {
   subject: string;
 }
 
+/** A commit of the audit period's change log: what it changed of the scanned paths. */
+export interface ChangedCommit extends Commit {
+  message: string;
+  /** The files it changed under the scanned paths, relative to the directory the report runs in. */
+  files: string[];
+}
+
 export interface GitHistory {
   /** The last commit that touched a line of a file (report path, 1-based line); undefined for uncommitted lines. */
   lastChange(file: string, line: number): Commit | undefined;
   /** Commits that touched the scanned paths, newest first, with their full messages. */
   commits(): (Commit & { message: string })[];
+  /** Commits that touched the scanned paths with an author date in [since, until] (`YYYY-MM-DD`, both included), newest first. */
+  changeLog(since: string, until: string): ChangedCommit[];
+  /** The web address of the `origin` remote (or the first remote), as a browser opens it; undefined without one. */
+  webUrl(): string | undefined;
   head: Commit;
+  /** Where the directory the report runs in lies in the repository (`''` at its top, else `dir/`), for permalinks. */
+  prefix: string;
 }
 
-function git(cwd: string, args: string[]): string | undefined {
+/**
+ * The one place the report runs git (read-only commands in the scanned
+ * tree, hardened by runGit): its standard output, or undefined when git
+ * fails or is missing.
+ */
+export function git(cwd: string, args: string[]): string | undefined {
   const run = runGit(cwd, args);
   return run.ok ? run.stdout : undefined;
 }
@@ -43,6 +61,7 @@ export function openGitHistory(repoDir: string, base: string, paths: string[]): 
   let commitList: (Commit & { message: string })[] | undefined;
   return {
     head,
+    prefix: (git(base, ['rev-parse', '--show-prefix']) ?? '').trim(),
     lastChange(file, line) {
       let lines = blamed.get(file);
       if (!lines) {
@@ -62,7 +81,34 @@ export function openGitHistory(repoDir: string, base: string, paths: string[]): 
         });
       return commitList;
     },
+    changeLog(since, until) {
+      const out = git(base, ['log', '--relative', '--name-only', `--format=%x1e${FORMAT}%x1f%B%x1f`, '--', ...paths]) ?? '';
+      return out
+        .split('\x1e')
+        .filter((record) => record.trim() !== '')
+        .map((record) => {
+          const fields = record.split('\x1f');
+          const files = (fields[5] ?? '').split('\n').map((f) => f.trim()).filter(Boolean);
+          return { ...parseCommit(fields.slice(0, 4).join('\x1f')), message: fields[4] ?? '', files };
+        })
+        .filter((c) => c.date >= since && c.date <= until);
+    },
+    webUrl() {
+      const remotes = (git(base, ['remote']) ?? '').split('\n').filter(Boolean);
+      const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+      const url = remote ? git(base, ['remote', 'get-url', remote])?.trim() : undefined;
+      return url ? webAddress(url) : undefined;
+    },
   };
+}
+
+/** `git@github.com:o/r.git`, `ssh://git@host/o/r.git`, `https://host/o/r.git` → `https://host/o/r`; undefined for a local path. */
+export function webAddress(remote: string): string | undefined {
+  const scp = /^[\w.-]+@([\w.-]+):(.+?)(?:\.git)?\/?$/.exec(remote);
+  if (scp) return `https://${scp[1]}/${scp[2]}`;
+  const url = /^(?:ssh|git|https?):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+?)(?:\.git)?\/?$/.exec(remote);
+  if (url) return `https://${url[1]}/${url[2]}`;
+  return undefined;
 }
 
 const FORMAT = '%H%x1f%an%x1f%as%x1f%s';

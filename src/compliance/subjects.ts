@@ -21,6 +21,8 @@ export interface TalosNode {
   /** The Talos version of the installer image tag (`ghcr.io/siderolabs/installer:v1.11.3`). */
   talosVersion?: string;
   installImage?: string;
+  /** `machine.install.extensions` images (an Image Factory installer bakes its extensions into the image instead). */
+  extensions?: string[];
 }
 
 export interface PinnedInput {
@@ -32,6 +34,12 @@ export interface PinnedInput {
   rev?: string;
   /** `lastModified` as a date, `YYYY-MM-DD`. */
   date?: string;
+  /** The lock node's key, whether the flake names it itself (else a dependency of an input), and its content hash. */
+  key: string;
+  direct: boolean;
+  narHash?: string;
+  /** The forge of a `github`/`gitlab`/`sourcehut` input (its `host`, or the public one). */
+  host?: string;
   line: number;
 }
 
@@ -42,6 +50,8 @@ export function talosNode(view: TalosView, fallbackName: string): TalosNode | un
   const hostname = config.tree.get(['machine', 'network', 'hostname']);
   const type = config.tree.get(['machine', 'type']);
   const image = config.tree.get(['machine', 'install', 'image']);
+  const extensionList = config.tree.get(['machine', 'install', 'extensions']);
+  const extensions = Array.isArray(extensionList) ? extensionList.flatMap((e) => (e && typeof e === 'object' && typeof (e as { image?: unknown }).image === 'string' ? [(e as { image: string }).image] : [])) : [];
   const name = view.node ?? (typeof hostname === 'string' && hostname !== '' ? hostname : fallbackName);
   return {
     name,
@@ -50,6 +60,7 @@ export function talosNode(view: TalosView, fallbackName: string): TalosNode | un
     ...(typeof type === 'string' ? { type } : {}),
     ...(view.version ? { talosVersion: formatVersion(view.version.version) } : {}),
     ...(typeof image === 'string' ? { installImage: image } : {}),
+    ...(extensions.length ? { extensions } : {}),
   };
 }
 
@@ -60,6 +71,8 @@ export function judgeLockFile(file: string, lock: FlakeLock, rule: Rule, finding
   const range = lock.versionRange ?? lock.nodes[0]?.keyRange;
   return judgedByFindings({ file, kind: 'flake-lock', files: [file] }, rule, findings, what, range);
 }
+
+const FORGES: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', sourcehut: 'git.sr.ht' };
 
 export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
   const rootNode = lock.nodes.find((n) => n.key === lock.root);
@@ -76,6 +89,7 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
           : (text(locked.url) ?? text(locked.path) ?? text(locked.id) ?? '');
       const rev = text(locked.rev);
       const date = lastModifiedDate(locked)?.toISOString().slice(0, 10);
+      const host = text(locked.host) ?? FORGES[type];
       return {
         lockFile: file,
         name: direct.has(n.key) ? n.key : `${n.key} (transitive)`,
@@ -83,6 +97,10 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
         source,
         ...(rev ? { rev } : {}),
         ...(date ? { date } : {}),
+        key: n.key,
+        direct: direct.has(n.key),
+        ...(typeof locked.narHash === 'string' ? { narHash: locked.narHash } : {}),
+        ...(host ? { host } : {}),
         line: n.keyRange.start.line,
       };
     })

@@ -43,6 +43,39 @@ export interface Config {
   flakes?: FlakePolicy;
   /** Where each `rules` / `exceptions` key is written, to report unknown rule IDs at their line. */
   ruleKeyPositions: { id: string; line: number; column: number }[];
+  /** Where each selected framework is written, to report an unknown one at its line. */
+  frameworkPositions: { id: string; line: number; column: number }[];
+  /** Where `level` is written (line 1 when it is not). */
+  levelPosition?: { line: number; column: number };
+  /** Where each `flakes.nixpkgsKeys` entry is written, to report a key no lock file has at its line. */
+  nixpkgsKeyPositions?: { id: string; line: number; column: number }[];
+  /** `hosts:` — hosts declared by hand (module paths made absolute). */
+  hosts?: DeclaredHost[];
+  /** `report:` — the evidence report's document control (organisation, system, scope, preparer, reviewer, repository URL). */
+  report?: ReportSettings;
+}
+
+/** A host declared in `.declint.yaml` (`hosts.<name>`), for what host discovery cannot read. */
+export interface DeclaredHost {
+  name: string;
+  /** Absolute paths of its root modules. */
+  modules: string[];
+  specialArgs: Record<string, unknown>;
+  role?: 'host' | 'vm' | 'iso' | 'test' | 'template';
+  /** Where the declaration is written. */
+  line: number;
+  column: number;
+  offset: number;
+}
+
+export interface ReportSettings {
+  organisation?: string;
+  system?: string;
+  scope?: string;
+  preparer?: string;
+  reviewer?: string;
+  /** The repository's web address, for evidence permalinks (else read from `git remote`). */
+  repoUrl?: string;
 }
 
 export const CONFIG_NAMES = ['.declint.yaml', '.declint.yml'];
@@ -58,6 +91,7 @@ export const DEFAULT_CONFIG: Config = {
   ruleDirs: [],
   exceptions: [],
   ruleKeyPositions: [],
+  frameworkPositions: [],
 };
 
 /** The config file in `dir` or the nearest folder above it, if any. */
@@ -82,7 +116,7 @@ export function loadConfig(file: string, display: string, options: { named?: boo
   const read = readText(file, { maxBytes: MAX_INPUT_BYTES, ...(options.named ? {} : { within: realDirectories([path.dirname(file)]), withinName: 'the directory it is found in' }) });
   if (read.kind === 'error') throw new LocatedError(display, 1, 1, `the configuration file cannot be read: ${read.reason}`);
   // Required here, not at the top: YAML and the validator are loaded only where there is a config file.
-  const { isMap, isPair, isScalar } = require('yaml') as typeof import('yaml');
+  const { isMap, isPair, isScalar, isSeq } = require('yaml') as typeof import('yaml');
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
   const { readYamlInput } = require('../source/yaml-input') as typeof import('../source/yaml-input');
@@ -108,13 +142,33 @@ export function loadConfig(file: string, display: string, options: { named?: boo
       return { id: isScalar(key) ? String(key.value) : '', line: pos.line, column: pos.col };
     });
   };
+  const keysNode = doc.getIn(['flakes', 'nixpkgsKeys'], true) as YamlNode | undefined;
+  const nixpkgsKeyPositions = isSeq(keysNode)
+    ? keysNode.items.filter(isScalar).map((item) => {
+        const pos = lineCounter.linePos(item.range?.[0] ?? 0);
+        return { id: String(item.value), line: pos.line, column: pos.col };
+      })
+    : undefined;
   const frameworks = data.frameworks;
   const exceptionPositions = keyPositions('exceptions');
+  // `frameworks: [a, b]` or `frameworks: { a: {…} }`: each name with its position.
+  const frameworkPositions = () => {
+    const node = doc.get('frameworks', true) as YamlNode | undefined;
+    if (isMap(node)) return keyPositions('frameworks');
+    if (!isSeq(node)) return [];
+    return node.items.filter(isScalar).map((item) => {
+      const pos = lineCounter.linePos(item.range?.[0] ?? 0);
+      return { id: String(item.value), line: pos.line, column: pos.col };
+    });
+  };
+  const levelPair = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'level') : undefined;
+  const levelPos = levelPair ? lineCounter.linePos((levelPair.value as YamlNode | undefined)?.range?.[0] ?? 0) : undefined;
   const exceptions = Object.entries((data.exceptions ?? {}) as Record<string, Omit<Exception, 'rule' | 'line' | 'column'>>).map(([rule, e]) => {
     const pos = exceptionPositions.find((p) => p.id === rule) ?? { line: 1, column: 1 };
     return { rule, ...e, expires: e.expires === undefined ? undefined : String(e.expires), line: pos.line, column: pos.column };
   });
   const base = path.dirname(file);
+  const hosts = declaredHosts(data.hosts as Record<string, { modules: string[]; specialArgs?: Record<string, unknown>; role?: DeclaredHost['role'] }> | undefined, base, display, doc, lineCounter);
   return {
     file: display,
     ...(frameworks === undefined
@@ -134,7 +188,41 @@ export function loadConfig(file: string, display: string, options: { named?: boo
     exceptions,
     ...(data.flakes ? { flakes: { ...DEFAULT_FLAKE_POLICY, ...(data.flakes as Partial<FlakePolicy>) } } : {}),
     ruleKeyPositions: [...keyPositions('rules'), ...exceptionPositions],
+    ...(hosts ? { hosts } : {}),
+    ...(nixpkgsKeyPositions ? { nixpkgsKeyPositions } : {}),
+    frameworkPositions: frameworkPositions(),
+    ...(levelPos ? { levelPosition: { line: levelPos.line, column: levelPos.col } } : {}),
+    ...(data.report ? { report: data.report as ReportSettings } : {}),
   };
+}
+
+/** `hosts:` with each module made absolute; a module that does not exist stops with its line. */
+function declaredHosts(
+  hosts: Record<string, { modules: string[]; specialArgs?: Record<string, unknown>; role?: DeclaredHost['role'] }> | undefined,
+  base: string,
+  display: string,
+  doc: import('yaml').Document.Parsed,
+  lineCounter: import('yaml').LineCounter,
+): DeclaredHost[] | undefined {
+  if (!hosts) return undefined;
+  const at = (keyPath: (string | number)[]) => {
+    const node = doc.getIn(keyPath, true) as YamlNode | undefined;
+    return lineCounter.linePos(node?.range?.[0] ?? 0);
+  };
+  return Object.entries(hosts).map(([name, host]) => {
+    const modules = host.modules.map((module, i) => {
+      const absolute = path.resolve(base, module);
+      if (!fs.existsSync(absolute)) {
+        const pos = at(['hosts', name, 'modules', i]);
+        throw new LocatedError(display, pos.line, pos.col, `hosts.${name}.modules: ${module} does not exist`);
+      }
+      return absolute;
+    });
+    const node = doc.getIn(['hosts', name], true) as YamlNode | undefined;
+    const offset = node?.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(offset);
+    return { name, modules, specialArgs: host.specialArgs ?? {}, ...(host.role ? { role: host.role } : {}), line: pos.line, column: pos.col, offset };
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ export interface DiscoveredFile {
 }
 
 
-const CANDIDATES = ['**/*.nix', '**/flake.lock', '**/*.yaml', '**/*.yml'];
+const CANDIDATES = ['**/*.nix', '**/flake.lock', '**/*.yaml', '**/*.yml', '**/*.{yaml,yml}.{tpl,tmpl,gotmpl,j2,jinja,jinja2}', '**/*.tf'];
 const ALWAYS_IGNORED = ['**/.git/**', '**/node_modules/**', '**/.direnv/**', '**/result/**'];
 
 export interface WalkOptions {

@@ -69,6 +69,14 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
       'An exception in `.declint.yaml` has passed its `expires` date: it no longer applies, and the findings it covered are reported again until it is renewed with a new review or removed.',
     severity: 'warning',
   },
+  'declint-reference-date': {
+    id: 'declint-reference-date',
+    name: 'ReferenceDateBeforeLock',
+    title: 'Reference date before the lock was written.',
+    description:
+      'The run judges dates as of a day (`--now`, else `SOURCE_DATE_EPOCH`, else today) that is before the newest revision in a flake.lock, so lock ages and channel statuses cannot be judged and no finding about them would be reported. Nix builds and `nix develop` shells set `SOURCE_DATE_EPOCH` to 315532800 (1980-01-01): pass `--now` or unset it.',
+    severity: 'error',
+  },
   'declint-baseline-fixed': {
     id: 'declint-baseline-fixed',
     name: 'BaselineEntryFixed',

@@ -32,6 +32,8 @@ export interface Finding {
   hosts?: string[];
   /** A stable identity for the finding that does not depend on line numbers. */
   subject?: string;
+  /** For a finding on a host's defaults: the options left at the insecure default (what a fix adds). */
+  defaults?: string[];
   /** Set when an inline suppression or a config exception covers the finding: it is kept, but does not fail the run. */
   suppressed?: {
     kind: 'inline' | 'exception' | 'baseline';

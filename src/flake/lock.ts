@@ -141,6 +141,15 @@ function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
+const indexes = new WeakMap<FlakeLock, Map<string, LockNode>>();
+
+/** The lock's nodes by key, built once per lock (every reference of every rule is resolved through it). */
+export function nodeIndex(lock: FlakeLock): Map<string, LockNode> {
+  let index = indexes.get(lock);
+  if (!index) indexes.set(lock, (index = new Map(lock.nodes.map((n) => [n.key, n]))));
+  return index;
+}
+
 /** How many references one resolution may follow: far more than a real lock needs, and no cycle or long path can run away. */
 const MAX_RESOLUTION_STEPS = 1024;
 
@@ -150,7 +159,7 @@ const MAX_RESOLUTION_STEPS = 1024;
  * follows). A cycle, or a path longer than any lock has, resolves to nothing.
  */
 export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
-  const byKey = nodesByKey(lock);
+  const byKey = nodeIndex(lock);
   // Follows paths being walked, innermost last: each waits for the node its current segment names.
   const walking: { path: string[]; at: number; node: LockNode | undefined }[] = [];
   let reference = target;
@@ -175,13 +184,5 @@ export function resolveReference(lock: FlakeLock, target: unknown): LockNode | u
     reference = next;
   }
   return undefined;
-}
-
-const byKeyCache = new WeakMap<FlakeLock, Map<string, LockNode>>();
-
-function nodesByKey(lock: FlakeLock): Map<string, LockNode> {
-  let byKey = byKeyCache.get(lock);
-  if (!byKey) byKeyCache.set(lock, (byKey = new Map(lock.nodes.map((n) => [n.key, n]))));
-  return byKey;
 }
 

@@ -2,7 +2,10 @@ import * as path from 'path';
 import { CodeAction, CodeActionKind, CreateFile, Diagnostic, Range as LspRange, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
 import type { Finding } from '../findings/finding';
-import type { SyntaxNode } from '../nix/parser';
+import { editsOverlap, Fix, TextEdit as FixEdit } from '../fix/edit';
+import { FixSources, planFix } from '../fix/plan';
+import { reportPath } from '../source/paths';
+import { LineIndex } from '../source/position';
 import type { Rule } from '../rules/rule';
 import { toDiagnostic, toLspRange } from './diagnostics';
 import { OpenDocument, pathToUri } from './open-documents';
@@ -23,6 +26,8 @@ export interface CodeActionInput {
   config: { path: string; text: string | undefined };
   /** The client can apply snippet text edits (LSP 3.18 `snippetEditSupport`). */
   snippets: boolean;
+  /** What the fix engine reads: files' current texts (open buffers first) and each host's own module. */
+  fixSources: FixSources;
 }
 
 /** Quick fixes, suppressions and exceptions for the findings that touch `range`, in that order. */
@@ -38,14 +43,16 @@ export function codeActions(input: CodeActionInput, range: LspRange, only: strin
   const touching = input.findings.filter((f) => overlaps(toLspRange(f.location.range), range));
   for (const finding of touching) {
     const diagnostic = toDiagnostic(finding, input.root);
-    const fix = valueFix(input, finding);
+    const fix = ruleFix(input, finding);
     if (fix) {
+      const what = `${fix.fix.description.charAt(0).toUpperCase()}${fix.fix.description.slice(1)}`;
       actions.push({
-        title: `Set ${fix.description} (fix for ${finding.ruleId})`,
+        // An unsafe fix is offered, not preferred: `declint explain` tells what it can break.
+        title: `${what} (${fix.fix.safe ? '' : 'unsafe '}fix for ${finding.ruleId})`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        isPreferred: true,
-        edit: { changes: { [input.document.uri]: [fix.edit] } },
+        isPreferred: fix.fix.safe,
+        edit: fix.edit,
       });
     }
   }
@@ -61,65 +68,45 @@ export function codeActions(input: CodeActionInput, range: LspRange, only: strin
   return actions;
 }
 
-/** `source.fixAll.declint`: every rule fix in the document, as one edit. */
+/** `source.fixAll.declint`: every safe rule fix of the document's findings, as one edit (unsafe ones stay quick fixes, chosen one by one). */
 function fixAllAction(input: CodeActionInput): CodeAction | undefined {
-  const edits: TextEdit[] = [];
-  const taken: LspRange[] = [];
+  const edits: FixEdit[] = [];
+  let count = 0;
   for (const finding of input.findings) {
-    const fix = valueFix(input, finding);
-    if (!fix || taken.some((r) => overlaps(r, fix.edit.range))) continue;
-    taken.push(fix.edit.range);
-    edits.push(fix.edit);
+    const plan = planFix(finding, input.rules.get(finding.ruleId), input.fixSources);
+    if (plan.kind !== 'fix' || !plan.fix.safe || plan.fix.edits.some((e) => edits.some((t) => editsOverlap(e, t)))) continue;
+    edits.push(...plan.fix.edits);
+    count++;
   }
-  if (edits.length === 0) return undefined;
-  return { title: `Fix all declint findings with a known fix (${edits.length})`, kind: FIX_ALL_KIND, edit: { changes: { [input.document.uri]: edits } } };
+  if (count === 0) return undefined;
+  return { title: `Fix all declint findings with a safe fix (${count})`, kind: FIX_ALL_KIND, edit: workspaceEdit(input, edits) };
 }
 
-/**
- * A rule's `fix` applied to the definition a finding points at: the value of
- * `option = value;` replaced, inside `lib.mkForce`/`mkDefault`/`mkIf …` when
- * it is wrapped. Only where the document still has that binding where the
- * analysis saw it (the text may have changed since).
- */
-function valueFix(input: CodeActionInput, finding: Finding): { edit: TextEdit; description: string } | undefined {
-  const rule = input.rules.get(finding.ruleId);
-  const tree = input.document.nixTree;
-  if (!rule?.fix || !tree) return undefined;
-  const offset = finding.location.range.start.offset;
-  let node: SyntaxNode | null = tree.rootNode.descendantForIndex(offset, offset);
-  while (node && !(node.type === 'binding' && node.startIndex === offset)) node = node.parent;
-  let value = node?.childForFieldName('expression') ?? null;
-  while (value && value.type === 'apply_expression' && MODULE_WRAPPER.test(functionName(value))) value = value.childForFieldName('argument');
-  if (!value || value.type === 'attrset_expression' || value.type === 'rec_attrset_expression') return undefined;
-  const literal = nixLiteral(rule.fix.value);
-  if (literal === undefined) return undefined;
-  const document = input.document.textDocument;
-  const range = { start: document.positionAt(value.startIndex), end: document.positionAt(value.endIndex) };
-  const attrpath = node!.childForFieldName('attrpath')?.text ?? 'the value';
-  return { edit: { range, newText: literal }, description: `${attrpath} = ${literal}` };
+/** A rule's fix for one finding (the fix engine's, as `check --fix` applies it), with its edits for the editor. */
+function ruleFix(input: CodeActionInput, finding: Finding): { fix: Fix; edit: WorkspaceEdit } | undefined {
+  const plan = planFix(finding, input.rules.get(finding.ruleId), input.fixSources);
+  return plan.kind === 'fix' ? { fix: plan.fix, edit: workspaceEdit(input, plan.fix.edits) } : undefined;
 }
 
-const MODULE_WRAPPER = /^(mkForce|mkDefault|mkOverride|mkIf|mkMerge|mkOrder|mkBefore|mkAfter|mkOptionDefault|mkVMOverride)$/;
-
-/** The last name of an application's innermost function: `lib.mkOverride 50 x` → `mkOverride`. */
-function functionName(apply: SyntaxNode): string {
-  let fn: SyntaxNode | null = apply;
-  while (fn && fn.type === 'apply_expression') fn = fn.childForFieldName('function');
-  if (!fn) return '';
-  const text = fn.text;
-  return text.slice(text.lastIndexOf('.') + 1);
-}
-
-/** A JSON value as Nix source, or undefined for what has no literal (objects are not written as fixes). */
-export function nixLiteral(value: unknown): string | undefined {
-  if (typeof value === 'string') return JSON.stringify(value).replace(/\$\{/g, '\\${');
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) {
-    const items = value.map(nixLiteral);
-    return items.some((i) => i === undefined) ? undefined : `[ ${items.join(' ')} ]`;
+/** Edits by file as LSP text edits: positions from the open document, or from the file's text for another file. */
+function workspaceEdit(input: CodeActionInput, edits: FixEdit[]): WorkspaceEdit {
+  const changes: Record<string, TextEdit[]> = {};
+  const own = reportPath(input.root, input.document.absolutePath);
+  for (const e of edits) {
+    const isOpen = e.file === own;
+    const uri = isOpen ? input.document.uri : pathToUri(path.resolve(input.root, e.file));
+    const at = isOpen ? (offset: number) => input.document.textDocument.positionAt(offset) : lspPositions(input.fixSources.text(e.file) ?? '');
+    (changes[uri] ??= []).push({ range: { start: at(e.start), end: at(e.end) }, newText: e.text });
   }
-  return undefined;
+  return { changes };
+}
+
+function lspPositions(text: string): (offset: number) => { line: number; character: number } {
+  const index = new LineIndex(text);
+  return (offset) => {
+    const p = index.position(offset);
+    return { line: p.line - 1, character: p.column - 1 };
+  };
 }
 
 /**

@@ -19,10 +19,12 @@ import { candidateKind } from '../discover/classify';
 import type { Finding } from '../findings/finding';
 import { TOOL_NAME, TOOL_VERSION } from '../meta';
 import { readIfPresent } from '../pipeline/check-flakes';
+import { isInside } from '../source/paths';
 import { analyzeFile } from '../pipeline/analyze';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { fileUri, toDiagnostic } from './diagnostics';
 import { definitionAt, findingHover, markdownHover, optionHover } from './hover';
+import { HOSTS_OF_COMMAND, hostsOfResult } from './hosts-command';
 import { OpenDocument, OpenDocuments, realPath, uriToPath } from './open-documents';
 import { readSettings, Settings, Workspace } from './workspace';
 
@@ -41,7 +43,6 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
   let workspace: Workspace | undefined;
   let settings: Settings = readSettings(undefined);
   let capabilities: InitializeParams['capabilities'] = {};
-  let frameworks: Framework[] | undefined;
   const published = new Map<string, string>();
   const timers = new Map<string, NodeJS.Timeout>();
   let queue: Promise<void> = Promise.resolve();
@@ -64,6 +65,7 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        executeCommandProvider: { commands: [HOSTS_OF_COMMAND] },
       },
       serverInfo: { name: TOOL_NAME, version: TOOL_VERSION },
     };
@@ -240,13 +242,15 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
     const offset = document.textDocument.offsetAt(position);
     const parts: string[] = [];
     const rules = new Map(ws.allRules.map((r) => [r.id, r]));
+    // Read per hover: the rule directories (and the frameworks they declare) follow .declint.yaml.
+    let frameworks: Framework[] | undefined;
     for (const finding of visible(ws.findings())) {
       const { start, end } = finding.location.range;
       if (finding.location.file !== file) continue;
       const from = document.textDocument.offsetAt({ line: start.line - 1, character: start.column - 1 });
       const to = document.textDocument.offsetAt({ line: end.line - 1, character: end.column - 1 });
       if (offset < from || offset > to) continue;
-      frameworks ??= loadFrameworks();
+      frameworks ??= frameworksOf(ws);
       parts.push(findingHover(finding, rules.get(finding.ruleId), frameworks));
     }
     if (document.isNix) {
@@ -277,10 +281,31 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
         // Read once here, not per finding: every exception action edits the same text.
         config: { path: configPath, text: openConfig?.text ?? readIfPresent(configPath) },
         snippets: (capabilities.workspace?.workspaceEdit as { snippetEditSupport?: boolean } | undefined)?.snippetEditSupport === true,
+        fixSources: {
+          // Open buffers first; other files only inside the workspace.
+          text: (f) => {
+            const absolute = path.resolve(ws.root, f);
+            if (!isInside(ws.root, absolute)) return undefined;
+            return documents.atPath(realPath(absolute))?.text ?? readIfPresent(absolute);
+          },
+          nixTree: (f) => (f === file ? document.nixTree : undefined),
+          hostModule: (host) => ws.hostModule(host),
+        },
       },
       params.range,
       params.context?.only,
     );
+  });
+
+  connection.onExecuteCommand(async ({ command, arguments: args }) => {
+    if (command !== HOSTS_OF_COMMAND) throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${command}; declint runs ${HOSTS_OF_COMMAND}`);
+    const uri: unknown = args?.[0];
+    if (typeof uri !== 'string' || !uri.startsWith('file:')) throw new ResponseError(ErrorCodes.InvalidParams, `${HOSTS_OF_COMMAND} takes the file: URI of a document`);
+    await queue;
+    if (!workspace) return null;
+    const ws = workspace;
+    const file = ws.reportPath(documents.get(uri)?.absolutePath ?? realPath(uriToPath(uri)));
+    return hostsOfResult(ws.root, file, ws.hostsOf(file), (f) => ws.lines(f));
   });
 
   connection.onShutdown(async () => {
@@ -310,3 +335,12 @@ export function startStdioServer(): Promise<number> {
   return new Promise<number>(() => {});
 }
 
+
+/** The frameworks of the workspace: built-in and those its rule directories declare (a broken registry is reported as a config error; its titles are then left out). */
+function frameworksOf(ws: { ruleDirs: string[]; root: string }): Framework[] {
+  try {
+    return loadFrameworks(ws.ruleDirs, ws.root);
+  } catch {
+    return loadFrameworks();
+  }
+}

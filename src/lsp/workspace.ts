@@ -9,12 +9,12 @@ import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import type { Judgement } from '../findings/judgement';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
-import { checkConfigRuleIds, combineFindings } from '../pipeline/check';
+import { combineFindings, configuredRules } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
-import { checkHosts } from '../pipeline/check-hosts';
+import { checkHosts, KeptDiscovery, ownModule } from '../pipeline/check-hosts';
 import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
-import { checkTalhelperProjects, TalhelperPhaseResult } from '../pipeline/check-talhelper';
+import { checkTalosNodes, TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import { NixSourceLoader } from '../pipeline/source-loader';
 import { loadRuleSet } from '../rules/builtin';
 import { mergeHostFindings } from '../rules/check-host';
@@ -87,14 +87,16 @@ export class Workspace {
   private hostFindings = new Map<string, Finding[]>();
   /** Each rule's conclusions on each host, by host name and rule ID: they stand for a host updated in place where nothing the rule reads changed. */
   private ruleJudgements = new Map<string, Map<string, Judgement[]>>();
-  /** The talhelper and flake.nix phases' results, kept until a YAML or flake file changes. */
-  private talhelperPhase: TalhelperPhaseResult | undefined;
+  /** The Talos node and flake.nix phases' results, kept until a YAML, Terraform or flake file changes. */
+  private talosNodePhase: TalosNodesPhaseResult | undefined;
   private flakeFindings: Finding[] | undefined;
   /** See `hostPhaseInputs`. */
   private hostInputs: { nixFiles: { absolutePath: string; path: string }[]; imports: Map<string, string[]> } | undefined;
   /** The NixOS release each flake.lock locks, read again when a flake file changes. */
   private readonly lockedReleases = new Map<string, HostSpec['release'] | null>();
   private filesByHost = new Map<string, Set<string>>();
+  /** The module files each host's root lists, in order (where a fix adds a setting to a host). */
+  private rootModules = new Map<string, string[]>();
   /**
    * Every file each host has included since the last full evaluation: a
    * module that stops parsing drops out of its host, and must still bring the
@@ -107,9 +109,13 @@ export class Workspace {
   private combined: Finding[] | undefined;
   /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
   private changedFile: string | undefined;
+  /** The hosts found, kept until a path discovery looked at changes. */
+  private discovery: KeptDiscovery | undefined;
   /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
   readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
   allRules: Rule[] = [];
+  /** The custom rule directories in use (settings and `.declint.yaml`), which may declare frameworks. */
+  ruleDirs: string[] = [];
   rules: Rule[] = [];
   config: Config | undefined;
   /** The `.declint.yaml` in use, when there is one. */
@@ -127,6 +133,11 @@ export class Workspace {
 
   reportPath(absolutePath: string): string {
     return reportPath(this.root, absolutePath);
+  }
+
+  /** The module a fix adds a host's missing setting to (see `ownModule`). */
+  hostModule(host: string): string | { why: string } {
+    return ownModule(host, { filesByHost: this.filesByHost, rootModules: this.rootModules });
   }
 
   /** Loads config and rules, finds the workspace's files and checks them all; `progress` is told the share done. */
@@ -168,9 +179,13 @@ export class Workspace {
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now, before);
     else this.deleteFile(absolutePath);
     const name = path.basename(absolutePath);
-    const flakeFile = name === 'flake.nix' || name === 'flake.lock';
-    // The talhelper and flake.nix phases read only YAML and flake files: an edit elsewhere keeps their findings.
-    if (/\.ya?ml$/.test(name)) this.talhelperPhase = undefined;
+    // A file host discovery read (a flake, a library it imports, a host list in JSON), or one that comes or goes in a
+    // directory it listed, may change which hosts there are: the hosts are found again.
+    const discovered = this.discovery && (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)));
+    if (discovered) this.discovery = undefined;
+    const flakeFile = name === 'flake.nix' || name === 'flake.lock' || discovered === true;
+    // The Talos node and flake.nix phases read only YAML, Terraform and flake files: an edit elsewhere keeps their findings.
+    if (candidateKind(name) === 'yaml' || candidateKind(name) === 'terraform') this.talosNodePhase = undefined;
     if (flakeFile) {
       this.flakeFindings = undefined;
       this.lockedReleases.clear();
@@ -200,20 +215,36 @@ export class Workspace {
     return [...new Set([...evaluated, ...evaluate()])].sort();
   }
 
+  /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */
+  private listedAbove(absolutePath: string, looked: ReadonlySet<string>): boolean {
+    for (let dir = path.dirname(absolutePath); isInside(this.root, dir); dir = path.dirname(dir)) {
+      if (looked.has(dir)) return true;
+      if (dir === this.root) break;
+    }
+    return false;
+  }
+
   /** Every finding of the workspace, suppressed and excepted ones marked. */
   findings(): Finding[] {
     if (this.combined) return this.combined;
     const now = new Date();
     const files = [...this.files.keys()].map((absolutePath) => ({ absolutePath, path: this.reportPath(absolutePath) }));
-    // talhelper nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
-    const talhelper = (this.talhelperPhase ??= checkTalhelperProjects(files, this.rules, now, [this.root], this.root));
+    // Talos nodes are built from the files on disk (unsaved patches count once saved); flake.nix is read through the open buffers.
+    const talosNodes = (this.talosNodePhase ??= checkTalosNodes({
+      files,
+      talosFiles: [...this.files.values()].flatMap((f) => (f.checked.talos ? [f.checked.talos] : [])),
+      rules: this.rules,
+      now,
+      roots: [this.root],
+      base: this.root,
+    }));
     this.flakeFindings ??= checkFlakes(files, this.rules, now, this.loader, this.config?.flakes, (absolutePath) => this.documents.atPath(absolutePath)?.text ?? readIfPresent(absolutePath));
     this.combined = combineFindings({
       perFile: [...this.files.values()].flatMap((f) => f.checked.findings),
       hostFindings: mergeHostFindings([...this.hostFindings.values()].flat()),
       hostFiles: new Set([...this.filesByHost.values()].flatMap((s) => [...s])),
-      talhelperFindings: talhelper.findings,
-      talhelperFiles: talhelper.files,
+      talosNodeFindings: talosNodes.findings,
+      talosNodeFiles: talosNodes.files,
       flakeFindings: this.flakeFindings,
       suppressions: [...this.files.values()].flatMap((f) => f.checked.suppressions),
       rules: this.rules,
@@ -327,6 +358,7 @@ export class Workspace {
     this.hostFindings.clear();
     this.ruleJudgements.clear();
     this.filesByHost.clear();
+    this.rootModules.clear();
     this.membership.clear();
     this.hostsByName.clear();
     this.seenSpecs.clear();
@@ -347,8 +379,10 @@ export class Workspace {
         now,
         keepHosts: true,
         hostTypes: this.config?.hostTypes ?? {},
+        ...(this.config?.hosts ? { declared: { file: this.reportPath(this.configPath ?? ''), hosts: this.config.hosts } } : {}),
         loader: this.loader,
         lockedReleases: this.lockedReleases,
+        ...(this.discovery ? { discovery: this.discovery } : {}),
         build: (spec, options) => this.build(spec, options),
         previous: (host, rule) => {
           const judgements = this.ruleJudgements.get(host.name)?.get(rule.id);
@@ -374,12 +408,21 @@ export class Workspace {
     } finally {
       this.changedFile = undefined;
     }
+    this.discovery = result.discovery;
     for (const name of evaluated) {
       this.seenSpecs.add(name);
       this.hostFindings.delete(name);
       this.filesByHost.delete(name);
+      this.rootModules.delete(name);
       this.hostsByName.delete(name);
     }
+    // A host renamed once read (a configuration.nix after its networking.hostName) is known by its new name.
+    for (const name of result.filesByHost.keys()) {
+      if (evaluated.has(name)) continue;
+      this.hostFindings.delete(name);
+      this.hostsByName.delete(name);
+    }
+    for (const [name, files] of result.rootModules) this.rootModules.set(name, files);
     for (const [name, files] of result.filesByHost) {
       this.filesByHost.set(name, files);
       this.membership.set(name, new Set([...(this.membership.get(name) ?? []), ...files]));
@@ -425,18 +468,26 @@ export class Workspace {
       ...(s.frameworks ? { frameworks: s.frameworks.map((key) => ({ key, variant: {} })) } : {}),
       ...(s.level ? { level: s.level } : {}),
     };
+    const ruleDirs = [...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs];
+    this.ruleDirs = ruleDirs;
+    this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
     try {
-      this.allRules = await loadRuleSet([...s.ruleDirs.map((d) => path.resolve(this.root, d)), ...effective.ruleDirs], this.root);
-      if (config) checkConfigRuleIds(config, this.allRules);
+      this.allRules = await loadRuleSet(ruleDirs, this.root);
     } catch (error) {
       if (!(error instanceof LocatedError)) throw error;
       this.configError = error;
       this.allRules = await loadRuleSet([], this.root);
     }
-    this.config = config ? effective : s.frameworks || s.level ? effective : undefined;
-    this.rules = selectRules(this.allRules, effective);
+    try {
+      this.rules = configuredRules(this.allRules, this.config, ruleDirs, this.root);
+    } catch (error) {
+      if (!(error instanceof LocatedError)) throw error;
+      // The configuration is shown as broken; the editor keeps the default selection meanwhile.
+      this.configError ??= error;
+      this.rules = selectRules(this.allRules, DEFAULT_CONFIG);
+    }
     this.ruleJudgements.clear();
-    this.talhelperPhase = undefined;
+    this.talosNodePhase = undefined;
     this.flakeFindings = undefined;
   }
 }

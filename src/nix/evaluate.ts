@@ -1,8 +1,15 @@
 import type { EvalBudget, NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { Attr, AttrsValue, Thunk, Value, unknown, isUnknown } from './value';
+import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
+
+export { valuesEqual } from './value';
+import * as path from 'path';
+import type { EvalContext, EvalIO } from './eval-context';
+import type { InputImports } from './builtins/io';
+import { appendStrings, coerceToString } from './builtins/strings';
+import { nixpkgsImports } from './builtins/nixpkgs';
 import { createLib, createBuiltins } from './lib';
-import { FILE_TIME_BUDGET_MS, MAX_ATTRPATH_NAMES, MAX_ATTRS, MAX_EVAL_DEPTH, MAX_LIST_LENGTH, MAX_PLAIN_NODES, MAX_STEPS_PER_VALUE, MAX_STRING_LENGTH } from './limits';
+import { enterReading, FILE_TIME_BUDGET_MS, MAX_ATTRPATH_NAMES, MAX_ATTRS, MAX_EVAL_DEPTH, MAX_LIST_LENGTH, MAX_STEPS_PER_VALUE, MAX_STRING_LENGTH } from './limits';
 import { performance } from 'perf_hooks';
 
 /** The offsets of a syntax node. */
@@ -63,21 +70,87 @@ let sharedGlobalScope: Scope | undefined;
 /**
  * The scope outside every file: `builtins` and the names Nix makes global,
  * and a free `lib` (e.g. `with lib;` written before the module function) as
- * nixpkgs' lib. Its values are immutable, so every evaluator shares it.
+ * nixpkgs' lib. Without a context its values are immutable, so every
+ * evaluator shares it; a session has its own, whose `import` and file
+ * readers see the scanned tree.
  */
-function globalScope(): Scope {
-  if (!sharedGlobalScope) {
-    const builtins = createBuiltins();
-    const globals = new Map<string, Thunk>([['builtins', Thunk.of(builtins)]]);
-    for (const name of ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'isNull']) {
-      const attr = builtins.attrs.get(name);
-      if (attr) globals.set(name, attr.value);
-    }
-    globals.set('lib', Thunk.of(createLib()));
-    sharedGlobalScope = new Scope(globals, null);
+function globalScope(ctx?: EvalContext, inputs?: InputImports): Scope {
+  if (!ctx && sharedGlobalScope) return sharedGlobalScope;
+  const builtins = createBuiltins(ctx, inputs);
+  const globals = new Map<string, Thunk>([['builtins', Thunk.of(builtins)]]);
+  for (const name of GLOBAL_BUILTINS) {
+    const attr = builtins.attrs.get(name);
+    if (attr) globals.set(name, attr.value);
   }
-  return sharedGlobalScope;
+  globals.set('lib', Thunk.of(createLib(ctx)));
+  const scope = new Scope(globals, null);
+  if (!ctx) sharedGlobalScope = scope;
+  return scope;
 }
+
+/** The builtins Nix binds without `builtins.` (`import`, `map`, `toString`, …). */
+const GLOBAL_BUILTINS = ['true', 'false', 'null', 'toString', 'map', 'import', 'throw', 'abort', 'isNull', 'baseNameOf', 'dirOf', 'removeAttrs', 'derivation', 'fetchTarball', 'fetchGit'];
+
+/**
+ * Evaluation across the files of one scanned tree: `import` of a file is
+ * evaluated once and shared (its value cannot depend on who imports it),
+ * and every file sees the same builtins.
+ */
+export class EvalSession implements EvalContext {
+  private readonly imports = new Map<string, Thunk>();
+  /** The file each imported module value is (`import ./hosts/web`): a host reads that file as its module. */
+  private readonly files = new WeakMap<object, string>();
+  readonly globals: Scope;
+
+  /**
+   * What `import` of a file that is not in the tree gives, where declint
+   * knows what it is (a vendored nixpkgs, nixus); undefined for anything else.
+   */
+  outsideImport: ((absolutePath: string) => Value | undefined) | undefined;
+  /** What `import` of a file of the tree gives where declint models the file instead of reading it (a vendored flake-compat). */
+  knownImport: ((absolutePath: string) => Value | undefined) | undefined;
+
+  constructor(
+    readonly io: EvalIO,
+    inputs?: InputImports,
+  ) {
+    this.globals = globalScope(this, inputs ?? nixpkgsImports(this));
+  }
+
+  importFile(absolutePath: string): Value {
+    let value = this.imports.get(absolutePath);
+    if (!value) {
+      value = Thunk.lazy(() => this.evaluateFile(absolutePath));
+      this.imports.set(absolutePath, value);
+    }
+    return value.force();
+  }
+
+  private evaluateFile(absolutePath: string): Value {
+    const known = this.knownImport?.(absolutePath);
+    if (known) return known;
+    const loaded = this.io.load(absolutePath);
+    if ('error' in loaded) return (loaded.unparsed === undefined ? this.outsideImport?.(absolutePath) : undefined) ?? unknown(`import: ${loaded.error}`);
+    const evaluator = new Evaluator({ session: this, file: { absolutePath: loaded.absolutePath, report: loaded.file }, maxSteps: MAX_SESSION_STEPS });
+    const value = evaluator.eval(loaded.root, evaluator.root);
+    if (value.kind === 'lambda' || value.kind === 'attrs') this.files.set(value, loaded.absolutePath);
+    return value;
+  }
+
+  /** The file a value is the whole of, when it was read by `import` (undefined for anything computed). */
+  fileOf(value: Value): string | undefined {
+    return this.files.get(value);
+  }
+}
+
+/** Files read in a session (a flake and what it imports) serve every host: a larger budget for each value read from them. */
+export const MAX_SESSION_STEPS = 10 * MAX_STEPS_PER_VALUE;
+
+/**
+ * How deep evaluation is nested, over every evaluator: a function of one
+ * file called from another runs on the same call stack.
+ */
+let depth = 0;
 
 export interface EvalOptions {
   /**
@@ -87,26 +160,41 @@ export interface EvalOptions {
    * unknown, naming the option.
    */
   resolveConfig?: (path: string[]) => Value | undefined;
+  /** The tree the evaluation may read (`import`, `readDir`); without one those are unknown. */
+  session?: EvalSession;
+  /** The file evaluated: its paths resolve against its directory, and its values remember it. */
+  file?: { absolutePath: string; report: string };
+  /** Evaluation steps this file may take (a file shared by many hosts gets more). */
+  maxSteps?: number;
 }
 
 const OUT_OF_TIME = 'the per-file evaluation time budget is exhausted';
 
 /** Evaluates one file's expressions. One instance per file. */
 export class Evaluator {
-  private depth = 0;
   private steps = 0;
-  /** The value being read (the outermost evaluation), where a budget note points. */
+  private readonly maxSteps: number;
+  /** How deep this evaluator's own evaluations are nested: 0 when a value is read from outside it. */
+  private localDepth = 0;
+  /** The value being read (this evaluator's outermost evaluation), where a budget note points. */
   private reading: NixNode | undefined;
   /** The time budget of the file being read, and when the current outermost evaluation began. */
   private budget: EvalBudget = { spentMs: 0, exhausted: false };
   private enteredAt = 0;
   readonly root: Scope;
+  /** The directory the file's relative paths start from. */
+  private readonly dir: string | undefined;
+  /** Report path of the file, on the values it makes. */
+  readonly file: string | undefined;
 
   private readonly resolveConfig: EvalOptions['resolveConfig'];
 
   constructor(options: EvalOptions = {}) {
     this.resolveConfig = options.resolveConfig;
-    this.root = globalScope();
+    this.root = options.session ? options.session.globals : globalScope();
+    this.maxSteps = options.maxSteps ?? MAX_STEPS_PER_VALUE;
+    this.dir = options.file ? path.dirname(options.file.absolutePath) : undefined;
+    this.file = options.file?.report;
   }
 
   thunk(node: NixNode, scope: Scope): Thunk {
@@ -120,13 +208,14 @@ export class Evaluator {
    * the others judged; all evaluations of a file share its time budget.
    */
   eval(node: NixNode, scope: Scope): Value {
-    if (this.depth > 0) return this.evalBounded(node, scope);
+    if (this.localDepth > 0) return this.evalBounded(node, scope);
     const budget = node.evalBudget;
     if (budget.exhausted) return unknown(OUT_OF_TIME);
     this.steps = 0;
     this.reading = node;
     this.budget = budget;
     this.enteredAt = performance.now();
+    const outerSite = enterReading(node);
     try {
       return this.evalBounded(node, scope);
     } catch (error) {
@@ -137,13 +226,14 @@ export class Evaluator {
     } finally {
       budget.spentMs += performance.now() - this.enteredAt;
       this.reading = undefined;
+      enterReading(outerSite);
     }
   }
 
   private evalBounded(node: NixNode, scope: Scope): Value {
-    if (++this.steps > MAX_STEPS_PER_VALUE) {
-      if (this.steps === MAX_STEPS_PER_VALUE + 1) {
-        (this.reading ?? node).noteLimit(`Evaluating this value took more than ${MAX_STEPS_PER_VALUE.toLocaleString('en')} steps; it is treated as unknown, and the file's other values are still judged.`);
+    if (++this.steps > this.maxSteps) {
+      if (this.steps === this.maxSteps + 1) {
+        (this.reading ?? node).noteLimit(`Evaluating this value took more than ${this.maxSteps.toLocaleString('en')} steps; it is treated as unknown, and the file's other values are still judged.`);
       }
       return unknown('evaluation budget exceeded');
     }
@@ -153,20 +243,22 @@ export class Evaluator {
       (this.reading ?? node).noteLimit(`Evaluating this file took more than ${FILE_TIME_BUDGET_MS / 1000} s (the per-file budget); this value and those not yet evaluated are treated as unknown.`);
     }
     if (budget.exhausted) return unknown(OUT_OF_TIME);
-    if (this.depth >= MAX_EVAL_DEPTH) {
+    if (depth >= MAX_EVAL_DEPTH) {
       (this.reading ?? node).noteLimit(`This value nests more than ${MAX_EVAL_DEPTH} evaluations (calls, operands) inside each other; the part beyond is treated as unknown.`);
       return unknown('expression nested too deeply');
     }
-    this.depth++;
+    depth++;
+    this.localDepth++;
     try {
       const value = this.evalNode(node, scope);
       // Scalars remember the literal they came from, so a finding can show where a value was written.
       if (!value.origin && SCALAR_KINDS.has(value.kind)) {
-        return { ...value, origin: { span: nodeSpan(node) } } as Value;
+        return { ...value, origin: this.file ? { span: nodeSpan(node), file: this.file } : { span: nodeSpan(node) } } as Value;
       }
       return value;
     } finally {
-      this.depth--;
+      depth--;
+      this.localDepth--;
     }
   }
 
@@ -188,8 +280,11 @@ export class Evaluator {
       case 'path_expression':
       case 'hpath_expression':
         return this.evalPath(node, scope);
-      case 'spath_expression':
-        return unknown(`search path ${node.text} is not resolved`);
+      case 'spath_expression': {
+        // `<nixpkgs/nixos>`: a path inside nixpkgs, which declint models in part; any other search path is not resolved.
+        const m = /^<nixpkgs(\/.*)?>$/.exec(node.text);
+        return m ? { kind: 'path', value: m[1] ?? '/', input: 'nixpkgs' } : unknown(`search path ${node.text} is not resolved`);
+      }
       case 'uri_expression':
         return { kind: 'string', value: node.text };
       case 'variable_expression':
@@ -201,6 +296,11 @@ export class Evaluator {
       case 'apply_expression': {
         const fnNode = node.childForFieldName('function')!;
         const result = this.apply(this.eval(fnNode, scope), this.thunk(node.childForFieldName('argument')!, scope), node);
+        if (result.kind === 'system' && this.file) {
+          // Where each call that returns a host is written: the outermost is where the repository asks for it.
+          const at = { span: nodeSpan(node), file: this.file };
+          return { ...result, calledAt: [...(result.calledAt ?? []), at], origin: result.origin ?? at };
+        }
         if (result.kind === 'if' && !result.conditionText) {
           // `mkIf cond body`: the condition is the argument of the inner application.
           const cond = fnNode.type === 'apply_expression' ? fnNode.childForFieldName('argument') : null;
@@ -233,7 +333,7 @@ export class Evaluator {
           const branch = node.childForFieldName(cond.value ? 'consequence' : 'alternative');
           return branch ? this.eval(branch, scope) : unknown('incomplete if');
         }
-        return unknown(`condition ${node.childForFieldName('condition')!.text} is not known`, undefined);
+        return unknown(`condition ${excerpt(node.childForFieldName('condition')!)} is not known`, undefined);
       }
       case 'with_expression': {
         const env = this.thunk(node.childForFieldName('environment')!, scope);
@@ -256,19 +356,11 @@ export class Evaluator {
   }
 
   apply(fn: Value, arg: Thunk, at?: NixNode): Value {
-    switch (fn.kind) {
-      case 'lambda':
-        return fn.apply(arg);
-      case 'builtin': {
-        const args = [...fn.args, arg];
-        if (args.length < fn.arity) return { ...fn, args, origin: undefined };
-        return fn.impl(args);
-      }
-      case 'unknown':
-        return unknown(at ? `result of ${excerpt(at)}` : fn.why, undefined);
-      default:
-        return unknown(`cannot call a ${fn.kind}`);
+    if (fn.kind === 'unknown') {
+      const why = at ? `result of ${excerpt(at)}` : fn.why;
+      return fn.outside ? { kind: 'unknown', why, outside: fn.outside } : unknown(why, undefined);
     }
+    return applyValue(fn, arg);
   }
 
   private makeLambda(node: NixNode, scope: Scope): Value {
@@ -280,9 +372,13 @@ export class Evaluator {
       const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
       return name && !name.isMissing ? [name.text] : [];
     });
+    const defaults = formals?.namedChildren.flatMap((formal) => {
+      const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
+      return name && !name.isMissing ? [formal.childForFieldName('default') !== null] : [];
+    });
     return {
       kind: 'lambda',
-      ...(names ? { formals: names } : {}),
+      ...(names ? { formals: names, formalDefaults: defaults } : {}),
       apply: (arg: Thunk): Value => {
         const vars = new Map<string, Thunk>();
         const inner = scope.child(vars);
@@ -343,26 +439,38 @@ export class Evaluator {
       const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${excerpt(node)}`);
       if (current.kind === 'unknown') {
-        if (current.configPath) {
-          const rest = names.slice(i);
-          if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
-          const found = this.readConfig([...current.configPath, ...(rest as string[])]);
-          if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...current.configPath, ...rest].join('.')} is not set`);
-          return found;
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
+        if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.why}`, outside: current.outside };
+        // `agenix.nixosModules.default` from an argument declint was not given (a flake passed in specialArgs): another flake's module.
+        const at = names.findIndex((n, j) => j >= i && (n === 'nixosModules' || n === 'nixosModule'));
+        const flake = at < 0 ? undefined : [node.childForFieldName('expression')!.text, ...names.slice(0, at)].join('.');
+        if (flake && !/(^|\.)self$/.test(flake) && /^[A-Za-z_][\w'-]*(\.[A-Za-z_][\w'-]*)*$/.test(flake)) {
+          return { kind: 'unknown', why: `${excerpt(node)}: ${flake} is another flake, which declint does not fetch`, outside: flake };
         }
         return unknown(current.why.startsWith('undefined variable') ? current.why : `${excerpt(node)} is not known`);
       }
+      if (current.kind === 'system') return { kind: 'unknown', why: `${excerpt(node)} is evaluated by NixOS, not by declint`, ofSystem: current };
       if (current.kind !== 'attrs') {
         return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
       }
       const found = current.attrs.get(name);
       if (!found) {
+        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
+        if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
         if (current.open) return unknown(`${excerpt(node)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${excerpt(node)}`);
       }
       current = found.value.force();
     }
     return current;
+  }
+
+  /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
+  private selectConfig(configPath: string[], rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
+    if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
+    const found = this.readConfig([...configPath, ...(rest as string[])]);
+    if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
+    return found;
   }
 
   private evalHasAttr(node: NixNode, scope: Scope): Value {
@@ -406,13 +514,13 @@ export class Evaluator {
   buildAttrs(sets: NixNode[], valueScope: Scope, inheritScope: Scope): AttrsValue {
     const tree = new PendingAttrs();
     for (const set of sets) {
-      for (const binding of set.namedChildren) this.addBinding(tree, binding, inheritScope);
+      for (const binding of set.namedChildren) this.addBinding(tree, binding, inheritScope, valueScope);
     }
     return tree.finish(this, valueScope);
   }
 
   /** Values are evaluated later, in the set's scope (`finish`); names and `inherit`s read `inheritScope`. */
-  private addBinding(tree: PendingAttrs, binding: NixNode, inheritScope: Scope): void {
+  private addBinding(tree: PendingAttrs, binding: NixNode, inheritScope: Scope, valueScope: Scope): void {
     if (binding.type === 'binding') {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');
@@ -423,8 +531,10 @@ export class Evaluator {
         return;
       }
       const names = this.attrNames(attrpath, inheritScope);
-      if (names.some((n) => n === undefined)) {
-        tree.markOpen(`dynamic attribute name in ${excerpt(attrpath)}`);
+      const dynamic = names.indexOf(undefined);
+      if (dynamic >= 0) {
+        // `a.b.${x} = …`: only the set at `a.b` has a name declint does not know.
+        tree.markOpenAt(names.slice(0, dynamic) as string[], `dynamic attribute name in ${excerpt(attrpath)}`, binding);
         return;
       }
       tree.add(names as string[], expression, binding);
@@ -434,7 +544,8 @@ export class Evaluator {
       const from = binding.childForFieldName('expression');
       const attrs = binding.childForFieldName('attrs');
       if (!attrs) return;
-      const source = from ? this.thunk(from, inheritScope) : undefined;
+      // `inherit (e) x;` evaluates `e` where the set's values are (inside a `let` or `rec`); only a plain `inherit x;` reads outside.
+      const source = from ? this.thunk(from, valueScope) : undefined;
       for (const attr of attrs.namedChildren) {
         const name = this.attrName(attr, inheritScope);
         if (name === undefined) {
@@ -447,8 +558,11 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
+                if (s.configPath) return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
+                if (s.outside) return { kind: 'unknown', why: `${name}: ${s.open ?? s.outside}`, outside: s.outside };
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${excerpt(from!)}`);
               }
+              if (s.kind === 'unknown' && s.outside) return { kind: 'unknown', why: `${excerpt(from!)}.${name}: ${s.why}`, outside: s.outside };
               if (s.kind === 'unknown' && s.configPath) {
                 return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
               }
@@ -462,7 +576,7 @@ export class Evaluator {
 
   /** `./hosts/${name}/configuration.nix` folds when the interpolated parts are known strings. */
   private evalPath(node: NixNode, scope: Scope): Value {
-    if (!node.namedChildren.some((c) => c.type === 'interpolation')) return { kind: 'path', value: node.text };
+    if (!node.namedChildren.some((c) => c.type === 'interpolation')) return this.pathValue(node.text, node.type);
     let text = '';
     for (const part of node.namedChildren) {
       if (part.type === 'path_fragment') {
@@ -471,14 +585,22 @@ export class Evaluator {
       }
       const inner = part.childForFieldName('expression');
       const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-      if (value.kind !== 'string') return unknown(`interpolated path ${excerpt(node)}`);
+      if (value.kind !== 'string' || value.input !== undefined) return unknown(`interpolated path ${excerpt(node)}`);
       text += value.value;
     }
-    return { kind: 'path', value: text };
+    return this.pathValue(text, node.type);
+  }
+
+  /** A path as written, with where it points when the file's directory is known (`~/…` never is). */
+  private pathValue(written: string, type: string): Value {
+    if (type === 'hpath_expression' || !this.dir) return { kind: 'path', value: written };
+    return { kind: 'path', value: written, absolute: path.resolve(this.dir, written) };
   }
 
   private evalString(node: NixNode, scope: Scope, indented: boolean): Value {
     const parts: (string | { text: string })[] = [];
+    let inputAt: string | undefined;
+    let unknownPart: string | undefined;
     for (let i = 0; i < node.namedChildCount; i++) {
       const part = node.namedChild(i)!;
       switch (part.type) {
@@ -493,11 +615,23 @@ export class Evaluator {
           break;
         case 'interpolation': {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
-          const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-          if (value.kind === 'string') parts.push({ text: value.value });
-          else if (value.kind === 'unknown') return unknown(`interpolation of ${excerpt(part)}: ${value.why}`, undefined);
-          else if (value.kind === 'path') return unknown(`interpolation of a path (${value.value}) copies it to the store`);
-          else return unknown(`cannot interpolate a ${value.kind}`);
+          const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
+          if (value.kind === 'unknown') {
+            const why = `interpolation of ${excerpt(part)} in ${excerpt(node, 120)}: ${value.why}`;
+            // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
+            if (value.ofSystem) return { kind: 'unknown', why, ofSystem: value.ofSystem };
+            // Read on: the rest of the string is kept as partial text for rules that judge what is known.
+            unknownPart ??= why;
+            parts.push({ text: UNKNOWN_PART });
+            break;
+          }
+          if (value.kind !== 'string') return unknown(`cannot interpolate a ${value.kind}`);
+          if (value.input !== undefined) {
+            // `"${nixpkgs}/nixos"`: a path inside a flake input, when it starts the string.
+            if (parts.length > 0 || inputAt !== undefined) return unknown(`interpolation of ${excerpt(part)}: a path inside ${value.input}, which declint does not fetch`);
+            inputAt = value.input;
+          }
+          parts.push({ text: value.value });
           break;
         }
         case 'comment':
@@ -509,7 +643,8 @@ export class Evaluator {
     const length = parts.reduce((sum, p) => sum + (typeof p === 'string' ? p.length : p.text.length), 0);
     if (tooLarge(node, length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
-    return { kind: 'string', value: text };
+    if (unknownPart) return { kind: 'unknown', why: unknownPart, partialText: text };
+    return inputAt !== undefined ? { kind: 'string', value: text, input: inputAt } : { kind: 'string', value: text };
   }
 
   private evalBinary(node: NixNode, scope: Scope): Value {
@@ -544,20 +679,37 @@ export class Evaluator {
           const open = left.open ?? right.open;
           return open ? { kind: 'attrs', attrs, open } : { kind: 'attrs', attrs };
         }
+        // `(eachSystem …) // { nixosConfigurations = …; }`: the right side's names are known whatever the left holds.
+        if (left.kind === 'unknown' && right.kind === 'attrs') return { kind: 'attrs', attrs: right.attrs, open: right.open ?? `${excerpt(leftNode)}: ${left.why}` };
         return unknownOperand(node, left, right);
-      case '++':
+      case '++': {
         if (left.kind === 'list' && right.kind === 'list') {
           if (tooLarge(node, left.items.length + right.items.length, MAX_LIST_LENGTH, 'elements')) return unknown(`${excerpt(node)} builds a list of more than ${MAX_LIST_LENGTH} elements`);
           return { kind: 'list', items: [...left.items, ...right.items] };
         }
+        // A module list with an element declint cannot read keeps the ones it can (`[ ./a.nix ] ++ f x`).
+        const a = listElements(left);
+        const b = listElements(right);
+        if ((a || left.kind === 'unknown') && (b || right.kind === 'unknown') && (a || b)) {
+          if (tooLarge(node, (a?.items.length ?? 0) + (b?.items.length ?? 0), MAX_LIST_LENGTH, 'elements')) return unknown(`${excerpt(node)} builds a list of more than ${MAX_LIST_LENGTH} elements`);
+          const missing = a?.missing ?? b?.missing ?? (isUnknown(left) ? left.why : isUnknown(right) ? right.why : 'unknown');
+          return partialList(`${excerpt(node)}: ${missing}`, [...(a?.items ?? []), ...(b?.items ?? [])]);
+        }
         return unknownOperand(node, left, right);
+      }
       case '+':
         if (left.kind === 'string' && right.kind === 'string') {
           if (tooLarge(node, left.value.length + right.value.length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
-          return { kind: 'string', value: left.value + right.value };
+          return appendStrings(left, right);
         }
-        if (left.kind === 'path' && right.kind === 'string') return { kind: 'path', value: left.value + right.value };
+        if (left.kind === 'path' && (right.kind === 'string' || right.kind === 'path')) return appendToPath(left, right);
         if (isNumber(left) && isNumber(right)) return arithmetic('+', left, right);
+        if ((left.kind === 'string' || left.kind === 'attrs') && right.kind !== 'unknown') {
+          // `self + "/hosts"`, `"${x}" + ./p`: strings and sets with `outPath` coerce.
+          const a = coerceToString(left, false);
+          const b = coerceToString(right, false);
+          if (a.kind === 'string' && b.kind === 'string') return appendStrings(a, b);
+        }
         return unknownOperand(node, left, right);
       case '-':
       case '*':
@@ -622,51 +774,17 @@ function arithmetic(op: string, a: { kind: 'int' | 'float'; value: number }, b: 
   return { kind, value };
 }
 
+/** `./dir + "/file.nix"`: still a path, pointing where the text says. */
+function appendToPath(left: Extract<Value, { kind: 'path' }>, right: Value): Value {
+  const suffix = right.kind === 'string' && right.input === undefined ? right.value : right.kind === 'path' && right.input === undefined ? right.absolute ?? right.value : undefined;
+  if (suffix === undefined) return unknown('a path joined with a path inside a flake input');
+  if (left.input !== undefined) return { kind: 'path', value: left.value + suffix, input: left.input };
+  return { kind: 'path', value: left.value + suffix, ...(left.absolute ? { absolute: path.resolve(left.absolute + suffix) } : {}) };
+}
+
 function unknownOperand(node: NixNode, left: Value, right: Value): Value {
   const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
   return unknown(bad ? `${excerpt(node)}: ${bad.why}` : `${excerpt(node)} mixes a ${left.kind} and a ${right.kind}`);
-}
-
-/** Structural equality of known values; undefined when either side is not fully known. */
-export function valuesEqual(a: Value, b: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): boolean | undefined {
-  if (depth > 32 || --budget.nodes < 0) return undefined;
-  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
-  if (isNumber(a) && isNumber(b)) return a.value === b.value;
-  if (a.kind !== b.kind) {
-    const scalar = (v: Value) => ['string', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs'].includes(v.kind);
-    return scalar(a) && scalar(b) ? false : undefined;
-  }
-  switch (a.kind) {
-    case 'string':
-    case 'path':
-    case 'bool':
-      return a.value === (b as typeof a).value;
-    case 'null':
-      return true;
-    case 'list': {
-      const items = (b as typeof a).items;
-      if (a.items.length !== items.length) return false;
-      for (let i = 0; i < items.length; i++) {
-        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1, budget);
-        if (eq !== true) return eq;
-      }
-      return true;
-    }
-    case 'attrs': {
-      const other = b as typeof a;
-      if (a.open || other.open) return undefined;
-      if (a.attrs.size !== other.attrs.size) return false;
-      for (const [k, v] of a.attrs) {
-        const w = other.attrs.get(k);
-        if (!w) return false;
-        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1, budget);
-        if (eq !== true) return eq;
-      }
-      return true;
-    }
-    default:
-      return undefined;
-  }
 }
 
 function unescape(text: string, indented: boolean): string {
@@ -749,11 +867,11 @@ function tooLarge(node: NixNode, size: number, max: number, what: string): boole
   return true;
 }
 
-/** A node's text for a message: one line, at most 60 characters, read without copying the whole node (a message per node of a long chain stays linear). */
-function excerpt(node: NixNode): string {
-  const text = node.sourceText.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 240));
+/** A node's text for a message: one line, at most `length` characters, read without copying the whole node (a message per node of a long chain stays linear). */
+function excerpt(node: NixNode, length = 60): string {
+  const text = node.sourceText.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 4 * length));
   const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > 60 || node.endIndex - node.startIndex > 240 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  return oneLine.length > length || node.endIndex - node.startIndex > 4 * length ? `${oneLine.slice(0, length - 3)}...` : oneLine;
 }
 
 /**
@@ -780,17 +898,28 @@ class PendingAttrs {
       this.entries.set(first, { kind: 'leaf', expression, binding });
       return;
     }
-    let entry = this.entries.get(first);
+    this.child(first, binding)?.add(rest, expression, binding);
+  }
+
+  /** Marks the set at `names` below this one as holding names declint does not know. */
+  markOpenAt(names: string[], why: string, binding: NixNode): void {
+    if (names.length === 0) this.markOpen(why);
+    else this.child(names[0], binding)?.markOpenAt(names.slice(1), why, binding);
+  }
+
+  /** The set a name holds, made from dotted bindings or a set literal (`a = { … }; a.b = …;`); undefined for any other value. */
+  private child(name: string, binding: NixNode): PendingAttrs | undefined {
+    let entry = this.entries.get(name);
     if (entry?.kind === 'leaf') {
-      if (!isPlainAttrset(entry.expression)) return;
+      if (!isPlainAttrset(entry.expression)) return undefined;
       entry = { kind: 'nested', child: new PendingAttrs(), sets: bindingSets(entry.expression), binding: entry.binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
     if (!entry) {
       entry = { kind: 'nested', child: new PendingAttrs(), sets: [], binding };
-      this.entries.set(first, entry);
+      this.entries.set(name, entry);
     }
-    if (entry.kind === 'nested') entry.child.add(rest, expression, binding);
+    return entry.kind === 'nested' ? entry.child : undefined;
   }
 
   addValue(name: string, value: Thunk, binding: Span): void {
@@ -803,9 +932,10 @@ class PendingAttrs {
       if (entry.kind === 'leaf') {
         const value = evaluator.thunk(entry.expression, scope);
         const binding = bindingSpan(entry.binding);
-        attrs.set(name, isLiteral(entry.expression, scope) ? { value, binding, leaf: { binding: entry.binding, expression: entry.expression, scope, evaluator } } : { value, binding });
+        const file = evaluator.file ? { file: evaluator.file } : {};
+        attrs.set(name, isLiteral(entry.expression, scope) ? { value, binding, ...file, leaf: { binding: entry.binding, expression: entry.expression, scope, evaluator } } : { value, binding, ...file });
       } else if (entry.kind === 'value') {
-        attrs.set(name, { value: entry.value, binding: entry.binding });
+        attrs.set(name, { value: entry.value, binding: entry.binding, ...(evaluator.file ? { file: evaluator.file } : {}) });
       } else {
         const nested = entry;
         // Bindings absorbed from a literal `a = { … };` join the dotted ones.
@@ -831,7 +961,7 @@ class PendingAttrs {
           }
         }
         nested.sets = [];
-        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding) });
+        attrs.set(name, { value: Thunk.of(nested.child.finish(evaluator, scope)), binding: bindingSpan(nested.binding), ...(evaluator.file ? { file: evaluator.file } : {}) });
       }
     }
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };

@@ -1,17 +1,20 @@
 import * as path from 'path';
 import type { Span } from '../source/position';
-import { Evaluator } from './evaluate';
+import { Evaluator, EvalSession } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
+import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
-import { Attr, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 import { shownValue } from '../redaction/secrets';
 
 /** How a host includes a module. */
 export type ModuleRef =
   | { kind: 'file'; absolutePath: string; from: SourceSite }
   | { kind: 'inline'; value: Value; evaluator: Evaluator; from: SourceSite; /** Directory its paths are relative to. */ dir: string }
-  | { kind: 'external'; name: string; from: SourceSite };
+  | { kind: 'external'; name: string; from: SourceSite }
+  /** An element of a module list declint cannot read: the host is read in part. */
+  | { kind: 'unread'; why: string; from: SourceSite };
 
 /** A place in a scanned file. */
 export interface SourceSite {
@@ -20,6 +23,9 @@ export interface SourceSite {
   span: Span;
 }
 
+/** What a NixOS system is for, so users can scope rules to some of them (`hostTypes`) or leave some out. */
+export type HostRole = 'host' | 'vm' | 'iso' | 'test' | 'template';
+
 /** A host as found in a flake or as a `configuration.nix` root. */
 export interface HostSpec {
   name: string;
@@ -27,6 +33,17 @@ export interface HostSpec {
   root: SourceSite;
   modules: ModuleRef[];
   specialArgs: Map<string, Thunk>;
+  /** How the host was found (`nixosConfigurations (mapAttrs over readDir hosts) → nixosSystem`). */
+  construct?: string;
+  role?: HostRole;
+  /**
+   * Parts of the host's module list declint could not read (an element it
+   * cannot evaluate): the host is read in part, and what its modules do not
+   * set is not judged.
+   */
+  unread?: HostNote[];
+  /** Set where the host's flake uses a module that makes guest systems of a host option (`guests` of nixos-extra-modules). */
+  guests?: 'nixos-extra-modules';
   /** The NixOS release the host builds from (its flake's locked nixpkgs), for rules with `since` / `until`. */
   release?: { release: string; source: string };
 }
@@ -69,6 +86,13 @@ export interface HostDefinition {
   /** The path as written, when it was an old name. */
   writtenPath?: string[];
   def: OptionDefinition;
+  /**
+   * The module's place in the host's collection (breadth-first from the
+   * roots, as nixpkgs' collectModules finds them). The module system merges
+   * definitions of later modules first: an imported module's list items come
+   * before its importer's.
+   */
+  module: number;
 }
 
 export type ContributionStatus = 'won' | 'overridden' | 'inactive' | 'undecided';
@@ -82,7 +106,13 @@ export interface Contribution {
 export type Effective =
   | { kind: 'known'; value: Value; plain: Plain | undefined; contributions: Contribution[] }
   | { kind: 'unknown'; why: string; contributions: Contribution[] }
-  | { kind: 'absent'; declaredDefault?: Value };
+  | {
+      kind: 'absent';
+      /** The default a module of the host declares (`mkOption { default = …; }`). */
+      declaredDefault?: Value;
+      /** NixOS's own default, from the option table (nixos-options.json). */
+      nixosDefault?: Value;
+    };
 
 /** What could not be followed while collecting a host's modules. */
 export interface HostNote {
@@ -109,6 +139,18 @@ export class Host {
   readonly notes: HostNote[] = [];
   /** Modules from outside the scanned tree (flake inputs, modulesPath), listed and never read. */
   readonly externalModules: { site: SourceSite; name: string }[] = [];
+  /**
+   * Parts of the host inside the tree that could not be read: an element of
+   * a module list declint cannot evaluate, an imported file that does not
+   * exist or does not parse. What they might set is not judged absent.
+   */
+  readonly unread: HostNote[] = [];
+  /**
+   * Modules in the tree declint could not read, in whole or in part (a body
+   * built by a function, an `imports` list it cannot fold): like an unread
+   * external module, they may set any option.
+   */
+  readonly unreadable: { site: SourceSite; file: string; why: string }[] = [];
   readonly conflicts = new Map<string, Contribution[]>();
   private byPath = new Map<string, HostDefinition[]>();
   /** Names defined below each path, as a tree of maps (`services` → `openssh` → …). */
@@ -171,7 +213,8 @@ export class Host {
   /** Option paths (keys) with two or more definitions at their best priority: where conflicts can be. */
   private contested: string[] | undefined;
 
-  constructor(readonly spec: HostSpec) {}
+  /** The host's spec; a `configuration.nix` root is renamed after its `networking.hostName` once read. */
+  constructor(public spec: HostSpec) {}
 
   /**
    * The option paths some module defines that match a pattern whose `*`
@@ -196,33 +239,85 @@ export class Host {
     return out;
   }
 
+  /**
+   * The option paths that match a pattern and are defined there or below
+   * (`services.nginx.virtualHosts.*` → each virtual host some module sets a
+   * field of; `services.restic.backups.*.pruneOpts` → that option of every
+   * backup job, set or not), through the path trie.
+   */
+  pathsMatching(pattern: readonly string[]): string[][] {
+    const out: string[][] = [];
+    const walk = (node: TrieNode | undefined, depth: number, concrete: string[]): void => {
+      // The last segment of a pattern names an option of each match found above it, set or not.
+      if (depth === pattern.length - 1 && pattern[depth] !== '*') {
+        out.push([...concrete, pattern[depth]]);
+        return;
+      }
+      if (depth === pattern.length) {
+        out.push(concrete);
+        return;
+      }
+      if (!node) return;
+      const segment = pattern[depth];
+      if (segment === '*') for (const [name, child] of node) walk(child, depth + 1, [...concrete, name]);
+      else walk(node.get(segment), depth + 1, [...concrete, segment]);
+    };
+    walk(this.tree, 0, []);
+    return out;
+  }
+
   get name(): string {
     return this.spec.name;
   }
 
 
-  /** The evaluator's view of `config`: the effective value, or undefined when nothing sets it. */
+  /**
+   * The evaluator's view of `config`: the effective value, or undefined when
+   * nothing sets it. A set whose keys are defined one by one is read lazily,
+   * key by key (`cfg = config.services.foo;` then `cfg.enable`): reading it
+   * whole would make every condition inside it depend on itself.
+   */
   readConfig(optionPath: string[]): Value | undefined {
     if (this.collecting) return unknown(`${formatOptionPath(optionPath)} is read while the host's modules are being collected`);
+    const below = this.namesBelow(optionPath);
+    if (below && (this.byPath.get(key(optionPath)) ?? []).every((d) => isEmptySet(d.def.value))) return this.attrsBelow(optionPath, below);
     const effective = this.effective(optionPath);
     switch (effective.kind) {
       case 'known':
         return effective.value;
       case 'unknown':
         return unknown(effective.why);
-      default:
-        return effective.declaredDefault;
+      default: {
+        // A condition on an option nobody sets reads its default (a module's own declaration, else NixOS's),
+        // unless a module declint cannot read may set it.
+        const unread = opaqueExternalModules(this);
+        if ((effective.declaredDefault || effective.nixosDefault) && unread.length > 0) {
+          return unknown(`${formatOptionPath(optionPath)} is not set in the modules declint read, and unread modules (${unread.join(', ')}) may set it`);
+        }
+        if (effective.declaredDefault) return effective.declaredDefault;
+        if (effective.nixosDefault) return effective.nixosDefault;
+        // Options are declared below it (`options.services.foo.enable`, or NixOS's): their defaults are read through it.
+        if (this.declaresBelow(optionPath) || declaresBelow(optionPath)) return this.attrsBelow(optionPath, new Set());
+        return undefined;
+      }
     }
   }
+
+  /** Whether a module of this host declares an option below the path. */
+  private declaresBelow(optionPath: string[]): boolean {
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const k of this.declarations.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Modules added so far: the next one's place (`HostDefinition.module`). */
+  private modulesAdded = 0;
 
   /** @internal Adds one module's definitions; `aliases` forwards old option names. */
   addModule(file: string, module: NixModule, aliases: AliasTable): void {
     this.files.add(file);
-    for (const def of module.definitions) {
-      const canonical = forward(def.path, aliases);
-      const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
-      this.definitions.push(hostDef);
-    }
+    const place = this.modulesAdded++;
+    for (const def of module.definitions) this.definitions.push(hostDefinition(def.file ?? file, def, aliases, place));
     for (const declaration of module.declarations) this.declarations.set(key(declaration.path), { declaration, file });
   }
 
@@ -260,27 +355,31 @@ export class Host {
    */
   withModuleReplaced(file: string, module: NixModule, aliases: AliasTable, changed: string[][], detached?: { after: HostDefinition | undefined }): Host {
     const host = this.shell();
+    // Whether the file could be read is the new text's to say.
+    const unreadable = host.unreadable.findIndex((u) => u.file === file && !u.why.startsWith(`${file}: imports `));
+    const site = unreadable >= 0 ? host.unreadable[unreadable].site : (host.importSites.get(file) ?? host.spec.root);
+    if (unreadable >= 0) host.unreadable.splice(unreadable, 1);
+    if (module.opaque) host.unreadable.push({ site, file, why: `${file}: ${module.opaque}` });
     let placed = false;
     const removed: HostDefinition[] = [];
     const added: HostDefinition[] = [];
-    const place = () => {
+    const place = (module_: number) => {
       placed = true;
       for (const def of module.definitions) {
-        const canonical = forward(def.path, aliases);
-        const hostDef: HostDefinition = { file, path: canonical, def, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+        const hostDef = hostDefinition(file, def, aliases, module_);
         host.definitions.push(hostDef);
         added.push(hostDef);
       }
     };
-    // A file put back after it parses again goes after the definition its own followed.
-    if (detached && detached.after === undefined) place();
+    // A file put back after it parses again goes after the definition its own followed (in a module between it and the next).
+    if (detached && detached.after === undefined) place(-0.5);
     for (const d of this.definitions) {
       if (d.file !== file) {
         host.definitions.push(d);
-        if (detached && d === detached.after) place();
+        if (detached && d === detached.after) place(d.module + 0.5);
       } else {
         removed.push(d);
-        if (!placed) place();
+        if (!placed) place(d.module);
       }
     }
     if (!host.sealFrom(this, file, removed, added)) host.seal();
@@ -319,7 +418,9 @@ export class Host {
     for (const [f, site] of this.importSites) host.importSites.set(f, site);
     for (const [f, detached] of this.detached) host.detached.set(f, detached);
     host.notes.push(...this.notes);
+    host.unread.push(...this.unread);
     host.externalModules.push(...this.externalModules);
+    host.unreadable.push(...this.unreadable);
     for (const [f, imports] of this.importsByFile) host.importsByFile.set(f, imports);
     for (const [k, d] of this.declarations) host.declarations.set(k, d);
     return host;
@@ -432,12 +533,10 @@ export class Host {
       }
     }
     const defs = this.byPath.get(key(optionPath)) ?? [];
-    if (defs.length === 0) {
-      let below: TrieNode | undefined = this.tree;
-      for (const segment of optionPath) below = below?.get(segment);
-      if (below && below.size > 0) return { kind: 'known', value: this.attrsBelow(optionPath, new Set(below.keys())), plain: undefined, contributions: [] };
-      return this.absent(optionPath);
-    }
+    const below = this.namesBelow(optionPath);
+    // An attribute set whose keys are defined one by one (`boot.kernel.sysctl."…" = …;`), perhaps also as `{ }`.
+    if (below && defs.every((d) => d.def.value.kind === 'attrs')) return this.mergedSet(optionPath, below, defs);
+    if (defs.length === 0) return this.absent(optionPath);
     const active: HostDefinition[] = [];
     const undecided: HostDefinition[] = [];
     const inactive: HostDefinition[] = [];
@@ -464,28 +563,129 @@ export class Host {
     const opaqueValue = values.find(isOpaque);
     if (opaqueValue) return { kind: 'unknown', why: opaqueValue.kind === 'unknown' ? opaqueValue.why : 'an attribute set with computed names', contributions };
     if (values.every((v) => v.kind === 'list')) {
-      const ordered = winners.map((d, i) => ({ d, v: values[i] })).sort((a, b) => a.d.def.order - b.d.def.order);
-      const items = ordered.flatMap(({ v }) => (v.kind === 'list' ? v.items : []));
+      const items = mergeOrder(winners).flatMap((d) => {
+        const v = d.def.value;
+        return v.kind === 'list' ? v.items : [];
+      });
       const value: Value = { kind: 'list', items };
       return { kind: 'known', value, plain: toPlain(value), contributions };
     }
+    if (values.length === 1) return { kind: 'known', value: values[0], plain: toPlain(values[0]), contributions };
+    return this.combined(optionPath, mergeOrder(winners), best, contributions);
+  }
+
+  /**
+   * Two or more values at the winning priority, none a list, combined the
+   * way the option's type merges them (nixos-options.json): strings of a
+   * `lines` option joined, booleans of `boolByOr` or-ed; different values of
+   * a type that does not merge are a conflict, as is a second definition of
+   * a unique one. Where the type is not known, different values (and equal
+   * strings, which a `lines` type would join) are unknown, and no conflict is
+   * claimed: the module system may merge them.
+   */
+  private combined(optionPath: string[], ordered: HostDefinition[], priority: number, contributions: Contribution[]): Effective {
+    const values = ordered.map((d) => d.def.value);
     const plains = values.map((v) => toPlain(v));
-    const first = plains[0];
-    if (values.length > 1 && plains.some((p) => JSON.stringify(p) !== JSON.stringify(first))) {
+    // Values in a message are redacted where the option holds a secret (a password defined twice).
+    const shown = (v: Value, i: number): string => (plains[i] === undefined ? describeValue(v) : shownValue(plains[i], optionPath, 'nixos'));
+    const same = plains.every((p) => JSON.stringify(p) === JSON.stringify(plains[0]));
+    const known = (value: Value): Effective => ({ kind: 'known', value, plain: toPlain(value), contributions });
+    const conflict = (why: string): Effective => {
       this.conflicts.set(key(optionPath), contributions);
-      return {
-        kind: 'unknown',
-        why: `conflicting definitions at priority ${best}: ${values.map((v) => shownValue(toPlain(v), optionPath, 'nixos')).join(' vs ')}`,
-        contributions,
-      };
+      return { kind: 'unknown', why, contributions };
+    };
+    const differ = `conflicting definitions at priority ${priority}: ${values.map(shown).join(' vs ')}`;
+    const merge = optionMerge(optionPath);
+    if (merge.kind === 'unknown') {
+      if (same && values[0].kind !== 'string' && plains[0] !== undefined) return known(values[0]);
+      return { kind: 'unknown', why: `${values.length} definitions at priority ${priority} (${values.map(shown).join(', ')}) of an option whose type declint does not know: the module system merges them or refuses them, by type`, contributions };
     }
-    return { kind: 'known', value: values[0], plain: first, contributions };
+    if (merge.nullable && plains.some((p) => p === null)) return plains.every((p) => p === null) ? known(values[0]) : conflict(differ);
+    switch (merge.kind) {
+      case 'separated':
+        if (values.every((v) => v.kind === 'string')) return known({ kind: 'string', value: values.map((v) => (v.kind === 'string' ? v.value : '')).join(merge.separator) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
+      case 'or':
+        if (values.every((v) => v.kind === 'bool')) return known({ kind: 'bool', value: values.some((v) => v.kind === 'bool' && v.value) });
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
+      case 'unique':
+        return conflict(`defined ${values.length} times at priority ${priority} (${values.map(shown).join(', ')}); the option takes one definition`);
+      default:
+        if (plains.some((p) => p === undefined)) return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
+        return same ? known(values[0]) : conflict(differ);
+    }
   }
 
   private absent(optionPath: string[]): Effective {
     const declared = this.declarations.get(key(optionPath));
-    if (declared?.declaration.default) return { kind: 'absent', declaredDefault: declared.declaration.default.force() };
-    return { kind: 'absent' };
+    const nixos = nixosDefault(optionPath);
+    return {
+      kind: 'absent',
+      ...(declared?.declaration.default ? { declaredDefault: declared.declaration.default.force() } : {}),
+      ...(nixos ? { nixosDefault: nixos } : {}),
+    };
+  }
+
+  /** The names defined directly below an option path, when some are. */
+  private namesBelow(optionPath: string[]): Set<string> | undefined {
+    let below: TrieNode | undefined = this.tree;
+    for (const segment of optionPath) below = below?.get(segment);
+    return below && below.size > 0 ? new Set(below.keys()) : undefined;
+  }
+
+  /**
+   * An attribute set defined key by key: the merged set of its keys' values,
+   * unknown where one of them is, absent where none applies. Empty sets
+   * (`sysctl = { };`) written for the option itself are definitions too.
+   */
+  private mergedSet(optionPath: string[], names: Set<string>, own: HostDefinition[]): Effective {
+    const contributions: Contribution[] = [];
+    let defined = false;
+    let undecided: HostDefinition | undefined;
+    for (const d of own) {
+      const holds = conditionsHold(d.def);
+      contributions.push({ definition: d, status: holds === true ? 'won' : holds === false ? 'inactive' : 'undecided' });
+      if (holds === false) continue;
+      const value = d.def.value;
+      if (isOpaque(value)) return { kind: 'unknown', why: value.kind === 'unknown' ? value.why : `${formatOptionPath(optionPath)} is an attribute set with computed names (${d.file})`, contributions };
+      if (holds === true) defined = true;
+      else undecided ??= d;
+    }
+    const attrs = new Map<string, Attr>();
+    for (const name of names) {
+      const member = [...optionPath, name];
+      const effective = this.effective(member);
+      if (effective.kind === 'absent') continue;
+      contributions.push(...effective.contributions);
+      if (effective.kind === 'unknown') return { kind: 'unknown', why: `${formatOptionPath(member)}: ${effective.why}`, contributions };
+      attrs.set(name, { value: Thunk.of(effective.value) });
+    }
+    // Options declared below it that nothing sets hold their defaults in the set, as the module system fills them in.
+    for (const [name, declared] of this.declaredBelow(optionPath)) {
+      if (attrs.has(name) || names.has(name)) continue;
+      if (!declared) return { kind: 'unknown', why: `${formatOptionPath([...optionPath, name])} is not set, and its default is not a value declint knows`, contributions };
+      attrs.set(name, { value: Thunk.of(declared) });
+    }
+    if (attrs.size === 0 && undecided) {
+      const conditions = undecided.def.conditions.filter((c) => c.value.kind !== 'bool').map((c) => `\`${c.text}\``);
+      return { kind: 'unknown', why: `depends on ${[...new Set(conditions)].join(', ')}`, contributions };
+    }
+    if (attrs.size === 0 && !defined) return this.absent(optionPath);
+    const value: Value = { kind: 'attrs', attrs };
+    return { kind: 'known', value, plain: toPlain(value), contributions };
+  }
+
+  /** The options declared directly below a path (by the host's modules, or NixOS's table), with their constant defaults. */
+  private declaredBelow(optionPath: string[]): Map<string, Value | undefined> {
+    const out = new Map<string, Value | undefined>();
+    for (const [name, option] of optionsBelow(optionPath)) out.set(name, unsetValue(option));
+    const prefix = key(optionPath) + KEY_SEPARATOR;
+    for (const [k, { declaration }] of this.declarations) {
+      if (!k.startsWith(prefix) || k.indexOf(KEY_SEPARATOR, prefix.length) >= 0) continue;
+      const value = declaration.default?.force();
+      out.set(declaration.path[optionPath.length], value && toPlain(value) !== undefined ? value : undefined);
+    }
+    return out;
   }
 
   /** `config.a` where only `a.b`, `a.c` are defined: an attribute set whose members resolve lazily. */
@@ -506,7 +706,8 @@ function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[
   for (const name of names) {
     attrs.set(name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) });
   }
-  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host` };
+  // A name not set here is read from the configuration too: a declared option's default (`cfg.enable`).
+  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host`, configPath: optionPath };
 }
 
 /**
@@ -519,9 +720,27 @@ function staleComputed(replaced: (c: Contribution) => boolean, changed: string[]
   return (k, contributions) => contributions.some(replaced) || related(k);
 }
 
+function isEmptySet(value: Value): boolean {
+  return value.kind === 'attrs' && !value.open && value.attrs.size === 0;
+}
+
 /** A value that may hide definitions: not folded, or an attribute set with computed names. */
 function isOpaque(value: Value): boolean {
-  return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined);
+  return value.kind === 'unknown' || (value.kind === 'attrs' && value.open !== undefined && !value.whole && !value.outside);
+}
+
+function hostDefinition(file: string, def: OptionDefinition, aliases: AliasTable, module: number): HostDefinition {
+  const canonical = forward(def.path, aliases);
+  return { file, path: canonical, def, module, ...(canonical !== def.path ? { writtenPath: def.path } : {}) };
+}
+
+/**
+ * Definitions in the order the module system merges them: by `mkOrder`,
+ * then later modules first (nixpkgs merges the collected module list from
+ * its end), a module's own definitions in the order it writes them.
+ */
+export function mergeOrder(defs: HostDefinition[]): HostDefinition[] {
+  return [...defs].sort((a, b) => a.def.order - b.def.order || b.module - a.module);
 }
 
 /** Old option names and the new ones they forward to. */
@@ -543,6 +762,8 @@ export interface BuildOptions {
   /** Reads modules; it refuses files outside the scanned tree. */
   loader: SourceLoader;
   aliases: AliasTable;
+  /** What `import`, `readDir` and the like in a module may read (the scanned tree); without it they are unknown. */
+  session?: EvalSession;
 }
 
 /** At most this many rounds of collection; real configurations settle in two. */
@@ -659,8 +880,10 @@ function detachedHost(previous: Host, file: string, error: string, aliases: Alia
   host.importsByFile.delete(file);
   const note = { site, message: error };
   host.notes.push(note);
+  host.unread.push(note);
   host.detached.set(file, { after: at > 0 ? previous.definitions[at - 1] : undefined, note });
-  return succeeded(previous, host, changed, 'module');
+  // The host is now read in part: what it leaves unset is judged anew everywhere, not only on the changed paths.
+  return wholly(succeeded(previous, host, changed, 'module'));
 }
 
 /**
@@ -683,7 +906,9 @@ function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOpti
   host.detached.delete(loaded.file);
   const noted = host.notes.indexOf(detached.note);
   if (noted >= 0) host.notes.splice(noted, 1);
-  return succeeded(previous, host, changed, 'module');
+  const unread = host.unread.indexOf(detached.note);
+  if (unread >= 0) host.unread.splice(unread, 1);
+  return wholly(succeeded(previous, host, changed, 'module'));
 }
 
 function distinctPaths(paths: string[][]): string[][] {
@@ -748,6 +973,12 @@ function readThroughConfig(host: Host, changed: string[][]): boolean {
     for (const read of host.configReads) if (read.startsWith(below)) return true;
   }
   return false;
+}
+
+/** A host whose unread parts changed: every rule is judged on it again (absence reads differently everywhere). */
+function wholly(host: Host): Host {
+  host.changedPaths = undefined;
+  return host;
 }
 
 /** Makes `host`, derived from `previous` with `changed` paths, the newest host of its build. */
@@ -860,12 +1091,17 @@ function sameDefinitions(a: Host, b: Host): boolean {
 function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: string[]) => Value | undefined, answering: Answering, stable: Map<string, NixModule>): Host {
   const host = new Host(spec);
   host.reader = resolveConfig;
+  host.unread.push(...(spec.unread ?? []));
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
   for (let next = 0; next < queue.length; next++) {
     const ref = queue[next];
     if (ref.kind === 'external') {
       host.externalModules.push({ site: ref.from, name: ref.name });
+      continue;
+    }
+    if (ref.kind === 'unread') {
+      host.unread.push({ site: ref.from, message: ref.why });
       continue;
     }
     let module: NixModule;
@@ -876,13 +1112,14 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       file = ref.from.file;
       host.filesWithInlineModules.add(file);
       dir = ref.dir;
-      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs);
+      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs, options.session);
     } else {
       // The loader refuses files outside the scanned tree.
       const loaded = options.loader.load(ref.absolutePath);
       if ('error' in loaded) {
         const note = { site: ref.from, message: loaded.error };
         host.notes.push(note);
+        host.unread.push(note);
         // Where its definitions would stand, should it parse again (`updateHost`).
         if (loaded.unparsed !== undefined) host.detached.set(loaded.unparsed, { after: host.definitions[host.definitions.length - 1], note });
         continue;
@@ -899,34 +1136,58 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       const kept = stable.get(loaded.absolutePath);
       if (kept) module = kept;
       else {
-        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs });
+        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
         if (answering.reads === 0) stable.set(loaded.absolutePath, module);
       }
     }
     host.readsWhileCollecting += answering.reads;
     host.addModule(file, module, options.aliases);
+    if (module.opaque) host.unreadable.push({ site: ref.from, file, why: `${file}: ${module.opaque}` });
     if (ref.kind === 'file') {
       host.importsByFile.set(file, importsKey(module, dir));
       host.importSites.set(file, ref.from);
     }
-    for (const imported of module.imports) queue.push(importRef(imported.value, dir, { file, span: imported.span }));
+    for (const imported of module.imports) {
+      // A whole list declint cannot fold names modules it cannot tell, none of which is known to be inert.
+      if (imported.wholeList && imported.value.kind === 'unknown') host.unreadable.push({ site: { file, span: imported.span }, file, why: `${file}: imports ${imported.value.why}` });
+      else queue.push(importRef(imported.value, dir, { file: imported.file ?? file, span: imported.span }));
+    }
   }
   host.seal();
   return host;
 }
 
-/** What an `imports` entry refers to. */
+/** The session and file a module is read with, so that its paths and `import`s resolve. */
+function sessionOf(options: BuildOptions, loaded: LoadedSource): { session?: EvalSession; file?: { absolutePath: string; report: string } } {
+  return options.session ? { session: options.session, file: { absolutePath: loaded.absolutePath, report: loaded.file } } : {};
+}
+
+/**
+ * What an `imports` entry refers to: a file, an inline module, a module
+ * from outside the tree (a flake input's, a nixpkgs profile), or an element
+ * declint cannot read — which leaves the host read in part, never dropped.
+ */
 function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
+  const site = from;
   switch (value.kind) {
     case 'path':
-      return { kind: 'file', absolutePath: path.resolve(dir, value.value), from };
+      if (value.input !== undefined) return { kind: 'external', name: `${value.input}${value.value}`, from: site };
+      return { kind: 'file', absolutePath: value.absolute ?? path.resolve(dir, value.value), from };
     case 'string':
+      if (value.input !== undefined) return { kind: 'external', name: `${value.input}${value.value}`, from: site };
       return value.value.startsWith('/') ? { kind: 'file', absolutePath: value.value, from } : { kind: 'external', name: value.value, from };
     case 'attrs':
     case 'lambda':
+    case 'if':
+    case 'merge':
+    case 'override':
       return { kind: 'inline', value, evaluator: new Evaluator(), from, dir };
+    case 'unknown':
+      // Something from a flake input, or `modulesPath + …`: outside the tree. Anything else declint failed to read.
+      if (value.outside || /modulesPath/.test(value.why)) return { kind: 'external', name: value.why, from };
+      return { kind: 'unread', why: `an import declint cannot read: ${value.why}`, from };
     default:
-      return { kind: 'external', name: value.kind === 'unknown' ? value.why : value.kind, from };
+      return { kind: 'unread', why: `an import that is a ${value.kind}`, from };
   }
 }
 
@@ -935,12 +1196,19 @@ function importRef(value: Value, dir: string, from: SourceSite): ModuleRef {
  * (hardware and VM profiles, secret managers, home-manager, disk layout).
  * Any other unread module may set anything, so absence is not judged on
  * hosts that import one: the option might be set where declint cannot look.
+ * Installer images are not inert: nixpkgs' installation-device profile turns
+ * sshd on and lets root in.
  */
-const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|installer\/cd-dvd|sd-card|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
+export const INERT_EXTERNAL = /qemu-guest|not-detected|all-hardware|hardware|headless|virtualisation|sd-card\/sd-image(?!.*installer)|sops-nix|agenix|ragenix|home-manager|disko|impermanence|nix-index|nixos-generators/;
 
-/** The unread modules of a host that might set any option (see INERT_EXTERNAL). */
+/**
+ * The modules of a host declint did not read that might set any option:
+ * external ones not known to be inert (see INERT_EXTERNAL), and files of the
+ * tree it could not read. Where a host is only partly read for another
+ * reason (a module list not fully known), this is where it belongs.
+ */
 export function opaqueExternalModules(host: Host): string[] {
-  return host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name));
+  return [...host.externalModules.map((e) => e.name).filter((name) => !INERT_EXTERNAL.test(name)), ...host.unreadable.map((u) => u.why), ...host.unread.map((n) => n.message)];
 }
 
 /** Options only a whole NixOS system defines: a `configuration.nix` whose graph sets none is not a host. */

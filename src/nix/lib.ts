@@ -1,5 +1,10 @@
+import type { EvalContext } from './eval-context';
+import { attrBuiltins, libAttrsets } from './builtins/attrs';
+import { coreBuiltins, libTrivial } from './builtins/core';
+import { InputImports, ioBuiltins } from './builtins/io';
+import { libLists, listBuiltins } from './builtins/lists';
+import { libPath, libStrings, stringBuiltins } from './builtins/strings';
 import { Attr, AttrsValue, BuiltinValue, Thunk, Value, unknown } from './value';
-import { MAX_STRING_LENGTH } from './limits';
 
 /**
  * The parts of nixpkgs' `lib` and Nix's `builtins` that the static evaluator
@@ -23,6 +28,8 @@ export const ORDER = { before: 500, plain: 1000, after: 1500 } as const;
 function builtin(name: string, arity: number, impl: (args: Thunk[]) => Value): BuiltinValue {
   return { kind: 'builtin', name, arity, args: [], impl };
 }
+
+const forced = (t: Thunk) => t.force();
 
 function attrsOf(entries: Record<string, Value>, open: string): AttrsValue {
   const attrs = new Map<string, Attr>();
@@ -59,137 +66,130 @@ function mkOption(): BuiltinValue {
   });
 }
 
-let cachedLib: AttrsValue | undefined;
+/** The module-system functions of nixpkgs' lib (`lib.modules`, `lib.options`): their results are data the module model reads. */
+function moduleFunctions(): Record<string, Value> {
+  return {
+    mkOverride: builtin('mkOverride', 2, ([priority, content]) => {
+      const p = priority.force();
+      if (p.kind !== 'int') return unknown('mkOverride with an unknown priority');
+      return { kind: 'override', priority: p.value, content };
+    }),
+    mkVMOverride: override('mkVMOverride', PRIORITY.vmOverride),
+    mkForce: override('mkForce', PRIORITY.force),
+    mkImageMediaOverride: override('mkImageMediaOverride', PRIORITY.imageMediaOverride),
+    mkDefault: override('mkDefault', PRIORITY.default),
+    mkOptionDefault: override('mkOptionDefault', PRIORITY.optionDefault),
+    mkIf: {
+      kind: 'builtin',
+      name: 'mkIf',
+      arity: 2,
+      args: [],
+      impl: ([condition, content]) => ({ kind: 'if', condition, conditionText: '', content }),
+    },
+    mkMerge: builtin('mkMerge', 1, ([list]) => {
+      const l = list.force();
+      if (l.kind !== 'list') return unknown('mkMerge of something that is not a list');
+      return { kind: 'merge', contents: l.items };
+    }),
+    mkOrder: builtin('mkOrder', 2, ([n, content]) => {
+      const v = n.force();
+      if (v.kind !== 'int') return unknown('mkOrder with an unknown order');
+      return { kind: 'order', order: v.value, content };
+    }),
+    mkBefore: order('mkBefore', ORDER.before),
+    mkAfter: order('mkAfter', ORDER.after),
+    mkOption: mkOption(),
+    mkEnableOption: builtin('mkEnableOption', 1, () => ({ kind: 'option', default: Thunk.of({ kind: 'bool', value: false }) })),
+    mkPackageOption: builtin('mkPackageOption', 3, () => ({ kind: 'option' })),
+    // Modules that only forward or remove old option names: nothing for declint to read in them.
+    mkRenamedOptionModule: inertModule('mkRenamedOptionModule', 2),
+    mkAliasOptionModule: inertModule('mkAliasOptionModule', 2),
+    mkRemovedOptionModule: inertModule('mkRemovedOptionModule', 2),
+    mkChangedOptionModule: inertModule('mkChangedOptionModule', 3),
+    mkMergedOptionModule: inertModule('mkMergedOptionModule', 3),
+  };
+}
 
-/** nixpkgs' `lib`, as far as the evaluator folds it. */
-export function createLib(): AttrsValue {
-  if (cachedLib) return cachedLib;
-  const forced = (t: Thunk) => t.force();
-  cachedLib = attrsOf(
+/** A function returning a module that declares or renames options and defines nothing declint reads. */
+function inertModule(name: string, arity: number): BuiltinValue {
+  return builtin(name, arity, () => ({ kind: 'attrs', attrs: new Map() }));
+}
+
+/** What builds a NixOS system: its argument set is read by host discovery. */
+export function systemConstructor(via: string): BuiltinValue {
+  return builtin(via, 1, ([args]) => ({ kind: 'system', args, via }));
+}
+
+const libs = new WeakMap<EvalContext, AttrsValue>();
+let pureLib: AttrsValue | undefined;
+
+/**
+ * nixpkgs' `lib`, as far as the evaluator folds it. With a context, the
+ * functions that read files (`importJSON`, `filesystem.listFilesRecursive`)
+ * see the scanned tree; without one they are unknown.
+ */
+export function createLib(ctx?: EvalContext): AttrsValue {
+  const cached = ctx ? libs.get(ctx) : pureLib;
+  if (cached) return cached;
+  const io = ctx ? createBuiltins(ctx) : undefined;
+  const fromIo = (name: string): Value => io?.attrs.get(name)?.value.force() ?? unknown(`lib.${name} reads files, which is not done here`);
+  const trivial = libTrivial();
+  const lists = { ...libLists(), optional: conditional('optional', () => ({ kind: 'list', items: [] }), (v) => ({ kind: 'list', items: [v] })), optionals: conditional('optionals', () => ({ kind: 'list', items: [] }), forced) };
+  const attrsets = { ...libAttrsets(), optionalAttrs: conditional('optionalAttrs', () => ({ kind: 'attrs', attrs: new Map() }), forced) };
+  const strings = { ...libStrings(), optionalString: conditional('optionalString', () => ({ kind: 'string', value: '' }), forced) };
+  const modules = moduleFunctions();
+  const fileFunctions = { importJSON: fromIo('importJSON'), fileContents: fromIo('fileContents'), pathExists: fromIo('pathExists'), readFile: fromIo('readFile') };
+  const namespace = (entries: Record<string, Value>) => attrsOf(entries, 'this lib function is not evaluated');
+  const lib = attrsOf(
     {
-      mkOverride: builtin('mkOverride', 2, ([priority, content]) => {
-        const p = priority.force();
-        if (p.kind !== 'int') return unknown('mkOverride with an unknown priority');
-        return { kind: 'override', priority: p.value, content };
-      }),
-      mkVMOverride: override('mkVMOverride', PRIORITY.vmOverride),
-      mkForce: override('mkForce', PRIORITY.force),
-      mkImageMediaOverride: override('mkImageMediaOverride', PRIORITY.imageMediaOverride),
-      mkDefault: override('mkDefault', PRIORITY.default),
-      mkOptionDefault: override('mkOptionDefault', PRIORITY.optionDefault),
-      mkIf: {
-        kind: 'builtin',
-        name: 'mkIf',
-        arity: 2,
-        args: [],
-        impl: ([condition, content]) => ({ kind: 'if', condition, conditionText: '', content }),
-      },
-      mkMerge: builtin('mkMerge', 1, ([list]) => {
-        const l = list.force();
-        if (l.kind !== 'list') return unknown('mkMerge of something that is not a list');
-        return { kind: 'merge', contents: l.items };
-      }),
-      mkOrder: builtin('mkOrder', 2, ([n, content]) => {
-        const v = n.force();
-        if (v.kind !== 'int') return unknown('mkOrder with an unknown order');
-        return { kind: 'order', order: v.value, content };
-      }),
-      mkBefore: order('mkBefore', ORDER.before),
-      mkAfter: order('mkAfter', ORDER.after),
-      mkOption: mkOption(),
-      mkEnableOption: builtin('mkEnableOption', 1, () => ({ kind: 'option', default: Thunk.of({ kind: 'bool', value: false }) })),
-      mkPackageOption: builtin('mkPackageOption', 3, () => ({ kind: 'option' })),
-      optional: conditional('optional', () => ({ kind: 'list', items: [] }), (v) => ({ kind: 'list', items: [v] })),
-      optionals: conditional('optionals', () => ({ kind: 'list', items: [] }), forced),
-      optionalAttrs: conditional('optionalAttrs', () => ({ kind: 'attrs', attrs: new Map() }), forced),
-      optionalString: conditional('optionalString', () => ({ kind: 'string', value: '' }), forced),
-      concatStringsSep: concatStringsSep(),
-      toString: toStringBuiltin(),
-      nixosSystem: builtin('nixosSystem', 1, ([args]) => ({ kind: 'system', args })),
+      ...coreBuiltins(),
+      ...trivial,
+      ...lists,
+      ...attrsets,
+      ...strings,
+      ...modules,
+      ...fileFunctions,
+      cleanSource: fromIo('cleanSource'),
+      nixosSystem: systemConstructor('nixosSystem'),
+      trivial: namespace(trivial),
+      lists: namespace(lists),
+      attrsets: namespace(attrsets),
+      strings: namespace(strings),
+      modules: namespace(modules),
+      options: namespace({ mkOption: modules.mkOption, mkEnableOption: modules.mkEnableOption, mkPackageOption: modules.mkPackageOption }),
+      fixedPoints: namespace({ fix: trivial.fix }),
+      filesystem: namespace({ listFilesRecursive: fromIo('listFilesRecursive') }),
+      sources: namespace({ cleanSource: fromIo('cleanSource') }),
+      fileset: namespace({}),
+      path: namespace(libPath()),
+      systems: namespace({ flakeExposed: { kind: 'list', items: ['x86_64-linux', 'aarch64-linux', 'x86_64-darwin', 'aarch64-darwin'].map((s) => Thunk.of({ kind: 'string', value: s })) } }),
     },
     'this lib function is not evaluated',
   );
-  return cachedLib;
+  lib.whole = true;
+  if (ctx) libs.set(ctx, lib);
+  else pureLib = lib;
+  return lib;
 }
 
-function concatStringsSep(): BuiltinValue {
-  return builtin('concatStringsSep', 2, ([sep, list]) => {
-    const s = sep.force();
-    const l = list.force();
-    if (s.kind !== 'string' || l.kind !== 'list') return unknown('concatStringsSep of unknown values');
-    const parts: string[] = [];
-    let length = 0;
-    for (const item of l.items) {
-      const v = item.force();
-      if (v.kind !== 'string') return unknown('concatStringsSep of a list with unknown elements');
-      parts.push(v.value);
-      length += v.value.length + s.value.length;
-      if (length > MAX_STRING_LENGTH) return unknown(`concatStringsSep builds a string of more than ${MAX_STRING_LENGTH} characters`);
-    }
-    return { kind: 'string', value: parts.join(s.value) };
-  });
-}
+const builtinSets = new WeakMap<EvalContext, AttrsValue>();
+let pureBuiltins: AttrsValue | undefined;
 
-function toStringBuiltin(): BuiltinValue {
-  return builtin('toString', 1, ([arg]) => {
-    const v = arg.force();
-    switch (v.kind) {
-      case 'string':
-        return v;
-      case 'int':
-      case 'float':
-        return { kind: 'string', value: String(v.value) };
-      case 'bool':
-        return { kind: 'string', value: v.value ? '1' : '' };
-      case 'null':
-        return { kind: 'string', value: '' };
-      default:
-        return unknown(`toString of a ${v.kind}`);
-    }
-  });
-}
-
-/** `map f list`: each element is `f` applied to it, lazily. */
-function mapBuiltin(): BuiltinValue {
-  return builtin('map', 2, ([fn, list]) => {
-    const f = fn.force();
-    const l = list.force();
-    if (l.kind !== 'list') return unknown('map over something that is not a known list');
-    if (f.kind !== 'lambda' && f.kind !== 'builtin') return unknown('map with a function that is not known');
-    return {
-      kind: 'list',
-      items: l.items.map((item) => Thunk.lazy(() => (f.kind === 'lambda' ? f.apply(item) : applyBuiltin(f, item)))),
-    };
-  });
-}
-
-function applyBuiltin(fn: BuiltinValue, arg: Thunk): Value {
-  const args = [...fn.args, arg];
-  return args.length < fn.arity ? { ...fn, args } : fn.impl(args);
-}
-
-/** Nix's `builtins`, as far as the evaluator folds them. */
-export function createBuiltins(): AttrsValue {
-  return attrsOf(
-    {
-      true: { kind: 'bool', value: true },
-      false: { kind: 'bool', value: false },
-      null: { kind: 'null' },
-      toString: toStringBuiltin(),
-      concatStringsSep: concatStringsSep(),
-      map: mapBuiltin(),
-      isNull: builtin('isNull', 1, ([v]) => {
-        const x = v.force();
-        return x.kind === 'unknown' ? unknown('isNull of an unknown value') : { kind: 'bool', value: x.kind === 'null' };
-      }),
-      import: builtin('import', 1, ([path]) => {
-        const p = path.force();
-        return unknown(`import ${p.kind === 'path' ? p.value : 'of an unknown path'} is not evaluated`);
-      }),
-      readFile: builtin('readFile', 1, () => unknown('builtins.readFile: file contents are not evaluated')),
-      throw: builtin('throw', 1, () => unknown('throw')),
-      abort: builtin('abort', 1, () => unknown('abort')),
-    },
-    'this builtin is not evaluated',
-  );
+/** Nix's `builtins`, as far as the evaluator folds them; `import` and the file readers only with a context. */
+export function createBuiltins(ctx?: EvalContext, inputs?: InputImports): AttrsValue {
+  const cached = ctx ? builtinSets.get(ctx) : pureBuiltins;
+  if (cached) return cached;
+  const io = ctx
+    ? ioBuiltins(ctx, inputs ?? { importInput: () => undefined })
+    : {
+        import: builtin('import', 1, ([path]) => {
+          const p = path.force();
+          return unknown(`import ${p.kind === 'path' ? p.value : 'of an unknown path'} is not evaluated`);
+        }),
+        readFile: builtin('readFile', 1, () => unknown('builtins.readFile: file contents are not evaluated')),
+      };
+  const set = attrsOf({ ...coreBuiltins(), ...listBuiltins(), ...attrBuiltins(), ...stringBuiltins(), ...io }, 'this builtin is not evaluated');
+  if (ctx) builtinSets.set(ctx, set);
+  else pureBuiltins = set;
+  return set;
 }

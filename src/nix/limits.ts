@@ -48,3 +48,36 @@ export interface LimitNote {
   end: number;
   message: string;
 }
+
+/** Comparisons a builtin makes between the elements of lists (`unique`, `subtractLists`: each element with each other). */
+export const MAX_COMPARISONS = 1_000_000;
+
+/** Characters of a string `builtins.match` reads: regular expressions from scanned files may backtrack, polynomially at worst (nested quantifiers are refused). */
+export const MAX_MATCH_LENGTH = 4_096;
+
+/** Something a limit note can be attached to: a syntax node. */
+export interface LimitSite {
+  noteLimit(message: string): void;
+}
+
+let readingSite: LimitSite | undefined;
+
+/**
+ * Sets where a limit reached by a builtin is noted (the value being read,
+ * set by the evaluator around each value it reads) and returns the
+ * previous one, to be restored.
+ */
+export function enterReading(site: LimitSite | undefined): LimitSite | undefined {
+  const previous = readingSite;
+  readingSite = site;
+  return previous;
+}
+
+/**
+ * A limit reached by a builtin, which knows no syntax: noted at the value
+ * being read. Returns the reason for the unknown value the builtin gives.
+ */
+export function limitReached(message: string): string {
+  readingSite?.noteLimit(`${message}; it is treated as unknown.`);
+  return message;
+}

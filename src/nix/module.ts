@@ -1,10 +1,10 @@
 import type { Span } from '../source/position';
-import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
+import { Evaluator, EvalOptions, EvalSession, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
 import { LimitNote, MAX_SHARED_DEFINITIONS } from './limits';
 import type { NixNode } from './syntax';
-import { Attr, LeafSource, Thunk, Value, unknown } from './value';
+import { Attr, LeafSource, listElements, Thunk, Value, unknown } from './value';
 
 /** A `mkIf` condition a definition depends on, evaluated when first read. */
 export interface Condition {
@@ -27,6 +27,8 @@ export interface OptionDefinition {
   conditions: Condition[];
   /** The binding that wrote this definition (`a.b = value`). */
   binding: Span;
+  /** Report path of the file `binding` is in, where it is not the module's own (a set made by a library). */
+  file?: string;
   /** For a literal value: where it is written and what evaluates it (see `redefined`). */
   leaf?: LeafSource;
 }
@@ -41,6 +43,10 @@ export interface OptionDeclaration {
 export interface ModuleImport {
   value: Value;
   span: Span;
+  /** Report path of the file the span is in, where it is not the module's own (a path made by a library). */
+  file?: string;
+  /** Set when `imports` as a whole is not a list declint can read: the value stands for every module it names. */
+  wholeList?: true;
 }
 
 export interface NixModule {
@@ -71,7 +77,7 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return { ...readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, root), limits: root.limitNotes };
+  return { ...readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session, root), limits: root.limitNotes };
 }
 
 /**
@@ -79,8 +85,8 @@ export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixM
  * a flake). `root`, the file's syntax, is where limits reached while reading
  * are noted.
  */
-export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, root?: NixNode): NixModule {
-  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs)));
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession, root?: NixNode): NixModule {
+  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs, session)));
   const reading: Reading = { shared: 0, full: false, seen: new WeakSet(), note: (span, message) => root?.noteLimit(message, span) };
   const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
@@ -113,15 +119,27 @@ export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluat
 }
 
 /** The arguments a NixOS module function receives; only `lib` is folded, `config` is a reference. */
-function moduleArguments(specialArgs?: Map<string, Thunk>): Value {
+function moduleArguments(specialArgs?: Map<string, Thunk>, session?: EvalSession): Value {
   const attrs = new Map<string, Attr>([
-    ['lib', { value: Thunk.of(createLib()) }],
+    ['lib', { value: Thunk.of(createLib(session)) }],
     ['config', { value: Thunk.of(unknown('config is resolved per host', [])) }],
     ['pkgs', { value: Thunk.of(unknown('pkgs.* is not evaluated')) }],
     ['options', { value: Thunk.of(unknown('options is not evaluated')) }],
-    ['modulesPath', { value: Thunk.of(unknown('modulesPath is outside the scanned tree')) }],
+    // nixpkgs' `nixos/modules`: a module taken from there is outside the tree, and known by its path.
+    ['modulesPath', { value: Thunk.of(session ? { kind: 'path', value: '/nixos/modules', input: 'nixpkgs' } : unknown('modulesPath is outside the scanned tree')) }],
   ]);
   for (const [name, value] of specialArgs ?? []) attrs.set(name, { value });
+  const replacedLib = specialArgs?.get('lib');
+  if (replacedLib) {
+    // A `lib` given in specialArgs extends nixpkgs' lib (`nixpkgs.lib.extend …`, an overlaid `pkgs.lib`): where
+    // declint cannot read it, nixpkgs' own functions still are what `lib.mkIf` and the like mean.
+    attrs.set('lib', {
+      value: Thunk.lazy(() => {
+        const lib = replacedLib.force();
+        return lib.kind === 'attrs' ? lib : { ...createLib(session), open: `a function of the lib given in specialArgs (${lib.kind === 'unknown' ? lib.why : lib.kind})` };
+      }),
+    });
+  }
   return { kind: 'attrs', attrs, open: 'module argument from specialArgs or _module.args is not known statically' };
 }
 
@@ -136,6 +154,10 @@ interface Context {
   shared?: boolean;
   /** The module's own binding this definition comes from (`foo = …;`), where a limit note points. */
   top?: Span;
+  /** Report path of the file `binding` is in, where it is not the module's own. */
+  file?: string;
+  /** The sets being read on the way here: a set that holds itself is read once. */
+  ancestors?: Set<Value>;
 }
 
 interface Reading {
@@ -169,9 +191,14 @@ function add(out: OptionDefinition[], def: OptionDefinition, ctx: Context): void
   out.push(def);
 }
 
+/** `_module.args.<name>`: a value given to every module, not option definitions below it. */
+function isModuleArgument(path: string[]): boolean {
+  return path.length >= 3 && path[0] === '_module' && path[1] === 'args';
+}
+
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
   if (exhausted(ctx)) return;
-  const here = attr.binding ? { ...ctx, binding: attr.binding, top: ctx.top ?? attr.binding } : ctx;
+  const here = attr.binding ? { ...ctx, binding: attr.binding, file: attr.file, top: ctx.top ?? attr.binding } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
     add(out, definition(path, attr.value, here, attr.leaf), here);
@@ -191,6 +218,7 @@ function definition(path: string[], value: Thunk | Value, ctx: Omit<Context, 're
     order: ctx.order,
     conditions: ctx.conditions,
     binding: ctx.binding,
+    ...(ctx.file ? { file: ctx.file } : {}),
     ...(leaf ? { leaf } : {}),
   };
 }
@@ -302,11 +330,19 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
   }
   switch (value.kind) {
     case 'attrs': {
-      if (value.open) {
-        // Some names are dynamic: what is under this path is not fully known.
+      // A value handed to modules whole (`_module.args.inputs`), a flake input, or a set already being read
+      // further up (`inputs.self.inputs…`) holds no option definitions: it is one value.
+      if (value.outside || value.whole || isModuleArgument(path) || ctx.ancestors?.has(value)) {
         add(out, definition(path, value, ctx), ctx);
+        return;
       }
-      const inner = ctx.shared || !ctx.reading.seen.has(value.attrs) ? ctx : { ...ctx, shared: true };
+      // Some names are dynamic: what is under this path is not fully known.
+      if (value.open) add(out, definition(path, value, ctx), ctx);
+      // `boot.kernel.sysctl = { };` defines the option (as `{ }`) though it sets no key.
+      else if (value.attrs.size === 0 && path.length > 0) add(out, definition(path, value, ctx), ctx);
+      const ancestors = new Set(ctx.ancestors);
+      ancestors.add(value);
+      const inner = { ...ctx, ancestors, ...(ctx.shared || !ctx.reading.seen.has(value.attrs) ? {} : { shared: true }) };
       ctx.reading.seen.add(value.attrs);
       for (const [key, attr] of value.attrs) {
         if (exhausted(inner)) break;
@@ -353,15 +389,22 @@ function collectDeclarations(value: Value, path: string[], binding: Span, out: O
   }
 }
 
+/**
+ * The elements of `imports`. A list with elements declint cannot read keeps
+ * the ones it can, and one unknown entry says what is missing.
+ */
 function readImports(attr: Attr | undefined, rootSpan: Span): ModuleImport[] {
   if (!attr) return [];
   const list = attr.value.force();
   const fallback = attr.binding ?? rootSpan;
-  if (list.kind !== 'list') return [{ value: list, span: fallback }];
-  return list.items.map((item) => {
+  const found = listElements(list);
+  if (!found) return [{ value: list, span: fallback, wholeList: true }];
+  const imports = found.items.map((item) => {
     const value = item.force();
-    return { value, span: value.origin?.span ?? fallback };
+    return value.origin ? { value, span: value.origin.span, ...(value.origin.file ? { file: value.origin.file } : {}) } : { value, span: fallback };
   });
+  if (found.missing !== undefined) imports.push({ value: unknown(found.missing), span: fallback });
+  return imports;
 }
 
 /** Whether a definition can apply: false when a condition is known false, undefined when one is unknown. */

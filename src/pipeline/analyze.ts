@@ -2,6 +2,7 @@ import { candidateKind } from '../discover/classify';
 import type { FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
+import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
@@ -22,9 +23,12 @@ export type AnalyzedFile =
 
 export type AnalysisResult =
   | { kind: 'analyzed'; file: AnalyzedFile }
-  | { kind: 'parse-error'; finding: Finding }
+  /** `detail`: what is wrong, without the place (the finding says both). */
+  | { kind: 'parse-error'; finding: Finding; detail: string }
   /** Read but beyond a limit (nesting depth): one note says so, no rule runs. */
   | { kind: 'not-checked'; finding: Finding }
+  /** A templated Talos file whose YAML cannot be read around its expressions: valid for its engine, so no finding; coverage lists it. */
+  | { kind: 'unreadable-template'; message: string; range: Range }
   | { kind: 'skipped' };
 
 /**
@@ -47,11 +51,19 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
         const { startIndex, endIndex } = error.node;
         return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
       }
+      const root = parsed?.root ?? convertTree(tree, text);
+      // Nix rejects an attribute defined twice when it parses the file; so does declint, rather than keep one of them.
+      const duplicate = firstDuplicateAttribute(root);
+      if (duplicate) {
+        const lines = new LineIndex(text);
+        const first = lines.range(duplicate.first.start, duplicate.first.end).start;
+        return parseError(path, lines.range(duplicate.at.start, duplicate.at.end), `attribute '${duplicate.path}' already defined at line ${first.line}, column ${first.column}`);
+      }
       if (path === 'flake.nix' || path.endsWith('/flake.nix')) {
         // flake.nix is not a module: its hosts and inputs are read by the flake model.
         return { kind: 'analyzed', file: { kind: 'nix', path, module: { definitions: [], declarations: [], imports: [] }, lines: new LineIndex(text) } };
       }
-      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(parsed?.root ?? convertTree(tree, text)), lines: new LineIndex(text) } };
+      return { kind: 'analyzed', file: { kind: 'nix', path, module: readModule(root), lines: new LineIndex(text) } };
     }
     case 'flake-lock': {
       const lines = new LineIndex(text);
@@ -69,6 +81,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const result = readTalosFile(text, lines, path);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
       if (result.kind === 'too-complex') return { kind: 'not-checked', finding: limitFinding(path, result.error.message, result.error.range) };
+      if (result.kind === 'unreadable-template') return { kind: 'unreadable-template', ...result.error };
       if (result.kind === 'not-talos') return { kind: 'skipped' };
       return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };
     }
@@ -80,6 +93,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
 function parseError(path: string, range: Range, detail: string): AnalysisResult {
   return {
     kind: 'parse-error',
+    detail,
     finding: {
       ruleId: PARSE_ERROR_RULE_ID,
       severity: 'error',

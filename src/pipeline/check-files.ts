@@ -1,11 +1,13 @@
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { internalErrorFinding, limitFinding, unreadableFinding } from '../findings/unchecked';
-import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { MAX_SOURCE_BYTES, readText as readSource, TextRead } from '../source/read-text';
+import { candidateKind } from '../discover/classify';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
+import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
 
 export interface FileToCheck {
@@ -22,6 +24,8 @@ export interface FilesChecked {
   imports: [string, string[]][];
   /** `# declint-ignore` comments of the files read. */
   suppressions: SuppressionComment[];
+  /** What each Talos-looking file is (for coverage). */
+  talosFiles: TalosFileSummary[];
 }
 
 /**
@@ -32,23 +36,35 @@ export interface FilesChecked {
 const FILES_PER_TURN = 64;
 
 /** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(files: FileToCheck[], rules: Rule[], now: Date, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
+export async function checkFiles(
+  files: FileToCheck[],
+  rules: Rule[],
+  now: Date,
+  flakePolicy?: FlakePolicy,
+  onFiles?: (done: number) => void,
+  /** Texts that win over the disk's (`check --fix` re-checks its edits); undefined for a file not edited. */
+  overlayText?: (absolutePath: string) => string | undefined,
+): Promise<FilesChecked> {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
+  const talosFiles: TalosFileSummary[] = [];
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const read = readText(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    const edited = overlayText?.(file.absolutePath);
+    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
     const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, now, undefined, flakePolicy) : unreadFile(file, read);
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
+    if (checked.talos) talosFiles.push(checked.talos);
     if (checked.scanned) scanned++;
+    onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imports, suppressions };
+  return { findings, scanned, imports, suppressions, talosFiles };
 }
 
 /** A candidate file that could not be read: said at the file, never skipped in silence. */
@@ -65,6 +81,8 @@ export interface FileChecked {
   /** For a `.nix` file that parses, the absolute paths its `imports` name, as far as they fold. */
   imports?: string[];
   suppressions: SuppressionComment[];
+  /** For a Talos-looking file: what it is, or why it was not read. */
+  talos?: TalosFileSummary;
 }
 
 /**
@@ -84,9 +102,18 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
 function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
-  if (result.kind === 'parse-error' || result.kind === 'not-checked') return { findings: [result.finding], scanned: true, suppressions };
+  if (result.kind === 'parse-error' || result.kind === 'not-checked') {
+    // A YAML file is read as Talos only when it looks like Talos: one that does not parse (or nests past the limit) is a Talos file not read.
+    const detail = result.kind === 'parse-error' ? result.detail : result.finding.message;
+    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', detail, result.finding.location.range) } : {};
+    return { findings: [result.finding], scanned: true, suppressions, ...talos };
+  }
+  if (result.kind === 'unreadable-template') {
+    return { findings: [], scanned: true, suppressions, talos: unreadTalosFile(file.path, 'unreadable-template', result.message, result.range) };
+  }
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   // Read after the rules: values are evaluated when a rule reads them, and so are their limits.
   const lines = result.file.lines;

@@ -1,14 +1,24 @@
 import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
-import { configurationRoots, hostsFromFlake } from '../nix/discover-hosts';
-import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, specialisations } from '../nix/host';
+import { configurationRoots } from '../nix/discover-hosts';
+import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover';
+import { guestSpecs } from '../hosts/frameworks/guests';
+import { EvalSession } from '../nix/evaluate';
+import { TreeIO } from './tree-io';
+import type { Coverage } from '../coverage/coverage';
+import { nixosHostCoverage } from '../coverage/nixos-hosts';
+import type { DeclaredHost } from '../config/config';
+import { jsonValue } from '../nix/builtins/io';
+import { Thunk } from '../nix/value';
+import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
+import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
 import { NixSourceLoader } from './source-loader';
-import { reportPath } from '../source/paths';
+import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { toPlain } from '../nix/value';
 import { shownValue } from '../redaction/secrets';
@@ -69,6 +79,14 @@ export interface HostPhaseInput {
   lockedReleases?: Map<string, HostSpec['release'] | null>;
   /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
   build?: (spec: HostSpec, options: BuildOptions) => Host;
+  /** The evaluation session over the scanned tree (kept by the language server); a fresh one by default. */
+  session?: EvalSession;
+  /** A discovery kept from an earlier run (the language server's, while none of the paths it looked at changed). */
+  discovery?: KeptDiscovery;
+  /** Hosts declared in `.declint.yaml` (`hosts:`), and the config's report path. */
+  declared?: { file: string; hosts: DeclaredHost[] };
+  /** Told each host once it is checked (progress on a terminal). */
+  onHost?: (name: string) => void;
 }
 
 export interface PreviousJudgements {
@@ -83,47 +101,85 @@ export interface HostPhaseResult {
   hostFiles: Set<string>;
   /** Each evaluated host's module files (report paths), to tell which hosts a changed file affects. */
   filesByHost: Map<string, Set<string>>;
+  /** Each evaluated host's module files as its root lists them (`modules = [ … ]`, or the configuration.nix), in order. */
+  rootModules: Map<string, string[]>;
   findings: Finding[];
   /** Each rule's conclusion on each host, when asked for. */
   judgements: Judgement[];
   notes: HostNote[];
+  /** Hosts a flake or entry file declares that declint could not resolve. */
+  unresolved: UnresolvedHost[];
+  /** Every host found or declared, with how it was read: what coverage reports. */
+  hostCoverage: HostCoverage[];
+  /** What host discovery found, and the paths it looked at (the language server keeps it until one changes). */
+  discovery: KeptDiscovery;
+  /** The same as `hostCoverage`, in the project's coverage model (every output reports it). */
+  coverageReport: Coverage;
   loader: NixSourceLoader;
+}
+
+/** A host discovery with every path it looked at: it holds for as long as none of them changes. */
+export interface KeptDiscovery {
+  result: HostDiscovery;
+  looked: ReadonlySet<string>;
+}
+
+/** Host discovery in a session of its own, recording what it reads. */
+function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
+  const io = new TreeIO(loader);
+  const result = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
+  for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
+  return { result, looked: io.looked };
+}
+
+/** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */
+export interface HostCoverage {
+  name?: string;
+  role?: HostRole;
+  construct: string;
+  site: SourceSite;
+  status: 'evaluated' | 'partial' | 'unresolved';
+  reasons: HostNote[];
 }
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
-  const aliases = aliasTable(
-    input.rules.flatMap((r) => [
-      ...('option' in r.subject ? (r.subject.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath((r.subject as { option: string }).option) })) : []),
-      ...(r.when?.aliases ?? []).map((a) => ({ from: parseOptionPath(a), to: parseOptionPath(r.when!.option) })),
-    ]),
-  );
+  const aliases = aliasTable(input.rules.flatMap(ruleRenames));
+  const session = input.session ?? new EvalSession(new TreeIO(loader));
+  const imported = new Set([...input.imports.values()].flat());
+  const discovered = input.discovery ?? discoverWith(input, loader, imported);
+  const discovery = discovered.result;
   const specs: HostSpec[] = [];
-  const notes: HostNote[] = [];
-  const findings: Finding[] = [];
-  let flakeDeclaresHosts = false;
-  for (const file of input.nixFiles) {
-    if (path.basename(file.absolutePath) !== 'flake.nix') continue;
-    const loaded = loader.load(file.absolutePath);
-    if ('error' in loaded) continue;
-    let found: ReturnType<typeof hostsFromFlake>;
-    try {
-      found = hostsFromFlake(loaded, file.absolutePath);
-    } catch (error) {
-      findings.push(internalErrorFinding(file.path, error));
-      continue;
-    }
+  const notes: HostNote[] = [...discovery.notes];
+  // A flake or entry file whose discovery failed is an internal error there; the others' hosts are still found.
+  const findings: Finding[] = discovery.failures.map((f) => internalErrorFinding(f.file, f.error));
+  for (const group of discovery.groups) {
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
-    const lockPath = path.join(path.dirname(file.absolutePath), 'flake.lock');
-    let release = input.lockedReleases?.get(lockPath) ?? undefined;
-    if (!input.lockedReleases?.has(lockPath)) {
-      release = lockedNixosRelease(lockPath);
-      input.lockedReleases?.set(lockPath, release ?? null);
+    let release: HostSpec['release'] | undefined;
+    if (group.flakeDir) {
+      const lockPath = path.join(group.flakeDir, 'flake.lock');
+      release = input.lockedReleases?.get(lockPath) ?? undefined;
+      if (!input.lockedReleases?.has(lockPath)) {
+        release = lockedNixosRelease(lockPath);
+        input.lockedReleases?.set(lockPath, release ?? null);
+      }
     }
-    specs.push(...found.hosts.map((h) => (release ? { ...h, release } : h)));
-    notes.push(...found.notes);
-    flakeDeclaresHosts ||= found.declaresHosts;
+    specs.push(...group.specs.map((h) => (release ? { ...h, release } : h)));
+  }
+  // A host declared by hand replaces one of the same name that discovery found or could not resolve.
+  const declaredSpecs = (input.declared?.hosts ?? []).map((d) => declaredSpec(d, input.declared!.file));
+  const declaredNames = new Set(declaredSpecs.map((s) => s.name));
+  // A set of hosts declint could not read at all is stood for by the hosts declared by hand, when there are any.
+  const standsFor = declaredSpecs.length > 0 ? ` (the hosts declared in ${input.declared!.file} stand for them)` : '';
+  const unresolved = discovery.unresolved.filter((u) => (u.name === undefined ? !standsFor : !declaredNames.has(u.name)));
+  for (let i = specs.length - 1; i >= 0; i--) if (declaredNames.has(specs[i].name)) specs.splice(i, 1);
+  specs.push(...declaredSpecs);
+  const reasons = new Map<UnresolvedHost, HostNote>();
+  for (const u of discovery.unresolved) {
+    const note = { site: u.site, message: u.name !== undefined ? u.reason : `${u.reason}${unresolved.includes(u) ? '' : standsFor}` };
+    notes.push(note);
+    reasons.set(u, note);
   }
   // Hosts are built and checked one at a time; with `keepHosts` false each is dropped once checked,
   // so a large fleet holds one host's evaluation in memory, not all of them.
@@ -133,19 +189,34 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
   const filesByHost = new Map<string, Set<string>>();
+  const coverage: HostCoverage[] = [];
+  // Hosts declared but not resolved come after the ones evaluated.
+  const unresolvedCoverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
+  const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
+    coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
+  const rootModules = new Map<string, string[]>();
   const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
     if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
     if (size > MAX_HOST_MODULES) {
-      notes.push({ site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` });
+      const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
+      notes.push(note);
+      covered(spec, 'unresolved', [note]);
       return;
     }
-    const host = (input.build ?? buildHost)(spec, { loader, aliases });
+    const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
     notes.push(...host.notes);
+    if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
+    const role = refinedRole(host);
+    if (role !== host.spec.role) host.spec = { ...host.spec, role };
+    // Parts of the tree the host could not read: list elements, missing files, modules whose body declint cannot read.
+    const unread = [...host.unread, ...host.unreadable.filter((u) => !host.unread.some((n) => n.message === u.why)).map((u) => ({ site: u.site, message: u.why }))];
+    covered(host.spec, host.files.size === 0 ? 'unresolved' : unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read' }, ...unread] : unread);
     for (const file of host.files) hostFiles.add(file);
     filesByHost.set(host.name, new Set(host.files));
+    rootModules.set(host.name, listedModules(spec, host.files, input.base));
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
@@ -169,6 +240,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    input.onHost?.(host.name);
+    // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
+    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest);
   };
   /** One host's failure is reported at its root, and the other hosts are still checked. */
   const evaluateGuarded = (spec: HostSpec, accept?: (host: Host) => boolean): void => {
@@ -182,18 +256,51 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   for (const spec of specs) evaluateGuarded(spec);
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
-  const candidates = flakeDeclaresHosts
-    ? []
-    : input.nixFiles.filter((f) => !inFlakeHosts.has(f.path)).map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  const candidates = input.nixFiles
+    .filter((f) => !inFlakeHosts.has(f.path) && !discovery.hostFlakeDirs.some((dir) => isInside(dir, f.absolutePath)))
+    .map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
-  const imported = new Set([...input.imports.values()].flat());
-  for (const spec of configurationRoots(candidates, imported)) evaluateGuarded(spec, looksLikeSystem);
+  // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
+  const taken = new Set(specs.map((s) => s.name));
+  for (const spec of configurationRoots(candidates, imported)) evaluateGuarded(spec, (host) => looksLikeSystem(host) && namedAfterHostName(host, taken));
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
     evaluateGuarded({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
   }
-  return { hosts, hostFiles, filesByHost, findings: mergeHostFindings(findings), judgements, notes, loader };
+  coverage.push(...unresolvedCoverage);
+  const site = (s: SourceSite) => {
+    try {
+      const { line, column } = loader.lines(s.file).rangeOf(s.span).start;
+      return { file: s.file, line, column };
+    } catch {
+      return undefined; // a file that can no longer be read: the reason still says what
+    }
+  };
+  return { hosts, hostFiles, filesByHost, rootModules, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
+}
+
+/** The module files a host's root lists, as report paths of the files read (a directory is its default.nix). */
+function listedModules(spec: HostSpec, files: Set<string>, base: string): string[] {
+  return spec.modules.flatMap((m) => {
+    if (m.kind !== 'file') return [];
+    const file = reportPath(base, m.absolutePath);
+    const inDirectory = file === '.' ? 'default.nix' : `${file}/default.nix`;
+    return files.has(file) ? [file] : files.has(inDirectory) ? [inDirectory] : [];
+  });
+}
+
+/**
+ * Where a setting of one host goes: the first module its root lists that no
+ * other host reads (its own configuration.nix), so that adding it changes
+ * that host only.
+ */
+export function ownModule(host: string, phase: Pick<HostPhaseResult, 'filesByHost' | 'rootModules'>): string | { why: string } {
+  const listed = phase.rootModules.get(host);
+  if (!listed) return { why: `host ${host} was not evaluated` };
+  const shared = (file: string) => [...phase.filesByHost].some(([other, files]) => other !== host && files.has(file));
+  const own = listed.find((file) => !shared(file) && !file.endsWith('flake.nix'));
+  return own ?? { why: `every module file host ${host} lists is shared with other hosts` };
 }
 
 /** A range that cannot be computed (the file vanished) is the file's start. */
@@ -260,12 +367,13 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
  */
 function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: PreviousJudgements | undefined, ctx: HostCheckContext): Judgement[] {
   if (!previous || !('option' in rule.subject)) return judgeHost(host, rule, ctx);
-  const subject = [rule.subject.option, ...(rule.subject.aliases ?? [])].map(parseOptionPath);
+  const subject = ruleSubjectPaths(rule);
   const precondition = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : [];
   const touches = (patterns: string[][]) => patterns.some((pattern) => changed.some((p) => overlaps(pattern, p)));
   if (touches(precondition)) return judgeHost(host, rule, ctx);
   if (!touches(subject) && !previous.judgements.some(previous.stale)) return previous.judgements;
-  if (!hasWildcard(subject[0])) return judgeHost(host, rule, ctx);
+  // One option, or several (whose unset defaults make one finding together): judged again as a whole.
+  if (!hasWildcard(subject[0]) || ruleSources(rule).length > 1) return judgeHost(host, rule, ctx);
   // An option is judged again where it lies at, above or below a changed path, or its finding may have moved.
   const near = nearChanged(changed);
   const again = (j: Judgement) => previous.stale(j) || near(j.option!.join('\u0000'));
@@ -279,4 +387,55 @@ function overlaps(pattern: readonly string[], p: readonly string[]): boolean {
   const n = Math.min(pattern.length, p.length);
   for (let i = 0; i < n; i++) if (pattern[i] !== '*' && p[i] !== '*' && pattern[i] !== p[i]) return false;
   return true;
+}
+
+/** Renames a `configuration.nix` host after its known `networking.hostName` (unless another host has that name); always accepts it. */
+function namedAfterHostName(host: Host, taken: Set<string>): true {
+  const hostName = host.effective(['networking', 'hostName']);
+  const name = hostName.kind === 'known' && typeof hostName.plain === 'string' && /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostName.plain) ? hostName.plain : undefined;
+  if (name && name !== host.name && !taken.has(name)) host.spec = { ...host.spec, name, construct: `configuration.nix named by networking.hostName` };
+  taken.add(host.name);
+  return true;
+}
+
+/** A host declared in `.declint.yaml`: its modules as files, its specialArgs as Nix values. */
+function declaredSpec(host: DeclaredHost, file: string): HostSpec {
+  const root: SourceSite = { file, span: { start: host.offset, end: host.offset } };
+  const specialArgs = new Map<string, Thunk>(Object.entries(host.specialArgs).map(([k, v]) => [k, Thunk.lazy(() => jsonValue(JSON.stringify(v)))]));
+  return {
+    name: host.name,
+    root,
+    modules: host.modules.map((absolutePath) => ({ kind: 'file', absolutePath, from: root })),
+    specialArgs,
+    construct: `declared in ${file}`,
+    role: host.role ?? 'host',
+  };
+}
+
+/** Options that only a desktop-hypervisor guest, a WSL instance or a container sets: such a host is a VM, not a machine. */
+const GUEST_OPTIONS = [
+  ['wsl', 'enable'],
+  ['virtualisation', 'vmware', 'guest', 'enable'],
+  ['virtualisation', 'virtualbox', 'guest', 'enable'],
+  ['virtualisation', 'hypervGuest', 'enable'],
+  ['hardware', 'parallels', 'enable'],
+  ['services', 'spice-vdagentd', 'enable'],
+  ['boot', 'isContainer'],
+];
+/** nixpkgs modules that make a system an installer image, or a container or VM image. */
+const IMAGE_MODULES = /installer\/cd-dvd|iso-image\.nix|installer\/sd-card|installer\/netboot/;
+const GUEST_MODULES = /virtualisation\/(lxc-container|lxc-image-metadata|lxd-virtual-machine|incus-virtual-machine|proxmox-lxc|docker-image|hyperv-guest|vmware-guest|virtualbox-image)/;
+
+/** A host's role once read: an installer image or a guest by what its modules import and set; else what discovery said. */
+function refinedRole(host: Host): HostRole | undefined {
+  const role = host.spec.role ?? 'host';
+  if (role !== 'host') return role;
+  const outside = [...host.externalModules.map((e) => e.name), ...host.unread.map((n) => n.message)];
+  if (outside.some((name) => IMAGE_MODULES.test(name))) return 'iso';
+  if (outside.some((name) => GUEST_MODULES.test(name))) return 'vm';
+  for (const option of GUEST_OPTIONS) {
+    const effective = host.effective(option);
+    if (effective.kind === 'known' && effective.plain === true) return 'vm';
+  }
+  return role;
 }

@@ -22,7 +22,7 @@ parentPort!.on('message', (batch: FileToCheck[]) => {
     return;
   }
   checkFiles(batch, setup.rules, now, setup.flakePolicy).then(
-    (result) => parentPort!.postMessage({ kind: 'done', ...result }),
+    (result) => parentPort!.postMessage({ kind: 'done', batch: batch.length, ...result }),
     (error: Error) => parentPort!.postMessage({ kind: 'failed', message: error.stack ?? error.message }),
   );
 });

@@ -11,18 +11,20 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFiles, FilesChecked, FileToCheck } from './check-files';
 import { checkHosts, HostPhaseResult } from './check-hosts';
-import { checkFlakes } from './check-flakes';
-import { checkTalhelperProjects, TalhelperPhaseResult } from './check-talhelper';
+import { checkFlakes, readIfPresent } from './check-flakes';
+import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
+import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
-import { selectRules } from '../config/select-rules';
+import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
-import { scrubSecrets } from '../redaction/secrets';
+import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
+import { NixSourceLoader, SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
   paths: string[];
@@ -55,15 +57,24 @@ export interface CheckOptions {
   focusHosts?: boolean;
   /** Keep every rule's conclusion on every host, passes included (the compliance report). */
   judgements?: boolean;
+  /** Told how far the run is (the CLI shows it on a terminal). */
+  onProgress?: (progress: Progress) => void;
+  /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
+  overlay?: SourceOverlay;
 }
+
+/** Files checked of those found, then hosts evaluated. */
+export type Progress = { phase: 'files'; done: number; total: number } | { phase: 'hosts'; done: number };
 
 /** The whole analysis of a tree: what `check` reports, and the hosts `hosts` and `explain-option` show. */
 export interface TreeAnalysis {
   result: CheckResult;
+  /** Every NixOS host and Talos node of the tree (before `host` narrowed the findings). */
+  hostNames: string[];
   hosts: HostPhaseResult;
   /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
   files: FileToCheck[];
-  talhelper: TalhelperPhaseResult;
+  talosNodes: TalosNodesPhaseResult;
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
@@ -74,21 +85,25 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
   const config = options.config;
-  const allRules = options.rules ?? (await loadRuleSet([...options.ruleDirs, ...(config?.ruleDirs ?? [])], options.base));
-  if (config) checkConfigRuleIds(config, allRules);
-  // Without a config the standard level applies: strict and paranoid rules (mostly inventory notes) are opt-in.
-  const rules = options.rules ? allRules : selectRules(allRules, config ?? DEFAULT_CONFIG);
+  const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
+  const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
+  const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
   const unreadable: Finding[] = [];
   const files = await discoverFiles(options.paths, {
     base: options.base,
     ignore: [...options.ignore, ...(config?.ignore ?? [])],
     onUnreadable: (absolutePath, reason) => unreadable.push(unreadableFinding(reportPath(options.base, absolutePath), reason)),
   });
-  const jobs = options.jobs ?? defaultJobs(files.length);
+  if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
+  const overlay = options.overlay;
+  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
+  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
-      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes)
-      : await checkFiles(files, rules, options.now, config?.flakes);
+      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
+      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, overlay && ((absolutePath: string) => overlay.text(absolutePath)));
+  let hostsDone = 0;
   const scanned = perFile.scanned;
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
@@ -101,22 +116,35 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
+    ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
+    ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
+    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
   });
-  const talhelper = checkTalhelperProjects(files, rules, options.now, scanRoots(options), options.base, options.judgements ?? false);
+  const talosNodes = checkTalosNodes({
+    files,
+    talosFiles: perFile.talosFiles,
+    rules,
+    now: options.now,
+    roots: scanRoots(options),
+    base: options.base,
+    keepViews: options.judgements ?? false,
+    ...(overlay ? { readText } : {}),
+  });
   const findings = combineFindings({
     perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
-    talhelperFindings: talhelper.findings,
-    talhelperFiles: talhelper.files,
+    talosNodeFindings: talosNodes.findings,
+    talosNodeFiles: talosNodes.files,
     // The limits the host and flake phases reached, read after both evaluated what they needed.
-    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes), ...hostPhase.loader.limitFindings()],
+    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText), ...hostPhase.loader.limitFindings()],
     suppressions: perFile.suppressions,
     rules,
     allRules,
     config,
     now: options.now,
   });
+  const hostNames = [...new Set([...hostPhase.filesByHost.keys(), ...findings.flatMap((f) => f.hosts ?? [])])].sort();
   if (options.focus) {
     // Report on the focus files, and on the hosts they are part of (a changed module changes its hosts).
     const focus = options.focus;
@@ -135,16 +163,20 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     result: {
       findings,
       rules,
-      filesScanned: scanned,
+      filesScanned: scanned + talosNodes.scanned,
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       base: options.base,
       toolVersion: TOOL_VERSION,
       mode: config?.mode ?? 'enforce',
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
+      referenceDate: options.now.toISOString(),
+      // Its reasons quote expressions of the scanned files: no key or token in them is printed.
+      coverage: scrubDeep(combineCoverage(hostPhase.coverageReport, talosNodes.coverage)),
     },
+    hostNames,
     hosts: hostPhase,
     files,
-    talhelper,
+    talosNodes,
   };
 }
 
@@ -155,9 +187,9 @@ export interface FindingsToCombine {
   hostFindings: Finding[];
   /** Report paths of the files that belong to an evaluated host. */
   hostFiles: Set<string>;
-  /** Findings on talhelper nodes, and the files the nodes are built from. */
-  talhelperFindings?: Finding[];
-  talhelperFiles?: Set<string>;
+  /** Findings on Talos nodes (talhelper, Omni, Cluster API, Terraform), and the files the nodes are built from. */
+  talosNodeFindings?: Finding[];
+  talosNodeFiles?: Set<string>;
   /** Findings of the flake.nix phase (inputs, nixConfig, lock consistency). */
   flakeFindings?: Finding[];
   suppressions: SuppressionComment[];
@@ -176,16 +208,16 @@ export interface FindingsToCombine {
  */
 export function combineFindings(input: FindingsToCombine): Finding[] {
   // In a host's files, NixOS rules judge the host's effective values instead of each file on its own;
-  // in the files talhelper nodes are built from, Talos rules judge each node's effective config.
+  // in the files Talos nodes are built from, Talos rules judge each node's effective config.
   const nixosRules = new Set(input.rules.filter((r) => r.target === 'nixos').map((r) => r.id));
   const talosRules = new Set(input.rules.filter((r) => r.target === 'talos').map((r) => r.id));
-  const talhelperFiles = input.talhelperFiles ?? new Set<string>();
+  const talosNodeFiles = input.talosNodeFiles ?? new Set<string>();
   const findings = [
     ...input.perFile.filter(
-      (f) => !(nixosRules.has(f.ruleId) && input.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talhelperFiles.has(f.location.file)),
+      (f) => !(nixosRules.has(f.ruleId) && input.hostFiles.has(f.location.file)) && !(talosRules.has(f.ruleId) && talosNodeFiles.has(f.location.file)),
     ),
     ...input.hostFindings,
-    ...(input.talhelperFindings ?? []),
+    ...(input.talosNodeFindings ?? []),
     ...(input.flakeFindings ?? []),
   ];
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
@@ -230,21 +262,26 @@ function defaultJobs(fileCount: number): number {
  * only its batch: those files are checked again one per worker, and a file
  * that kills its worker alone is reported as an internal error at the file.
  */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy): Promise<FilesChecked> {
-  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [] };
-  const add = (part: FilesChecked) => {
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
+  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [] };
+  let done = 0;
+  const add = (part: FilesChecked & { batch?: number }) => {
     checked.findings.push(...part.findings);
     checked.imports.push(...part.imports);
     checked.suppressions.push(...part.suppressions);
+    checked.talosFiles.push(...part.talosFiles);
     checked.scanned += part.scanned;
+    done += part.batch ?? 0;
+    if (part.batch) onFiles?.(done);
   };
   const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
   const retry: FileToCheck[] = [];
   await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), { rules, now, flakePolicy }, add, (batch) => retry.push(...batch));
   // Each file of a lost batch alone, so that only the file that kills a worker is lost.
   await runWorkers(retry, 1, Math.min(jobs, retry.length), { rules, now, flakePolicy }, add, ([file], error) =>
-    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [] }),
+    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 }),
   );
+  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
   return checked;
 }
 
@@ -255,7 +292,14 @@ interface WorkerJob {
 }
 
 /** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
-async function runWorkers(queue: FileToCheck[], size: number, count: number, job: WorkerJob, done: (part: FilesChecked) => void, lost: (batch: FileToCheck[], error: unknown) => void): Promise<void> {
+async function runWorkers(
+  queue: FileToCheck[],
+  size: number,
+  count: number,
+  job: WorkerJob,
+  done: (part: FilesChecked & { batch: number }) => void,
+  lost: (batch: FileToCheck[], error: unknown) => void,
+): Promise<void> {
   let next = 0;
   const takeBatch = () => {
     const batch = queue.slice(next, next + size);
@@ -274,7 +318,7 @@ async function runWorkers(queue: FileToCheck[], size: number, count: number, job
         workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
         resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done' } & FilesChecked) | { kind: 'failed'; message: string }) => {
+      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           fail(new Error(message.message));
           void worker.terminate();
@@ -311,4 +355,48 @@ export function checkConfigRuleIds(config: Config, rules: Rule[]): void {
   const known = new Set(rules.map((r) => r.id));
   const wrong = config.ruleKeyPositions.find((p) => !known.has(p.id));
   if (wrong) throw new LocatedError(config.file, wrong.line, wrong.column, `unknown rule ${wrong.id} (see: declint rules)`);
+}
+
+/** `flakes.nixpkgsKeys` must name a root input of a scanned lock file: a typo would silently judge nothing. */
+function checkNixpkgsKeys(config: Config, files: FileToCheck[]): void {
+  const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
+  const { missingNixpkgsKeys } = require('../flake/policy') as typeof import('../flake/policy');
+  const rootInputs: string[][] = [];
+  for (const file of files) {
+    if (path.basename(file.path) !== 'flake.lock') continue;
+    const text = readIfPresent(file.absolutePath);
+    if (text === undefined) continue;
+    const read = readFlakeLock(text);
+    if (read.kind === 'flake-lock') rootInputs.push(Object.keys(read.lock.rootInputs));
+  }
+  const [missing] = missingNixpkgsKeys(config.flakes?.nixpkgsKeys ?? [], rootInputs);
+  if (missing === undefined) return;
+  const at = config.nixpkgsKeyPositions?.find((p) => p.id === missing) ?? { line: 1, column: 1 };
+  const known = [...new Set(rootInputs.flat())].sort().join(', ');
+  throw new LocatedError(config.file, at.line, at.column, `flakes.nixpkgsKeys: "${missing}" is not a root input of any flake.lock scanned (their inputs: ${known})`);
+}
+
+/**
+ * The rules a run applies: the config's selection (without a config, the
+ * standard level: strict and paranoid rules, mostly inventory notes, are
+ * opt-in). A config that names an unknown rule or framework, or selects no
+ * rule at all (which would report "no findings" on anything), stops with
+ * `file:line:col`.
+ */
+export function configuredRules(allRules: Rule[], config: Config | undefined, ruleDirs: string[], base: string): Rule[] {
+  if (!config) return selectRules(allRules, DEFAULT_CONFIG);
+  checkConfigRuleIds(config, allRules);
+  const { loadFrameworks } = require('../controls/registry') as typeof import('../controls/registry');
+  const known = loadFrameworks(ruleDirs, base).map((f) => f.key);
+  const unknown = config.frameworkPositions.find((p) => !known.includes(p.id));
+  if (unknown) throw new LocatedError(config.file, unknown.line, unknown.column, `unknown framework ${unknown.id} (known: ${known.join(', ')})`);
+  const selected = selectRules(allRules, config);
+  if (selected.length === 0) {
+    const at = config.levelPosition ?? config.frameworkPositions[0] ?? { line: 1, column: 1 };
+    const why = [`level ${configLevel(config)}`, config.frameworks && `frameworks ${config.frameworks.map((f) => f.key).join(', ')}`, config.excludeTags.length > 0 && `excludeTags ${config.excludeTags.join(', ')}`]
+      .filter(Boolean)
+      .join(', ');
+    throw new LocatedError(config.file, at.line, at.column, `this configuration selects no rule (${why}): a run would report nothing on any file`);
+  }
+  return selected;
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
+import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
@@ -35,10 +36,20 @@ export class NixSourceLoader implements SourceLoader {
 
   constructor(
     roots: string[],
-    private readonly base: string,
+    readonly base: string,
     private readonly overlay?: SourceOverlay,
   ) {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
+  }
+
+  /** The scanned roots, through symlinks: what the evaluator may read lies below one of them. */
+  get roots(): readonly string[] {
+    return this.realRoots;
+  }
+
+  /** The report path of a file. */
+  reportPath(absolutePath: string): string {
+    return this.display(absolutePath);
   }
 
   load(absolutePath: string): LoadedSource | LoadError {
@@ -118,6 +129,8 @@ export class NixSourceLoader implements SourceLoader {
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two.
+    if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file };
     return { absolutePath: target, file, text, root };
   }
 

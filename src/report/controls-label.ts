@@ -8,6 +8,8 @@ export const FRAMEWORK_LABELS: Record<string, string> = {
   dora: 'DORA',
   anssi: 'ANSSI',
   cis: 'CIS',
+  'cis-k8s': 'CIS Kubernetes',
+  stig: 'DISA STIG',
 };
 
 /** `ISO 27001 A.8.2,A.8.5 · NIS2 21(2)(i)` */

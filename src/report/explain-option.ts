@@ -1,7 +1,8 @@
 import { isSecretPath, redacted, scrubSecrets } from '../redaction/secrets';
-import type { Contribution, Effective, Host } from '../nix/host';
+import { Contribution, Effective, Host, opaqueExternalModules } from '../nix/host';
+import { nixosOption } from '../nix/nixos-options';
 import { formatOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
+import { describePlain, Plain, toPlain, unknownPart } from '../nix/value';
 import type { LineIndex } from '../source/position';
 
 /**
@@ -13,8 +14,12 @@ export interface OptionExplanation {
   option: string;
   /** `known`: folded to a value; `unknown`: not decidable statically (see `why`); `absent`: no module sets it. */
   status: 'known' | 'unknown' | 'absent';
-  /** The value as JSON when known (or the default a user module declares, when absent); otherwise null. */
+  /** The value as JSON when known (or, when absent, the default a module of the host declares, else NixOS's); otherwise null. */
   value: Plain | null;
+  /** Where an absent option's default comes from: a module of the host (`mkOption { default }`), or NixOS (the option table). */
+  defaultFrom?: 'module' | 'nixos';
+  /** The option's type in NixOS, where declint's option table has it (`listOf str`, `lines`). */
+  type?: string;
   why?: string;
   definitions: {
     file: string;
@@ -33,14 +38,23 @@ export interface OptionExplanation {
   }[];
 }
 
+const SECRET_WHY = 'not shown: the option holds a secret';
+
 export function explainOption(host: Host, optionPath: string[], lines: (file: string) => LineIndex): OptionExplanation {
   // Secrets in the value (a password option, a key inside a set) are replaced before anything shows it.
   const shown = (value: Plain | undefined): Plain | null => (value === undefined ? null : (redacted(value, optionPath, 'nixos') as Plain));
   const effective: Effective = host.effective(optionPath);
-  const base = { host: host.name, option: formatOptionPath(optionPath) };
+  const type = nixosOption(optionPath)?.type;
+  const base = { host: host.name, option: formatOptionPath(optionPath), ...(type ? { type } : {}) };
   if (effective.kind === 'absent') {
+    // Not set in the modules read: unknown where a module declint cannot read may set it (a flake input, an installer profile).
+    const unread = opaqueExternalModules(host);
+    if (unread.length > 0) return { ...base, status: 'unknown', value: null, why: `not set in the modules declint read; unread modules (${unread.join(', ')}) may set it`, definitions: [] };
     const declared = effective.declaredDefault ? toPlain(effective.declaredDefault) : undefined;
-    return { ...base, status: 'absent', value: declared === undefined ? null : shown(declared), definitions: [] };
+    if (declared !== undefined) return { ...base, status: 'absent', value: shown(declared), defaultFrom: 'module', definitions: [] };
+    const nixos = effective.nixosDefault ? toPlain(effective.nixosDefault) : undefined;
+    if (nixos !== undefined) return { ...base, status: 'absent', value: shown(nixos), defaultFrom: 'nixos', definitions: [] };
+    return { ...base, status: 'absent', value: null, definitions: [] };
   }
   const definitions = effective.contributions.map((c) => {
     const d = c.definition;
@@ -64,13 +78,19 @@ export function explainOption(host: Host, optionPath: string[], lines: (file: st
     };
   });
   // Why a secret option is not known would quote its expression: not said.
-  const why = isSecretPath(optionPath, 'nixos') ? 'not shown: the option holds a secret' : scrubSecrets(effective.kind === 'unknown' ? effective.why : '');
-  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why, definitions };
+  const secret = isSecretPath(optionPath, 'nixos');
+  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why: secret ? SECRET_WHY : scrubSecrets(effective.why), definitions };
+  // A list or set with a part declint cannot fold is not known as a whole (a rule does not judge it either).
+  if (effective.plain === undefined) {
+    const why = secret ? SECRET_WHY : scrubSecrets(`part of the value is not known: ${unknownPart(effective.value)?.why ?? 'not folded'}`);
+    return { ...base, status: 'unknown', value: null, why, definitions };
+  }
   return { ...base, status: 'known', value: shown(effective.plain), definitions };
 }
 
 export function formatExplanation(e: OptionExplanation): string {
-  const value = e.status === 'known' ? describePlain(e.value as Plain) : e.status === 'absent' ? `not set${e.value !== null ? ` (declared default ${describePlain(e.value)})` : ''}` : `unknown: ${e.why}`;
+  const shownDefault = e.value !== null ? ` (${e.defaultFrom === 'nixos' ? 'NixOS default' : 'declared default'} ${describePlain(e.value)})` : '';
+  const value = e.status === 'known' ? describePlain(e.value as Plain) : e.status === 'absent' ? `not set${shownDefault}` : `unknown: ${e.why}`;
   const lines = [`${e.host}: ${e.option} = ${value}`];
   for (const d of e.definitions) {
     const when = d.conditions.length ? `  when ${d.conditions.map((c) => `${c.text} (${c.value === null ? 'undecided' : c.value})`).join(' and ')}` : '';

@@ -1,3 +1,4 @@
+import { coverageReport, emptyCoverage } from '../coverage/coverage';
 import { CheckResult, countBySeverity } from './result';
 
 /** Machine-readable findings; the shape is versioned by `schemaVersion`. */
@@ -5,6 +6,7 @@ export function formatJson(result: CheckResult): string {
   const report = {
     schemaVersion: 1,
     tool: { name: 'declint', version: result.toolVersion },
+    ...(result.referenceDate ? { referenceDate: result.referenceDate } : {}),
     summary: {
       filesScanned: result.filesScanned,
       findings: result.findings.filter((f) => !f.suppressed).length,
@@ -21,7 +23,10 @@ export function formatJson(result: CheckResult): string {
       related: f.related,
       controls: result.rules.find((r) => r.id === f.ruleId)?.controls ?? {},
       ...(f.suppressed ? { suppressed: f.suppressed } : {}),
+      ...(result.fixes?.has(f) ? { fix: result.fixes.get(f) } : {}),
     })),
+    coverage: coverageReport(result.coverage ?? emptyCoverage()),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
+

@@ -58,3 +58,23 @@ export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/** Whether a link target is a web address (a `javascript:` or `data:` link from a config or a remote is not followed). */
+export function isWebUrl(url: string): boolean {
+  return /^https?:\/\/[^\s<>"]+$/i.test(url);
+}
+
+/**
+ * A Markdown link to a web address, its text escaped and its target
+ * written so that no character can end it early; anything that is not a
+ * web address is shown as text.
+ */
+export function markdownLink(text: string, url: string): string {
+  if (!isWebUrl(url)) return escapeMarkdown(text === url ? url : `${text} (${url})`);
+  return `[${escapeMarkdown(text)}](${url.replace(/[()[\]<>\s|]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
+}
+
+/** Lines of text for a terminal: each line's control characters shown as `\xNN` (the line breaks kept). */
+export function terminalLines(text: string): string {
+  return text.split('\n').map(terminalSafe).join('\n');
+}

@@ -1,6 +1,7 @@
 import type { Framework } from '../controls/registry';
 import { controlTitle } from '../controls/registry';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
+import { NAMED_PREDICATES } from '../rules/named-predicates';
 import type { Rule } from '../rules/rule';
 import { FRAMEWORK_LABELS } from './controls-label';
 
@@ -17,7 +18,12 @@ function worstSeverity(rule: Rule): string {
 
 function subjectText(rule: Rule): string {
   const s = rule.subject;
-  if ('option' in s) return `\`${s.option}\`${s.aliases?.length ? ` (old name${s.aliases.length > 1 ? 's' : ''}: ${s.aliases.map((a) => `\`${a}\``).join(', ')})` : ''}`;
+  if ('option' in s) {
+    const oldNames = (aliases?: string[]) => (aliases?.length ? ` (old name${aliases.length > 1 ? 's' : ''}: ${aliases.map((a) => `\`${a}\``).join(', ')})` : '');
+    const main = s.text ? textSource(s.option, s.text) : `\`${s.option}\`${oldNames(s.aliases)}`;
+    const also = (s.also ?? []).filter((a) => !a.passWhen).map((a) => (a.text ? textSource(a.option, a.text) : `\`${a.option}\`${oldNames(a.aliases)}`));
+    return also.length ? `${main}, and also ${listOf(also)}` : main;
+  }
   if ('document' in s) {
     const paths = (s.paths ?? [s.path ?? '']).map((p) => `\`${p}\``).join(', ');
     const kinds = (Array.isArray(s.document) ? s.document : [s.document]).map((d) => `\`${d}\``).join(', ');
@@ -29,29 +35,80 @@ function subjectText(rule: Rule): string {
   return 'every input node of `flake.lock`';
 }
 
+function textSource(option: string, text: { format: string; key?: string }): string {
+  const format = { sshd: 'sshd_config', sudoers: 'sudoers', systemd: 'journald.conf' }[text.format] ?? text.format;
+  return text.key ? `the \`${text.key}\` lines of \`${option}\` (read as ${format})` : `the ${format} text of \`${option}\``;
+}
+
+function listOf(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The alternatives that satisfy the rule on their own (`passWhen`), in words. */
+function alternativesText(rule: Rule): string | undefined {
+  if (!('option' in rule.subject)) return undefined;
+  const alternatives = (rule.subject.also ?? []).filter((a) => a.passWhen);
+  if (alternatives.length === 0) return undefined;
+  return `The rule is satisfied where one of these is set: ${listOf(alternatives.map((a) => `\`${a.option}\` ${a.describe ?? describeTest(a.passWhen!)}`)).replace(/ and ([^,]*)$/, ' or $1')}.`;
+}
+
 function violationLines(rule: Rule): string[] {
   return rule.violations.map((v) => {
+    const where = v.only ? ` in ${listOf(v.only.map((o) => `\`${o.replace('#', '` key `')}\``)).replace(/ and ([^,]*)$/, ' or $1')}` : '';
+    if (v.mode === 'deleted') return `- **${v.severity}** — a patch deletes it${where} (\`$patch: delete\` or a JSON 6902 \`remove\`).`;
     const when = v.mode === 'explicit' ? 'a value written' : 'not set, where the default';
-    return `- **${v.severity}** — ${when} ${describeTest(v.test)}.`;
+    return `- **${v.severity}** — ${when}${where} ${v.describe ?? describeTest(v.test)}.`;
   });
 }
 
-function describeTest(test: Rule['violations'][number]['test']): string {
+/** A test in the user's words: values as they are written in Nix or YAML, named tests by their description. */
+export function describeTest(test: Rule['violations'][number]['test']): string {
   const [[kind, arg]] = Object.entries(test) as [string, unknown][];
+  const shown = (v: unknown) => `\`${JSON.stringify(v)}\``;
   switch (kind) {
     case 'equals':
-      return `is \`${JSON.stringify(arg)}\``;
+      return `is ${shown(arg)}`;
     case 'notEquals':
-      return `is not \`${JSON.stringify(arg)}\``;
+      return `is not ${shown(arg)}`;
     case 'oneOf':
-      return `is one of ${(arg as unknown[]).map((a) => `\`${JSON.stringify(a)}\``).join(', ')}`;
+      return `is ${listOf((arg as unknown[]).map(shown)).replace(/ and ([^,]*)$/, ' or $1')}`;
     case 'noneOf':
-      return `is none of ${(arg as unknown[]).map((a) => `\`${JSON.stringify(a)}\``).join(', ')}`;
+      return `is none of ${(arg as unknown[]).map(shown).join(', ')}`;
+    case 'contains':
+      return `contains ${shown(arg)}`;
+    case 'notContains':
+      return `does not contain ${shown(arg)}`;
+    case 'containsAny':
+      return `contains one of ${(arg as unknown[]).map(shown).join(', ')}`;
+    case 'lessThan':
+      return `is below ${String(arg)}`;
+    case 'greaterThan':
+      return `is above ${String(arg)}`;
+    case 'olderThanDays':
+      return `is older than ${String(arg)} days`;
+    case 'exists':
+      return 'is set';
+    case 'absent':
+      return 'is not set';
+    case 'all':
+      return (arg as Rule['violations'][number]['test'][]).map(describeTest).join(', and ');
+    case 'any':
+      return (arg as Rule['violations'][number]['test'][]).map(describeTest).join(', or ');
+    case 'not':
+      return `does not satisfy this: ${describeTest(arg as Rule['violations'][number]['test'])}`;
     case 'named':
-      return `matches \`${String(arg)}\``;
+      return `is ${NAMED_PREDICATES[String(arg)]?.description ?? String(arg)}`;
     default:
-      return `matches \`${kind}: ${JSON.stringify(arg)}\``;
+      // A pattern: the rule file says in words what it matches (the loader requires it).
+      return 'matches the pattern the rule describes';
   }
+}
+
+/** Where the rule states the default that applies when nothing sets its option (none when it is "not set"). */
+function defaultText(rule: Rule): string {
+  if (rule.default === undefined) return '';
+  if (rule.default === null) return '; when it is not set, nothing is written for it';
+  return `; when it is not set, the default \`${JSON.stringify(rule.default)}\` applies`;
 }
 
 /** The Markdown page of one rule (`docs/rules/<ID>.md`). */
@@ -66,9 +123,10 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
     '## What it checks',
     '',
-    `${subjectText(rule)}${rule.when ? `, where \`${rule.when.option}\` ${describeTest(rule.when.test)}` : ''}${rule.default !== undefined ? `; the upstream default is \`${JSON.stringify(rule.default)}\`` : ''}. It reports:`,
+    `${subjectText(rule)}${rule.when ? `, where \`${rule.when.option}\` ${rule.when.describe ?? describeTest(rule.when.test)}` : ''}${defaultText(rule)}. It reports:`,
     '',
     ...violationLines(rule),
+    ...(alternativesText(rule) ? ['', alternativesText(rule)!] : []),
     '',
     '## Why it matters',
     '',
@@ -78,6 +136,7 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
     rule.remediation.text,
     ...(rule.remediation.snippet ? ['', '```', rule.remediation.snippet, '```'] : []),
+    ...(rule.fix ? ['', fixText(rule.fix, rule.target)] : []),
     '',
     '## Controls',
     '',
@@ -88,6 +147,16 @@ export function ruleMarkdown(rule: Rule, frameworks: Framework[]): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** What `check --fix` does for a rule with a fix. */
+function fixText(fix: NonNullable<Rule['fix']>, target: Rule['target']): string {
+  const own = Object.entries(fix.values ?? {}).map(([option, v]) => `\`${JSON.stringify(v)}\` on \`${option}\``);
+  const value = `\`${JSON.stringify(fix.value)}\`${fix.options ? ` on ${fix.options.map((o) => `\`${o}\``).join(' and ')}` : ''}${own.length ? ` (${own.join(', ')})` : ''}`;
+  const added = target === 'talos' ? 'to the complete machine config' : "to the host's own module";
+  return fix.unsafe
+    ? `Autofix: \`declint check --fix --unsafe-fixes\` sets the value to ${value} (not applied by \`--fix\` alone: ${fix.unsafe.replace(/\.$/, '')}).`
+    : `Autofix: \`declint check --fix\` sets the value to ${value} where it is written (the definition that wins, the patch that sets it), or adds it ${added} where the insecure value is the default.`;
 }
 
 /** `docs/rules/README.md`: every rule with its severity, level and frameworks. */

@@ -1,17 +1,17 @@
-import type { Finding, Severity } from '../findings/finding';
+import { Finding, messageWithHosts, Severity, severityRank } from '../findings/finding';
 import { BUILTIN_CHECKS, BuiltinCheck } from '../findings/builtin-checks';
 import { INTERNAL_ERROR_RULE_ID, isUncheckedFinding } from '../findings/unchecked';
-import { messageWithHosts } from '../findings/finding';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
 import { controlsLabel, FRAMEWORK_LABELS } from './controls-label';
-import type { CheckResult } from './result';
+import type { CheckResult, ReportedFix } from './result';
 import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import type { Framework } from '../controls/registry';
 import { lineHashes } from './line-hash';
 import { semanticFingerprint } from '../findings/fingerprint';
+import { Coverage, CoverageSite, KIND_LABELS } from '../coverage/coverage';
 
 /** The final OASIS SARIF 2.1.0 schema (errata 01), as GitHub and the SARIF Multitool expect. */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -62,9 +62,24 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     }
     return hashes.get(file)?.get(line);
   };
-  const results = emitted.map((f) => sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'));
+  const { kept, omitted } = mostSevere(emitted, MAX_RESULTS_PER_RUN);
+  const results = kept.map((f) => ({
+    ...sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'),
+    ...(result.fixes?.has(f) ? { fixes: [sarifFix(result.fixes.get(f)!)] } : {}),
+  }));
   // What was not checked (a file that does not parse, an unreadable file, a limit, a failure of declint) is also said about the run.
   const notChecked = result.findings.filter((f) => f.ruleId === 'parse-error' || isUncheckedFinding(f));
+  // Each source of notifications adds its own entries: the invocation lists them all.
+  const notifications = [
+    ...notChecked.map((f) => ({
+      level: f.severity,
+      message: { text: sentence(f.message) },
+      locations: [physical(f.location.file, f.location.range)],
+      descriptor: { id: f.ruleId },
+    })),
+    ...(result.coverage ? coverageNotifications(result.coverage) : []),
+    ...(omitted > 0 ? [truncationNotification(omitted, kept.length)] : []),
+  ];
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -87,16 +102,9 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
           {
             executionSuccessful: !result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID),
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
-            ...(notChecked.length
-              ? {
-                  toolExecutionNotifications: notChecked.map((f) => ({
-                    level: f.severity,
-                    message: { text: sentence(f.message) },
-                    locations: [physical(f.location.file, f.location.range)],
-                    descriptor: { id: f.ruleId },
-                  })),
-                }
-              : {}),
+            // The day dates were judged against (lock ages, channel status, exception expiry).
+            ...(result.referenceDate ? { properties: { referenceDate: result.referenceDate } } : {}),
+            ...(notifications.length ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
         columnKind: 'utf16CodeUnits',
@@ -105,6 +113,40 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * GitHub code scanning rejects a run of more than 25,000 results (and shows
+ * the 5,000 most severe): past that, the most severe are kept, in their order.
+ */
+export const MAX_RESULTS_PER_RUN = 25_000;
+
+/** GitHub refuses a SARIF upload larger than this, gzip-compressed. */
+export const MAX_UPLOAD_GZIP_BYTES = 10 * 1024 * 1024;
+
+/** The first `limit` findings by severity (a stable sort: same-severity findings keep their order). */
+export function mostSevere(findings: Finding[], limit: number): { kept: Finding[]; omitted: number } {
+  if (findings.length <= limit) return { kept: findings, omitted: 0 };
+  const kept = findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => severityRank(a.f.severity) - severityRank(b.f.severity) || a.i - b.i)
+    .slice(0, limit)
+    .sort((a, b) => a.i - b.i)
+    .map(({ f }) => f);
+  return { kept, omitted: findings.length - limit };
+}
+
+function truncationNotification(omitted: number, kept: number) {
+  return {
+    level: 'warning',
+    message: {
+      text:
+        `${omitted} results were left out: GitHub code scanning accepts at most ${MAX_RESULTS_PER_RUN.toLocaleString('en-US')} results per run, ` +
+        `so this run holds the ${kept} most severe. To upload them all, check the tree in parts, each with its own category ` +
+        `(for example declint check hosts/ --format sarif -o hosts.sarif --category hosts, then the same for modules/), and upload each file.`,
+    },
+    descriptor: { id: 'results-truncated' },
+  };
 }
 
 /** A stable GUID per framework (SARIF wants one for each taxonomy): derived from its key. */
@@ -118,7 +160,7 @@ function taxonomy(framework: Framework) {
     name: framework.key,
     guid: frameworkGuid(framework.key),
     fullName: framework.title,
-    informationUri: framework.url,
+    ...(framework.url ? { informationUri: framework.url } : {}),
     organization: FRAMEWORK_LABELS[framework.key] ?? framework.key,
     shortDescription: { text: sentence(framework.title) },
     taxa: framework.controls.map((c) => ({ id: c.id, name: c.id, shortDescription: { text: sentence(c.title) } })),
@@ -227,6 +269,48 @@ function sarifResult(finding: Finding, ruleIndex: number, lineHash: string | und
   };
 }
 
+/** A fix as SARIF `artifactChanges`: each edit a replacement of a region (empty for an insertion). */
+function sarifFix(fix: ReportedFix) {
+  const files = [...new Set(fix.edits.map((e) => e.file))];
+  return {
+    description: { text: sentence(fix.safe ? `${fix.description}` : `${fix.description} (unsafe: ${fix.unsafe})`) },
+    artifactChanges: files.map((file) => ({
+      artifactLocation: { uri: encodeURI(file), uriBaseId: SRCROOT },
+      replacements: fix.edits
+        .filter((e) => e.file === file)
+        .map((e) => ({
+          deletedRegion: { startLine: e.range.start.line, startColumn: e.range.start.column, endLine: e.range.end.line, endColumn: e.range.end.column },
+          insertedContent: { text: e.text },
+        })),
+    })),
+    properties: { safe: fix.safe },
+  };
+}
+
+/**
+ * Coverage gaps as tool notifications: a declared host or node not resolved
+ * and a source that produced none are warnings (something was not checked),
+ * a partly read one and a file checked on its own are notes.
+ */
+function coverageNotifications(coverage: Coverage) {
+  const point = (site: CoverageSite | undefined) =>
+    site ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(site.file), uriBaseId: SRCROOT }, region: { startLine: site.line, startColumn: site.column } } }] : [];
+  const entries = coverage.entries
+    .filter((e) => e.status !== 'evaluated')
+    .map((e) => {
+      const label = `${KIND_LABELS[e.kind].one} ${e.name} (${e.construct})`;
+      const why = e.reasons.map((r) => r.message.replace(/\.$/, '')).join('; ');
+      const text = e.status === 'unresolved' ? `${label} is declared but not resolved: ${why}` : `${label} is partly read: ${why}`;
+      return { level: e.status === 'unresolved' ? 'warning' : 'note', message: { text: sentence(text) }, locations: point(e.site), descriptor: { id: `coverage/${e.status}` } };
+    });
+  const unread = coverage.unread.map((u) => ({
+    level: u.checkedAlone ? 'note' : 'warning',
+    message: { text: sentence(`${u.file} produced no ${KIND_LABELS[u.kind].one}: ${u.reason}`) },
+    locations: u.site ? point(u.site) : [{ physicalLocation: { artifactLocation: { uri: encodeURI(u.file), uriBaseId: SRCROOT } } }],
+    descriptor: { id: u.checkedAlone ? 'coverage/checked-alone' : 'coverage/unread' },
+  }));
+  return [...entries, ...unread];
+}
 
 function physical(file: string, range: Range) {
   return {

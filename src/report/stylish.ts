@@ -2,6 +2,7 @@ import { ControlMap, Finding, messageWithHosts, Severity } from '../findings/fin
 import { controlsLabel } from './controls-label';
 import { CheckResult, countBySeverity } from './result';
 import { terminalSafe } from './markup';
+import { coverageLines } from '../coverage/summary';
 
 export interface StylishOptions {
   color: boolean;
@@ -57,5 +58,7 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
     const summary = `${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')}). ${files}.`;
     lines.push(paint('bold', counts.error > 0 ? paint('red', summary) : summary));
   }
+  // What was and was not looked at: a short result means little without it.
+  if (result.coverage) lines.push(...coverageLines(result.coverage).map((line, i) => (i === 0 ? terminalSafe(line) : paint('gray', terminalSafe(line)))));
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LocatedError } from '../source/errors';
 import type { Rule } from './rule';
+import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
 
 /** The rules shipped with declint. */
 export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
@@ -33,11 +34,12 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
   return loadRules([BUILTIN_RULES_DIR]);
 }
 
+/** The rule files and the control registry they are checked against (a registry change invalidates the cache too). */
 function ruleFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'controls') out.push(...ruleFiles(full));
+    if (entry.isDirectory() && entry.name !== CONTROLS_DIR && entry.name !== DATA_DIR) out.push(...ruleFiles(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
@@ -59,19 +61,23 @@ export async function loadRuleSet(ruleDirs: string[], displayBase: string): Prom
   const builtin = await loadBuiltinRules();
   if (ruleDirs.length === 0) return builtin;
   const { loadRules } = require('./load') as typeof import('./load');
-  const custom = await loadRules(ruleDirs, displayBase);
+  const { loadFrameworks } = require('../controls/registry') as typeof import('../controls/registry');
+  // A custom rule may map to a framework declared in its own directory (or another custom one).
+  const custom = await loadRules(ruleDirs, displayBase, loadFrameworks(ruleDirs, displayBase));
   const ids = new Set(builtin.map((r) => r.id));
   const clash = custom.find((r) => ids.has(r.id));
   if (clash) throw new LocatedError(clash.source, 1, 1, `rule ${clash.id} is already a built-in rule`);
   return [...builtin, ...custom].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Validates the built-in rules and writes the cache; run by `npm run build`. */
+/** Validates the built-in rules and their data and writes the caches; run by `npm run build`. */
 async function writeCache(): Promise<void> {
   const { loadRules } = require('./load') as typeof import('./load');
   const rules = await loadRules([BUILTIN_RULES_DIR]);
   const cache: RulesCache = { fingerprint: fingerprintRuleFiles(BUILTIN_RULES_DIR), rules };
   fs.writeFileSync(CACHE_FILE, JSON.stringify(cache));
+  // The rules' data (rules/data/) is validated and cached at the same time.
+  (require('../flake/channel-table') as typeof import('../flake/channel-table')).writeChannelTableCache();
 }
 
 if (require.main === module) {

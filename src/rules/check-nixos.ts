@@ -1,64 +1,139 @@
-import { redacted } from '../redaction/secrets';
+import { isSecretPath, redacted, REDACTED } from '../redaction/secrets';
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
-import type { LineIndex } from '../source/position';
-import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
-import { toPlain } from '../nix/value';
-import type { PredicateContext } from './predicates';
+import type { LineIndex, Span } from '../source/position';
+import { formatOptionPath, hasWildcard, matchesPattern } from '../nix/option-path';
+import { toPartialPlain, toPlain, UNKNOWN_PART } from '../nix/value';
+import { optionOfKey, readConfigText, TextEntry, writtenWhenUnset } from './config-text';
+import { PredicateContext, testPredicate } from './predicates';
 import type { Rule } from './rule';
-import { firstExplicitViolation, violationFinding } from './violation';
+import { ruleRenames, ruleSources, RuleSource } from './sources';
+import { firstExplicitViolation, judgesPartially, violationFinding } from './violation';
 
 /**
- * Explicit values in one module file: every definition of the rule's option
- * (or one of its old names) whose value is known and violates the rule.
+ * Explicit values in one module file: every definition of one of the rule's
+ * options (or an old name) whose value is known and violates the rule; for a
+ * config text (`extraConfig`), every line of it that does.
  */
 export function checkNixModule(file: string, module: NixModule, lines: LineIndex, rule: Rule, ctx: PredicateContext): Finding[] {
-  const paths = subjectPaths(rule);
-  if (!paths) return [];
-  const option = paths[0];
+  const sources = ruleSources(rule);
+  if (sources.length === 0) return [];
   const out: Finding[] = [];
-  for (const def of candidates(module, paths)) {
-    if (!paths.some((p) => matchesPattern(p, def.path))) continue;
-    const holds = conditionsHold(def);
-    if (holds === false) continue;
-    const value = toPlain(def.value);
-    if (value === undefined) continue;
-    const violation = firstExplicitViolation(rule, value, ctx);
-    if (!violation) continue;
-    const related: RelatedLocation[] = [];
-    const origin = def.value.origin?.span;
-    if (origin && (origin.start < def.binding.start || origin.start >= def.binding.end)) {
-      related.push({ file, range: lines.rangeOf(origin), message: 'the value is written here' });
+  // An alternative written in this file (a second factor, a faillock rule) satisfies the rule here.
+  if (sources.some((source) => source.passWhen && satisfiedIn(module, source, ctx))) return [];
+  for (const source of sources) {
+    if (source.passWhen) continue;
+    for (const def of candidates(module, source.paths)) {
+      if (!source.paths.some((p) => matchesPattern(p, def.path))) continue;
+      const holds = conditionsHold(def);
+      if (holds === false) continue;
+      const found = source.text
+        ? textFindings(file, def, lines, rule, source, ctx, () => optionWritesKeyIn(module, source))
+        : valueFindings(file, def, lines, rule, source, ctx);
+      out.push(...found.map((finding) => (holds === undefined ? conditional(finding, def) : finding)));
     }
-    const finding = violationFinding(rule, violation, value, { path: formatOptionPath(def.path) }, {
+  }
+  return out;
+}
+
+/** Whether a definition of an alternative in the module passes its `passWhen` test. */
+function satisfiedIn(module: NixModule, source: RuleSource, ctx: PredicateContext): boolean {
+  return candidates(module, source.paths).some((def) => {
+    if (!source.paths.some((p) => matchesPattern(p, def.path)) || conditionsHold(def) !== true) return false;
+    const value = toPlain(def.value);
+    return value !== undefined && testPredicate(source.passWhen!, value, ctx) === true;
+  });
+}
+
+function valueFindings(file: string, def: OptionDefinition, lines: LineIndex, rule: Rule, source: RuleSource, ctx: PredicateContext): Finding[] {
+  const value = judgesPartially(rule) ? toPartialPlain(def.value) : toPlain(def.value);
+  if (value === undefined) return [];
+  const violation = firstExplicitViolation(source.violations, value, ctx);
+  if (!violation) return [];
+  const related: RelatedLocation[] = [];
+  const origin = def.value.origin?.span;
+  if (origin && (origin.start < def.binding.start || origin.start >= def.binding.end)) {
+    related.push({ file, range: lines.rangeOf(origin), message: 'the value is written here' });
+  }
+  const option = source.paths[0];
+  return [
+    violationFinding(rule, violation, value, { path: formatOptionPath(def.path) }, {
       file,
       range: lines.rangeOf(def.binding),
       related,
       subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(redacted(value, def.path, 'nixos'))}`,
       valuePath: def.path,
-    });
-    if (holds === undefined) {
-      const when = def.conditions
-        .filter((c) => c.value.kind !== 'bool')
-        .map((c) => `\`${c.text}\``)
-        .join(' and ');
-      finding.message = `${finding.message.replace(/\.$/, '')} (only when ${when}).`;
-    }
-    out.push(finding);
+    }),
+  ];
+}
+
+/**
+ * The lines of a config text that take effect: a sshd line outside `Match`
+ * only where the option NixOS writes before it for the same key renders
+ * nothing (sshd keeps the first value); where that is unknown, none.
+ */
+export function effectiveTextEntries(def: OptionDefinition, source: RuleSource, optionWritesKey: () => boolean | undefined): TextEntry[] {
+  const text = def.value.kind === 'string' ? def.value.value : def.value.kind === 'unknown' ? def.value.partialText : undefined;
+  if (text === undefined || !source.text) return [];
+  return readConfigText(source.text.format, text, source.text.key).filter((entry) => entry.overridesOption || optionWritesKey() === false);
+}
+
+/** The lines of a config text (those that take effect) that violate the rule, each at its line. */
+export function textFindings(
+  file: string,
+  def: OptionDefinition,
+  lines: LineIndex,
+  rule: Rule,
+  source: RuleSource,
+  ctx: PredicateContext,
+  optionWritesKey: () => boolean | undefined,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const entry of effectiveTextEntries(def, source, optionWritesKey)) {
+    const violation = firstExplicitViolation(source.violations, entry.value, ctx);
+    if (!violation) continue;
+    const at = lineSpan(lines, def.binding, entry.line);
+    // A line of a setting named like a secret shows its key only.
+    const line = isSecretPath([source.text!.key ?? ''], 'nixos') ? `${source.text!.key} ${REDACTED}` : entry.line.replace(new RegExp(UNKNOWN_PART, 'g'), '…');
+    const shown = `${JSON.stringify(line)}${entry.scope ? ` in \`${entry.scope}\`` : ''}`;
+    out.push(
+      violationFinding(rule, violation, entry.value, { path: formatOptionPath(def.path), value: shown }, {
+        file,
+        range: lines.rangeOf(at),
+        subject: `${formatOptionPath(def.path)}:${entry.line}`,
+      }),
+    );
   }
   return out;
 }
 
-const parsedSubjects = new WeakMap<Rule, string[][] | null>();
+/** Where a line of a config text is written inside the binding that defines it; the binding when it is not found there. */
+function lineSpan(lines: LineIndex, binding: Span, line: string): Span {
+  const source = lines.text.slice(binding.start, binding.end);
+  const known = line.split(UNKNOWN_PART)[0];
+  const at = known.length >= 3 ? source.indexOf(known) : -1;
+  return at === -1 ? binding : { start: binding.start + at, end: binding.start + at + known.length };
+}
 
-/** The rule's option and old names, parsed once per rule (this runs for every rule on every file). */
-function subjectPaths(rule: Rule): string[][] | undefined {
-  let paths = parsedSubjects.get(rule);
-  if (paths === undefined) {
-    paths = 'option' in rule.subject ? [parseOptionPath(rule.subject.option), ...(rule.subject.aliases ?? []).map(parseOptionPath)] : null;
-    parsedSubjects.set(rule, paths);
-  }
-  return paths ?? undefined;
+/**
+ * Whether the option NixOS renders for the text's key writes it before the
+ * text, as this file leaves it: set here to something other than null, or
+ * unset with a NixOS default that is written.
+ */
+function optionWritesKeyIn(module: NixModule, source: RuleSource): boolean | undefined {
+  const option = optionOfKey(source.text!.format, source.text!.key);
+  const def = option && module.definitions.find((d) => matchesPattern(option, d.path) && conditionsHold(d) !== false);
+  if (!def) return writtenWhenUnset(source.text!.format, source.text!.key);
+  const value = toPlain(def.value);
+  return value === undefined ? undefined : value !== null;
+}
+
+function conditional(finding: Finding, def: OptionDefinition): Finding {
+  const when = def.conditions
+    .filter((c) => c.value.kind !== 'bool')
+    .map((c) => `\`${c.text}\``)
+    .join(' and ');
+  return { ...finding, message: `${finding.message.replace(/\.$/, '')} (only when ${when}).` };
 }
 
 const byFirstName = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
@@ -112,12 +187,7 @@ function renamesOf(rules: Rule[]): Map<string, { from: string[]; to: string[] }>
   let table = renameTables.get(rules);
   if (!table) {
     table = new Map();
-    for (const r of rules) {
-      const pairs: { from: string[]; to: string[] }[] = [];
-      if ('option' in r.subject) for (const a of r.subject.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.subject.option) });
-      if (r.when) for (const a of r.when.aliases ?? []) pairs.push({ from: parseOptionPath(a), to: parseOptionPath(r.when.option) });
-      for (const pair of pairs) if (!table.has(pair.from.join('\u0000'))) table.set(pair.from.join('\u0000'), pair);
-    }
+    for (const pair of rules.flatMap(ruleRenames)) if (!table.has(pair.from.join('\u0000'))) table.set(pair.from.join('\u0000'), pair);
     renameTables.set(rules, table);
   }
   return table;

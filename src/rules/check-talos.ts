@@ -3,11 +3,12 @@ import { isRecord } from '../source/records';
 import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { key, Origin, ProvenancedTree, treeValuesAt } from '../talos/tree';
+import { containsUnknown, mayBeSetByTemplate } from '../talos/unknown';
 import { inRange } from '../talos/version';
 import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
-import { firstExplicitViolation, renderMessage, violationFinding } from './violation';
+import { culpritPathOf, firstExplicitViolation, renderMessage, violationFinding } from './violation';
 
 /**
  * A Talos rule on a view (one file, or a talhelper node's effective config):
@@ -19,7 +20,9 @@ import { firstExplicitViolation, renderMessage, violationFinding } from './viola
  *   deleted or at the document's anchor;
  * - version gates (`since`/`until`): a rule outside the config's Talos
  *   version is skipped; when the version is unknown its findings are notes
- *   that say which versions they concern.
+ *   that say which versions they concern;
+ * - unknown values (a template expression, an unresolved reference) are
+ *   never judged, and nothing is judged absent where one may set it.
  */
 export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContext): Finding[] {
   if (!('document' in rule.subject)) return [];
@@ -30,7 +33,10 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
     view = { ...view, version: view.minimum };
   }
   const kinds = Array.isArray(rule.subject.document) ? rule.subject.document : [rule.subject.document];
-  const patterns = (rule.subject.paths ?? [rule.subject.path ?? '']).map((p) => p.split('.'));
+  const written = rule.subject.paths ?? [rule.subject.path ?? ''];
+  const patterns = written.map((p) => p.split('.'));
+  // A violation with `only` judges the values of those paths (as the subject writes them) alone.
+  const violationsFor = (i: number) => rule.violations.filter((v) => !v.only || v.only.includes(written[i]));
   const secret = rule.tags.includes('secrets');
   const out: Finding[] = [];
   // Absence is judged across the view: a v1.14 replacement document (KubeEtcdEncryptionConfig…) stands for the old field.
@@ -41,14 +47,17 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
     if (!kinds.includes(doc.kind)) continue;
     if (rule.when && !whenHolds(rule, doc.tree, ctx)) continue;
     let anyFound = false;
-    for (const pattern of patterns) {
+    for (const [i, pattern] of patterns.entries()) {
       const found = treeValuesAt(doc.tree, pattern).filter((l) => l.value !== null && l.value !== undefined);
       anyFound ||= found.length > 0;
       for (const located of found) {
-        const violation = firstExplicitViolation(rule, located.value, ctx);
+        if (containsUnknown(located.value)) continue;
+        const violation = firstExplicitViolation(violationsFor(i), located.value, ctx);
         if (!violation) continue;
         const concrete = located.path.join('.');
-        const origin = blame(doc, located.path, violation, ctx);
+        // The line of the part that made the test hold (one sysctl of the map), else the step that made the value bad.
+        const part = culpritPathOf(violation.test, located.value);
+        const origin = (part && doc.tree.originsUnder([...located.path, ...part]).length > 0 ? doc.tree.originOf([...located.path, ...part]) : undefined) ?? blame(doc, located.path, violation, ctx);
         if (!origin) continue;
         const finding = violationFinding(rule, violation, located.value, { path: concrete, ...(view.node ? { host: view.node } : {}) }, {
           file: origin.file,
@@ -60,8 +69,10 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
         out.push(annotate(finding, view, origin, gated, rule));
       }
     }
+    out.push(...deletionFindings(view, doc, rule, patterns, gated));
     // An absent value is judged only where the config is complete and, for a gated rule, its version known.
-    const judgeAbsence = doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*')) && !(gated && !view.version);
+    const judgeAbsence =
+      doc.complete && rule.default !== undefined && patterns.every((p) => !p.includes('*') && !mayBeSetByTemplate(doc.tree.value, p)) && !(gated && !view.version);
     if (!anyFound && !setAnywhere && judgeAbsence) {
       const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
       if (!violation) continue;
@@ -84,7 +95,8 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
   // judged on a complete machine config and reported at its start.
   const kindPresent = view.documents.some((d) => kinds.includes(d.kind));
   const complete = view.documents.find((d) => d.kind === 'v1alpha1' && d.complete);
-  if (!kindPresent && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
+  const configKinds = kinds.every((k) => !OUTSIDE_THE_CONFIG.has(k));
+  if (!kindPresent && configKinds && !kinds.includes('v1alpha1') && complete && rule.default !== undefined && !(gated && !view.version)) {
     const violation = rule.violations.find((v) => v.mode === 'default' && testPredicate(v.test, rule.default, ctx) === true);
     if (violation) {
       const message = renderMessage(violation.message, { path: patterns.map((p) => p.join('.')).join(' / '), value: JSON.stringify(rule.default), ...(view.node ? { host: view.node } : {}) }).replace(/\.$/, '');
@@ -101,6 +113,9 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
   }
   return out;
 }
+
+/** Documents that are not part of a machine config: a config without one is not missing it. */
+const OUTSIDE_THE_CONFIG = new Set(['Talconfig', 'Schematic', 'SecretsBundle']);
 
 /** Node name, version note and generated-value note on a finding. */
 function annotate(finding: Finding, view: TalosView, origin: Origin | undefined, gated: boolean, rule: Rule): Finding {
@@ -121,6 +136,27 @@ function whenHolds(rule: Rule, tree: ProvenancedTree, ctx: PredicateContext): bo
   const value = tree.get(when.option.split('.'));
   const judged = value === undefined || value === null ? when.default : value;
   return judged !== undefined && testPredicate(when.test, judged, ctx) === true;
+}
+
+/**
+ * A rule's `deleted` violations: each `$patch: delete` or JSON 6902 `remove`
+ * in the document of a path the rule judges, or of a parent of it, reported
+ * at the removal (a patch that drops the PodSecurity plugin or the audit
+ * policy leaves nothing for the other violations to see).
+ */
+function deletionFindings(view: TalosView, doc: TalosDocView, rule: Rule, patterns: string[][], gated: boolean): Finding[] {
+  const violation = rule.violations.find((v) => v.mode === 'deleted');
+  if (!violation) return [];
+  const out: Finding[] = [];
+  for (const [k, origin] of doc.tree.deletions) {
+    const deleted = k.split('\u0000');
+    if (!patterns.some((p) => deleted.length <= p.length && deleted.every((segment, i) => p[i] === '*' || p[i] === segment))) continue;
+    const path = deleted.join('.');
+    const message = renderMessage(violation.message, { path, value: '', culprit: '', ...(view.node ? { host: view.node } : {}) });
+    const finding: Finding = { ruleId: rule.id, severity: violation.severity, message, location: { file: origin.file, range: origin.range }, related: [], subject: `deleted:${path}` };
+    out.push(annotate(finding, view, origin, gated, rule));
+  }
+  return out;
 }
 
 /** The origin of a `$patch: delete` / JSON 6902 `remove` of the path or of one of its parents. */
@@ -188,6 +224,11 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
   const found = docs.flatMap((d) => patterns.flatMap((p) => treeValuesAt(d.tree, p).filter((l) => l.value !== null && l.value !== undefined).map((l) => ({ ...l, doc: d }))));
   if (found.length > 0) {
     return found.map((l) => {
+      if (containsUnknown(l.value)) {
+        const origin = l.doc.tree.originOf(l.path);
+        const reason = `${l.path.join('.')} is set by a template expression or a reference declint does not resolve`;
+        return { ...base, status: 'not-evaluated' as const, reason, ...(origin ? { evidence: { file: origin.file, range: origin.range } } : at) };
+      }
       const origin = l.doc.tree.originOf(l.path);
       // A secret's value is never shown, even encrypted.
       const shown = secret ? 'is set (value not shown)' : `= ${shownValue(l.value, l.path, 'talos')}`;
@@ -196,10 +237,13 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
     });
   }
   const shownPath = patterns.map((p) => p.join('.')).join(' / ');
+  if (docs.some((d) => patterns.some((p) => mayBeSetByTemplate(d.tree.value, p)))) {
+    return [{ ...base, status: 'not-evaluated', reason: `${shownPath} may be set by a template expression declint does not resolve`, ...at }];
+  }
   if (gated && !view.version && rule.default !== undefined) {
     return [{ ...base, status: 'not-evaluated', reason: `${shownPath} is not set, and the Talos version that decides its default is not known`, ...at }];
   }
-  if (rule.default !== undefined) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shownValue(rule.default, [], 'talos')}`, ...at }];
+  if (rule.default !== undefined && rule.default !== null) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shownValue(rule.default, [], 'talos')}`, ...at }];
   return [{ ...base, status: 'pass', reason: `${shownPath} is not set`, ...at }];
 }
 

@@ -20,6 +20,9 @@ export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateConte
     for (const rule of rules) if (rule.target === 'talos') findings.push(...checkTalosView(view, rule, ctx));
     return findings;
   }
+  if (file.kind === 'flake-lock' && rules.some((r) => r.target === 'flake-lock')) {
+    findings.push(...(require('./check-flake-lock') as typeof import('./check-flake-lock')).referenceDateFindings(file.path, file.lock, ctx));
+  }
   for (const rule of rules) {
     switch (file.kind) {
       case 'nix':

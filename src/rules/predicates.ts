@@ -25,8 +25,14 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
   if ('containsAny' in predicate) {
     return Array.isArray(value) ? value.some((item) => predicate.containsAny.some((c) => deepEqual(item, c))) : undefined;
   }
-  if ('lessThan' in predicate) return typeof value === 'number' ? value < predicate.lessThan : undefined;
-  if ('greaterThan' in predicate) return typeof value === 'number' ? value > predicate.greaterThan : undefined;
+  if ('lessThan' in predicate) {
+    const n = numberOf(value);
+    return n === undefined ? undefined : n < predicate.lessThan;
+  }
+  if ('greaterThan' in predicate) {
+    const n = numberOf(value);
+    return n === undefined ? undefined : n > predicate.greaterThan;
+  }
   if ('olderThanDays' in predicate) {
     const time = timestamp(value);
     return time === undefined ? undefined : ctx.now.getTime() - time > predicate.olderThanDays * 86_400_000;
@@ -60,6 +66,13 @@ function combine(verdicts: Verdict[], mode: 'all' | 'any'): Verdict {
   }
   if (verdicts.includes(true)) return true;
   return verdicts.includes(undefined) ? undefined : false;
+}
+
+/** A number, or a string that is one (`"5"`: sysctls and sshd settings are often written as strings). */
+function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
 }
 
 /** Unix seconds (flake.lock `lastModified`) or an ISO date string, in milliseconds. */

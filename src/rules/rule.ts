@@ -23,8 +23,49 @@ export type Predicate =
   | { not: Predicate }
   | { named: string };
 
+/**
+ * One more place a NixOS rule's setting can be written: another option
+ * (`initialPassword` beside `password`, `allowedUDPPorts` beside
+ * `allowedTCPPorts`, one sysctl among several), or a line of a verbatim
+ * config text (`services.openssh.extraConfig`, `security.sudo.extraConfig`).
+ */
+export interface AlsoSource {
+  option: string;
+  aliases?: string[];
+  /** The upstream default of this option where no module sets it. */
+  default?: unknown;
+  /** The option holds config text; the rule judges its lines in this format (see `config-text.ts`). */
+  text?: { format: TextFormat; key?: string };
+  /**
+   * An alternative that satisfies the rule (a second factor, a backup tool,
+   * a faillock rule): where its value passes this test the rule passes on
+   * the host and nothing else of it is reported. Such an option is never
+   * reported itself.
+   */
+  passWhen?: Predicate;
+  /** What `passWhen` accepts, in words (required where it uses a regex). */
+  describe?: string;
+}
+
+/** Verbatim config texts declint reads line by line. */
+export type TextFormat = 'sshd' | 'sudoers' | 'systemd';
+
 export type Subject =
-  | { option: string; aliases?: string[] }
+  | {
+      option: string;
+      aliases?: string[];
+      /** The option holds config text; the rule judges one key of it (see `AlsoSource.text`). */
+      text?: AlsoSource['text'];
+      /** More options (or config-text lines) judged with the same violations. */
+      also?: AlsoSource[];
+
+      /**
+       * Judge what is known of a value: an unknown part (a command built from
+       * a package path) is an opaque marker instead of making the whole value
+       * unknown, so a tag beside it is still judged.
+       */
+      partial?: boolean;
+    }
   /**
    * Talos: a path in documents of a kind (`v1alpha1`, a multi-document kind,
    * `SecretsBundle`); with `paths`, each path is judged, and absence means
@@ -49,16 +90,26 @@ export interface When {
   option: string;
   aliases?: string[];
   test: Predicate;
+  /** The test in words, for the docs (required where it uses a regex). */
+  describe?: string;
   /** The option's upstream default, used where no module sets it. */
   default?: unknown;
 }
 
 export interface Violation {
-  /** `explicit`: a value written in a file; `default`: the option is absent and the default is insecure. */
-  mode: 'explicit' | 'default';
+  /**
+   * `explicit`: a value written in a file; `default`: the option is absent
+   * and the default is insecure; `deleted` (Talos): a patch removes it
+   * (`$patch: delete`, a JSON 6902 `remove`), reported at the removal.
+   */
+  mode: 'explicit' | 'default' | 'deleted';
+  /** For a rule with several options: the ones (as the subject names them, `option#Key` for one key of a config text) this violation judges; all when absent. */
+  only?: string[];
   test: Predicate;
+  /** The test in words, for the docs (required where it uses a regex: users read this, not the pattern). */
+  describe?: string;
   severity: Severity;
-  /** Message template: `{value}`, `{path}`, `{node}`, `{host}`. */
+  /** Message template: `{value}`, `{path}`, `{node}`, `{host}`, `{culprit}` (what a named predicate found). */
   message: string;
 }
 
@@ -84,7 +135,12 @@ export interface Rule {
   rationale: string;
   remediation: { text: string; snippet?: string };
   references: string[];
-  fix?: { value: unknown };
+  /**
+   * The value that satisfies the rule, written by `check --fix` and the
+   * editor's quick fix; `unsafe` says why applying it unseen may break a
+   * working system (it is then applied only with `--unsafe-fixes`).
+   */
+  fix?: { value: unknown; unsafe?: string; options?: string[]; values?: Record<string, unknown> };
   /** The rule file, relative to the rules directory it came from. */
   source: string;
 }

@@ -50,7 +50,7 @@ export function readText(file: string, limits: ReadLimits): TextRead {
     }
     return { kind: 'text', text: sourceText(buffer.toString('utf8', 0, read)) };
   } catch (error) {
-    return { kind: 'error', reason: describeReadError(error) };
+    return { kind: 'error', reason: brokenSymlink(file, error) ? 'it is a broken symlink' : describeReadError(error) };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -76,7 +76,7 @@ export function describeReadError(error: unknown): string {
     case 'EPERM':
       return 'permission denied';
     case 'ENOENT':
-      return 'it no longer exists (or is a broken symlink)';
+      return 'it does not exist';
     case 'ENAMETOOLONG':
       return 'its path is longer than the system allows';
     case 'ELOOP':
@@ -85,6 +85,16 @@ export function describeReadError(error: unknown): string {
       return 'it is a directory';
     default:
       return code ? `the system refused to read it (${code})` : String((error as Error)?.message ?? error);
+  }
+}
+
+/** Whether a file could not be found because it is a symlink to nothing. */
+function brokenSymlink(file: string, error: unknown): boolean {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return false;
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,7 @@
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
+import { maskFile } from './template';
+import { UNKNOWN_MARK } from './unknown';
 
 /**
  * What a YAML document of a Talos repository is:
@@ -9,9 +11,12 @@ import { LineIndex, Range } from '../source/position';
  * - `multidoc`: a typed document (`apiVersion: v1alpha1`, `kind: …`);
  * - `secrets-bundle`: `cluster`/`secrets`/`trustdinfo`/`certs` (`talosctl gen secrets`, talhelper `talsecret.yaml`);
  * - `talconfig`: a talhelper config (`clusterName`/`talosVersion`/… and `nodes[].hostname`);
- * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name).
+ * - `talenv`: talhelper's variables (`talenv*.yaml`, known by name);
+ * - `schematic`: an Image Factory schematic (`customization:` with
+ *   `extraKernelArgs`, `systemExtensions`, `secureboot`, and `overlay:`),
+ *   which decides the kernel command line of the images built from it.
  */
-export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv';
+export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 'multidoc' | 'secrets-bundle' | 'talconfig' | 'talenv' | 'schematic';
 
 /**
  * What a whole file is, from its documents (the first matching wins):
@@ -20,7 +25,7 @@ export type TalosDocumentRole = 'machine-config' | 'patch' | 'json6902-patch' | 
  * any multi-document kinds beside it), a strategic-merge patch, a JSON 6902
  * patch, or typed documents only.
  */
-export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc';
+export type TalosFileKind = 'talconfig' | 'talenv' | 'secrets-bundle' | 'machine-config' | 'strategic-patch' | 'json6902-patch' | 'multidoc' | 'schematic';
 
 /**
  * SOPS metadata of a file (`sops:` with `mac` and `lastmodified`): an
@@ -47,6 +52,8 @@ export interface TalosFile {
   documents: TalosDocument[];
   /** Present when the file carries SOPS metadata. */
   sops?: SopsState;
+  /** Template expressions read as unknown values (a templated file, see template.ts). */
+  templated?: number;
 }
 
 export interface YamlSyntaxError {
@@ -59,7 +66,9 @@ export type TalosReadResult =
   | { kind: 'not-talos' }
   | { kind: 'syntax-error'; error: YamlSyntaxError }
   /** Nested deeper, or expanding aliases more, than any machine config does: not read, said where. */
-  | { kind: 'too-complex'; error: YamlSyntaxError };
+  | { kind: 'too-complex'; error: YamlSyntaxError }
+  /** A templated file whose YAML does not parse once its expressions are replaced: valid for its template engine, unreadable here. */
+  | { kind: 'unreadable-template'; error: YamlSyntaxError };
 
 /** A Talos document nests about a dozen levels; far deeper is not a config, and would overflow recursive readers. */
 export const MAX_YAML_DEPTH = 64;
@@ -75,7 +84,10 @@ const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs'
  * all: a top-level key of some Talos document, in block style, or in flow
  * style and JSON (`{version: v1alpha1, machine: {…}}`, `{"version": …}`).
  */
-const TALOS_HINT = /(?:^|[{,]\s*)["']?(?:version["']?\s*:\s*["']?v1alpha1|apiVersion["']?\s*:\s*["']?v1alpha1|machine["']?\s*:|cluster["']?\s*:|nodes["']?\s*:|certs["']?\s*:|secrets["']?\s*:)|^-\s+op:|^\[\s*\{\s*["']?op["']?\s*:/m;
+const TALOS_HINT = /(?:^|[{,]\s*)["']?(?:version["']?\s*:\s*["']?v1alpha1|apiVersion["']?\s*:\s*["']?v1alpha1|machine["']?\s*:|cluster["']?\s*:|nodes["']?\s*:|certs["']?\s*:|secrets["']?\s*:|customization["']?\s*:)|^-\s+op:|^\[\s*\{\s*["']?op["']?\s*:/m;
+
+/** A Go template action (`{{ .ClusterConfig… }}`, `{{- if … }}`) on a line of its own or in a value. */
+const GO_TEMPLATE = /\{\{-?\s*(?:if|else|end|range|with|define|template|\.|\$)/;
 
 /** talhelper's variables file, read by name (its content is any map of strings). */
 const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
@@ -87,19 +99,24 @@ const TALENV_NAME = /(^|\/)talenv(\.[\w-]+)*\.ya?ml$/;
  */
 export function readTalosFile(text: string, lines: LineIndex = new LineIndex(text), fileName = ''): TalosReadResult {
   const talenv = TALENV_NAME.test(fileName);
-  if (!talenv && !TALOS_HINT.test(text)) return { kind: 'not-talos' };
+  // Positions hold: the masked text has the file's length and lines.
+  const masked = maskFile(fileName, text);
+  if (!talenv && !TALOS_HINT.test(masked.text)) return { kind: 'not-talos' };
   // The yaml package parses recursively: nesting past the limit is found before, where it starts.
-  const deep = yamlDepthExceeded(text, MAX_YAML_DEPTH);
+  const deep = yamlDepthExceeded(masked.text, MAX_YAML_DEPTH);
   if (deep !== undefined) return { kind: 'too-complex', error: { message: tooDeep(), range: lines.range(deep, deep + 1) } };
-  const parsed = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false });
+  const parsed = parseAllDocuments(masked.text, { keepSourceTokens: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
+      // A Go template (talhelper, Helm) is YAML only once rendered: its source is not a config to check.
+      if (GO_TEMPLATE.test(text)) return { kind: 'not-talos' };
       const error = doc.errors[0];
       const range = lines.range(error.pos[0], error.pos[1]);
       // The yaml package's parser recurses: a document nested a thousand levels overflows it.
       if (/Maximum call stack size exceeded/.test(error.message)) return { kind: 'too-complex', error: { message: tooDeep(), range } };
-      return { kind: 'syntax-error', error: { message: firstLine(error.message), range } };
+      const located = { message: firstLine(error.message), range };
+      return masked.expressions > 0 ? { kind: 'unreadable-template', error: located } : { kind: 'syntax-error', error: located };
     }
   }
   const documents: TalosDocument[] = [];
@@ -114,7 +131,7 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
   if (documents.length === 0) return { kind: 'not-talos' };
-  return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}) } };
+  return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}), ...(masked.expressions > 0 ? { templated: masked.expressions } : {}) } };
 }
 
 /**
@@ -161,6 +178,22 @@ export function yamlDepthExceeded(text: string, max: number): number | undefined
     if (flow === 0 && /[|>][-+0-9]*\s*(?:#.*)?$/.test(content) && /(?:^|[:\s-])[|>][-+0-9]*\s*(?:#.*)?$/.test(content)) scalarIndent = indent;
   }
   return undefined;
+}
+
+/**
+ * The YAML documents of a text a Talos construct is built from (a patch,
+ * an Omni template, a Cluster API manifest), or why they cannot be read
+ * and where: nested past MAX_YAML_DEPTH (found before the parser
+ * recurses), or the first syntax error.
+ */
+export function parseYamlDocuments(text: string): { docs: Document.Parsed[] } | { error: string; at?: [number, number] } {
+  const deep = yamlDepthExceeded(text, MAX_YAML_DEPTH);
+  if (deep !== undefined) return { error: `it nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos configuration does`, at: [deep, deep + 1] };
+  const docs = parseAllDocuments(text) as Document.Parsed[] | unknown;
+  if (!Array.isArray(docs)) return { docs: [] };
+  const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
+  if (broken) return { error: broken.errors[0].message.split('\n')[0], at: [broken.errors[0].pos[0], broken.errors[0].pos[1]] };
+  return { docs: docs as Document.Parsed[] };
 }
 
 function tooDeep(): string {
@@ -213,6 +246,7 @@ function fileKind(documents: TalosDocument[]): TalosFileKind {
   if (roles.has('machine-config')) return 'machine-config';
   if (roles.has('patch')) return 'strategic-patch';
   if (roles.has('json6902-patch')) return 'json6902-patch';
+  if (roles.has('schematic')) return 'schematic';
   return 'multidoc';
 }
 
@@ -255,12 +289,17 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   if (isMap(contents.get('certs', true)) && isMap(contents.get('secrets', true)) && keys.every((k) => SECRETS_BUNDLE_KEYS.has(k))) {
     return { role: 'secrets-bundle', kind: 'SecretsBundle' };
   }
+  // An Image Factory schematic: `customization` (and optionally `overlay`), nothing else.
+  if (isMap(contents.get('customization', true)) && keys.every((k) => k === 'customization' || k === 'overlay')) {
+    return { role: 'schematic', kind: 'Schematic' };
+  }
   const version = scalarAt(contents, 'version');
   const apiVersion = scalarAt(contents, 'apiVersion');
   const kind = scalarAt(contents, 'kind');
   // A bare `apiVersion: v1alpha1` is Talos's own (Kubernetes groups are qualified): kinds newer than this list are still Talos documents.
   if (apiVersion === 'v1alpha1' && typeof kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(kind)) return { role: 'multidoc', kind };
-  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops')) return undefined;
+  // A key a template writes (`{{ toYaml .extra }}` among the top-level keys) may be any of them.
+  if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops' || key.includes(UNKNOWN_MARK))) return undefined;
   const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
   if (!hasBody) return undefined;
   if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };

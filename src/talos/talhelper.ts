@@ -1,10 +1,11 @@
 import { isRecord } from '../source/records';
 import * as path from 'path';
-import { Document, isMap, isPair, isScalar, isSeq, Node as YamlNode, parseAllDocuments, parseDocument, Scalar, YAMLMap } from 'yaml';
-import { MAX_YAML_DEPTH, yamlDepthExceeded } from './documents';
-import { LineIndex, Position, Range } from '../source/position';
-import { applyJson6902, applyStrategic, loadBase, Origin, pairRange, ProvenancedTree, RangeMapper, recordOrigins, YamlSource } from './tree';
-import { compareVersions, formatVersion, parseVersion, Version } from './version';
+import { isMap, isPair, isScalar, isSeq, Node as YamlNode, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { LineIndex, Range } from '../source/position';
+import { buildNodeView, classifyPatch, PatchDoc, patchesFromMasked, scalarMapper, startGenerated } from './node-build';
+import { maskTemplate } from './template';
+import { loadBase, pairRange, ProvenancedTree, RangeMapper, recordOrigins } from './tree';
+import { parseVersion } from './version';
 import type { TalosDocView, TalosView } from './views';
 
 /**
@@ -14,7 +15,8 @@ import type { TalosDocView, TalosView } from './views';
  * talconfig's own fields set), then the top-level `patches`, the role's
  * (`controlPlane.patches` / `worker.patches`), then the node's. A patch is
  * inline YAML, a YAML string (strategic, JSON 6902 or typed documents), or a
- * `@./file` reference; `${VAR}` comes from `talenv.yaml` beside it.
+ * `@./file` reference (and the deprecated `extraManifests`, files of
+ * documents); `${VAR}` comes from `talenv.yaml` beside it.
  */
 
 export interface TalhelperInput {
@@ -27,12 +29,22 @@ export interface TalhelperInput {
   reportPath(absolutePath: string): string;
 }
 
+export interface TalhelperNote {
+  file: string;
+  range: Range;
+  message: string;
+}
+
 export interface TalhelperResult {
   views: TalosView[];
   /** Report paths of the files the nodes are built from (talconfig and patch files). */
   files: Set<string>;
   /** Things that could not be read, each at the line that names them. */
-  notes: { file: string; range: Range; message: string }[];
+  notes: TalhelperNote[];
+  /** The notes that concern each node (by hostname): the top-level patches', its role's and its own. */
+  notesByNode: Map<string, TalhelperNote[]>;
+  /** Each node's `hostname:` line. */
+  declared: Map<string, Range>;
 }
 
 interface Ctx {
@@ -43,18 +55,12 @@ interface Ctx {
   result: TalhelperResult;
 }
 
-/** A patch's documents, with where each is written. */
-interface PatchDoc {
-  node: unknown;
-  src: Omit<YamlSource, 'step'>;
-  kind: 'strategic' | 'json6902' | 'typed';
-}
-
 export function talhelperViews(input: TalhelperInput): TalhelperResult {
   const file = input.reportPath(input.absolutePath);
   const lines = new LineIndex(input.text);
-  const result: TalhelperResult = { views: [], files: new Set([file]), notes: [] };
-  const doc = parseDocument(input.text);
+  const result: TalhelperResult = { views: [], files: new Set([file]), notes: [], notesByNode: new Map(), declared: new Map() };
+  // talhelper renders its patches as Go templates: their expressions are unknown values (the talconfig keeps its lines).
+  const doc = parseDocument(maskTemplate(input.text, ['go-jinja']).text);
   if (doc.errors.length > 0 || !isMap(doc.contents)) return result;
   const root = doc.contents;
   const ctx: Ctx = { input, file, lines, env: readEnv(input), result };
@@ -62,87 +68,62 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
   const talosVersion = parseVersion(talosVersionText);
   const nodes = root.get('nodes', true);
   if (!isSeq(nodes)) return result;
-  const globalPatches = patchesOf(root, ctx);
-  const rolePatches = {
-    controlplane: patchesOf(mapAt(root, 'controlPlane'), ctx),
-    worker: patchesOf(mapAt(root, 'worker'), ctx),
+  // Which notes each level's patches raised, to tell which nodes they concern.
+  const notesOf = <T>(read: () => T): [T, TalhelperNote[]] => {
+    const before = result.notes.length;
+    const value = read();
+    return [value, result.notes.slice(before)];
   };
+  const [globalPatches, globalNotes] = notesOf(() => patchesOf(root, ctx));
+  const [controlPlanePatches, controlPlaneNotes] = notesOf(() => patchesOf(mapAt(root, 'controlPlane'), ctx));
+  const [workerPatches, workerNotes] = notesOf(() => patchesOf(mapAt(root, 'worker'), ctx));
+  const rolePatches = { controlplane: controlPlanePatches, worker: workerPatches };
+  const roleNotes = { controlplane: controlPlaneNotes, worker: workerNotes };
   for (const item of nodes.items) {
     if (!isMap(item)) continue;
     const hostnamePair = pairOf(item, 'hostname');
     const hostname = substitute(scalarString(item.get('hostname')) ?? '', ctx.env);
     if (!hostnamePair || hostname === '') continue;
     const role = item.get('controlPlane') === true ? 'controlplane' : 'worker';
-    const anchorRange = pairRange(hostnamePair.key as Scalar, hostnamePair.value as YamlNode, lines);
-    const generated: Origin = {
-      file,
-      range: anchorRange,
-      step: 0,
-      note: `generated by talhelper for ${role} node ${hostname}${talosVersion ? ` on Talos ${formatVersion(talosVersion)}` : ''}`,
-    };
-    const patches = [...globalPatches, ...rolePatches[role], ...patchesOf(item, ctx)];
-    const build = (upTo: number): ProvenancedTree => {
-      const tree = new ProvenancedTree();
-      tree.value = generatedBase(role, talosVersion);
-      tree.origins.set('', generated);
-      setFromTalconfig(tree, root, item, role, ctx);
-      patches.forEach((p, i) => {
-        if (i + 1 > upTo) return;
-        const src: YamlSource = { ...p.src, step: i + 1 };
-        if (p.kind === 'strategic') applyStrategic(tree, p.node, src);
-        else if (p.kind === 'json6902') applyJson6902(tree, p.node, src);
-      });
-      substituteTree(tree.value, ctx.env);
-      return tree;
-    };
-    const anchor = { file, range: { start: anchorRange.start, end: anchorRange.start } };
-    const documents: TalosDocView[] = [
-      { kind: 'v1alpha1', role: 'machine-config', tree: build(patches.length), complete: true, anchor, replay: build, steps: patches.length },
-      ...typedDocuments(root, item, role, patches, ctx, anchor),
-    ];
-    result.views.push({
-      documents,
-      node: hostname,
-      ...(talosVersion ? { version: { version: talosVersion, source: `by talosVersion in ${path.basename(file)}` } } : {}),
-    });
+    const anchor = { file, range: pairRange(hostnamePair.key as Scalar, hostnamePair.value as YamlNode, lines) };
+    const [ownPatches, ownNotes] = notesOf(() => patchesOf(item, ctx));
+    result.notesByNode.set(hostname, [...globalNotes, ...roleNotes[role], ...ownNotes]);
+    result.declared.set(hostname, anchor.range);
+    result.views.push(
+      buildNodeView({
+        name: hostname,
+        anchor,
+        base: (tree) => {
+          startGenerated(tree, role, talosVersion, anchor, 'talhelper', 'from the talhelper secrets file', hostname);
+          setFromTalconfig(tree, root, item, role, ctx);
+        },
+        patches: [...globalPatches, ...rolePatches[role], ...ownPatches],
+        typed: [talconfigDocument(root, ctx), ...typedDocuments(root, item, role, ctx)],
+        finish: (value) => substituteTree(value, ctx.env),
+        complete: true,
+        ...(talosVersion ? { version: { version: talosVersion, source: `by talosVersion in ${path.basename(file)}` } } : {}),
+      }),
+    );
   }
   return result;
 }
 
 /**
- * The defaults of a config `talosctl gen config` (which talhelper calls)
- * writes for the role and version, as far as the rule catalog states them
- * (rules-catalog §C: generate/init.go). Secrets come from the secrets file
- * at render time and are only marked as present.
+ * talconfig's own top-level fields that decide what talhelper generates
+ * (`talosVersion`, `kubernetesVersion`), as a document of kind `Talconfig`:
+ * complete, so that a field it leaves out is judged against talhelper's
+ * behaviour, reported at the top of the file.
  */
-function generatedBase(role: 'controlplane' | 'worker', version: Version | undefined): Record<string, unknown> {
-  const before112 = version !== undefined && compareVersions(version, [1, 12]) < 0;
-  const machine: Record<string, unknown> = {
-    type: role,
-    kubelet: { defaultRuntimeSeccompProfileEnabled: true },
-    features: before112 ? { rbac: true, apidCheckExtKeyUsage: true } : {},
-  };
-  const cluster: Record<string, unknown> = {
-    discovery: { enabled: true, registries: { kubernetes: { disabled: true }, service: {} } },
-  };
-  if (role === 'controlplane') {
-    cluster.secretboxEncryptionSecret = '<from the talhelper secrets file>';
-    cluster.apiServer = {
-      admissionControl: [
-        {
-          name: 'PodSecurity',
-          configuration: {
-            apiVersion: 'pod-security.admission.config.k8s.io/v1alpha1',
-            kind: 'PodSecurityConfiguration',
-            defaults: { audit: 'restricted', 'audit-version': 'latest', enforce: 'baseline', 'enforce-version': 'latest', warn: 'restricted', 'warn-version': 'latest' },
-            exemptions: { namespaces: ['kube-system'], runtimeClasses: [], usernames: [] },
-          },
-        },
-      ],
-      auditPolicy: { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata' }] },
-    };
+function talconfigDocument(root: YAMLMap, ctx: Ctx): TalosDocView {
+  const tree = new ProvenancedTree();
+  for (const name of ['talosVersion', 'kubernetesVersion']) {
+    const pair = pairOf(root, name);
+    const value = pair && isScalar(pair.value) ? pair.value.value : undefined;
+    if (value === undefined || value === null) continue;
+    tree.set([name], substitute(String(value), ctx.env), { file: ctx.file, range: pairRange(pair!.key as Scalar, pair!.value as YamlNode, ctx.lines), step: 0 });
   }
-  return { version: 'v1alpha1', debug: false, machine, cluster };
+  const start = ctx.lines.position(0);
+  return { kind: 'Talconfig', role: 'talconfig', tree, complete: true, anchor: { file: ctx.file, range: { start, end: start } } };
 }
 
 /** talconfig fields that talhelper turns into v1alpha1 settings, each with its own line. */
@@ -161,23 +142,32 @@ function setFromTalconfig(tree: ProvenancedTree, root: YAMLMap, node: YAMLMap, r
     set(root, 'allowSchedulingOnControlPlanes', ['cluster', 'allowSchedulingOnControlPlanes']);
   }
   set(node, 'installDisk', ['machine', 'install', 'disk']);
+  // talhelper appends talosVersion to the image URL; without it, its own default release (not known here).
   const version = scalarString(root.get('talosVersion'));
-  set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => (version ? `${String(v)}:${version}` : v));
+  if (version) set(node, 'talosImageURL', ['machine', 'install', 'image'], (v) => `${String(v)}:${version}`);
   set(node, 'kernelModules', ['machine', 'kernel', 'modules']);
   set(node, 'nameservers', ['machine', 'network', 'nameservers']);
   set(node, 'networkInterfaces', ['machine', 'network', 'interfaces']);
 }
 
-/** Typed documents talhelper writes from its own fields (`ingressFirewall`, `volumes`) and those the patches add. */
-function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, patches: PatchDoc[], ctx: Ctx, anchor: TalosDocView['anchor']): TalosDocView[] {
-  const out: TalosDocView[] = [];
+/** Typed documents talhelper writes from its own fields (`ingressFirewall`, `volumes`); those the patches add are the builder's. */
+function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, ctx: Ctx): Omit<TalosDocView, 'anchor'>[] {
+  const out: Omit<TalosDocView, 'anchor'>[] = [];
   const roleMap = mapAt(root, role === 'controlplane' ? 'controlPlane' : 'worker');
+  // The Image Factory schematic of the node's installer (its own, else its role's): the kernel arguments it boots with.
+  const schematic = mapAt(node, 'schematic') ?? mapAt(roleMap, 'schematic');
+  if (schematic) {
+    const tree = new ProvenancedTree();
+    loadBase(tree, schematic, { file: ctx.file, lines: ctx.lines, step: 0 });
+    substituteTree(tree.value, ctx.env);
+    out.push({ kind: 'Schematic', role: 'schematic', tree, complete: false });
+  }
   const firewall = mapAt(node, 'ingressFirewall') ?? mapAt(roleMap, 'ingressFirewall');
   const action = firewall ? pairOf(firewall, 'defaultAction') : undefined;
   if (action) {
     const tree = new ProvenancedTree();
     tree.set(['ingress'], isScalar(action.value) ? action.value.value : null, { file: ctx.file, range: pairRange(action.key as Scalar, action.value as YamlNode, ctx.lines), step: 0 });
-    out.push({ kind: 'NetworkDefaultActionConfig', role: 'multidoc', tree, complete: false, anchor });
+    out.push({ kind: 'NetworkDefaultActionConfig', role: 'multidoc', tree, complete: false });
   }
   for (const [field, kind] of [['volumes', 'VolumeConfig'], ['userVolumes', 'UserVolumeConfig']] as const) {
     const volumes = node.get(field, true);
@@ -186,18 +176,9 @@ function typedDocuments(root: YAMLMap, node: YAMLMap, role: string, patches: Pat
       if (!isMap(volume)) continue;
       const tree = new ProvenancedTree();
       loadBase(tree, volume, { file: ctx.file, lines: ctx.lines, step: 0 });
-      out.push({ kind, role: 'multidoc', tree, complete: false, anchor });
+      out.push({ kind, role: 'multidoc', tree, complete: false });
     }
   }
-  patches.forEach((p, i) => {
-    if (p.kind !== 'typed' || !isMap(p.node)) return;
-    const kind = p.node.get('kind');
-    if (typeof kind !== 'string') return;
-    const tree = new ProvenancedTree();
-    loadBase(tree, p.node, { ...p.src, step: i + 1 });
-    substituteTree(tree.value, ctx.env);
-    out.push({ kind, role: 'multidoc', tree, complete: false, anchor });
-  });
   return out;
 }
 
@@ -213,35 +194,26 @@ function patchesOf(map: YAMLMap | undefined, ctx: Ctx): PatchDoc[] {
         const text = item.value.trim();
         if (text.startsWith('@')) out.push(...fromFile(text.slice(1).trim(), item, ctx));
         else out.push(...fromYamlText(item.value, { file: ctx.file, lines: scalarMapper(item, ctx.lines) }, ctx, ctx.lines.range(item.range?.[0] ?? 0, item.range?.[1] ?? 0)));
-      } else if (isMap(item) || isSeq(item)) out.push(classify(item, here));
+      } else if (isMap(item) || isSeq(item)) out.push(classifyPatch(item, here));
     }
   }
   const configPatches = map.get('configPatches', true);
   if (isSeq(configPatches)) out.push({ node: configPatches, src: here, kind: 'json6902' });
   const inline = map.get('inlinePatch', true);
   if (isMap(inline)) out.push({ node: inline, src: here, kind: 'strategic' });
+  // `extraManifests` (deprecated for `patches`): files whose documents are added to the node's config.
+  const manifests = map.get('extraManifests', true);
+  if (isSeq(manifests)) {
+    for (const item of manifests.items) if (isScalar(item) && typeof item.value === 'string') out.push(...fromFile(item.value.trim(), item, ctx));
+  }
   return out;
 }
 
-function classify(node: unknown, src: PatchDoc['src']): PatchDoc {
-  if (isSeq(node)) return { node, src, kind: 'json6902' };
-  if (isMap(node) && node.has('apiVersion') && node.has('kind')) return { node, src, kind: 'typed' };
-  return { node, src, kind: 'strategic' };
-}
-
 function fromYamlText(text: string, src: PatchDoc['src'], ctx: Ctx, at: Range): PatchDoc[] {
-  if (yamlDepthExceeded(text, MAX_YAML_DEPTH) !== undefined) {
-    ctx.result.notes.push({ file: ctx.file, range: at, message: `a talhelper patch nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos patch does; it is not read` });
-    return [];
-  }
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) return [];
-  const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
-  if (broken) {
-    ctx.result.notes.push({ file: ctx.file, range: at, message: `a talhelper patch is not valid YAML (${broken.errors[0].message.split('\n')[0]})` });
-    return [];
-  }
-  return (docs as Document.Parsed[]).filter((d) => d.contents).map((d) => classify(d.contents, src));
+  const read = patchesFromMasked(text, src);
+  if ('patches' in read) return read.patches;
+  ctx.result.notes.push({ file: ctx.file, range: at, message: `a talhelper patch is not valid YAML (${read.error})` });
+  return [];
 }
 
 function fromFile(reference: string, item: Scalar, ctx: Ctx): PatchDoc[] {
@@ -254,43 +226,7 @@ function fromFile(reference: string, item: Scalar, ctx: Ctx): PatchDoc[] {
   }
   const file = ctx.input.reportPath(absolute);
   ctx.result.files.add(file);
-  return fromYamlText(read.text, { file, lines: new LineIndex(read.text) }, ctx, range);
-}
-
-/**
- * Offsets in a YAML string's value → ranges in the talconfig: a block scalar
- * (`|-`) keeps its lines, shifted by its indentation; any other string maps
- * to the scalar as a whole.
- */
-function scalarMapper(item: Scalar, lines: LineIndex): RangeMapper {
-  const whole = lines.range(item.range?.[0] ?? 0, item.range?.[1] ?? 0);
-  if (item.type !== 'BLOCK_LITERAL' && item.type !== 'BLOCK_FOLDED') return { range: () => whole };
-  const text = lines.text;
-  const header = lines.position(item.range?.[0] ?? 0);
-  const source = text.slice(item.range?.[0] ?? 0, item.range?.[1] ?? 0).split('\n').slice(1);
-  const indent = Math.min(...source.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  const value = String(item.value);
-  const valueLineStarts = [0];
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === 10) valueLineStarts.push(i + 1);
-  const outerLineStart = (line: number) => lineStart(text, line);
-  const map = (offset: number): Position => {
-    let inner = 0;
-    while (inner + 1 < valueLineStarts.length && valueLineStarts[inner + 1] <= offset) inner++;
-    const line = header.line + 1 + inner;
-    const column = (Number.isFinite(indent) ? indent : 0) + (offset - valueLineStarts[inner]) + 1;
-    return { line, column, offset: outerLineStart(line) + column - 1 };
-  };
-  return { range: (start, end) => ({ start: map(start), end: map(end) }) };
-}
-
-function lineStart(text: string, line: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text.indexOf('\n', offset);
-    if (next === -1) return text.length;
-    offset = next + 1;
-  }
-  return offset;
+  return fromYamlText(maskTemplate(read.text, ['go-jinja']).text, { file, lines: new LineIndex(read.text) }, ctx, range);
 }
 
 /** `talenv.yaml` / `talenv.sops.yaml` beside the talconfig: clear values only (SOPS `ENC[…]` values stay unresolved). */

@@ -72,13 +72,13 @@ export class ProvenancedTree {
     if (origin) this.origins.set(key(path), origin);
   }
 
+  /** Removes a value; the deletion is recorded even where there was nothing (a lone patch deletes from a base it does not show). */
   delete(path: string[], origin: Origin | undefined): void {
     if (path.length === 0) return;
     const parent = this.get(path.slice(0, -1));
     const last = path[path.length - 1];
     if (Array.isArray(parent) && /^\d+$/.test(last)) parent.splice(Number(last), 1);
     else if (isRecord(parent)) delete parent[last];
-    else return;
     this.forgetUnder(path);
     if (origin) this.deletions.set(key(path), origin);
   }
@@ -197,6 +197,12 @@ export function applyStrategic(tree: ProvenancedTree, node: unknown, src: YamlSo
     const existing = tree.get(path);
     if (isMap(valueNode) && isRecord(existing) && !REPLACED_MAPS.has(key(path))) {
       // Merging into a map keeps the map's own origin: the values under it that the patch does not set still come from the base.
+      applyStrategic(tree, valueNode, src, path);
+      continue;
+    }
+    if (isMap(valueNode) && existing === undefined && !REPLACED_MAPS.has(key(path))) {
+      // A map the base does not have: the patch's own, key by key, so that a `$patch: delete` below it is a deletion.
+      tree.set(path, {}, origin);
       applyStrategic(tree, valueNode, src, path);
       continue;
     }

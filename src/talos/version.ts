@@ -14,7 +14,8 @@ export type { Version } from '../rules/version-gate';
 /** The version in an installer image's tag, when it is a Talos installer image. */
 export function versionFromImage(image: unknown): Version | undefined {
   if (typeof image !== 'string') return undefined;
-  const m = /\/installer(?:-secureboot)?(?:\/[0-9a-f]+)?:(v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)(?:@sha256:[0-9a-f]+)?$/.exec(image.trim());
+  // installer, installer-secureboot, and the Image Factory's platform installers (metal-installer, nocloud-installer…).
+  const m = /\/(?:[a-z0-9]+-)?installer(?:-secureboot)?(?:\/[0-9a-f]+)?:(v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)(?:@sha256:[0-9a-f]+)?$/.exec(image.trim());
   return m ? parseVersion(m[1]) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { LineIndex, Range } from '../source/position';
 import type { TalosDocumentRole, TalosFile } from './documents';
-import { applyJson6902, loadBase, ProvenancedTree, YamlSource } from './tree';
+import { applyJson6902, applyStrategic, loadBase, ProvenancedTree, YamlSource } from './tree';
 import { compareVersions, formatVersion, Version, versionFromImage } from './version';
 
 /**
@@ -62,6 +62,8 @@ export function fileView(file: string, talos: TalosFile, lines: LineIndex): Talo
     const tree = new ProvenancedTree();
     const src: YamlSource = { file, lines, step: 0 };
     if (doc.role === 'json6902-patch') applyJson6902(tree, doc.document.contents, src);
+    // A strategic patch is applied to nothing, so that its `$patch: delete` entries are deletions, not values.
+    else if (doc.role === 'patch') applyStrategic(tree, doc.document.contents, src);
     else loadBase(tree, doc.document.contents, src);
     documents.push({
       kind: doc.kind,

@@ -47,3 +47,6 @@ export function makeTree(files: Record<string, string>): string {
   }
   return dir;
 }
+
+/** The day every declint a test starts judges as of (SOURCE_DATE_EPOCH, set in jest.config.js). */
+export const TEST_NOW = new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000);

@@ -35,6 +35,8 @@ export function multitoolIssues(sarifFile: string): MultitoolIssue[] {
   const run = spawnSync(binary, ['validate', sarifFile, '--rule-kind', 'Gh;Sarif', '--level', 'Error;Warning;Note', '--output', out], {
     encoding: 'utf8',
     env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+    // The Multitool echoes every note on stdout: past spawnSync's default 1 MiB it is killed mid-write.
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (!fs.existsSync(out)) throw new Error(`the SARIF Multitool did not run: ${run.stdout}\n${run.stderr}`);
   const log = JSON.parse(fs.readFileSync(out, 'utf8'));

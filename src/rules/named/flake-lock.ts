@@ -1,11 +1,10 @@
 import { isRecord } from '../../source/records';
-import { releaseOfBranch } from '../../flake/release-branch';
 import { lastModifiedDate } from '../../flake/last-modified';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
+import { isNixpkgs, LockData, LockEntry, nonUpstreamOwners, str } from '../../flake/nixpkgs';
+import { BranchVerdict, isoDay, nixpkgsBranch } from '../../flake/channels';
 import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
-
-type LockData = { locked?: Record<string, unknown>; original?: Record<string, unknown>; flake?: unknown };
 
 const FORGES = new Set(['github', 'gitlab', 'sourcehut']);
 
@@ -91,15 +90,28 @@ export const FLAKE_LOCK_PREDICATES: Record<string, NamedPredicate> = {
       return ref !== undefined && MOVING_BRANCHES.has(ref.replace(/^refs\/heads\//, ''));
     },
   },
-  nixpkgsEndOfLifeRelease: {
-    description: 'a nixpkgs input that follows an end-of-life release branch or channel, which gets no security backports',
+  lockEntryRootInput: {
+    description: 'a lock node that is one of the flake\'s own inputs (a root input, directly or through `follows`), not only a dependency\'s',
     test: (value) => {
-      const node = lockNode(value);
-      if (!node) return undefined;
-      const release = nixpkgsRelease(node);
-      if (release === undefined) return isNixpkgs(node) ? false : undefined;
-      return release <= NEWEST_EOL_NIXOS_RELEASE;
+      const entry = lockNode(value);
+      return Array.isArray(entry?.roots) ? entry.roots.length > 0 : undefined;
     },
+  },
+  nixpkgsRefDenied: {
+    description: 'a nixpkgs input on a branch that `flakes.nixpkgsRefs.deny` in `.declint.yaml` names (and `allow` does not)',
+    test: (value, ctx) => branchTest(value, ctx, (b) => b.policy === 'denied'),
+  },
+  nixpkgsChannelUnmaintained: {
+    description: 'a nixpkgs input on a release past its end of life (as of the reference date), which gets no security fixes',
+    test: (value, ctx) => branchTest(value, ctx, (b) => b.release !== undefined && (b.release.known ? b.release.status === 'unmaintained' : !b.release.newer)),
+  },
+  nixpkgsChannelDeprecated: {
+    description: 'a nixpkgs input on a deprecated release: still patched, but its successor is out (or it ends within a month)',
+    test: (value, ctx) => branchTest(value, ctx, (b) => b.release?.known === true && b.release.status === 'deprecated'),
+  },
+  nixpkgsNotAChannel: {
+    description: 'a nixpkgs input on a branch that is not a channel (`master`, `release-YY.MM`, a fork\'s own branch) and that `flakes.nixpkgsRefs.allow` does not name',
+    test: (value, ctx) => branchTest(value, ctx, (b) => b.policy !== 'allowed' && (b.branch.kind === 'other' || (b.branch.kind === 'release' && !b.branch.channel))),
   },
   lockEntryInsecureTransportUnverified: {
     description: 'an input fetched over `http://` or `git://` with no `narHash` to check what arrives',
@@ -165,12 +177,10 @@ export const FLAKE_LOCK_PREDICATES: Record<string, NamedPredicate> = {
     },
   },
   lockEntryNixpkgsFork: {
-    description: 'a `nixpkgs` repository from another owner than NixOS: a fork stands in for the core package set',
-    test: (value) => {
+    description: 'a nixpkgs input whose `locked` or `original` owner is not NixOS: a fork stands in for the core package set',
+    test: (value, ctx) => {
       const node = lockNode(value);
-      if (!node) return undefined;
-      const owner = forgeOwner(node, 'nixpkgs');
-      return owner === undefined ? false : owner.toLowerCase() !== 'nixos';
+      return node ? nonUpstreamOwners(node, ctx?.flakePolicy).length > 0 : undefined;
     },
   },
   lockEntryDirtyAccepted: {
@@ -188,68 +198,47 @@ export const FLAKE_LOCK_PREDICATES: Record<string, NamedPredicate> = {
 /** Branches that move with every upstream commit (FLK-005). */
 const MOVING_BRANCHES = new Set(['main', 'master', 'nixos-unstable', 'nixos-unstable-small', 'nixpkgs-unstable']);
 
-/**
- * The newest NixOS release known to be end-of-life when this rule was last
- * reviewed (25.05: security support ended 2025-12-31). A constant rather than
- * a computation from today's date: as time passes it can only under-report.
- */
-export const NEWEST_EOL_NIXOS_RELEASE = 25.05;
-
-function lockNode(value: unknown): LockData | undefined {
-  return isRecord(value) ? (value as LockData) : undefined;
+function lockNode(value: unknown): LockEntry | undefined {
+  return isRecord(value) ? (value as LockEntry) : undefined;
 }
 
-function str(record: Record<string, unknown> | undefined, key: string): string | undefined {
-  const v = record?.[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** The owner of a forge input (or a github.com git URL) whose repository is `repo`. */
-function forgeOwner(node: LockData, repo: string): string | undefined {
-  for (const part of [node.locked, node.original]) {
-    const type = str(part, 'type');
-    if (type && FORGES.has(type) && str(part, 'repo')?.toLowerCase() === repo) return str(part, 'owner')?.replace(/^~/, '');
-    const url = type === 'git' ? str(part, 'url') : undefined;
-    const m = url ? /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?github\.com[/:]([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url) : null;
-    if (m && m[2].toLowerCase() === repo) return m[1];
-  }
-  return undefined;
-}
-
-/** A nixpkgs node locked longer ago than the policy's age (`lastModified`, epoch seconds). */
+/** A nixpkgs pin locked longer ago than the policy's age (`lastModified`, epoch seconds). */
 function nixpkgsOlderThan(value: unknown, ctx: PredicateContext | undefined, limit: 'staleAfterDays' | 'errorAfterDays'): boolean | undefined {
   const node = lockNode(value);
   if (!node || !ctx) return undefined;
-  if (!isNixpkgs(node)) return false;
+  if (!isNixpkgs(node, ctx.flakePolicy)) return false;
   const date = lastModifiedDate(node.locked);
   if (!date) return undefined;
   const days = (ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY)[limit];
   return ctx.now.getTime() - date.getTime() > days * 86_400_000;
 }
 
-export function isNixpkgsNode(value: unknown): boolean {
+export function isNixpkgsNode(value: unknown, ctx?: PredicateContext): boolean {
   const node = lockNode(value);
-  return node ? isNixpkgs(node) : false;
+  return node ? isNixpkgs(node, ctx?.flakePolicy) : false;
 }
 
-/** Whether a node is the nixpkgs package set: NixOS/nixpkgs, `id: nixpkgs`, or a nixpkgs/channel URL. */
-function isNixpkgs(node: LockData): boolean {
-  const owner = forgeOwner(node, 'nixpkgs');
-  if (owner !== undefined) return owner.toLowerCase() === 'nixos';
-  if (str(node.original, 'id') === 'nixpkgs') return true;
-  const url = str(node.original, 'url') ?? '';
-  return url.includes('nixpkgs') || /^https:\/\/(?:channels|releases)\.nixos\.org\//.test(url);
+const verdicts = new WeakMap<object, { now: number; policy: unknown; verdict: BranchVerdict | undefined }>();
+
+/** The branch verdict of a nixpkgs input as of the context's date; undefined without a date or a branch. */
+export function branchVerdict(value: unknown, ctx: PredicateContext | undefined): BranchVerdict | undefined {
+  const node = lockNode(value);
+  if (!node || !ctx) return undefined;
+  // Each violation of FLK-013 and the message variables ask for the same verdict: computed once per entry and day.
+  const known = verdicts.get(node);
+  if (known && known.now === ctx.now.getTime() && known.policy === ctx.flakePolicy) return known.verdict;
+  // Required here, not at the top: the table is read only when a nixpkgs branch is judged.
+  const { builtinChannelTable } = require('../../flake/channel-table') as typeof import('../../flake/channel-table');
+  const verdict = nixpkgsBranch(node, ctx.flakePolicy, builtinChannelTable(), isoDay(ctx.now));
+  verdicts.set(node, { now: ctx.now.getTime(), policy: ctx.flakePolicy, verdict });
+  return verdict;
 }
 
-/** The NixOS release (YY.MM as a number) a nixpkgs node follows: its release branch, or its channel URL. */
-function nixpkgsRelease(node: LockData): number | undefined {
-  if (!isNixpkgs(node)) return undefined;
-  const ref = str(node.original, 'ref');
-  const branch = ref === undefined ? undefined : releaseOfBranch(ref);
-  if (branch) return Number(branch);
-  const url = str(node.original, 'url') ?? '';
-  const channel = /^https:\/\/channels\.nixos\.org\/(?:nixos|nixpkgs)-(\d\d)\.(05|11)(?:-small|-darwin)?\//.exec(url);
-  return channel ? Number(`${channel[1]}.${channel[2]}`) : undefined;
+/** False for a node that is not nixpkgs or names no branch: there is nothing to judge, and nothing wrong. */
+function branchTest(value: unknown, ctx: PredicateContext | undefined, test: (verdict: BranchVerdict) => boolean): boolean | undefined {
+  if (!lockNode(value) || !ctx) return undefined;
+  const verdict = branchVerdict(value, ctx);
+  return verdict ? test(verdict) : false;
 }
 
 /** Whether a tarball, file or git input's locked or original URL uses plain HTTP or the git protocol. */

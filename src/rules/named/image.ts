@@ -20,16 +20,6 @@ export const IMAGE_PREDICATES: Record<string, NamedPredicate> = {
       return !ref.digest && (!ref.tag || ref.tag === 'latest');
     },
   },
-  unpinnedComponentImage: {
-    description: 'a Kubernetes component image (not a Talos installer, which TAL-001 judges) with no tag, or `latest`, and no digest',
-    test: (value) => {
-      if (typeof value !== 'string' || value.trim() === '') return undefined;
-      const ref = parseImageRef(value.trim());
-      // `*.*.image` also reaches machine.install.image: installer references are left to TAL-001.
-      if (ref.repository.split('/').slice(1).some((segment) => segment.includes('installer'))) return undefined;
-      return !ref.digest && (!ref.tag || ref.tag === 'latest');
-    },
-  },
   imageWithoutDigest: {
     description: 'an image reference pinned by a version tag but not by a digest',
     test: (value) => {

@@ -77,7 +77,31 @@ const WEAKENING_PARAMS = new Set([
   'selinux=0',
   'module.sig_enforce=0',
   'debugfs=on',
+  'iommu=off',
+  'intel_iommu=off',
+  'amd_iommu=off',
 ]);
+
+/** Parameters that turn the IOMMU on for every device (ANSSI BP-028 R7; Intel needs `intel_iommu=on`). */
+const IOMMU_PARAMS = new Set(['iommu=force', 'intel_iommu=on', 'amd_iommu=on', 'amd_iommu=force_isolation']);
+
+function kernelParamsLackIommu(value: unknown): boolean | undefined {
+  const params = words(value);
+  if (!params) return undefined;
+  return !params.some((p) => IOMMU_PARAMS.has(p));
+}
+
+// ---------------------------------------------------------------------------
+// Kernel modules (NIX-KRN-012)
+// ---------------------------------------------------------------------------
+
+/** File systems and network protocols CIS asks to make unavailable (1.1.1.x, 3.2.x) that hosts rarely need. */
+const RARE_MODULES = ['cramfs', 'freevxfs', 'hfs', 'hfsplus', 'jffs2', 'udf', 'dccp', 'tipc', 'rds', 'sctp'];
+
+function missingRareModules(value: unknown): string[] | undefined {
+  const list = stringList(value);
+  return list && RARE_MODULES.filter((m) => !list.includes(m));
+}
 
 function kernelParamsDisableProtection(value: unknown): boolean | undefined {
   const params = words(value);
@@ -149,10 +173,27 @@ export const NIXOS_B_PREDICATES: Record<string, NamedPredicate> = {
   kernelParamsDisableProtection: {
     description: 'kernel parameters that switch off CPU mitigations, audit, AppArmor or lockdown, or boot a shell as init',
     test: kernelParamsDisableProtection,
+    culprit: (value) => words(value)?.find((p) => DISABLING_PARAMS.has(p) || SHELL_INIT.test(p)),
+  },
+  kernelParamsLackIommu: {
+    description: 'kernel parameters without iommu=force, intel_iommu=on or amd_iommu=on',
+    test: kernelParamsLackIommu,
+  },
+  lacksRareModuleBlacklist: {
+    description: `a module blacklist that leaves out one of ${RARE_MODULES.join(', ')}`,
+    test: (value) => {
+      const missing = missingRareModules(value);
+      return missing === undefined ? undefined : missing.length > 0;
+    },
+    culprit: (value) => {
+      const missing = missingRareModules(value);
+      return missing && missing.length > 0 ? `not blacklisted: ${missing.join(', ')}` : undefined;
+    },
   },
   kernelParamsWeakenHardening: {
-    description: 'kernel parameters that weaken page-table isolation, Spectre/MDS/L1TF mitigations, KASLR, SELinux, module signatures or debugfs',
+    description: 'kernel parameters that weaken page-table isolation, Spectre/MDS/L1TF mitigations, KASLR, SELinux, module signatures, debugfs or the IOMMU',
     test: kernelParamsWeakenHardening,
+    culprit: (value) => words(value)?.find((p) => WEAKENING_PARAMS.has(p)),
   },
   cupsListensOnAllAddresses: {
     description: 'CUPS listen addresses with a wildcard (*, 0.0.0.0, [::])',

@@ -1,3 +1,4 @@
+import { isOpaquePart, UNKNOWN_PART } from '../../nix/value';
 import { isRecord } from '../../source/records';
 import type { NamedPredicate } from '../named-predicates';
 
@@ -42,10 +43,54 @@ const WEAK_MAC = /^(hmac-md5|hmac-sha1|hmac-ripemd160|umac-64)/;
 const CLEARTEXT_TCP_PORTS = (port: number) => [21, 23, 512, 513, 514, 3389].includes(port) || (port >= 5900 && port <= 5999);
 /** RPC/SMB, rsync, NFS, Docker API, etcd, databases, search, kubelet, memcached: data stores and admin APIs. */
 const SERVICE_TCP_PORTS = new Set([111, 135, 139, 445, 873, 1433, 2049, 2375, 2379, 2380, 3306, 5432, 6379, 9200, 9300, 10250, 11211, 27017]);
+/** TFTP: files served without any authentication. */
+const CLEARTEXT_UDP_PORTS = (port: number) => port === 69;
+/** RPC portmapper, SNMP, SSDP/UPnP and memcached over UDP (reflection amplifiers, management data). */
+const SERVICE_UDP_PORTS = new Set([111, 161, 1900, 11211]);
+/** A port range wider than this opens more than any one service needs. */
+const WIDE_RANGE = 1000;
 
-/** A list of port numbers, or undefined when it is anything else. */
-function ports(value: unknown): number[] | undefined {
-  return Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isInteger(p)) ? (value as number[]) : undefined;
+type PortSpan = { from: number; to: number };
+
+/**
+ * What a firewall option opens, as spans: a list of ports (`allowed*Ports`)
+ * or of `{ from; to; }` ranges (`allowed*PortRanges`); undefined for
+ * anything else.
+ */
+function portSpans(value: unknown): PortSpan[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const spans: PortSpan[] = [];
+  for (const item of value) {
+    if (typeof item === 'number' && Number.isInteger(item)) spans.push({ from: item, to: item });
+    else if (isRecord(item) && typeof item.from === 'number' && typeof item.to === 'number') spans.push({ from: item.from, to: item.to });
+    else return undefined;
+  }
+  return spans;
+}
+
+/** The first risky port a list or a range list opens (ranges are searched port by port up to the wide-range limit). */
+function riskyPort(value: unknown, risky: (port: number) => boolean): number | undefined | null {
+  const spans = portSpans(value);
+  if (!spans) return undefined;
+  for (const { from, to } of spans) {
+    for (let port = from; port <= Math.min(to, from + WIDE_RANGE); port++) if (risky(port)) return port;
+  }
+  return null;
+}
+
+/** A predicate that holds when a port list or range list opens a risky port, naming it as the culprit. */
+function opensPort(description: string, risky: (port: number) => boolean): NamedPredicate {
+  return {
+    description,
+    test: (value) => {
+      const port = riskyPort(value, risky);
+      return port === undefined ? undefined : port !== null;
+    },
+    culprit: (value) => {
+      const port = riskyPort(value, risky);
+      return typeof port === 'number' ? `port ${port}` : undefined;
+    },
+  };
 }
 
 /** A list of interface names, or undefined when it is anything else. */
@@ -60,7 +105,9 @@ function interfaceNames(value: unknown): string[] | undefined {
 /**
  * The commands of `security.sudo.extraRules` (a list of `{ users; groups;
  * commands = [ "cmd" | { command; options; } ]; }`), each with its tags.
- * Undefined when the value is not a list of sets.
+ * Undefined when the value is not a list of sets. Parts declint could not
+ * evaluate (`{ $unknown }`, a command built from a package path) are kept
+ * as they are: a tag beside them is still read.
  */
 function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[] | undefined {
   if (!Array.isArray(value) || !value.every(isRecord)) return undefined;
@@ -68,11 +115,25 @@ function sudoCommands(value: unknown): { command: unknown; options: unknown[] }[
     const commands = (rule as { commands?: unknown }).commands;
     if (!Array.isArray(commands)) return [];
     return commands.map((c) =>
-      isRecord(c)
+      isRecord(c) && !isOpaquePart(c)
         ? { command: (c as { command?: unknown }).command, options: Array.isArray((c as { options?: unknown }).options) ? ((c as { options: unknown[] }).options) : [] }
         : { command: c, options: [] },
     );
   });
+}
+
+/** A sudo command as a user reads it: a command declint could not evaluate in full shows its known part. */
+function shownCommand(command: unknown): string {
+  if (typeof command === 'string') return command.replace(new RegExp(UNKNOWN_PART, 'g'), '…');
+  return 'a command declint could not evaluate';
+}
+
+/** The first NOPASSWD command (of `ALL` only, with `all`), as `NOPASSWD: command`. */
+function nopasswdCulprit(all: boolean) {
+  return (value: unknown): string | undefined => {
+    const found = sudoCommands(value)?.find((c) => c.options.includes('NOPASSWD') && (!all || c.command === 'ALL'));
+    return found ? `NOPASSWD: ${shownCommand(found.command)}` : undefined;
+  };
 }
 
 /** A list that names a weak algorithm (a `-` list only removes, from an all-strong default). */
@@ -116,19 +177,24 @@ export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
     test: offersWeak((n) => WEAK_MAC.test(n)),
   },
   // Clear-text logins and remote desktops must not be reachable from every network.
-  firewallOpensCleartextLoginPort: {
-    description: 'a TCP port list that opens FTP, telnet, rexec/rlogin/rsh, RDP or VNC (5900-5999)',
-    test: (value) => {
-      const list = ports(value);
-      return list === undefined ? undefined : list.some(CLEARTEXT_TCP_PORTS);
-    },
-  },
+  firewallOpensCleartextLoginPort: opensPort('a TCP port list or range list that opens FTP, telnet, rexec/rlogin/rsh, RDP or VNC (5900-5999)', CLEARTEXT_TCP_PORTS),
   // Data stores and admin APIs are meant for a management or back-end network only.
-  firewallOpensServicePort: {
-    description: 'a TCP port list that opens a data store or admin API (RPC, SMB, rsync, NFS, Docker, etcd, SQL, Redis, Elasticsearch, kubelet, memcached, MongoDB)',
+  firewallOpensServicePort: opensPort(
+    'a TCP port list or range list that opens a data store or admin API (RPC, SMB, rsync, NFS, Docker, etcd, SQL, Redis, Elasticsearch, kubelet, memcached, MongoDB)',
+    (p) => SERVICE_TCP_PORTS.has(p),
+  ),
+  firewallOpensCleartextUdpPort: opensPort('a UDP port list or range list that opens TFTP (69)', CLEARTEXT_UDP_PORTS),
+  firewallOpensServiceUdpPort: opensPort('a UDP port list or range list that opens the RPC portmapper, SNMP, SSDP or memcached', (p) => SERVICE_UDP_PORTS.has(p)),
+  // A range of more than a thousand ports is no longer a list of services.
+  firewallOpensWideRange: {
+    description: `a port range list with a range of more than ${WIDE_RANGE} ports`,
     test: (value) => {
-      const list = ports(value);
-      return list === undefined ? undefined : list.some((p) => SERVICE_TCP_PORTS.has(p));
+      const spans = portSpans(value);
+      return spans === undefined ? undefined : spans.some((r) => r.to - r.from > WIDE_RANGE);
+    },
+    culprit: (value) => {
+      const wide = portSpans(value)?.find((r) => r.to - r.from > WIDE_RANGE);
+      return wide ? `ports ${wide.from}-${wide.to}` : undefined;
     },
   },
   // Trusting a physical or uplink interface turns the firewall off for the network behind it.
@@ -149,18 +215,20 @@ export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
   },
   // NOPASSWD on ALL is root without authentication for whoever the rule names.
   sudoRuleNopasswdAll: {
-    description: 'sudo extraRules with a NOPASSWD command `ALL`',
+    description: 'a sudo rule that runs the command ALL with the NOPASSWD tag',
     test: (value) => {
       const commands = sudoCommands(value);
       return commands === undefined ? undefined : commands.some((c) => c.command === 'ALL' && c.options.includes('NOPASSWD'));
     },
+    culprit: nopasswdCulprit(true),
   },
   // NOPASSWD on any command runs it as the target user without re-authentication.
   sudoRuleNopasswd: {
-    description: 'sudo extraRules with a NOPASSWD command',
+    description: 'a sudo rule with the NOPASSWD tag on a command',
     test: (value) => {
       const commands = sudoCommands(value);
       return commands === undefined ? undefined : commands.some((c) => c.options.includes('NOPASSWD'));
     },
+    culprit: nopasswdCulprit(false),
   },
 };

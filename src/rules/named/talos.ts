@@ -122,30 +122,44 @@ function weakeningKernelArg(arg: string): boolean {
   );
 }
 
-/** A `machine.sysctls` map with keys normalised to dots (`net/ipv4/…` is accepted by sysctl too). */
-function sysctlMap(value: unknown): Map<string, number> | undefined {
+/** A `machine.sysctls` map: each numeric sysctl by its name with dots (`net/ipv4/…` is accepted by sysctl too), with the key as written. */
+function sysctlMap(value: unknown): Map<string, { n: number; written: string }> | undefined {
   if (!isRecord(value)) return undefined;
-  const out = new Map<string, number>();
+  const out = new Map<string, { n: number; written: string }>();
   for (const [key, raw] of Object.entries(value)) {
     const s = scalar(raw);
     if (s === undefined || !/^-?\d+$/.test(s)) continue;
-    out.set(key.replace(/\//g, '.'), Number(s));
+    out.set(key.replace(/\//g, '.'), { n: Number(s), written: key });
   }
   return out;
 }
 
-/** A predicate on `machine.sysctls` that holds when any listed sysctl has a weakening value. */
+/**
+ * A predicate on `machine.sysctls` that holds when any listed sysctl has a
+ * weakening value; it names that sysctl and points at its line.
+ */
 function onSysctls(description: string, weak: Record<string, (n: number) => boolean>, prefix?: { start: string; weak: (n: number) => boolean }): NamedPredicate {
+  const firstWeak = (value: unknown) => {
+    const map = sysctlMap(value);
+    if (!map) return undefined;
+    for (const [name, entry] of map) {
+      if (weak[name]?.(entry.n) || (prefix && name.startsWith(prefix.start) && prefix.weak(entry.n))) return { name, ...entry };
+    }
+    return null;
+  };
   return {
     description,
     test: (value) => {
-      const map = sysctlMap(value);
-      if (!map) return undefined;
-      for (const [key, n] of map) {
-        if (weak[key]?.(n)) return true;
-        if (prefix && key.startsWith(prefix.start) && prefix.weak(n)) return true;
-      }
-      return false;
+      const found = firstWeak(value);
+      return found === undefined ? undefined : found !== null;
+    },
+    culprit: (value) => {
+      const found = firstWeak(value);
+      return found ? `${found.name} = ${found.n}` : undefined;
+    },
+    culpritPath: (value) => {
+      const found = firstWeak(value);
+      return found ? [found.written] : undefined;
     },
   };
 }
@@ -458,6 +472,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
       if (!args) return undefined;
       return args.flatMap((a) => a.trim().split(/\s+/)).some(weakeningKernelArg);
     },
+    culprit: (value) => strings(value)?.flatMap((a) => a.trim().split(/\s+/)).filter(weakeningKernelArg).join(' ') || undefined,
   },
 
   // TAL-025 — machine.sysctls
@@ -474,6 +489,25 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
     { 'net.ipv4.conf.all.accept_redirects': isOne, 'net.ipv4.conf.all.send_redirects': isOne, 'net.ipv4.conf.all.accept_source_route': isOne },
   ),
   sysctlsWeakenFilesystemProtections: onSysctls('an fs.protected_* link or FIFO protection set to 0', {}, { start: 'fs.protected_', weak: isZero }),
+
+  // TAL-029 — machine: TPM-sealed disk encryption needs a Secure Boot installation.
+  tpmEncryptionWithoutSecureBootInstaller: {
+    description: 'system disk encryption with a TPM key slot while the installer image is a Talos installer without Secure Boot',
+    test: (value) => {
+      const image = at(value, 'install', 'image');
+      if (typeof image !== 'string' || !/\/(?:[a-z0-9]+-)?installer/.test(image)) return undefined;
+      const slots = ['state', 'ephemeral'].flatMap((part) => {
+        const keys = at(value, 'systemDiskEncryption', part, 'keys');
+        return Array.isArray(keys) ? keys : [];
+      });
+      return slots.some((k) => isRecord(k) && k.tpm !== undefined) && !/installer-secureboot/.test(image);
+    },
+    culprit: (value) => {
+      const image = at(value, 'install', 'image');
+      return typeof image === 'string' ? image : undefined;
+    },
+    culpritPath: () => ['install', 'image'],
+  },
 
   // TAL-027 — cluster.etcd.extraArgs
   etcdClientCertAuthDisabled: onArg('etcd `client-cert-auth` set to false', 'client-cert-auth', flagFalse),

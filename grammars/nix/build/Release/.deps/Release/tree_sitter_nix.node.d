@@ -1,0 +1,1 @@
+cmd_Release/tree_sitter_nix.node := ln -f "Release/obj.target/tree_sitter_nix.node" "Release/tree_sitter_nix.node" 2>/dev/null || (rm -rf "Release/tree_sitter_nix.node" && cp -af "Release/obj.target/tree_sitter_nix.node" "Release/tree_sitter_nix.node")
