@@ -123,6 +123,35 @@ describe("the campaign's reproducers: the run goes on, and says what it could no
     expect(findings.find((f) => f.ruleId === 'declint-limit')?.message).toMatch(message);
   });
 
+  test('a Terraform talos patch nested 3,000 levels deep: the node is read in part and the run goes on', async () => {
+    const deep = `${'{ a = '.repeat(3000)}1${' }'.repeat(3000)}`;
+    const tf = [
+      'terraform {',
+      '  required_providers {',
+      '    talos = { source = "siderolabs/talos" }',
+      '  }',
+      '}',
+      'data "talos_machine_configuration" "cp" {',
+      '  cluster_name     = "c"',
+      '  cluster_endpoint = "https://x:6443"',
+      '  machine_type     = "controlplane"',
+      '  machine_secrets  = "s"',
+      `  config_patches   = [yamlencode(${deep})]`,
+      '}',
+      'resource "talos_machine_configuration_apply" "cp" {',
+      '  machine_configuration_input = data.talos_machine_configuration.cp.machine_configuration',
+      '  node = "10.0.0.1"',
+      '}',
+      '',
+    ].join('\n');
+    const { run, findings, located } = await check({ 'main.tf': tf });
+    expect(run.stderr).toBe('');
+    expect(located).toContain(CANARY_FINDING);
+    expect(findings.filter((f) => f.ruleId === 'internal-error')).toEqual([]);
+    const hosts = JSON.parse((await runCli(['hosts', '.', '--json'], makeTree({ 'main.tf': tf }))).stdout) as { talosNodes: { status: string }[] };
+    expect(hosts.talosNodes.map((n) => n.status)).toEqual(['partial']);
+  });
+
   test('an expensive value leaves the other values of its file judged, and a note at each costly value', async () => {
     const { located, findings } = await check({ 'configuration.nix': REPRODUCERS.find((r) => r.name === 'nix-expensive-function')!.text });
     expect(located).toEqual(expect.arrayContaining(['configuration.nix:8:15 declint-limit', 'configuration.nix:10:3 NIX-SSH-001', 'configuration.nix:11:19 declint-limit']));
