@@ -7,6 +7,9 @@ import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import type { Finding } from '../findings/finding';
+import { limitFinding } from '../findings/unchecked';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -71,12 +74,26 @@ export class NixSourceLoader implements SourceLoader {
     this.lineTables.delete(this.display(absolutePath));
   }
 
+  /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
+  limitFindings(): Finding[] {
+    const out: Finding[] = [];
+    for (const loaded of this.cache.values()) {
+      if ('error' in loaded) continue;
+      for (const note of loaded.root.limitNotes) out.push(limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
+    }
+    return out;
+  }
+
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
   lines(file: string): LineIndex {
     let table = this.lineTables.get(file);
     if (!table) {
       const absolutePath = path.resolve(this.base, file);
-      const text = this.overlay?.text(absolutePath) ?? fs.readFileSync(absolutePath, 'utf8');
+      let text = this.overlay?.text(absolutePath);
+      if (text === undefined) {
+        const read = readText(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+        text = read.kind === 'text' ? read.text : '';
+      }
       table = new LineIndex(text);
       this.lineTables.set(file, table);
     }
@@ -96,8 +113,10 @@ export class NixSourceLoader implements SourceLoader {
       return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
     }
     const open = this.overlay?.text(real);
-    const text = open ?? fs.readFileSync(real, 'utf8');
     const file = this.display(target);
+    const read = open === undefined ? readText(real, { maxBytes: MAX_SOURCE_BYTES }) : undefined;
+    if (read?.kind === 'error') return { error: `${file} is not read: ${read.reason}` };
+    const text = open ?? (read as { text: string }).text;
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
     const patched = last ? patchInPlace(last, text) : undefined;
