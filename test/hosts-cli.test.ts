@@ -53,6 +53,47 @@ describe('declint hosts and explain-option on the demo fleet', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'absent', value: true, defaultFrom: 'nixos' });
   });
 
+  test('--root: a module one flake host reads is given that host\'s specialArgs; a module two hosts read is given none', async () => {
+    const dir = makeTree({
+      'flake.nix': [
+        '{',
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+        '  outputs = { nixpkgs, ... }: {',
+        '    nixosConfigurations.box = nixpkgs.lib.nixosSystem { specialArgs = { open = false; }; modules = [ ./box.nix ./shared.nix ]; };',
+        '    nixosConfigurations.lab = nixpkgs.lib.nixosSystem { specialArgs = { open = true; }; modules = [ ./shared.nix ]; };',
+        '  };',
+        '}',
+        '',
+      ].join('\n'),
+      'box.nix': '{ open, ... }:\n{\n  networking.firewall.enable = !open;\n}\n',
+      'shared.nix': '{ open, ... }:\n{\n  services.openssh.openFirewall = open;\n}\n',
+    });
+    const own = await runCli(['explain-option', 'box.nix', 'networking.firewall.enable', '--root', 'box.nix', '--json'], dir);
+    expect(JSON.parse(own.stdout)).toMatchObject({ status: 'known', value: true });
+    const shared = await runCli(['explain-option', 'shared.nix', 'services.openssh.openFirewall', '--root', 'shared.nix', '--json'], dir);
+    expect(JSON.parse(shared.stdout)).toMatchObject({ status: 'unknown' });
+  });
+
+  test('a module function a flake imports as a value ((import ./m.nix) in self.nixosModules) reads each host\'s config', async () => {
+    const dir = makeTree({
+      'flake.nix': [
+        '{',
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+        '  outputs = { self, nixpkgs, ... }: {',
+        '    nixosModules.default = { imports = [ (import ./baseline.nix) ]; };',
+        '    nixosConfigurations.on = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default { acme.baseline.enable = true; } ]; };',
+        '    nixosConfigurations.off = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default ]; };',
+        '  };',
+        '}',
+        '',
+      ].join('\n'),
+      'baseline.nix': '{ config, lib, ... }:\nlet\n  cfg = config.acme.baseline;\nin\n{\n  options.acme.baseline.enable = lib.mkEnableOption "baseline";\n  config = lib.mkIf cfg.enable {\n    networking.firewall.enable = false;\n  };\n}\n',
+    });
+    const run = await runCli(['check', '.', '--format', 'json'], dir);
+    const fw = JSON.parse(run.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'NIX-FW-001');
+    expect(fw.map((f: { file: string; range: { start: { line: number } }; hosts: string[] }) => [f.file, f.range.start.line, f.hosts])).toEqual([['baseline.nix', 8, ['on']]]);
+  });
+
   test('an unknown host is a usage error naming the hosts there are', async () => {
     const run = await runCli(['explain-option', 'nope', 'networking.hostName'], DEMO);
     expect(run.code).toBe(2);

@@ -1,5 +1,7 @@
 import ignore, { Ignore } from 'ignore';
 import { promises as fs } from 'fs';
+import * as fsCallbacks from 'fs';
+import { describeReadError } from '../source/read-text';
 import * as path from 'path';
 import { UsageError } from '../source/errors';
 import { isInside, reportPath } from '../source/paths';
@@ -22,6 +24,8 @@ export interface WalkOptions {
   base: string;
   /** Extra ignore globs (gitignore syntax), relative to each scanned directory. */
   ignore: string[];
+  /** Told each directory or candidate file that could not be read, with why (absolute path). */
+  onUnreadable?: (absolutePath: string, reason: string) => void;
 }
 
 /**
@@ -59,7 +63,9 @@ function fastGlob(): typeof import('fast-glob') {
 async function walkDirectory(root: string, options: WalkOptions): Promise<string[]> {
   const fg = fastGlob();
   const realRoot = await fs.realpath(root);
+  const unreadable = new Map<string, string>();
   const entries = await fg(CANDIDATES, {
+    fs: reportingReaddir(unreadable),
     cwd: root,
     dot: true,
     // Symlinks are listed, not followed; a symlinked file is judged below.
@@ -76,16 +82,56 @@ async function walkDirectory(root: string, options: WalkOptions): Promise<string
     const relative = entry.path;
     if (extra.ignores(relative) || isGitIgnored(relative, gitignores)) continue;
     const absolute = path.join(root, relative);
-    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
+    if (entry.dirent.isDirectory()) continue;
+    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) {
+      // A FIFO, socket or device with a candidate's name: said, not read (reading a FIFO would block).
+      options.onUnreadable?.(absolute, 'it is not a regular file (a named pipe, socket or device)');
+      continue;
+    }
     if (entry.dirent.isSymbolicLink()) {
       const target = await fs.realpath(absolute).catch(() => undefined);
-      if (!target || !isInside(realRoot, target)) continue;
+      if (!target) {
+        options.onUnreadable?.(absolute, 'it is a broken symlink');
+        continue;
+      }
+      // A link out of the scanned tree is never followed (by design, not a failure: not reported).
+      if (!isInside(realRoot, target)) continue;
       const targetStat = await fs.stat(target).catch(() => undefined);
       if (!targetStat?.isFile()) continue;
     }
     files.push(absolute);
   }
+  // Directories that could not be listed (an ignored one is not reported: it would not have been checked).
+  for (const [dir, reason] of unreadable) {
+    const relative = path.relative(root, dir).split(path.sep).join('/');
+    if (relative && (ALWAYS_IGNORED_DIRS.test(relative) || extra.ignores(`${relative}/`) || isGitIgnored(`${relative}/`, gitignores))) continue;
+    options.onUnreadable?.(dir, reason);
+  }
   return files;
+}
+
+/** What ALWAYS_IGNORED skips, as a test on a directory path relative to the root. */
+const ALWAYS_IGNORED_DIRS = /(^|\/)(\.git|node_modules|\.direnv|result)(\/|$)/;
+
+type Readdir = typeof import('fs').readdir;
+
+/**
+ * fast-glob's directory reads, with each failure (permission denied, a path
+ * longer than the system allows) recorded instead of dropped: the walk goes
+ * on past the directory, and the caller reports it.
+ */
+function reportingReaddir(unreadable: Map<string, string>): { readdir: Readdir } {
+  const readdir = ((dir: string, options: unknown, callback?: (error: NodeJS.ErrnoException | null, entries: unknown[]) => void) => {
+    const done = (typeof options === 'function' ? options : callback) as (error: NodeJS.ErrnoException | null, entries: unknown[]) => void;
+    const settings = typeof options === 'function' ? {} : options;
+    fsCallbacks.readdir(dir, settings as { withFileTypes: true }, (error, entries) => {
+      if (error) {
+        unreadable.set(dir, describeReadError(error));
+        done(null, []);
+      } else done(null, entries);
+    });
+  }) as unknown as Readdir;
+  return { readdir };
 }
 
 interface GitignoreScope {

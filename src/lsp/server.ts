@@ -40,7 +40,7 @@ const SECTION = 'declint';
  * indexed waits for the index); each document is analyzed after a short
  * quiet time following its last change.
  */
-export function startServer(connection: Connection): void {
+export function startServer(connection: Connection, state: { shutdown: boolean } = { shutdown: false }): void {
   const documents = new OpenDocuments();
   let workspace: Workspace | undefined;
   let settings: Settings = readSettings(undefined);
@@ -320,6 +320,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onShutdown(async () => {
+    state.shutdown = true;
     for (const timer of timers.values()) clearTimeout(timer);
     timers.clear();
     await queue;
@@ -331,11 +332,17 @@ export function startServer(connection: Connection): void {
 /** `declint lsp --stdio`: the server on standard input and output. Resolves never; the `exit` notification ends the process. */
 export function startStdioServer(): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  const { createConnection, ProposedFeatures, StreamMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   // Standard output is the protocol channel: stray logging goes to standard error.
   console.log = console.info = console.warn = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-  startServer(connection);
+  const { ResyncingMessageReader } = require('./framing') as typeof import('./framing');
+  // A framing error from the client is said on standard error and skipped; reading goes on at the next message.
+  const reader = new ResyncingMessageReader(process.stdin, (problem) => process.stderr.write(`${problem}\n`));
+  const connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout));
+  const state = { shutdown: false };
+  startServer(connection, state);
+  // The editor is gone when standard input closes, whatever state the protocol is in: exit, as `exit` would (1 without a shutdown first).
+  reader.onClose(() => process.exit(state.shutdown ? 0 : 1));
   return new Promise<number>(() => {});
 }
 

@@ -4,7 +4,9 @@ import { Config, DEFAULT_CONFIG, findConfig, Level, loadConfig } from '../config
 import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
-import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
+import type { Finding } from '../findings/finding';
+import { internalErrorFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import type { Judgement } from '../findings/judgement';
 import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host';
 import { combineFindings, configuredRules } from '../pipeline/check';
@@ -274,12 +276,12 @@ export class Workspace {
     const open = this.documents.atPath(absolutePath);
     let text = open?.text;
     if (text === undefined) {
-      try {
-        text = fs.readFileSync(absolutePath, 'utf8');
-      } catch {
+      const read = readText(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+      if (read.kind === 'error') {
         this.deleteFile(absolutePath);
         return;
       }
+      text = read.text;
     }
     const file = { absolutePath, path: this.reportPath(absolutePath) };
     try {
@@ -297,7 +299,7 @@ export class Workspace {
       this.setFile(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed, this.config?.flakes) });
     } catch (error) {
       // A bug on one document must not take the others down: the file is reported, not the server.
-      this.setFile(absolutePath, { ...file, checked: { findings: [internalError(file.path, error)], scanned: true, suppressions: [] } });
+      this.setFile(absolutePath, { ...file, checked: { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] } });
     }
     this.combined = undefined;
   }
@@ -488,17 +490,6 @@ export class Workspace {
     this.talosNodePhase = undefined;
     this.flakeFindings = undefined;
   }
-}
-
-function internalError(file: string, error: unknown): Finding {
-  const at = { line: 1, column: 1, offset: 0 };
-  return {
-    ruleId: PARSE_ERROR_RULE_ID,
-    severity: 'error',
-    message: `declint could not check this file (internal error: ${error instanceof Error ? error.message : String(error)}).`,
-    location: { file, range: { start: at, end: at } },
-    related: [],
-  };
 }
 
 function sameList(a: string[] | undefined, b: string[] | undefined): boolean {

@@ -6,6 +6,7 @@ import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } fr
 import { formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { shownValue } from '../redaction/secrets';
 
 /** How a host includes a module. */
 export type ModuleRef =
@@ -585,30 +586,32 @@ export class Host {
   private combined(optionPath: string[], ordered: HostDefinition[], priority: number, contributions: Contribution[]): Effective {
     const values = ordered.map((d) => d.def.value);
     const plains = values.map((v) => toPlain(v));
+    // Values in a message are redacted where the option holds a secret (a password defined twice).
+    const shown = (v: Value, i: number): string => (plains[i] === undefined ? describeValue(v) : shownValue(plains[i], optionPath, 'nixos'));
     const same = plains.every((p) => JSON.stringify(p) === JSON.stringify(plains[0]));
     const known = (value: Value): Effective => ({ kind: 'known', value, plain: toPlain(value), contributions });
     const conflict = (why: string): Effective => {
       this.conflicts.set(key(optionPath), contributions);
       return { kind: 'unknown', why, contributions };
     };
-    const differ = `conflicting definitions at priority ${priority}: ${values.map(describeValue).join(' vs ')}`;
+    const differ = `conflicting definitions at priority ${priority}: ${values.map(shown).join(' vs ')}`;
     const merge = optionMerge(optionPath);
     if (merge.kind === 'unknown') {
       if (same && values[0].kind !== 'string' && plains[0] !== undefined) return known(values[0]);
-      return { kind: 'unknown', why: `${values.length} definitions at priority ${priority} (${values.map(describeValue).join(', ')}) of an option whose type declint does not know: the module system merges them or refuses them, by type`, contributions };
+      return { kind: 'unknown', why: `${values.length} definitions at priority ${priority} (${values.map(shown).join(', ')}) of an option whose type declint does not know: the module system merges them or refuses them, by type`, contributions };
     }
     if (merge.nullable && plains.some((p) => p === null)) return plains.every((p) => p === null) ? known(values[0]) : conflict(differ);
     switch (merge.kind) {
       case 'separated':
         if (values.every((v) => v.kind === 'string')) return known({ kind: 'string', value: values.map((v) => (v.kind === 'string' ? v.value : '')).join(merge.separator) });
-        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
       case 'or':
         if (values.every((v) => v.kind === 'bool')) return known({ kind: 'bool', value: values.some((v) => v.kind === 'bool' && v.value) });
-        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+        return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
       case 'unique':
-        return conflict(`defined ${values.length} times at priority ${priority} (${values.map(describeValue).join(', ')}); the option takes one definition`);
+        return conflict(`defined ${values.length} times at priority ${priority} (${values.map(shown).join(', ')}); the option takes one definition`);
       default:
-        if (plains.some((p) => p === undefined)) return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(describeValue).join(', ')}`, contributions };
+        if (plains.some((p) => p === undefined)) return { kind: 'unknown', why: `part of ${formatOptionPath(optionPath)} is not known: ${values.map(shown).join(', ')}`, contributions };
         return same ? known(values[0]) : conflict(differ);
     }
   }
@@ -1092,7 +1095,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
   for (let next = 0; next < queue.length; next++) {
-    const ref = queue[next];
+    const ref = asFile(queue[next], options.session);
     if (ref.kind === 'external') {
       host.externalModules.push({ site: ref.from, name: ref.name });
       continue;
@@ -1152,6 +1155,16 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
   }
   host.seal();
   return host;
+}
+
+/**
+ * An inline module that is the whole of a file (`(import ./m.nix)` in a list
+ * of imports) is read as that file, like `./m.nix`: with the host's `config`,
+ * its own paths, and once per host.
+ */
+function asFile(ref: ModuleRef, session: EvalSession | undefined): ModuleRef {
+  const whole = ref.kind === 'inline' ? session?.fileOf(ref.value) : undefined;
+  return whole ? { kind: 'file', absolutePath: whole, from: ref.from } : ref;
 }
 
 /** The session and file a module is read with, so that its paths and `import`s resolve. */

@@ -1,6 +1,7 @@
 import type { Span } from '../source/position';
 import { FLAT_FIELDS, NIX_SYMBOL_NAMES, parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
+import type { LimitNote } from './limits';
 
 /**
  * A Nix syntax tree as plain JS objects. Every access to a node of the
@@ -139,6 +140,32 @@ export class NixNode {
     binding.children = fresh.children;
     for (const child of binding.children ?? []) child.parent = binding;
     file.source = source;
+  }
+
+  /**
+   * Records that evaluating this node reached a limit (see limits.ts): kept
+   * with the file's syntax, which every evaluation of the file shares, and
+   * read by whoever reports on the file (`limitNotes`).
+   */
+  noteLimit(message: string, at: Span = { start: this.startIndex, end: this.endIndex }): void {
+    const notes = (this.file.limits ??= []);
+    if (notes.length >= MAX_NOTES_PER_FILE || notes.some((n) => n.start === at.start && n.message === message)) return;
+    notes.push({ start: at.start, end: at.end, message });
+  }
+
+  /** The limits reached while evaluating the file this node belongs to. */
+  get limitNotes(): readonly LimitNote[] {
+    return (this.file.limits ??= []);
+  }
+
+  /** The time this file's evaluations have taken (every evaluator of it shares it: the per-file budget). */
+  get evalBudget(): EvalBudget {
+    return (this.file.budget ??= { spentMs: 0, exhausted: false });
+  }
+
+  /** A fresh time budget for this file (its text changed; the language server evaluates it again). */
+  renewEvalBudget(): void {
+    this.file.budget = undefined;
   }
 
   /** @internal Children are copied on first access. */
@@ -301,6 +328,9 @@ interface SyntaxFile {
   reuse?: Reuse;
   /** The flat array (`parseNixFlat`) the nodes not made yet are made from. */
   flat?: Int32Array;
+  /** Limits reached while evaluating this file (`noteLimit`). */
+  limits?: LimitNote[];
+  budget?: EvalBudget;
 }
 
 /** Makes the named children of a node from its file's flat array. */
@@ -322,6 +352,15 @@ export function convertFlat(flat: Int32Array, source: string): NixNode {
   const file: SyntaxFile = { source, tree: undefined, names: [], deferred: true, flat };
   return NixNode.fromFlat('source_code', flat, 0, file);
 }
+
+export interface EvalBudget {
+  spentMs: number;
+  /** Set once `spentMs` passed the per-file budget. */
+  exhausted: boolean;
+}
+
+/** One file cannot flood a report with notes: the first few places say enough. */
+const MAX_NOTES_PER_FILE = 20;
 
 const NO_CHILDREN: NixNode[] = [];
 

@@ -1,5 +1,7 @@
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
+import { internalErrorFinding, limitFinding, unreadableFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText as readSource, TextRead } from '../source/read-text';
 import { candidateKind } from '../discover/classify';
 import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
@@ -7,7 +9,6 @@ import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
-import { readIfPresent } from './check-flakes';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -63,8 +64,8 @@ export async function checkFiles(
   now: Date,
   flakePolicy?: FlakePolicy,
   onFiles?: (done: number) => void,
-  /** The text of a file, undefined when it cannot be read (by default, the disk's). */
-  readText: (absolutePath: string) => string | undefined = readIfPresent,
+  /** Texts that win over the disk's (`check --fix` re-checks its edits); undefined for a file not edited. */
+  overlayText?: (absolutePath: string) => string | undefined,
   /** How much of the parses to keep for the host phase (`parsed`). */
   keptBytes = PARSES_KEPT_BYTES,
 ): Promise<FilesChecked> {
@@ -78,19 +79,27 @@ export async function checkFiles(
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const text = readText(file.absolutePath);
-    if (text === undefined) continue; // vanished or unreadable since discovery: nothing to check
-    const checked = checkFileText(file, text, rules, now, undefined, flakePolicy);
+    const edited = overlayText?.(file.absolutePath);
+    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, now, undefined, flakePolicy) : unreadFile(file, read);
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
-    if (checked.flat && (parsedBytes += parseBytes({ text, flat: checked.flat })) <= keptBytes) parsed.push({ absolutePath: file.absolutePath, text, flat: checked.flat });
+    if (checked.flat && read.kind === 'text' && (parsedBytes += parseBytes({ text: read.text, flat: checked.flat })) <= keptBytes) {
+      parsed.push({ absolutePath: file.absolutePath, text: read.text, flat: checked.flat });
+    }
     if (checked.scanned) scanned++;
     onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions, talosFiles, parsed };
+}
+
+/** A candidate file that could not be read: said at the file, never skipped in silence. */
+function unreadFile(file: FileToCheck, read: { reason: string; tooLarge?: boolean }): FileChecked {
+  const finding = read.tooLarge ? limitFinding(file.path, `This file is not checked: ${read.reason}.`) : unreadableFinding(file.path, read.reason);
+  return { findings: [finding], scanned: false, suppressions: [] };
 }
 
 /** What checking one file's text yields. */
@@ -113,11 +122,21 @@ export interface FileChecked {
  * incrementally re-parsed tree of that text.
  */
 export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
+  try {
+    return checkFileTextUnguarded(file, text, rules, now, parsed, flakePolicy);
+  } catch (error) {
+    // A bug on one file must not lose the others' findings: the file is reported, the run goes on.
+    return { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] };
+  }
+}
+
+function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
-  if (result.kind === 'parse-error') {
-    // A YAML file is read as Talos only when it looks like Talos: one that does not parse is a Talos file not read.
-    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', result.detail, result.finding.location.range) } : {};
+  if (result.kind === 'parse-error' || result.kind === 'not-checked') {
+    // A YAML file is read as Talos only when it looks like Talos: one that does not parse (or nests past the limit) is a Talos file not read.
+    const detail = result.kind === 'parse-error' ? result.detail : result.finding.message;
+    const talos = candidateKind(file.path) === 'yaml' ? { talos: unreadTalosFile(file.path, 'syntax-error', detail, result.finding.location.range) } : {};
     return { findings: [result.finding], scanned: true, suppressions, ...talos };
   }
   if (result.kind === 'unreadable-template') {
@@ -127,6 +146,9 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
   if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
+  // Read after the rules: values are evaluated when a rule reads them, and so are their limits.
+  const lines = result.file.lines;
+  for (const note of result.file.module.limits ?? []) findings.push(limitFinding(file.path, note.message, lines.range(note.start, note.end)));
   const dir = path.dirname(file.absolutePath);
   const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));
   return { findings, scanned: true, imports, suppressions, ...(result.file.flat ? { flat: result.file.flat } : {}) };

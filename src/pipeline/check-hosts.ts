@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
@@ -21,15 +20,18 @@ import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
 import { NixSourceLoader } from './source-loader';
 import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
-import { describePlain, Plain, toPlain } from '../nix/value';
-import type { LineIndex } from '../source/position';
+import { toPlain } from '../nix/value';
+import { shownValue } from '../redaction/secrets';
+import type { LineIndex, Range } from '../source/position';
+import { internalErrorFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
   return host.findConflicts().map(({ path: optionPath, contributions }) => {
     const winners = contributions.filter((c) => c.status === 'won').map((c) => c.definition);
     const [first, ...others] = winners;
-    const values = winners.map((d) => `${describePlain(toPlain(d.def.value) as Plain)} in ${d.file}`).join(', ');
+    const values = winners.map((d) => `${shownValue(toPlain(d.def.value), optionPath, 'nixos')} in ${d.file}`).join(', ');
     return {
       ruleId: 'nix-conflict',
       severity: 'error' as const,
@@ -150,6 +152,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const discovery = discovered.result;
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [...discovery.notes];
+  // A flake or entry file whose discovery failed is an internal error there; the others' hosts are still found.
+  const findings: Finding[] = discovery.failures.map((f) => internalErrorFinding(f.file, f.error));
   for (const group of discovery.groups) {
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
     let release: HostSpec['release'] | undefined;
@@ -181,7 +185,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file), explain: input.judgements === true };
-  const findings: Finding[] = [];
   const judgements: Judgement[] = [];
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
@@ -239,9 +242,18 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     }
     input.onHost?.(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
-    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluate(guest);
+    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest);
   };
-  for (const spec of specs) evaluate(spec);
+  /** One host's failure is reported at its root, and the other hosts are still checked. */
+  const evaluateGuarded = (spec: HostSpec, accept?: (host: Host) => boolean): void => {
+    try {
+      evaluate(spec, accept);
+    } catch (error) {
+      const range = safeRange(() => loader.lines(spec.root.file).rangeOf(spec.root.span));
+      findings.push({ ...internalErrorFinding(spec.root.file, error, range), hosts: [spec.name] });
+    }
+  };
+  for (const spec of specs) evaluateGuarded(spec);
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
   const candidates = input.nixFiles
@@ -250,11 +262,11 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
   // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
   const taken = new Set(specs.map((s) => s.name));
-  for (const spec of configurationRoots(candidates, imported)) evaluate(spec, (host) => looksLikeSystem(host) && namedAfterHostName(host, taken));
+  for (const spec of configurationRoots(candidates, imported)) evaluateGuarded(spec, (host) => looksLikeSystem(host) && namedAfterHostName(host, taken));
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
-    evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
+    evaluateGuarded({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: argumentsOfReader(file, specs, filesByHost) });
   }
   coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {
@@ -266,6 +278,17 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     }
   };
   return { hosts, hostFiles, filesByHost, rootModules, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
+}
+
+/**
+ * The special arguments a module file used as a root of its own is given:
+ * those of the host that reads it, where exactly one host does (a host's own
+ * module, written against its flake's `specialArgs`); none where no host or
+ * several read it, whose arguments may differ.
+ */
+function argumentsOfReader(file: string, specs: HostSpec[], filesByHost: Map<string, Set<string>>): Map<string, Thunk> {
+  const readers = specs.filter((s) => filesByHost.get(s.name)?.has(file));
+  return readers.length === 1 ? readers[0].specialArgs : new Map();
 }
 
 /** The module files a host's root lists, as report paths of the files read (a directory is its default.nix). */
@@ -291,18 +314,23 @@ export function ownModule(host: string, phase: Pick<HostPhaseResult, 'filesByHos
   return own ?? { why: `every module file host ${host} lists is shared with other hosts` };
 }
 
-function lockedNixosRelease(lockPath: string): HostSpec['release'] {
-  let text: string;
+/** A range that cannot be computed (the file vanished) is the file's start. */
+function safeRange(range: () => Range): Range | undefined {
   try {
-    text = fs.readFileSync(lockPath, 'utf8');
+    return range();
   } catch {
     return undefined;
   }
+}
+
+function lockedNixosRelease(lockPath: string): HostSpec['release'] {
+  const read = readText(lockPath, { maxBytes: MAX_SOURCE_BYTES });
+  if (read.kind !== 'text') return undefined;
   // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
   const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
   const { nixosReleaseFromLock } = require('../flake/nixos-release') as typeof import('../flake/nixos-release');
-  const read = readFlakeLock(text);
-  return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
+  const lock = readFlakeLock(read.text);
+  return lock.kind === 'flake-lock' ? nixosReleaseFromLock(lock.lock) : undefined;
 }
 
 /** Module files reachable from a host's roots through the imports each file names (by root list, for as long as the imports map is the same object). */

@@ -22,6 +22,9 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { scrubDeep, scrubSecrets } from '../redaction/secrets';
+import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
+import { reportPath } from '../source/paths';
 import { NixSourceLoader, ParsedSources, SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
@@ -86,7 +89,12 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
-  const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
+  const unreadable: Finding[] = [];
+  const files = await discoverFiles(options.paths, {
+    base: options.base,
+    ignore: [...options.ignore, ...(config?.ignore ?? [])],
+    onUnreadable: (absolutePath, reason) => unreadable.push(unreadableFinding(reportPath(options.base, absolutePath), reason)),
+  });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
   const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
@@ -95,7 +103,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
       ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
-      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
+      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, overlay && ((absolutePath: string) => overlay.text(absolutePath)));
   let hostsDone = 0;
   const scanned = perFile.scanned;
   // Each file is parsed once: the host phase reads the per-file phase's parses (as many as memory allows).
@@ -125,15 +133,16 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     roots: scanRoots(options),
     base: options.base,
     keepViews: options.judgements ?? false,
-    readText,
+    ...(overlay ? { readText } : {}),
   });
   const findings = combineFindings({
-    perFile: perFile.findings,
+    perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText),
+    // The limits the host and flake phases reached, read after both evaluated what they needed.
+    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText), ...hostPhase.loader.limitFindings()],
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -166,7 +175,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       mode: config?.mode ?? 'enforce',
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
       referenceDate: options.now.toISOString(),
-      coverage: combineCoverage(hostPhase.coverageReport, talosNodes.coverage),
+      // Its reasons quote expressions of the scanned files: no key or token in them is printed.
+      coverage: scrubDeep(combineCoverage(hostPhase.coverageReport, talosNodes.coverage)),
     },
     hostNames,
     hosts: hostPhase,
@@ -216,9 +226,28 @@ export function combineFindings(input: FindingsToCombine): Finding[] {
     ...(input.flakeFindings ?? []),
   ];
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
-  const suppressed = applySuppressions(findings, input.suppressions, known);
+  const suppressed = applySuppressions(withoutRepeatedNotes(findings), input.suppressions, known);
   const excepted = input.config ? applyExceptions(suppressed.findings, input.config, input.now) : { findings: suppressed.findings, problems: [] };
-  return [...excepted.findings, ...suppressed.problems, ...excepted.problems];
+  // The last step before any output: a key or token quoted anywhere in a message is not printed.
+  return [...excepted.findings, ...suppressed.problems, ...excepted.problems].map(withoutSecrets);
+}
+
+function withoutSecrets(finding: Finding): Finding {
+  const message = scrubSecrets(finding.message);
+  const related = finding.related.map((r) => ({ ...r, message: scrubSecrets(r.message) }));
+  return { ...finding, message, related };
+}
+
+/** A limit reached in a file's own evaluation and again in its hosts' is said once. */
+function withoutRepeatedNotes(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (f.ruleId !== LIMIT_RULE_ID) return true;
+    const key = `${f.location.file}\u0000${f.location.range.start.offset}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */
@@ -232,51 +261,98 @@ function defaultJobs(fileCount: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
 }
 
-/** Spreads files over worker threads in small batches, handed out as workers finish. */
+/**
+ * Spreads files over worker threads in small batches, handed out as workers
+ * finish. A worker that dies (out of memory, a crash in native code) loses
+ * only its batch: those files are checked again one per worker, and a file
+ * that kills its worker alone is reported as an internal error at the file.
+ */
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
-  const findings: Finding[] = [];
-  const imports: [string, string[]][] = [];
-  const suppressions: SuppressionComment[] = [];
-  const talosFiles: FilesChecked['talosFiles'] = [];
-  const parsed: FilesChecked['parsed'] = [];
-  let parsedBytes = 0;
-  let scanned = 0;
-  let next = 0;
+  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [] };
   let done = 0;
-  const takeBatch = (): WorkerBatch => {
-    const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+  let parsedBytes = 0;
+  const add = (part: Omit<FilesChecked, 'parsed'> & { parsed?: FilesChecked['parsed']; batch?: number }) => {
+    checked.findings.push(...part.findings);
+    checked.imports.push(...part.imports);
+    checked.suppressions.push(...part.suppressions);
+    checked.talosFiles.push(...part.talosFiles);
+    for (const p of part.parsed ?? []) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) checked.parsed.push(p);
+    checked.scanned += part.scanned;
+    done += part.batch ?? 0;
+    if (part.batch) onFiles?.(done);
+  };
+  // Once the parses kept fill their share of memory, workers stop sending theirs.
+  const job = { rules, now, flakePolicy, keepParses: () => parsedBytes < PARSES_KEPT_BYTES };
+  const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+  const retry: FileToCheck[] = [];
+  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), job, add, (batch) => retry.push(...batch));
+  // Each file of a lost batch alone, so that only the file that kills a worker is lost.
+  await runWorkers(retry, 1, Math.min(jobs, retry.length), job, add, ([file], error) =>
+    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 }),
+  );
+  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
+  return checked;
+}
+
+interface WorkerJob {
+  rules: Rule[];
+  now: Date;
+  flakePolicy?: FlakePolicy;
+  /** Whether the workers still send their parses (the main thread keeps them for the host phase). */
+  keepParses: () => boolean;
+}
+
+/** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
+async function runWorkers(
+  queue: FileToCheck[],
+  size: number,
+  count: number,
+  job: WorkerJob,
+  done: (part: FilesChecked & { batch: number }) => void,
+  lost: (batch: FileToCheck[], error: unknown) => void,
+): Promise<void> {
+  let next = 0;
+  const takeBatch = () => {
+    const batch = queue.slice(next, next + size);
     next += batch.length;
-    // Once the parses kept fill their share of memory, workers stop sending theirs.
-    return { files: batch, keepParses: parsedBytes < PARSES_KEPT_BYTES };
+    return batch;
   };
   const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
+      let current: FileToCheck[] = [];
+      const fail = (error: unknown) => {
+        if (current.length > 0) lost(current, error);
+        current = [];
+      };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SCRIPT, {
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
-          reject(new Error(message.message));
+          fail(new Error(message.message));
           void worker.terminate();
           return;
         }
-        if (message.kind === 'done') {
-          findings.push(...message.findings);
-          imports.push(...message.imports);
-          suppressions.push(...message.suppressions);
-          talosFiles.push(...message.talosFiles);
-          for (const p of message.parsed) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) parsed.push(p);
-          scanned += message.scanned;
-          done += message.batch;
-          onFiles?.(done);
-        }
-        worker.postMessage(takeBatch());
+        if (message.kind === 'done') done(message);
+        current = takeBatch();
+        const batch: WorkerBatch = { files: current, keepParses: job.keepParses() };
+        worker.postMessage(batch);
       });
-      worker.on('error', reject);
-      worker.on('exit', () => resolve());
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        fail(new Error(`the worker thread stopped (exit code ${code})`));
+        resolve();
+      });
     });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports, suppressions, talosFiles: talosFiles.sort((a, b) => a.file.localeCompare(b.file)), parsed };
+  await Promise.all(Array.from({ length: count }, runWorker));
+  // Batches no worker took because every worker died before: lost as well.
+  for (let batch = takeBatch(); batch.length > 0; batch = takeBatch()) lost(batch, new Error('no worker thread was left to check it'));
 }
+
+/** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
+const WORKER_HEAP_MB = 2048;
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
 function scanRoots(options: CheckOptions): string[] {
@@ -300,12 +376,8 @@ function checkNixpkgsKeys(config: Config, files: FileToCheck[]): void {
   const rootInputs: string[][] = [];
   for (const file of files) {
     if (path.basename(file.path) !== 'flake.lock') continue;
-    let text: string;
-    try {
-      text = fs.readFileSync(file.absolutePath, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readIfPresent(file.absolutePath);
+    if (text === undefined) continue;
     const read = readFlakeLock(text);
     if (read.kind === 'flake-lock') rootInputs.push(Object.keys(read.lock.rootInputs));
   }

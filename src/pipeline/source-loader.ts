@@ -3,10 +3,13 @@ import * as path from 'path';
 import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
-import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
+import { firstSyntaxError, parseNix, parseNixFlat, Tree } from '../nix/parser';
 import { convertFlat, convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import type { Finding } from '../findings/finding';
+import { limitFinding } from '../findings/unchecked';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -76,12 +79,26 @@ export class NixSourceLoader implements SourceLoader {
     this.lineTables.delete(this.display(absolutePath));
   }
 
+  /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
+  limitFindings(): Finding[] {
+    const out: Finding[] = [];
+    for (const loaded of this.cache.values()) {
+      if ('error' in loaded) continue;
+      for (const note of loaded.root.limitNotes) out.push(limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
+    }
+    return out;
+  }
+
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
   lines(file: string): LineIndex {
     let table = this.lineTables.get(file);
     if (!table) {
       const absolutePath = path.resolve(this.base, file);
-      const text = this.overlay?.text(absolutePath) ?? fs.readFileSync(absolutePath, 'utf8');
+      let text = this.overlay?.text(absolutePath);
+      if (text === undefined) {
+        const read = readText(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+        text = read.kind === 'text' ? read.text : '';
+      }
       table = new LineIndex(text);
       this.lineTables.set(file, table);
     }
@@ -108,7 +125,9 @@ export class NixSourceLoader implements SourceLoader {
       this.lineTables.set(file, new LineIndex(shared.text));
       return { absolutePath: target, file, text: shared.text, root: convertFlat(shared.flat, shared.text) };
     }
-    const text = open ?? fs.readFileSync(real, 'utf8');
+    const read = open === undefined ? readText(real, { maxBytes: MAX_SOURCE_BYTES }) : undefined;
+    if (read?.kind === 'error') return { error: `${file} is not read: ${read.reason}` };
+    const text = open ?? (read as { text: string }).text;
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
     const patched = last ? patchInPlace(last, text) : undefined;
@@ -116,11 +135,13 @@ export class NixSourceLoader implements SourceLoader {
       this.lineTables.set(file, new LineIndex(text));
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
-    const tree = (open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text);
-    if (firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
+    // A file from disk: its flat parse, read as far as the hosts reach.
+    const flat = open === undefined ? parseNixFlat(text) : undefined;
+    const tree = flat ? undefined : ((open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text));
+    if (tree && firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
-    const root = last ? convertTreeReusing(tree, text, { root: last.root, source: last.text }) : convertTree(tree, text, false);
+    const root = flat ? convertFlat(flat, text) : last ? convertTreeReusing(tree!, text, { root: last.root, source: last.text }) : convertTree(tree!, text, false);
     // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two.
     if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file };
     return { absolutePath: target, file, text, root };

@@ -1,5 +1,6 @@
 import { Finding, messageWithHosts, SEVERITIES, Severity, severityRank } from '../findings/finding';
 import { CheckResult, countBySeverity } from './result';
+import { escapeMarkdown, markdownCodeSpan, terminalSafe } from './markup';
 import { KIND_LABELS } from '../coverage/coverage';
 import { coverageHeadline } from '../coverage/summary';
 
@@ -34,31 +35,41 @@ function bySeverity(result: CheckResult): Finding[] {
  * most severe first, at most what GitHub shows of each kind; a last notice
  * says how many more there are and where they are; then a warning for each
  * coverage gap (a declared host or node not resolved, a source not read).
+ * Coverage warnings count against GitHub's warnings of the step: up to
+ * COVERAGE_ANNOTATIONS of them each get their own, more are one warning that
+ * says how many and where the list is.
  */
 export function formatGithub(result: CheckResult): string {
-  return findingAnnotations(result) + coverageAnnotations(result);
+  const coverage = coverageAnnotations(result);
+  return findingAnnotations(result, ANNOTATIONS_PER_LEVEL - coverage.length) + coverage.join('');
 }
 
-/** A warning for each declared host or node not resolved and each source not read (coverage). */
-function coverageAnnotations(result: CheckResult): string {
+/** Above this many coverage gaps, one warning stands for them all. */
+const COVERAGE_ANNOTATIONS = 3;
+
+/** A warning for each declared host or node not resolved and each source not read (coverage), or one for them all. */
+function coverageAnnotations(result: CheckResult): string[] {
   const coverage = result.coverage;
-  if (!coverage) return '';
+  if (!coverage) return [];
   const annotate = (file: string | undefined, line: number | undefined, message: string) =>
-    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(message)}\n`;
-  return [
+    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(terminalSafe(message))}\n`;
+  const gaps = [
     ...coverage.entries
       .filter((e) => e.status === 'unresolved')
       .map((e) => annotate(e.site?.file, e.site?.line, `${KIND_LABELS[e.kind].one} ${e.name} is declared but not resolved: ${e.reasons.map((r) => r.message).join('; ')}`)),
     ...coverage.unread.filter((u) => !u.checkedAlone).map((u) => annotate(u.file, u.site?.line, `No ${KIND_LABELS[u.kind].one} read from this file: ${u.reason}`)),
-  ].join('');
+  ];
+  if (gaps.length <= COVERAGE_ANNOTATIONS) return gaps;
+  return [annotate(undefined, undefined, `${coverageHeadline(coverage)} The ${gaps.length} hosts, nodes and sources not read are listed, each at its file and line, in the check's output and in the SARIF file's notifications.`)];
 }
 
-function findingAnnotations(result: CheckResult): string {
+function findingAnnotations(result: CheckResult, warnings: number): string {
   const shown = bySeverity(result);
   const counts = countBySeverity(shown);
-  const omitted = SEVERITIES.reduce((n, s) => n + Math.max(0, counts[s] - ANNOTATIONS_PER_LEVEL), 0);
   // The closing notice is a notice too: it takes the place of the last note.
-  const limit: Record<Severity, number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL, note: omitted > 0 ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL };
+  const base: Record<Severity, number> = { error: ANNOTATIONS_PER_LEVEL, warning: warnings, note: ANNOTATIONS_PER_LEVEL };
+  const omitted = SEVERITIES.reduce((n, s) => n + Math.max(0, counts[s] - base[s]), 0);
+  const limit: Record<Severity, number> = { ...base, note: omitted > 0 ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL };
   const emitted: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
   const lines: string[] = [];
   for (const f of shown) {
@@ -72,7 +83,8 @@ function findingAnnotations(result: CheckResult): string {
       ...(end.line === start.line ? [`endColumn=${end.column}`] : []),
       `title=${escapeProperty(f.ruleId)}`,
     ].join(',');
-    lines.push(`::${COMMAND[f.severity]} ${props}::${escapeData(messageWithHosts(f))}\n`);
+    // Control characters of a value would be interpreted by the log viewer: shown as \xNN.
+    lines.push(`::${COMMAND[f.severity]} ${props}::${escapeData(terminalSafe(messageWithHosts(f)))}\n`);
   }
   const notAnnotated = shown.length - lines.length;
   if (notAnnotated > 0) {
@@ -83,8 +95,6 @@ function findingAnnotations(result: CheckResult): string {
   }
   return lines.join('');
 }
-
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
 /**
  * The Markdown summary written to `$GITHUB_STEP_SUMMARY`, under GitHub's
@@ -116,12 +126,12 @@ export function githubStepSummary(result: CheckResult, budget = STEP_SUMMARY_BYT
   ];
   if (shown.length > 0) {
     head.push('| Rule | Errors | Warnings | Notes |', '| --- | --- | --- | --- |');
-    for (const [id, c] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| \`${id}\` ${escapeCell(titles.get(id) ?? '')} | ${countCells(c)} |`);
+    for (const [id, c] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${markdownCodeSpan(id)} ${escapeMarkdown(titles.get(id) ?? '')} | ${countCells(c)} |`);
     head.push('');
   }
   if (perHost.size > 0) {
     head.push('| Host | Errors | Warnings | Notes |', '| --- | --- | --- | --- |');
-    for (const [host, c] of [...perHost].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${escapeCell(host)} | ${countCells(c)} |`);
+    for (const [host, c] of [...perHost].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${escapeMarkdown(host)} | ${countCells(c)} |`);
     head.push('');
   }
   const lines = [...head];
@@ -132,7 +142,7 @@ export function githubStepSummary(result: CheckResult, budget = STEP_SUMMARY_BYT
     size += Buffer.byteLength(tableHead.join('\n')) + 2;
     let written = 0;
     for (const f of shown) {
-      const row = `| ${f.severity} | \`${f.ruleId}\` ${titles.get(f.ruleId) ?? ''} | \`${f.location.file}:${f.location.range.start.line}\` | ${escapeCell(messageWithHosts(f))} |`;
+      const row = `| ${f.severity} | ${markdownCodeSpan(f.ruleId)} ${escapeMarkdown(titles.get(f.ruleId) ?? '')} | ${markdownCodeSpan(`${f.location.file}:${f.location.range.start.line}`)} | ${escapeMarkdown(messageWithHosts(f))} |`;
       const rowSize = Buffer.byteLength(row) + 1;
       if (size + rowSize > budget) break;
       lines.push(row);
