@@ -57,7 +57,7 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
     }
     // Report paths from the directory's own: one path.relative per directory, not per file.
     const rootPath = reportPath(options.base, absolute);
-    const underBase = !rootPath.startsWith('/') && !rootPath.startsWith('..');
+    const underBase = !path.isAbsolute(rootPath) && !rootPath.startsWith('..');
     for (const relative of scanDirectory(absolute, options)) {
       const file = path.join(absolute, relative);
       const shown = !underBase ? reportPath(options.base, file) : rootPath ? `${rootPath}/${relative}` : relative;
