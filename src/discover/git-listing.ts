@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 export type GitListing =
   | {
       kind: 'listed';
-      /** In the index, whether or not still on disk; submodules left out (another repository, pinned). */
+      /** In the index, whether or not still on disk (a submodule is one entry: its directory, not looked into). */
       tracked: string[];
       untracked: string[];
       /** Untracked directories that are repositories of their own: git does not look inside them. */
@@ -20,39 +20,34 @@ export type GitListing =
   | { kind: 'ignored' }
   | { kind: 'unavailable'; why: string };
 
-/** A gitlink: the index entry of a submodule. */
-const SUBMODULE_MODE = '160000';
-
 /**
- * Lists `dir` with git; `isTop` when it is the top of its work tree (which
- * cannot be ignored, so that is not asked).
+ * Lists `dir` with git, in one run: `-t` tags each entry, `? ` for untracked
+ * ones and a letter for those in the index (`H`, `S` skip-worktree, `M`
+ * unmerged). `isTop` when `dir` is the top of its work tree, which cannot be
+ * ignored.
  */
 export function listWithGit(dir: string, isTop: boolean): GitListing {
-  const staged = runGit(dir, ['ls-files', '-z', '--stage']);
-  if (!staged.ok) return { kind: 'unavailable', why: staged.error };
-  const others = runGit(dir, ['ls-files', '-z', '--others', '--exclude-standard']);
-  if (!others.ok) return { kind: 'unavailable', why: others.error };
-  const tracked = trackedFiles(staged.stdout);
-  const untracked: string[] = [];
-  const repositories: string[] = [];
-  for (const entry of others.stdout.split('\0')) {
-    if (entry.endsWith('/')) repositories.push(entry.slice(0, -1));
-    else if (entry) untracked.push(entry);
-  }
-  // An ignored directory has no untracked file git would list; only then is it worth asking.
-  if (!isTop && untracked.length === 0 && repositories.length === 0 && runGit(dir, ['check-ignore', '-q', '--', '.']).ok) return { kind: 'ignored' };
-  return { kind: 'listed', tracked, untracked, repositories };
+  const listed = runGit(dir, ['ls-files', '-z', '-t', '--cached', '--others', '--exclude-standard']);
+  if (!listed.ok) return { kind: 'unavailable', why: listed.error };
+  const listing = parseTaggedListing(listed.stdout);
+  // An ignored directory lists nothing untracked; asked only when nothing at all is listed (a tracked file in it is listed, and checked).
+  if (!isTop && listing.tracked.length + listing.untracked.length + listing.repositories.length === 0 && runGit(dir, ['check-ignore', '-q', '--', '.']).ok) return { kind: 'ignored' };
+  return listing;
 }
 
-/** Paths of `ls-files -z --stage` records (`<mode> <object> <stage>\t<path>`), once each (a conflict has up to three stages), without submodules. */
-export function trackedFiles(output: string): string[] {
-  const paths = new Set<string>();
+/** The entries of `ls-files -z -t`, each once (an unmerged path is listed once per stage). */
+export function parseTaggedListing(output: string): GitListing & { kind: 'listed' } {
+  const tracked = new Set<string>();
+  const untracked: string[] = [];
+  const repositories: string[] = [];
   for (const record of output.split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0 || record.startsWith(`${SUBMODULE_MODE} `)) continue;
-    paths.add(record.slice(tab + 1));
+    if (record.length < 3 || record[1] !== ' ') continue;
+    const entry = record.slice(2);
+    if (record[0] !== '?') tracked.add(entry);
+    else if (entry.endsWith('/')) repositories.push(entry.slice(0, -1));
+    else untracked.push(entry);
   }
-  return [...paths];
+  return { kind: 'listed', tracked: [...tracked], untracked, repositories };
 }
 
 type GitResult = { ok: true; stdout: string } | { ok: false; error: string };
