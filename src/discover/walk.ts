@@ -35,7 +35,8 @@ export interface WalkOptions {
 
 /**
  * Finds candidate files under the given paths. A directory in a git work tree
- * is listed by git (tracked files, and untracked ones git does not ignore);
+ * is listed by git (tracked files, and untracked ones git does not ignore;
+ * a submodule is another repository, checked when named itself);
  * elsewhere, or where git is missing or refuses the repository, it is walked
  * once with its ignore files read on the way down. Symlinks are not followed;
  * a symlinked file is kept only when it resolves inside the scanned
