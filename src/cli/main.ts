@@ -81,7 +81,7 @@ const CHECK: CommandSpec = {
     IGNORE_OPTION,
     RULES_DIR_OPTION,
     CONFIG_OPTION,
-    { name: 'jobs', short: 'j', value: 'n', help: 'worker threads (default: one per core for large trees)' },
+    { name: 'jobs', short: 'j', value: 'n', help: 'threads checking files (default: one per core, the others started once the files checked show the work is worth it)' },
     NOW_OPTION,
   ],
 };

@@ -1,7 +1,5 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { discoverFiles } from '../discover/walk';
 import { compareFindings, Finding } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
@@ -9,21 +7,20 @@ import type { CheckResult } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { checkFiles, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
-import type { WorkerBatch } from './check-worker';
+import { checkFiles, FileToCheck } from './check-files';
+import { checkFilesOnThreads } from './check-files-threads';
 import { checkHosts, HostPhaseResult } from './check-hosts';
 import { checkFlakes, readIfPresent } from './check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
-import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
-import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
+import { LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
 import { NixSourceLoader, ParsedSources, SourceOverlay } from './source-loader';
 
@@ -36,7 +33,11 @@ export interface CheckOptions {
   ruleDirs: string[];
   /** "Today", for age-based rules. */
   now: Date;
-  /** Worker threads to use; by default one per core for large trees, none for a few files. */
+  /**
+   * Threads checking files: this one and `jobs - 1` workers. By default
+   * workers are started, one per core besides this one, only once the files
+   * checked so far show that the rest is worth it.
+   */
   jobs?: number;
   /** Run exactly these rules instead of the built-in and `ruleDirs` ones (rule tests). */
   rules?: Rule[];
@@ -97,13 +98,11 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
-  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
   const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
-  const perFile =
-    jobs > 1 && fs.existsSync(WORKER_SCRIPT)
-      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
-      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, overlay && ((absolutePath: string) => overlay.text(absolutePath)));
+  const perFile = overlay
+    ? await checkFiles(files, rules, options.now, config?.flakes, onFiles, (absolutePath: string) => overlay.text(absolutePath))
+    : await checkFilesOnThreads(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}) }, options.jobs, onFiles);
   let hostsDone = 0;
   const scanned = perFile.scanned;
   // Each file is parsed once: the host phase reads the per-file phase's parses (as many as memory allows).
@@ -249,110 +248,6 @@ function withoutRepeatedNotes(findings: Finding[]): Finding[] {
     return true;
   });
 }
-
-/** Below this many files a worker's start-up costs more than it saves. */
-const FILES_FOR_WORKERS = 200;
-const BATCH_SIZE = 48;
-/** The compiled worker; absent when running from TypeScript sources, where checks stay in-process. */
-const WORKER_SCRIPT = path.join(__dirname, 'check-worker.js');
-
-function defaultJobs(fileCount: number): number {
-  if (fileCount < FILES_FOR_WORKERS) return 1;
-  return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
-}
-
-/**
- * Spreads files over worker threads in small batches, handed out as workers
- * finish. A worker that dies (out of memory, a crash in native code) loses
- * only its batch: those files are checked again one per worker, and a file
- * that kills its worker alone is reported as an internal error at the file.
- */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
-  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [] };
-  let done = 0;
-  let parsedBytes = 0;
-  const add = (part: Omit<FilesChecked, 'parsed'> & { parsed?: FilesChecked['parsed']; batch?: number }) => {
-    checked.findings.push(...part.findings);
-    checked.imports.push(...part.imports);
-    checked.suppressions.push(...part.suppressions);
-    checked.talosFiles.push(...part.talosFiles);
-    for (const p of part.parsed ?? []) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) checked.parsed.push(p);
-    checked.scanned += part.scanned;
-    done += part.batch ?? 0;
-    if (part.batch) onFiles?.(done);
-  };
-  // Once the parses kept fill their share of memory, workers stop sending theirs.
-  const job = { rules, now, flakePolicy, keepParses: () => parsedBytes < PARSES_KEPT_BYTES };
-  const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
-  const retry: FileToCheck[] = [];
-  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), job, add, (batch) => retry.push(...batch));
-  // Each file of a lost batch alone, so that only the file that kills a worker is lost.
-  await runWorkers(retry, 1, Math.min(jobs, retry.length), job, add, ([file], error) =>
-    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 }),
-  );
-  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
-  return checked;
-}
-
-interface WorkerJob {
-  rules: Rule[];
-  now: Date;
-  flakePolicy?: FlakePolicy;
-  /** Whether the workers still send their parses (the main thread keeps them for the host phase). */
-  keepParses: () => boolean;
-}
-
-/** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
-async function runWorkers(
-  queue: FileToCheck[],
-  size: number,
-  count: number,
-  job: WorkerJob,
-  done: (part: FilesChecked & { batch: number }) => void,
-  lost: (batch: FileToCheck[], error: unknown) => void,
-): Promise<void> {
-  let next = 0;
-  const takeBatch = () => {
-    const batch = queue.slice(next, next + size);
-    next += batch.length;
-    return batch;
-  };
-  const runWorker = () =>
-    new Promise<void>((resolve) => {
-      let current: FileToCheck[] = [];
-      const fail = (error: unknown) => {
-        if (current.length > 0) lost(current, error);
-        current = [];
-      };
-      // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, {
-        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
-        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
-      });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
-        if (message.kind === 'failed') {
-          fail(new Error(message.message));
-          void worker.terminate();
-          return;
-        }
-        if (message.kind === 'done') done(message);
-        current = takeBatch();
-        const batch: WorkerBatch = { files: current, keepParses: job.keepParses() };
-        worker.postMessage(batch);
-      });
-      worker.on('error', fail);
-      worker.on('exit', (code) => {
-        fail(new Error(`the worker thread stopped (exit code ${code})`));
-        resolve();
-      });
-    });
-  await Promise.all(Array.from({ length: count }, runWorker));
-  // Batches no worker took because every worker died before: lost as well.
-  for (let batch = takeBatch(); batch.length > 0; batch = takeBatch()) lost(batch, new Error('no worker thread was left to check it'));
-}
-
-/** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
-const WORKER_HEAP_MB = 2048;
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
 function scanRoots(options: CheckOptions): string[] {

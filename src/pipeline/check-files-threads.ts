@@ -1,0 +1,162 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { internalErrorFinding } from '../findings/unchecked';
+import type { FlakePolicy } from '../flake/policy';
+import type { Rule } from '../rules/rule';
+import { checkFiles, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
+import type { WorkerBatch } from './check-worker';
+
+/**
+ * The per-file phase on several threads. This thread checks files from the
+ * start, batch after batch; workers take batches from the same queue. Each
+ * worker costs its start-up and the warming up of its own copy of the code
+ * (about half a second of CPU), and the host phase runs on this thread after
+ * the per-file phase: a worker pays only where much per-file work is left.
+ * So by default workers start once the files checked here show that the
+ * rest takes longer than `WORKER_WORTH_MS`, one per core that the system's
+ * load average leaves idle (as `make -l` reads it: on a busy machine a
+ * worker gets no core of its own and only adds its cost); given `jobs`,
+ * that many threads at once.
+ */
+export interface FileCheckJob {
+  rules: Rule[];
+  now: Date;
+  flakePolicy?: FlakePolicy;
+}
+
+/** What this thread checks before it judges whether workers are worth it, in CPU time. */
+const PROBE_MS = 150;
+/** Per-file work left (in this thread's CPU time) worth starting workers for. */
+const WORKER_WORTH_MS = 1500;
+/** Files this thread checks between two looks at the workers' messages. */
+const MAIN_BATCH = 16;
+/** Files a worker checks per message. */
+const WORKER_BATCH = 32;
+/** Workers at most, whatever the machine. */
+const MAX_WORKERS = 7;
+/** The compiled worker; absent when running from TypeScript sources, where checks stay in-process. */
+const WORKER_SCRIPT = path.join(__dirname, 'check-worker.js');
+/** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
+const WORKER_HEAP_MB = 2048;
+
+export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJob, jobs: number | undefined, onFiles?: (done: number) => void): Promise<FilesChecked> {
+  let workerCount = Math.min(MAX_WORKERS, (jobs ?? os.availableParallelism()) - 1);
+  if (workerCount < 1 || !fs.existsSync(WORKER_SCRIPT)) return checkFiles(files, job.rules, job.now, job.flakePolicy, onFiles);
+  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [] };
+  let done = 0;
+  let parsedBytes = 0;
+  const add = (part: Omit<FilesChecked, 'parsed'> & { parsed?: FilesChecked['parsed']; batch?: number }) => {
+    checked.findings.push(...part.findings);
+    checked.imports.push(...part.imports);
+    checked.suppressions.push(...part.suppressions);
+    checked.talosFiles.push(...part.talosFiles);
+    for (const p of part.parsed ?? []) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) checked.parsed.push(p);
+    checked.scanned += part.scanned;
+    done += part.batch ?? 0;
+    if (part.batch) onFiles?.(done);
+  };
+  // Once the parses kept fill their share of memory, workers stop sending theirs.
+  const workerJob: WorkerJob = { ...job, keepParses: () => parsedBytes < PARSES_KEPT_BYTES };
+  const queue = new FileQueue(files.map((f) => ({ absolutePath: f.absolutePath, path: f.path })));
+  const lost: FileToCheck[] = [];
+  let workers: Promise<void> | undefined;
+  const startWorkers = () => (workers = runWorkers(queue, WORKER_BATCH, workerCount, workerJob, add, (batch) => lost.push(...batch)));
+  if (jobs !== undefined) startWorkers();
+  const started = process.cpuUsage();
+  let checkedHere = 0;
+  for (let batch = queue.take(MAIN_BATCH); batch.length > 0; batch = queue.take(MAIN_BATCH)) {
+    add({ ...(await checkFiles(batch, job.rules, job.now, job.flakePolicy, undefined, undefined, Math.max(0, PARSES_KEPT_BYTES - parsedBytes))), batch: batch.length });
+    checkedHere += batch.length;
+    const spent = process.cpuUsage(started);
+    const spentMs = (spent.user + spent.system) / 1000;
+    if (!workers && spentMs >= PROBE_MS && (spentMs / checkedHere) * queue.left > WORKER_WORTH_MS) {
+      workerCount = Math.min(workerCount, idleCores() - 1);
+      if (workerCount >= 1) startWorkers();
+    }
+    // The workers' answers and requests for more are handled between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await workers;
+  // Each file of a lost batch alone, so that only the file that kills a worker is lost.
+  const retry = new FileQueue(lost);
+  const failed = ([file]: FileToCheck[], error: unknown) => add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 });
+  await runWorkers(retry, 1, Math.min(workerCount, lost.length), workerJob, add, failed);
+  for (let file = retry.take(1); file.length > 0; file = retry.take(1)) failed(file, new Error('no worker thread was left to check it'));
+  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
+  return checked;
+}
+
+/** Cores the system's load average (last minute) leaves idle, this thread's included; all of them where there is none (Windows). */
+function idleCores(): number {
+  return Math.round(os.availableParallelism() - os.loadavg()[0]);
+}
+
+/** The files not yet handed to a thread. */
+class FileQueue {
+  private next = 0;
+
+  constructor(private readonly files: FileToCheck[]) {}
+
+  take(size: number): FileToCheck[] {
+    const batch = this.files.slice(this.next, this.next + size);
+    this.next += batch.length;
+    return batch;
+  }
+
+  get left(): number {
+    return this.files.length - this.next;
+  }
+}
+
+interface WorkerJob extends FileCheckJob {
+  /** Whether the workers still send their parses (the main thread keeps them for the host phase). */
+  keepParses: () => boolean;
+}
+
+/**
+ * Runs `count` workers over a queue of files, `size` at a time, handed out
+ * as workers finish, until the queue is empty or every worker died. A worker
+ * that dies (out of memory, a crash in native code) loses only its batch:
+ * `lost` gets it.
+ */
+async function runWorkers(
+  queue: FileQueue,
+  size: number,
+  count: number,
+  job: WorkerJob,
+  done: (part: FilesChecked & { batch: number }) => void,
+  lost: (batch: FileToCheck[], error: unknown) => void,
+): Promise<void> {
+  const runWorker = () =>
+    new Promise<void>((resolve) => {
+      let current: FileToCheck[] = [];
+      const fail = (error: unknown) => {
+        if (current.length > 0) lost(current, error);
+        current = [];
+      };
+      // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
+      const worker = new Worker(WORKER_SCRIPT, {
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
+        resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
+      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
+        if (message.kind === 'failed') {
+          fail(new Error(message.message));
+          void worker.terminate();
+          return;
+        }
+        if (message.kind === 'done') done(message);
+        current = queue.take(size);
+        const batch: WorkerBatch = { files: current, keepParses: job.keepParses() };
+        worker.postMessage(batch);
+      });
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        fail(new Error(`the worker thread stopped (exit code ${code})`));
+        resolve();
+      });
+    });
+  await Promise.all(Array.from({ length: count }, runWorker));
+}
