@@ -764,6 +764,60 @@ export interface BuildOptions {
   aliases: AliasTable;
   /** What `import`, `readDir` and the like in a module may read (the scanned tree); without it they are unknown. */
   session?: EvalSession;
+  /**
+   * Module files read for one host, kept for the next hosts that read them
+   * with the same arguments (`hostIndependence`), for as long as the loader
+   * and the session are the same.
+   */
+  sharedModules?: SharedModules;
+}
+
+/** Modules read once for every host, by file and by the arguments they take from the host (see `hostIndependence`). */
+export class SharedModules {
+  private readonly modules = new Map<string, NixModule>();
+  private readonly thunkIds = new WeakMap<Thunk, number>();
+
+  /**
+   * What a module file's reading depends on besides its text, or undefined
+   * where that is the host itself. A file whose value is a set literal reads
+   * nothing from the host; a module function whose arguments are named
+   * (`{ lib, pkgs, ... }:`, no `args@`) and do not include `config` receives
+   * only those arguments: its reading is the same for every host that passes
+   * the same values for them (specialArgs, by identity). A function that
+   * names `config`, or takes the whole set, may read the host's options at
+   * any time, even after it was collected.
+   */
+  key(absolutePath: string, root: NixNode, specialArgs: Map<string, Thunk>): string | undefined {
+    let body = root.namedChild(0);
+    while (body?.type === 'parenthesized_expression') body = body.namedChild(0);
+    if (body?.type === 'attrset_expression' || body?.type === 'rec_attrset_expression') return absolutePath;
+    if (body?.type !== 'function_expression' || body.childForFieldName('universal')) return undefined;
+    const formals = body.childForFieldName('formals');
+    if (!formals) return undefined;
+    const names = formals.namedChildren.flatMap((f) => (f.type === 'formal' ? [f.childForFieldName('name')?.text ?? ''] : []));
+    if (names.includes('config')) return undefined;
+    const given = names.flatMap((name) => {
+      const value = specialArgs.get(name);
+      return value ? [`${name}=${this.idOf(value)}`] : [];
+    });
+    return [absolutePath, ...given].join('\u0000');
+  }
+
+  get(key: string): NixModule | undefined {
+    return this.modules.get(key);
+  }
+
+  set(key: string, module: NixModule): void {
+    this.modules.set(key, module);
+  }
+
+  private idOf(thunk: Thunk): number {
+    let id = this.thunkIds.get(thunk);
+    if (id === undefined) this.thunkIds.set(thunk, (id = this.nextId++));
+    return id;
+  }
+
+  private nextId = 1;
 }
 
 /** At most this many rounds of collection; real configurations settle in two. */
@@ -1133,11 +1187,13 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       seen.add(loaded.absolutePath);
       file = loaded.file;
       dir = path.dirname(loaded.absolutePath);
-      const kept = stable.get(loaded.absolutePath);
+      const sharedKey = options.sharedModules?.key(loaded.absolutePath, loaded.root, spec.specialArgs);
+      const kept = stable.get(loaded.absolutePath) ?? (sharedKey !== undefined ? options.sharedModules!.get(sharedKey) : undefined);
       if (kept) module = kept;
       else {
         module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
         if (answering.reads === 0) stable.set(loaded.absolutePath, module);
+        if (answering.reads === 0 && sharedKey !== undefined) options.sharedModules!.set(sharedKey, module);
       }
     }
     host.readsWhileCollecting += answering.reads;

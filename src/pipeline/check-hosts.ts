@@ -11,7 +11,7 @@ import { nixosHostCoverage } from '../coverage/nixos-hosts';
 import type { DeclaredHost } from '../config/config';
 import { jsonValue } from '../nix/builtins/io';
 import { Thunk } from '../nix/value';
-import { aliasTable, buildHost, BuildOptions, Host, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
+import { aliasTable, buildHost, BuildOptions, Host, SharedModules, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
 import { hasWildcard, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
@@ -147,6 +147,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   const session = input.session ?? new EvalSession(new TreeIO(loader));
+  // A module that cannot read the host is read once for all hosts; the language server, which edits modules
+  // in place and keeps hosts between edits, reads each for each host.
+  const sharedModules = input.session ? undefined : new SharedModules();
   const imported = new Set([...input.imports.values()].flat());
   const discovered = input.discovery ?? discoverWith(input, loader, imported);
   const discovery = discovered.result;
@@ -205,7 +208,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       covered(spec, 'unresolved', [note]);
       return;
     }
-    const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
+    const host = (input.build ?? buildHost)(spec, { loader, aliases, session, ...(sharedModules ? { sharedModules } : {}) });
     notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
