@@ -29,7 +29,7 @@ export interface FileCheckJob {
 /** What this thread checks before it judges whether workers are worth it, in CPU time. */
 const PROBE_MS = 150;
 /** Per-file work left (in this thread's CPU time) worth starting workers for. */
-const WORKER_WORTH_MS = 1500;
+const WORKER_WORTH_MS = 2000;
 /** Files this thread checks between two looks at the workers' messages. */
 const MAIN_BATCH = 16;
 /** Files a worker checks per message. */
