@@ -329,7 +329,8 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     analysis = fixed.analysis;
   } else {
     const progress = progressLine(io);
-    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}) });
+    const planFixes = outputs.some((o) => o.format === 'json' || o.format === 'sarif');
+    analysis = await analyzeTree({ ...checkOptions, planFixes, ...(progress ? { onProgress: progress.update } : {}) });
     progress?.clear();
   }
   if (host && !analysis.hostNames.includes(host)) {

@@ -3,6 +3,8 @@ import { parseNix, parseNixFlat } from '../nix/parser';
 import { convertFlat, convertTree, NixNode } from '../nix/syntax';
 import { formatOptionPath, hasWildcard, parseOptionPath } from '../nix/option-path';
 import type { Rule } from '../rules/rule';
+import type { LineIndex } from '../source/position';
+import type { ReportedFix } from '../report/result';
 import type { FixPlan, TextEdit } from './edit';
 import { insertion, nixLiteral, valueSpan } from './nix-fix';
 import { scalarSpan, yamlInsertion, yamlScalar } from './yaml-fix';
@@ -79,6 +81,23 @@ export function planFix(finding: Finding, rule: Rule | undefined, sources: FixSo
     return made(`set ${subjectPath(finding, rule.subject.path ?? '')}: ${scalar}`, [{ file: finding.location.file, start: span.start, end: span.end, text: scalar }]);
   }
   return { kind: 'none', why: 'the rule has no fix for this kind of file' };
+}
+
+/**
+ * A finding's fix as reporters show it (JSON `fix`, SARIF `fixes`): its
+ * edits as ranges of the files as they are (`lines`); undefined where the
+ * finding has none declint can write.
+ */
+export function reportedFix(finding: Finding, rule: Rule, sources: FixSources, lines: (file: string) => LineIndex): ReportedFix | undefined {
+  const plan = planFix(finding, rule, sources);
+  if (plan.kind !== 'fix') return undefined;
+  const { edits, ruleId: _ruleId, ...rest } = plan.fix;
+  return { ...rest, edits: edits.map((e) => ({ file: e.file, range: lines(e.file).range(e.start, e.end), text: e.text })) };
+}
+
+/** What tells a finding's fix planned while its file was checked from the finding at the end of the run. */
+export function plannedFixKey(finding: Finding): string {
+  return [finding.ruleId, finding.location.file, finding.location.range.start.offset, finding.subject ?? ''].join('\u0000');
 }
 
 /** The value a rule's fix writes into an option: its own (`values`), else `value` where `options` allows it. */

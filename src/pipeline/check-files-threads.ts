@@ -3,9 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { internalErrorFinding } from '../findings/unchecked';
-import type { FlakePolicy } from '../flake/policy';
-import type { Rule } from '../rules/rule';
-import { checkFiles, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
+import { checkFiles, FileCheckJob, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
 import type { WorkerBatch } from './check-worker';
 
 /**
@@ -20,12 +18,6 @@ import type { WorkerBatch } from './check-worker';
  * worker gets no core of its own and only adds its cost); given `jobs`,
  * that many threads at once.
  */
-export interface FileCheckJob {
-  rules: Rule[];
-  now: Date;
-  flakePolicy?: FlakePolicy;
-}
-
 /** What this thread checks before it judges whether workers are worth it, in CPU time. */
 const PROBE_MS = 150;
 /** Per-file work left (in this thread's CPU time) worth starting workers for. */
@@ -43,12 +35,13 @@ const WORKER_HEAP_MB = 2048;
 
 export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJob, jobs: number | undefined, onFiles?: (done: number) => void): Promise<FilesChecked> {
   let workerCount = Math.min(MAX_WORKERS, (jobs ?? os.availableParallelism()) - 1);
-  if (workerCount < 1 || !fs.existsSync(WORKER_SCRIPT)) return checkFiles(files, job.rules, job.now, job.flakePolicy, onFiles);
-  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [] };
+  if (workerCount < 1 || !fs.existsSync(WORKER_SCRIPT)) return checkFiles(files, job, { ...(onFiles ? { onFiles } : {}) });
+  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [], fixes: [] };
   let done = 0;
   let parsedBytes = 0;
-  const add = (part: Omit<FilesChecked, 'parsed'> & { parsed?: FilesChecked['parsed']; batch?: number }) => {
+  const add = (part: Omit<FilesChecked, 'parsed' | 'fixes'> & Partial<Pick<FilesChecked, 'parsed' | 'fixes'>> & { batch?: number }) => {
     checked.findings.push(...part.findings);
+    checked.fixes.push(...(part.fixes ?? []));
     checked.imports.push(...part.imports);
     checked.suppressions.push(...part.suppressions);
     checked.talosFiles.push(...part.talosFiles);
@@ -67,7 +60,7 @@ export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJo
   const started = process.cpuUsage();
   let checkedHere = 0;
   for (let batch = queue.take(MAIN_BATCH); batch.length > 0; batch = queue.take(MAIN_BATCH)) {
-    add({ ...(await checkFiles(batch, job.rules, job.now, job.flakePolicy, undefined, undefined, Math.max(0, PARSES_KEPT_BYTES - parsedBytes))), batch: batch.length });
+    add({ ...(await checkFiles(batch, job, { keptBytes: Math.max(0, PARSES_KEPT_BYTES - parsedBytes) })), batch: batch.length });
     checkedHere += batch.length;
     const spent = process.cpuUsage(started);
     const spentMs = (spent.user + spent.system) / 1000;
@@ -138,7 +131,7 @@ async function runWorkers(
       };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
       const worker = new Worker(WORKER_SCRIPT, {
-        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}), planFixes: job.planFixes === true },
         resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
       worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {

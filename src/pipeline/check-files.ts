@@ -9,6 +9,10 @@ import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
+import { FixSources, plannedFixKey, reportedFix } from '../fix/plan';
+import { convertFlat, NixNode } from '../nix/syntax';
+import type { LineIndex } from '../source/position';
+import type { ReportedFix } from '../report/result';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -28,6 +32,8 @@ export interface FilesChecked {
   talosFiles: TalosFileSummary[];
   /** The `.nix` files parsed without error, with their parse: the host phase reads them without parsing them again. */
   parsed: ParsedSource[];
+  /** With `planFixes`, the fixes of the findings in `.nix` files, by `plannedFixKey`. */
+  fixes: [string, ReportedFix][];
 }
 
 /** A `.nix` file's text and its flat parse (`parseNixFlat`). */
@@ -40,14 +46,14 @@ export interface ParsedSource {
 /**
  * At most this much of the parses (texts and flat arrays, in bytes) is kept
  * for the host phase; files past it are parsed again if a host reads them.
- * The 17 development repositories (6,000 files) need 36 MB; a tree of
+ * The 17 development repositories (6,000 files) need 27 MB; a tree of
  * 20,000 generated modules would need 250 MB.
  */
-export const PARSES_KEPT_BYTES = 64 * 1024 * 1024;
+export const PARSES_KEPT_BYTES = 32 * 1024 * 1024;
 
-/** What keeping a parse costs in memory. */
+/** What keeping a parse costs in memory (a text of ASCII, as configuration is, takes a byte a character). */
 export function parseBytes(parsed: { text: string; flat: Int32Array }): number {
-  return parsed.text.length * 2 + parsed.flat.byteLength;
+  return parsed.text.length + parsed.flat.byteLength;
 }
 
 /**
@@ -57,43 +63,53 @@ export function parseBytes(parsed: { text: string; flat: Int32Array }): number {
  */
 const FILES_PER_TURN = 64;
 
-/** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(
-  files: FileToCheck[],
-  rules: Rule[],
-  now: Date,
-  flakePolicy?: FlakePolicy,
-  onFiles?: (done: number) => void,
+/** What the per-file phase checks files against. */
+export interface FileCheckJob {
+  rules: Rule[];
+  now: Date;
+  flakePolicy?: FlakePolicy;
+  /** Plan the fixes of the findings in `.nix` files while their syntax is at hand (JSON and SARIF carry them). */
+  planFixes?: boolean;
+}
+
+export interface CheckFilesOptions {
+  onFiles?: (done: number) => void;
   /** Texts that win over the disk's (`check --fix` re-checks its edits); undefined for a file not edited. */
-  overlayText?: (absolutePath: string) => string | undefined,
+  overlayText?: (absolutePath: string) => string | undefined;
   /** How much of the parses to keep for the host phase (`parsed`). */
-  keptBytes = PARSES_KEPT_BYTES,
-): Promise<FilesChecked> {
+  keptBytes?: number;
+}
+
+/** Reads, analyzes and checks files one after the other. */
+export async function checkFiles(files: FileToCheck[], job: FileCheckJob, options: CheckFilesOptions = {}): Promise<FilesChecked> {
+  const keptBytes = options.keptBytes ?? PARSES_KEPT_BYTES;
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: TalosFileSummary[] = [];
   const parsed: ParsedSource[] = [];
+  const fixes: [string, ReportedFix][] = [];
   let parsedBytes = 0;
   let scanned = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const edited = overlayText?.(file.absolutePath);
+    const edited = options.overlayText?.(file.absolutePath);
     const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
-    const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, now, undefined, flakePolicy) : unreadFile(file, read);
+    const checked = read.kind === 'text' ? checkFileText(file, read.text, job.rules, job.now, undefined, job.flakePolicy, job.planFixes) : unreadFile(file, read);
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
+    if (checked.fixes) fixes.push(...checked.fixes);
     if (checked.flat && read.kind === 'text' && (parsedBytes += parseBytes({ text: read.text, flat: checked.flat })) <= keptBytes) {
       parsed.push({ absolutePath: file.absolutePath, text: read.text, flat: checked.flat });
     }
     if (checked.scanned) scanned++;
-    onFiles?.(i + 1);
+    options.onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  return { findings, scanned, imports, suppressions, talosFiles, parsed };
+  return { findings, scanned, imports, suppressions, talosFiles, parsed, fixes };
 }
 
 /** A candidate file that could not be read: said at the file, never skipped in silence. */
@@ -114,6 +130,8 @@ export interface FileChecked {
   talos?: TalosFileSummary;
   /** For a `.nix` file parsed here without error: its flat parse. */
   flat?: Int32Array;
+  /** With `planFixes`: the fixes of its findings, by `plannedFixKey`. */
+  fixes?: [string, ReportedFix][];
 }
 
 /**
@@ -121,16 +139,16 @@ export interface FileChecked {
  * language server calls it with an editor's unsaved text and, for Nix, the
  * incrementally re-parsed tree of that text.
  */
-export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
+export function checkFileText(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy, planFixes = false): FileChecked {
   try {
-    return checkFileTextUnguarded(file, text, rules, now, parsed, flakePolicy);
+    return checkFileTextUnguarded(file, text, rules, now, parsed, flakePolicy, planFixes);
   } catch (error) {
     // A bug on one file must not lose the others' findings: the file is reported, the run goes on.
     return { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] };
   }
 }
 
-function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed?: ParsedNix, flakePolicy?: FlakePolicy): FileChecked {
+function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed: ParsedNix | undefined, flakePolicy: FlakePolicy | undefined, planFixes: boolean): FileChecked {
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
   if (result.kind === 'parse-error' || result.kind === 'not-checked') {
@@ -151,5 +169,28 @@ function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], 
   for (const note of result.file.module.limits ?? []) findings.push(limitFinding(file.path, note.message, lines.range(note.start, note.end)));
   const dir = path.dirname(file.absolutePath);
   const imports = result.file.module.imports.flatMap((i) => (i.value.kind === 'path' ? [path.resolve(dir, i.value.value)] : []));
-  return { findings, scanned: true, imports, suppressions, ...(result.file.flat ? { flat: result.file.flat } : {}) };
+  const flat = result.file.flat;
+  const fixes = planFixes && flat ? fixesInFile(file.path, text, flat, lines, findings, rules) : [];
+  return { findings, scanned: true, imports, suppressions, ...(flat ? { flat } : {}), ...(fixes.length > 0 ? { fixes } : {}) };
+}
+
+/**
+ * The fixes of a file's findings, planned with the syntax of its text at
+ * hand; the same plans as `reportableFixes` makes after the run (a per-file
+ * finding's fix edits the file it is in), without reading and parsing the
+ * file again.
+ */
+function fixesInFile(file: string, text: string, flat: Int32Array, lines: LineIndex, findings: Finding[], rules: Rule[]): [string, ReportedFix][] {
+  let syntax: NixNode | undefined;
+  const sources: FixSources = {
+    text: (f) => (f === file ? text : undefined),
+    nixSyntax: (f) => (f === file ? (syntax ??= convertFlat(flat, text)) : undefined),
+  };
+  const out: [string, ReportedFix][] = [];
+  for (const finding of findings) {
+    const rule = rules.find((r) => r.id === finding.ruleId);
+    const fix = rule?.fix ? reportedFix(finding, rule, sources, () => lines) : undefined;
+    if (fix) out.push([plannedFixKey(finding), fix]);
+  }
+  return out;
 }

@@ -17,17 +17,18 @@ interface WorkerSetup {
   rules: Rule[];
   now: number;
   flakePolicy?: FlakePolicy;
+  planFixes: boolean;
 }
 
 const setup = workerData as WorkerSetup;
-const now = new Date(setup.now);
+const job = { rules: setup.rules, now: new Date(setup.now), ...(setup.flakePolicy ? { flakePolicy: setup.flakePolicy } : {}), planFixes: setup.planFixes };
 
 parentPort!.on('message', ({ files, keepParses }: WorkerBatch) => {
   if (files.length === 0) {
     parentPort!.close();
     return;
   }
-  checkFiles(files, setup.rules, now, setup.flakePolicy, undefined, undefined, keepParses ? PARSES_KEPT_BYTES : 0).then(
+  checkFiles(files, job, { keptBytes: keepParses ? PARSES_KEPT_BYTES : 0 }).then(
     // The parses move to the main thread (transferred, not copied), where the host phase reads them.
     (result) => parentPort!.postMessage({ kind: 'done', batch: files.length, ...result }, result.parsed.map((p) => p.flat.buffer as ArrayBuffer)),
     (error: Error) => parentPort!.postMessage({ kind: 'failed', message: error.stack ?? error.message }),

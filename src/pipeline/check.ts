@@ -3,7 +3,7 @@ import * as path from 'path';
 import { discoverFiles } from '../discover/walk';
 import { compareFindings, Finding } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
-import type { CheckResult } from '../report/result';
+import type { CheckResult, ReportedFix } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
@@ -63,6 +63,8 @@ export interface CheckOptions {
   onProgress?: (progress: Progress) => void;
   /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
   overlay?: SourceOverlay;
+  /** Plan the fixes of per-file findings while each file's syntax is at hand (`TreeAnalysis.plannedFixes`): JSON and SARIF carry them. */
+  planFixes?: boolean;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -77,6 +79,8 @@ export interface TreeAnalysis {
   /** The files the scan found (the report reads Talos nodes, locks and comments from them). */
   files: FileToCheck[];
   talosNodes: TalosNodesPhaseResult;
+  /** With `planFixes`, the fixes planned in the per-file phase, by `plannedFixKey`. */
+  plannedFixes?: Map<string, ReportedFix>;
 }
 
 /** discover → classify → parse → model → rules, for a set of paths. */
@@ -101,8 +105,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
   const perFile = overlay
-    ? await checkFiles(files, rules, options.now, config?.flakes, onFiles, (absolutePath: string) => overlay.text(absolutePath))
-    : await checkFilesOnThreads(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}) }, options.jobs, onFiles);
+    ? await checkFiles(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}) }, { ...(onFiles ? { onFiles } : {}), overlayText: (absolutePath: string) => overlay.text(absolutePath) })
+    : await checkFilesOnThreads(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}), planFixes: options.planFixes === true }, options.jobs, onFiles);
   let hostsDone = 0;
   const scanned = perFile.scanned;
   // Each file is parsed once: the host phase reads the per-file phase's parses (as many as memory allows).
@@ -181,6 +185,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hosts: hostPhase,
     files,
     talosNodes,
+    ...(options.planFixes ? { plannedFixes: new Map(perFile.fixes) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Finding } from '../findings/finding';
 import { PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { applyEdits, editsOverlap, Fix, TextEdit } from '../fix/edit';
-import { FixSources, isDefaultFinding, parseNixSyntax, planFix } from '../fix/plan';
+import { FixSources, isDefaultFinding, parseNixSyntax, planFix, plannedFixKey, reportedFix } from '../fix/plan';
 import type { Rule } from '../rules/rule';
 import { isInside } from '../source/paths';
 import { analyzeTree, CheckOptions, TreeAnalysis } from './check';
@@ -103,20 +103,14 @@ export function reportableFixes(options: CheckOptions, analysis: TreeAnalysis): 
   const sources = fixSources(options.base, scanRoots(options), new MemoryOverlay(), analysis);
   const rules = new Map<string, Rule>(analysis.result.rules.map((r) => [r.id, r]));
   const lines = new RecentlyUsed<LineIndex>();
+  const lineIndex = (file: string) => lines.get(file, () => new LineIndex(sources.text(file)!));
   const out = new Map<Finding, ReportedFix>();
   for (const finding of analysis.result.findings) {
     const rule = rules.get(finding.ruleId);
     if (!rule?.fix) continue;
-    const plan = planFix(finding, rule, sources);
-    if (plan.kind !== 'fix') continue;
-    const { edits, ruleId: _ruleId, ...rest } = plan.fix;
-    out.set(finding, {
-      ...rest,
-      edits: edits.map((e) => {
-        const index = lines.get(e.file, () => new LineIndex(sources.text(e.file)!));
-        return { file: e.file, range: index.range(e.start, e.end), text: e.text };
-      }),
-    });
+    // Planned while its file was checked, where the file is a module of its own (the per-file phase's findings).
+    const fix = analysis.plannedFixes?.get(plannedFixKey(finding)) ?? reportedFix(finding, rule, sources, lineIndex);
+    if (fix) out.set(finding, fix);
   }
   return out;
 }
