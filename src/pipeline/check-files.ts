@@ -8,6 +8,7 @@ import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
 import { readIfPresent } from './check-flakes';
+import { timing } from '../timing';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -95,7 +96,9 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
     return { findings: [], scanned: true, suppressions, talos: unreadTalosFile(file.path, 'unreadable-template', result.message, result.range) };
   }
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
+  const started = timing?.start();
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (started !== undefined) timing!.count('rules', started);
   if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   const dir = path.dirname(file.absolutePath);

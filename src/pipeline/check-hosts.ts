@@ -23,6 +23,7 @@ import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import type { LineIndex } from '../source/position';
+import { timing } from '../timing';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
@@ -202,7 +203,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       covered(spec, 'unresolved', [note]);
       return;
     }
+    const building = timing?.start();
     const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
+    if (building !== undefined) timing!.count('evaluate', building);
     notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
@@ -217,6 +220,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
+    const judging = timing?.start();
     for (const checked of [host, ...specialisations(host)]) {
       if (checked !== host && input.keepHosts !== false) hosts.push(checked);
       const type = hostType(checked, input.hostTypes ?? {});
@@ -237,6 +241,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    if (judging !== undefined) timing!.count('rules', judging);
     input.onHost?.(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
     if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluate(guest);

@@ -22,6 +22,7 @@ import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
 import { NixSourceLoader, SourceOverlay } from './source-loader';
+import { timing } from '../timing';
 
 export interface CheckOptions {
   paths: string[];
@@ -81,22 +82,26 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
+  timing?.phase('rules');
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
+  timing?.phase('discovery');
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
   const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
   const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
+  timing?.phase('files');
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
       ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
       : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
   let hostsDone = 0;
   const scanned = perFile.scanned;
+  timing?.phase('hosts');
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots: scanRoots(options),
@@ -112,6 +117,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
     ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
   });
+  timing?.phase('talos');
   const talosNodes = checkTalosNodes({
     files,
     talosFiles: perFile.talosFiles,
@@ -122,13 +128,16 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepViews: options.judgements ?? false,
     readText,
   });
+  timing?.phase('flakes');
+  const flakeFindings = checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText);
+  timing?.phase('combine');
   const findings = combineFindings({
     perFile: perFile.findings,
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText),
+    flakeFindings,
     suppressions: perFile.suppressions,
     rules,
     allRules,
