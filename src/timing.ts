@@ -13,12 +13,13 @@ import { isMainThread } from 'worker_threads';
  * threads included). `startup` is the time from the process's start to the
  * first phase (Node and module loading). Counters sum work done inside the
  * phases on this thread, keyed `phase.counter` (`files.parse`,
- * `hosts.parse`): with worker threads the per-file counters stay in the
- * workers and are not reported.
+ * `hosts.parse`), in wall and process CPU milliseconds: with worker threads
+ * the per-file counters stay in the workers and are not reported (the
+ * main thread's counters run after the workers are done).
  */
 export interface TimingReport {
   phases: Record<string, { ms: number; cpuMs: number }>;
-  counters: Record<string, { ms: number; calls: number }>;
+  counters: Record<string, { ms: number; cpuMs: number; calls: number }>;
   /** Wall and CPU milliseconds from the process's start to the report. */
   totalMs: number;
   cpuMs: number;
@@ -41,14 +42,15 @@ class Timing {
   }
 
   /** A counter's start; pass it to `count` when the work is done. */
-  start(): bigint {
-    return process.hrtime.bigint();
+  start(): { wall: bigint; cpu: number } {
+    return { wall: process.hrtime.bigint(), cpu: cpuMs() };
   }
 
-  count(counter: string, started: bigint): void {
+  count(counter: string, started: { wall: bigint; cpu: number }): void {
     const key = `${this.current?.name ?? 'startup'}.${counter}`;
-    const entry = (this.counters[key] ??= { ms: 0, calls: 0 });
-    entry.ms += Number(process.hrtime.bigint() - started) / 1e6;
+    const entry = (this.counters[key] ??= { ms: 0, cpuMs: 0, calls: 0 });
+    entry.ms += Number(process.hrtime.bigint() - started.wall) / 1e6;
+    entry.cpuMs += cpuMs() - started.cpu;
     entry.calls++;
   }
 

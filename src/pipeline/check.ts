@@ -82,7 +82,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
-  timing?.phase('rules');
+  timing?.phase('load rules');
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
