@@ -1261,7 +1261,7 @@ function generate({ dir, files = 10000, seed = 42 }) {
     packages: packageCount,
     roles: roles.length,
     platformModules: platform ? platform.subdirs.reduce((n, d) => n + d.files.length, 0) : 0,
-    modulesPerHost: { min: sortedSizes[0], median: sortedSizes[sortedSizes.length >> 1], max: sortedSizes[sortedSizes.length - 1] },
+    modulesPerHost: { min: sortedSizes[0], median: middle(sortedSizes), max: sortedSizes[sortedSizes.length - 1] },
     optionModules: [...optionModulesOf.values()].reduce((n, v) => n + v.length, 0),
     insecure: Object.fromEntries(Object.entries(insecureSummary).sort().map(([k, v]) => [k, v.length])),
     insecureFiles: Object.values(insecureSummary).reduce((n, v) => n + v.length, 0),
@@ -1269,6 +1269,12 @@ function generate({ dir, files = 10000, seed = 42 }) {
     sampleFile: sampleFile || `hosts/${hosts[0]}/configuration.nix`,
   };
   return summary;
+}
+
+/** The median of sorted numbers (the mean of the two middle ones for an even count). */
+function middle(sorted) {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Hash of this file, so a reused tree is regenerated whenever the templates change. */
