@@ -212,7 +212,8 @@ function summarizeRuns(runs) {
   const counters = {};
   if (timed.length > 0) {
     for (const name of Object.keys(timed[0].timing.phases)) {
-      phases[name] = { ms: median(timed.map((r) => r.timing.phases[name]?.ms ?? 0)), cpuMs: median(timed.map((r) => r.timing.phases[name]?.cpuMs ?? 0)) };
+      const of = (key) => median(timed.map((r) => r.timing.phases[name]?.[key] ?? 0));
+      phases[name] = { ms: of('ms'), cpuMs: of('cpuMs'), ...(timed[0].timing.phases[name].maxRssMb !== undefined ? { maxRssMb: of('maxRssMb') } : {}) };
     }
     for (const name of Object.keys(timed[0].timing.counters)) {
       const of = (key) => median(timed.map((r) => r.timing.counters[name]?.[key] ?? 0));
@@ -356,8 +357,10 @@ function print(result) {
   for (const label of Object.keys(c).filter((l) => c[l].phases)) {
     const s = c[label];
     const phases = Object.entries(s.phases).map(([name, p]) => `${name} ${fmt(p.ms)}/${fmt(p.cpuMs)}`).join(', ');
+    const rss = Object.entries(s.phases).filter(([, p]) => p.maxRssMb !== undefined).map(([name, p]) => `${name} ${fmt(p.maxRssMb)}`).join(', ');
     const counters = Object.entries(s.counters).map(([name, p]) => `${name} ${fmt(p.ms)}/${fmt(p.cpuMs)} (${fmt(p.calls)})`).join(', ');
     console.log(`${label} phases, ms wall/CPU: ${phases}`);
+    if (rss) console.log(`  peak RSS MB at the end of each phase: ${rss}`);
     if (counters) console.log(`  inside them, ms wall/CPU (calls), main thread only: ${counters}`);
   }
   if (!Object.values(c).some((s) => s.phases)) console.log('phases: this build reports no DECLINT_TIMING');

@@ -18,7 +18,8 @@ import { isMainThread } from 'worker_threads';
  * main thread's counters run after the workers are done).
  */
 export interface TimingReport {
-  phases: Record<string, { ms: number; cpuMs: number }>;
+  /** `maxRssMb`: the process's peak RSS when the phase ended (which phase raises the peak). */
+  phases: Record<string, { ms: number; cpuMs: number; maxRssMb: number }>;
   counters: Record<string, { ms: number; cpuMs: number; calls: number }>;
   /** Wall and CPU milliseconds from the process's start to the report. */
   totalMs: number;
@@ -37,7 +38,7 @@ class Timing {
     const wall = process.hrtime.bigint();
     const cpu = cpuMs();
     if (this.current) this.add(this.current.name, wall, cpu);
-    else this.phases.startup = { ms: process.uptime() * 1000, cpuMs: cpu };
+    else this.phases.startup = { ms: process.uptime() * 1000, cpuMs: cpu, maxRssMb: maxRssMb() };
     this.current = { name, wall, cpu };
   }
 
@@ -66,10 +67,15 @@ class Timing {
   }
 
   private add(name: string, wall: bigint, cpu: number): void {
-    const entry = (this.phases[name] ??= { ms: 0, cpuMs: 0 });
+    const entry = (this.phases[name] ??= { ms: 0, cpuMs: 0, maxRssMb: 0 });
     entry.ms += Number(wall - this.current!.wall) / 1e6;
     entry.cpuMs += cpu - this.current!.cpu;
+    entry.maxRssMb = maxRssMb();
   }
+}
+
+function maxRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function cpuMs(): number {
