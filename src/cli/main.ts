@@ -5,6 +5,7 @@ import { gzipSync } from 'zlib';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, CheckOptions, Progress, runCheck } from '../pipeline/check';
+import { timing } from '../timing';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -336,6 +337,7 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
   let result = analysis.result;
+  timing?.phase('output');
   if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
     // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
     const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');

@@ -9,6 +9,7 @@ import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
+import { timing } from '../timing';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -112,7 +113,9 @@ function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], 
     return { findings: [], scanned: true, suppressions, talos: unreadTalosFile(file.path, 'unreadable-template', result.message, result.range) };
   }
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
+  const started = timing?.start();
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (started !== undefined) timing!.count('rules', started);
   if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   // Read after the rules: values are evaluated when a rule reads them, and so are their limits.

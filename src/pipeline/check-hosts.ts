@@ -20,11 +20,12 @@ import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
 import { NixSourceLoader } from './source-loader';
 import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
-import { toPlain } from '../nix/value';
+import { describePlain, Plain, toPlain } from '../nix/value';
 import { shownValue } from '../redaction/secrets';
 import type { LineIndex, Range } from '../source/position';
 import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { timing } from '../timing';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
@@ -205,7 +206,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       covered(spec, 'unresolved', [note]);
       return;
     }
+    const building = timing?.start();
     const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
+    if (building !== undefined) timing!.count('evaluate', building);
     notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
@@ -220,6 +223,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
+    const judging = timing?.start();
     for (const checked of [host, ...specialisations(host)]) {
       if (checked !== host && input.keepHosts !== false) hosts.push(checked);
       const type = hostType(checked, input.hostTypes ?? {});
@@ -240,6 +244,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       findings.push(...conflictFindings(checked, ctx.lines));
     }
+    if (judging !== undefined) timing!.count('rules', judging);
     input.onHost?.(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
     if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest);

@@ -25,6 +25,7 @@ import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
 import { NixSourceLoader, SourceOverlay } from './source-loader';
+import { timing } from '../timing';
 
 export interface CheckOptions {
   paths: string[];
@@ -84,10 +85,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
+  timing?.phase('load rules');
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
+  timing?.phase('discovery');
   const unreadable: Finding[] = [];
   const files = await discoverFiles(options.paths, {
     base: options.base,
@@ -99,12 +102,14 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
   const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
+  timing?.phase('files');
   const perFile =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
       ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
       : await checkFiles(files, rules, options.now, config?.flakes, onFiles, overlay && ((absolutePath: string) => overlay.text(absolutePath)));
   let hostsDone = 0;
   const scanned = perFile.scanned;
+  timing?.phase('hosts');
   const hostPhase = checkHosts({
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots: scanRoots(options),
@@ -120,6 +125,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
     ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
   });
+  timing?.phase('talos');
   const talosNodes = checkTalosNodes({
     files,
     talosFiles: perFile.talosFiles,
@@ -130,6 +136,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     keepViews: options.judgements ?? false,
     ...(overlay ? { readText } : {}),
   });
+  timing?.phase('flakes');
+  const flakeFindings = checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText);
+  timing?.phase('combine');
   const findings = combineFindings({
     perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
@@ -137,7 +146,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
     // The limits the host and flake phases reached, read after both evaluated what they needed.
-    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText), ...hostPhase.loader.limitFindings()],
+    flakeFindings: [...flakeFindings, ...hostPhase.loader.limitFindings()],
     suppressions: perFile.suppressions,
     rules,
     allRules,
