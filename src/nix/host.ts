@@ -160,6 +160,11 @@ export class Host {
   private collecting = true;
   /** @internal Configuration reads answered as unknown because collection was not finished. */
   readsWhileCollecting = 0;
+  /**
+   * @internal Built to a fixpoint: no module read `config` while collected, or
+   * the last round collected the same definitions as the one before.
+   */
+  settled = false;
   /** More modules than declint evaluates for one host: see MAX_HOST_MODULES. */
   tooLarge = false;
   /**
@@ -412,6 +417,7 @@ export class Host {
     host.reader = this.reader;
     host.configReads = this.configReads;
     host.readsWhileCollecting = this.readsWhileCollecting;
+    host.settled = this.settled;
     for (const f of this.files) host.files.add(f);
     for (const f of this.filesWithInlineModules) host.filesWithInlineModules.add(f);
     for (const [f, site] of this.importSites) host.importSites.set(f, site);
@@ -806,12 +812,17 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   const stable = new Map<string, NixModule>();
   let previous: Host | undefined;
   let host = collectHost(spec, options, resolveConfig, answering, stable);
+  let settled = host.readsWhileCollecting === 0;
   for (let round = 1; round < MAX_ROUNDS && host.readsWhileCollecting > 0 && !host.tooLarge; round++) {
-    if (previous && sameDefinitions(previous, host)) break;
+    if (previous && sameDefinitions(previous, host)) {
+      settled = true;
+      break;
+    }
     previous = host;
     answering.previous = host;
     host = collectHost(spec, options, resolveConfig, answering, stable);
   }
+  host.settled = settled || (previous !== undefined && sameDefinitions(previous, host));
   answering.final = host;
   answering.previous = undefined;
   host.configReads = reads;
@@ -837,15 +848,19 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
   if (patched) return patched;
   if (previous.filesWithInlineModules.has(file)) return undefined;
-  const { module, reading } = readAlone(previous, loaded);
+  // A module whose structure reads `config` (`mkIf cfg.enable`, `nodes.${cfg.node}`) is read against the host it
+  // is part of, which a settled build answers with the same values each round (see `answeredReader`).
+  const answered = previous.settled;
+  const { module, reading } = readAlone(previous, loaded, answered);
   const dir = path.dirname(loaded.absolutePath);
   const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
   const oldDefinitions = previous.definitions.filter((d) => d.file === file);
   // A module that had no definitions has no place in the host's order to put new ones.
   if (oldDefinitions.length === 0 && module.definitions.length > 0) return undefined;
-  const changed = reading.reads() === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
-  // Values forced by the comparison count as read while collecting, as they were read with the module alone.
-  if (reading.finish() > 0 || !changed || readThroughConfig(previous, changed)) return undefined;
+  const changed = (answered || reading.reads() === 0) && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
+  // Unanswered, values forced by the comparison count as read while collecting, as they were read with the module alone;
+  // answered, every read went through the host and is among its `configReads`.
+  if ((reading.finish() > 0 && !answered) || !changed || readThroughConfig(previous, changed)) return undefined;
   return succeeded(previous, previous.withModuleReplaced(file, module, options.aliases, changed), changed, 'module');
 }
 
@@ -912,10 +927,31 @@ function distinctPaths(paths: string[][]): string[][] {
   return [...new Map(paths.map((p) => [key(p), p])).values()];
 }
 
-/** A host's module file read on its own, with how many `config` reads its collection made (`collectingReader`). */
-function readAlone(host: Host, loaded: LoadedSource): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
-  const reading = collectingReader(host.reader!);
+/**
+ * A host's module file read on its own, with how many `config` reads its
+ * collection made: answered as unknown (`collectingReader`), or, with
+ * `answered`, by the host itself. A settled build collected each module
+ * with the answers its finished host gives; so long as none of the paths
+ * the edit changes was ever read through `config` (`readThroughConfig`,
+ * checked after), the new text read against the previous host is what a
+ * new build collects from it.
+ */
+function readAlone(host: Host, loaded: LoadedSource, answered = false): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
+  const reading = answered ? answeredReader(host.reader!) : collectingReader(host.reader!);
   return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs }), reading };
+}
+
+/** Like `collectingReader`, but every read, while collecting too, goes through the host's reader (which records it). */
+function answeredReader(reader: (p: string[]) => Value | undefined): ReturnType<typeof collectingReader> {
+  let reads = 0;
+  return {
+    resolveConfig: (p) => {
+      reads++;
+      return reader(p);
+    },
+    reads: () => reads,
+    finish: () => reads,
+  };
 }
 
 /**
@@ -997,15 +1033,14 @@ function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding
  */
 function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
   const same = (a: OptionDefinition, b: OptionDefinition): boolean | undefined => {
-    const before = toPlain(a.value);
-    const after = toPlain(b.value);
-    if (before === undefined || after === undefined) return undefined;
+    const values = sameValue(a.value, b.value);
+    if (values === undefined) return undefined;
     return (
       a.priority === b.priority &&
       a.order === b.order &&
       a.conditions.length === b.conditions.length &&
       a.conditions.every((c, j) => c.text === b.conditions[j].text) &&
-      (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)))
+      values
     );
   };
   const forwarded = now.map((def) => ({ path: forward(def.path, aliases), def }));
@@ -1047,11 +1082,76 @@ function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: A
   }
   for (const [k, { path: p, defs }] of after) {
     if (before.has(k)) continue;
-    // A new path's values must fold too, as the old ones had to.
-    if (defs.some((d) => toPlain(d.value) === undefined)) return undefined;
+    // A new path's values must be data too, as the old ones had to be (and read whole, as those were).
+    if (defs.some((d) => !isData(d.value))) return undefined;
     changed.push(p);
   }
   return changed;
+}
+
+/** The kinds of value `sameValue` compares: data, unknowns, and the module-system wrappers around them. */
+const COMPARED = new Set<Value['kind']>(['string', 'path', 'int', 'float', 'bool', 'null', 'list', 'attrs', 'unknown', 'if', 'override', 'order', 'merge']);
+
+/** The values inside a value (list items, set members, a wrapper's condition and content), in order. */
+function innerValues(value: Value): Thunk[] {
+  switch (value.kind) {
+    case 'list':
+      return value.items;
+    case 'attrs':
+      return [...value.attrs.values()].map((a) => a.value);
+    case 'unknown':
+      return value.knownItems ?? [];
+    case 'if':
+      return [value.condition, value.content];
+    case 'override':
+    case 'order':
+      return [value.content];
+    case 'merge':
+      return value.contents;
+    default:
+      return [];
+  }
+}
+
+/** Fields of a value that hold the values `innerValues` lists, or say only where it was written. */
+const NESTED_FIELDS = new Set(['items', 'attrs', 'knownItems', 'condition', 'content', 'contents', 'origin']);
+
+/** Whether a value is data all through, read whole (wrappers included): what `sameValue` can tell apart. */
+function isData(value: Value, depth = 0): boolean {
+  if (depth > 64 || !COMPARED.has(value.kind) || (value.kind === 'unknown' && value.ofSystem)) return false;
+  return innerValues(value).every((t) => isData(t.force(), depth + 1));
+}
+
+/**
+ * Whether two values are the same for everything that reads them: the same
+ * data and wrappers, and where a part is unknown, unknown in the same way
+ * (the same reason, the same option it stands for, the same known part of
+ * its text). Undefined where that cannot be told (a function, a system):
+ * the caller then takes the definitions as different.
+ */
+export function sameValue(a: Value, b: Value, depth = 0): boolean | undefined {
+  if (depth > 64) return undefined;
+  if (a === b) return true;
+  if (!COMPARED.has(a.kind) || !COMPARED.has(b.kind) || (a.kind === 'unknown' && a.ofSystem) || (b.kind === 'unknown' && b.ofSystem)) return undefined;
+  if (a.kind !== b.kind) return false;
+  const fields = (v: Value) => Object.keys(v).filter((k) => !NESTED_FIELDS.has(k));
+  const own = fields(a);
+  if (own.length !== fields(b).length) return false;
+  for (const k of own) {
+    const x = (a as unknown as Record<string, unknown>)[k];
+    const y = (b as unknown as Record<string, unknown>)[k];
+    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  if (a.kind === 'attrs') {
+    const theirs = (b as typeof a).attrs;
+    if (a.attrs.size !== theirs.size || [...a.attrs.keys()].some((k, i) => [...theirs.keys()][i] !== k)) return false;
+  }
+  const xs = innerValues(a);
+  const ys = innerValues(b);
+  if (xs.length !== ys.length) return false;
+  let verdict: boolean | undefined = true;
+  for (let i = 0; i < xs.length && verdict; i++) verdict = sameValue(xs[i].force(), ys[i].force(), depth + 1);
+  return verdict;
 }
 
 /**
