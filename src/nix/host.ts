@@ -344,11 +344,14 @@ export class Host {
 
   /** @internal Whether a file's new module declares exactly the options (and defaults) the host has from it. */
   sameDeclarations(file: string, module: NixModule): boolean {
-    const describe = (d: OptionDeclaration) => JSON.stringify([d.path, d.default ? (toPlain(d.default.force()) ?? '<opaque>') : null]);
-    const before = [...this.declarations.values()].filter((d) => d.file === file).map((d) => describe(d.declaration)).sort();
-    const after = module.declarations.map(describe).sort();
-    // A default declint cannot fold may have changed without showing: only known defaults compare.
-    return JSON.stringify(before) === JSON.stringify(after) && !after.some((d) => d.includes('"<opaque>"'));
+    const before = new Map([...this.declarations].filter(([, d]) => d.file === file).map(([k, d]) => [k, d.declaration]));
+    if (before.size !== module.declarations.length) return false;
+    // A default declint cannot compare (a function) may have changed without showing: only comparable defaults are the same.
+    return module.declarations.every((d) => {
+      const old = before.get(key(d.path));
+      if (!old || !old.default !== !d.default) return false;
+      return !d.default || sameValue(old.default!.force(), d.default.force()) === true;
+    });
   }
 
   /**
