@@ -21,6 +21,7 @@ import { parseSuppressions } from '../findings/suppressions';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { isInside, reportPath } from '../source/paths';
+import { firstSyntaxError } from '../nix/parser';
 import type { LineIndex } from '../source/position';
 import type { OpenDocuments } from './open-documents';
 
@@ -36,14 +37,17 @@ export interface Settings {
   suppressed: 'hide' | 'hint';
   /** Changes closer together than this are analyzed together, once this long has passed without another. */
   debounceMs: number;
+  /** How long an open module that stops parsing is held (its hosts keep their last evaluation) after its last change. */
+  settleMs: number;
 }
 
 /**
  * An analysis of a typing edit takes a few milliseconds (one binding is
  * evaluated again): no debounce by default, changes that arrive while one
- * runs are analyzed together after it.
+ * runs are analyzed together after it. A module that stops parsing is held
+ * for a second after its last change (see `Workspace.fileChanged`).
  */
-export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 0 };
+export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 0, settleMs: 1000 };
 
 /** Reads editor-given settings, keeping the defaults for anything missing or of the wrong type. */
 export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): Settings {
@@ -57,6 +61,7 @@ export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): S
     ...(level ? { level } : {}),
     suppressed: given.suppressed === 'hint' || given.suppressed === 'hide' ? given.suppressed : base.suppressed,
     debounceMs: typeof given.debounceMs === 'number' && given.debounceMs >= 0 ? given.debounceMs : base.debounceMs,
+    settleMs: typeof given.settleMs === 'number' && given.settleMs >= 0 ? given.settleMs : base.settleMs,
   };
 }
 
@@ -105,6 +110,10 @@ export class Workspace {
   /** Host specs evaluated at least once (some are then not kept: a configuration.nix that is no system). */
   private seenSpecs = new Set<string>();
   private combined: Finding[] | undefined;
+  /** Open modules held while they do not parse (see `fileChanged`): their state and the text their hosts read. */
+  private readonly held = new Map<string, { state: FileState; text: string }>();
+  /** The text of each open module its hosts last read, when it parsed. */
+  private readonly evaluatedText = new Map<string, string>();
   /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
   private changedFile: string | undefined;
   /** The hosts found, kept until a path discovery looked at changes. */
@@ -143,6 +152,8 @@ export class Workspace {
     this.settings = settings;
     await this.loadConfigAndRules();
     this.files.clear();
+    this.held.clear();
+    this.evaluatedText.clear();
     this.hostInputs = undefined;
     this.loader = new NixSourceLoader([this.root], this.root, this.documents);
     const discovered = await discoverFiles([this.root], { base: this.root, ignore: this.config?.ignore ?? [] });
@@ -160,14 +171,87 @@ export class Workspace {
     progress(todo.length, todo.length);
     this.resetHosts();
     this.evaluateHosts(() => true, now);
+    for (const document of this.documents.all()) this.noteEvaluatedText(document.absolutePath);
   }
 
   /**
    * A file's text changed (an edit, a save, a change on disk, a deletion):
    * re-checks it and re-evaluates the hosts it belongs to. Returns the names
    * of the hosts evaluated again.
+   *
+   * With `typing` (an edit of an open buffer), an open module of some host
+   * that stops parsing is held: it is checked on its own (its syntax error
+   * is reported at once) and its hosts keep the evaluation of its last text
+   * that parsed, as the IDEs keep their last good analysis, instead of being
+   * evaluated again without it at every keystroke until it parses again.
+   * When it parses again with that same text (the slip undone) nothing else
+   * is evaluated; with another text, or on `settle`, it is taken as any
+   * change is, and the findings are again exactly those of `declint check`.
    */
-  fileChanged(absolutePath: string): string[] {
+  fileChanged(absolutePath: string, typing = false): string[] {
+    const settled = this.settle(absolutePath);
+    const held = this.held.get(absolutePath);
+    if (typing && this.hold(absolutePath)) return settled;
+    if (held) {
+      // The hosts read the text held: the change is taken from there.
+      this.held.delete(absolutePath);
+      this.setFile(absolutePath, held.state);
+      if (this.documents.atPath(absolutePath)?.text === held.text) {
+        this.combined = undefined;
+        return settled;
+      }
+    }
+    return [...new Set([...settled, ...this.applyChange(absolutePath)])].sort();
+  }
+
+  /** Whether an open module is held (see `fileChanged`). */
+  isHeld(absolutePath: string): boolean {
+    return this.held.has(absolutePath);
+  }
+
+  /**
+   * Takes the held modules' texts (all but `except`) as changes now: their
+   * hosts are evaluated without them. Returns the hosts evaluated again.
+   */
+  settle(except?: string): string[] {
+    const evaluated: string[] = [];
+    for (const [absolutePath, held] of [...this.held]) {
+      if (absolutePath === except) continue;
+      this.held.delete(absolutePath);
+      this.setFile(absolutePath, held.state);
+      evaluated.push(...this.applyChange(absolutePath));
+    }
+    return [...new Set(evaluated)].sort();
+  }
+
+  /**
+   * Holds an open module that does not parse while hosts include it (or
+   * keeps holding it): its own check only. False when the change is to be
+   * taken as any other.
+   */
+  private hold(absolutePath: string): boolean {
+    const open = this.documents.atPath(absolutePath);
+    const held = this.held.get(absolutePath);
+    if (!open?.isNix || !isInside(this.root, absolutePath) || isFlakeFile(absolutePath)) return false;
+    const tree = open.nixTree!;
+    if (!firstSyntaxError(tree)) return false;
+    const file = { absolutePath, path: this.reportPath(absolutePath) };
+    if (!held) {
+      const state = this.files.get(absolutePath);
+      const read = this.evaluatedText.get(absolutePath);
+      // Only a module whose hosts read its last text (which parsed) has a good evaluation to keep.
+      if (!state || state.awaitingHosts || read === undefined || this.hostsOf(file.path).length === 0) return false;
+      this.held.set(absolutePath, { state, text: read });
+    }
+    const checked = checkFileText(file, open.text, this.rules, new Date(), { tree }, this.config?.flakes);
+    // The hosts and the host phase still read the text held, imports included.
+    this.files.set(absolutePath, { ...file, checked: { ...checked, imports: this.held.get(absolutePath)!.state.checked.imports } });
+    this.combined = undefined;
+    return true;
+  }
+
+  /** The change of a file, taken as it is: the file checked again, the hosts that include it evaluated again. */
+  private applyChange(absolutePath: string): string[] {
     const now = new Date();
     const exists = this.documents.atPath(absolutePath) !== undefined || fs.existsSync(absolutePath);
     const before = this.files.get(absolutePath);
@@ -207,10 +291,18 @@ export class Workspace {
       );
     };
     const evaluated = evaluate();
+    this.noteEvaluatedText(absolutePath);
     // The file's own check was left to its hosts, which could not take the edit in place: its imports may have
     // changed, and with them which files are hosts; evaluated again then, with the imports it has now.
     if (!this.completeFileCheck(absolutePath, now)) return evaluated;
     return [...new Set([...evaluated, ...evaluate()])].sort();
+  }
+
+  /** Remembers the text of an open module its hosts have just read, when it parses (what a slip may be undone to). */
+  private noteEvaluatedText(absolutePath: string): void {
+    const open = this.documents.atPath(absolutePath);
+    if (open?.isNix && !firstSyntaxError(open.nixTree!)) this.evaluatedText.set(absolutePath, open.text);
+    else this.evaluatedText.delete(absolutePath);
   }
 
   /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */
