@@ -632,6 +632,15 @@ export class Host {
     };
   }
 
+  /**
+   * @internal Where `readConfig` gives the set of the names below a path,
+   * each read when asked (no module defines the path itself): those names.
+   */
+  readsNamesAt(optionPath: string[]): Set<string> | undefined {
+    const below = this.namesBelow(optionPath);
+    return below && (this.byPath.get(key(optionPath)) ?? []).every((d) => isEmptySet(d.def.value)) ? below : undefined;
+  }
+
   /** The names defined directly below an option path, when some are. */
   private namesBelow(optionPath: string[]): Set<string> | undefined {
     let below: TrieNode | undefined = this.tree;
@@ -854,7 +863,7 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   // A module whose structure reads `config` (`mkIf cfg.enable`, `nodes.${cfg.node}`) is read against the host it
   // is part of, which a settled build answers with the same values each round (see `answeredReader`).
   const answered = previous.settled;
-  const { module, reading } = readAlone(previous, loaded, answered);
+  const { module, reading } = readAlone(previous, loaded, options, answered);
   const dir = path.dirname(loaded.absolutePath);
   const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
   const oldDefinitions = previous.definitions.filter((d) => d.file === file);
@@ -863,8 +872,10 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   const changed = (answered || reading.reads() === 0) && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
   // Unanswered, values forced by the comparison count as read while collecting, as they were read with the module alone;
   // answered, every read went through the host and is among its `configReads`.
-  if ((reading.finish() > 0 && !answered) || !changed || readThroughConfig(previous, changed)) return undefined;
-  return succeeded(previous, previous.withModuleReplaced(file, module, options.aliases, changed), changed, 'module');
+  if ((reading.finish() > 0 && !answered) || !changed) return undefined;
+  const host = previous.withModuleReplaced(file, module, options.aliases, changed);
+  if (readThroughConfig(previous, changed, host)) return undefined;
+  return succeeded(previous, host, changed, 'module');
 }
 
 /** A module with nothing in it: what a file that does not parse gives its host. */
@@ -910,7 +921,7 @@ function detachedHost(previous: Host, file: string, error: string, aliases: Alia
 function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOptions): Host | undefined {
   const detached = previous.detached.get(loaded.file);
   if (!detached || (detached.after && !previous.definitions.includes(detached.after))) return undefined;
-  const { module, reading } = readAlone(previous, loaded);
+  const { module, reading } = readAlone(previous, loaded, options);
   const reads = reading.finish();
   if (reads > 0 || module.definitions.length === 0 || importsKey(module, path.dirname(loaded.absolutePath)) !== '[]' || module.declarations.length > 0) return undefined;
   const changed = distinctPaths(module.definitions.map((d) => forward(d.path, options.aliases)));
@@ -931,7 +942,7 @@ function distinctPaths(paths: string[][]): string[][] {
 }
 
 /**
- * A host's module file read on its own, with how many `config` reads its
+ * A host's module file read on its own, as a build reads it, with how many `config` reads its
  * collection made: answered as unknown (`collectingReader`), or, with
  * `answered`, by the host itself. A settled build collected each module
  * with the answers its finished host gives; so long as none of the paths
@@ -939,9 +950,10 @@ function distinctPaths(paths: string[][]): string[][] {
  * checked after), the new text read against the previous host is what a
  * new build collects from it.
  */
-function readAlone(host: Host, loaded: LoadedSource, answered = false): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
+function readAlone(host: Host, loaded: LoadedSource, options: BuildOptions, answered = false): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
   const reading = answered ? answeredReader(host.reader!) : collectingReader(host.reader!);
-  return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs }), reading };
+  // With the session and file a build reads it with (`collectHost`): its paths and `import`s resolve the same.
+  return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs, ...sessionOf(options, loaded) }), reading };
 }
 
 /** Like `collectingReader`, but every read, while collecting too, goes through the host's reader (which records it). */
@@ -994,7 +1006,8 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
   const def = redefined(old.def, patch.after);
   if (!def || !samePath(forward(def.path, aliases), old.path)) return undefined;
   const changed = [old.path];
-  if (readThroughConfig(previous, changed)) return undefined;
+  // One value below the same path: every set above it has the same names after the change.
+  if (readThroughConfig(previous, changed, previous)) return undefined;
   previous.replaceDefinition(old, def, changed);
   previous.changedPaths = changed;
   previous.updatedBy = 'binding';
@@ -1002,13 +1015,31 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
 }
 
 /** Whether the host ever read one of the paths (or above or below one) through `config`. */
-function readThroughConfig(host: Host, changed: string[][]): boolean {
+/**
+ * Whether the host ever read one of the paths (or above or below one)
+ * through `config`. Given the host made with the change (`after`), a set
+ * read above a changed path (`cfg = config.services.foo;`) that both hosts
+ * give as the set of the names below it, each read when asked
+ * (`Host.readsNamesAt`), does not count where the names are the same in
+ * both: what it gave is those names, and every member read is a read of its
+ * own, checked in turn.
+ */
+function readThroughConfig(host: Host, changed: string[][], after?: Host): boolean {
   for (const p of changed) {
-    for (let i = 1; i <= p.length; i++) if (host.configReads.has(key(p.slice(0, i)))) return true;
+    for (let i = 1; i <= p.length; i++) {
+      const at = p.slice(0, i);
+      if (!host.configReads.has(key(at))) continue;
+      const names = i < p.length && after ? host.readsNamesAt(at) : undefined;
+      if (!names || !sameSet(names, after!.readsNamesAt(at))) return true;
+    }
     const below = key(p) + KEY_SEPARATOR;
     for (const read of host.configReads) if (read.startsWith(below)) return true;
   }
   return false;
+}
+
+function sameSet(a: Set<string>, b: Set<string> | undefined): boolean {
+  return b !== undefined && a.size === b.size && [...a].every((x) => b.has(x));
 }
 
 /** A host whose unread parts changed: every rule is judged on it again (absence reads differently everywhere). */
