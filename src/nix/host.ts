@@ -1067,7 +1067,9 @@ function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding
  */
 function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
   const same = (a: OptionDefinition, b: OptionDefinition): boolean | undefined => {
-    const values = sameValue(a.value, b.value);
+    // The same literal that reads nothing has the same value: not evaluated to be compared (a large module's thousands of strings).
+    const literal = a.leaf && b.leaf && isClosedLiteral(a.leaf.expression) && a.leaf.expression.text === b.leaf.expression.text;
+    const values = literal || sameValue(a.value, b.value);
     if (values === undefined) return undefined;
     return (
       a.priority === b.priority &&
@@ -1121,6 +1123,13 @@ function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: A
     changed.push(p);
   }
   return changed;
+}
+
+/** Syntax a literal that reads no name is made of: its value is its text's. */
+const CLOSED_LITERAL = new Set(['string_expression', 'indented_string_expression', 'string_fragment', 'escape_sequence', 'integer_expression', 'float_expression', 'list_expression']);
+
+function isClosedLiteral(node: NixNode, depth = 0): boolean {
+  return depth < 16 && CLOSED_LITERAL.has(node.type) && node.namedChildren.every((c) => isClosedLiteral(c, depth + 1));
 }
 
 /** The kinds of value `sameValue` compares: data, unknowns, and the module-system wrappers around them. */
