@@ -53,6 +53,27 @@ describe('declint hosts and explain-option on the demo fleet', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'absent', value: true, defaultFrom: 'nixos' });
   });
 
+  test('--root: a module one flake host reads is given that host\'s specialArgs; a module two hosts read is given none', async () => {
+    const dir = makeTree({
+      'flake.nix': [
+        '{',
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+        '  outputs = { nixpkgs, ... }: {',
+        '    nixosConfigurations.box = nixpkgs.lib.nixosSystem { specialArgs = { open = false; }; modules = [ ./box.nix ./shared.nix ]; };',
+        '    nixosConfigurations.lab = nixpkgs.lib.nixosSystem { specialArgs = { open = true; }; modules = [ ./shared.nix ]; };',
+        '  };',
+        '}',
+        '',
+      ].join('\n'),
+      'box.nix': '{ open, ... }:\n{\n  networking.firewall.enable = !open;\n}\n',
+      'shared.nix': '{ open, ... }:\n{\n  services.openssh.openFirewall = open;\n}\n',
+    });
+    const own = await runCli(['explain-option', 'box.nix', 'networking.firewall.enable', '--root', 'box.nix', '--json'], dir);
+    expect(JSON.parse(own.stdout)).toMatchObject({ status: 'known', value: true });
+    const shared = await runCli(['explain-option', 'shared.nix', 'services.openssh.openFirewall', '--root', 'shared.nix', '--json'], dir);
+    expect(JSON.parse(shared.stdout)).toMatchObject({ status: 'unknown' });
+  });
+
   test('an unknown host is a usage error naming the hosts there are', async () => {
     const run = await runCli(['explain-option', 'nope', 'networking.hostName'], DEMO);
     expect(run.code).toBe(2);

@@ -27,9 +27,9 @@ if (!CORPUS) console.warn('module-system agreement on real hosts: skipped (set D
 
 /**
  * Special arguments some repositories' flakes pass to nixosSystem, which the
- * harness gives as they are (the rest are stand-ins): declint reads none of
- * them, so where a host's structure depends on one, declint should say
- * unknown, not a wrong value.
+ * harness gives as they are (the rest are stand-ins). declint gives a root
+ * the specialArgs of the one host that reads it, as its flake evaluates
+ * them; where it cannot, it should say unknown, not a wrong value.
  */
 const REPOSITORY_ARGUMENTS: Record<string, Record<string, string>> = {
   // outputs/default.nix genSpecialArgs: inputs // { inherit mylib myvars; … }

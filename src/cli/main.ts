@@ -88,7 +88,7 @@ const HOSTS: CommandSpec = {
   complete: 'files',
   options: [
     { name: 'json', help: 'print the list as JSON' },
-    { name: 'root', value: 'file', multiple: true, help: 'treat a module file as a host of its own' },
+    { name: 'root', value: 'file', multiple: true, help: 'treat a module file as a host of its own (with the specialArgs of the one host that reads it)' },
   ],
 };
 const EXPLAIN_OPTION: CommandSpec = {

@@ -254,7 +254,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
-    evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() });
+    evaluate({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: argumentsOfReader(file, specs, filesByHost) });
   }
   coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {
@@ -266,6 +266,17 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     }
   };
   return { hosts, hostFiles, filesByHost, rootModules, findings: mergeHostFindings(findings), judgements, notes, unresolved, hostCoverage: coverage, coverageReport: nixosHostCoverage(coverage, site), discovery: discovered, loader };
+}
+
+/**
+ * The special arguments a module file used as a root of its own is given:
+ * those of the host that reads it, where exactly one host does (a host's own
+ * module, written against its flake's `specialArgs`); none where no host or
+ * several read it, whose arguments may differ.
+ */
+function argumentsOfReader(file: string, specs: HostSpec[], filesByHost: Map<string, Set<string>>): Map<string, Thunk> {
+  const readers = specs.filter((s) => filesByHost.get(s.name)?.has(file));
+  return readers.length === 1 ? readers[0].specialArgs : new Map();
 }
 
 /** The module files a host's root lists, as report paths of the files read (a directory is its default.nix). */
