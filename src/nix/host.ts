@@ -845,11 +845,13 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
  * The host with one module file's new text, when that can be had without
  * collecting the host again: the file is read on its own, and its
  * definitions replace its old ones in place. That is exact when the module
- * reads nothing from `config` while it is collected, imports the same
- * modules as before, declares the same options, and no option whose
- * definitions changed was ever read through `config` by this host (so no
- * other module's structure or already computed value depends on them).
- * Otherwise undefined: build the host again.
+ * reads nothing from `config` while it is collected (or the host's build
+ * settled, and the module's reads are answered by the host: `readAlone`),
+ * imports the same modules as before, declares the same options, and no
+ * option whose definitions changed was ever read through `config` by this
+ * host (so no other module's structure or already computed value depends
+ * on them; a set read above one counts only for its names:
+ * `readThroughConfig`). Otherwise undefined: build the host again.
  */
 export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
   if (previous.tooLarge || previous.replaced) return undefined;
