@@ -191,8 +191,8 @@ export class Workspace {
   fileChanged(absolutePath: string, typing = false): string[] {
     const settled = this.settle(absolutePath);
     const held = this.held.get(absolutePath);
-    if (typing && this.hold(absolutePath)) return settled;
     if (held) {
+      if (typing && this.checkHeld(absolutePath)) return settled;
       // The hosts read the text held: the change is taken from there.
       this.held.delete(absolutePath);
       this.setFile(absolutePath, held.state);
@@ -200,8 +200,11 @@ export class Workspace {
         this.combined = undefined;
         return settled;
       }
+      return [...new Set([...settled, ...this.applyChange(absolutePath)])].sort();
     }
-    return [...new Set([...settled, ...this.applyChange(absolutePath)])].sort();
+    const start = typing ? this.startHold(absolutePath) : undefined;
+    if (start === 'held') return settled;
+    return [...new Set([...settled, ...this.applyChange(absolutePath, start === 'read')])].sort();
   }
 
   /** Whether an open module is held (see `fileChanged`). */
@@ -225,24 +228,34 @@ export class Workspace {
   }
 
   /**
-   * Holds an open module that does not parse while hosts include it (or
-   * keeps holding it): its own check only. False when the change is to be
-   * taken as any other.
+   * Holds an open module of some host whose new text does not parse. The
+   * loader reads the new text as for any change (typing in a value: that
+   * binding alone, without parsing the whole file); 'read' when it parses
+   * (the change is then taken from that reading), undefined when the module
+   * is not one to hold.
    */
-  private hold(absolutePath: string): boolean {
+  private startHold(absolutePath: string): 'held' | 'read' | undefined {
     const open = this.documents.atPath(absolutePath);
-    const held = this.held.get(absolutePath);
-    if (!open?.isNix || !isInside(this.root, absolutePath) || isFlakeFile(absolutePath)) return false;
+    const state = this.files.get(absolutePath);
+    const read = this.evaluatedText.get(absolutePath);
+    if (!open?.isNix || !isInside(this.root, absolutePath) || isFlakeFile(absolutePath) || !state || state.awaitingHosts || read === undefined) return undefined;
+    // Only a module whose hosts read its last text (which parsed) has a good evaluation to keep.
+    const good = this.loader.reading(absolutePath);
+    if (!good || 'error' in good || good.text !== read || this.hostsOf(state.path).length === 0) return undefined;
+    this.loader.forget(absolutePath);
+    const now = this.loader.load(absolutePath);
+    if (!('error' in now) || now.unparsed === undefined) return 'read';
+    this.loader.restore(absolutePath, good);
+    this.held.set(absolutePath, { state, text: read });
+    return this.checkHeld(absolutePath) ? 'held' : undefined;
+  }
+
+  /** A held module's own check, while its text does not parse (its hosts still read the text held); false once it parses. */
+  private checkHeld(absolutePath: string): boolean {
+    const open = this.documents.atPath(absolutePath)!;
     const tree = open.nixTree!;
     if (!firstSyntaxError(tree)) return false;
     const file = { absolutePath, path: this.reportPath(absolutePath) };
-    if (!held) {
-      const state = this.files.get(absolutePath);
-      const read = this.evaluatedText.get(absolutePath);
-      // Only a module whose hosts read its last text (which parsed) has a good evaluation to keep.
-      if (!state || state.awaitingHosts || read === undefined || this.hostsOf(file.path).length === 0) return false;
-      this.held.set(absolutePath, { state, text: read });
-    }
     const checked = checkFileText(file, open.text, this.rules, new Date(), { tree }, this.config?.flakes);
     // The hosts and the host phase still read the text held, imports included.
     this.files.set(absolutePath, { ...file, checked: { ...checked, imports: this.held.get(absolutePath)!.state.checked.imports } });
@@ -251,11 +264,12 @@ export class Workspace {
   }
 
   /** The change of a file, taken as it is: the file checked again, the hosts that include it evaluated again. */
-  private applyChange(absolutePath: string): string[] {
+  private applyChange(absolutePath: string, read = false): string[] {
     const now = new Date();
     const exists = this.documents.atPath(absolutePath) !== undefined || fs.existsSync(absolutePath);
     const before = this.files.get(absolutePath);
-    this.loader.forget(absolutePath);
+    // Unless the loader has just read the new text (`startHold`).
+    if (!read) this.loader.forget(absolutePath);
     // A file outside the workspace is checked only while it is open.
     const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now, before);
@@ -300,8 +314,10 @@ export class Workspace {
 
   /** Remembers the text of an open module its hosts have just read, when it parses (what a slip may be undone to). */
   private noteEvaluatedText(absolutePath: string): void {
-    const open = this.documents.atPath(absolutePath);
-    if (open?.isNix && !firstSyntaxError(open.nixTree!)) this.evaluatedText.set(absolutePath, open.text);
+    // What the loader read, which parsed: asked of it rather than of a parse of the document (typing in a value parses none).
+    const reading = this.loader.reading(absolutePath);
+    const text = this.documents.atPath(absolutePath)?.text;
+    if (text !== undefined && reading && !('error' in reading) && reading.text === text) this.evaluatedText.set(absolutePath, text);
     else this.evaluatedText.delete(absolutePath);
   }
 
