@@ -60,6 +60,22 @@ export class NixSourceLoader implements SourceLoader {
     return loaded;
   }
 
+  /** What was last read of a file, if anything (nothing is read now). */
+  reading(absolutePath: string): LoadedSource | LoadError | undefined {
+    return this.cache.get(absolutePath);
+  }
+
+  /**
+   * Puts back an earlier reading of a file whose new text was just read
+   * (`forget`, then `load`): the language server's hosts keep reading an
+   * open module's last text that parsed while the buffer does not parse.
+   */
+  restore(absolutePath: string, reading: LoadedSource): void {
+    this.cache.set(absolutePath, reading);
+    this.lastOpen.delete(absolutePath);
+    this.lineTables.set(reading.file, new LineIndex(reading.text));
+  }
+
   /**
    * Drops what was read of a file (its text changed), and with it every
    * cached failure, which may have been about this file being missing.
