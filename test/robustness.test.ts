@@ -14,6 +14,7 @@ const { REPRODUCERS } = require('../fuzz/reproducers') as { REPRODUCERS: { name:
 
 const CANARY = '{\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n';
 const CANARY_FINDING = 'canary.nix:2:3 NIX-SSH-001';
+const BAD_SSH_LINE = '  services.openssh.settings.PermitRootLogin = "yes";\n';
 
 interface JsonFinding {
   ruleId: string;
@@ -150,6 +151,15 @@ describe("the campaign's reproducers: the run goes on, and says what it could no
     expect(findings.filter((f) => f.ruleId === 'internal-error')).toEqual([]);
     const hosts = JSON.parse((await runCli(['hosts', '.', '--json'], makeTree({ 'main.tf': tf }))).stdout) as { talosNodes: { status: string }[] };
     expect(hosts.talosNodes.map((n) => n.status)).toEqual(['partial']);
+  });
+
+  test('--fix edits a file with a byte order mark where its finding is, and keeps the mark', async () => {
+    const dir = makeTree({ 'ssh.nix': `\ufeff{\n${BAD_SSH_LINE}}\n` });
+    const dry = await runCli(['check', '.', '--fix-dry-run', '--unsafe-fixes'], dir);
+    expect(dry.stdout).toContain('+  services.openssh.settings.PermitRootLogin = "no";');
+    const fixed = await runCli(['check', '.', '--fix', '--unsafe-fixes'], dir);
+    expect(fixed.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'ssh.nix'), 'utf8')).toBe('\ufeff{\n  services.openssh.settings.PermitRootLogin = "no";\n}\n');
   });
 
   test('an expensive value leaves the other values of its file judged, and a note at each costly value', async () => {
