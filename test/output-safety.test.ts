@@ -84,6 +84,7 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
   placed.push({ file: 'secrets.nix', where: 'environment.etc key.pem', value: pem.split('\n')[1] });
   placed.push({ file: 'secrets.nix', where: 'an unfolded expression', value: secret(61) });
   placed.push({ file: 'conflict.nix', where: 'a conflict', value: secret(62) });
+  placed.push({ file: 'flake.lock', where: 'the password of an input URL', value: secret(66) });
   placed.push({ file: 'conflict.nix', where: 'a conflict of a known type', value: secret(64) });
   placed.push({ file: 'secrets.nix', where: 'a conflict of a known type', value: secret(65) });
   return {
@@ -101,6 +102,23 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
       '}',
       '',
     ].join('\n'),
+    // An input fetched with credentials in its URL: the report's inventory and the SBOM show its source.
+    'flake.lock': `${JSON.stringify(
+      {
+        nodes: {
+          root: { inputs: { nixpkgs: 'nixpkgs', private: 'private' } },
+          nixpkgs: { locked: { lastModified: 1760000000, narHash: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', owner: 'NixOS', repo: 'nixpkgs', rev: '0123456789abcdef0123456789abcdef01234567', type: 'github' }, original: { owner: 'NixOS', ref: 'nixos-25.11', repo: 'nixpkgs', type: 'github' } },
+          private: {
+            locked: { lastModified: 1760000000, narHash: 'sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=', rev: '89abcdef0123456789abcdef0123456789abcdef', type: 'git', url: `https://deploy:${secret(66)}@git.example.org/acme/private.git` },
+            original: { type: 'git', url: `https://deploy:${secret(66)}@git.example.org/acme/private.git` },
+          },
+        },
+        root: 'root',
+        version: 7,
+      },
+      null,
+      2,
+    )}\n`,
     'conflict.nix': `{\n  users.users.carol.hashedPassword = "$6$${secret(62)}";\n  boot.kernel.sysctl."vendor.api_token" = "${secret(64)}";\n}\n`,
   };
 }
