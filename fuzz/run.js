@@ -94,6 +94,7 @@ async function runFuzz(options) {
   const seed = options.seed ?? 18;
   const jobs = options.jobs ?? Math.max(1, Math.min(2, os.availableParallelism()));
   const out = options.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fuzz-out-'));
+  fs.mkdirSync(out, { recursive: true });
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
   const seeds = loadSeeds();
