@@ -69,6 +69,9 @@ const EXPECTED: Record<string, string[] | Record<string, number>> = {
   'nix-replacestrings-doubling': ['strings.nix:3:3 NIX-SSH-001', 'strings.nix:3:56 declint-limit'],
   'nix-match-backtracking': ['match.nix:3:3 NIX-SSH-001', 'match.nix:3:56 declint-limit'],
   'flake-genlist-hosts': ['flake.nix:3:27 declint-limit'],
+  // Hung for good on main before the merge (2^53 + 1 reads as 2^53, which n++ never passes); a port no NixOS build accepts is not judged.
+  'nix-port-beyond-2-53': ['port.nix:3:3 NIX-SSH-001'],
+  'nix-range-beyond-2-53': ['range.nix:3:3 NIX-SSH-001'],
 };
 
 describe("the campaign's reproducers: the run goes on, and says what it could not check", () => {
