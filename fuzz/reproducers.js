@@ -69,6 +69,9 @@ const REPRODUCERS = [
   { name: 'nix-concatlists-doubling', path: 'lists.nix', text: conditional(`builtins.length ${doubling('l', '[ 1 ]', (x) => `builtins.concatLists [ ${x} ${x} ]`, 30)} > 0`) },
   { name: 'nix-replacestrings-doubling', path: 'strings.nix', text: conditional(`builtins.stringLength ${doubling('s', '"a"', (x) => `builtins.replaceStrings [ "a" ] [ "aa" ] ${x}`, 30)} > 0`) },
   { name: 'nix-match-backtracking', path: 'match.nix', text: conditional(`builtins.match "(a+)+$" "${'a'.repeat(40)}!" == null`) },
+  // Found by the fuzz suite after the merge: a number past 2^53, where `n++` stands still (a port range searched port by port, lib.range)
+  { name: 'nix-port-beyond-2-53', path: 'port.nix', text: `{\n  networking.firewall.allowedTCPPorts = [ 9007199254740993 ];\n${BAD_SSH}}\n` },
+  { name: 'nix-range-beyond-2-53', path: 'range.nix', text: conditional('builtins.length (lib.range 9007199254740992 9007199254740994) > 0') },
   {
     name: 'flake-genlist-hosts',
     path: 'flake.nix',

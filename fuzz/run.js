@@ -94,10 +94,11 @@ async function runFuzz(options) {
   const seed = options.seed ?? 18;
   const jobs = options.jobs ?? Math.max(1, Math.min(2, os.availableParallelism()));
   const out = options.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fuzz-out-'));
+  fs.mkdirSync(out, { recursive: true });
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
   const seeds = loadSeeds();
-  const summary = { seed, count, byKind: {}, crashes: 0, hangs: 0, wrongExit: 0, lostCanaries: 0, leaks: 0, limitNotes: 0, inputsWithNotes: 0, maxMs: 0, slowest: undefined, failures: [], seconds: 0 };
+  const summary = { seed, count, byKind: {}, crashes: 0, hangs: 0, wrongExit: 0, lostCanaries: 0, leaks: 0, warnings: 0, limitNotes: 0, inputsWithNotes: 0, maxMs: 0, slowest: undefined, failures: [], seconds: 0 };
   const started = Date.now();
   const kindStats = (kind) => (summary.byKind[kind] ??= { inputs: 0, failed: 0 });
   const record = (index, input, outcome) => {
@@ -116,6 +117,7 @@ async function runFuzz(options) {
       else if (problem.startsWith('hang')) summary.hangs++;
       else if (problem.startsWith('wrong exit')) summary.wrongExit++;
       else if (problem.startsWith('lost canary')) summary.lostCanaries++;
+      else if (problem.startsWith('warning')) summary.warnings++;
       else summary.leaks++;
     }
     const saved = path.join(out, `${index}-${input.kind}.json`);

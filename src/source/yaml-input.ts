@@ -36,7 +36,9 @@ export function readYamlInput(text: string, display: string): YamlInput {
       throw new LocatedError(display, pos.line, pos.col, `nested more than ${MAX_INPUT_DEPTH} levels deep`);
     }
     for (const item of node.items) {
-      if (isPair(item) && (isMap(item.key) || isSeq(item.key))) {
+      // Also through an alias (`? *anchor`): the yaml package would stringify it with a warning on standard error.
+      const key = isPair(item) && isAlias(item.key) ? item.key.resolve(doc) : isPair(item) ? item.key : undefined;
+      if (isPair(item) && (isMap(key) || isSeq(key))) {
         const pos = at((item.key as { range?: number[] }).range?.[0] ?? 0);
         throw new LocatedError(display, pos.line, pos.col, 'a key is a map or a list: keys are plain names');
       }
