@@ -23,6 +23,8 @@ import { reportPath } from '../source/paths';
 import type { HostCoverage } from '../pipeline/check-hosts';
 import type { SourceSite } from '../nix/host';
 import { referenceDate } from './reference-date';
+import { cacheLocation, DEFAULT_CACHE_DIRECTORY } from '../cache/location';
+import type { RunStats } from '../pipeline/check';
 import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
 import { CommandSpec, commandHelp, completionScript, OptionSpec, parseCommand, Parsed, suggest, Values } from './options';
 
@@ -78,6 +80,12 @@ const CHECK: CommandSpec = {
     CONFIG_OPTION,
     { name: 'jobs', short: 'j', value: 'n', help: 'worker threads (default: one per core for large trees)' },
     NOW_OPTION,
+    {
+      name: 'cache',
+      help: `keep results between runs and compute again only what a change affects: a file's own result when its content changed, a host's when a file its evaluation read changed (default location: ${DEFAULT_CACHE_DIRECTORY}/ in the scanned directory, which git ignores by itself)`,
+    },
+    { name: 'cache-location', value: 'path', help: 'with --cache: the cache file, or a directory to keep it in (an existing one, or a path ending in /)' },
+    { name: 'verbose', help: 'say on standard error how long each phase took and what the cache reused' },
   ],
 };
 const HOSTS: CommandSpec = {
@@ -308,11 +316,15 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   }
   const host = string(values.host);
   const config = configFor(string(values.config), paths, io);
+  if (values['cache-location'] !== undefined && !values.cache) throw new UsageError('--cache-location needs --cache');
+  const stats: RunStats | undefined = values.verbose ? { phases: [] } : undefined;
   const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(host ? { host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
+    ...(values.cache ? { cache: { location: cacheLocation(string(values['cache-location']), firstDirectory(paths, io.cwd), io.cwd), note: (m: string) => io.stderr(`declint: ${m}\n`) } } : {}),
+    ...(stats ? { stats } : {}),
   };
   const fixing = values.fix || values['fix-dry-run'];
   if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
@@ -327,6 +339,7 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}) });
     progress?.clear();
   }
+  if (stats) io.stderr(runStatsText(stats));
   if (host && !analysis.hostNames.includes(host)) {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
@@ -381,6 +394,21 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(shown));
   return code;
+}
+
+/** `--verbose`: the time of each phase, and what the cache reused, on standard error. */
+function runStatsText(stats: RunStats): string {
+  const phases = stats.phases.map((p) => `${p.phase} ${p.ms.toFixed(0)} ms`).join(', ');
+  const lines = [`declint: ${phases}`];
+  const cache = stats.cache;
+  if (cache) {
+    const opened = cache.opened === 'read' ? '' : typeof cache.opened === 'string' ? ` (${cache.opened === 'new' ? 'none yet' : 'written for other settings'})` : ' (discarded)';
+    const files = cache.filesReused + cache.filesChecked;
+    const hosts = cache.hosts.hostsReused + cache.hosts.hostsEvaluated;
+    const phase = cache.phasesReused.length > 0 ? `; ${cache.phasesReused.join(', ')} phases reused whole` : '';
+    lines.push(`declint: cache ${cache.file}${opened}: ${cache.filesReused} of ${files} files, ${cache.hosts.hostsReused} of ${hosts} hosts reused${phase}${cache.written ? '' : '; unchanged, not written'}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** GitHub refuses a SARIF file over 10 MB gzip-compressed: say so, and how to split the run. */

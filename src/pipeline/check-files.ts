@@ -8,6 +8,8 @@ import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
 import { readIfPresent } from './check-flakes';
+import { contentHash } from '../source/content-hash';
+import { watchedDate } from '../source/watched-date';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -44,24 +46,62 @@ export async function checkFiles(
   /** The text of a file, undefined when it cannot be read (by default, the disk's). */
   readText: (absolutePath: string) => string | undefined = readIfPresent,
 ): Promise<FilesChecked> {
+  return filesChecked(await checkFileRecords(files, rules, now, { ...(flakePolicy ? { flakePolicy } : {}), ...(onFiles ? { onFiles } : {}), readText }));
+}
+
+export interface FileCheckOptions {
+  flakePolicy?: FlakePolicy;
+  onFiles?: (done: number) => void;
+  /** The text of a file, undefined when it cannot be read (by default, the disk's). */
+  readText?: (absolutePath: string) => string | undefined;
+  /** Record what the result cache keys each result on: the hash of the text checked, and whether a rule read "today". */
+  forCache?: boolean;
+}
+
+/** One file's result in the per-file phase. */
+export interface FileRecord {
+  file: FileToCheck;
+  checked: FileChecked;
+  /** With `forCache`: the content hash of the text checked. */
+  hash?: string;
+  /** With `forCache`: a rule read the reference date, so the result holds for that date only. */
+  readsClock?: boolean;
+}
+
+/** The per-file phase, file by file (what workers send back, and what the result cache keeps). */
+export async function checkFileRecords(files: FileToCheck[], rules: Rule[], now: Date, options: FileCheckOptions = {}): Promise<FileRecord[]> {
+  const readText = options.readText ?? readIfPresent;
+  const clock = options.forCache ? watchedDate(now) : undefined;
+  const records: FileRecord[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
+    const text = readText(file.absolutePath);
+    // A file that vanished or became unreadable since discovery has nothing to check.
+    if (text !== undefined) {
+      if (clock) clock.read = false;
+      const checked = checkFileText(file, text, rules, clock?.date ?? now, undefined, options.flakePolicy);
+      records.push(clock ? { file, checked, hash: contentHash(text), readsClock: clock.read } : { file, checked });
+    }
+    options.onFiles?.(i + 1);
+    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return records;
+}
+
+/** The per-file phase's results together, in the order of the records. */
+export function filesChecked(records: FileRecord[]): FilesChecked {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: TalosFileSummary[] = [];
   let scanned = 0;
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const text = readText(file.absolutePath);
-    if (text === undefined) continue; // vanished or unreadable since discovery: nothing to check
-    const checked = checkFileText(file, text, rules, now, undefined, flakePolicy);
+  for (const { file, checked } of records) {
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
     if (checked.scanned) scanned++;
-    onFiles?.(i + 1);
-    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions, talosFiles };
 }

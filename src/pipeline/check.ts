@@ -9,8 +9,11 @@ import type { CheckResult } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { checkFiles, FilesChecked, FileToCheck } from './check-files';
-import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkFileRecords, FileCheckOptions, FileRecord, filesChecked, FileToCheck } from './check-files';
+import { checkHosts, HostPhaseInput, HostPhaseResult } from './check-hosts';
+import type { CacheSettings, CacheStats, PhaseCodec, ResultCache } from '../cache/result-cache';
+import { keepableFindings } from '../cache/keepable';
+import type { CacheLocation } from '../cache/location';
 import { checkFlakes, readIfPresent } from './check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
@@ -58,6 +61,16 @@ export interface CheckOptions {
   onProgress?: (progress: Progress) => void;
   /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
   overlay?: SourceOverlay;
+  /** Keep results in this cache file and take from it what still holds (`check --cache`); `note` is told when a cache file is not used. */
+  cache?: { location: CacheLocation; note: (message: string) => void };
+  /** Filled with what the run did (`check --verbose`). */
+  stats?: RunStats;
+}
+
+/** What a run did: the wall time of each phase, and what the result cache gave. */
+export interface RunStats {
+  phases: { phase: string; ms: number }[];
+  cache?: CacheStats;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -81,54 +94,73 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
+  const timed = phaseTimer(options.stats);
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
+  timed('rules');
   const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
+  timed('discovery');
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
-  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
-  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
-  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
-  const perFile =
-    jobs > 1 && fs.existsSync(WORKER_SCRIPT)
-      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
-      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, readText);
+  const roots = scanRoots(options);
+  const extraRoots = (options.extraRoots ?? []).map((r) => path.resolve(options.base, r));
+  // Results are cached for a plain check: not for texts that are not on the disk (fixes), nor where the evaluated hosts are kept.
+  const cache =
+    options.cache && !overlay && !options.keepHosts
+      ? openCache(options.cache, { rules, ...(config ? { config } : {}), base: options.base, roots, extraRoots, judgements: options.judgements ?? false }, options.now)
+      : undefined;
+  const split = cache ? cache.files(files) : undefined;
+  const toCheck = split ? split.fresh : files;
+  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(toCheck.length));
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : (split?.text ?? readIfPresent);
+  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: toCheck.length }));
+  const fileOptions: FileCheckOptions = { ...(config?.flakes ? { flakePolicy: config.flakes } : {}), ...(onFiles ? { onFiles } : {}), ...(cache ? { forCache: true } : {}) };
+  const checked =
+    jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(toCheck, rules, options.now, jobs, fileOptions) : await checkFileRecords(toCheck, rules, options.now, { ...fileOptions, readText });
+  cache?.keepFiles(checked);
+  const perFile = filesChecked(split ? inFileOrder(files, [...split.reused, ...checked]) : checked);
+  timed('files');
   let hostsDone = 0;
   const scanned = perFile.scanned;
-  const hostPhase = checkHosts({
+  const hostInput: HostPhaseInput = {
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
-    roots: scanRoots(options),
+    roots,
     base: options.base,
     imports: new Map(perFile.imports),
     rules,
     now: options.now,
-    extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
+    extraRoots,
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
-  });
-  const talosNodes = checkTalosNodes({
-    files,
-    talosFiles: perFile.talosFiles,
-    rules,
-    now: options.now,
-    roots: scanRoots(options),
-    base: options.base,
-    keepViews: options.judgements ?? false,
-    readText,
-  });
+    ...(overlay ? { loader: new NixSourceLoader(roots, options.base, overlay) } : {}),
+  };
+  const hostPhase = cache ? cache.hostPhase(hostInput, (hold) => checkHosts({ ...hostInput, ...hold })) : checkHosts(hostInput);
+  timed('hosts');
+  const talosInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, readText };
+  const talosNodes = cache
+    ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), TALOS_NODES_CODEC)
+    : checkTalosNodes(talosInput);
+  timed('talos nodes');
+  const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
+  const flakeFindings = cache ? cache.phase('flakes', { files: files.map((f) => [f.path, f.absolutePath]) }, (clock) => flakes(clock.date), FINDINGS_CODEC) : flakes(options.now);
+  timed('flakes');
+  if (cache) {
+    cache.save();
+    if (options.stats) options.stats.cache = cache.stats;
+    timed('cache written');
+  }
   const findings = combineFindings({
     perFile: perFile.findings,
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
-    flakeFindings: checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText),
+    flakeFindings,
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -227,13 +259,9 @@ function defaultJobs(fileCount: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
 }
 
-/** Spreads files over worker threads in small batches, handed out as workers finish. */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
-  const findings: Finding[] = [];
-  const imports: [string, string[]][] = [];
-  const suppressions: SuppressionComment[] = [];
-  const talosFiles: FilesChecked['talosFiles'] = [];
-  let scanned = 0;
+/** Spreads files over worker threads in small batches, handed out as workers finish; the records come back in the files' order. */
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, options: FileCheckOptions): Promise<FileRecord[]> {
+  const records: FileRecord[] = [];
   let next = 0;
   let done = 0;
   const takeBatch = () => {
@@ -241,24 +269,21 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
     next += batch.length;
     return batch;
   };
+  const setup = { rules, now: now.getTime(), ...(options.flakePolicy ? { flakePolicy: options.flakePolicy } : {}), ...(options.forCache ? { forCache: true } : {}) };
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { rules, now: now.getTime(), ...(flakePolicy ? { flakePolicy } : {}) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
+      const worker = new Worker(WORKER_SCRIPT, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      worker.on('message', (message: { kind: 'ready' } | { kind: 'done'; batch: number; records: FileRecord[] } | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           reject(new Error(message.message));
           void worker.terminate();
           return;
         }
         if (message.kind === 'done') {
-          findings.push(...message.findings);
-          imports.push(...message.imports);
-          suppressions.push(...message.suppressions);
-          talosFiles.push(...message.talosFiles);
-          scanned += message.scanned;
+          records.push(...message.records);
           done += message.batch;
-          onFiles?.(done);
+          options.onFiles?.(done);
         }
         worker.postMessage(takeBatch());
       });
@@ -266,7 +291,43 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return { findings, scanned, imports, suppressions, talosFiles: talosFiles.sort((a, b) => a.file.localeCompare(b.file)) };
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  return inFileOrder(files, records);
+}
+
+/** The Talos node phase as the result cache keeps it: what `check` reports of it (not the nodes' effective configs). */
+const TALOS_NODES_CODEC: PhaseCodec<TalosNodesPhaseResult> = {
+  store: (r) => ({ findings: r.findings, files: [...r.files], coverage: r.coverage, scanned: r.scanned }),
+  restore: (stored) => {
+    const s = stored as { findings: Finding[]; files: string[]; coverage: TalosNodesPhaseResult['coverage']; scanned: number };
+    return { findings: s.findings, files: new Set(s.files), views: [], nodes: [], coverage: s.coverage, scanned: s.scanned };
+  },
+  keepable: (r) => keepableFindings(r.findings),
+};
+
+const FINDINGS_CODEC: PhaseCodec<Finding[]> = { store: (findings) => ({ findings }), restore: (stored) => (stored as { findings: Finding[] }).findings, keepable: (findings) => keepableFindings(findings) };
+
+/** Records in the order of the files found (worker results come back in any order). */
+function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] {
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  return records.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+}
+
+/** The result cache, or a note and none where its settings cannot be read (nothing is lost: the run computes everything). */
+function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
+  const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
+  return ResultCache.open(cache.location, settings, now, cache.note);
+}
+
+/** Marks the end of each phase in `stats` (wall time since the previous mark). */
+function phaseTimer(stats: RunStats | undefined): (phase: string) => void {
+  let last = process.hrtime.bigint();
+  return (phase) => {
+    if (!stats) return;
+    const now = process.hrtime.bigint();
+    stats.phases.push({ phase, ms: Number(now - last) / 1e6 });
+    last = now;
+  };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */

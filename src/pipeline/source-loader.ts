@@ -7,6 +7,8 @@ import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
+import { noteRead, tracing } from '../nix/read-trace';
+import { contentHash } from '../source/content-hash';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -51,10 +53,44 @@ export class NixSourceLoader implements SourceLoader {
 
   load(absolutePath: string): LoadedSource | LoadError {
     const cached = this.cache.get(absolutePath);
-    if (cached) return cached;
+    if (cached) {
+      if (tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
+      return cached;
+    }
     const loaded = this.read(absolutePath);
     this.cache.set(absolutePath, loaded);
     return loaded;
+  }
+
+  /**
+   * What loading a file sees before it parses anything: the file read (a
+   * directory's default.nix) and its text, or why there is none. Its
+   * fingerprint is what a cached result that loaded the file depends on.
+   */
+  source(absolutePath: string): ModuleSource {
+    let target = absolutePath;
+    let real: string;
+    try {
+      if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
+      real = fs.realpathSync(target);
+    } catch {
+      return { error: `${this.display(absolutePath)} does not exist` };
+    }
+    if (!this.realRoots.some((root) => isInside(root, real))) {
+      return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
+    }
+    return { target, real, text: this.overlay?.text(real) ?? fs.readFileSync(real, 'utf8') };
+  }
+
+  /** The trace entries of loads, by path: a module loaded by every host is hashed once. */
+  private readonly traced = new Map<string, string>();
+
+  /** The trace entry of a load (read-trace.ts) from what it saw; for one already loaded, from the text it was parsed from. */
+  private traceOf(absolutePath: string, loaded?: LoadedSource | LoadError, source?: ModuleSource): string {
+    const seen = source ?? (loaded && !('error' in loaded) ? { target: loaded.absolutePath, real: fs.realpathSync(loaded.absolutePath), text: loaded.text } : this.source(absolutePath));
+    const entry = loadTraceEntry(absolutePath, seen);
+    this.traced.set(absolutePath, entry);
+    return entry;
   }
 
   /**
@@ -69,6 +105,7 @@ export class NixSourceLoader implements SourceLoader {
     this.cache.delete(path.dirname(absolutePath));
     for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
     this.lineTables.delete(this.display(absolutePath));
+    this.traced.clear();
   }
 
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
@@ -84,19 +121,11 @@ export class NixSourceLoader implements SourceLoader {
   }
 
   private read(absolutePath: string): LoadedSource | LoadError {
-    let target = absolutePath;
-    let real: string;
-    try {
-      if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
-      real = fs.realpathSync(target);
-    } catch {
-      return { error: `${this.display(absolutePath)} does not exist` };
-    }
-    if (!this.realRoots.some((root) => isInside(root, real))) {
-      return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
-    }
+    const source = this.source(absolutePath);
+    if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
+    if ('error' in source) return source;
+    const { target, real, text } = source;
     const open = this.overlay?.text(real);
-    const text = open ?? fs.readFileSync(real, 'utf8');
     const file = this.display(target);
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
@@ -118,6 +147,15 @@ export class NixSourceLoader implements SourceLoader {
   private display(absolutePath: string): string {
     return reportPath(this.base, absolutePath);
   }
+}
+
+/** What loading a path finds before parsing: the file and its text, or why there is none. */
+export type ModuleSource = { target: string; real: string; text: string } | { error: string };
+
+/** A load as the read trace notes it: the path asked for, and the file and content it found (or what it found instead). */
+export function loadTraceEntry(absolutePath: string, source: ModuleSource): string {
+  const seen = 'error' in source ? `error ${source.error}` : `${source.target}\u0000${source.real}\u0000${contentHash(source.text)}`;
+  return `load\u0000${absolutePath}\u0000${seen}`;
 }
 
 /**

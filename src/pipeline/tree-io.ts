@@ -4,6 +4,8 @@ import type { EvalIO, FileType } from '../nix/eval-context';
 import type { LoadError, LoadedSource } from '../nix/host';
 import { isInside } from '../source/paths';
 import type { NixSourceLoader } from './source-loader';
+import { noteRead, tracing } from '../nix/read-trace';
+import { contentHash } from '../source/content-hash';
 
 /** A file larger than this is not read by `builtins.readFile` (generated data, not configuration). */
 const MAX_READ_BYTES = 16 * 1024 * 1024;
@@ -34,6 +36,24 @@ export class TreeIO implements EvalIO {
   }
 
   readFile(absolutePath: string): string | { error: string } {
+    const read = this.readFileUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('readFile', absolutePath, read));
+    return read;
+  }
+
+  readDir(absolutePath: string): [string, FileType][] | { error: string } {
+    const entries = this.readDirUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('readDir', absolutePath, entries));
+    return entries;
+  }
+
+  exists(absolutePath: string): boolean | { error: string } {
+    const exists = this.existsUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('exists', absolutePath, exists));
+    return exists;
+  }
+
+  private readFileUntraced(absolutePath: string): string | { error: string } {
     this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
@@ -47,7 +67,7 @@ export class TreeIO implements EvalIO {
     }
   }
 
-  readDir(absolutePath: string): [string, FileType][] | { error: string } {
+  private readDirUntraced(absolutePath: string): [string, FileType][] | { error: string } {
     this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
@@ -61,7 +81,7 @@ export class TreeIO implements EvalIO {
     }
   }
 
-  exists(absolutePath: string): boolean | { error: string } {
+  private existsUntraced(absolutePath: string): boolean | { error: string } {
     this.looked.add(absolutePath);
     if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not looked at` };
     let real: string;
@@ -90,6 +110,24 @@ export class TreeIO implements EvalIO {
     const resolved = path.resolve(absolutePath);
     return this.loader.roots.some((root) => isInside(root, resolved)) || this.loader.roots.some((root) => isInside(root, safeReal(path.dirname(resolved)) ?? resolved));
   }
+}
+
+/** The kinds of tree reads the evaluator makes besides loading modules. */
+export type TreeRead = 'readFile' | 'readDir' | 'exists';
+
+/** A read as the read trace notes it (read-trace.ts): what was asked, and what it saw (a file's text by its hash). */
+export function ioTraceEntry(kind: TreeRead, absolutePath: string, seen: string | [string, FileType][] | boolean | { error: string }): string {
+  return `${kind}\u0000${absolutePath}\u0000${JSON.stringify(typeof seen === 'string' ? contentHash(seen) : seen)}`;
+}
+
+/** A file declint itself reads from the disk (a flake's lock, for its hosts' NixOS release), as the read trace notes it. */
+export function textTraceEntry(absolutePath: string, text: string | undefined): string {
+  return `text\u0000${absolutePath}\u0000${text === undefined ? '-' : contentHash(text)}`;
+}
+
+/** What a read sees now, as `ioTraceEntry` notes it: whether a result that made it still holds. */
+export function currentTraceEntry(io: TreeIO, kind: TreeRead, absolutePath: string): string {
+  return ioTraceEntry(kind, absolutePath, kind === 'readFile' ? io.readFile(absolutePath) : kind === 'readDir' ? io.readDir(absolutePath) : io.exists(absolutePath));
 }
 
 function safeReal(p: string): string | undefined {

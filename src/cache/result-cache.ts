@@ -1,0 +1,287 @@
+import { createHash } from 'crypto';
+import type { Config } from '../config/config';
+import type { Finding } from '../findings/finding';
+import { TOOL_VERSION } from '../meta';
+import { traceReads } from '../nix/read-trace';
+import { readIfPresent } from '../pipeline/check-flakes';
+import type { FileChecked, FileRecord, FileToCheck } from '../pipeline/check-files';
+import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
+import type { Rule } from '../rules/rule';
+import { contentHash } from '../source/content-hash';
+import { WatchedDate, watchedDate } from '../source/watched-date';
+import { buildFingerprint } from './build-fingerprint';
+import { keepableFindings } from './keepable';
+import { readCacheFile, writeCacheFile } from './cache-file';
+import { HostEntry, HostOutcomes, HostPhaseStats, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
+import { CacheLocation, prepareOwnDirectory } from './location';
+import { TreeReads } from './tree-reads';
+
+/**
+ * The result cache of `check --cache`, like ESLint's: what a run computed,
+ * kept in a file, and taken back by the next run wherever what it was
+ * computed from did not change.
+ *
+ * - A file's per-file result is keyed by the file's path and the hash of
+ *   its content.
+ * - A host's result is kept with every read of the tree its evaluation
+ *   made (host-phase.ts): a changed module re-evaluates the hosts that
+ *   loaded it and no other.
+ * - Everything is keyed by the settings that shape results: declint's
+ *   version and build, the rules (built-in and custom, as loaded), the
+ *   configuration, the scanned roots and report base. Another setting, and
+ *   nothing is reused.
+ * - A result for which a rule read the reference date (a lock's age) holds
+ *   for that date only; the others hold on any day.
+ */
+export interface CacheSettings {
+  rules: Rule[];
+  config?: Config;
+  base: string;
+  roots: string[];
+  extraRoots: string[];
+  /** The compliance report keeps every rule's conclusion, passes included. */
+  judgements: boolean;
+}
+
+interface FileEntry {
+  absolutePath: string;
+  hash: string;
+  clock?: number;
+  checked: FileChecked;
+}
+
+/** A phase kept whole: with what it started from besides the tree (`inputs`, hashed) and every read of the tree it made. */
+interface PhaseEntry {
+  inputs: string;
+  reads: string[];
+  /** The reference date (ms) it was computed for, when a rule read it. */
+  clock?: number;
+  result: unknown;
+}
+
+interface Payload {
+  settings: string;
+  files: Record<string, FileEntry>;
+  hosts: Record<string, HostEntry>;
+  phases: Record<string, PhaseEntry>;
+}
+
+/** How a phase's result is kept: turned into plain data and back, and whether it may be kept at all. */
+export interface PhaseCodec<T> {
+  store(result: T): unknown;
+  restore(stored: unknown): T;
+  keepable(result: T): boolean;
+}
+
+/** What the cache gave a run (`check --verbose` prints it). */
+export interface CacheStats {
+  file: string;
+  /** How the cache file was found: absent, read, read but written for other settings, or discarded (why). */
+  opened: 'new' | 'read' | 'other settings' | { discarded: string };
+  filesReused: number;
+  filesChecked: number;
+  hosts: HostPhaseStats;
+  /** Phases taken whole from the cache. */
+  phasesReused: string[];
+  /** Whether the file was written at the end (not when the run changed nothing in it). */
+  written: boolean;
+}
+
+export class ResultCache {
+  readonly stats: CacheStats;
+  private readonly settings: string;
+  private readonly previous: Payload;
+  private readonly next: Payload;
+  private readonly reads: TreeReads;
+  private readonly now: number;
+  /** Whether the next run would find anything different from what the file holds. */
+  private changed: boolean;
+
+  private constructor(
+    private readonly location: CacheLocation,
+    settings: CacheSettings,
+    now: Date,
+    private readonly note: (message: string) => void,
+  ) {
+    this.settings = settingsKey(settings);
+    this.now = now.getTime();
+    this.reads = new TreeReads(settings.roots, settings.base);
+    const read = readCacheFile(location.file, TOOL_VERSION, buildFingerprint(), isPayload);
+    let opened: CacheStats['opened'];
+    if (read.kind === 'read' && read.payload.settings === this.settings) opened = 'read';
+    else if (read.kind === 'read') opened = 'other settings';
+    else if (read.kind === 'missing') opened = 'new';
+    else {
+      opened = { discarded: read.why };
+      note(`the cache ${location.file} is not used: ${read.why}; it is written anew`);
+    }
+    this.previous = opened === 'read' && read.kind === 'read' ? read.payload : { settings: this.settings, files: {}, hosts: {}, phases: {} };
+    this.next = { settings: this.settings, files: {}, hosts: {}, phases: {} };
+    this.changed = opened !== 'read';
+    this.stats = { file: location.file, opened, filesReused: 0, filesChecked: 0, hosts: { hostsReused: 0, hostsEvaluated: 0 }, phasesReused: [], written: false };
+  }
+
+  /** The cache at `location`; a file that cannot be used is noted (`note`) and replaced at the end of the run. */
+  static open(location: CacheLocation, settings: CacheSettings, now: Date, note: (message: string) => void): ResultCache {
+    return new ResultCache(location, settings, now, note);
+  }
+
+  /**
+   * The files whose per-file results hold (their content is the same), and
+   * the others, to check; `text` gives the texts read to tell, so that a
+   * file checked in this thread is read once.
+   */
+  files(files: FileToCheck[]): { reused: FileRecord[]; fresh: FileToCheck[]; text: (absolutePath: string) => string | undefined } {
+    const reused: FileRecord[] = [];
+    const fresh: FileToCheck[] = [];
+    const texts = new Map<string, string>();
+    for (const file of files) {
+      const entry = this.previous.files[file.path];
+      const text = entry && entry.absolutePath === file.absolutePath ? readIfPresent(file.absolutePath) : undefined;
+      if (entry && text !== undefined && contentHash(text) === entry.hash && this.clockHolds(entry.clock)) {
+        this.next.files[file.path] = entry;
+        reused.push({ file, checked: structuredClone(entry.checked) });
+      } else {
+        if (text !== undefined) texts.set(file.absolutePath, text);
+        fresh.push(file);
+      }
+    }
+    this.stats.filesReused = reused.length;
+    this.stats.filesChecked = fresh.length;
+    return { reused, fresh, text: (absolutePath) => texts.get(absolutePath) ?? readIfPresent(absolutePath) };
+  }
+
+  /** Keeps the per-file results just computed (checked with `forCache`). */
+  keepFiles(records: FileRecord[]): void {
+    for (const { file, checked, hash, readsClock } of records) {
+      if (hash === undefined || !keepableFindings(checked.findings)) continue;
+      const entry: FileEntry = { absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked: structuredClone(checked) };
+      this.next.files[file.path] = entry;
+      this.changed ||= !sameResult(this.previous.files[file.path], entry, 'checked');
+    }
+    // A file gone since the last run leaves its entry behind: the file is written without it.
+    this.changed ||= Object.keys(this.previous.files).some((p) => !(p in this.next.files));
+  }
+
+  /**
+   * A phase computed whole from the tree: taken from the cache when it
+   * starts from the same `inputs` and every read it made sees the same
+   * today, else computed (`compute` is given the reference date to use, so
+   * that the cache sees whether a rule read it) and kept.
+   */
+  phase<T>(name: string, inputs: unknown, compute: (clock: WatchedDate) => T, codec: PhaseCodec<T>, onReuse?: () => void): T {
+    const key = createHash('sha256').update(JSON.stringify(inputs)).digest('base64url');
+    const before = this.previous.phases[name];
+    if (before && before.inputs === key && this.clockHolds(before.clock) && this.reads.allHold(before.reads)) {
+      this.next.phases[name] = before;
+      this.stats.phasesReused.push(name);
+      onReuse?.();
+      return codec.restore(structuredClone(before.result));
+    }
+    const clock = watchedDate(this.now);
+    const { result, reads } = traceReads(() => compute(clock));
+    if (codec.keepable(result)) {
+      const entry: PhaseEntry = { inputs: key, reads, ...(clock.read ? { clock: this.now } : {}), result: structuredClone(codec.store(result)) };
+      this.next.phases[name] = entry;
+      this.changed ||= !sameResult(before, entry, 'result') || before!.inputs !== key || before!.reads.join('\n') !== reads.join('\n');
+    } else this.changed = true;
+    return result;
+  }
+
+  /**
+   * The host phase: taken whole when nothing it read or started from
+   * changed (host discovery is skipped); else `run` with the cache's hold on
+   * each host (`checkHosts` with `cache` and `now` as given).
+   */
+  hostPhase(input: Pick<HostPhaseInput, 'nixFiles' | 'imports' | 'roots' | 'base' | 'extraRoots'>, run: (hold: Pick<HostPhaseInput, 'cache' | 'now'>) => HostPhaseResult): HostPhaseResult {
+    const inputs = { nixFiles: input.nixFiles.map((f) => [f.path, f.absolutePath]), imports: [...input.imports], roots: input.roots, extraRoots: input.extraRoots ?? [] };
+    const codec: PhaseCodec<HostPhaseResult> = { store: storeHostPhase, restore: (stored) => restoreHostPhase(stored as StoredHostPhase, input.roots, input.base), keepable: (r) => keepableFindings(r.findings) };
+    return this.phase(
+      'hosts',
+      inputs,
+      (clock) => {
+        const outcomes = new HostOutcomes(new Map(Object.entries(this.previous.hosts)), this.reads, clock, this.now, this.stats.hosts, keepableFindings);
+        const result = run({ cache: outcomes, now: clock.date });
+        this.next.hosts = Object.fromEntries(outcomes.kept);
+        this.changed ||= outcomes.kept.size !== Object.keys(this.previous.hosts).length || this.stats.hosts.hostsEvaluated > 0;
+        return result;
+      },
+      codec,
+      () => {
+        this.next.hosts = this.previous.hosts;
+        this.stats.hosts.hostsReused = Object.keys(this.previous.hosts).length;
+      },
+    );
+  }
+
+  /** Writes the cache for the next run, unless this run changed nothing in it; a failure to write is noted, not fatal. */
+  save(): void {
+    if (!this.changed) return;
+    try {
+      if (this.location.ownDirectory) prepareOwnDirectory(this.location.ownDirectory);
+      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), this.next);
+      this.stats.written = true;
+    } catch (error) {
+      this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
+    }
+  }
+
+  private clockHolds(clock: number | undefined): boolean {
+    return clock === undefined || clock === this.now;
+  }
+}
+
+/** Whether a result computed again is what the cache already held (only its reference date differs): then the file need not be written. */
+function sameResult<K extends string>(before: Partial<Record<K, unknown>> | undefined, after: Record<K, unknown>, field: K): boolean {
+  return before !== undefined && JSON.stringify(before[field]) === JSON.stringify(after[field]);
+}
+
+/** A hash of every setting results depend on besides the tree. */
+function settingsKey(settings: CacheSettings): string {
+  const { rules, config, ...rest } = settings;
+  return createHash('sha256')
+    .update(JSON.stringify({ ...rest, rules, config: config ?? null }))
+    .digest('base64url');
+}
+
+function isPayload(value: unknown): value is Payload {
+  const p = value as Partial<Payload> | undefined;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.settings === 'string' &&
+    isRecord(p.files) &&
+    isRecord(p.hosts) &&
+    Object.values(p.files).every(isFileEntry) &&
+    Object.values(p.hosts).every(isHostEntry) &&
+    isRecord(p.phases) &&
+    Object.values(p.phases).every(isPhaseEntry)
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFileEntry(value: unknown): boolean {
+  const e = value as Partial<FileEntry>;
+  return isRecord(e) && typeof e.absolutePath === 'string' && typeof e.hash === 'string' && isClock(e.clock) && isRecord(e.checked) && Array.isArray(e.checked.findings) && Array.isArray(e.checked.suppressions) && typeof e.checked.scanned === 'boolean';
+}
+
+function isHostEntry(value: unknown): boolean {
+  const e = value as Partial<HostEntry>;
+  return isRecord(e) && isStrings(e.reads) && isClock(e.clock) && isRecord(e.outcome) && ['notes', 'coverage', 'evaluated', 'findings', 'judgements', 'hostsChecked'].every((k) => Array.isArray((e.outcome as unknown as Record<string, unknown>)[k]));
+}
+
+function isPhaseEntry(value: unknown): boolean {
+  const e = value as Partial<PhaseEntry>;
+  return isRecord(e) && typeof e.inputs === 'string' && isStrings(e.reads) && isClock(e.clock) && isRecord(e.result);
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((s) => typeof s === 'string');
+}
+
+function isClock(value: unknown): boolean {
+  return value === undefined || typeof value === 'number';
+}

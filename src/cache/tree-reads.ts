@@ -1,0 +1,71 @@
+import * as fs from 'fs';
+import { readIfPresent } from '../pipeline/check-flakes';
+import { loadTraceEntry, NixSourceLoader } from '../pipeline/source-loader';
+import { currentTraceEntry, textTraceEntry, TreeIO, TreeRead } from '../pipeline/tree-io';
+import { readTrace } from '../nix/read-trace';
+
+/**
+ * Whether the reads a cached result was computed from (read-trace.ts) would
+ * see the same today: each read is made again, the way the evaluator makes
+ * it, and compared with what it saw then. Each distinct read is made once
+ * per run, however many results depend on it.
+ */
+export class TreeReads {
+  private readonly now = new Map<string, string | undefined>();
+  private loader: NixSourceLoader | undefined;
+  private io: TreeIO | undefined;
+  private realRoots: string[] | undefined;
+
+  constructor(
+    private readonly roots: string[],
+    private readonly base: string,
+  ) {}
+
+  holds(read: string): boolean {
+    const second = read.indexOf('\u0000', read.indexOf('\u0000') + 1);
+    const what = second < 0 ? read : read.slice(0, second);
+    let current = this.now.get(what);
+    if (!this.now.has(what)) {
+      current = this.readAgain(what);
+      this.now.set(what, current);
+    }
+    return current === read;
+  }
+
+  allHold(reads: readonly string[]): boolean {
+    return reads.every((read) => this.holds(read));
+  }
+
+  /** The trace entry the read `kind\0path` makes now; undefined where it cannot be made (it then never matches). */
+  private readAgain(what: string): string | undefined {
+    const [kind, absolutePath] = what.split('\u0000');
+    const outer = readTrace.reads;
+    // Reading again is not a read of the evaluation being traced.
+    readTrace.reads = undefined;
+    try {
+      this.loader ??= new NixSourceLoader(this.roots, this.base);
+      this.io ??= new TreeIO(this.loader);
+      switch (kind) {
+        case 'load':
+          return loadTraceEntry(absolutePath, this.loader.source(absolutePath));
+        case 'text':
+          return textTraceEntry(absolutePath, readIfPresent(absolutePath));
+        case 'talos': {
+          const { readInside, talosTraceEntry } = require('../pipeline/check-talos-nodes') as typeof import('../pipeline/check-talos-nodes');
+          this.realRoots ??= this.roots.map((r) => fs.realpathSync(r));
+          return talosTraceEntry(absolutePath, readInside(this.realRoots)(absolutePath));
+        }
+        case 'readFile':
+        case 'readDir':
+        case 'exists':
+          return currentTraceEntry(this.io, kind as TreeRead, absolutePath);
+        default:
+          return undefined;
+      }
+    } catch {
+      return undefined;
+    } finally {
+      readTrace.reads = outer;
+    }
+  }
+}
