@@ -147,7 +147,9 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     : checkTalosNodes(talosInput);
   timed('talos nodes');
   const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
-  const flakeFindings = cache ? cache.phase('flakes', { files: files.map((f) => [f.path, f.absolutePath]) }, (clock) => flakes(clock.date), FINDINGS_CODEC) : flakes(options.now);
+  // The flake phase reads each flake.nix and the flake.lock beside it: which of those there are is what it starts from.
+  const flakeFiles = files.filter((f) => /^flake\.(nix|lock)$/.test(path.basename(f.path))).map((f) => [f.path, f.absolutePath]);
+  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), FINDINGS_CODEC) : flakes(options.now);
   timed('flakes');
   if (cache) {
     cache.save();
