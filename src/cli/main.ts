@@ -905,6 +905,8 @@ async function initCommand({ values, positionals }: Parsed, io: Io): Promise<num
   const { starterConfig } = require('../config/starter') as typeof import('../config/starter');
   await writeOutput(file, starterConfig(frameworkList(values.framework, FRAMEWORK_KEYS) as (typeof FRAMEWORK_KEYS)[number][]));
   io.stdout(`wrote ${path.relative(io.cwd, file) || file}: run declint check to see what it finds\n`);
+  // The one place a new user reads about the cache before a hook or CI step writes one.
+  io.stdout(`declint check --cache keeps results between runs in ${DEFAULT_CACHE_DIRECTORY}/, which git ignores by itself; a --cache-location inside the repository belongs in .gitignore\n`);
   return 0;
 }
 
