@@ -6,7 +6,7 @@ import type { UnresolvedHost } from '../hosts/discover';
 import type { HostNote, HostSpec, ModuleRef } from '../nix/host';
 import { replayReads, traceReads } from '../nix/read-trace';
 import type { HostCoverage, HostContext, HostOutcome, HostOutcomeCache, HostPhaseResult } from '../pipeline/check-hosts';
-import { NixSourceLoader } from '../pipeline/source-loader';
+import type { NixSourceLoader } from '../pipeline/source-loader';
 import type { WatchedDate } from '../source/watched-date';
 import type { TreeReads } from './tree-reads';
 
@@ -148,6 +148,7 @@ export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
 
 export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base: string): HostPhaseResult {
   const copy = structuredClone(stored);
+  let loader: NixSourceLoader | undefined;
   return {
     hosts: [],
     hostFiles: new Set(copy.hostFiles),
@@ -159,6 +160,10 @@ export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base:
     unresolved: copy.unresolved,
     hostCoverage: copy.hostCoverage,
     coverageReport: copy.coverageReport,
-    loader: new NixSourceLoader(roots, base),
+    // Made when asked for (the flake phase reads flake.nix through it when it runs): a warm run loads no parser.
+    get loader(): NixSourceLoader {
+      loader ??= new (require('../pipeline/source-loader') as typeof import('../pipeline/source-loader')).NixSourceLoader(roots, base);
+      return loader;
+    },
   };
 }

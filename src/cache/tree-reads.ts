@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import { readIfPresent } from '../pipeline/check-flakes';
-import { loadTraceEntry, NixSourceLoader } from '../pipeline/source-loader';
+import { loadTraceEntry, moduleSource, SourceScope } from '../pipeline/module-source';
+import { reportPath } from '../source/paths';
 import { currentTraceEntry, textTraceEntry, TreeIO, TreeRead } from '../pipeline/tree-io';
 import { readTrace } from '../nix/read-trace';
+import { readInside, talosTraceEntry } from '../talos/read-inside';
 
 /**
  * Whether the reads a cached result was computed from (read-trace.ts) would
@@ -12,9 +14,8 @@ import { readTrace } from '../nix/read-trace';
  */
 export class TreeReads {
   private readonly now = new Map<string, string | undefined>();
-  private loader: NixSourceLoader | undefined;
+  private scope: SourceScope | undefined;
   private io: TreeIO | undefined;
-  private realRoots: string[] | undefined;
 
   constructor(
     private readonly roots: string[],
@@ -43,18 +44,17 @@ export class TreeReads {
     // Reading again is not a read of the evaluation being traced.
     readTrace.reads = undefined;
     try {
-      this.loader ??= new NixSourceLoader(this.roots, this.base);
-      this.io ??= new TreeIO(this.loader);
+      // The tree as the evaluator sees it. TreeIO's file reads need only the roots and report paths: nothing here parses a module.
+      this.scope ??= { realRoots: this.roots.map((r) => fs.realpathSync(r)), display: (p) => reportPath(this.base, p) };
+      const scope = this.scope;
+      this.io ??= new TreeIO({ roots: scope.realRoots, reportPath: scope.display, load: () => ({ error: 'not loaded here' }) });
       switch (kind) {
         case 'load':
-          return loadTraceEntry(absolutePath, this.loader.source(absolutePath));
+          return loadTraceEntry(absolutePath, moduleSource(absolutePath, scope));
         case 'text':
           return textTraceEntry(absolutePath, readIfPresent(absolutePath));
-        case 'talos': {
-          const { readInside, talosTraceEntry } = require('../pipeline/check-talos-nodes') as typeof import('../pipeline/check-talos-nodes');
-          this.realRoots ??= this.roots.map((r) => fs.realpathSync(r));
-          return talosTraceEntry(absolutePath, readInside(this.realRoots)(absolutePath));
-        }
+        case 'talos':
+          return talosTraceEntry(absolutePath, readInside([...scope.realRoots])(absolutePath));
         case 'readFile':
         case 'readDir':
         case 'exists':

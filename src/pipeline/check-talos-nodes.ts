@@ -5,13 +5,13 @@ import { candidateKind } from '../discover/classify';
 import type { Finding } from '../findings/finding';
 import { mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
-import { isInside, reportPath } from '../source/paths';
+import { reportPath } from '../source/paths';
 import type { TalosFileSummary } from '../talos/file-summary';
 import type { FoundNode, NodeSourceResult, TreeReader } from '../talos/node-source';
 import type { TalosView } from '../talos/views';
 import type { FileToCheck } from './check-files';
 import { noteRead, tracing } from '../nix/read-trace';
-import { contentHash } from '../source/content-hash';
+import { readInside, talosTraceEntry } from '../talos/read-inside';
 
 /**
  * The Talos node phase: every node the scan declares through a construct
@@ -64,25 +64,6 @@ function unknownValues(view: TalosView): FoundNode['reasons'] {
 
 /** A talhelper config is named `talconfig*.yaml` (talhelper's default `talconfig.yaml`, or a variant given with `-c`). */
 const TALCONFIG_NAME = /^talconfig[\w.-]*\.ya?ml$/;
-
-/** How the Talos readers read a file: inside the scanned roots only, through symlinks. */
-export function readInside(realRoots: string[], readText?: (absolutePath: string) => string | undefined): TreeReader['read'] {
-  return (absolutePath) => {
-    try {
-      const real = fs.realpathSync(absolutePath);
-      if (!realRoots.some((root) => isInside(root, real))) return { error: 'it is outside the scanned tree' };
-      const text = readText ? readText(real) : fs.readFileSync(real, 'utf8');
-      return text === undefined ? { error: 'it does not exist' } : { text };
-    } catch {
-      return { error: 'it does not exist' };
-    }
-  };
-}
-
-/** A Talos reader's read as the read trace notes it (nix/read-trace.ts): the path, and what was found there. */
-export function talosTraceEntry(absolutePath: string, read: ReturnType<TreeReader['read']>): string {
-  return `talos\u0000${absolutePath}\u0000${'text' in read ? contentHash(read.text) : read.error}`;
-}
 
 export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
   const readFile = readInside(

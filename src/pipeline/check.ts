@@ -10,12 +10,12 @@ import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFileRecords, FileCheckOptions, FileRecord, filesChecked, FileToCheck } from './check-files';
-import { checkHosts, HostPhaseInput, HostPhaseResult } from './check-hosts';
+import type { HostPhaseInput, HostPhaseResult } from './check-hosts';
 import type { CacheSettings, CacheStats, PhaseCodec, ResultCache } from '../cache/result-cache';
 import { keepableFindings } from '../cache/keepable';
 import type { CacheLocation } from '../cache/location';
 import { checkFlakes, readIfPresent } from './check-flakes';
-import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
+import type { TalosNodesInput, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
@@ -24,7 +24,7 @@ import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
-import { NixSourceLoader, SourceOverlay } from './source-loader';
+import type { SourceOverlay } from './source-loader';
 
 export interface CheckOptions {
   paths: string[];
@@ -137,11 +137,14 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    ...(overlay ? { loader: new NixSourceLoader(roots, options.base, overlay) } : {}),
+    ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay) } : {}),
   };
+  // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
+  const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);
   const hostPhase = cache ? cache.hostPhase(hostInput, (hold) => checkHosts({ ...hostInput, ...hold })) : checkHosts(hostInput);
   timed('hosts');
-  const talosInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, readText };
+  const checkTalosNodes = (input: TalosNodesInput) => (require('./check-talos-nodes') as typeof import('./check-talos-nodes')).checkTalosNodes(input);
+  const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, readText };
   const talosNodes = cache
     ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), TALOS_NODES_CODEC)
     : checkTalosNodes(talosInput);
@@ -308,6 +311,10 @@ const TALOS_NODES_CODEC: PhaseCodec<TalosNodesPhaseResult> = {
 };
 
 const FINDINGS_CODEC: PhaseCodec<Finding[]> = { store: (findings) => ({ findings }), restore: (stored) => (stored as { findings: Finding[] }).findings, keepable: (findings) => keepableFindings(findings) };
+
+function sourceLoader(): typeof import('./source-loader') {
+  return require('./source-loader') as typeof import('./source-loader');
+}
 
 /** Records in the order of the files found (worker results come back in any order). */
 function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] {

@@ -8,7 +8,7 @@ import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } fr
 import { isInside, reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
-import { contentHash } from '../source/content-hash';
+import { loadTraceEntry, ModuleSource, moduleSource } from './module-source';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -68,18 +68,7 @@ export class NixSourceLoader implements SourceLoader {
    * fingerprint is what a cached result that loaded the file depends on.
    */
   source(absolutePath: string): ModuleSource {
-    let target = absolutePath;
-    let real: string;
-    try {
-      if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
-      real = fs.realpathSync(target);
-    } catch {
-      return { error: `${this.display(absolutePath)} does not exist` };
-    }
-    if (!this.realRoots.some((root) => isInside(root, real))) {
-      return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
-    }
-    return { target, real, text: this.overlay?.text(real) ?? fs.readFileSync(real, 'utf8') };
+    return moduleSource(absolutePath, { realRoots: this.realRoots, display: (p) => this.display(p), ...(this.overlay ? { overlay: (real: string) => this.overlay!.text(real) } : {}) });
   }
 
   /** The trace entries of loads, by path: a module loaded by every host is hashed once. */
@@ -147,15 +136,6 @@ export class NixSourceLoader implements SourceLoader {
   private display(absolutePath: string): string {
     return reportPath(this.base, absolutePath);
   }
-}
-
-/** What loading a path finds before parsing: the file and its text, or why there is none. */
-export type ModuleSource = { target: string; real: string; text: string } | { error: string };
-
-/** A load as the read trace notes it: the path asked for, and the file and content it found (or what it found instead). */
-export function loadTraceEntry(absolutePath: string, source: ModuleSource): string {
-  const seen = 'error' in source ? `error ${source.error}` : `${source.target}\u0000${source.real}\u0000${contentHash(source.text)}`;
-  return `load\u0000${absolutePath}\u0000${seen}`;
 }
 
 /**

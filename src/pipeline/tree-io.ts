@@ -22,7 +22,7 @@ export class TreeIO implements EvalIO {
    */
   readonly looked = new Set<string>();
 
-  constructor(private readonly loader: NixSourceLoader) {}
+  constructor(private readonly loader: Pick<NixSourceLoader, 'load' | 'reportPath' | 'roots'>) {}
 
   load(absolutePath: string): LoadedSource | LoadError {
     this.looked.add(absolutePath);

@@ -1,0 +1,43 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { contentHash } from '../source/content-hash';
+import { isInside } from '../source/paths';
+
+/**
+ * What loading a `.nix` path finds before anything is parsed: the file read
+ * (a directory means its `default.nix`), through symlinks, and its text; or
+ * why there is none (it does not exist, or it lies outside the scanned
+ * roots). The loader parses what this finds; the result cache asks it again
+ * to tell whether a module a host loaded is still the same.
+ */
+export type ModuleSource = { target: string; real: string; text: string } | { error: string };
+
+export interface SourceScope {
+  /** The scanned roots, through symlinks. */
+  realRoots: readonly string[];
+  /** A path as messages show it. */
+  display(absolutePath: string): string;
+  /** Text that wins over the disk (an editor's unsaved buffer). */
+  overlay?(realPath: string): string | undefined;
+}
+
+export function moduleSource(absolutePath: string, scope: SourceScope): ModuleSource {
+  let target = absolutePath;
+  let real: string;
+  try {
+    if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
+    real = fs.realpathSync(target);
+  } catch {
+    return { error: `${scope.display(absolutePath)} does not exist` };
+  }
+  if (!scope.realRoots.some((root) => isInside(root, real))) {
+    return { error: `${scope.display(absolutePath)} is outside the scanned tree and is not followed` };
+  }
+  return { target, real, text: scope.overlay?.(real) ?? fs.readFileSync(real, 'utf8') };
+}
+
+/** A load as the read trace notes it (nix/read-trace.ts): the path asked for, and the file and content it found (or what it found instead). */
+export function loadTraceEntry(absolutePath: string, source: ModuleSource): string {
+  const seen = 'error' in source ? `error ${source.error}` : `${source.target}\u0000${source.real}\u0000${contentHash(source.text)}`;
+  return `load\u0000${absolutePath}\u0000${seen}`;
+}
