@@ -66,6 +66,44 @@ interface Payload {
   phases: Record<string, PhaseEntry>;
 }
 
+/**
+ * The payload as the file holds it: each distinct read once, in `reads`,
+ * and the entries pointing at them by index (hosts share most of what they
+ * read: on the development repositories, 1,206 distinct reads stand for
+ * 55,522).
+ */
+interface StoredPayload {
+  settings: string;
+  reads: string[];
+  files: Record<string, FileEntry>;
+  hosts: Record<string, Omit<HostEntry, 'reads'> & { reads: number[] }>;
+  phases: Record<string, Omit<PhaseEntry, 'reads'> & { reads: number[] }>;
+}
+
+function toStored(payload: Payload): StoredPayload {
+  const reads: string[] = [];
+  const index = new Map<string, number>();
+  const refer = (list: string[]) =>
+    list.map((read) => {
+      let i = index.get(read);
+      if (i === undefined) index.set(read, (i = reads.push(read) - 1));
+      return i;
+    });
+  const hosts = Object.fromEntries(Object.entries(payload.hosts).map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]));
+  const phases = Object.fromEntries(Object.entries(payload.phases).map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]));
+  return { settings: payload.settings, reads, files: payload.files, hosts, phases };
+}
+
+function fromStored(stored: StoredPayload): Payload {
+  const resolve = (list: number[]) => list.map((i) => stored.reads[i]);
+  return {
+    settings: stored.settings,
+    files: stored.files,
+    hosts: Object.fromEntries(Object.entries(stored.hosts).map(([key, e]) => [key, { ...e, reads: resolve(e.reads) }])),
+    phases: Object.fromEntries(Object.entries(stored.phases).map(([key, e]) => [key, { ...e, reads: resolve(e.reads) }])),
+  };
+}
+
 /** How a phase's result is kept: turned into plain data and back, and whether it may be kept at all. */
 export interface PhaseCodec<T> {
   store(result: T): unknown;
@@ -96,6 +134,8 @@ export class ResultCache {
   private readonly now: number;
   /** Whether the next run would find anything different from what the file holds. */
   private changed: boolean;
+  /** The content hash of each file the per-file phase read, by path. */
+  private readonly hashes = new Map<string, string>();
 
   private constructor(
     private readonly location: CacheLocation,
@@ -105,8 +145,9 @@ export class ResultCache {
   ) {
     this.settings = settingsKey(settings);
     this.now = now.getTime();
-    this.reads = new TreeReads(settings.roots, settings.base);
-    const read = readCacheFile(location.file, TOOL_VERSION, buildFingerprint(), isPayload);
+    this.reads = new TreeReads(settings.roots, settings.base, (absolutePath) => this.hashes.get(absolutePath));
+    const file = readCacheFile(location.file, TOOL_VERSION, buildFingerprint(), isStoredPayload);
+    const read = file.kind === 'read' ? { kind: 'read' as const, payload: fromStored(file.payload) } : file;
     let opened: CacheStats['opened'];
     if (read.kind === 'read' && read.payload.settings === this.settings) opened = 'read';
     else if (read.kind === 'read') opened = 'other settings';
@@ -138,9 +179,13 @@ export class ResultCache {
     for (const file of files) {
       const entry = this.previous.files[file.path];
       const text = entry && entry.absolutePath === file.absolutePath ? readIfPresent(file.absolutePath) : undefined;
-      if (entry && text !== undefined && contentHash(text) === entry.hash && this.clockHolds(entry.clock)) {
+      const hash = text === undefined ? undefined : contentHash(text);
+      if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
+      if (entry && hash === entry.hash && this.clockHolds(entry.clock)) {
         this.next.files[file.path] = entry;
-        reused.push({ file, checked: structuredClone(entry.checked) });
+        // Not copied (thousands of small copies cost more than the rest of a warm run's per-file phase):
+        // what reads the results copies a finding before marking it (suppressions, exceptions, the baseline).
+        reused.push({ file, checked: entry.checked });
       } else {
         if (text !== undefined) texts.set(file.absolutePath, text);
         fresh.push(file);
@@ -154,6 +199,7 @@ export class ResultCache {
   /** Keeps the per-file results just computed (checked with `forCache`). */
   keepFiles(records: FileRecord[]): void {
     for (const { file, checked, hash, readsClock } of records) {
+      if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
       if (hash === undefined || !keepableFindings(checked.findings)) continue;
       const entry: FileEntry = { absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked: structuredClone(checked) };
       this.next.files[file.path] = entry;
@@ -219,7 +265,7 @@ export class ResultCache {
     if (!this.changed) return;
     try {
       if (this.location.ownDirectory) prepareOwnDirectory(this.location.ownDirectory);
-      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), this.next);
+      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), toStored(this.next));
       this.stats.written = true;
     } catch (error) {
       this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
@@ -244,19 +290,11 @@ function settingsKey(settings: CacheSettings): string {
     .digest('base64url');
 }
 
-function isPayload(value: unknown): value is Payload {
-  const p = value as Partial<Payload> | undefined;
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    typeof p.settings === 'string' &&
-    isRecord(p.files) &&
-    isRecord(p.hosts) &&
-    Object.values(p.files).every(isFileEntry) &&
-    Object.values(p.hosts).every(isHostEntry) &&
-    isRecord(p.phases) &&
-    Object.values(p.phases).every(isPhaseEntry)
-  );
+function isStoredPayload(value: unknown): value is StoredPayload {
+  const p = value as Partial<StoredPayload> | undefined;
+  if (typeof p !== 'object' || p === null || typeof p.settings !== 'string' || !isStrings(p.reads) || !isRecord(p.files) || !isRecord(p.hosts) || !isRecord(p.phases)) return false;
+  const isReads = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < p.reads!.length);
+  return Object.values(p.files).every(isFileEntry) && Object.values(p.hosts).every((e) => isHostEntry(e, isReads)) && Object.values(p.phases).every((e) => isPhaseEntry(e, isReads));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -268,14 +306,14 @@ function isFileEntry(value: unknown): boolean {
   return isRecord(e) && typeof e.absolutePath === 'string' && typeof e.hash === 'string' && isClock(e.clock) && isRecord(e.checked) && Array.isArray(e.checked.findings) && Array.isArray(e.checked.suppressions) && typeof e.checked.scanned === 'boolean';
 }
 
-function isHostEntry(value: unknown): boolean {
+function isHostEntry(value: unknown, isReads: (list: unknown) => boolean): boolean {
   const e = value as Partial<HostEntry>;
-  return isRecord(e) && isStrings(e.reads) && isClock(e.clock) && isRecord(e.outcome) && ['notes', 'coverage', 'evaluated', 'findings', 'judgements', 'hostsChecked'].every((k) => Array.isArray((e.outcome as unknown as Record<string, unknown>)[k]));
+  return isRecord(e) && isReads(e.reads) && isClock(e.clock) && isRecord(e.outcome) && ['notes', 'coverage', 'evaluated', 'findings', 'judgements', 'hostsChecked'].every((k) => Array.isArray((e.outcome as unknown as Record<string, unknown>)[k]));
 }
 
-function isPhaseEntry(value: unknown): boolean {
+function isPhaseEntry(value: unknown, isReads: (list: unknown) => boolean): boolean {
   const e = value as Partial<PhaseEntry>;
-  return isRecord(e) && typeof e.inputs === 'string' && isStrings(e.reads) && isClock(e.clock) && isRecord(e.result);
+  return isRecord(e) && typeof e.inputs === 'string' && isReads(e.reads) && isClock(e.clock) && isRecord(e.result);
 }
 
 function isStrings(value: unknown): value is string[] {

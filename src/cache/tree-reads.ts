@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { readIfPresent } from '../pipeline/check-flakes';
-import { loadTraceEntry, moduleSource, SourceScope } from '../pipeline/module-source';
+import { loadTraceEntry, locateModule, SourceScope } from '../pipeline/module-source';
+import { contentHash } from '../source/content-hash';
 import { reportPath } from '../source/paths';
 import { currentTraceEntry, textTraceEntry, TreeIO, TreeRead } from '../pipeline/tree-io';
 import { readTrace } from '../nix/read-trace';
@@ -20,6 +21,8 @@ export class TreeReads {
   constructor(
     private readonly roots: string[],
     private readonly base: string,
+    /** The content hash of a file the run has already read (the per-file phase reads every file found), by path. */
+    private readonly knownHash: (absolutePath: string) => string | undefined = () => undefined,
   ) {}
 
   holds(read: string): boolean {
@@ -49,8 +52,12 @@ export class TreeReads {
       const scope = this.scope;
       this.io ??= new TreeIO({ roots: scope.realRoots, reportPath: scope.display, load: () => ({ error: 'not loaded here' }) });
       switch (kind) {
-        case 'load':
-          return loadTraceEntry(absolutePath, moduleSource(absolutePath, scope));
+        case 'load': {
+          const located = locateModule(absolutePath, scope);
+          if ('error' in located) return loadTraceEntry(absolutePath, located);
+          const hash = this.knownHash(located.real) ?? contentHash(fs.readFileSync(located.real, 'utf8'));
+          return loadTraceEntry(absolutePath, { ...located, hash });
+        }
         case 'text':
           return textTraceEntry(absolutePath, readIfPresent(absolutePath));
         case 'talos':

@@ -21,23 +21,34 @@ export interface SourceScope {
   overlay?(realPath: string): string | undefined;
 }
 
-export function moduleSource(absolutePath: string, scope: SourceScope): ModuleSource {
+/** Where loading a path leads: the file (a directory's default.nix) and its real path, or why there is none. */
+export function locateModule(absolutePath: string, scope: SourceScope): { target: string; real: string } | { error: string } {
   let target = absolutePath;
   let real: string;
   try {
     if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
-    real = fs.realpathSync(target);
+    real = fs.realpathSync.native(target);
   } catch {
     return { error: `${scope.display(absolutePath)} does not exist` };
   }
   if (!scope.realRoots.some((root) => isInside(root, real))) {
     return { error: `${scope.display(absolutePath)} is outside the scanned tree and is not followed` };
   }
-  return { target, real, text: scope.overlay?.(real) ?? fs.readFileSync(real, 'utf8') };
+  return { target, real };
 }
 
-/** A load as the read trace notes it (nix/read-trace.ts): the path asked for, and the file and content it found (or what it found instead). */
-export function loadTraceEntry(absolutePath: string, source: ModuleSource): string {
-  const seen = 'error' in source ? `error ${source.error}` : `${source.target}\u0000${source.real}\u0000${contentHash(source.text)}`;
+export function moduleSource(absolutePath: string, scope: SourceScope): ModuleSource {
+  const located = locateModule(absolutePath, scope);
+  if ('error' in located) return located;
+  return { ...located, text: scope.overlay?.(located.real) ?? fs.readFileSync(located.real, 'utf8') };
+}
+
+/**
+ * A load as the read trace notes it (nix/read-trace.ts): the path asked
+ * for, and the file and content it found (by the content's hash, which a
+ * caller that knows it gives instead of the text), or what it found instead.
+ */
+export function loadTraceEntry(absolutePath: string, source: ModuleSource | { target: string; real: string; hash: string }): string {
+  const seen = 'error' in source ? `error ${source.error}` : `${source.target}\u0000${source.real}\u0000${'hash' in source ? source.hash : contentHash(source.text)}`;
   return `load\u0000${absolutePath}\u0000${seen}`;
 }

@@ -7,7 +7,7 @@ import type { TreeReader } from './node-source';
 export function readInside(realRoots: string[], readText?: (absolutePath: string) => string | undefined): TreeReader['read'] {
   return (absolutePath) => {
     try {
-      const real = fs.realpathSync(absolutePath);
+      const real = fs.realpathSync.native(absolutePath);
       if (!realRoots.some((root) => isInside(root, real))) return { error: 'it is outside the scanned tree' };
       const text = readText ? readText(real) : fs.readFileSync(real, 'utf8');
       return text === undefined ? { error: 'it does not exist' } : { text };
