@@ -95,6 +95,18 @@ describe('Talos named predicates', () => {
     expect(plaintextSecret('REDACTED')).toBe(false);
     expect(plaintextSecret('')).toBe(false);
     expect(plaintextSecret('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----')).toBe(false);
+    // dummies where a key goes: a name in capitals, a PEM armour too short to hold any key (as text or base64)
+    expect(plaintextSecret('PRIVATE-KEY')).toBe(false);
+    expect(plaintextSecret('YOUR_TOKEN_HERE')).toBe(false);
+    expect(plaintextSecret('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEfake\n-----END EC PRIVATE KEY-----')).toBe(false);
+    expect(plaintextSecret(Buffer.from('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEfake\n-----END EC PRIVATE KEY-----\n').toString('base64'))).toBe(false);
+    // the smallest real key (Ed25519, PKCS#8: 64 base64 characters) is a key, as text or base64
+    const ed25519 = `-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI${'A'.repeat(43)}\n-----END PRIVATE KEY-----\n`;
+    expect(plaintextSecret(ed25519)).toBe(true);
+    expect(plaintextSecret(Buffer.from(ed25519).toString('base64'))).toBe(true);
+    // a passphrase in lower case or with digits is not a name
+    expect(plaintextSecret('topsecret')).toBe(true);
+    expect(plaintextSecret('DEADBEEF00C0FFEE')).toBe(true);
     // the named predicate judges one field's value; a map or a number is not a secret string
     expect(t('plaintextSecret', 'q8w2ne.d4kx0f7s1j6m3b9t')).toBe(true);
     expect(t('plaintextSecret', 'ENC[AES256_GCM,data:gu6Q,iv:oVzJ,tag:1Z1s,type:str]')).toBe(false);

@@ -1092,7 +1092,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
   const queue: ModuleRef[] = [...spec.modules];
   const seen = new Set<string>();
   for (let next = 0; next < queue.length; next++) {
-    const ref = queue[next];
+    const ref = asFile(queue[next], options.session);
     if (ref.kind === 'external') {
       host.externalModules.push({ site: ref.from, name: ref.name });
       continue;
@@ -1152,6 +1152,16 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
   }
   host.seal();
   return host;
+}
+
+/**
+ * An inline module that is the whole of a file (`(import ./m.nix)` in a list
+ * of imports) is read as that file, like `./m.nix`: with the host's `config`,
+ * its own paths, and once per host.
+ */
+function asFile(ref: ModuleRef, session: EvalSession | undefined): ModuleRef {
+  const whole = ref.kind === 'inline' ? session?.fileOf(ref.value) : undefined;
+  return whole ? { kind: 'file', absolutePath: whole, from: ref.from } : ref;
 }
 
 /** The session and file a module is read with, so that its paths and `import`s resolve. */

@@ -88,7 +88,9 @@ function strings(value: unknown): string[] | undefined {
 /**
  * A value that looks like real secret material written in clear: not empty,
  * not SOPS-encrypted (`ENC[…]`), not an age/PGP armour, not a template
- * placeholder (`${…}`, `{{ … }}`, `<…>`) and not a redaction marker.
+ * placeholder (`${…}`, `{{ … }}`, `<…>`), not a redaction marker and not a
+ * dummy standing where a key goes (`PRIVATE-KEY`, a PEM armour around a few
+ * characters, as documentation and test data write them).
  */
 export function plaintextSecret(value: unknown): boolean {
   if (typeof value !== 'string') return false;
@@ -97,7 +99,20 @@ export function plaintextSecret(value: unknown): boolean {
   if (/^ENC\[/.test(s) || /-----BEGIN (AGE ENCRYPTED FILE|PGP MESSAGE)-----/.test(s)) return false;
   if (/\$\{|\{\{|\$\(|^<.*>$/.test(s)) return false;
   if (/^\*+$/.test(s) || /redacted/i.test(s)) return false;
-  return true;
+  // Upper-case words joined by `-` or `_` name the value instead of being one: no generated secret looks like this.
+  if (/^[A-Z]+(?:[-_][A-Z0-9]+)+$/.test(s)) return false;
+  return !pemTooShortForAKey(s);
+}
+
+/**
+ * A PEM armour, as text or base64-encoded as Talos writes keys (`LS0tLS1…`),
+ * whose body is shorter than the smallest private key (an Ed25519 key in
+ * PKCS#8 is 48 bytes, 64 base64 characters): a dummy, not a key.
+ */
+function pemTooShortForAKey(s: string): boolean {
+  const text = s.startsWith('LS0tLS1') ? Buffer.from(s, 'base64').toString('latin1') : s;
+  const pem = /^-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END [A-Z0-9 ]+-----\s*$/.exec(text.trim());
+  return pem !== null && pem[1].replace(/\s/g, '').length < 64;
 }
 
 // --- kernel arguments and sysctls ---------------------------------------------
@@ -368,7 +383,7 @@ export const TALOS_PREDICATES: Record<string, NamedPredicate> = {
 
   // TAL-015 — each secret field of machine configs, patches and secrets bundles
   plaintextSecret: {
-    description: 'secret material written in clear (not SOPS-encrypted, not a template placeholder, not empty)',
+    description: 'secret material written in clear (not empty, not SOPS-encrypted, not a template placeholder, not a dummy such as `PRIVATE-KEY` or a PEM armour too short to hold a key)',
     test: (value) => (typeof value === 'string' ? plaintextSecret(value) : undefined),
   },
 
