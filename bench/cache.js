@@ -66,7 +66,7 @@ function hookFile(dir, cacheFile) {
   if (values.hook) return values.hook;
   const text = fs.readFileSync(cacheFile, 'utf8');
   const payload = JSON.parse(text.slice(text.indexOf('\n') + 1));
-  const loads = Object.values(payload.hosts).map((h) => h.reads.filter((r) => r.startsWith('load\u0000') && !r.includes('\u0000error ')).map((r) => r.split('\u0000')[2]));
+  const loads = Object.values(payload.hosts).map((h) => h.reads.map((i) => payload.reads[i]).filter((r) => r.startsWith('load\u0000') && !r.includes('\u0000error ')).map((r) => r.split('\u0000')[2]));
   const readers = new Map();
   for (const files of loads) for (const f of new Set(files)) readers.set(f, (readers.get(f) || 0) + 1);
   const own = loads.sort((a, b) => b.length - a.length).flatMap((files) => files.filter((f) => readers.get(f) === 1 && f.startsWith(dir + path.sep)));

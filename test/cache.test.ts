@@ -67,9 +67,15 @@ describe('check --cache', () => {
     const warm = await runCli(['check', '.', '--ignore', 'out', '--cache', '--verbose', ...outputs('warm')], dir);
     expect([cold.code, warm.code]).toEqual([plain.code, plain.code]);
     expect(cacheLine(cold.stderr)).toBe('(none yet): 0 of 5 files, 0 of 2 hosts reused');
-    expect(cacheLine(warm.stderr)).toBe('5 of 5 files, 2 of 2 hosts reused; hosts, talos nodes, flakes phases reused whole; unchanged, not written');
+    expect(cacheLine(warm.stderr)).toBe('5 of 5 files, 2 of 2 hosts reused; hosts, talos nodes, flakes, fixes phases reused whole; unchanged, not written');
     expect(read('cold')).toEqual(read('plain'));
     expect(read('warm')).toEqual(read('plain'));
+    // A comment above db's settings moves where its fixes insert, not its findings: the fixes are planned again.
+    fs.writeFileSync(path.join(dir, 'hosts/db.nix'), '# the database server\n{\n  networking.hostName = "db";\n}\n');
+    const edited = await runCli(['check', '.', '--ignore', 'out', '--cache', '--verbose', ...outputs('edited')], dir);
+    expect(cacheLine(edited.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    await runCli(['check', '.', '--ignore', 'out', ...outputs('plain')], dir);
+    expect(read('edited')).toEqual(read('plain'));
   });
 
   test('a module only one host imports changes: that host alone is evaluated again, and only its findings change', async () => {

@@ -1,11 +1,13 @@
 import { createHash } from 'crypto';
 import type { Config } from '../config/config';
 import type { Finding } from '../findings/finding';
+import type { ReportedFix } from '../report/result';
 import { TOOL_VERSION } from '../meta';
 import { traceReads } from '../nix/read-trace';
 import { readIfPresent } from '../pipeline/check-flakes';
 import type { FileChecked, FileRecord, FileToCheck } from '../pipeline/check-files';
 import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
+import type { TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import type { Rule } from '../rules/rule';
 import { contentHash } from '../source/content-hash';
 import { WatchedDate, watchedDate } from '../source/watched-date';
@@ -136,6 +138,8 @@ export class ResultCache {
   private changed: boolean;
   /** The content hash of each file the per-file phase read, by path. */
   private readonly hashes = new Map<string, string>();
+  /** A phase of this run was not kept (it said declint failed on something). */
+  private phaseNotKept = false;
 
   private constructor(
     private readonly location: CacheLocation,
@@ -230,7 +234,10 @@ export class ResultCache {
       const entry: PhaseEntry = { inputs: key, reads, ...(clock.read ? { clock: this.now } : {}), result: structuredClone(codec.store(result)) };
       this.next.phases[name] = entry;
       this.changed ||= !sameResult(before, entry, 'result') || before!.inputs !== key || before!.reads.join('\n') !== reads.join('\n');
-    } else this.changed = true;
+    } else {
+      this.changed = true;
+      this.phaseNotKept = true;
+    }
     return result;
   }
 
@@ -259,6 +266,36 @@ export class ResultCache {
       },
     );
   }
+
+  /**
+   * Each finding's fix as JSON and SARIF report it: planned from the
+   * findings, the hosts' module files and the texts of the files it edits,
+   * so kept while the findings and the hosts are the same and no file this
+   * run read (every file found, every file a phase read) changed.
+   */
+  fixes(findings: Finding[], hosts: unknown, plan: () => Map<Finding, ReportedFix>): Map<Finding, ReportedFix> {
+    const tree = { files: [...this.hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), reads: Object.entries(this.next.phases).map(([name, p]) => [name, p.reads]) };
+    const codec: PhaseCodec<Map<Finding, ReportedFix>> = {
+      store: (fixes) => ({ fixes: findings.flatMap((f, i) => (fixes.has(f) ? [[i, fixes.get(f)!]] : [])) }),
+      restore: (stored) => new Map((stored as { fixes: [number, ReportedFix][] }).fixes.map(([i, fix]) => [findings[i], fix])),
+      // Without every phase's reads (one was not kept) a change to a file only a host read would go unseen.
+      keepable: () => !this.phaseNotKept,
+    };
+    return this.phase('fixes', { findings, hosts, tree }, plan, codec);
+  }
+
+  /** The Talos node phase as the cache keeps it: what `check` reports of it (not the nodes' effective configs, which only the compliance report reads). */
+  readonly talosNodesCodec: PhaseCodec<TalosNodesPhaseResult> = {
+    store: (r) => ({ findings: r.findings, files: [...r.files], coverage: r.coverage, scanned: r.scanned }),
+    restore: (stored) => {
+      const s = stored as { findings: Finding[]; files: string[]; coverage: TalosNodesPhaseResult['coverage']; scanned: number };
+      return { findings: s.findings, files: new Set(s.files), views: [], nodes: [], coverage: s.coverage, scanned: s.scanned };
+    },
+    keepable: (r) => keepableFindings(r.findings),
+  };
+
+  /** A phase whose result is its findings (the flake phase). */
+  readonly findingsCodec: PhaseCodec<Finding[]> = { store: (findings) => ({ findings }), restore: (stored) => (stored as { findings: Finding[] }).findings, keepable: keepableFindings };
 
   /** Writes the cache for the next run, unless this run changed nothing in it; a failure to write is noted, not fatal. */
   save(): void {

@@ -330,13 +330,15 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
   if (values.fix && values['fix-dry-run']) throw new UsageError('--fix writes the files and --fix-dry-run only shows the diff: give one of them');
   let analysis: import('../pipeline/check').TreeAnalysis;
+  // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+  const reportFixes = outputs.some((o) => o.format === 'json' || o.format === 'sarif');
   if (fixing) {
     const fixed = await runFixes(checkOptions, values, io);
     if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
     analysis = fixed.analysis;
   } else {
     const progress = progressLine(io);
-    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}) });
+    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}), ...(reportFixes ? { reportFixes } : {}) });
     progress?.clear();
   }
   if (stats) io.stderr(runStatsText(stats));
@@ -344,8 +346,8 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
   let result = analysis.result;
-  if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
-    // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+  if (reportFixes && !result.fixes) {
+    // After --fix: planned on the tree as the fixes left it.
     const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
     result = { ...result, fixes: reportableFixes(checkOptions, analysis) };
   }

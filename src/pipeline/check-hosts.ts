@@ -347,17 +347,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
 }
 
 /**
- * The special arguments a module file used as a root of its own is given:
- * those of the host that reads it, where exactly one host does (a host's own
- * module, written against its flake's `specialArgs`); none where no host or
- * several read it, whose arguments may differ.
- */
-function argumentsOfReader(file: string, specs: HostSpec[], filesByHost: Map<string, Set<string>>): Map<string, Thunk> {
-  const readers = specs.filter((s) => filesByHost.get(s.name)?.has(file));
-  return readers.length === 1 ? readers[0].specialArgs : new Map();
-}
-
-/**
  * The host whose special arguments a module file used as a root of its own
  * is given: the host that reads it, where exactly one host does (a host's
  * own module, written against its flake's `specialArgs`); none where no host

@@ -11,14 +11,12 @@ import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { checkFileRecords, FileCheckOptions, FileRecord, filesChecked, FileToCheck } from './check-files';
 import type { HostPhaseInput, HostPhaseResult } from './check-hosts';
-import type { CacheSettings, CacheStats, PhaseCodec, ResultCache } from '../cache/result-cache';
-import { keepableFindings } from '../cache/keepable';
+import type { CacheSettings, CacheStats, ResultCache } from '../cache/result-cache';
 import type { CacheLocation } from '../cache/location';
 import { checkFlakes, readIfPresent } from './check-flakes';
 import type { TalosNodesInput, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
-import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
@@ -65,6 +63,8 @@ export interface CheckOptions {
   cache?: { location: CacheLocation; note: (message: string) => void };
   /** Filled with what the run did (`check --verbose`). */
   stats?: RunStats;
+  /** Plan each finding's fix, as JSON and SARIF report it (`result.fixes`). */
+  reportFixes?: boolean;
 }
 
 /** What a run did: the wall time of each phase, and what the result cache gave. */
@@ -146,19 +146,14 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   const checkTalosNodes = (input: TalosNodesInput) => (require('./check-talos-nodes') as typeof import('./check-talos-nodes')).checkTalosNodes(input);
   const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, readText };
   const talosNodes = cache
-    ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), TALOS_NODES_CODEC)
+    ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), cache.talosNodesCodec)
     : checkTalosNodes(talosInput);
   timed('talos nodes');
   const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
   // The flake phase reads each flake.nix and the flake.lock beside it: which of those there are is what it starts from.
   const flakeFiles = files.filter((f) => /^flake\.(nix|lock)$/.test(path.basename(f.path))).map((f) => [f.path, f.absolutePath]);
-  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), FINDINGS_CODEC) : flakes(options.now);
+  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), cache.findingsCodec) : flakes(options.now);
   timed('flakes');
-  if (cache) {
-    cache.save();
-    if (options.stats) options.stats.cache = cache.stats;
-    timed('cache written');
-  }
   const findings = combineFindings({
     perFile: perFile.findings,
     hostFindings: hostPhase.findings,
@@ -187,7 +182,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     findings.splice(0, findings.length, ...kept);
   }
   findings.sort(compareFindings);
-  return {
+  const analysis: TreeAnalysis = {
     result: {
       findings,
       rules,
@@ -205,6 +200,18 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     files,
     talosNodes,
   };
+  if (options.reportFixes) {
+    const { reportableFixes } = require('./fix-tree') as typeof import('./fix-tree');
+    const plan = () => reportableFixes(options, analysis);
+    analysis.result.fixes = cache ? cache.fixes(analysis.result.findings, { filesByHost: [...hostPhase.filesByHost].map(([h, f]) => [h, [...f]]), rootModules: [...hostPhase.rootModules] }, plan) : plan();
+    timed('fixes');
+  }
+  if (cache) {
+    cache.save();
+    if (options.stats) options.stats.cache = cache.stats;
+    timed('cache written');
+  }
+  return analysis;
 }
 
 export interface FindingsToCombine {
@@ -296,21 +303,8 @@ async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jo
       worker.on('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  const order = new Map(files.map((f, i) => [f.path, i]));
   return inFileOrder(files, records);
 }
-
-/** The Talos node phase as the result cache keeps it: what `check` reports of it (not the nodes' effective configs). */
-const TALOS_NODES_CODEC: PhaseCodec<TalosNodesPhaseResult> = {
-  store: (r) => ({ findings: r.findings, files: [...r.files], coverage: r.coverage, scanned: r.scanned }),
-  restore: (stored) => {
-    const s = stored as { findings: Finding[]; files: string[]; coverage: TalosNodesPhaseResult['coverage']; scanned: number };
-    return { findings: s.findings, files: new Set(s.files), views: [], nodes: [], coverage: s.coverage, scanned: s.scanned };
-  },
-  keepable: (r) => keepableFindings(r.findings),
-};
-
-const FINDINGS_CODEC: PhaseCodec<Finding[]> = { store: (findings) => ({ findings }), restore: (stored) => (stored as { findings: Finding[] }).findings, keepable: (findings) => keepableFindings(findings) };
 
 function sourceLoader(): typeof import('./source-loader') {
   return require('./source-loader') as typeof import('./source-loader');
@@ -322,7 +316,7 @@ function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] 
   return records.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
 }
 
-/** The result cache, or a note and none where its settings cannot be read (nothing is lost: the run computes everything). */
+/** The result cache (loaded only for `check --cache`). */
 function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
   const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
   return ResultCache.open(cache.location, settings, now, cache.note);

@@ -5,7 +5,7 @@ import { definitionSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
-import { isInside, reportPath } from '../source/paths';
+import { reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
 import { loadTraceEntry, ModuleSource, moduleSource } from './module-source';
