@@ -201,8 +201,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     talosNodes,
   };
   if (options.reportFixes) {
-    const { reportableFixes } = require('./fix-tree') as typeof import('./fix-tree');
-    const plan = () => reportableFixes(options, analysis);
+    // The fix planner (and the parser it needs) is loaded only when the cache cannot answer.
+    const plan = () => (require('./fix-tree') as typeof import('./fix-tree')).reportableFixes(options, analysis);
     analysis.result.fixes = cache ? cache.fixes(analysis.result.findings, { filesByHost: [...hostPhase.filesByHost].map(([h, f]) => [h, [...f]]), rootModules: [...hostPhase.rootModules] }, plan) : plan();
     timed('fixes');
   }

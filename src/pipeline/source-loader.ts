@@ -74,10 +74,19 @@ export class NixSourceLoader implements SourceLoader {
   /** The trace entries of loads, by path: a module loaded by every host is hashed once. */
   private readonly traced = new Map<string, string>();
 
-  /** The trace entry of a load (read-trace.ts) from what it saw; for one already loaded, from the text it was parsed from. */
+  /**
+   * The trace entry of a load (read-trace.ts) from what it saw; for one
+   * loaded before tracing began, from the text it was parsed from. A failure
+   * loaded then is not known exactly any more: its entry matches nothing, so
+   * no result computed from it is reused.
+   */
   private traceOf(absolutePath: string, loaded?: LoadedSource | LoadError, source?: ModuleSource): string {
-    const seen = source ?? (loaded && !('error' in loaded) ? { target: loaded.absolutePath, real: fs.realpathSync(loaded.absolutePath), text: loaded.text } : this.source(absolutePath));
-    const entry = loadTraceEntry(absolutePath, seen);
+    let seen = source;
+    if (!seen && loaded && !('error' in loaded)) {
+      const real = safeRealPath(loaded.absolutePath);
+      if (real) seen = { target: loaded.absolutePath, real, text: loaded.text };
+    }
+    const entry = loadTraceEntry(absolutePath, seen ?? { error: 'not known: loaded before its reads were traced' });
     this.traced.set(absolutePath, entry);
     return entry;
   }
@@ -150,4 +159,12 @@ function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefine
   if (!binding || !before) return undefined;
   const after = replaceBindingInPlace(last.root, binding, change, text);
   return after ? { binding, before, after } : undefined;
+}
+
+function safeRealPath(p: string): string | undefined {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
 }
