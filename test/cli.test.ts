@@ -93,7 +93,7 @@ describe('files that do not parse', () => {
       'talos/broken.yaml': 'version: v1alpha1\nmachine:\n  install:\n    image: [unclosed\n  type: worker\n',
       'lock/flake.lock': '{\n  "nodes": {\n    "root": {}\n  },\n  "root": "root",\n  "version": 7,\n}\n',
       'good/ssh.nix': BAD_SSH,
-      'talos/cp.yaml': 'version: v1alpha1\nmachine:\n  install:\n    image: ghcr.io/siderolabs/installer:latest\ncluster: {}\n',
+      'talos/cp.yaml': 'version: v1alpha1\nmachine:\n  type: controlplane\n  install:\n    image: ghcr.io/siderolabs/installer:latest\ncluster: {}\n',
     });
     const run = await runCli(['check', '.', '--format', 'json'], dir);
     expect(run.code).toBe(1);
@@ -108,7 +108,7 @@ describe('files that do not parse', () => {
       'talos/broken.yaml:5:3 parse-error',
       'talos/cp.yaml:1:1 TAL-008', // nor the kubelet's default seccomp profile
       'talos/cp.yaml:1:1 TAL-022', // a complete machine config without log shipping
-      'talos/cp.yaml:4:5 TAL-001',
+      'talos/cp.yaml:5:5 TAL-001',
     ]);
   });
 

@@ -108,6 +108,21 @@ describe('coverage in every output', () => {
     ]);
   });
 
+  test("GitHub: coverage warnings count against the step's 10 warnings; more than 3 gaps are one warning", async () => {
+    const files: Record<string, string> = {
+      'flake.nix': `{\n  outputs = { self }: {\n${[1, 2, 3, 4, 5].map((i) => `    nixosConfigurations.edge${i} = mkEdge "edge${i}";\n`).join('')}  };\n}\n`,
+    };
+    for (let i = 0; i < 12; i++) files[`modules/m${i}.nix`] = '{ networking.firewall.trustedInterfaces = [ "eth0" ]; }\n';
+    const run = await runCli(['check', '.', '--format', 'github'], makeTree(files));
+    const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning'));
+    expect(warnings).toHaveLength(10);
+    const coverage = warnings.filter((l) => l.includes('title=declint coverage'));
+    expect(coverage).toEqual([
+      '::warning title=declint coverage::Coverage: 5 declared but not resolved. The 5 hosts, nodes and sources not read are listed, each at its file and line, in the check\'s output and in the SARIF file\'s notifications.',
+    ]);
+    expect(run.stdout).toContain('::notice title=declint::3 more findings are not annotated');
+  });
+
   test('the evidence report states coverage in its summary and lists every host and source under Limitations', async () => {
     const md = (await runCli(['report', '.', '--framework', 'nis2'], dir)).stdout;
     expect(md).toContain('| Coverage | 1 NixOS host checked; 1 declared but not resolved; 3 sources produced no host or node (1 checked on its own). |');

@@ -74,6 +74,26 @@ describe('declint hosts and explain-option on the demo fleet', () => {
     expect(JSON.parse(shared.stdout)).toMatchObject({ status: 'unknown' });
   });
 
+  test('a module function a flake imports as a value ((import ./m.nix) in self.nixosModules) reads each host\'s config', async () => {
+    const dir = makeTree({
+      'flake.nix': [
+        '{',
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+        '  outputs = { self, nixpkgs, ... }: {',
+        '    nixosModules.default = { imports = [ (import ./baseline.nix) ]; };',
+        '    nixosConfigurations.on = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default { acme.baseline.enable = true; } ]; };',
+        '    nixosConfigurations.off = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default ]; };',
+        '  };',
+        '}',
+        '',
+      ].join('\n'),
+      'baseline.nix': '{ config, lib, ... }:\nlet\n  cfg = config.acme.baseline;\nin\n{\n  options.acme.baseline.enable = lib.mkEnableOption "baseline";\n  config = lib.mkIf cfg.enable {\n    networking.firewall.enable = false;\n  };\n}\n',
+    });
+    const run = await runCli(['check', '.', '--format', 'json'], dir);
+    const fw = JSON.parse(run.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'NIX-FW-001');
+    expect(fw.map((f: { file: string; range: { start: { line: number } }; hosts: string[] }) => [f.file, f.range.start.line, f.hosts])).toEqual([['baseline.nix', 8, ['on']]]);
+  });
+
   test('an unknown host is a usage error naming the hosts there are', async () => {
     const run = await runCli(['explain-option', 'nope', 'networking.hostName'], DEMO);
     expect(run.code).toBe(2);

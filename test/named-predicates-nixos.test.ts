@@ -69,6 +69,19 @@ describe('NixOS named predicates', () => {
     expect(test_('firewallOpensCleartextLoginPort', '23')).toBeUndefined();
   });
 
+  test('swap devices', () => {
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/sda2' }])).toBe(true);
+    expect(test_('swapWithoutEncryption', [{ label: 'swap' }])).toBe(true);
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/sda2', randomEncryption: { enable: false } }])).toBe(true);
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/sda2', randomEncryption: true }, { device: '/dev/sdb2', randomEncryption: { enable: true } }])).toBe(false);
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/sdc2', encrypted: { enable: true } }])).toBe(false);
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/mapper/vg-swap' }, { device: '/dev/zvol/rpool/swap' }])).toBe(false);
+    expect(test_('swapWithoutEncryption', [])).toBe(false);
+    expect(test_('swapWithoutEncryption', [{ device: { $unknown: 'config.x' } }])).toBeUndefined();
+    expect(test_('swapWithoutEncryption', [{ device: '/dev/sda2', randomEncryption: { enable: { $unknown: 'cfg.encrypt' } } }])).toBeUndefined();
+    expect(test_('swapWithoutEncryption', 'not a list')).toBeUndefined();
+  });
+
   test('trusted interfaces', () => {
     expect(test_('trustsUplinkInterface', ['eth0'])).toBe(true);
     expect(test_('trustsUplinkInterface', ['enp3s0'])).toBe(true);

@@ -16,7 +16,7 @@ beforeAll(() => {
 
 const DEMO = path.resolve(__dirname, '../fixtures/demo-fleet');
 
-/** `npm install TARBALL` in an empty project; `allowScripts` lets declint's install script run (npm 11 skips it unless approved). */
+/** `npm install TARBALL` in an empty project; `allowScripts` approves declint's install script (npm 11.19 runs it either way, and warns where it is not approved). */
 function install(tarball: string, env: NodeJS.ProcessEnv, allowScripts = false) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-prefix-'));
   if (allowScripts) fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ private: true, allowScripts: { declint: true } }));

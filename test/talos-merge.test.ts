@@ -128,6 +128,9 @@ describe('classification of Talos files', () => {
   test.each([
     ['version: v1alpha1\nmachine:\n  type: worker\ncluster:\n  clusterName: c\n', 'machine-config'],
     ['machine:\n  kubelet:\n    extraArgs: {}\n', 'strategic-patch'],
+    // `version` does not make a patch a complete config: a `$patch` directive, or no machine.type, keeps it a patch.
+    ['version: v1alpha1\ncluster:\n  apiServer:\n    admissionControl:\n      - name: PodSecurity\n        $patch: delete\n', 'strategic-patch'],
+    ['version: v1alpha1\nmachine:\n  network:\n    hostname: cp-1\n', 'strategic-patch'],
     ['- op: add\n  path: /machine/network/hostname\n  value: cp-1\n', 'json6902-patch'],
     ['apiVersion: v1alpha1\nkind: NetworkDefaultActionConfig\ningress: block\n', 'multidoc'],
     ['apiVersion: v1alpha1\nkind: SomeFutureConfig\nfoo: bar\n', 'multidoc'],

@@ -97,7 +97,6 @@ const GLOBAL_BUILTINS = ['true', 'false', 'null', 'toString', 'map', 'import', '
 export class EvalSession implements EvalContext {
   private readonly imports = new Map<string, Thunk>();
   /** The file each imported module value is (`import ./hosts/web`): a host reads that file as its module. */
-  private readonly files = new WeakMap<object, string>();
   readonly globals: Scope;
 
   /**
@@ -131,15 +130,22 @@ export class EvalSession implements EvalContext {
     if ('error' in loaded) return (loaded.unparsed === undefined ? this.outsideImport?.(absolutePath) : undefined) ?? unknown(`import: ${loaded.error}`);
     const evaluator = new Evaluator({ session: this, file: { absolutePath: loaded.absolutePath, report: loaded.file }, maxSteps: MAX_SESSION_STEPS });
     const value = evaluator.eval(loaded.root, evaluator.root);
-    if (value.kind === 'lambda' || value.kind === 'attrs') this.files.set(value, loaded.absolutePath);
+    if (value.kind === 'lambda' || value.kind === 'attrs') WHOLE_FILES.set(value, loaded.absolutePath);
     return value;
   }
 
   /** The file a value is the whole of, when it was read by `import` (undefined for anything computed). */
   fileOf(value: Value): string | undefined {
-    return this.files.get(value);
+    return WHOLE_FILES.get(value);
   }
 }
+
+/**
+ * The file each value read by `import` is the whole of, across sessions: host
+ * discovery and the hosts it finds evaluate in sessions of their own, and a
+ * module function found by one is read as its file by the other.
+ */
+const WHOLE_FILES = new WeakMap<object, string>();
 
 /** Limits that keep evaluation of arbitrary code bounded. */
 const MAX_DEPTH = 400;

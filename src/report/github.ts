@@ -34,31 +34,41 @@ function bySeverity(result: CheckResult): Finding[] {
  * most severe first, at most what GitHub shows of each kind; a last notice
  * says how many more there are and where they are; then a warning for each
  * coverage gap (a declared host or node not resolved, a source not read).
+ * Coverage warnings count against GitHub's warnings of the step: up to
+ * COVERAGE_ANNOTATIONS of them each get their own, more are one warning that
+ * says how many and where the list is.
  */
 export function formatGithub(result: CheckResult): string {
-  return findingAnnotations(result) + coverageAnnotations(result);
+  const coverage = coverageAnnotations(result);
+  return findingAnnotations(result, ANNOTATIONS_PER_LEVEL - coverage.length) + coverage.join('');
 }
 
-/** A warning for each declared host or node not resolved and each source not read (coverage). */
-function coverageAnnotations(result: CheckResult): string {
+/** Above this many coverage gaps, one warning stands for them all. */
+const COVERAGE_ANNOTATIONS = 3;
+
+/** A warning for each declared host or node not resolved and each source not read (coverage), or one for them all. */
+function coverageAnnotations(result: CheckResult): string[] {
   const coverage = result.coverage;
-  if (!coverage) return '';
+  if (!coverage) return [];
   const annotate = (file: string | undefined, line: number | undefined, message: string) =>
     `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(message)}\n`;
-  return [
+  const gaps = [
     ...coverage.entries
       .filter((e) => e.status === 'unresolved')
       .map((e) => annotate(e.site?.file, e.site?.line, `${KIND_LABELS[e.kind].one} ${e.name} is declared but not resolved: ${e.reasons.map((r) => r.message).join('; ')}`)),
     ...coverage.unread.filter((u) => !u.checkedAlone).map((u) => annotate(u.file, u.site?.line, `No ${KIND_LABELS[u.kind].one} read from this file: ${u.reason}`)),
-  ].join('');
+  ];
+  if (gaps.length <= COVERAGE_ANNOTATIONS) return gaps;
+  return [annotate(undefined, undefined, `${coverageHeadline(coverage)} The ${gaps.length} hosts, nodes and sources not read are listed, each at its file and line, in the check's output and in the SARIF file's notifications.`)];
 }
 
-function findingAnnotations(result: CheckResult): string {
+function findingAnnotations(result: CheckResult, warnings: number): string {
   const shown = bySeverity(result);
   const counts = countBySeverity(shown);
-  const omitted = SEVERITIES.reduce((n, s) => n + Math.max(0, counts[s] - ANNOTATIONS_PER_LEVEL), 0);
   // The closing notice is a notice too: it takes the place of the last note.
-  const limit: Record<Severity, number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL, note: omitted > 0 ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL };
+  const base: Record<Severity, number> = { error: ANNOTATIONS_PER_LEVEL, warning: warnings, note: ANNOTATIONS_PER_LEVEL };
+  const omitted = SEVERITIES.reduce((n, s) => n + Math.max(0, counts[s] - base[s]), 0);
+  const limit: Record<Severity, number> = { ...base, note: omitted > 0 ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL };
   const emitted: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
   const lines: string[] = [];
   for (const f of shown) {

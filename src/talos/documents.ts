@@ -179,9 +179,33 @@ function documentRole(document: Document.Parsed): { role: TalosDocumentRole; kin
   if (!keys.every((key) => V1ALPHA1_TOP_KEYS.has(key) || key === 'sops' || key.includes(UNKNOWN_MARK))) return undefined;
   const hasBody = isMap(contents.get('machine', true)) || isMap(contents.get('cluster', true));
   if (!hasBody) return undefined;
-  if (version === 'v1alpha1') return { role: 'machine-config', kind: 'v1alpha1' };
-  if (version === undefined) return { role: 'patch', kind: 'v1alpha1' };
+  // A document with `version` is a complete config only where it could be applied as one: a `$patch` directive
+  // (Talos's configpatcher accepts patches that carry `version`) or no `machine.type` make it a patch.
+  if (version === 'v1alpha1' && !hasPatchDirective(contents) && declaresMachineType(contents)) return { role: 'machine-config', kind: 'v1alpha1' };
+  if (version === undefined || version === 'v1alpha1') return { role: 'patch', kind: 'v1alpha1' };
   return undefined;
+}
+
+/** Whether `machine.type` is written (a value, or one a template writes). */
+function declaresMachineType(contents: YAMLMap): boolean {
+  const machine = contents.get('machine', true);
+  if (!isMap(machine)) return false;
+  return machine.has('type') || machine.items.some((pair) => isScalar(pair.key) && String(pair.key.value).includes(UNKNOWN_MARK));
+}
+
+/** Whether a strategic-merge directive (`$patch: delete`, `$patch: replace`) appears anywhere in the document. */
+function hasPatchDirective(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.value === '$patch') return true;
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
+  return false;
 }
 
 function scalarAt(map: YAMLMap, key: string): unknown {

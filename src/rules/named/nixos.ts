@@ -155,6 +155,34 @@ function offersWeak(isWeak: (name: string) => boolean) {
 }
 
 /** Predicates on NixOS option values. */
+// ---------------------------------------------------------------------------
+// Swap devices (NIX-BOOT-008)
+// ---------------------------------------------------------------------------
+
+/**
+ * The first swap device of a `swapDevices` list written to disk in clear:
+ * neither `randomEncryption` (a bool, or a set with `enable`) nor
+ * `encrypted.enable`, and not a device-mapper or ZFS volume (which may be
+ * encrypted below). Undefined when an element or one of those fields is not
+ * known; null when every device is encrypted or may be.
+ */
+function plainSwapDevice(value: unknown): string | null | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const device of value) {
+    if (!isRecord(device) || isOpaquePart(device)) return undefined;
+    const random = device.randomEncryption;
+    const encrypted = device.encrypted;
+    const name = device.device ?? (typeof device.label === 'string' ? `/dev/disk/by-label/${device.label}` : undefined);
+    if ([random, encrypted, name].some(isOpaquePart) || (isRecord(random) && isOpaquePart(random.enable)) || (isRecord(encrypted) && isOpaquePart(encrypted.enable))) return undefined;
+    if (random === true || (isRecord(random) && random.enable === true)) continue;
+    if (isRecord(encrypted) && encrypted.enable === true) continue;
+    if (typeof name !== 'string') return undefined;
+    if (/^\/dev\/(mapper|zvol|dm-)/.test(name) || name.includes('\uFFFC')) continue;
+    return name;
+  }
+  return null;
+}
+
 export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
   // Names are judged without their +/^/- prefix; a `-` list only removes from OpenSSH's all-strong built-in ciphers.
   sshWeakCiphers: {
@@ -196,6 +224,15 @@ export const NIXOS_PREDICATES: Record<string, NamedPredicate> = {
       const wide = portSpans(value)?.find((r) => r.to - r.from > WIDE_RANGE);
       return wide ? `ports ${wide.from}-${wide.to}` : undefined;
     },
+  },
+  // A swap partition in clear keeps whatever memory was paged out (keys, passwords) on the disk.
+  swapWithoutEncryption: {
+    description: 'a swap device list with a device that is neither randomly encrypted, nor `encrypted`, nor a device-mapper or ZFS volume',
+    test: (value) => {
+      const plain = plainSwapDevice(value);
+      return plain === undefined ? undefined : plain !== null;
+    },
+    culprit: (value) => plainSwapDevice(value) ?? undefined,
   },
   // Trusting a physical or uplink interface turns the firewall off for the network behind it.
   trustsUplinkInterface: {
