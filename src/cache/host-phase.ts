@@ -132,8 +132,9 @@ function moduleIdentity(ref: ModuleRef): unknown {
   }
 }
 
+/** A host phase result as plain data (the cache copies it before keeping it). */
 export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
-  return structuredClone({
+  return {
     hostFiles: [...phase.hostFiles],
     filesByHost: [...phase.filesByHost].map(([name, files]) => [name, [...files]] as [string, string[]]),
     rootModules: [...phase.rootModules],
@@ -143,7 +144,7 @@ export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
     unresolved: phase.unresolved,
     hostCoverage: phase.hostCoverage,
     coverageReport: phase.coverageReport,
-  });
+  };
 }
 
 export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base: string): HostPhaseResult {

@@ -205,7 +205,8 @@ export class ResultCache {
     for (const { file, checked, hash, readsClock } of records) {
       if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
       if (hash === undefined || !keepableFindings(checked.findings)) continue;
-      const entry: FileEntry = { absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked: structuredClone(checked) };
+      // Kept as it is, like a reused result (see `files`): on a large tree a copy of every result costs tens of megabytes.
+      const entry: FileEntry = { absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked };
       this.next.files[file.path] = entry;
       this.changed ||= !sameResult(this.previous.files[file.path], entry, 'checked');
     }
