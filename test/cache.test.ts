@@ -137,15 +137,16 @@ describe('check --cache', () => {
   });
 
   test('a change to the configuration or to a custom rule computes everything again', async () => {
-    const rules = makeTree({ 'TEST-CACHE-001.yaml': customRule('nginx is on') });
-    const dir = makeTree({ ...FLEET, '.declint.yaml': `ruleDirs: [${JSON.stringify(rules)}]\n` });
+    const config = 'ruleDirs: [policy]\nignore: ["policy/"]\n';
+    const dir = makeTree({ ...FLEET, '.declint.yaml': config, 'policy/TEST-CACHE-001.yaml': customRule('nginx is on') });
+    const rules = path.join(dir, 'policy');
     await check(dir, '--cache');
     expect(cacheLine((await check(dir, '--cache', '--verbose')).stderr)).toMatch(/^6 of 6 files, 2 of 2 hosts reused/);
     fs.writeFileSync(path.join(rules, 'TEST-CACHE-001.yaml'), customRule('nginx is enabled'));
     const ruleChanged = await check(dir, '--cache', '--verbose');
     expect(cacheLine(ruleChanged.stderr)).toBe('(written for other settings): 0 of 6 files, 0 of 2 hosts reused');
     expect(ruleChanged.findings.filter((f) => f.ruleId === 'TEST-CACHE-001').map((f) => f.message)).toEqual(['nginx is enabled']);
-    fs.writeFileSync(path.join(dir, '.declint.yaml'), `ruleDirs: [${JSON.stringify(rules)}]\nrules:\n  NIX-SSH-010: off\n`);
+    fs.writeFileSync(path.join(dir, '.declint.yaml'), `${config}rules:\n  NIX-SSH-010: off\n`);
     const configChanged = await check(dir, '--cache', '--verbose');
     expect(cacheLine(configChanged.stderr)).toBe('(written for other settings): 0 of 6 files, 0 of 2 hosts reused');
     expect(configChanged.findings.filter((f) => f.ruleId === 'NIX-SSH-010')).toEqual([]);
@@ -163,6 +164,17 @@ describe('check --cache', () => {
     expect(cacheLine(later.stderr)).toMatch(/^5 of 6 files, 2 of 2 hosts reused/);
     expect(later.stdout).toBe((await check(dir, '--now', '2026-09-01')).stdout);
     expect(later.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).toContain('FLK-006');
+  });
+
+  test('a result that says part of the tree was not checked (a limit reached) is not kept: that file and its host are checked again', async () => {
+    const path70 = Array.from({ length: 70 }, (_, i) => `a${i}`).join('.');
+    const dir = makeTree({ ...FLEET, 'hosts/db.nix': `{\n  networking.hostName = "db";\n  ${path70} = 1;\n}\n` });
+    const expected = (await check(dir)).stdout;
+    expect((await check(dir)).findings.filter((f) => f.ruleId === 'declint-limit').map((f) => f.file)).toEqual(['hosts/db.nix']);
+    await check(dir, '--cache');
+    const warm = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(warm.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes phases reused whole');
+    expect(warm.stdout).toBe(expected);
   });
 
   test('a damaged, foreign or unreadable cache is discarded with a note on standard error, and the results are right', async () => {

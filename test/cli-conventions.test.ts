@@ -145,7 +145,7 @@ describe('shell completion', () => {
       return spawnSync('bash', ['-c', program], { encoding: 'utf8', cwd: makeTree({}) }).stdout.split('\n').filter(Boolean).sort();
     };
     expect(complete(['declint', 'ch'])).toEqual(['check']);
-    expect(complete(['declint', 'check', '--fail'])).toEqual(['--fail-on']);
+    expect(complete(['declint', 'check', '--fail'])).toEqual(['--fail-on', '--fail-on-internal-error']);
     expect(complete(['declint', 'check', '--format', 's'])).toEqual(['sarif', 'stylish']);
     expect(complete(['declint', 'completion', 'z'])).toEqual(['zsh']);
   });

@@ -74,7 +74,7 @@ export class HostOutcomes implements HostOutcomeCache {
     return result;
   }
 
-  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome): HostOutcome {
+  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome, reachedLimits: () => boolean): HostOutcome {
     const key = hostKey(spec, context);
     const before = this.previous.get(key);
     // (Not this.clock.date.getTime(): that would count as a rule reading the date.)
@@ -94,7 +94,8 @@ export class HostOutcomes implements HostOutcomeCache {
     const readClock = this.clock.read;
     this.clock.read = readBefore || readClock;
     this.stats.hostsEvaluated++;
-    if (this.keepable(result.findings)) {
+    // A limit's note is read from the loaded files at the end of the run, not from the outcome: such an outcome is not kept.
+    if (this.keepable(result.findings) && !reachedLimits()) {
       const all = [...new Set([...this.discoveryReads, ...reads])];
       this.kept.set(key, { reads: all, ...(readClock ? { clock: now } : {}), outcome: structuredClone(result) });
     }
@@ -147,10 +148,13 @@ export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
   };
 }
 
+/** Restored host phases whose loader nothing has asked for: they evaluated nothing in this run. */
+const untouched = new WeakSet<HostPhaseResult>();
+
 export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base: string): HostPhaseResult {
   const copy = structuredClone(stored);
   let loader: NixSourceLoader | undefined;
-  return {
+  const result: HostPhaseResult = {
     hosts: [],
     hostFiles: new Set(copy.hostFiles),
     filesByHost: new Map(copy.filesByHost.map(([name, files]) => [name, new Set(files)])),
@@ -163,8 +167,20 @@ export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base:
     coverageReport: copy.coverageReport,
     // Made when asked for (the flake phase reads flake.nix through it when it runs): a warm run loads no parser.
     get loader(): NixSourceLoader {
+      untouched.delete(result);
       loader ??= new (require('../pipeline/source-loader') as typeof import('../pipeline/source-loader')).NixSourceLoader(roots, base);
       return loader;
     },
   };
+  untouched.add(result);
+  return result;
+}
+
+/**
+ * The limits the host phase, and the phases that evaluated files through
+ * its loader after it, reached: none for a phase taken from the cache whose
+ * loader nothing used since (a phase that reached a limit is not kept).
+ */
+export function phaseLimitFindings(phase: HostPhaseResult): Finding[] {
+  return untouched.has(phase) ? [] : phase.loader.limitFindings();
 }

@@ -1,6 +1,12 @@
 import type { Finding } from '../findings/finding';
+import { isUncheckedFinding } from '../findings/unchecked';
 
-/** Results that say declint failed on something are not kept: the next run tries again (a bug fixed by a rebuild invalidates anyway, but a failure may depend on the moment). */
+/**
+ * Results that say part of the scan was not checked are not kept: the next
+ * run tries again. A failure may depend on the moment (memory, a file being
+ * written), a limit on time spent does, and a file that could not be read
+ * may be readable now.
+ */
 export function keepableFindings(findings: Finding[]): boolean {
-  return !findings.some((f) => f.ruleId === 'internal-error');
+  return !findings.some(isUncheckedFinding);
 }

@@ -14,7 +14,7 @@ import { WatchedDate, watchedDate } from '../source/watched-date';
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
 import { readCacheFile, writeCacheFile } from './cache-file';
-import { HostEntry, HostOutcomes, HostPhaseStats, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
+import { HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
 import { CacheLocation, prepareOwnDirectory } from './location';
 import { TreeReads } from './tree-reads';
 
@@ -249,7 +249,12 @@ export class ResultCache {
    */
   hostPhase(input: Pick<HostPhaseInput, 'nixFiles' | 'imports' | 'roots' | 'base' | 'extraRoots'>, run: (hold: Pick<HostPhaseInput, 'cache' | 'now'>) => HostPhaseResult): HostPhaseResult {
     const inputs = { nixFiles: input.nixFiles.map((f) => [f.path, f.absolutePath]), imports: [...input.imports], roots: input.roots, extraRoots: input.extraRoots ?? [] };
-    const codec: PhaseCodec<HostPhaseResult> = { store: storeHostPhase, restore: (stored) => restoreHostPhase(stored as StoredHostPhase, input.roots, input.base), keepable: (r) => keepableFindings(r.findings) };
+    const codec: PhaseCodec<HostPhaseResult> = {
+      store: storeHostPhase,
+      restore: (stored) => restoreHostPhase(stored as StoredHostPhase, input.roots, input.base),
+      // Limits are read from the loaded files at the end of the run: a phase that reached one is not kept.
+      keepable: (r) => keepableFindings(r.findings) && r.loader.limitFindings().length === 0,
+    };
     return this.phase(
       'hosts',
       inputs,
@@ -295,8 +300,19 @@ export class ResultCache {
     keepable: (r) => keepableFindings(r.findings),
   };
 
-  /** A phase whose result is its findings (the flake phase). */
-  readonly findingsCodec: PhaseCodec<Finding[]> = { store: (findings) => ({ findings }), restore: (stored) => (stored as { findings: Finding[] }).findings, keepable: keepableFindings };
+  /** The flake phase, whose result is its findings; it evaluates flake.nix through the host phase's loader, so one that reached a limit there is not kept. */
+  flakesCodec(hostPhase: HostPhaseResult): PhaseCodec<Finding[]> {
+    return {
+      store: (findings) => ({ findings }),
+      restore: (stored) => (stored as { findings: Finding[] }).findings,
+      keepable: (findings) => keepableFindings(findings) && phaseLimitFindings(hostPhase).length === 0,
+    };
+  }
+
+  /** The limits the host and flake phases reached (`NixSourceLoader.limitFindings`), without loading anything for phases taken whole from the cache. */
+  limitFindings(hostPhase: HostPhaseResult): Finding[] {
+    return phaseLimitFindings(hostPhase);
+  }
 
   /** Writes the cache for the next run, unless this run changed nothing in it; a failure to write is noted, not fatal. */
   save(): void {

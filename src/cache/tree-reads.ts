@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import { readIfPresent } from '../pipeline/check-flakes';
-import { loadTraceEntry, locateModule, SourceScope } from '../pipeline/module-source';
-import { contentHash } from '../source/content-hash';
+import { loadTraceEntry, locateModule, moduleSource, SourceScope } from '../pipeline/module-source';
 import { reportPath } from '../source/paths';
 import { currentTraceEntry, textTraceEntry, TreeIO, TreeRead } from '../pipeline/tree-io';
 import { readTrace } from '../nix/read-trace';
@@ -53,10 +52,10 @@ export class TreeReads {
       this.io ??= new TreeIO({ roots: scope.realRoots, reportPath: scope.display, load: () => ({ error: 'not loaded here' }) });
       switch (kind) {
         case 'load': {
+          // A module the per-file phase read has its hash already; another is read as the loader reads it.
           const located = locateModule(absolutePath, scope);
-          if ('error' in located) return loadTraceEntry(absolutePath, located);
-          const hash = this.knownHash(located.real) ?? contentHash(fs.readFileSync(located.real, 'utf8'));
-          return loadTraceEntry(absolutePath, { ...located, hash });
+          const hash = 'error' in located ? undefined : this.knownHash(located.real);
+          return loadTraceEntry(absolutePath, hash !== undefined && !('error' in located) ? { ...located, hash } : moduleSource(absolutePath, scope));
         }
         case 'text':
           return textTraceEntry(absolutePath, readIfPresent(absolutePath));

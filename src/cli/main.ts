@@ -1,11 +1,11 @@
-import { execFileSync } from 'child_process';
-import { existsSync, promises as fs, readFileSync, statSync } from 'fs';
+import { existsSync, promises as fs, statSync } from 'fs';
 import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, CheckOptions, Progress, runCheck } from '../pipeline/check';
+import { timing } from '../timing';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
@@ -20,11 +20,16 @@ import { formatJunit } from '../report/junit';
 import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
+import { describeReadError, MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
+import { runGit } from '../git/run-git';
+import { scrubDeep, scrubSecrets } from '../redaction/secrets';
+import { terminalLines, terminalSafe } from '../report/markup';
 import type { HostCoverage } from '../pipeline/check-hosts';
 import type { SourceSite } from '../nix/host';
 import { referenceDate } from './reference-date';
 import { cacheLocation, DEFAULT_CACHE_DIRECTORY } from '../cache/location';
-import type { RunStats } from '../pipeline/check';
+import type { CacheStats } from '../cache/result-cache';
 import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
 import { CommandSpec, commandHelp, completionScript, OptionSpec, parseCommand, Parsed, suggest, Values } from './options';
 
@@ -62,6 +67,7 @@ const CHECK: CommandSpec = {
     { name: 'format', short: 'f', value: 'format', choices: FORMATS, multiple: true, help: 'output format (default: stylish); repeat --format, each followed by its own -o, for several outputs' },
     { name: 'output', short: 'o', value: 'file', multiple: true, help: 'write the report to a file instead of stdout (missing directories are created)' },
     { name: 'fail-on', value: 'level', choices: FAIL_LEVELS, help: 'lowest severity that makes the exit code 1 (default: error)' },
+    { name: 'fail-on-internal-error', help: 'exit 2 when declint failed on a file (by default the failure is an internal-error finding at the file and the run goes on)' },
     { name: 'min-severity', value: 'level', choices: SEVERITY_NAMES, help: 'leave lower severities out of the output (default: note); the exit code still follows --fail-on' },
     { name: 'quiet', short: 'q', help: 'errors only in the output: --min-severity error' },
     { name: 'category', value: 'name', help: 'SARIF automationDetails.id (one per CI shard)' },
@@ -85,7 +91,7 @@ const CHECK: CommandSpec = {
       help: `keep results between runs and compute again only what a change affects: a file's own result when its content changed, a host's when a file its evaluation read changed (default location: ${DEFAULT_CACHE_DIRECTORY}/ in the scanned directory, which git ignores by itself)`,
     },
     { name: 'cache-location', value: 'path', help: 'with --cache: the cache file, or a directory to keep it in (an existing one, or a path ending in /)' },
-    { name: 'verbose', help: 'say on standard error how long each phase took and what the cache reused' },
+    { name: 'verbose', help: 'say on standard error what the cache reused (DECLINT_TIMING=1 tells the time of each phase)' },
   ],
 };
 const HOSTS: CommandSpec = {
@@ -310,21 +316,21 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   }
   const changedSinceRev = string(values['changed-since']);
   if (changedSinceRev) {
-    const changed = changedSince(changedSinceRev, io.cwd);
+    const changed = changedSince(changedSinceRev, firstDirectory(paths, io.cwd), io.cwd);
     focus = new Set([...(focus ?? []), ...changed]);
     focusHosts = true;
   }
   const host = string(values.host);
   const config = configFor(string(values.config), paths, io);
   if (values['cache-location'] !== undefined && !values.cache) throw new UsageError('--cache-location needs --cache');
-  const stats: RunStats | undefined = values.verbose ? { phases: [] } : undefined;
+  let cacheStats: CacheStats | undefined;
   const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(host ? { host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
     ...(values.cache ? { cache: { location: cacheLocation(string(values['cache-location']), firstDirectory(paths, io.cwd), io.cwd), note: (m: string) => io.stderr(`declint: ${m}\n`) } } : {}),
-    ...(stats ? { stats } : {}),
+    ...(values.verbose ? { onCacheStats: (s: CacheStats) => (cacheStats = s) } : {}),
   };
   const fixing = values.fix || values['fix-dry-run'];
   if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
@@ -341,11 +347,12 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
     analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}), ...(reportFixes ? { reportFixes } : {}) });
     progress?.clear();
   }
-  if (stats) io.stderr(runStatsText(stats));
+  if (values.verbose) io.stderr(cacheStatsText(cacheStats));
   if (host && !analysis.hostNames.includes(host)) {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
   let result = analysis.result;
+  timing?.phase('output');
   if (reportFixes && !result.fixes) {
     // After --fix: planned on the tree as the fixes left it.
     const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
@@ -355,31 +362,25 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   if (baselineFile) {
     const file = path.resolve(io.cwd, baselineFile);
     const display = path.relative(io.cwd, file) || file;
-    if (values['update-baseline']) await writeOutput(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      throw new UsageError(`${baselineFile}: no such baseline file (create one with: declint baseline -o ${baselineFile})`);
+    if (values['update-baseline']) await writeOutput(file, `${JSON.stringify(createBaseline(result.findings), null, 2)}\n`, baselineFile);
+    const read = readText(file, { maxBytes: MAX_INPUT_BYTES });
+    if (read.kind === 'error') {
+      throw new UsageError(`${baselineFile}: the baseline cannot be read: ${read.reason} (create one with: declint baseline -o ${baselineFile})`);
     }
-    const baseline = parseBaseline(text);
-    if (!baseline) throw new LocatedError(display, 1, 1, 'not a declint baseline (expected {"version": 1, "findings": [...]})');
-    const applied = applyBaseline(result.findings, baseline, display);
+    const applied = applyBaseline(result.findings, parseBaseline(read.text, display), display);
     result.findings = [...applied.findings, ...applied.fixed];
   } else if (values['update-baseline']) {
     throw new UsageError('--update-baseline needs --baseline FILE');
   }
-  const code = Math.max(exitCode(result, failOn), values['require-hosts'] ? coverageExitCode(result) : 0);
+  const internal = values['fail-on-internal-error'] === true && result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID);
+  const code = internal ? 2 : Math.max(exitCode(result, failOn), values['require-hosts'] ? coverageExitCode(result) : 0);
   // --min-severity narrows what is shown, never what fails the run.
   const shown: CheckResult = { ...result, findings: result.findings.filter((f) => severityRank(f.severity) <= severityRank(minSeverity)) };
   const category = string(values.category);
   const sarif: SarifOptions = {
     sourceText: (file) => {
-      try {
-        return readFileSync(path.resolve(io.cwd, file), 'utf8');
-      } catch {
-        return undefined;
-      }
+      const read = readText(path.resolve(io.cwd, file), { maxBytes: MAX_SOURCE_BYTES });
+      return read.kind === 'text' ? read.text : undefined;
     },
     ...(category ? { category } : {}),
     suppressed: (string(values['sarif-suppressed']) ?? 'omit') as 'omit' | 'emit',
@@ -390,27 +391,23 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   for (const { format, output } of outputs) {
     const report = render(shown, format, io.color && !output, sarif);
     if (format === 'sarif') warnAboutUploadSize(report, output, io);
-    if (output) await writeOutput(path.resolve(io.cwd, output), report);
+    if (output) await writeOutput(path.resolve(io.cwd, output), report, output);
     else io.stdout(report);
   }
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(shown));
+  if (internal) io.stderr('declint: declint failed on some files (internal-error findings); exit code 2 because of --fail-on-internal-error\n');
   return code;
 }
 
-/** `--verbose`: the time of each phase, and what the cache reused, on standard error. */
-function runStatsText(stats: RunStats): string {
-  const phases = stats.phases.map((p) => `${p.phase} ${p.ms.toFixed(0)} ms`).join(', ');
-  const lines = [`declint: ${phases}`];
-  const cache = stats.cache;
-  if (cache) {
-    const opened = cache.opened === 'read' ? '' : typeof cache.opened === 'string' ? ` (${cache.opened === 'new' ? 'none yet' : 'written for other settings'})` : ' (discarded)';
-    const files = cache.filesReused + cache.filesChecked;
-    const hosts = cache.hosts.hostsReused + cache.hosts.hostsEvaluated;
-    const phase = cache.phasesReused.length > 0 ? `; ${cache.phasesReused.join(', ')} phases reused whole` : '';
-    lines.push(`declint: cache ${cache.file}${opened}: ${cache.filesReused} of ${files} files, ${cache.hosts.hostsReused} of ${hosts} hosts reused${phase}${cache.written ? '' : '; unchanged, not written'}`);
-  }
-  return `${lines.join('\n')}\n`;
+/** `--verbose`: what the cache reused, on standard error. */
+function cacheStatsText(cache: CacheStats | undefined): string {
+  if (!cache) return 'declint: no cache used (--cache keeps results between runs); DECLINT_TIMING=1 tells where the time goes\n';
+  const opened = cache.opened === 'read' ? '' : typeof cache.opened === 'string' ? ` (${cache.opened === 'new' ? 'none yet' : 'written for other settings'})` : ' (discarded)';
+  const files = cache.filesReused + cache.filesChecked;
+  const hosts = cache.hosts.hostsReused + cache.hosts.hostsEvaluated;
+  const phases = cache.phasesReused.length > 0 ? `; ${cache.phasesReused.join(', ')} phases reused whole` : '';
+  return `declint: cache ${cache.file}${opened}: ${cache.filesReused} of ${files} files, ${cache.hosts.hostsReused} of ${hosts} hosts reused${phases}${cache.written ? '' : '; unchanged, not written'}\n`;
 }
 
 /** GitHub refuses a SARIF file over 10 MB gzip-compressed: say so, and how to split the run. */
@@ -422,10 +419,14 @@ function warnAboutUploadSize(report: string, output: string | undefined, io: Io)
   );
 }
 
-/** A file written with its missing directories created. */
-async function writeOutput(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, text);
+/** A report or baseline written with its missing directories created; a failure is a usage error naming the path, not a stack trace. */
+async function writeOutput(file: string, text: string, given = file): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+  } catch (error) {
+    throw new UsageError(`-o ${given}: cannot write the file (${describeReadError(error)})`);
+  }
 }
 
 /**
@@ -496,10 +497,12 @@ function allRuleDirs(values: Values, config: Config | undefined, io: Io): string
 function configFor(flag: string | undefined, paths: string[], io: Io): Config | undefined {
   const file = flag ? path.resolve(io.cwd, flag) : findConfig(firstDirectory(paths, io.cwd));
   if (flag && !existsSync(file!)) throw new UsageError(`${flag}: no such configuration file`);
-  return file ? loadConfig(file, path.relative(io.cwd, file) || file) : undefined;
+  return file ? loadConfig(file, path.relative(io.cwd, file) || file, { named: flag !== undefined }) : undefined;
 }
 
 async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
+  // Notes quote expressions of the scanned files: a key or token in one is not printed, nor a control character.
+  const out = (line: string) => io.stdout(`${terminalSafe(scrubSecrets(line))}\n`);
   const paths = positionals.length ? positionals : ['.'];
   // Hosts declared in .declint.yaml are hosts too.
   const config = configFor(undefined, paths, io);
@@ -534,31 +537,31 @@ async function hosts({ values, positionals }: Parsed, io: Io): Promise<number> {
       talosNodes,
       coverage,
     };
-    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(scrubDeep(json), null, 2)}\n`);
     return 0;
   }
-  if (list.length === 0) io.stdout('No NixOS hosts found.\n');
+  if (list.length === 0) out('No NixOS hosts found.');
   for (const h of list) {
     if (h.status === 'unresolved') {
-      io.stdout(`${h.name ?? '(names not known)'}  ${h.root}  not resolved  ${h.construct}\n`);
-      for (const u of h.unread) io.stdout(`  why: ${u}\n`);
+      out(`${h.name ?? '(names not known)'}  ${h.root}  not resolved  ${h.construct}`);
+      for (const u of h.unread) out(`  why: ${u}`);
       continue;
     }
-    io.stdout(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}  ${h.role ?? 'host'}  ${h.construct}\n`);
-    for (const u of h.unread) io.stdout(`  partly read: ${u}\n`);
-    for (const e of h.externalModules ?? []) io.stdout(`  external (not read): ${e}\n`);
-    for (const n of h.notes ?? []) io.stdout(`  note: ${n}\n`);
+    out(`${h.name}  ${h.root}  ${h.modules} module${h.modules === 1 ? '' : 's'}  ${h.role ?? 'host'}  ${h.construct}`);
+    for (const u of h.unread) out(`  partly read: ${u}`);
+    for (const e of h.externalModules ?? []) out(`  external (not read): ${e}`);
+    for (const n of h.notes ?? []) out(`  note: ${n}`);
   }
-  for (const v of variants) io.stdout(`${v.name}  ${at(v.spec.root)}  ${v.files.size} module${v.files.size === 1 ? '' : 's'}  specialisation\n`);
+  for (const v of variants) out(`${v.name}  ${at(v.spec.root)}  ${v.files.size} module${v.files.size === 1 ? '' : 's'}  specialisation`);
   const listed = new Set(phase.hosts.flatMap((h) => h.notes));
-  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.hostCoverage.some((c) => c.reasons.includes(n)))) io.stdout(`note: ${n.site.file}: ${n.message}\n`);
-  if (list.length > 0) io.stdout(`${summary.text}\n`);
-  if (talosNodes.length > 0 || talosUnread.length > 0) io.stdout(talosNodes.length === 0 ? 'No Talos nodes found.\n' : 'Talos nodes:\n');
+  for (const n of phase.notes.filter((n) => !listed.has(n) && !phase.hostCoverage.some((c) => c.reasons.includes(n)))) out(`note: ${n.site.file}: ${n.message}`);
+  if (list.length > 0) out(summary.text);
+  if (talosNodes.length > 0 || talosUnread.length > 0) out(talosNodes.length === 0 ? 'No Talos nodes found.' : 'Talos nodes:');
   for (const n of talosNodes) {
-    io.stdout(`${n.name}  ${n.site ? `${n.site.file}:${n.site.line}` : '-'}  ${n.status === 'evaluated' ? '' : `${n.status === 'partial' ? 'partly read' : 'not resolved'}  `}${n.construct}\n`);
-    for (const r of n.reasons) io.stdout(`  ${n.status === 'unresolved' ? 'why' : 'not read'}: ${r.site ? `${r.site.file}:${r.site.line}: ` : ''}${r.message}\n`);
+    out(`${n.name}  ${n.site ? `${n.site.file}:${n.site.line}` : '-'}  ${n.status === 'evaluated' ? '' : `${n.status === 'partial' ? 'partly read' : 'not resolved'}  `}${n.construct}`);
+    for (const r of n.reasons) out(`  ${n.status === 'unresolved' ? 'why' : 'not read'}: ${r.site ? `${r.site.file}:${r.site.line}: ` : ''}${r.message}`);
   }
-  for (const u of talosUnread) io.stdout(`no node: ${formatSite(u.site) || u.file}: ${u.reason}\n`);
+  for (const u of talosUnread) out(`no node: ${formatSite(u.site) || u.file}: ${u.reason}`);
   return 0;
 }
 
@@ -583,7 +586,7 @@ async function explainOptionCommand({ values, positionals }: Parsed, io: Io): Pr
     throw new UsageError(`no host named "${hostName}"${suggest(hostName, analysis.hosts.hosts.map((h) => h.name))} (hosts: ${known})`);
   }
   const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
-  io.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+  io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : terminalLines(formatExplanation(explanation))));
   return 0;
 }
 
@@ -629,7 +632,7 @@ async function baselineCommand({ values, positionals }: Parsed, io: Io): Promise
   const result = await runCheck({ ...(config ? { config } : {}), paths, base: io.cwd, ignore: [], ruleDirs: [], now: runDate(values, io) });
   const out = path.resolve(io.cwd, string(values.output) ?? '.declint-baseline.json');
   const baseline = createBaseline(result.findings);
-  await writeOutput(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  await writeOutput(out, `${JSON.stringify(baseline, null, 2)}\n`, string(values.output) ?? '.declint-baseline.json');
   io.stdout(`${baseline.findings.length} findings recorded in ${path.relative(io.cwd, out) || out}\n`);
   return 0;
 }
@@ -659,7 +662,7 @@ async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<n
     paths: paths.map((p) => reportPath(io.cwd, path.resolve(io.cwd, p)) || '.'),
     frameworks,
     index,
-    git: openGitHistory(io.cwd, paths),
+    git: openGitHistory(firstDirectory(paths, io.cwd), io.cwd, paths),
     // The generation date is the pipeline's reference date ("today" of every age-based rule).
     now: options.now,
     ...(config ? { config } : {}),
@@ -667,17 +670,19 @@ async function reportCommand({ values, positionals }: Parsed, io: Io): Promise<n
     ...(repoUrl ? { repoUrl } : {}),
   });
   const output = string(values.output) ? path.resolve(io.cwd, string(values.output)!) : undefined;
+  // Every string of the report (values, reasons, commit subjects) without keys or tokens, whatever the format.
+  const safe = scrubDeep(report);
   if (format === 'csv') {
     const { evidenceCsv, changeLogCsv } = require('../report/evidence-csv') as typeof import('../report/evidence-csv');
     if (output) {
-      await writeOutput(output, evidenceCsv(report));
+      await writeOutput(output, evidenceCsv(safe), string(values.output));
       // The change log is the second file: `report.csv` → `report.changes.csv`.
-      if (report.period) await writeOutput(output.replace(/(\.csv)?$/i, '.changes.csv'), changeLogCsv(report));
-    } else io.stdout(evidenceCsv(report));
+      if (safe.period) await writeOutput(output.replace(/(\.csv)?$/i, '.changes.csv'), changeLogCsv(safe));
+    } else io.stdout(evidenceCsv(safe));
     return 0;
   }
-  const text = renderEvidence(report, format);
-  if (output) await writeOutput(output, text);
+  const text = renderEvidence(safe, format);
+  if (output) await writeOutput(output, text, string(values.output));
   else io.stdout(text);
   return 0;
 }
@@ -785,18 +790,16 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Files changed since a git revision (committed, staged or not), as report paths. */
-function changedSince(revision: string, cwd: string): string[] {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  let top: string;
-  let names: string;
-  try {
-    top = git('rev-parse', '--show-toplevel').trim();
-    names = git('diff', '--name-only', revision, '--') + git('ls-files', '--others', '--exclude-standard', '--full-name');
-  } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim().split('\n')[0] ?? String(error);
-    throw new UsageError(`--changed-since ${revision}: ${detail}`);
-  }
+/** Files changed since a git revision (committed, staged or not) in the scanned tree's repository, as report paths. */
+function changedSince(revision: string, repoDir: string, cwd: string): string[] {
+  const git = (...args: string[]) => {
+    const run = runGit(repoDir, args);
+    if (!run.ok) throw new UsageError(`--changed-since ${revision}: ${run.error}`);
+    return run.stdout;
+  };
+  const top = git('rev-parse', '--show-toplevel').trim();
+  const names =
+    git('diff', '--name-only', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', revision, '--') + git('ls-files', '--others', '--exclude-standard', '--full-name');
   return names
     .split('\n')
     .filter(Boolean)

@@ -1,4 +1,5 @@
-import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { runGit } from '../git/run-git';
 
 /**
  * Change evidence from git: who last changed each evidence line (`git
@@ -34,22 +35,26 @@ export interface GitHistory {
   prefix: string;
 }
 
-const MAX_BUFFER = 256 * 1024 * 1024;
-
 /**
  * The one place the report runs git (read-only commands in the scanned
- * tree): its standard output, or undefined when git fails or is missing.
+ * tree, hardened by runGit): its standard output, or undefined when git
+ * fails or is missing.
  */
 export function git(cwd: string, args: string[]): string | undefined {
-  const run = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: MAX_BUFFER, stdio: ['ignore', 'pipe', 'ignore'] });
-  return run.status === 0 ? run.stdout : undefined;
+  const run = runGit(cwd, args);
+  return run.ok ? run.stdout : undefined;
 }
 
-/** The history of the repository that holds `base`, or why there is none. */
-export function openGitHistory(base: string, paths: string[]): GitHistory | { unavailable: string } {
-  const top = git(base, ['rev-parse', '--show-toplevel']);
+/**
+ * The history of the repository that holds the scanned tree (`repoDir`, a
+ * scanned directory), or why there is none. Files are report paths,
+ * relative to `base`.
+ */
+export function openGitHistory(repoDir: string, base: string, paths: string[]): GitHistory | { unavailable: string } {
+  const absolute = (p: string) => path.resolve(base, p);
+  const top = git(repoDir, ['rev-parse', '--show-toplevel']);
   if (top === undefined) return { unavailable: 'the scanned tree is not in a git repository (or git is not installed), so the report has no change evidence' };
-  const headLine = git(base, ['log', '-1', `--format=${FORMAT}`]);
+  const headLine = git(repoDir, ['log', '-1', '--no-textconv', '--no-ext-diff', `--format=${FORMAT}`]);
   if (!headLine?.trim()) return { unavailable: 'the git repository has no commits yet, so the report has no change evidence' };
   const head = parseCommit(headLine.trim());
   const blamed = new Map<string, Map<number, Commit>>();
@@ -60,13 +65,13 @@ export function openGitHistory(base: string, paths: string[]): GitHistory | { un
     lastChange(file, line) {
       let lines = blamed.get(file);
       if (!lines) {
-        lines = blame(base, file);
+        lines = blame(repoDir, absolute(file));
         blamed.set(file, lines);
       }
       return lines.get(line);
     },
     commits() {
-      commitList ??= (git(base, ['log', `--format=${FORMAT}%x1f%B%x1e`, '--', ...paths]) ?? '')
+      commitList ??= (git(repoDir, ['log', '--no-textconv', '--no-ext-diff', `--format=${FORMAT}%x1f%B%x1e`, '--', ...paths.map(absolute)]) ?? '')
         .split('\x1e')
         .map((record) => record.replace(/^\n/, ''))
         .filter((record) => record.trim() !== '')
@@ -114,9 +119,9 @@ function parseCommit(line: string): Commit {
 }
 
 /** `git blame --porcelain` of one file: line → the commit that last changed it. */
-function blame(base: string, file: string): Map<number, Commit> {
+function blame(repoDir: string, file: string): Map<number, Commit> {
   const out = new Map<number, Commit>();
-  const text = git(base, ['blame', '--porcelain', '--', file]);
+  const text = git(repoDir, ['blame', '--porcelain', '--no-textconv', '--', file]);
   if (text === undefined) return out;
   const commits = new Map<string, Partial<Commit> & { time?: number }>();
   let current: { hash: string; line: number } | undefined;
@@ -146,5 +151,6 @@ function blame(base: string, file: string): Map<number, Commit> {
 function authorDate(epochSeconds: number, tz: string): string {
   const m = /^([+-])(\d\d)(\d\d)$/.exec(tz);
   const shift = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60 : 0;
-  return new Date((epochSeconds + shift) * 1000).toISOString().slice(0, 10);
+  const date = new Date((epochSeconds + shift) * 1000);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 10);
 }

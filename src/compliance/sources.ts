@@ -1,9 +1,9 @@
-import * as fs from 'fs';
 import type { AnalyzedFile } from '../pipeline/analyze';
 import { analyzeFile } from '../pipeline/analyze';
 import type { FileToCheck } from '../pipeline/check-files';
 import { ControlAnnotation, findAnnotations } from './annotations';
 import type { ControlIndex } from './control-mentions';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 export type TalosModel = Extract<AnalyzedFile, { kind: 'talos' }>;
 export type LockModel = Extract<AnalyzedFile, { kind: 'flake-lock' }>;
@@ -25,12 +25,9 @@ export function readEvidenceSources(files: FileToCheck[], index: ControlIndex): 
     const yaml = /\.ya?ml$/.test(file.path);
     const lock = /(^|\/)flake\.lock$/.test(file.path);
     if (!yaml && !lock && !file.path.endsWith('.nix')) continue;
-    let text: string;
-    try {
-      text = fs.readFileSync(file.absolutePath, 'utf8');
-    } catch {
-      continue; // vanished since the check: it has no evidence to give
-    }
+    const read = readText(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    if (read.kind === 'error') continue; // the check reported it: it has no evidence to give
+    const text = read.text;
     if (yaml || lock) {
       const analyzed = analyzeFile(file.path, text);
       if (analyzed.kind === 'analyzed' && analyzed.file.kind !== 'nix') models.push(analyzed.file);

@@ -1,4 +1,5 @@
 import type { FlakeLock } from '../flake/lock';
+import { lastModifiedDate } from '../flake/last-modified';
 import type { Finding } from '../findings/finding';
 import type { Range } from '../source/position';
 import type { Judgement } from '../findings/judgement';
@@ -80,14 +81,15 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
     .filter((n) => n !== rootNode)
     .map((n) => {
       const locked = (n.data.locked ?? {}) as Record<string, unknown>;
-      const type = String(locked.type ?? 'unknown');
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      const type = text(locked.type) ?? 'unknown';
       const source =
         typeof locked.owner === 'string' && typeof locked.repo === 'string'
           ? `${locked.owner}/${locked.repo}`
-          : String(locked.url ?? locked.path ?? locked.id ?? '');
-      const rev = typeof locked.rev === 'string' ? locked.rev : undefined;
-      const date = typeof locked.lastModified === 'number' ? new Date(locked.lastModified * 1000).toISOString().slice(0, 10) : undefined;
-      const host = typeof locked.host === 'string' ? locked.host : FORGES[type];
+          : (text(locked.url) ?? text(locked.path) ?? text(locked.id) ?? '');
+      const rev = text(locked.rev);
+      const date = lastModifiedDate(locked)?.toISOString().slice(0, 10);
+      const host = text(locked.host) ?? FORGES[type];
       return {
         lockFile: file,
         name: direct.has(n.key) ? n.key : `${n.key} (transitive)`,

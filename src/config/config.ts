@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Node as YamlNode } from 'yaml';
 import { LocatedError } from '../source/errors';
+import { isInside } from '../source/paths';
+import { MAX_INPUT_BYTES, readText, realDirectories } from '../source/read-text';
 import { DEFAULT_FLAKE_POLICY, FlakePolicy } from '../flake/policy';
 
 export type Level = 'minimal' | 'standard' | 'strict' | 'paranoid';
@@ -103,30 +105,33 @@ export function findConfig(dir: string): string | undefined {
   }
 }
 
-/** Reads and validates a config file; mistakes stop with `file:line:col: what is wrong`. */
-export function loadConfig(file: string, display: string): Config {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new LocatedError(display, 1, 1, 'the configuration file cannot be read');
-  }
+/**
+ * Reads and validates a config file; mistakes stop with `file:line:col: what
+ * is wrong`. A config found in a directory must be a regular file that
+ * lies in that directory's tree (a symlink to `/etc/passwd` or a FIFO is
+ * refused); one named with `--config` may be anywhere, but is a regular file
+ * too. Both are read up to MAX_INPUT_BYTES.
+ */
+export function loadConfig(file: string, display: string, options: { named?: boolean } = {}): Config {
+  const read = readText(file, { maxBytes: MAX_INPUT_BYTES, ...(options.named ? {} : { within: realDirectories([path.dirname(file)]), withinName: 'the directory it is found in' }) });
+  if (read.kind === 'error') throw new LocatedError(display, 1, 1, `the configuration file cannot be read: ${read.reason}`);
   // Required here, not at the top: YAML and the validator are loaded only where there is a config file.
-  const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
+  const { isMap, isPair, isScalar, isSeq } = require('yaml') as typeof import('yaml');
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
+  const { readYamlInput } = require('../source/yaml-input') as typeof import('../source/yaml-input');
   const schema = (require('./config-schema') as typeof import('./config-schema')).default;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0];
-    const pos = lineCounter.linePos(error.pos[0]);
-    throw new LocatedError(display, pos.line, pos.col, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
-  }
-  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const { doc, lineCounter, data: parsed } = readYamlInput(read.text, display);
+  const data = (parsed ?? {}) as Record<string, unknown>;
   const ajv = new Ajv({ allErrors: false, strict: false });
   const validate = ajv.compile(schema);
   if (!validate(data)) throw locatedSchemaError(display, doc, lineCounter, validate.errors![0], 'the configuration');
+  const fail = (where: (string | number)[], message: string): never => {
+    const node = doc.getIn(where, true) as YamlNode | undefined;
+    const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
+    throw new LocatedError(display, pos.line, pos.col, message);
+  };
+  checkMeaning(data, fail, path.dirname(file));
 
   const keyPositions = (section: string) => {
     const node = doc.get(section, true) as YamlNode | undefined;
@@ -218,4 +223,47 @@ function declaredHosts(
     const pos = lineCounter.linePos(offset);
     return { name, modules, specialArgs: host.specialArgs ?? {}, ...(host.role ? { role: host.role } : {}), line: pos.line, column: pos.col, offset };
   });
+}
+
+/**
+ * What the schema cannot say: a rationale of spaces says nothing, a date
+ * must exist (2027-02-30 does not), a glob that starts with `./` or `../`
+ * (or is `.`) matches no file in gitignore syntax, and custom rules are read
+ * only from inside the config's tree.
+ */
+function checkMeaning(data: Record<string, unknown>, fail: (where: (string | number)[], message: string) => never, dir: string): void {
+  const globs = (where: string[], list: unknown) => {
+    (Array.isArray(list) ? list : []).forEach((glob: unknown, i) => {
+      if (typeof glob === 'string' && neverMatches(glob)) {
+        fail([...where, i], `${[...where, i].join('.')} "${glob}" matches no file: patterns are gitignore-style and relative to the scanned directory, without ./ or ../ (e.g. hosts/web/**)`);
+      }
+    });
+  };
+  globs(['ignore'], data.ignore);
+  for (const [rule, exception] of Object.entries((data.exceptions ?? {}) as Record<string, Record<string, unknown>>)) {
+    const rationale = exception.rationale;
+    if (typeof rationale === 'string' && rationale.replace(/\s+/g, ' ').trim().length < 10) {
+      fail(['exceptions', rule, 'rationale'], `exceptions.${rule}.rationale must say why the exception is accepted (at least 10 characters besides spaces)`);
+    }
+    const expires = exception.expires;
+    if (typeof expires === 'string' && !isCalendarDate(expires)) fail(['exceptions', rule, 'expires'], `exceptions.${rule}.expires is not a date: ${expires} does not exist`);
+    globs(['exceptions', rule, 'paths'], exception.paths);
+  }
+  (Array.isArray(data.ruleDirs) ? data.ruleDirs : []).forEach((ruleDir: unknown, i) => {
+    if (typeof ruleDir === 'string' && !isInside(realDirectories([dir])[0], realDirectories([path.resolve(dir, ruleDir)])[0])) {
+      fail(['ruleDirs', i], `ruleDirs[${i}] "${ruleDir}" lies outside the directory of the configuration; custom rules are read only from inside it`);
+    }
+  });
+}
+
+/** A gitignore-style pattern that can never match a relative path. */
+function neverMatches(glob: string): boolean {
+  const trimmed = glob.trim();
+  return trimmed === '' || trimmed === '.' || trimmed === '..' || trimmed.startsWith('./') || trimmed.startsWith('../');
+}
+
+/** `YYYY-MM-DD` naming a day that exists. */
+export function isCalendarDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }

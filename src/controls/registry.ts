@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LocatedError } from '../source/errors';
+import { describeReadError, MAX_INPUT_BYTES, readText, realDirectories } from '../source/read-text';
 import registrySchema from './registry.schema.json';
 
 /**
@@ -45,10 +46,19 @@ export function loadFrameworks(ruleDirs: string[] = [], displayBase = process.cw
   for (const dir of ruleDirs) {
     const controls = path.resolve(dir, CONTROLS_DIR);
     if (controls === CONTROLS_PATH || !fs.existsSync(controls)) continue;
-    for (const file of fs.readdirSync(controls).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(controls);
+    } catch (error) {
+      throw new LocatedError(path.relative(displayBase, controls) || controls, 1, 1, `the control registry folder cannot be read: ${describeReadError(error)}`);
+    }
+    for (const file of names.filter((f) => /\.ya?ml$/.test(f)).sort()) {
       const full = path.join(controls, file);
       const display = path.relative(displayBase, full) || full;
-      const framework = readCustom(fs.readFileSync(full, 'utf8'), display);
+      // Like a rule file: a regular file inside its folder, of a sensible size.
+      const read = readText(full, { maxBytes: MAX_INPUT_BYTES, within: realDirectories([controls]), withinName: 'its controls folder' });
+      if (read.kind === 'error') throw new LocatedError(display, 1, 1, `the framework registry cannot be read: ${read.reason}`);
+      const framework = readCustom(read.text, display);
       const clash = out.find((f) => f.key === framework.key);
       if (clash) throw new LocatedError(display, 1, 1, `framework ${framework.key} is already defined${clash.file ? ` in ${clash.file}` : ' by declint'}`);
       out.push(framework);
@@ -88,17 +98,12 @@ function toFramework(data: RegistryData, file?: string): Framework {
 
 /** A custom registry file, validated against the registry schema. */
 function readCustom(text: string, display: string): Framework {
-  const { LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
   const { locatedSchemaError } = require('../source/schema-errors') as typeof import('../source/schema-errors');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const pos = lineCounter.linePos(doc.errors[0].pos[0]);
-    throw new LocatedError(display, pos.line, pos.col, doc.errors[0].message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
-  }
-  const data = doc.toJS() as RegistryData;
+  const { readYamlInput } = require('../source/yaml-input') as typeof import('../source/yaml-input');
+  const { doc, lineCounter, data: parsed } = readYamlInput(text, display);
+  const data = parsed as RegistryData;
   const ajv = new Ajv({ allErrors: false, strict: true });
   addFormats(ajv, ['uri', 'regex']);
   const validate = ajv.compile(registrySchema);

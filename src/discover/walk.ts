@@ -1,8 +1,12 @@
-import ignore, { Ignore } from 'ignore';
-import { promises as fs } from 'fs';
+import { Ignore } from 'ignore';
+import * as fs from 'fs';
 import * as path from 'path';
+import { describeReadError } from '../source/read-text';
 import { UsageError } from '../source/errors';
 import { isInside, reportPath } from '../source/paths';
+import { candidateKind } from './classify';
+import { listWithGit } from './git-listing';
+import { ancestorScopes, gitignoreRules, IgnoreScope, ignoreFileScope, isIgnored, repositoryTop } from './ignore-files';
 
 /** A file declint may check, with the path reports use. */
 export interface DiscoveredFile {
@@ -13,22 +17,31 @@ export interface DiscoveredFile {
   explicit: boolean;
 }
 
-
-const CANDIDATES = ['**/*.nix', '**/flake.lock', '**/*.yaml', '**/*.yml', '**/*.{yaml,yml}.{tpl,tmpl,gotmpl,j2,jinja,jinja2}', '**/*.tf'];
-const ALWAYS_IGNORED = ['**/.git/**', '**/node_modules/**', '**/.direnv/**', '**/result/**'];
+/**
+ * Directories never descended into and untracked files under them never
+ * checked, whatever the ignore files say (a nix build's `result` link, a
+ * direnv cache, npm packages). A file git tracks there is checked: it is part
+ * of the repository.
+ */
+const ALWAYS_IGNORED = new Set(['.git', 'node_modules', '.direnv', 'result']);
 
 export interface WalkOptions {
   /** Directory that report paths are relative to. */
   base: string;
   /** Extra ignore globs (gitignore syntax), relative to each scanned directory. */
   ignore: string[];
+  /** Told each directory or candidate file that could not be read, with why (absolute path). */
+  onUnreadable?: (absolutePath: string, reason: string) => void;
 }
 
 /**
- * Finds candidate files under the given paths: directories are walked with
- * their `.gitignore` files honoured and symlinks not followed; a symlinked
- * file is kept only when it resolves inside the scanned directory. A path
- * given explicitly is checked whatever its name.
+ * Finds candidate files under the given paths. A directory in a git work tree
+ * is listed by git (tracked files, and untracked ones git does not ignore;
+ * a submodule is another repository, checked when named itself);
+ * elsewhere, or where git is missing or refuses the repository, it is walked
+ * once with its ignore files read on the way down. Symlinks are not followed;
+ * a symlinked file is kept only when it resolves inside the scanned
+ * directory. A path given explicitly is checked whatever its name.
  */
 export async function discoverFiles(paths: string[], options: WalkOptions): Promise<DiscoveredFile[]> {
   const found = new Map<string, DiscoveredFile>();
@@ -36,7 +49,7 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
     const absolute = path.resolve(options.base, given);
     let stat;
     try {
-      stat = await fs.stat(absolute);
+      stat = await fs.promises.stat(absolute);
     } catch {
       throw new UsageError(`${given}: no such file or directory`);
     }
@@ -44,72 +57,157 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
       found.set(absolute, { absolutePath: absolute, path: reportPath(options.base, absolute), explicit: true });
       continue;
     }
-    for (const file of await walkDirectory(absolute, options)) {
-      if (!found.has(file)) found.set(file, { absolutePath: file, path: reportPath(options.base, file), explicit: false });
+    // Report paths from the directory's own: one path.relative per directory, not per file.
+    const rootPath = reportPath(options.base, absolute);
+    const underBase = !path.isAbsolute(rootPath) && !rootPath.startsWith('..');
+    for (const relative of scanDirectory(absolute, options)) {
+      const file = path.join(absolute, relative);
+      const shown = !underBase ? reportPath(options.base, file) : rootPath ? `${rootPath}/${relative}` : relative;
+      if (!found.has(file)) found.set(file, { absolutePath: file, path: shown, explicit: false });
     }
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** fast-glob, loaded only when a directory is walked (a hook checking named files never needs it). */
-function fastGlob(): typeof import('fast-glob') {
-  return require('fast-glob') as typeof import('fast-glob');
+/** One scanned directory: where it is, the extra ignore globs relative to it, and the files kept so far (relative to it). */
+interface Scan {
+  root: string;
+  realRoot: string;
+  extra: Ignore;
+  onUnreadable: (absolutePath: string, reason: string) => void;
+  found: string[];
 }
 
-async function walkDirectory(root: string, options: WalkOptions): Promise<string[]> {
-  const fg = fastGlob();
-  const realRoot = await fs.realpath(root);
-  const entries = await fg(CANDIDATES, {
-    cwd: root,
-    dot: true,
-    // Symlinks are listed, not followed; a symlinked file is judged below.
-    onlyFiles: false,
-    followSymbolicLinks: false,
-    ignore: ALWAYS_IGNORED,
-    objectMode: true,
-    suppressErrors: true,
-  });
-  const gitignores = await loadGitignores(root);
-  const extra = ignore().add(options.ignore);
-  const files: string[] = [];
+/** What a candidate path is on disk, before it is kept or not. */
+type EntryKind = 'file' | 'symlink' | 'directory' | 'other' | 'missing';
+
+function scanDirectory(root: string, options: WalkOptions): string[] {
+  const realRoot = fs.realpathSync(root);
+  const scan: Scan = { root, realRoot, extra: gitignoreRules(options.ignore), onUnreadable: options.onUnreadable ?? (() => {}), found: [] };
+  // Git is asked only inside a work tree (a `.git` at or above the directory): elsewhere it could only fail.
+  const top = repositoryTop(realRoot);
+  const listed = top ? listRepository(scan, '', top === realRoot) : 'unavailable';
+  if (listed === 'ignored') walk(scan, '', []);
+  else if (listed === 'unavailable') walk(scan, '', top ? ancestorScopes(top, realRoot) : []);
+  return scan.found;
+}
+
+/**
+ * Lists the directory `relative` (under the scanned root) with git and keeps
+ * its candidates; what git could not do is left to the caller.
+ */
+function listRepository(scan: Scan, relative: string, isTop: boolean): 'listed' | 'ignored' | 'unavailable' {
+  const listing = listWithGit(path.join(scan.root, relative), isTop);
+  if (listing.kind !== 'listed') return listing.kind;
+  const under = (entry: string) => (relative ? `${relative}/${entry}` : entry);
+  for (const file of listing.tracked) {
+    if (candidateKind(file)) considerCandidate(scan, under(file));
+  }
+  for (const file of listing.untracked) {
+    if (candidateKind(file) && !inAlwaysIgnored(file)) considerCandidate(scan, under(file));
+  }
+  for (const repository of listing.repositories) {
+    const inner = under(repository);
+    if (!inAlwaysIgnored(`${repository}/`) && !scan.extra.ignores(`${inner}/`)) scanNestedRepository(scan, inner);
+  }
+  return 'listed';
+}
+
+/** A repository inside the scanned tree (not a submodule): by git where git works there, else walked with its own ignore files only. */
+function scanNestedRepository(scan: Scan, relative: string, entries?: fs.Dirent[]): void {
+  if (listRepository(scan, relative, true) !== 'listed') walkEntries(scan, relative, [], entries ?? readEntries(scan, relative));
+}
+
+/** Whether a directory of `relative` (a file's path, or a directory's with a trailing slash) is one never descended into. */
+function inAlwaysIgnored(relative: string): boolean {
+  const dirs = relative.split('/');
+  dirs.pop();
+  return dirs.some((name) => ALWAYS_IGNORED.has(name));
+}
+
+/** A candidate path git listed: kept when it is on disk as a file (a deleted file still in the index is not). */
+function considerCandidate(scan: Scan, relative: string): void {
+  if (scan.extra.ignores(relative)) return;
+  const absolute = path.join(scan.root, relative);
+  let kind: EntryKind;
+  try {
+    const stat = fs.lstatSync(absolute);
+    kind = stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') scan.onUnreadable(absolute, describeReadError(error));
+    kind = 'missing';
+  }
+  keepCandidate(scan, relative, kind);
+}
+
+/**
+ * The walk where git cannot list: one pass of `readdir`, each directory's
+ * `.gitignore` (and `.git/info/exclude` of a repository) applied below it,
+ * the scopes inherited from above, ignored directories never entered.
+ */
+function walk(scan: Scan, relative: string, inherited: readonly IgnoreScope[]): void {
+  const entries = readEntries(scan, relative);
+  if (relative !== '' && entries.some((entry) => entry.name === '.git')) {
+    // Another repository inside the scanned tree: its own rules, not its parent's.
+    scanNestedRepository(scan, relative, entries);
+    return;
+  }
+  walkEntries(scan, relative, inherited, entries);
+}
+
+function walkEntries(scan: Scan, relative: string, inherited: readonly IgnoreScope[], entries: fs.Dirent[]): void {
+  const dir = path.join(scan.root, relative);
+  const scopes = [...inherited];
+  if (entries.some((entry) => entry.name === '.git' && entry.isDirectory())) addScope(scopes, ignoreFileScope(path.join(dir, '.git', 'info', 'exclude'), relative));
+  if (entries.some((entry) => entry.name === '.gitignore')) addScope(scopes, ignoreFileScope(path.join(dir, '.gitignore'), relative));
   for (const entry of entries) {
-    const relative = entry.path;
-    if (extra.ignores(relative) || isGitIgnored(relative, gitignores)) continue;
-    const absolute = path.join(root, relative);
-    if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
-    if (entry.dirent.isSymbolicLink()) {
-      const target = await fs.realpath(absolute).catch(() => undefined);
-      if (!target || !isInside(realRoot, target)) continue;
-      const targetStat = await fs.stat(target).catch(() => undefined);
-      if (!targetStat?.isFile()) continue;
+    const inner = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (!ALWAYS_IGNORED.has(entry.name) && !isIgnored(inner, scopes, true) && !scan.extra.ignores(`${inner}/`)) walk(scan, inner, scopes);
+    } else if (candidateKind(entry.name) && !isIgnored(inner, scopes, false) && !scan.extra.ignores(inner)) {
+      keepCandidate(scan, inner, entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'other');
     }
-    files.push(absolute);
   }
-  return files;
 }
 
-interface GitignoreScope {
-  /** Directory of the .gitignore, relative to the scanned root ('' for the root). */
-  dir: string;
-  rules: Ignore;
+function addScope(scopes: IgnoreScope[], scope: IgnoreScope | undefined): void {
+  if (scope) scopes.push(scope);
 }
 
-async function loadGitignores(root: string): Promise<GitignoreScope[]> {
-  const files = await fastGlob()('**/.gitignore', { cwd: root, dot: true, ignore: ALWAYS_IGNORED, followSymbolicLinks: false, suppressErrors: true });
-  const scopes: GitignoreScope[] = [];
-  for (const file of files) {
-    const text = await fs.readFile(path.join(root, file), 'utf8').catch(() => '');
-    const dir = path.posix.dirname(file);
-    scopes.push({ dir: dir === '.' ? '' : dir, rules: ignore().add(text) });
+/** A directory's entries; one that cannot be listed is told to the caller, and the walk goes on past it. */
+function readEntries(scan: Scan, relative: string): fs.Dirent[] {
+  const dir = path.join(scan.root, relative);
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    scan.onUnreadable(dir, describeReadError(error));
+    return [];
   }
-  return scopes;
 }
 
-function isGitIgnored(relative: string, scopes: GitignoreScope[]): boolean {
-  for (const scope of scopes) {
-    if (scope.dir && !relative.startsWith(`${scope.dir}/`)) continue;
-    const inner = scope.dir ? relative.slice(scope.dir.length + 1) : relative;
-    if (scope.rules.ignores(inner)) return true;
+function keepCandidate(scan: Scan, relative: string, kind: EntryKind): void {
+  if (kind === 'file') scan.found.push(relative);
+  else if (kind === 'other') scan.onUnreadable(path.join(scan.root, relative), 'it is not a regular file (a named pipe, socket or device)');
+  else if (kind === 'symlink') {
+    const absolute = path.join(scan.root, relative);
+    let target: string;
+    try {
+      target = fs.realpathSync(absolute);
+    } catch {
+      scan.onUnreadable(absolute, 'it is a broken symlink');
+      return;
+    }
+    // A link out of the scanned tree is never followed (by design, not a failure: not reported).
+    if (isInside(scan.realRoot, target) && isRegularFile(target)) scan.found.push(relative);
   }
-  return false;
 }
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+

@@ -21,6 +21,30 @@ export const BUILTIN_CHECKS: Record<string, BuiltinCheck> = {
     description: 'The file could not be parsed, so no rule could check it. Fix the syntax error; until then the file is not covered.',
     severity: 'error',
   },
+  'internal-error': {
+    id: 'internal-error',
+    name: 'InternalError',
+    title: 'declint failed on this file.',
+    description:
+      'declint itself failed while checking the file (a bug, not a problem of the file): its findings may be incomplete, and the other files were still checked. The run exits 2 only with --fail-on-internal-error. Please report it.',
+    severity: 'error',
+  },
+  'declint-unreadable': {
+    id: 'declint-unreadable',
+    name: 'UnreadableFile',
+    title: 'File or directory not read.',
+    description:
+      'A file or directory of the scan could not be read (permission denied, a path longer than the system allows, not a regular file, larger than the size limit, or resolving outside the scanned tree), so nothing in it was checked.',
+    severity: 'warning',
+  },
+  'declint-limit': {
+    id: 'declint-limit',
+    name: 'LimitReached',
+    title: 'Analysis limit reached.',
+    description:
+      'A resource limit that keeps every run bounded was reached at this place: nesting depth, evaluation budget, time budget or the size of a value. What lies beyond it is not judged (as an unknown value would not be); everything else in the file is.',
+    severity: 'note',
+  },
   'nix-renamed-option': {
     id: 'nix-renamed-option',
     name: 'RenamedOption',

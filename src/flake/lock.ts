@@ -1,5 +1,6 @@
 import { findNodeAtLocation, getNodeValue, Node as JsonNode, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { LineIndex, Range } from '../source/position';
+import { depthExceeded } from '../source/json-depth';
 
 /** One node of the lock graph (`nodes.<key>`). */
 export interface LockNode {
@@ -26,15 +27,24 @@ export interface FlakeLock {
 
 export type FlakeLockReadResult =
   | { kind: 'flake-lock'; lock: FlakeLock }
-  | { kind: 'not-flake-lock' }
-  | { kind: 'syntax-error'; message: string; range: Range };
+  | { kind: 'syntax-error'; message: string; range: Range }
+  /** Nested deeper than any lock file is: not read, said where (a limit, not an error of the file). */
+  | { kind: 'too-deep'; message: string; range: Range };
+
+/** A real lock nests six levels (nodes, node, inputs, follows path); far deeper is not a lock, and would overflow the parser's recursion. */
+export const MAX_LOCK_DEPTH = 64;
 
 /**
  * Parses a `flake.lock` keeping positions (jsonc-parser in strict JSON mode:
- * no comments, no trailing commas). A JSON file without `nodes`/`root`/
- * `version` is not a lock file.
+ * no comments, no trailing commas). A file of that name that Nix could not
+ * read as a lock (no `nodes`, a node that is not an object, an input that is
+ * neither a node name nor a follows path) is a located error, never skipped.
  */
 export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(text)): FlakeLockReadResult {
+  const deep = depthExceeded(text, MAX_LOCK_DEPTH);
+  if (deep !== undefined) {
+    return { kind: 'too-deep', message: `This file nests arrays and objects more than ${MAX_LOCK_DEPTH} levels deep, which no flake.lock does; it is not checked.`, range: lines.range(deep, deep + 1) };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || !tree) {
@@ -43,14 +53,11 @@ export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(tex
     const message = error ? `invalid JSON: ${describeJsonError(printParseErrorCode(error.error))}` : 'empty file';
     return { kind: 'syntax-error', message, range: lines.range(offset, offset + (error?.length || 1)) };
   }
-  if (tree.type !== 'object') return { kind: 'not-flake-lock' };
-  const nodesNode = findNodeAtLocation(tree, ['nodes']);
-  const hasVersion = findNodeAtLocation(tree, ['version']) !== undefined;
-  const hasRoot = findNodeAtLocation(tree, ['root']) !== undefined;
-  if (!nodesNode || nodesNode.type !== 'object' || (!hasVersion && !hasRoot)) return { kind: 'not-flake-lock' };
+  const shapeError = lockShapeError(tree);
+  if (shapeError) return { kind: 'syntax-error', message: `not a lock file Nix can read: ${shapeError.message}`, range: rangeOf(shapeError.node, lines) };
 
   const nodes: LockNode[] = [];
-  for (const property of nodesNode.children ?? []) {
+  for (const property of findNodeAtLocation(tree, ['nodes'])!.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || valueNode.type !== 'object') continue;
     const lockedProperty = valueNode.children?.find((p) => p.children?.[0]?.value === 'locked');
@@ -85,6 +92,47 @@ export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(tex
   };
 }
 
+/**
+ * The first thing that makes a parsed lock unreadable for Nix (lockfile.cc):
+ * the file, `nodes` and each node are objects, `root` a string, `inputs`
+ * an object whose entries are a node name or a follows path (a list of input
+ * names), `locked` and `original` objects with a string `type`. Everything a
+ * rule reads is then of the shape it expects.
+ */
+function lockShapeError(tree: JsonNode): { node: JsonNode; message: string } | undefined {
+  if (tree.type !== 'object') return { node: tree, message: `the file is a JSON ${tree.type}, not an object with "nodes", "root" and "version"` };
+  const member = (object: JsonNode, name: string) => object.children?.find((p) => p.children?.[0]?.value === name);
+  const nodes = member(tree, 'nodes');
+  if (!nodes) return { node: tree, message: 'it has no "nodes"' };
+  const nodesValue = nodes.children![1];
+  if (nodesValue?.type !== 'object') return { node: nodesValue ?? nodes, message: `"nodes" is a JSON ${nodesValue?.type ?? 'nothing'}, not an object` };
+  const root = member(tree, 'root')?.children?.[1];
+  if (root && root.type !== 'string') return { node: root, message: `"root" is a JSON ${root.type}, not a node name` };
+  for (const property of nodesValue.children ?? []) {
+    const [key, node] = property.children ?? [];
+    const name = String(key?.value);
+    if (!node || node.type !== 'object') return { node: node ?? property, message: `node "${name}" is a JSON ${node?.type ?? 'nothing'}, not an object` };
+    for (const part of ['locked', 'original']) {
+      const value = member(node, part)?.children?.[1];
+      if (!value) continue;
+      if (value.type !== 'object') return { node: value, message: `nodes.${name}.${part} is a JSON ${value.type}, not an object` };
+      const type = member(value, 'type')?.children?.[1];
+      if (type && type.type !== 'string') return { node: type, message: `nodes.${name}.${part}.type is a JSON ${type.type}, not a string` };
+    }
+    const inputs = member(node, 'inputs')?.children?.[1];
+    if (!inputs) continue;
+    if (inputs.type !== 'object') return { node: inputs, message: `nodes.${name}.inputs is a JSON ${inputs.type}, not an object` };
+    for (const entry of inputs.children ?? []) {
+      const target = entry.children?.[1];
+      const follows = target?.type === 'array' && (target.children ?? []).every((segment) => segment.type === 'string');
+      if (target?.type !== 'string' && !follows) {
+        return { node: target ?? entry, message: `input "${String(entry.children?.[0]?.value)}" of node "${name}" is neither a node name nor a follows path (a list of input names)` };
+      }
+    }
+  }
+  return undefined;
+}
+
 function rangeOf(node: JsonNode, lines: LineIndex): Range {
   return lines.range(node.offset, node.offset + node.length);
 }
@@ -102,27 +150,39 @@ export function nodeIndex(lock: FlakeLock): Map<string, LockNode> {
   return index;
 }
 
-/** Resolves a reference the way Nix reads a lock: a node key, or a follows path walked from the root's inputs. */
+/** How many references one resolution may follow: far more than a real lock needs, and no cycle or long path can run away. */
+const MAX_RESOLUTION_STEPS = 1024;
+
+/**
+ * Resolves a reference the way Nix reads a lock: a node key, or a follows
+ * path walked from the root's inputs (whose segments may themselves be
+ * follows). A cycle, or a path longer than any lock has, resolves to nothing.
+ */
 export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
   const byKey = nodeIndex(lock);
-  let current: unknown = target;
-  for (let hops = 0; hops < 64; hops++) {
-    if (typeof current === 'string') return byKey.get(current);
-    if (!Array.isArray(current) || !current.every((s) => typeof s === 'string')) return undefined;
-    let node = byKey.get(lock.root);
-    // An empty follows path (`inputs.x.inputs.y.follows = "";`, a common way to drop an input) is the root itself.
-    if (current.length === 0) return node;
-    let next: unknown;
-    for (const [i, segment] of (current as string[]).entries()) {
-      const inputs = (node?.data.inputs ?? {}) as Record<string, unknown>;
-      next = inputs[segment];
-      if (next === undefined) return undefined;
-      if (i < current.length - 1) {
-        node = resolveReference(lock, next);
-        if (!node) return undefined;
-      }
+  // Follows paths being walked, innermost last: each waits for the node its current segment names.
+  const walking: { path: string[]; at: number; node: LockNode | undefined }[] = [];
+  let reference = target;
+  for (let steps = 0; steps < MAX_RESOLUTION_STEPS; steps++) {
+    const followsPath = Array.isArray(reference) && reference.every((s) => typeof s === 'string') ? (reference as string[]) : undefined;
+    if (followsPath && followsPath.length > MAX_RESOLUTION_STEPS) return undefined;
+    if (followsPath && followsPath.length > 0) walking.push({ path: followsPath, at: 0, node: byKey.get(lock.root) });
+    else {
+      // A node name, or an empty follows path (`follows = ""`, a common way to drop an input): the root.
+      const node = typeof reference === 'string' ? byKey.get(reference) : followsPath ? byKey.get(lock.root) : undefined;
+      if (!node) return undefined;
+      const waiting = walking[walking.length - 1];
+      if (!waiting) return node;
+      waiting.node = node;
+      waiting.at++;
     }
-    current = next;
+    const top = walking[walking.length - 1];
+    const next = (top.node?.data.inputs as Record<string, unknown> | undefined)?.[top.path[top.at]];
+    if (next === undefined) return undefined;
+    // The last segment's target is what the whole path resolves to: its walk is done.
+    if (top.at === top.path.length - 1) walking.pop();
+    reference = next;
   }
   return undefined;
 }
+

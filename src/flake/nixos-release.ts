@@ -1,4 +1,5 @@
 import { FlakeLock, resolveReference } from './lock';
+import { lastModifiedDate } from './last-modified';
 import { releaseOfBranch } from './release-branch';
 
 /**
@@ -19,8 +20,8 @@ export function nixosReleaseFromLock(lock: FlakeLock): { release: string; source
   const branch = ref === undefined ? undefined : releaseOfBranch(ref);
   if (branch) return { release: branch, source: `nixpkgs ${ref} in flake.lock` };
   const moving = ref === undefined || /^(?:nixos-unstable(?:-small)?|nixpkgs-unstable|master|main)$/.test(ref);
-  if (moving && typeof locked.lastModified === 'number') {
-    const date = new Date(locked.lastModified * 1000);
+  const date = lastModifiedDate(locked);
+  if (moving && date) {
     const year = date.getUTCFullYear() % 100;
     const month = date.getUTCMonth() + 1;
     const release = month < 5 ? `${year}.05` : month < 11 ? `${year}.11` : `${year + 1}.05`;

@@ -19,6 +19,8 @@ export interface LockEntry extends LockData {
   roots?: string[];
   /** The shortest input path from the flake (`['hydra', 'nix', 'nixpkgs']`). */
   path?: string[];
+  /** How many inputs lead to it (its path may be too long to show). */
+  depth?: number;
   /** Every input name that resolves to this node. */
   via?: string[];
 }

@@ -29,6 +29,8 @@ export interface HostDiscovery {
   hostFlakeDirs: string[];
   /** Directories that hold a flake.nix (entry files below them are read through the flake). */
   flakeDirs: string[];
+  /** Flakes and entry files whose reading failed (a bug in declint): each is an internal error at the file, the others are still read. */
+  failures: { file: string; error: unknown }[];
 }
 
 export interface DiscoveryInput {
@@ -55,7 +57,7 @@ const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos
 export function discoverHosts(input: DiscoveryInput): HostDiscovery {
   input.session.outsideImport ??= outsideImports(input.session);
   input.session.knownImport ??= (absolutePath) => (isFlakeCompat(absolutePath) ? flakeCompat(input.session) : undefined);
-  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [] };
+  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [], failures: [] };
   const flakes = input.nixFiles.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
   for (const flake of flakes) {
     const dir = path.dirname(flake.absolutePath);
@@ -83,6 +85,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       result.unresolved.push(...found.unresolved.map((u) => ({ ...u, ...(u.name !== undefined ? { name: prefix + u.name } : {}) })));
     } catch (error) {
       result.unresolved.push({ site: whole, reason: `internal error while evaluating the flake: ${(error as Error).message}`, construct: 'flake outputs' });
+      result.failures.push({ file: loaded.file, error });
     }
   }
   const entries = input.nixFiles.filter(
@@ -103,6 +106,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       }
     } catch (error) {
       result.unresolved.push({ site: whole, reason: `internal error while evaluating the file: ${(error as Error).message}`, construct: 'entry file' });
+      result.failures.push({ file: loaded.file, error });
     }
   }
   return result;

@@ -1,3 +1,5 @@
+import { escapeMarkdown, markdownCodeBlock } from '../report/markup';
+import { scrubSecrets } from '../redaction/secrets';
 import type { Hover } from 'vscode-languageserver';
 import type { Framework } from '../controls/registry';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
@@ -13,7 +15,7 @@ import type { LineIndex } from '../source/position';
 
 /** A finding's rule as hover text: what the finding says, then the rule's page (title, rationale, remediation, controls). */
 export function findingHover(finding: Finding, rule: Rule | undefined, frameworks: Framework[]): string {
-  const head = `**declint ${finding.ruleId}**: ${messageWithHosts(finding)}`;
+  const head = `**declint ${escapeMarkdown(finding.ruleId)}**: ${escapeMarkdown(messageWithHosts(finding))}`;
   if (rule) return `${head}\n\n---\n\n${ruleMarkdown(rule, frameworks).replace(/^# /, '### ')}`;
   const check = BUILTIN_CHECKS[finding.ruleId];
   return check ? `${head}\n\n---\n\n### ${check.id}: ${check.title}\n\n${check.description}` : head;
@@ -38,16 +40,16 @@ export function definitionAt(file: AnalyzedFile, offset: number): OptionDefiniti
  */
 export function optionHover(file: string, def: OptionDefinition, hosts: Host[], lines: (file: string) => LineIndex): string {
   const written = formatOptionPath(def.path);
-  if (hosts.length === 0) return `**${written}**\n\nThis file is not part of any NixOS host declint found, so there is no effective value to show.`;
+  if (hosts.length === 0) return `**${escapeMarkdown(written)}**\n\nThis file is not part of any NixOS host declint found, so there is no effective value to show.`;
   const sections = hosts.map((host) => {
     // The host's own definition for this binding carries the option's current name (old names are forwarded).
     const own = host.definitions.find((d) => d.file === file && d.def.binding.start === def.binding.start && d.def.binding.end === def.binding.end);
     const explanation = explainOption(host, own?.path ?? def.path, lines);
-    return `\`\`\`text\n${formatExplanation(explanation).trimEnd()}\n\`\`\``;
+    return markdownCodeBlock(formatExplanation(explanation).trimEnd(), 'text');
   });
-  return [`**${written}**: the effective value on ${hosts.length === 1 ? 'the host' : `each of the ${hosts.length} hosts`} that include${hosts.length === 1 ? 's' : ''} this file`, ...sections].join('\n\n');
+  return [`**${escapeMarkdown(written)}**: the effective value on ${hosts.length === 1 ? 'the host' : `each of the ${hosts.length} hosts`} that include${hosts.length === 1 ? 's' : ''} this file`, ...sections].join('\n\n');
 }
 
 export function markdownHover(value: string): Hover {
-  return { contents: { kind: 'markdown', value } };
+  return { contents: { kind: 'markdown', value: scrubSecrets(value) } };
 }

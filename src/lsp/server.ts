@@ -38,13 +38,15 @@ const SECTION = 'declint';
  * indexed waits for the index); each document is analyzed after a short
  * quiet time following its last change.
  */
-export function startServer(connection: Connection): void {
+export function startServer(connection: Connection, state: { shutdown: boolean } = { shutdown: false }): void {
   const documents = new OpenDocuments();
   let workspace: Workspace | undefined;
   let settings: Settings = readSettings(undefined);
   let capabilities: InitializeParams['capabilities'] = {};
   const published = new Map<string, string>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Per document: when a module held while it does not parse is taken as it is. */
+  const settleTimers = new Map<string, NodeJS.Timeout>();
   let queue: Promise<void> = Promise.resolve();
 
   const log = (message: string) => connection.console.error(`declint: ${message}`);
@@ -116,7 +118,9 @@ export function startServer(connection: Connection): void {
    * same turn are taken together); changes that follow it closely wait until
    * `delay` has passed without another, and are analyzed together.
    */
-  function schedule(document: OpenDocument, delay: number): void {
+  function schedule(document: OpenDocument, delay: number, typing: boolean): void {
+    clearTimeout(settleTimers.get(document.uri));
+    settleTimers.delete(document.uri);
     const pending = timers.get(document.uri);
     const quiet = Date.now() - (lastRun.get(document.uri) ?? 0) >= delay;
     if (pending && quiet) return; // already due on the next turn
@@ -126,34 +130,60 @@ export function startServer(connection: Connection): void {
       void enqueue(() => {
         if (documents.get(document.uri) !== document) return;
         const ws = workspace!;
-        const hosts = ws.fileChanged(document.absolutePath);
+        const hosts = ws.fileChanged(document.absolutePath, typing);
         lastRun.set(document.uri, Date.now());
-        if (hosts.length > 0) connection.console.log(`${ws.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
+        logEvaluated(document, hosts);
         publish(document.uri);
+        if (ws.isHeld(document.absolutePath)) settleLater(document);
       });
     };
     timers.set(document.uri, quiet ? (setTimeout(run, 0) as NodeJS.Timeout) : setTimeout(run, delay));
   }
 
+  function logEvaluated(document: OpenDocument, hosts: string[]): void {
+    if (hosts.length > 0) connection.console.log(`${workspace!.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
+  }
+
+  /**
+   * A module held because it does not parse (see `Workspace.fileChanged`)
+   * is taken as it is once typing pauses: its hosts are evaluated without it,
+   * and the diagnostics become those of `declint check` again.
+   */
+  function settleLater(document: OpenDocument): void {
+    settleTimers.set(
+      document.uri,
+      setTimeout(() => {
+        settleTimers.delete(document.uri);
+        void enqueue(() => {
+          if (documents.get(document.uri) !== document || !workspace!.isHeld(document.absolutePath)) return;
+          logEvaluated(document, workspace!.settle());
+          publish(document.uri);
+        });
+      }, settings.settleMs),
+    );
+  }
+
   connection.onDidOpenTextDocument(({ textDocument }) => {
     if (!textDocument.uri.startsWith('file:')) return;
     const document = documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text);
-    schedule(document, 0);
+    schedule(document, 0, false);
   });
 
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
     const document = documents.get(textDocument.uri);
     if (!document) return;
     document.applyChanges(contentChanges, textDocument.version ?? document.version + 1);
-    schedule(document, settings.debounceMs);
+    schedule(document, settings.debounceMs, true);
   });
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
     const document = documents.close(textDocument.uri);
     if (!document) return;
     lastRun.delete(textDocument.uri);
-    clearTimeout(timers.get(textDocument.uri));
-    timers.delete(textDocument.uri);
+    for (const pending of [timers, settleTimers]) {
+      clearTimeout(pending.get(textDocument.uri));
+      pending.delete(textDocument.uri);
+    }
     // The unsaved text is gone: the file is what the disk says again.
     void enqueue(() => {
       workspace!.fileChanged(document.absolutePath);
@@ -309,8 +339,11 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onShutdown(async () => {
-    for (const timer of timers.values()) clearTimeout(timer);
-    timers.clear();
+    state.shutdown = true;
+    for (const pending of [timers, settleTimers]) {
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    }
     await queue;
   });
 
@@ -320,11 +353,17 @@ export function startServer(connection: Connection): void {
 /** `declint lsp --stdio`: the server on standard input and output. Resolves never; the `exit` notification ends the process. */
 export function startStdioServer(): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  const { createConnection, ProposedFeatures, StreamMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   // Standard output is the protocol channel: stray logging goes to standard error.
   console.log = console.info = console.warn = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-  startServer(connection);
+  const { ResyncingMessageReader } = require('./framing') as typeof import('./framing');
+  // A framing error from the client is said on standard error and skipped; reading goes on at the next message.
+  const reader = new ResyncingMessageReader(process.stdin, (problem) => process.stderr.write(`${problem}\n`));
+  const connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout));
+  const state = { shutdown: false };
+  startServer(connection, state);
+  // The editor is gone when standard input closes, whatever state the protocol is in: exit, as `exit` would (1 without a shutdown first).
+  reader.onClose(() => process.exit(state.shutdown ? 0 : 1));
   return new Promise<number>(() => {});
 }
 

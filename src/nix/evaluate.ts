@@ -1,4 +1,4 @@
-import type { NixNode } from './syntax';
+import type { EvalBudget, NixNode } from './syntax';
 import type { Span } from '../source/position';
 import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
 
@@ -9,6 +9,8 @@ import type { InputImports } from './builtins/io';
 import { appendStrings, coerceToString } from './builtins/strings';
 import { nixpkgsImports } from './builtins/nixpkgs';
 import { createLib, createBuiltins } from './lib';
+import { enterReading, FILE_TIME_BUDGET_MS, MAX_ATTRPATH_NAMES, MAX_ATTRS, MAX_EVAL_DEPTH, MAX_LIST_LENGTH, MAX_STEPS_PER_VALUE, MAX_STRING_LENGTH } from './limits';
+import { performance } from 'perf_hooks';
 
 /** The offsets of a syntax node. */
 export function nodeSpan(node: NixNode): Span {
@@ -147,11 +149,8 @@ export class EvalSession implements EvalContext {
  */
 const WHOLE_FILES = new WeakMap<object, string>();
 
-/** Limits that keep evaluation of arbitrary code bounded. */
-const MAX_DEPTH = 400;
-const MAX_STEPS = 200_000;
-/** Files read in a session (a flake and what it imports) serve every host: a larger budget each. */
-export const MAX_SESSION_STEPS = 2_000_000;
+/** Files read in a session (a flake and what it imports) serve every host: a larger budget for each value read from them. */
+export const MAX_SESSION_STEPS = 10 * MAX_STEPS_PER_VALUE;
 
 /**
  * How deep evaluation is nested, over every evaluator: a function of one
@@ -175,10 +174,19 @@ export interface EvalOptions {
   maxSteps?: number;
 }
 
+const OUT_OF_TIME = 'the per-file evaluation time budget is exhausted';
+
 /** Evaluates one file's expressions. One instance per file. */
 export class Evaluator {
   private steps = 0;
   private readonly maxSteps: number;
+  /** How deep this evaluator's own evaluations are nested: 0 when a value is read from outside it. */
+  private localDepth = 0;
+  /** The value being read (this evaluator's outermost evaluation), where a budget note points. */
+  private reading: NixNode | undefined;
+  /** The time budget of the file being read, and when the current outermost evaluation began. */
+  private budget: EvalBudget = { spentMs: 0, exhausted: false };
+  private enteredAt = 0;
   readonly root: Scope;
   /** The directory the file's relative paths start from. */
   private readonly dir: string | undefined;
@@ -190,24 +198,63 @@ export class Evaluator {
   constructor(options: EvalOptions = {}) {
     this.resolveConfig = options.resolveConfig;
     this.root = options.session ? options.session.globals : globalScope();
-    this.maxSteps = options.maxSteps ?? MAX_STEPS;
+    this.maxSteps = options.maxSteps ?? MAX_STEPS_PER_VALUE;
     this.dir = options.file ? path.dirname(options.file.absolutePath) : undefined;
     this.file = options.file?.report;
-  }
-
-  /** A fresh evaluation budget: a module whose text changed is read again, in part. */
-  renewBudget(): void {
-    this.steps = 0;
   }
 
   thunk(node: NixNode, scope: Scope): Thunk {
     return Thunk.lazy(() => this.eval(node, scope));
   }
 
+  /**
+   * Evaluates an expression. An evaluation that no other one of this
+   * evaluator encloses (a value a reader asks for: a definition, a
+   * condition) has a step budget of its own, so that one costly value leaves
+   * the others judged; all evaluations of a file share its time budget.
+   */
   eval(node: NixNode, scope: Scope): Value {
-    if (++this.steps > this.maxSteps) return unknown('evaluation budget exceeded');
-    if (depth >= MAX_DEPTH) return unknown('expression nested too deeply');
+    if (this.localDepth > 0) return this.evalBounded(node, scope);
+    const budget = node.evalBudget;
+    if (budget.exhausted) return unknown(OUT_OF_TIME);
+    this.steps = 0;
+    this.reading = node;
+    this.budget = budget;
+    this.enteredAt = performance.now();
+    const outerSite = enterReading(node);
+    try {
+      return this.evalBounded(node, scope);
+    } catch (error) {
+      // The last guard: a recursion the depth limit did not foresee ends this value, not the run.
+      if (!(error instanceof RangeError) || !/call stack/.test(error.message)) throw error;
+      node.noteLimit(`This value nests evaluations deeper than the stack allows; it is treated as unknown.`);
+      return unknown('expression nested too deeply');
+    } finally {
+      budget.spentMs += performance.now() - this.enteredAt;
+      this.reading = undefined;
+      enterReading(outerSite);
+    }
+  }
+
+  private evalBounded(node: NixNode, scope: Scope): Value {
+    if (++this.steps > this.maxSteps) {
+      if (this.steps === this.maxSteps + 1) {
+        (this.reading ?? node).noteLimit(`Evaluating this value took more than ${this.maxSteps.toLocaleString('en')} steps; it is treated as unknown, and the file's other values are still judged.`);
+      }
+      return unknown('evaluation budget exceeded');
+    }
+    const budget = this.budget;
+    if ((this.steps & 1023) === 0 && !budget.exhausted && budget.spentMs + performance.now() - this.enteredAt > FILE_TIME_BUDGET_MS) {
+      budget.exhausted = true;
+      (this.reading ?? node).noteLimit(`Evaluating this file took more than ${FILE_TIME_BUDGET_MS / 1000} s (the per-file budget); this value and those not yet evaluated are treated as unknown.`);
+    }
+    if (budget.exhausted) return unknown(OUT_OF_TIME);
+    if (depth >= MAX_EVAL_DEPTH) {
+      (this.reading ?? node).noteLimit(`This value nests more than ${MAX_EVAL_DEPTH} evaluations (calls, operands) inside each other; the part beyond is treated as unknown.`);
+      return unknown('expression nested too deeply');
+    }
     depth++;
+    this.localDepth++;
     try {
       const value = this.evalNode(node, scope);
       // Scalars remember the literal they came from, so a finding can show where a value was written.
@@ -217,6 +264,7 @@ export class Evaluator {
       return value;
     } finally {
       depth--;
+      this.localDepth--;
     }
   }
 
@@ -262,7 +310,7 @@ export class Evaluator {
         if (result.kind === 'if' && !result.conditionText) {
           // `mkIf cond body`: the condition is the argument of the inner application.
           const cond = fnNode.type === 'apply_expression' ? fnNode.childForFieldName('argument') : null;
-          return { ...result, conditionText: cond ? shorten(cond.text) : '?' };
+          return { ...result, conditionText: cond ? excerpt(cond) : '?' };
         }
         return result;
       }
@@ -291,7 +339,7 @@ export class Evaluator {
           const branch = node.childForFieldName(cond.value ? 'consequence' : 'alternative');
           return branch ? this.eval(branch, scope) : unknown('incomplete if');
         }
-        return unknown(`condition ${node.childForFieldName('condition')!.text} is not known`, undefined);
+        return unknown(`condition ${excerpt(node.childForFieldName('condition')!)} is not known`, undefined);
       }
       case 'with_expression': {
         const env = this.thunk(node.childForFieldName('environment')!, scope);
@@ -315,7 +363,7 @@ export class Evaluator {
 
   apply(fn: Value, arg: Thunk, at?: NixNode): Value {
     if (fn.kind === 'unknown') {
-      const why = at ? `result of ${shorten(at.text)}` : fn.why;
+      const why = at ? `result of ${excerpt(at)}` : fn.why;
       return fn.outside ? { kind: 'unknown', why, outside: fn.outside } : unknown(why, undefined);
     }
     return applyValue(fn, arg);
@@ -395,28 +443,28 @@ export class Evaluator {
     const names = attrpath ? this.attrNames(attrpath, scope) : [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      if (name === undefined) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+      if (name === undefined) return unknown(`dynamic attribute in ${excerpt(node)}`);
       if (current.kind === 'unknown') {
         if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
-        if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.why}`, outside: current.outside };
+        if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.why}`, outside: current.outside };
         // `agenix.nixosModules.default` from an argument declint was not given (a flake passed in specialArgs): another flake's module.
         const at = names.findIndex((n, j) => j >= i && (n === 'nixosModules' || n === 'nixosModule'));
         const flake = at < 0 ? undefined : [node.childForFieldName('expression')!.text, ...names.slice(0, at)].join('.');
         if (flake && !/(^|\.)self$/.test(flake) && /^[A-Za-z_][\w'-]*(\.[A-Za-z_][\w'-]*)*$/.test(flake)) {
-          return { kind: 'unknown', why: `${shorten(node.text)}: ${flake} is another flake, which declint does not fetch`, outside: flake };
+          return { kind: 'unknown', why: `${excerpt(node)}: ${flake} is another flake, which declint does not fetch`, outside: flake };
         }
-        return unknown(current.why.startsWith('undefined variable') ? current.why : `${shorten(node.text)} is not known`);
+        return unknown(current.why.startsWith('undefined variable') ? current.why : `${excerpt(node)} is not known`);
       }
-      if (current.kind === 'system') return { kind: 'unknown', why: `${shorten(node.text)} is evaluated by NixOS, not by declint`, ofSystem: current };
+      if (current.kind === 'system') return { kind: 'unknown', why: `${excerpt(node)} is evaluated by NixOS, not by declint`, ofSystem: current };
       if (current.kind !== 'attrs') {
         return fallback ? this.eval(fallback, scope) : unknown(`cannot select ${name} from a ${current.kind}`);
       }
       const found = current.attrs.get(name);
       if (!found) {
         if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
-        if (current.outside) return { kind: 'unknown', why: `${shorten(node.text)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
-        if (current.open) return unknown(`${shorten(node.text)}: ${current.open}`);
-        return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${shorten(node.text)}`);
+        if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
+        if (current.open) return unknown(`${excerpt(node)}: ${current.open}`);
+        return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${excerpt(node)}`);
       }
       current = found.value.force();
     }
@@ -425,7 +473,7 @@ export class Evaluator {
 
   /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
   private selectConfig(configPath: string[], rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
-    if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${shorten(node.text)}`);
+    if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
     const found = this.readConfig([...configPath, ...(rest as string[])]);
     if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
     return found;
@@ -435,7 +483,7 @@ export class Evaluator {
     let current = this.eval(node.childForFieldName('expression')!, scope);
     const attrpath = node.childForFieldName('attrpath');
     for (const name of attrpath ? this.attrNames(attrpath, scope) : []) {
-      if (name === undefined || current.kind === 'unknown') return unknown(`${shorten(node.text)} is not known`);
+      if (name === undefined || current.kind === 'unknown') return unknown(`${excerpt(node)} is not known`);
       if (current.kind !== 'attrs') return { kind: 'bool', value: false };
       const found = current.attrs.get(name);
       if (!found) return current.open ? unknown(current.open) : { kind: 'bool', value: false };
@@ -483,11 +531,16 @@ export class Evaluator {
       const attrpath = binding.childForFieldName('attrpath');
       const expression = binding.childForFieldName('expression');
       if (!attrpath || !expression) return;
+      if (attrpath.namedChildCount > MAX_ATTRPATH_NAMES) {
+        attrpath.noteLimit(`This attribute path has more than ${MAX_ATTRPATH_NAMES} names; the binding is not read, and the set it is in counts as not fully known.`);
+        tree.markOpen(`attribute path longer than ${MAX_ATTRPATH_NAMES} names`);
+        return;
+      }
       const names = this.attrNames(attrpath, inheritScope);
       const dynamic = names.indexOf(undefined);
       if (dynamic >= 0) {
         // `a.b.${x} = …`: only the set at `a.b` has a name declint does not know.
-        tree.markOpenAt(names.slice(0, dynamic) as string[], `dynamic attribute name in ${shorten(attrpath.text)}`, binding);
+        tree.markOpenAt(names.slice(0, dynamic) as string[], `dynamic attribute name in ${excerpt(attrpath)}`, binding);
         return;
       }
       tree.add(names as string[], expression, binding);
@@ -502,7 +555,7 @@ export class Evaluator {
       for (const attr of attrs.namedChildren) {
         const name = this.attrName(attr, inheritScope);
         if (name === undefined) {
-          tree.markOpen(`dynamic inherit in ${shorten(binding.text)}`);
+          tree.markOpen(`dynamic inherit in ${excerpt(binding)}`);
           continue;
         }
         const value = source
@@ -513,13 +566,13 @@ export class Evaluator {
                 if (found) return found.value.force();
                 if (s.configPath) return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
                 if (s.outside) return { kind: 'unknown', why: `${name}: ${s.open ?? s.outside}`, outside: s.outside };
-                return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${shorten(from!.text)}`);
+                return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${excerpt(from!)}`);
               }
-              if (s.kind === 'unknown' && s.outside) return { kind: 'unknown', why: `${shorten(from!.text)}.${name}: ${s.why}`, outside: s.outside };
+              if (s.kind === 'unknown' && s.outside) return { kind: 'unknown', why: `${excerpt(from!)}.${name}: ${s.why}`, outside: s.outside };
               if (s.kind === 'unknown' && s.configPath) {
                 return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
               }
-              return unknown(`${shorten(from!.text)}.${name} is not known`);
+              return unknown(`${excerpt(from!)}.${name} is not known`);
             })
           : Thunk.lazy(() => inheritScope.lookup(name));
         tree.addValue(name, value, nodeSpan(attr));
@@ -538,7 +591,7 @@ export class Evaluator {
       }
       const inner = part.childForFieldName('expression');
       const value = inner ? this.eval(inner, scope) : unknown('empty interpolation');
-      if (value.kind !== 'string' || value.input !== undefined) return unknown(`interpolated path ${shorten(node.text)}`);
+      if (value.kind !== 'string' || value.input !== undefined) return unknown(`interpolated path ${excerpt(node)}`);
       text += value.value;
     }
     return this.pathValue(text, node.type);
@@ -570,7 +623,7 @@ export class Evaluator {
           const inner = part.childForFieldName('expression') ?? part.namedChild(0);
           const value = coerceToString(inner ? this.eval(inner, scope) : unknown('empty interpolation'), false);
           if (value.kind === 'unknown') {
-            const why = `interpolation of ${shorten(part.text)} in ${shorten(node.text, 120)}: ${value.why}`;
+            const why = `interpolation of ${excerpt(part)} in ${excerpt(node, 120)}: ${value.why}`;
             // `"${sys.config.system.build.isoImage}/…"` stays a part of that system (an image package built from it).
             if (value.ofSystem) return { kind: 'unknown', why, ofSystem: value.ofSystem };
             // Read on: the rest of the string is kept as partial text for rules that judge what is known.
@@ -581,7 +634,7 @@ export class Evaluator {
           if (value.kind !== 'string') return unknown(`cannot interpolate a ${value.kind}`);
           if (value.input !== undefined) {
             // `"${nixpkgs}/nixos"`: a path inside a flake input, when it starts the string.
-            if (parts.length > 0 || inputAt !== undefined) return unknown(`interpolation of ${shorten(part.text)}: a path inside ${value.input}, which declint does not fetch`);
+            if (parts.length > 0 || inputAt !== undefined) return unknown(`interpolation of ${excerpt(part)}: a path inside ${value.input}, which declint does not fetch`);
             inputAt = value.input;
           }
           parts.push({ text: value.value });
@@ -593,6 +646,8 @@ export class Evaluator {
           return unknown(`unsupported string part ${part.type}`);
       }
     }
+    const length = parts.reduce((sum, p) => sum + (typeof p === 'string' ? p.length : p.text.length), 0);
+    if (tooLarge(node, length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
     const text = indented ? stripIndentation(parts) : parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
     if (unknownPart) return { kind: 'unknown', why: unknownPart, partialText: text };
     return inputAt !== undefined ? { kind: 'string', value: text, input: inputAt } : { kind: 'string', value: text };
@@ -617,34 +672,42 @@ export class Evaluator {
         if (op === '||' && right.value) return right;
         if (op === '->' && right.value) return right;
       }
-      return unknown(`condition ${shorten(node.text)} is not known`);
+      return unknown(`condition ${excerpt(node)} is not known`);
     }
     const left = this.eval(leftNode, scope);
     const right = this.eval(rightNode, scope);
     switch (op) {
       case '//':
         if (left.kind === 'attrs' && right.kind === 'attrs') {
+          if (tooLarge(node, left.attrs.size + right.attrs.size, MAX_ATTRS, 'attributes')) return unknown(`${excerpt(node)} builds a set of more than ${MAX_ATTRS} attributes`);
           const attrs = new Map(left.attrs);
           for (const [k, v] of right.attrs) attrs.set(k, v);
           const open = left.open ?? right.open;
           return open ? { kind: 'attrs', attrs, open } : { kind: 'attrs', attrs };
         }
         // `(eachSystem …) // { nixosConfigurations = …; }`: the right side's names are known whatever the left holds.
-        if (left.kind === 'unknown' && right.kind === 'attrs') return { kind: 'attrs', attrs: right.attrs, open: right.open ?? `${shorten(leftNode.text)}: ${left.why}` };
+        if (left.kind === 'unknown' && right.kind === 'attrs') return { kind: 'attrs', attrs: right.attrs, open: right.open ?? `${excerpt(leftNode)}: ${left.why}` };
         return unknownOperand(node, left, right);
       case '++': {
-        if (left.kind === 'list' && right.kind === 'list') return { kind: 'list', items: [...left.items, ...right.items] };
+        if (left.kind === 'list' && right.kind === 'list') {
+          if (tooLarge(node, left.items.length + right.items.length, MAX_LIST_LENGTH, 'elements')) return unknown(`${excerpt(node)} builds a list of more than ${MAX_LIST_LENGTH} elements`);
+          return { kind: 'list', items: [...left.items, ...right.items] };
+        }
         // A module list with an element declint cannot read keeps the ones it can (`[ ./a.nix ] ++ f x`).
         const a = listElements(left);
         const b = listElements(right);
         if ((a || left.kind === 'unknown') && (b || right.kind === 'unknown') && (a || b)) {
+          if (tooLarge(node, (a?.items.length ?? 0) + (b?.items.length ?? 0), MAX_LIST_LENGTH, 'elements')) return unknown(`${excerpt(node)} builds a list of more than ${MAX_LIST_LENGTH} elements`);
           const missing = a?.missing ?? b?.missing ?? (isUnknown(left) ? left.why : isUnknown(right) ? right.why : 'unknown');
-          return partialList(`${shorten(node.text)}: ${missing}`, [...(a?.items ?? []), ...(b?.items ?? [])]);
+          return partialList(`${excerpt(node)}: ${missing}`, [...(a?.items ?? []), ...(b?.items ?? [])]);
         }
         return unknownOperand(node, left, right);
       }
       case '+':
-        if (left.kind === 'string' && right.kind === 'string') return appendStrings(left, right);
+        if (left.kind === 'string' && right.kind === 'string') {
+          if (tooLarge(node, left.value.length + right.value.length, MAX_STRING_LENGTH, 'characters')) return unknown(`${excerpt(node)} builds a string of more than ${MAX_STRING_LENGTH} characters`);
+          return appendStrings(left, right);
+        }
         if (left.kind === 'path' && (right.kind === 'string' || right.kind === 'path')) return appendToPath(left, right);
         if (isNumber(left) && isNumber(right)) return arithmetic('+', left, right);
         if ((left.kind === 'string' || left.kind === 'attrs') && right.kind !== 'unknown') {
@@ -662,7 +725,7 @@ export class Evaluator {
       case '==':
       case '!=': {
         const equal = valuesEqual(left, right);
-        if (equal === undefined) return unknown(`condition ${shorten(node.text)} is not known`);
+        if (equal === undefined) return unknown(`condition ${excerpt(node)} is not known`);
         return { kind: 'bool', value: op === '==' ? equal : !equal };
       }
       case '<':
@@ -687,7 +750,7 @@ export class Evaluator {
     const arg = this.eval(node.childForFieldName('argument')!, scope);
     if (op === '!' && arg.kind === 'bool') return { kind: 'bool', value: !arg.value };
     if (op === '-' && isNumber(arg)) return { kind: arg.kind, value: -arg.value };
-    return unknown(`${shorten(node.text)} is not known`);
+    return unknown(`${excerpt(node)} is not known`);
   }
 }
 
@@ -727,7 +790,7 @@ function appendToPath(left: Extract<Value, { kind: 'path' }>, right: Value): Val
 
 function unknownOperand(node: NixNode, left: Value, right: Value): Value {
   const bad = isUnknown(left) ? left : isUnknown(right) ? right : undefined;
-  return unknown(bad ? `${shorten(node.text)}: ${bad.why}` : `${shorten(node.text)} mixes a ${left.kind} and a ${right.kind}`);
+  return unknown(bad ? `${excerpt(node)}: ${bad.why}` : `${excerpt(node)} mixes a ${left.kind} and a ${right.kind}`);
 }
 
 function unescape(text: string, indented: boolean): string {
@@ -803,9 +866,18 @@ function stripIndentation(parts: (string | { text: string })[]): string {
   return out.map((l) => l.text).join('\n');
 }
 
-function shorten(text: string, length = 60): string {
+/** Whether a value the evaluator builds would exceed a size limit; if so the place is noted (values that double at each step). */
+function tooLarge(node: NixNode, size: number, max: number, what: string): boolean {
+  if (size <= max) return false;
+  node.noteLimit(`This expression builds a value of more than ${max.toLocaleString('en')} ${what}; it is treated as unknown.`);
+  return true;
+}
+
+/** A node's text for a message: one line, at most `length` characters, read without copying the whole node (a message per node of a long chain stays linear). */
+function excerpt(node: NixNode, length = 60): string {
+  const text = node.sourceText.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 4 * length));
   const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > length ? `${oneLine.slice(0, length - 3)}...` : oneLine;
+  return oneLine.length > length || node.endIndex - node.startIndex > 4 * length ? `${oneLine.slice(0, length - 3)}...` : oneLine;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Span } from '../source/position';
 import { Evaluator, EvalOptions, EvalSession, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
+import { LimitNote, MAX_SHARED_DEFINITIONS } from './limits';
 import type { NixNode } from './syntax';
 import { Attr, LeafSource, listElements, Thunk, Value, unknown } from './value';
 
@@ -54,6 +55,8 @@ export interface NixModule {
   imports: ModuleImport[];
   /** Why the file's module body could not be read, when it could not. */
   opaque?: string;
+  /** Limits reached while the file was evaluated, this reading or a later one (the list grows as values are read). */
+  limits?: readonly LimitNote[];
 }
 
 /** Keys of a full-form module besides `options` and `config` (nixpkgs lib/modules.nix). */
@@ -74,13 +77,18 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session);
+  return { ...readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session, root), limits: root.limitNotes };
 }
 
-/** Reads an already evaluated module value (a file's, or an inline module of a flake). */
-export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession): NixModule {
+/**
+ * Reads an already evaluated module value (a file's, or an inline module of
+ * a flake). `root`, the file's syntax, is where limits reached while reading
+ * are noted.
+ */
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession, root?: NixNode): NixModule {
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs, session)));
-  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan };
+  const reading: Reading = { shared: 0, full: false, seen: new WeakSet(), note: (span, message) => root?.noteLimit(message, span) };
+  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
     const definitions: OptionDefinition[] = [];
@@ -140,10 +148,47 @@ interface Context {
   order: number;
   conditions: Condition[];
   binding: Span;
+  /** Shared by the whole module's reading: the sets read so far, and where limits are noted. */
+  reading: Reading;
+  /** Inside a set already read at another path. */
+  shared?: boolean;
+  /** The module's own binding this definition comes from (`foo = …;`), where a limit note points. */
+  top?: Span;
   /** Report path of the file `binding` is in, where it is not the module's own. */
   file?: string;
   /** The sets being read on the way here: a set that holds itself is read once. */
-  reading?: Set<Value>;
+  ancestors?: Set<Value>;
+}
+
+interface Reading {
+  /**
+   * Definitions read from sets already read at another path: a set that
+   * holds the same set twice, nested twenty times, is a few lines of text
+   * and millions of definitions. Definitions written out are bounded by the
+   * file's size; these are bounded by MAX_SHARED_DEFINITIONS.
+   */
+  shared: number;
+  /** Set once that bound is reached: definitions from repeated sets are no longer read (the others are). */
+  full: boolean;
+  /** The sets read so far. */
+  seen: WeakSet<object>;
+  note(span: Span, message: string): void;
+}
+
+/** Whether the walk stops here: inside a repeated set, once the module read as many definitions from those as it may. */
+function exhausted(ctx: Context): boolean {
+  return ctx.shared === true && ctx.reading.full;
+}
+
+/** Adds a definition, unless it comes from a shared set and the module has read as many of those as it may. */
+function add(out: OptionDefinition[], def: OptionDefinition, ctx: Context): void {
+  if (exhausted(ctx)) return;
+  if (ctx.shared && ++ctx.reading.shared > MAX_SHARED_DEFINITIONS) {
+    ctx.reading.full = true;
+    ctx.reading.note(ctx.top ?? ctx.binding, `This module repeats the same attribute sets into more than ${MAX_SHARED_DEFINITIONS.toLocaleString('en')} option definitions (a value that doubles at each level?); the definitions after that are not read.`);
+    return;
+  }
+  out.push(def);
 }
 
 /** `_module.args.<name>`: a value given to every module, not option definitions below it. */
@@ -152,16 +197,17 @@ function isModuleArgument(path: string[]): boolean {
 }
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
-  const here = attr.binding ? { ...ctx, binding: attr.binding, file: attr.file } : ctx;
+  if (exhausted(ctx)) return;
+  const here = attr.binding ? { ...ctx, binding: attr.binding, file: attr.file, top: ctx.top ?? attr.binding } : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
-    out.push(definition(path, attr.value, here, attr.leaf));
+    add(out, definition(path, attr.value, here, attr.leaf), here);
     return;
   }
   collect(attr.value.force(), path, here, out);
 }
 
-function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: LeafSource): OptionDefinition {
+function definition(path: string[], value: Thunk | Value, ctx: Omit<Context, 'reading'>, leaf?: LeafSource): OptionDefinition {
   const thunk = value instanceof Thunk ? value : Thunk.of(value);
   return {
     path: canonicalOptionPath(path),
@@ -187,8 +233,8 @@ function definition(path: string[], value: Thunk | Value, ctx: Context, leaf?: L
 export function redefined(def: OptionDefinition, expression: NixNode): OptionDefinition | undefined {
   const leaf = def.leaf;
   if (!leaf || !isLiteral(expression, leaf.scope)) return undefined;
-  leaf.evaluator.renewBudget();
-  const ctx: Context = { priority: def.priority, order: def.order, conditions: def.conditions, binding: def.binding };
+  expression.renewEvalBudget();
+  const ctx = { priority: def.priority, order: def.order, conditions: def.conditions, binding: def.binding };
   return definition(def.path, leaf.evaluator.thunk(expression, leaf.scope), ctx, { ...leaf, expression });
 }
 
@@ -275,29 +321,35 @@ function childAround(node: NixNode, start: number, end: number): NixNode | null 
 }
 
 function collect(value: Value, path: string[], ctx: Context, out: OptionDefinition[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH || path.length > MAX_PATH_DEPTH) {
-    out.push(definition(path, unknown('nested too deeply'), ctx));
+  if (exhausted(ctx)) return;
+  // A path deeper than any option (a set that contains itself: `rec { a = { b = a; }; }`) is not followed.
+  if (depth + path.length > MAX_PATH_DEPTH) {
+    ctx.reading.note(ctx.top ?? ctx.binding, `This definition nests more than ${MAX_PATH_DEPTH} levels (a set that contains itself?); what lies deeper is treated as unknown.`);
+    add(out, definition(path, unknown('nested too deeply'), ctx), ctx);
     return;
   }
   switch (value.kind) {
-    case 'attrs':
+    case 'attrs': {
       // A value handed to modules whole (`_module.args.inputs`), a flake input, or a set already being read
       // further up (`inputs.self.inputs…`) holds no option definitions: it is one value.
-      if (value.outside || value.whole || isModuleArgument(path) || ctx.reading?.has(value)) {
-        out.push(definition(path, value, ctx));
+      if (value.outside || value.whole || isModuleArgument(path) || ctx.ancestors?.has(value)) {
+        add(out, definition(path, value, ctx), ctx);
         return;
       }
       // Some names are dynamic: what is under this path is not fully known.
-      if (value.open) out.push(definition(path, value, ctx));
+      if (value.open) add(out, definition(path, value, ctx), ctx);
       // `boot.kernel.sysctl = { };` defines the option (as `{ }`) though it sets no key.
-      else if (value.attrs.size === 0 && path.length > 0) out.push(definition(path, value, ctx));
-      {
-        const reading = new Set(ctx.reading);
-        reading.add(value);
-        const inner = { ...ctx, reading };
-        for (const [key, attr] of value.attrs) collectAttr(attr, [...path, key], inner, out);
+      else if (value.attrs.size === 0 && path.length > 0) add(out, definition(path, value, ctx), ctx);
+      const ancestors = new Set(ctx.ancestors);
+      ancestors.add(value);
+      const inner = { ...ctx, ancestors, ...(ctx.shared || !ctx.reading.seen.has(value.attrs) ? {} : { shared: true }) };
+      ctx.reading.seen.add(value.attrs);
+      for (const [key, attr] of value.attrs) {
+        if (exhausted(inner)) break;
+        collectAttr(attr, [...path, key], inner, out);
       }
       return;
+    }
     case 'override':
       // The outermost override decides, as nixpkgs' filterOverrides reads one level.
       collect(value.content.force(), path, ctx.priority === PRIORITY.plain ? { ...ctx, priority: value.priority } : ctx, out, depth + 1);
@@ -321,12 +373,12 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       return;
     }
     default:
-      out.push(definition(path, value, ctx));
+      add(out, definition(path, value, ctx), ctx);
   }
 }
 
 function collectDeclarations(value: Value, path: string[], binding: Span, out: OptionDeclaration[], depth = 0): void {
-  if (depth > MAX_PATH_DEPTH) return;
+  if (depth > MAX_PATH_DEPTH || out.length >= MAX_SHARED_DEFINITIONS) return;
   if (value.kind === 'option') {
     out.push(value.default ? { path, default: value.default, binding } : { path, binding });
     return;

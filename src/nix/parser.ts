@@ -1,6 +1,7 @@
 import type ParserType from 'tree-sitter';
 import type { SyntaxNode, Tree } from 'tree-sitter';
 import { loadTreeSitter } from '../source/tree-sitter';
+import { timing } from '../timing';
 
 const Parser = loadTreeSitter();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -24,7 +25,10 @@ export type { SyntaxNode, Tree };
 export function parseNix(text: string, oldTree?: Tree): Tree {
   // The node binding reads a string input in chunks; a large buffer avoids
   // its default 32 KiB re-reads for big files.
-  return parser().parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) });
+  const started = timing?.start();
+  const tree = parser().parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) });
+  if (started !== undefined) timing!.count('parse', started);
+  return tree;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Span } from '../source/position';
+import { timing } from '../timing';
 import { parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
+import type { LimitNote } from './limits';
 
 /**
  * A Nix syntax tree as plain JS objects, converted from tree-sitter's tree in
@@ -124,6 +126,32 @@ export class NixNode {
     }
     binding.children = fresh.children;
     file.source = source;
+  }
+
+  /**
+   * Records that evaluating this node reached a limit (see limits.ts): kept
+   * with the file's syntax, which every evaluation of the file shares, and
+   * read by whoever reports on the file (`limitNotes`).
+   */
+  noteLimit(message: string, at: Span = { start: this.startIndex, end: this.endIndex }): void {
+    const notes = (this.file.limits ??= []);
+    if (notes.length >= MAX_NOTES_PER_FILE || notes.some((n) => n.start === at.start && n.message === message)) return;
+    notes.push({ start: at.start, end: at.end, message });
+  }
+
+  /** The limits reached while evaluating the file this node belongs to. */
+  get limitNotes(): readonly LimitNote[] {
+    return (this.file.limits ??= []);
+  }
+
+  /** The time this file's evaluations have taken (every evaluator of it shares it: the per-file budget). */
+  get evalBudget(): EvalBudget {
+    return (this.file.budget ??= { spentMs: 0, exhausted: false });
+  }
+
+  /** A fresh time budget for this file (its text changed; the language server evaluates it again). */
+  renewEvalBudget(): void {
+    this.file.budget = undefined;
   }
 
   /** @internal Children are copied on first access. */
@@ -258,7 +286,19 @@ interface SyntaxFile {
   deferred: boolean;
   /** While converting with `convertTreeReusing`. */
   reuse?: Reuse;
+  /** Limits reached while evaluating this file (`noteLimit`). */
+  limits?: LimitNote[];
+  budget?: EvalBudget;
 }
+
+export interface EvalBudget {
+  spentMs: number;
+  /** Set once `spentMs` passed the per-file budget. */
+  exhausted: boolean;
+}
+
+/** One file cannot flood a report with notes: the first few places say enough. */
+const MAX_NOTES_PER_FILE = 20;
 
 const NO_CHILDREN: NixNode[] = [];
 
@@ -269,11 +309,13 @@ const NO_CHILDREN: NixNode[] = [];
  * tree can be freed (for syntax kept long, as host evaluation does).
  */
 export function convertTree(tree: Tree, source: string, deferred = true): NixNode {
+  const started = timing?.start();
   const file: SyntaxFile = { source, tree, names: namedTypeTable(tree), deferred };
   const cursor = tree.walk();
   const root = new NixNode('source_code', cursor.startIndex, cursor.endIndex, file);
   copyChildren(cursor, root, file);
   if (!deferred) file.tree = undefined;
+  if (started !== undefined) timing!.count('convert', started);
   return root;
 }
 

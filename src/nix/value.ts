@@ -2,6 +2,7 @@ import type { Evaluator, Scope } from './evaluate';
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
 import { keepReadsSince, readTrace, replayReads } from './read-trace';
+import { MAX_PLAIN_NODES } from './limits';
 
 /**
  * Values of the static Nix evaluator. A value is either something folded
@@ -266,6 +267,10 @@ export class Thunk {
     const start = trace ? trace.length : 0;
     try {
       this.result = this.compute!();
+    } catch (error) {
+      // Forced again later, it stays unknown instead of answering `undefined`.
+      this.result = { kind: 'unknown', why: 'its evaluation failed' };
+      throw error;
     } finally {
       this.state = 'done';
       this.compute = undefined;
@@ -279,6 +284,8 @@ export class Thunk {
 export const UNKNOWN_PART = '\uFFFC';
 
 export function unknown(why: string, configPath?: string[]): UnknownValue {
+  // Reasons quote the reasons they wrap: bounded, so that a long chain of operators cannot build a huge one.
+  if (why.length > MAX_WHY) why = `${why.slice(0, MAX_WHY - 3)}...`;
   return configPath ? { kind: 'unknown', why, configPath } : { kind: 'unknown', why };
 }
 
@@ -324,8 +331,15 @@ export function isUnknown(value: Value): value is UnknownValue {
 /** The JSON-like data of a fully known value, or undefined when any part is unknown. */
 export type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
 
-export function toPlain(value: Value, depth = 0): Plain | undefined {
-  if (depth > 64) return undefined;
+const MAX_WHY = 1000;
+
+/**
+ * The plain data of a value, within a node budget: a value that shares its
+ * parts (`let a1 = { x = a0; y = a0; }; …`) is small in memory and huge as
+ * a tree, and beyond the budget it is not fully known.
+ */
+export function toPlain(value: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): Plain | undefined {
+  if (depth > 64 || --budget.nodes < 0) return undefined;
   switch (value.kind) {
     case 'string':
       return value.input === undefined ? value.value : undefined;
@@ -341,7 +355,7 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
     case 'list': {
       const out: Plain[] = [];
       for (const item of value.items) {
-        const plain = toPlain(item.force(), depth + 1);
+        const plain = toPlain(item.force(), depth + 1, budget);
         if (plain === undefined) return undefined;
         out.push(plain);
       }
@@ -351,7 +365,7 @@ export function toPlain(value: Value, depth = 0): Plain | undefined {
       if (value.open) return undefined;
       const out: { [key: string]: Plain } = {};
       for (const [key, attr] of value.attrs) {
-        const plain = toPlain(attr.value.force(), depth + 1);
+        const plain = toPlain(attr.value.force(), depth + 1, budget);
         if (plain === undefined) return undefined;
         out[key] = plain;
       }
@@ -377,41 +391,43 @@ export function isOpaquePart(value: unknown): value is OpaquePart {
  * is known, such as a sudo tag beside a command built from a package path).
  * A string known in part is its partial text (U+FFFC for each unknown part).
  */
-export function toPartialPlain(value: Value, depth = 0): Plain | OpaquePart {
+export function toPartialPlain(value: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): Plain | OpaquePart {
   if (depth > 64) return { $unknown: 'nested too deep' };
+  if (--budget.nodes < 0) return { $unknown: `more than ${MAX_PLAIN_NODES} values` };
   switch (value.kind) {
     case 'list':
-      return value.items.map((item) => toPartialPlain(item.force(), depth + 1)) as Plain;
+      return value.items.map((item) => toPartialPlain(item.force(), depth + 1, budget)) as Plain;
     case 'attrs': {
       const out: { [key: string]: Plain } = {};
-      for (const [key, attr] of value.attrs) out[key] = toPartialPlain(attr.value.force(), depth + 1) as Plain;
+      for (const [key, attr] of value.attrs) out[key] = toPartialPlain(attr.value.force(), depth + 1, budget) as Plain;
       return out;
     }
     case 'unknown':
       return value.partialText !== undefined ? value.partialText : { $unknown: value.why };
     default: {
-      const plain = toPlain(value, depth);
+      const plain = toPlain(value, depth, budget);
       return plain === undefined ? { $unknown: `a ${value.kind}` } : plain;
     }
   }
 }
 
 /** The first part of a value that is not known (an item of a list, a member of a set), where `toPlain` gives up. */
-export function unknownPart(value: Value, depth = 0): { why: string } | undefined {
+export function unknownPart(value: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): { why: string } | undefined {
   if (depth > 64) return { why: 'nested too deeply' };
+  if (--budget.nodes < 0) return { why: `more than ${MAX_PLAIN_NODES} values` };
   switch (value.kind) {
     case 'unknown':
       return value;
     case 'list':
       for (const item of value.items) {
-        const part = unknownPart(item.force(), depth + 1);
+        const part = unknownPart(item.force(), depth + 1, budget);
         if (part) return part;
       }
       return undefined;
     case 'attrs':
       if (value.open) return { why: value.open };
       for (const attr of value.attrs.values()) {
-        const part = unknownPart(attr.value.force(), depth + 1);
+        const part = unknownPart(attr.value.force(), depth + 1, budget);
         if (part) return part;
       }
       return undefined;
@@ -435,8 +451,8 @@ export function describePlain(plain: Plain): string {
 }
 
 /** Structural equality of known values; undefined when either side is not fully known. */
-export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined {
-  if (depth > 32) return undefined;
+export function valuesEqual(a: Value, b: Value, depth = 0, budget = { nodes: MAX_PLAIN_NODES }): boolean | undefined {
+  if (depth > 32 || --budget.nodes < 0) return undefined;
   if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
   if ((a.kind === 'int' || a.kind === 'float') && (b.kind === 'int' || b.kind === 'float')) return a.value === b.value;
   // Values of different types are never equal (a function compared with null is false in Nix too).
@@ -458,7 +474,7 @@ export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined 
       const items = (b as typeof a).items;
       if (a.items.length !== items.length) return false;
       for (let i = 0; i < items.length; i++) {
-        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1);
+        const eq = valuesEqual(a.items[i].force(), items[i].force(), depth + 1, budget);
         if (eq !== true) return eq;
       }
       return true;
@@ -470,7 +486,7 @@ export function valuesEqual(a: Value, b: Value, depth = 0): boolean | undefined 
       for (const [k, v] of a.attrs) {
         const w = other.attrs.get(k);
         if (!w) return false;
-        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1);
+        const eq = valuesEqual(v.value.force(), w.value.force(), depth + 1, budget);
         if (eq !== true) return eq;
       }
       return true;

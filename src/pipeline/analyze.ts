@@ -6,6 +6,7 @@ import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { describeSyntaxError, parseNix, Tree } from '../nix/parser';
 import { convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
+import { limitFinding } from '../findings/unchecked';
 import type { TalosFile } from '../talos/documents';
 
 /** A Nix text already parsed: its tree-sitter tree, and optionally the tree converted (`convertTree`). */
@@ -24,6 +25,8 @@ export type AnalysisResult =
   | { kind: 'analyzed'; file: AnalyzedFile }
   /** `detail`: what is wrong, without the place (the finding says both). */
   | { kind: 'parse-error'; finding: Finding; detail: string }
+  /** Read but beyond a limit (nesting depth): one note says so, no rule runs. */
+  | { kind: 'not-checked'; finding: Finding }
   /** A templated Talos file whose YAML cannot be read around its expressions: valid for its engine, so no finding; coverage lists it. */
   | { kind: 'unreadable-template'; message: string; range: Range }
   | { kind: 'skipped' };
@@ -68,7 +71,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
       const result = readFlakeLock(text, lines);
       if (result.kind === 'syntax-error') return parseError(path, result.range, result.message);
-      if (result.kind === 'not-flake-lock') return { kind: 'skipped' };
+      if (result.kind === 'too-deep') return { kind: 'not-checked', finding: limitFinding(path, result.message, result.range) };
       return { kind: 'analyzed', file: { kind: 'flake-lock', path, lock: result.lock, lines } };
     }
     case 'yaml': {
@@ -77,6 +80,7 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
       const { readTalosFile } = require('../talos/documents') as typeof import('../talos/documents');
       const result = readTalosFile(text, lines, path);
       if (result.kind === 'syntax-error') return parseError(path, result.error.range, result.error.message);
+      if (result.kind === 'too-complex') return { kind: 'not-checked', finding: limitFinding(path, result.error.message, result.error.range) };
       if (result.kind === 'unreadable-template') return { kind: 'unreadable-template', ...result.error };
       if (result.kind === 'not-talos') return { kind: 'skipped' };
       return { kind: 'analyzed', file: { kind: 'talos', path, talos: result.file, lines } };

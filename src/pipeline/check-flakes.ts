@@ -1,7 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { FlakePolicy } from '../flake/policy';
 import type { Finding } from '../findings/finding';
+import { internalErrorFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText as readSource } from '../source/read-text';
 import type { Rule } from '../rules/rule';
 import type { FileToCheck } from './check-files';
 import type { NixSourceLoader } from './source-loader';
@@ -32,27 +33,30 @@ export function checkFlakes(
   const byAbsolute = new Map(files.map((f) => [f.absolutePath, f]));
   const findings: Finding[] = [];
   for (const file of flakes) {
-    const loaded = loader.load(file.absolutePath);
-    if ('error' in loaded) continue; // a parse error is already reported by the per-file phase
-    const flake = readFlakeNix(loaded);
-    const lockFile = byAbsolute.get(path.join(path.dirname(file.absolutePath), 'flake.lock'));
-    let lock;
-    const lockText = lockFile ? readText(lockFile.absolutePath) : undefined;
-    if (lockFile && tracing()) noteRead(textTraceEntry(lockFile.absolutePath, lockText));
-    if (lockFile && lockText !== undefined) {
-      const read = readFlakeLock(lockText);
-      if (read.kind === 'flake-lock') lock = { file: lockFile.path, lock: read.lock };
+    try {
+      const loaded = loader.load(file.absolutePath);
+      if ('error' in loaded) continue; // a parse error is already reported by the per-file phase
+      const flake = readFlakeNix(loaded);
+      const lockFile = byAbsolute.get(path.join(path.dirname(file.absolutePath), 'flake.lock'));
+      let lock;
+      const lockText = lockFile ? readText(lockFile.absolutePath) : undefined;
+      if (lockFile && tracing()) noteRead(textTraceEntry(lockFile.absolutePath, lockText));
+      if (lockFile && lockText !== undefined) {
+        const read = readFlakeLock(lockText);
+        if (read.kind === 'flake-lock') lock = { file: lockFile.path, lock: read.lock };
+      }
+      const target = { file: file.path, flake, lines: loader.lines(file.path), ...(lock ? { lock } : {}) };
+      for (const rule of flakeRules) findings.push(...checkFlakeNix(target, rule, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
+    } catch (error) {
+      // One flake's failure is reported at it; the other flakes are still checked.
+      findings.push(internalErrorFinding(file.path, error));
     }
-    const target = { file: file.path, flake, lines: loader.lines(file.path), ...(lock ? { lock } : {}) };
-    for (const rule of flakeRules) findings.push(...checkFlakeNix(target, rule, { now, ...(flakePolicy ? { flakePolicy } : {}) }));
   }
   return findings;
 }
 
+/** A scanned file's text, or undefined when it cannot be read (the per-file phase says why). */
 export function readIfPresent(absolutePath: string): string | undefined {
-  try {
-    return fs.readFileSync(absolutePath, 'utf8');
-  } catch {
-    return undefined; // vanished since discovery: the flake is checked without its lock
-  }
+  const read = readSource(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+  return read.kind === 'text' ? read.text : undefined;
 }

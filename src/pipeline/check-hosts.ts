@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import ignore from 'ignore';
 import * as path from 'path';
 import type { Finding } from '../findings/finding';
@@ -23,14 +22,18 @@ import { NixSourceLoader } from './source-loader';
 import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
-import type { LineIndex } from '../source/position';
+import { shownValue } from '../redaction/secrets';
+import type { LineIndex, Range } from '../source/position';
+import { internalErrorFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { timing } from '../timing';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
   return host.findConflicts().map(({ path: optionPath, contributions }) => {
     const winners = contributions.filter((c) => c.status === 'won').map((c) => c.definition);
     const [first, ...others] = winners;
-    const values = winners.map((d) => `${describePlain(toPlain(d.def.value) as Plain)} in ${d.file}`).join(', ');
+    const values = winners.map((d) => `${shownValue(toPlain(d.def.value), optionPath, 'nixos')} in ${d.file}`).join(', ');
     return {
       ruleId: 'nix-conflict',
       severity: 'error' as const,
@@ -128,8 +131,13 @@ export function emptyOutcome(): HostOutcome {
 export interface HostOutcomeCache {
   /** Runs host discovery, noting what it reads (every host depends on it). */
   discover<T>(run: () => T): T;
-  /** A host's outcome: kept from an earlier run while nothing it read changed, else `evaluate`d now. */
-  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome): HostOutcome;
+  /**
+   * A host's outcome: kept from an earlier run while nothing it read
+   * changed, else `evaluate`d now. `reachedLimits` tells whether evaluation
+   * has reached a limit so far: limit notes are read from the loaded files
+   * at the end of the run, so such an outcome is not kept.
+   */
+  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome, reachedLimits: () => boolean): HostOutcome;
 }
 
 export interface PreviousJudgements {
@@ -195,6 +203,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const discovery = discovered.result;
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [...discovery.notes];
+  // A flake or entry file whose discovery failed is an internal error there; the others' hosts are still found.
+  const findings: Finding[] = discovery.failures.map((f) => internalErrorFinding(f.file, f.error));
   for (const group of discovery.groups) {
     // The flake's locked nixpkgs is the NixOS release of its hosts (version-gated rules read it).
     let release: HostSpec['release'] | undefined;
@@ -226,7 +236,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // so a large fleet holds one host's evaluation in memory, not all of them.
   const nixosRules = input.rules.filter((r) => r.target === 'nixos');
   const ctx = { now: input.now, lines: (file: string) => loader.lines(file), explain: input.judgements === true };
-  const findings: Finding[] = [];
   const judgements: Judgement[] = [];
   const hosts: Host[] = [];
   const hostFiles = new Set<string>();
@@ -239,7 +248,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const evaluate = (spec: HostSpec, out: HostOutcome, accept: (host: Host) => boolean = () => true): void => {
     const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
       out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
+    const building = timing?.start();
     const host = (input.build ?? buildHost)(spec, { loader, aliases, session });
+    if (building !== undefined) timing!.count('evaluate', building);
     out.notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
@@ -252,6 +263,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
+    const judging = timing?.start();
     for (const checked of [host, ...specialisations(host)]) {
       if (checked !== host && input.keepHosts !== false) hosts.push(checked);
       const type = hostType(checked, input.hostTypes ?? {});
@@ -272,32 +284,41 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       }
       out.findings.push(...conflictFindings(checked, ctx.lines));
     }
+    if (judging !== undefined) timing!.count('rules', judging);
     out.hostsChecked.push(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
-    if (spec.guests) {
-      for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) {
-        if ((!input.only || input.only(guest)) && !tooLarge(guest, out)) evaluate(guest, out);
-      }
-    }
+    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest, out);
   };
-  /** A host whose import graph, read file by file, is larger than declint evaluates: noted, and not built. */
-  const tooLarge = (spec: HostSpec, out: HostOutcome): boolean => {
+  /**
+   * A host too large to evaluate is noted without being built; one whose
+   * evaluation fails is reported at its root, and the other hosts are still checked.
+   */
+  const evaluateGuarded = (spec: HostSpec, out: HostOutcome, accept?: (host: Host) => boolean): void => {
+    if (input.only && !input.only(spec)) return;
+    // The import graph read file by file tells a host's size before anything is evaluated.
     const size = estimatedModules(spec, input.imports);
-    if (size <= MAX_HOST_MODULES) return false;
-    const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
-    out.notes.push(note);
-    out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status: 'unresolved', reasons: [note] });
-    return true;
+    if (size > MAX_HOST_MODULES) {
+      const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
+      out.notes.push(note);
+      out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status: 'unresolved', reasons: [note] });
+      return;
+    }
+    try {
+      evaluate(spec, out, accept);
+    } catch (error) {
+      const range = safeRange(() => loader.lines(spec.root.file).rangeOf(spec.root.span));
+      out.findings.push({ ...internalErrorFinding(spec.root.file, error, range), hosts: [spec.name] });
+    }
   };
   /** Evaluates a host, or takes what evaluating it gave from the result cache, and adds the outcome to the phase's. */
   const run = (spec: HostSpec, context: HostContext, accept?: (host: Host, out: HostOutcome) => boolean): void => {
     if (input.only && !input.only(spec)) return;
     const compute = () => {
       const out = emptyOutcome();
-      if (!tooLarge(spec, out)) evaluate(spec, out, accept && ((host) => accept(host, out)));
+      evaluateGuarded(spec, out, accept && ((host) => accept(host, out)));
       return out;
     };
-    const out = input.cache ? input.cache.host(spec, context, compute) : compute();
+    const out = input.cache ? input.cache.host(spec, context, compute, () => loader.limitFindings().length > 0) : compute();
     notes.push(...out.notes);
     coverage.push(...out.coverage);
     for (const evaluated of out.evaluated) {
@@ -380,20 +401,24 @@ export function ownModule(host: string, phase: Pick<HostPhaseResult, 'filesByHos
   return own ?? { why: `every module file host ${host} lists is shared with other hosts` };
 }
 
-function lockedNixosRelease(lockPath: string): HostSpec['release'] {
-  let text: string;
+/** A range that cannot be computed (the file vanished) is the file's start. */
+function safeRange(range: () => Range): Range | undefined {
   try {
-    text = fs.readFileSync(lockPath, 'utf8');
+    return range();
   } catch {
-    if (tracing()) noteRead(textTraceEntry(lockPath, undefined));
     return undefined;
   }
-  if (tracing()) noteRead(textTraceEntry(lockPath, text));
+}
+
+function lockedNixosRelease(lockPath: string): HostSpec['release'] {
+  const read = readText(lockPath, { maxBytes: MAX_SOURCE_BYTES });
+  if (tracing()) noteRead(textTraceEntry(lockPath, read.kind === 'text' ? read.text : undefined));
+  if (read.kind !== 'text') return undefined;
   // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
   const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
   const { nixosReleaseFromLock } = require('../flake/nixos-release') as typeof import('../flake/nixos-release');
-  const read = readFlakeLock(text);
-  return read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
+  const lock = readFlakeLock(read.text);
+  return lock.kind === 'flake-lock' ? nixosReleaseFromLock(lock.lock) : undefined;
 }
 
 /** Module files reachable from a host's roots through the imports each file names (by root list, for as long as the imports map is the same object). */

@@ -1,11 +1,12 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Coverage } from '../coverage/coverage';
 import { candidateKind } from '../discover/classify';
 import type { Finding } from '../findings/finding';
 import { mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
+import { internalErrorFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
+import { realDirectories } from '../source/read-text';
 import type { TalosFileSummary } from '../talos/file-summary';
 import type { FoundNode, NodeSourceResult, TreeReader } from '../talos/node-source';
 import type { TalosView } from '../talos/views';
@@ -66,10 +67,7 @@ function unknownValues(view: TalosView): FoundNode['reasons'] {
 const TALCONFIG_NAME = /^talconfig[\w.-]*\.ya?ml$/;
 
 export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
-  const readFile = readInside(
-    input.roots.map((r) => fs.realpathSync(r)),
-    input.readText,
-  );
+  const readFile = readInside(realDirectories(input.roots), input.readText);
   const reader: TreeReader = {
     read: (absolutePath) => {
       const read = readFile(absolutePath);
@@ -77,6 +75,14 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
       return read;
     },
     reportPath: (p) => reportPath(input.base, p),
+  };
+  // One construct's failure is an internal error at the file that declares it; the other nodes are still built.
+  const isolated = (file: string, read: () => void): void => {
+    try {
+      read();
+    } catch (error) {
+      findings.push(internalErrorFinding(reportPath(input.base, file), error));
+    }
   };
   const text = (file: FileToCheck) => {
     const read = reader.read(file.absolutePath);
@@ -88,9 +94,13 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
   const talconfigs = input.files.filter((f) => TALCONFIG_NAME.test(path.basename(f.absolutePath)));
   if (talconfigs.length > 0) {
     const { talhelperNodes } = require('./talhelper-nodes') as typeof import('./talhelper-nodes');
-    const read = talhelperNodes(talconfigs, reader);
-    results.push(read.result);
-    findings.push(...read.findings);
+    for (const talconfig of talconfigs) {
+      isolated(talconfig.absolutePath, () => {
+        const read = talhelperNodes([talconfig], reader);
+        results.push(read.result);
+        findings.push(...read.findings);
+      });
+    }
   }
   const omni: { absolutePath: string; text: string }[] = [];
   const capi: { absolutePath: string; text: string }[] = [];
@@ -113,19 +123,24 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
   }
   if (omni.length > 0) {
     const { omniNodes } = require('../talos/omni') as typeof import('../talos/omni');
-    for (const t of omni) results.push(omniNodes(t.absolutePath, t.text, reader));
+    for (const t of omni) isolated(t.absolutePath, () => results.push(omniNodes(t.absolutePath, t.text, reader)));
   }
   if (capi.length > 0) {
     const { capiNodes } = require('../talos/capi') as typeof import('../talos/capi');
-    results.push(capiNodes(capi, reader));
+    // Read together (a MachineDeployment may live in another file than its template): a failure is said at the first.
+    isolated(capi[0].absolutePath, () => results.push(capiNodes(capi, reader)));
   }
   let scanned = 0;
   if (terraform.size > 0) {
     const { looksLikeTalosTerraform, terraformNodes } = require('../talos/terraform') as typeof import('../talos/terraform');
     const modules = [...terraform].filter(([, files]) => files.some((f) => f.absolutePath.endsWith('.tf') && looksLikeTalosTerraform(f.text)));
-    const read = terraformNodes(modules.map(([dir, files]) => ({ dir, files })), reader);
-    results.push(read);
-    scanned += read.scanned;
+    for (const [dir, files] of modules) {
+      isolated(files.find((f) => f.absolutePath.endsWith('.tf'))?.absolutePath ?? dir, () => {
+        const read = terraformNodes([{ dir, files }], reader);
+        results.push(read);
+        scanned += read.scanned;
+      });
+    }
   }
 
   const nodes = results.flatMap((r) => r.nodes);
@@ -136,7 +151,10 @@ export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
     const { checkTalosView } = require('../rules/check-talos') as typeof import('../rules/check-talos');
     for (const node of nodes) {
       if (!node.view) continue;
-      for (const rule of talosRules) findings.push(...checkTalosView(node.view, rule, { now: input.now }));
+      const view = node.view;
+      isolated(path.resolve(input.base, node.declared.file), () => {
+        for (const rule of talosRules) findings.push(...checkTalosView(view, rule, { now: input.now }));
+      });
       if (input.keepViews) views.push({ declaredIn: node.declared.file, view: node.view });
       const unknown = unknownValues(node.view);
       node.reasons.push(...unknown);

@@ -17,12 +17,17 @@ import { checkFlakes, readIfPresent } from './check-flakes';
 import type { TalosNodesInput, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
+import type { FlakePolicy } from '../flake/policy';
 import { applyExceptions } from '../config/exceptions';
 import { DEFAULT_CONFIG } from '../config/config';
 import { configLevel, selectRules } from '../config/select-rules';
 import { BUILTIN_CHECKS } from '../findings/builtin-checks';
 import { applySuppressions, SuppressionComment } from '../findings/suppressions';
+import { scrubDeep, scrubSecrets } from '../redaction/secrets';
+import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
+import { reportPath } from '../source/paths';
 import type { SourceOverlay } from './source-loader';
+import { timing } from '../timing';
 
 export interface CheckOptions {
   paths: string[];
@@ -61,16 +66,10 @@ export interface CheckOptions {
   overlay?: SourceOverlay;
   /** Keep results in this cache file and take from it what still holds (`check --cache`); `note` is told when a cache file is not used. */
   cache?: { location: CacheLocation; note: (message: string) => void };
-  /** Filled with what the run did (`check --verbose`). */
-  stats?: RunStats;
+  /** Told what the result cache gave the run (`check --verbose`). */
+  onCacheStats?: (stats: CacheStats) => void;
   /** Plan each finding's fix, as JSON and SARIF report it (`result.fixes`). */
   reportFixes?: boolean;
-}
-
-/** What a run did: the wall time of each phase, and what the result cache gave. */
-export interface RunStats {
-  phases: { phase: string; ms: number }[];
-  cache?: CacheStats;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -94,14 +93,18 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
-  const timed = phaseTimer(options.stats);
+  timing?.phase('load rules');
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
-  timed('rules');
-  const files = await discoverFiles(options.paths, { base: options.base, ignore: [...options.ignore, ...(config?.ignore ?? [])] });
-  timed('discovery');
+  timing?.phase('discovery');
+  const unreadable: Finding[] = [];
+  const files = await discoverFiles(options.paths, {
+    base: options.base,
+    ignore: [...options.ignore, ...(config?.ignore ?? [])],
+    onUnreadable: (absolutePath, reason) => unreadable.push(unreadableFinding(reportPath(options.base, absolutePath), reason)),
+  });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
   const roots = scanRoots(options);
@@ -111,19 +114,24 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     options.cache && !overlay && !options.keepHosts
       ? openCache(options.cache, { rules, ...(config ? { config } : {}), base: options.base, roots, extraRoots, judgements: options.judgements ?? false }, options.now)
       : undefined;
-  const split = cache ? cache.files(files) : undefined;
+  timing?.phase('files');
+  const split = cache?.files(files);
   const toCheck = split ? split.fresh : files;
   const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(toCheck.length));
-  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : (split?.text ?? readIfPresent);
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
   const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: toCheck.length }));
   const fileOptions: FileCheckOptions = { ...(config?.flakes ? { flakePolicy: config.flakes } : {}), ...(onFiles ? { onFiles } : {}), ...(cache ? { forCache: true } : {}) };
+  // In this thread, a file is read once: the edited text wins (fixes), else the text the cache read to hash it.
+  const overlayText = overlay ? (absolutePath: string) => overlay.text(absolutePath) : split?.text;
   const checked =
-    jobs > 1 && fs.existsSync(WORKER_SCRIPT) ? await checkInWorkers(toCheck, rules, options.now, jobs, fileOptions) : await checkFileRecords(toCheck, rules, options.now, { ...fileOptions, readText });
+    jobs > 1 && fs.existsSync(WORKER_SCRIPT)
+      ? await checkInWorkers(toCheck, rules, options.now, jobs, fileOptions)
+      : await checkFileRecords(toCheck, rules, options.now, { ...fileOptions, ...(overlayText ? { overlayText } : {}) });
   cache?.keepFiles(checked);
   const perFile = filesChecked(split ? inFileOrder(files, [...split.reused, ...checked]) : checked);
-  timed('files');
   let hostsDone = 0;
   const scanned = perFile.scanned;
+  timing?.phase('hosts');
   const hostInput: HostPhaseInput = {
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
     roots,
@@ -142,25 +150,26 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
   const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);
   const hostPhase = cache ? cache.hostPhase(hostInput, (hold) => checkHosts({ ...hostInput, ...hold })) : checkHosts(hostInput);
-  timed('hosts');
+  timing?.phase('talos');
   const checkTalosNodes = (input: TalosNodesInput) => (require('./check-talos-nodes') as typeof import('./check-talos-nodes')).checkTalosNodes(input);
-  const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, readText };
+  const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, ...(overlay ? { readText } : {}) };
   const talosNodes = cache
     ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), cache.talosNodesCodec)
     : checkTalosNodes(talosInput);
-  timed('talos nodes');
+  timing?.phase('flakes');
   const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
   // The flake phase reads each flake.nix and the flake.lock beside it: which of those there are is what it starts from.
   const flakeFiles = files.filter((f) => /^flake\.(nix|lock)$/.test(path.basename(f.path))).map((f) => [f.path, f.absolutePath]);
-  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), cache.findingsCodec) : flakes(options.now);
-  timed('flakes');
+  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), cache.flakesCodec(hostPhase)) : flakes(options.now);
+  timing?.phase('combine');
   const findings = combineFindings({
-    perFile: perFile.findings,
+    perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
     hostFiles: hostPhase.hostFiles,
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
-    flakeFindings,
+    // The limits the host and flake phases reached, read after both evaluated what they needed.
+    flakeFindings: [...flakeFindings, ...(cache ? cache.limitFindings(hostPhase) : hostPhase.loader.limitFindings())],
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -193,7 +202,8 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
       mode: config?.mode ?? 'enforce',
       ...(config?.frameworks ? { frameworks: config.frameworks.map((f) => f.key) } : {}),
       referenceDate: options.now.toISOString(),
-      coverage: combineCoverage(hostPhase.coverageReport, talosNodes.coverage),
+      // Its reasons quote expressions of the scanned files: no key or token in them is printed.
+      coverage: scrubDeep(combineCoverage(hostPhase.coverageReport, talosNodes.coverage)),
     },
     hostNames,
     hosts: hostPhase,
@@ -201,15 +211,15 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     talosNodes,
   };
   if (options.reportFixes) {
+    timing?.phase('fixes');
     // The fix planner (and the parser it needs) is loaded only when the cache cannot answer.
     const plan = () => (require('./fix-tree') as typeof import('./fix-tree')).reportableFixes(options, analysis);
     analysis.result.fixes = cache ? cache.fixes(analysis.result.findings, { filesByHost: [...hostPhase.filesByHost].map(([h, f]) => [h, [...f]]), rootModules: [...hostPhase.rootModules] }, plan) : plan();
-    timed('fixes');
   }
   if (cache) {
+    timing?.phase('cache');
     cache.save();
-    if (options.stats) options.stats.cache = cache.stats;
-    timed('cache written');
+    options.onCacheStats?.(cache.stats);
   }
   return analysis;
 }
@@ -255,9 +265,28 @@ export function combineFindings(input: FindingsToCombine): Finding[] {
     ...(input.flakeFindings ?? []),
   ];
   const known = new Set([...input.allRules.map((r) => r.id), ...Object.keys(BUILTIN_CHECKS)]);
-  const suppressed = applySuppressions(findings, input.suppressions, known);
+  const suppressed = applySuppressions(withoutRepeatedNotes(findings), input.suppressions, known);
   const excepted = input.config ? applyExceptions(suppressed.findings, input.config, input.now) : { findings: suppressed.findings, problems: [] };
-  return [...excepted.findings, ...suppressed.problems, ...excepted.problems];
+  // The last step before any output: a key or token quoted anywhere in a message is not printed.
+  return [...excepted.findings, ...suppressed.problems, ...excepted.problems].map(withoutSecrets);
+}
+
+function withoutSecrets(finding: Finding): Finding {
+  const message = scrubSecrets(finding.message);
+  const related = finding.related.map((r) => ({ ...r, message: scrubSecrets(r.message) }));
+  return { ...finding, message, related };
+}
+
+/** A limit reached in a file's own evaluation and again in its hosts' is said once. */
+function withoutRepeatedNotes(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (f.ruleId !== LIMIT_RULE_ID) return true;
+    const key = `${f.location.file}\u0000${f.location.range.start.offset}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */
@@ -271,46 +300,96 @@ function defaultJobs(fileCount: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(fileCount / FILES_FOR_WORKERS), 8));
 }
 
-/** Spreads files over worker threads in small batches, handed out as workers finish; the records come back in the files' order. */
+/**
+ * Spreads files over worker threads in small batches, handed out as workers
+ * finish. A worker that dies (out of memory, a crash in native code) loses
+ * only its batch: those files are checked again one per worker, and a file
+ * that kills its worker alone is reported as an internal error at the file.
+ */
 async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, options: FileCheckOptions): Promise<FileRecord[]> {
   const records: FileRecord[] = [];
-  let next = 0;
   let done = 0;
+  const add = (part: { records: FileRecord[]; batch?: number }) => {
+    records.push(...part.records);
+    done += part.batch ?? 0;
+    if (part.batch) options.onFiles?.(done);
+  };
+  const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+  const retry: FileToCheck[] = [];
+  const job: WorkerJob = { rules, now, ...(options.flakePolicy ? { flakePolicy: options.flakePolicy } : {}), ...(options.forCache ? { forCache: true } : {}) };
+  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), job, add, (batch) => retry.push(...batch));
+  // Each file of a lost batch alone, so that only the file that kills a worker is lost.
+  await runWorkers(retry, 1, Math.min(jobs, retry.length), job, add, ([file], error) =>
+    add({ records: [{ file, checked: { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] } }], batch: 1 }),
+  );
+  // In the files' order, as in one thread: workers finish in any order.
+  return inFileOrder(files, records);
+}
+
+interface WorkerJob {
+  rules: Rule[];
+  now: Date;
+  flakePolicy?: FlakePolicy;
+  /** Record what the result cache keys results on (check-files.ts). */
+  forCache?: boolean;
+}
+
+/** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
+async function runWorkers(
+  queue: FileToCheck[],
+  size: number,
+  count: number,
+  job: WorkerJob,
+  done: (part: { records: FileRecord[]; batch: number }) => void,
+  lost: (batch: FileToCheck[], error: unknown) => void,
+): Promise<void> {
+  let next = 0;
   const takeBatch = () => {
-    const batch = files.slice(next, next + BATCH_SIZE).map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
+    const batch = queue.slice(next, next + size);
     next += batch.length;
     return batch;
   };
-  const setup = { rules, now: now.getTime(), ...(options.flakePolicy ? { flakePolicy: options.flakePolicy } : {}), ...(options.forCache ? { forCache: true } : {}) };
   const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
+      let current: FileToCheck[] = [];
+      const fail = (error: unknown) => {
+        if (current.length > 0) lost(current, error);
+        current = [];
+      };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SCRIPT, {
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}), ...(job.forCache ? { forCache: true } : {}) },
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
       worker.on('message', (message: { kind: 'ready' } | { kind: 'done'; batch: number; records: FileRecord[] } | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
-          reject(new Error(message.message));
+          fail(new Error(message.message));
           void worker.terminate();
           return;
         }
-        if (message.kind === 'done') {
-          records.push(...message.records);
-          done += message.batch;
-          options.onFiles?.(done);
-        }
-        worker.postMessage(takeBatch());
+        if (message.kind === 'done') done(message);
+        current = takeBatch();
+        worker.postMessage(current);
       });
-      worker.on('error', reject);
-      worker.on('exit', () => resolve());
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        fail(new Error(`the worker thread stopped (exit code ${code})`));
+        resolve();
+      });
     });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)) }, runWorker));
-  return inFileOrder(files, records);
+  await Promise.all(Array.from({ length: count }, runWorker));
+  // Batches no worker took because every worker died before: lost as well.
+  for (let batch = takeBatch(); batch.length > 0; batch = takeBatch()) lost(batch, new Error('no worker thread was left to check it'));
 }
+
+/** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
+const WORKER_HEAP_MB = 2048;
 
 function sourceLoader(): typeof import('./source-loader') {
   return require('./source-loader') as typeof import('./source-loader');
 }
 
-/** Records in the order of the files found (worker results come back in any order). */
+/** Records in the order of the files found. */
 function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] {
   const order = new Map(files.map((f, i) => [f.path, i]));
   return records.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
@@ -320,17 +399,6 @@ function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] 
 function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
   const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
   return ResultCache.open(cache.location, settings, now, cache.note);
-}
-
-/** Marks the end of each phase in `stats` (wall time since the previous mark). */
-function phaseTimer(stats: RunStats | undefined): (phase: string) => void {
-  let last = process.hrtime.bigint();
-  return (phase) => {
-    if (!stats) return;
-    const now = process.hrtime.bigint();
-    stats.phases.push({ phase, ms: Number(now - last) / 1e6 });
-    last = now;
-  };
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
@@ -355,12 +423,8 @@ function checkNixpkgsKeys(config: Config, files: FileToCheck[]): void {
   const rootInputs: string[][] = [];
   for (const file of files) {
     if (path.basename(file.path) !== 'flake.lock') continue;
-    let text: string;
-    try {
-      text = fs.readFileSync(file.absolutePath, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readIfPresent(file.absolutePath);
+    if (text === undefined) continue;
     const read = readFlakeLock(text);
     if (read.kind === 'flake-lock') rootInputs.push(Object.keys(read.lock.rootInputs));
   }

@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { contentHash } from '../source/content-hash';
 import { isInside } from '../source/paths';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 /**
  * What loading a `.nix` path finds before anything is parsed: the file read
  * (a directory means its `default.nix`), through symlinks, and its text; or
- * why there is none (it does not exist, or it lies outside the scanned
- * roots). The loader parses what this finds; the result cache asks it again
+ * why there is none (it does not exist, it lies outside the scanned roots,
+ * it cannot be read as a source file). The loader parses what this finds; the result cache asks it again
  * to tell whether a module a host loaded is still the same.
  */
 export type ModuleSource = { target: string; real: string; text: string } | { error: string };
@@ -40,7 +41,11 @@ export function locateModule(absolutePath: string, scope: SourceScope): { target
 export function moduleSource(absolutePath: string, scope: SourceScope): ModuleSource {
   const located = locateModule(absolutePath, scope);
   if ('error' in located) return located;
-  return { ...located, text: scope.overlay?.(located.real) ?? fs.readFileSync(located.real, 'utf8') };
+  const open = scope.overlay?.(located.real);
+  if (open !== undefined) return { ...located, text: open };
+  const read = readText(located.real, { maxBytes: MAX_SOURCE_BYTES });
+  if (read.kind === 'error') return { error: `${scope.display(located.target)} is not read: ${read.reason}` };
+  return { ...located, text: read.text };
 }
 
 /**

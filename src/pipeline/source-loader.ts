@@ -9,6 +9,9 @@ import { reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
 import { loadTraceEntry, ModuleSource, moduleSource } from './module-source';
+import type { Finding } from '../findings/finding';
+import { limitFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -62,6 +65,22 @@ export class NixSourceLoader implements SourceLoader {
     return loaded;
   }
 
+  /** What was last read of a file, if anything (nothing is read now). */
+  reading(absolutePath: string): LoadedSource | LoadError | undefined {
+    return this.cache.get(absolutePath);
+  }
+
+  /**
+   * Puts back an earlier reading of a file whose new text was just read
+   * (`forget`, then `load`): the language server's hosts keep reading an
+   * open module's last text that parsed while the buffer does not parse.
+   */
+  restore(absolutePath: string, reading: LoadedSource): void {
+    this.cache.set(absolutePath, reading);
+    this.lastOpen.delete(absolutePath);
+    this.lineTables.set(reading.file, new LineIndex(reading.text));
+  }
+
   /**
    * What loading a file sees before it parses anything: the file read (a
    * directory's default.nix) and its text, or why there is none. Its
@@ -106,12 +125,26 @@ export class NixSourceLoader implements SourceLoader {
     this.traced.clear();
   }
 
+  /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
+  limitFindings(): Finding[] {
+    const out: Finding[] = [];
+    for (const loaded of this.cache.values()) {
+      if ('error' in loaded) continue;
+      for (const note of loaded.root.limitNotes) out.push(limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
+    }
+    return out;
+  }
+
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
   lines(file: string): LineIndex {
     let table = this.lineTables.get(file);
     if (!table) {
       const absolutePath = path.resolve(this.base, file);
-      const text = this.overlay?.text(absolutePath) ?? fs.readFileSync(absolutePath, 'utf8');
+      let text = this.overlay?.text(absolutePath);
+      if (text === undefined) {
+        const read = readText(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+        text = read.kind === 'text' ? read.text : '';
+      }
       table = new LineIndex(text);
       this.lineTables.set(file, table);
     }

@@ -3,12 +3,11 @@ import * as path from 'path';
 import type { EvalIO, FileType } from '../nix/eval-context';
 import type { LoadError, LoadedSource } from '../nix/host';
 import { isInside } from '../source/paths';
+import { describeReadError, MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { limitReached, MAX_ATTRS } from '../nix/limits';
 import type { NixSourceLoader } from './source-loader';
 import { noteRead, tracing } from '../nix/read-trace';
 import { contentHash } from '../source/content-hash';
-
-/** A file larger than this is not read by `builtins.readFile` (generated data, not configuration). */
-const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 /**
  * The evaluator's view of the file system: the scanned roots and nothing
@@ -57,14 +56,11 @@ export class TreeIO implements EvalIO {
     this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
-    try {
-      const stat = fs.statSync(real);
-      if (!stat.isFile()) return { error: `${this.reportPath(absolutePath)} is not a file` };
-      if (stat.size > MAX_READ_BYTES) return { error: `${this.reportPath(absolutePath)} is larger than ${MAX_READ_BYTES} bytes` };
-      return fs.readFileSync(real, 'utf8');
-    } catch (error) {
-      return { error: `${this.reportPath(absolutePath)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
-    }
+    // As every scanned file is read: a regular file (a FIFO would block), within the size limit.
+    const read = readText(real, { maxBytes: MAX_SOURCE_BYTES });
+    if (read.kind === 'text') return read.text;
+    const message = `${this.reportPath(absolutePath)} is not read: ${read.reason}`;
+    return { error: read.tooLarge ? limitReached(message) : message };
   }
 
   private readDirUntraced(absolutePath: string): [string, FileType][] | { error: string } {
@@ -73,11 +69,12 @@ export class TreeIO implements EvalIO {
     if (typeof real !== 'string') return real;
     try {
       const entries = fs.readdirSync(real, { withFileTypes: true });
+      if (entries.length > MAX_ATTRS) return { error: limitReached(`${this.reportPath(absolutePath)} holds more than ${MAX_ATTRS.toLocaleString('en')} entries, more than declint lists`) };
       return entries
         .map((e): [string, FileType] => [e.name, e.isFile() ? 'regular' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'unknown'])
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     } catch (error) {
-      return { error: `${this.reportPath(absolutePath)} cannot be listed (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+      return { error: `${this.reportPath(absolutePath)} cannot be listed (${describeReadError(error)})` };
     }
   }
 

@@ -1,7 +1,7 @@
 import type { CoverageReport } from '../coverage/coverage';
 import { formatSite, KIND_LABELS } from '../coverage/coverage';
 import { coverageHeadline } from '../coverage/summary';
-import { escapeMarkup } from './markup';
+import { escapeMarkdown, escapeMarkup } from './markup';
 
 /**
  * The coverage part of the evidence report's Limitations, in Markdown and
@@ -36,8 +36,8 @@ const UNREAD_HEAD = ['Source', 'Why it produced no host or node', 'Checked on it
 
 export function coverageMarkdown(coverage: CoverageReport): string[] {
   const r = rows(coverage);
-  const table = (head: string[], body: string[][]) => [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.map((c) => c.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')).join(' | ')} |`);
-  const out = ['### Coverage of hosts and nodes', '', r.headline, ''];
+  const table = (head: string[], body: string[][]) => [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.map(escapeMarkdown).join(' | ')} |`);
+  const out = ['### Coverage of hosts and nodes', '', escapeMarkdown(r.headline), ''];
   if (r.entries.length > 0) out.push(...table(ENTRY_HEAD, r.entries), '');
   if (r.unread.length > 0) out.push(...table(UNREAD_HEAD, r.unread), '');
   return out;

@@ -1,6 +1,6 @@
 import type { ControlReport, EvidenceLocation, EvidenceReport } from '../compliance/evidence-report';
 import type { Commit } from '../compliance/git-history';
-import { escapeMarkup } from './markup';
+import { escapeMarkup, isWebUrl } from './markup';
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
 import { coverageHtml } from './evidence-coverage';
 import { coverageHeadline } from '../coverage/summary';
@@ -59,7 +59,7 @@ ${body}
 function documentControl(report: EvidenceReport): string {
   const d = report.document;
   const git = report.git.available
-    ? `HEAD <code>${shortHash(report.git.head.hash)}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)})`
+    ? `HEAD <code>${escapeMarkup(shortHash(report.git.head.hash))}</code> (${escapeMarkup(report.git.head.date)}, ${escapeMarkup(report.git.head.subject)})`
     : `No change evidence: ${escapeMarkup(report.git.note)}`;
   const rows: [string, string][] = [
     ['Organisation', escapeMarkup(d.organisation ?? '—')],
@@ -71,7 +71,7 @@ function documentControl(report: EvidenceReport): string {
     ['Generated', `<time>${escapeMarkup(report.generatedAt)}</time> by declint ${escapeMarkup(report.tool.version)}`],
     ['Rule set (SHA-256)', `<code>${escapeMarkup(d.ruleSetHash)}</code>`],
     ['Git', git],
-    ...(d.repository ? ([['Repository', `<a href="${escapeMarkup(d.repository)}">${escapeMarkup(d.repository)}</a>`]] as [string, string][]) : []),
+    ...(d.repository ? ([['Repository', htmlLink(d.repository, escapeMarkup(d.repository))]] as [string, string][]) : []),
     ...(report.period ? ([['Audit period', `${escapeMarkup(report.period.since)} to ${escapeMarkup(report.period.until)} (author dates, both days included)`]] as [string, string][]) : []),
   ];
   return `<section id="document"><h2>Document control</h2><dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl></section>`;
@@ -154,7 +154,7 @@ function declared(report: EvidenceReport): string {
         (a) =>
           `<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td><code>${escapeMarkup(a.file)}:${a.line}</code></td><td>“${escapeMarkup(a.comment)}”${a.setting ? ` on <code>${escapeMarkup(a.setting)}</code>` : ''}${a.writtenAs2013 ? ` (written with the 2013 number ${escapeMarkup(a.writtenAs2013)})` : ''}</td></tr>`,
       ),
-      ...(c.commits.length ? [`<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td>commits</td><td>${c.commits.map((k) => `<code>${shortHash(k.hash)}</code>`).join(', ')}</td></tr>`] : []),
+      ...(c.commits.length ? [`<tr><td>${escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`)}</td><td>commits</td><td>${c.commits.map((k) => `<code>${escapeMarkup(shortHash(k.hash))}</code>`).join(', ')}</td></tr>`] : []),
     ]),
   );
   if (rows.length === 0) return '';
@@ -234,17 +234,17 @@ function changeLog(report: EvidenceReport): string {
   if (!p) return '';
   const head = `<h2>Change log, ${escapeMarkup(p.since)} to ${escapeMarkup(p.until)} (${p.commits.length} commits)</h2>`;
   if (p.commits.length === 0) return `<section id="change-log">${head}<p>${report.git.available ? 'No commit changed the scanned files in this period.' : `No change evidence: ${escapeMarkup(report.git.note)}.`}</p></section>`;
-  const byControl = report.frameworks.flatMap((f) => f.controls.filter((c) => c.periodChanges?.length).map((c) => [escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`), c.periodChanges!.map((h) => `<a href="#p-${h}"><code>${shortHash(h)}</code></a>`).join(', ')]));
+  const byControl = report.frameworks.flatMap((f) => f.controls.filter((c) => c.periodChanges?.length).map((c) => [escapeMarkup(`${FRAMEWORK_LABELS[f.key] ?? f.key} ${c.id}`), c.periodChanges!.map((h) => `<a href="#p-${escapeMarkup(h)}"><code>${escapeMarkup(shortHash(h))}</code></a>`).join(', ')]));
   return `<section id="change-log">${head}<p class="note">Every commit that changed a scanned file in the period; evidence lines whose last change falls in it are marked ◆.</p>
 <table class="changes"><thead><tr><th>Commit</th><th>Date</th><th>Author</th><th>Subject</th><th>Files</th><th>Controls named</th></tr></thead><tbody>${p.commits
-    .map((c) => `<tr id="p-${c.hash}"><td><code>${shortHash(c.hash)}</code></td><td>${escapeMarkup(c.date)}</td><td>${escapeMarkup(c.author)}</td><td>${escapeMarkup(c.subject)}</td><td>${escapeMarkup(c.files.join(', '))}</td><td>${escapeMarkup(c.controls.join(', ') || '—')}</td></tr>`)
+    .map((c) => `<tr id="p-${escapeMarkup(c.hash)}"><td><code>${escapeMarkup(shortHash(c.hash))}</code></td><td>${escapeMarkup(c.date)}</td><td>${escapeMarkup(c.author)}</td><td>${escapeMarkup(c.subject)}</td><td>${escapeMarkup(c.files.join(', '))}</td><td>${escapeMarkup(c.controls.join(', ') || '—')}</td></tr>`)
     .join('')}</tbody></table><h3>By control</h3>${table(['Control', 'Commits in the period'], byControl)}</section>`;
 }
 
 function commitIndex(layout: EvidenceLayout): string {
   if (layout.commits.length === 0) return '';
   return `<section id="commits"><h2>Commits referenced</h2><p class="note">Each evidence line’s last change, once: the tables above give only the short hash.</p><table><thead><tr><th>Commit</th><th>Date</th><th>Author</th><th>Subject</th></tr></thead><tbody>${layout.commits
-    .map((c) => `<tr id="c-${c.hash}"><td><code>${shortHash(c.hash)}</code></td><td>${escapeMarkup(c.date)}</td><td>${escapeMarkup(c.author)}</td><td>${escapeMarkup(c.subject)}</td></tr>`)
+    .map((c) => `<tr id="c-${escapeMarkup(c.hash)}"><td><code>${escapeMarkup(shortHash(c.hash))}</code></td><td>${escapeMarkup(c.date)}</td><td>${escapeMarkup(c.author)}</td><td>${escapeMarkup(c.subject)}</td></tr>`)
     .join('')}</tbody></table></section>`;
 }
 
@@ -279,11 +279,11 @@ function richText(text: string): string {
 
 function loc(l: EvidenceLocation): string {
   const text = `<code>${escapeMarkup(l.file)}:${l.line}:${l.column}</code>`;
-  return l.url ? `<a href="${escapeMarkup(l.url)}">${text}</a>` : text;
+  return l.url ? htmlLink(l.url, text) : text;
 }
 
 function commitRef(c: Commit): string {
-  return `<a href="#c-${escapeMarkup(c.hash)}"><code>${shortHash(c.hash)}</code></a>`;
+  return `<a href="#c-${escapeMarkup(c.hash)}"><code>${escapeMarkup(shortHash(c.hash))}</code></a>`;
 }
 
 /** The last change as a reference into the commit index, ◆ when it falls in the audit period. */
@@ -329,3 +329,8 @@ const SCRIPT = `
   apply();
 })();
 `;
+
+/** A link to a web address around already escaped content; any other target (`javascript:`) leaves the content unlinked. */
+function htmlLink(url: string, content: string): string {
+  return isWebUrl(url) ? `<a href="${escapeMarkup(url)}">${content}</a>` : content;
+}

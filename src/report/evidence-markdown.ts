@@ -4,6 +4,13 @@ import { evidenceLayout, openPorts, ResultLine, subjectList } from './evidence-l
 import { STATUS_LABELS, SUBJECT_KIND_LABELS, shortHash } from './evidence-labels';
 import { coverageMarkdown } from './evidence-coverage';
 import { coverageHeadline } from '../coverage/summary';
+import { escapeMarkdown, markdownCodeSpan, markdownLink } from './markup';
+
+/**
+ * A table cell: plain text (escaped when the row is written), or Markdown
+ * already rendered from escaped parts (a link, a code span).
+ */
+type Cell = string | { md: string };
 
 /**
  * The compliance evidence report as Markdown, summary first: document
@@ -32,21 +39,21 @@ export function formatEvidenceMarkdown(report: EvidenceReport): string {
   if (layout.attention.length === 0) out.push('No result fails and none is excepted.', '');
   else {
     out.push(row(['Rule', 'Subject', 'Status', 'Evidence', 'Detail', 'Last change', 'Controls']), row(Array(7).fill('---')));
-    for (const l of layout.attention) out.push(row([`${l.rule} ${l.ruleTitle}`, subjectList(l, kind), STATUS_LABELS[l.status], l.evidence.map(where).join(', ') || '—', detail(l), l.evidence.map((e) => change(e)).join(', ') || '—', l.controls.join(', ')]));
+    for (const l of layout.attention) out.push(row([`${l.rule} ${l.ruleTitle}`, subjectList(l, kind), STATUS_LABELS[l.status], wheres(l.evidence), detail(l), l.evidence.map((e) => change(e)).join(', ') || '—', l.controls.join(', ')]));
     out.push('');
   }
   out.push(`## Other results, one line per rule and outcome (${layout.collapsed.length})`, '');
   out.push('Hosts and nodes with the same result share a line; the evidence is the first subject’s. The JSON form lists every result of every control.', '');
   out.push(row(['Rule', 'Status', 'Subjects', 'Detail', 'Evidence', 'Last change']), row(Array(6).fill('---')));
-  for (const l of layout.collapsed) out.push(row([l.rule, STATUS_LABELS[l.status], subjectList(l, kind), l.detail, l.evidence.map(where).join(', ') || '—', l.evidence.map((e) => change(e)).join(', ') || '—']));
+  for (const l of layout.collapsed) out.push(row([l.rule, STATUS_LABELS[l.status], subjectList(l, kind), l.detail, wheres(l.evidence), l.evidence.map((e) => change(e)).join(', ') || '—']));
   out.push('');
 
   out.push('## Not statically verifiable', '');
   out.push('No declint rule checks these controls; they need other evidence (policies, procedures, records).', '');
   for (const f of report.frameworks) {
     const uncovered = f.controls.filter((c) => c.status === 'not-covered');
-    out.push(`- **${f.title}** (${uncovered.length}): ${uncovered.map((c) => c.id).join(', ') || 'none'}`);
-    if (!f.registryComplete) out.push(`  declint's registry holds the ${f.title} controls its rules map to, not the whole framework.`);
+    out.push(`- **${inline(f.title)}** (${uncovered.length}): ${inline(uncovered.map((c) => c.id).join(', ') || 'none')}`);
+    if (!f.registryComplete) out.push(`  declint's registry holds the ${inline(f.title)} controls its rules map to, not the whole framework.`);
   }
   out.push('');
 
@@ -110,7 +117,7 @@ function signOff(report: EvidenceReport): string[] {
 
 function controlTable(f: FrameworkReport): string[] {
   const verifiable = f.controls.filter((c) => c.status !== 'not-covered');
-  const out = [`### ${f.title}: controls checked by rules (${verifiable.length})`, '', `Reference: ${f.url}`, ''];
+  const out = [`### ${inline(f.title)}: controls checked by rules (${verifiable.length})`, '', `Reference: ${f.url ? markdownLink(f.url, f.url) : '—'}`, ''];
   out.push(row(['Control', 'Title', 'Status', 'Fail', 'Excepted', 'Pass', 'Rules']), row(Array(7).fill('---')));
   for (const c of verifiable) {
     const n = (s: string) => String(c.results.filter((r) => r.status === s).length);
@@ -122,8 +129,12 @@ function controlTable(f: FrameworkReport): string[] {
 
 function declared(report: EvidenceReport): string[] {
   const rows = report.frameworks.flatMap((f) =>
-    f.controls.flatMap((c) => [
-      ...c.annotations.map((a) => [`${label(f.key)} ${c.id}`, `${a.file}:${a.line}`, `"${a.comment}"${a.setting ? ` on \`${a.setting.replace(/`/g, "'")}\`` : ''}${a.writtenAs2013 ? ` (written with the 2013 number ${a.writtenAs2013})` : ''}`]),
+    f.controls.flatMap((c): Cell[][] => [
+      ...c.annotations.map((a) => [
+        `${label(f.key)} ${c.id}`,
+        `${a.file}:${a.line}`,
+        { md: `"${inline(a.comment)}"${a.setting ? ` on ${markdownCodeSpan(a.setting)}` : ''}${a.writtenAs2013 ? ` (written with the 2013 number ${inline(a.writtenAs2013)})` : ''}` },
+      ]),
       ...(c.commits.length ? [[`${label(f.key)} ${c.id}`, 'commits', c.commits.map((k) => shortHash(k.hash)).join(', ')]] : []),
     ]),
   );
@@ -134,12 +145,12 @@ function declared(report: EvidenceReport): string[] {
 function configuration(report: EvidenceReport): string[] {
   const c = report.configuration;
   const out = ['## Configuration in force', ''];
-  out.push(`- **Source:** ${c.source}`);
-  out.push(`- **Frameworks:** ${c.frameworks.map((f) => `${f.title}${Object.keys(f.variant).length ? ` (${Object.entries(f.variant).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')}`);
-  out.push(`- **Level:** ${c.level}; **mode:** ${c.mode}`);
-  out.push(`- **Host types:** ${Object.entries(c.hostTypes).map(([h, t]) => `${h} ${t}`).join(', ') || 'none set (every rule runs on every host)'}`);
-  out.push(`- **Rules switched off or changed:** ${Object.entries(c.ruleOverrides).map(([r, s]) => `${r} ${s}`).join(', ') || 'none'}`);
-  out.push(`- **Tags excluded:** ${c.excludeTags.join(', ') || 'none'}; **paths ignored:** ${c.ignore.join(', ') || 'none'}`);
+  out.push(`- **Source:** ${inline(c.source)}`);
+  out.push(`- **Frameworks:** ${inline(c.frameworks.map((f) => `${f.title}${Object.keys(f.variant).length ? ` (${Object.entries(f.variant).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; '))}`);
+  out.push(`- **Level:** ${inline(c.level)}; **mode:** ${inline(c.mode)}`);
+  out.push(`- **Host types:** ${inline(Object.entries(c.hostTypes).map(([h, t]) => `${h} ${t}`).join(', ') || 'none set (every rule runs on every host)')}`);
+  out.push(`- **Rules switched off or changed:** ${inline(Object.entries(c.ruleOverrides).map(([r, s]) => `${r} ${s}`).join(', ') || 'none')}`);
+  out.push(`- **Tags excluded:** ${inline(c.excludeTags.join(', ') || 'none')}; **paths ignored:** ${inline(c.ignore.join(', ') || 'none')}`);
   out.push('');
   out.push(`### Exceptions (${c.exceptions.length})`, '');
   if (c.exceptions.length === 0) out.push('No exception is configured.', '');
@@ -159,14 +170,14 @@ function inventory(report: EvidenceReport): string[] {
   const { hosts, talosNodes, inputs } = report.inventory;
   if (hosts.length === 0) out.push('No NixOS hosts found.', '');
   for (const h of hosts) {
-    out.push(`#### ${h.name}`, '');
-    out.push(`- **Root:** ${where(h.root)}; ${h.modules} module files read`);
-    out.push(`- **NixOS release:** ${h.release ?? 'not known (no flake.lock)'}${h.stateVersion ? `; system.stateVersion ${h.stateVersion}` : ''}`);
-    out.push(`- **Packages (environment.systemPackages, as written):** ${h.packages.join(', ') || 'none read'}`);
-    out.push(`- **Services enabled:** ${h.services.join(', ') || 'none read'}`);
-    out.push(`- **Open ports:** ${openPorts(h)}`);
-    out.push(`- **Users:** ${h.users.map((u) => `${u.name}${u.groups.length ? ` (${u.groups.join(', ')})` : ''}`).join(', ') || 'none read'}`);
-    if (h.unread.length > 0) out.push(`- **Modules not read:** ${h.unread.map((u) => `\`${u.module}\` (${u.reason}; imported by ${u.importedBy})`).join('; ')}`);
+    out.push(`#### ${inline(h.name)}`, '');
+    out.push(`- **Root:** ${where(h.root).md}; ${h.modules} module files read`);
+    out.push(`- **NixOS release:** ${inline(h.release ?? 'not known (no flake.lock)')}${h.stateVersion ? `; system.stateVersion ${inline(h.stateVersion)}` : ''}`);
+    out.push(`- **Packages (environment.systemPackages, as written):** ${inline(h.packages.join(', ') || 'none read')}`);
+    out.push(`- **Services enabled:** ${inline(h.services.join(', ') || 'none read')}`);
+    out.push(`- **Open ports:** ${inline(openPorts(h))}`);
+    out.push(`- **Users:** ${inline(h.users.map((u) => `${u.name}${u.groups.length ? ` (${u.groups.join(', ')})` : ''}`).join(', ') || 'none read')}`);
+    if (h.unread.length > 0) out.push(`- **Modules not read:** ${h.unread.map((u) => `${markdownCodeSpan(u.module)} (${inline(u.reason)}; imported by ${inline(u.importedBy)})`).join('; ')}`);
     out.push('');
   }
   out.push('### Talos nodes', '');
@@ -190,8 +201,8 @@ function inventory(report: EvidenceReport): string[] {
 function changeLog(report: EvidenceReport): string[] {
   const p = report.period;
   if (!p) return [];
-  const out = [`## Change log, ${p.since} to ${p.until} (${p.commits.length} commits)`, ''];
-  if (p.commits.length === 0) return [...out, report.git.available ? 'No commit changed the scanned files in this period.' : `No change evidence: ${report.git.note}.`, ''];
+  const out = [`## Change log, ${inline(p.since)} to ${inline(p.until)} (${p.commits.length} commits)`, ''];
+  if (p.commits.length === 0) return [...out, report.git.available ? 'No commit changed the scanned files in this period.' : `No change evidence: ${inline(report.git.note)}.`, ''];
   out.push('Every commit that changed a scanned file in the period; evidence lines whose last change falls in it are marked ◆ above.', '');
   out.push(row(['Commit', 'Date', 'Author', 'Subject', 'Files', 'Controls named']), row(Array(6).fill('---')));
   for (const c of p.commits) out.push(row([shortHash(c.hash), c.date, c.author, c.subject, c.files.join(', '), c.controls.join(', ') || '—']));
@@ -207,7 +218,7 @@ function limitations(report: EvidenceReport): string[] {
   // Each kind of limitation is a subsection; the coverage of hosts declint could not resolve goes here too.
   out.push('### Files and hosts not analysed', '');
   if (report.limitations.length === 0) out.push('Every file parsed and every host was evaluated.', '');
-  else for (const l of report.limitations) out.push(`- ${l.file ? `${l.file}${l.line ? `:${l.line}` : ''}: ` : ''}${inline(l.message)}`);
+  else for (const l of report.limitations) out.push(`- ${l.file ? `${inline(l.file)}${l.line ? `:${l.line}` : ''}: ` : ''}${inline(l.message)}`);
   out.push('', ...coverageMarkdown(report.coverage));
   return out;
 }
@@ -222,9 +233,14 @@ function detail(l: ResultLine): string {
   return parts.join('; ');
 }
 
-function where(l: EvidenceLocation): string {
+/** An evidence location, a permalink where the repository's web address is known. */
+function where(l: EvidenceLocation): { md: string } {
   const text = `${l.file}:${l.line}:${l.column}`;
-  return l.url ? `[${text}](${l.url})` : text;
+  return { md: l.url ? markdownLink(text, l.url) : inline(text) };
+}
+
+function wheres(locations: EvidenceLocation[]): Cell {
+  return locations.length === 0 ? '—' : { md: locations.map((l) => where(l).md).join(', ') };
 }
 
 /** The short hash of the last change (the subject is in *Commits referenced*), ◆ when it falls in the audit period. */
@@ -240,14 +256,11 @@ function kind(k: keyof typeof SUBJECT_KIND_LABELS): string {
   return SUBJECT_KIND_LABELS[k];
 }
 
-function row(cells: string[]): string {
-  return `| ${cells.map(cell).join(' | ')} |`;
+function row(cells: Cell[]): string {
+  return `| ${cells.map((c) => (typeof c === 'string' ? inline(c) : c.md)).join(' | ')} |`;
 }
 
-function cell(text: string): string {
-  return inline(text).replace(/\|/g, '\\|');
-}
-
+/** Text from the scanned files (and everything else shown), escaped: on one line, shown as written, never rendered as Markdown or HTML. */
 function inline(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return escapeMarkdown(text);
 }

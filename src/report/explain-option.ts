@@ -1,3 +1,4 @@
+import { isSecretPath, redacted, scrubSecrets } from '../redaction/secrets';
 import { Contribution, Effective, Host, opaqueExternalModules } from '../nix/host';
 import { nixosOption } from '../nix/nixos-options';
 import { formatOptionPath } from '../nix/option-path';
@@ -37,7 +38,11 @@ export interface OptionExplanation {
   }[];
 }
 
+const SECRET_WHY = 'not shown: the option holds a secret';
+
 export function explainOption(host: Host, optionPath: string[], lines: (file: string) => LineIndex): OptionExplanation {
+  // Secrets in the value (a password option, a key inside a set) are replaced before anything shows it.
+  const shown = (value: Plain | undefined): Plain | null => (value === undefined ? null : (redacted(value, optionPath, 'nixos') as Plain));
   const effective: Effective = host.effective(optionPath);
   const type = nixosOption(optionPath)?.type;
   const base = { host: host.name, option: formatOptionPath(optionPath), ...(type ? { type } : {}) };
@@ -46,9 +51,9 @@ export function explainOption(host: Host, optionPath: string[], lines: (file: st
     const unread = opaqueExternalModules(host);
     if (unread.length > 0) return { ...base, status: 'unknown', value: null, why: `not set in the modules declint read; unread modules (${unread.join(', ')}) may set it`, definitions: [] };
     const declared = effective.declaredDefault ? toPlain(effective.declaredDefault) : undefined;
-    if (declared !== undefined) return { ...base, status: 'absent', value: declared, defaultFrom: 'module', definitions: [] };
+    if (declared !== undefined) return { ...base, status: 'absent', value: shown(declared), defaultFrom: 'module', definitions: [] };
     const nixos = effective.nixosDefault ? toPlain(effective.nixosDefault) : undefined;
-    if (nixos !== undefined) return { ...base, status: 'absent', value: nixos, defaultFrom: 'nixos', definitions: [] };
+    if (nixos !== undefined) return { ...base, status: 'absent', value: shown(nixos), defaultFrom: 'nixos', definitions: [] };
     return { ...base, status: 'absent', value: null, definitions: [] };
   }
   const definitions = effective.contributions.map((c) => {
@@ -69,13 +74,18 @@ export function explainOption(host: Host, optionPath: string[], lines: (file: st
       order: d.def.order,
       status: c.status,
       conditions,
-      value: toPlain(d.def.value) ?? null,
+      value: shown(toPlain(d.def.value)),
     };
   });
-  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why: effective.why, definitions };
+  // Why a secret option is not known would quote its expression: not said.
+  const secret = isSecretPath(optionPath, 'nixos');
+  if (effective.kind === 'unknown') return { ...base, status: 'unknown', value: null, why: secret ? SECRET_WHY : scrubSecrets(effective.why), definitions };
   // A list or set with a part declint cannot fold is not known as a whole (a rule does not judge it either).
-  if (effective.plain === undefined) return { ...base, status: 'unknown', value: null, why: `part of the value is not known: ${unknownPart(effective.value)?.why ?? 'not folded'}`, definitions };
-  return { ...base, status: 'known', value: effective.plain, definitions };
+  if (effective.plain === undefined) {
+    const why = secret ? SECRET_WHY : scrubSecrets(`part of the value is not known: ${unknownPart(effective.value)?.why ?? 'not folded'}`);
+    return { ...base, status: 'unknown', value: null, why, definitions };
+  }
+  return { ...base, status: 'known', value: shown(effective.plain), definitions };
 }
 
 export function formatExplanation(e: OptionExplanation): string {

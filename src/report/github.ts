@@ -1,5 +1,6 @@
 import { Finding, messageWithHosts, SEVERITIES, Severity, severityRank } from '../findings/finding';
 import { CheckResult, countBySeverity } from './result';
+import { escapeMarkdown, markdownCodeSpan, terminalSafe } from './markup';
 import { KIND_LABELS } from '../coverage/coverage';
 import { coverageHeadline } from '../coverage/summary';
 
@@ -51,7 +52,7 @@ function coverageAnnotations(result: CheckResult): string[] {
   const coverage = result.coverage;
   if (!coverage) return [];
   const annotate = (file: string | undefined, line: number | undefined, message: string) =>
-    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(message)}\n`;
+    `::warning ${[...(file ? [`file=${escapeProperty(file)}`] : []), ...(file && line ? [`line=${line}`] : []), 'title=declint coverage'].join(',')}::${escapeData(terminalSafe(message))}\n`;
   const gaps = [
     ...coverage.entries
       .filter((e) => e.status === 'unresolved')
@@ -82,7 +83,8 @@ function findingAnnotations(result: CheckResult, warnings: number): string {
       ...(end.line === start.line ? [`endColumn=${end.column}`] : []),
       `title=${escapeProperty(f.ruleId)}`,
     ].join(',');
-    lines.push(`::${COMMAND[f.severity]} ${props}::${escapeData(messageWithHosts(f))}\n`);
+    // Control characters of a value would be interpreted by the log viewer: shown as \xNN.
+    lines.push(`::${COMMAND[f.severity]} ${props}::${escapeData(terminalSafe(messageWithHosts(f)))}\n`);
   }
   const notAnnotated = shown.length - lines.length;
   if (notAnnotated > 0) {
@@ -93,8 +95,6 @@ function findingAnnotations(result: CheckResult, warnings: number): string {
   }
   return lines.join('');
 }
-
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
 /**
  * The Markdown summary written to `$GITHUB_STEP_SUMMARY`, under GitHub's
@@ -126,12 +126,12 @@ export function githubStepSummary(result: CheckResult, budget = STEP_SUMMARY_BYT
   ];
   if (shown.length > 0) {
     head.push('| Rule | Errors | Warnings | Notes |', '| --- | --- | --- | --- |');
-    for (const [id, c] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| \`${id}\` ${escapeCell(titles.get(id) ?? '')} | ${countCells(c)} |`);
+    for (const [id, c] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${markdownCodeSpan(id)} ${escapeMarkdown(titles.get(id) ?? '')} | ${countCells(c)} |`);
     head.push('');
   }
   if (perHost.size > 0) {
     head.push('| Host | Errors | Warnings | Notes |', '| --- | --- | --- | --- |');
-    for (const [host, c] of [...perHost].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${escapeCell(host)} | ${countCells(c)} |`);
+    for (const [host, c] of [...perHost].sort(([a], [b]) => (a < b ? -1 : 1))) head.push(`| ${escapeMarkdown(host)} | ${countCells(c)} |`);
     head.push('');
   }
   const lines = [...head];
@@ -142,7 +142,7 @@ export function githubStepSummary(result: CheckResult, budget = STEP_SUMMARY_BYT
     size += Buffer.byteLength(tableHead.join('\n')) + 2;
     let written = 0;
     for (const f of shown) {
-      const row = `| ${f.severity} | \`${f.ruleId}\` ${titles.get(f.ruleId) ?? ''} | \`${f.location.file}:${f.location.range.start.line}\` | ${escapeCell(messageWithHosts(f))} |`;
+      const row = `| ${f.severity} | ${markdownCodeSpan(f.ruleId)} ${escapeMarkdown(titles.get(f.ruleId) ?? '')} | ${markdownCodeSpan(`${f.location.file}:${f.location.range.start.line}`)} | ${escapeMarkdown(messageWithHosts(f))} |`;
       const rowSize = Buffer.byteLength(row) + 1;
       if (size + rowSize > budget) break;
       lines.push(row);

@@ -16,11 +16,21 @@ export function formatJunit(result: CheckResult): string {
   const shown = result.findings.filter((f) => !f.suppressed);
   const ids = [...new Set([...result.rules.map((r) => r.id), ...shown.map((f) => f.ruleId)])].sort();
   const titles = new Map(result.rules.map((r) => [r.id, r.title]));
+  const byRule = new Map<string, Finding[]>();
+  for (const f of shown) {
+    const list = byRule.get(f.ruleId);
+    if (list) list.push(f);
+    else byRule.set(f.ruleId, [f]);
+  }
   let tests = 0;
   let failures = 0;
   const suites = ids.map((id) => {
     const cases = new Map<string, Finding[]>();
-    for (const f of shown.filter((x) => x.ruleId === id)) cases.set(subject(f), [...(cases.get(subject(f)) ?? []), f]);
+    for (const f of byRule.get(id) ?? []) {
+      const list = cases.get(subject(f));
+      if (list) list.push(f);
+      else cases.set(subject(f), [f]);
+    }
     const body = cases.size
       ? [...cases].map(([name, list]) => {
           const failed = list

@@ -1,5 +1,6 @@
 import { Finding, messageWithHosts, Severity, severityRank } from '../findings/finding';
 import { BUILTIN_CHECKS, BuiltinCheck } from '../findings/builtin-checks';
+import { INTERNAL_ERROR_RULE_ID, isUncheckedFinding } from '../findings/unchecked';
 import { HOMEPAGE, ruleHelpUri, TOOL_NAME } from '../meta';
 import type { Rule } from '../rules/rule';
 import type { Range } from '../source/position';
@@ -66,14 +67,15 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     ...sarifResult(f, index.get(f.ruleId)!, lineHash(f.location.file, f.location.range.start.line), options.suppressed === 'emit'),
     ...(result.fixes?.has(f) ? { fixes: [sarifFix(result.fixes.get(f)!)] } : {}),
   }));
-  const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error');
+  // What was not checked (a file that does not parse, an unreadable file, a limit, a failure of declint) is also said about the run.
+  const notChecked = result.findings.filter((f) => f.ruleId === 'parse-error' || isUncheckedFinding(f));
   // Each source of notifications adds its own entries: the invocation lists them all.
   const notifications = [
-    ...parseErrors.map((f) => ({
-      level: 'error',
+    ...notChecked.map((f) => ({
+      level: f.severity,
       message: { text: sentence(f.message) },
       locations: [physical(f.location.file, f.location.range)],
-      descriptor: { id: 'parse-error' },
+      descriptor: { id: f.ruleId },
     })),
     ...(result.coverage ? coverageNotifications(result.coverage) : []),
     ...(omitted > 0 ? [truncationNotification(omitted, kept.length)] : []),
@@ -98,7 +100,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${result.base.replace(/\/$/, '')}/`).href } },
         invocations: [
           {
-            executionSuccessful: true,
+            executionSuccessful: !result.findings.some((f) => f.ruleId === INTERNAL_ERROR_RULE_ID),
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
             // The day dates were judged against (lock ages, channel status, exception expiry).
             ...(result.referenceDate ? { properties: { referenceDate: result.referenceDate } } : {}),

@@ -1,6 +1,7 @@
 import { ControlMap, Finding, messageWithHosts, Severity } from '../findings/finding';
 import { controlsLabel } from './controls-label';
 import { CheckResult, countBySeverity } from './result';
+import { terminalSafe } from './markup';
 import { coverageLines } from '../coverage/summary';
 
 export interface StylishOptions {
@@ -34,14 +35,14 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
   }
   const lines: string[] = [];
   for (const [file, findings] of byFile) {
-    lines.push(paint('underline', file));
+    lines.push(paint('underline', terminalSafe(file)));
     const positions = findings.map((f) => `${f.location.range.start.line}:${f.location.range.start.column}`);
     const width = Math.max(...positions.map((p) => p.length));
     findings.forEach((f, i) => {
       const controls = shownControls(rules.get(f.ruleId)?.controls, result.frameworks);
       const tail = controls ? `  ${paint('gray', `[${controlsLabel(controls)}]`)}` : '';
       lines.push(
-        `  ${paint('gray', positions[i].padEnd(width))}  ${paint(severityColor[f.severity], f.severity.padEnd(7))}  ${messageWithHosts(f)}  ${paint('gray', f.ruleId)}${tail}`,
+        `  ${paint('gray', positions[i].padEnd(width))}  ${paint(severityColor[f.severity], f.severity.padEnd(7))}  ${terminalSafe(messageWithHosts(f))}  ${paint('gray', terminalSafe(f.ruleId))}${tail}`,
       );
     });
     lines.push('');
@@ -58,6 +59,6 @@ export function formatStylish(result: CheckResult, options: StylishOptions): str
     lines.push(paint('bold', counts.error > 0 ? paint('red', summary) : summary));
   }
   // What was and was not looked at: a short result means little without it.
-  if (result.coverage) lines.push(...coverageLines(result.coverage).map((line, i) => (i === 0 ? line : paint('gray', line))));
+  if (result.coverage) lines.push(...coverageLines(result.coverage).map((line, i) => (i === 0 ? terminalSafe(line) : paint('gray', terminalSafe(line)))));
   return `${lines.join('\n')}\n`;
 }

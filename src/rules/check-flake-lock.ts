@@ -1,10 +1,12 @@
 import { FlakeLock, LockNode, resolveReference } from '../flake/lock';
+import { lastModifiedDate } from '../flake/last-modified';
 import { describeReach, LockReach, lockReach } from '../flake/lock-graph';
 import { LockEntry, nonUpstreamOwners } from '../flake/nixpkgs';
 import { daysBetween, isoDay } from '../flake/channels';
 import { DEFAULT_FLAKE_POLICY, unapprovedSources } from '../flake/policy';
 import type { LineIndex, Range } from '../source/position';
 import type { Finding, RelatedLocation } from '../findings/finding';
+import { describePlain } from '../nix/value';
 import { branchVerdict, isNixpkgsNode } from './named/flake-lock';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
@@ -44,13 +46,14 @@ export function checkFlakeLock(file: string, lock: FlakeLock, rule: Rule, ctx: P
  * makes this easy to get wrong without noticing.
  */
 export function referenceDateFindings(file: string, lock: FlakeLock, ctx: PredicateContext): Finding[] {
-  let newest: { node: LockNode; at: number } | undefined;
+  let newest: { node: LockNode; at: Date } | undefined;
   for (const node of lock.nodes) {
-    const at = ((node.data.locked ?? {}) as Record<string, unknown>).lastModified;
-    if (typeof at === 'number' && (!newest || at > newest.at)) newest = { node, at };
+    // A date out of range (`lastModified: 1e300`) is no date.
+    const at = lastModifiedDate(node.data.locked);
+    if (at && (!newest || at > newest.at)) newest = { node, at };
   }
-  if (!newest || newest.at * 1000 <= ctx.now.getTime()) return [];
-  const day = isoDay(new Date(newest.at * 1000));
+  if (!newest || newest.at.getTime() <= ctx.now.getTime()) return [];
+  const day = isoDay(newest.at);
   return [
     {
       ruleId: 'declint-reference-date',
@@ -78,13 +81,13 @@ function lockEntries(lock: FlakeLock): Map<string, LockEntry> {
 
 /** What a `node: inputs` rule judges: the node's data, and how the flake reaches it. */
 function lockEntry(node: LockNode, reach: LockReach | undefined): LockEntry {
-  return { ...node.data, key: node.key, roots: reach?.roots ?? [], path: reach?.path ?? [], via: reach?.via ?? [] };
+  return { ...node.data, key: node.key, roots: reach?.roots ?? [], path: reach?.path ?? [], depth: reach?.depth ?? 0, via: reach?.via ?? [] };
 }
 
 /** The variables of a lock-node message: the input, its type, age, branch, and who the sources are. */
 function entryVars(entry: LockEntry, ctx: PredicateContext): Record<string, string> {
   const key = entry.key ?? '';
-  const input = describeReach({ roots: entry.roots ?? [], path: entry.path ?? [], via: entry.via ?? [] }, key);
+  const input = describeReach({ roots: entry.roots ?? [], path: entry.path ?? [], depth: entry.depth ?? 0, via: entry.via ?? [] }, key);
   const policy = ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY;
   const locked = entry.locked ?? {};
   return {
@@ -104,9 +107,9 @@ function entryVars(entry: LockEntry, ctx: PredicateContext): Record<string, stri
 
 /** `{date}` (YYYY-MM-DD) and `{age}` (days) of a locked revision's `lastModified`. */
 function ageVars(locked: Record<string, unknown>, ctx: PredicateContext): Record<string, string> {
-  if (typeof locked.lastModified !== 'number') return {};
-  const ms = locked.lastModified * 1000;
-  return { date: new Date(ms).toISOString().slice(0, 10), age: String(Math.floor((ctx.now.getTime() - ms) / 86_400_000)) };
+  const date = lastModifiedDate(locked);
+  if (!date) return {};
+  return { date: date.toISOString().slice(0, 10), age: String(Math.floor((ctx.now.getTime() - date.getTime()) / 86_400_000)) };
 }
 
 /** `{ref}`, and for a release `{release}`, `{eol}` (its end of life), `{days}` (from today to it) and `{successor}`. */
@@ -163,14 +166,15 @@ function checkReferences(file: string, lock: FlakeLock, rule: Rule, ctx: Predica
   ];
   for (const node of lock.nodes) {
     for (const [input, target] of Object.entries((node.data.inputs ?? {}) as Record<string, unknown>)) {
-      const shaped = typeof target === 'string' || Array.isArray(target) ? (target as string | string[]) : String(target);
+      // The reader checked the shape: a node name or a follows path.
+      const shaped = target as string | string[];
       refs.push({ ref: { from: node.key, input, target: shaped, resolves: resolveReference(lock, target) !== undefined }, range: node.inputRanges[input] ?? node.keyRange });
     }
   }
   for (const { ref, range } of refs) {
     const violation = firstExplicitViolation(rule, ref, ctx);
     if (!violation) continue;
-    const target = Array.isArray(ref.target) ? `[${ref.target.map((t) => JSON.stringify(t)).join(', ')}]` : JSON.stringify(ref.target);
+    const target = describePlain(ref.target);
     out.push(violationFinding(rule, violation, target, { node: ref.from, input: ref.input, target }, { file, range, subject: `ref:${ref.from}/${ref.input}` }));
   }
   return out;
@@ -194,14 +198,20 @@ function checkNixpkgsCopies(file: string, lock: FlakeLock, rule: Rule, ctx: Pred
   const primaryRev = primary ? rev(primary) : undefined;
   if (!primary || typeof primaryRev !== 'string') return [];
   const out: Finding[] = [];
+  // Who takes each node as a direct input, and how each node is reached from the root: indexed once, not per copy.
+  const usersOf = new Map<string, { node: string; input: string; range: Range }[]>();
+  for (const n of lock.nodes) {
+    for (const [input, target] of Object.entries((n.data.inputs ?? {}) as Record<string, unknown>)) {
+      if (typeof target !== 'string') continue;
+      const list = usersOf.get(target) ?? [];
+      list.push({ node: n.key, input, range: n.inputRanges[input] ?? n.keyRange });
+      usersOf.set(target, list);
+    }
+  }
   for (const node of nixpkgs) {
     const nodeRev = rev(node);
     if (node === primary || typeof nodeRev !== 'string') continue;
-    const users = lock.nodes.flatMap((n) =>
-      Object.entries((n.data.inputs ?? {}) as Record<string, unknown>)
-        .filter(([, target]) => target === node.key)
-        .map(([input]) => ({ node: n.key, input, range: n.inputRanges[input] ?? n.keyRange })),
-    );
+    const users = usersOf.get(node.key) ?? [];
     // A second nixpkgs the flake declares itself (nixpkgs-unstable, nixpkgs-old) is deliberate: only dependencies' copies are judged.
     if (users.length === 0 || users.some((u) => u.node === lock.root)) continue;
     const copy: NixpkgsCopy = { node: node.key, rev: nodeRev, primaryRev, users: users.map(({ node: n, input }) => ({ node: n, input })) };

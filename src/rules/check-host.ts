@@ -1,3 +1,4 @@
+import { isSecretPath, redacted, scrubSecrets, shownValue } from '../redaction/secrets';
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { Effective, Host, HostDefinition, opaqueExternalModules } from '../nix/host';
@@ -69,7 +70,7 @@ export function judgeHost(host: Host, rule: Rule, ctx: HostCheckContext): Judgem
       ctx = { ...ctx, onlyIf: unreadMaySet ? `only if ${condition}: no module declint read sets it, and unread modules (${opaque.join(', ')}) may` : `only if ${condition}, which declint could not resolve` };
     } else if (testPredicate(rule.when.test, precondition.value, ctx) !== true) {
       if (ctx.explain === false) return judged('not-applicable', '');
-      const shown = describePlain(precondition.value as Plain);
+      const shown = shownValue(precondition.value, whenPath, 'nixos');
       return judged('not-applicable', `${rule.when.option} = ${shown}${precondition.fromDefault ? ' (default)' : ''}`, evidenceOf(host, whenEffective, ctx));
     }
   }
@@ -161,11 +162,12 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
   const resolved = valueOf(effective, source.default, judgesPartially(rule));
   if (!resolved) {
     if (effective.kind === 'absent' && !judgesDefault) return { ...base, status: 'pass', reason: `${shownPath} is not set`, evidence: rootLocation(host, ctx) };
-    const why = effective.kind === 'unknown' ? `: ${effective.why}` : '';
+    // Why a secret option is not known would quote its expression: not said.
+    const why = effective.kind === 'unknown' && !isSecretPath(optionPath, 'nixos') ? `: ${scrubSecrets(effective.why)}` : '';
     return { ...base, status: 'not-evaluated', reason: `${shownPath} could not be resolved statically${why}`, ...evidenceField(host, effective, ctx) };
   }
   const mode = resolved.fromDefault ? 'default' : 'explicit';
-  const shown = describePlain(resolved.value as Plain);
+  const shown = shownValue(resolved.value, optionPath, 'nixos');
   const violation = source.violations.find((v) => v.mode === mode && testPredicate(v.test, resolved.value, ctx) === true);
   if (!violation) {
     if (ctx.explain === false) return { ...base, status: 'pass', reason: '' };
@@ -201,7 +203,7 @@ function judgeOption(host: Host, rule: Rule, source: RuleSource, optionPath: str
     location: site(winner.file, winner.def.binding, ctx),
     related,
     hosts: [host.name],
-    subject: `${shownPath}=${JSON.stringify(resolved.value)}`,
+    subject: `${shownPath}=${JSON.stringify(redacted(resolved.value, optionPath, 'nixos'))}`,
   };
   return { ...base, status: 'fail', reason: `${shownPath} = ${shown}`, evidence: finding.location, finding };
 }

@@ -1,3 +1,4 @@
+import { isSecretPath, redacted, REDACTED } from '../redaction/secrets';
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex, Span } from '../source/position';
@@ -60,7 +61,8 @@ function valueFindings(file: string, def: OptionDefinition, lines: LineIndex, ru
       file,
       range: lines.rangeOf(def.binding),
       related,
-      subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(value)}`,
+      subject: `${formatOptionPath(hasWildcard(option) ? def.path : option)}=${JSON.stringify(redacted(value, def.path, 'nixos'))}`,
+      valuePath: def.path,
     }),
   ];
 }
@@ -91,7 +93,9 @@ export function textFindings(
     const violation = firstExplicitViolation(source.violations, entry.value, ctx);
     if (!violation) continue;
     const at = lineSpan(lines, def.binding, entry.line);
-    const shown = `${JSON.stringify(entry.line.replace(new RegExp(UNKNOWN_PART, 'g'), '…'))}${entry.scope ? ` in \`${entry.scope}\`` : ''}`;
+    // A line of a setting named like a secret shows its key only.
+    const line = isSecretPath([source.text!.key ?? ''], 'nixos') ? `${source.text!.key} ${REDACTED}` : entry.line.replace(new RegExp(UNKNOWN_PART, 'g'), '…');
+    const shown = `${JSON.stringify(line)}${entry.scope ? ` in \`${entry.scope}\`` : ''}`;
     out.push(
       violationFinding(rule, violation, entry.value, { path: formatOptionPath(def.path), value: shown }, {
         file,

@@ -1,3 +1,4 @@
+import { redacted, shownValue } from '../redaction/secrets';
 import { isRecord } from '../source/records';
 import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
@@ -62,7 +63,8 @@ export function checkTalosView(view: TalosView, rule: Rule, ctx: PredicateContex
           file: origin.file,
           range: origin.range,
           // A secret's value never goes into a finding, not even into its fingerprint.
-          subject: secret ? concrete : `${concrete}=${JSON.stringify(located.value)}`,
+          subject: secret ? concrete : `${concrete}=${JSON.stringify(redacted(located.value, located.path, 'talos'))}`,
+          valuePath: located.path,
         });
         out.push(annotate(finding, view, origin, gated, rule));
       }
@@ -229,7 +231,7 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
       }
       const origin = l.doc.tree.originOf(l.path);
       // A secret's value is never shown, even encrypted.
-      const shown = secret ? 'is set (value not shown)' : `= ${shortJson(l.value)}`;
+      const shown = secret ? 'is set (value not shown)' : `= ${shownValue(l.value, l.path, 'talos')}`;
       const how = origin?.note ? ` (${origin.note})` : '';
       return { ...base, status: 'pass' as const, reason: `${l.path.join('.')} ${shown}${how}`, ...(origin ? { evidence: { file: origin.file, range: origin.range } } : at) };
     });
@@ -241,12 +243,7 @@ export function judgeTalosView(view: TalosView, subject: string, rule: Rule, ctx
   if (gated && !view.version && rule.default !== undefined) {
     return [{ ...base, status: 'not-evaluated', reason: `${shownPath} is not set, and the Talos version that decides its default is not known`, ...at }];
   }
-  if (rule.default !== undefined && rule.default !== null) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shortJson(rule.default)}`, ...at }];
+  if (rule.default !== undefined && rule.default !== null) return [{ ...base, status: 'pass', reason: `${shownPath} is not set; the Talos default is ${shownValue(rule.default, [], 'talos')}`, ...at }];
   return [{ ...base, status: 'pass', reason: `${shownPath} is not set`, ...at }];
 }
 
-/** A value as JSON, cut to a readable length (a whole `apiServer` block says no more than its first line). */
-function shortJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}

@@ -2,10 +2,12 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { Document, isMap, isScalar, LineCounter, Node as YamlNode, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, Node as YamlNode } from 'yaml';
 import { controlProblem, Framework, loadFrameworks } from '../controls/registry';
 import { LocatedError } from '../source/errors';
-
+import { MAX_INPUT_BYTES, readText, realDirectories } from '../source/read-text';
+import { readYamlInput } from '../source/yaml-input';
+import { catastrophicBacktracking } from '../source/regex-safety';
 import { locatedSchemaError } from '../source/schema-errors';
 import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
@@ -35,8 +37,10 @@ export async function loadRules(dirs: string[], displayBase = process.cwd(), fra
   for (const dir of dirs) {
     for (const file of await listRuleFiles(dir)) {
       const display = path.relative(displayBase, file) || file;
-      const text = await fs.readFile(file, 'utf8');
-      const rule = parseRule(text, display, path.relative(dir, file).split(path.sep).join('/'), frameworks);
+      // A rule file is a regular file inside its rule directory, of a sensible size.
+      const read = readText(file, { maxBytes: MAX_INPUT_BYTES, within: realDirectories([dir]), withinName: 'its rule directory' });
+      if (read.kind === 'error') throw new LocatedError(display, 1, 1, `the rule file cannot be read: ${read.reason}`);
+      const rule = parseRule(read.text, display, path.relative(dir, file).split(path.sep).join('/'), frameworks);
       const previous = seen.get(rule.id);
       if (previous) throw new LocatedError(display, 1, 1, `rule ${rule.id} is already defined in ${previous}`);
       seen.set(rule.id, display);
@@ -66,25 +70,25 @@ async function listRuleFiles(dir: string): Promise<string[]> {
 
 /** Parses and validates one rule file's text; its controls are checked against the registry. */
 export function parseRule(text: string, display: string, source: string, frameworks: Framework[] = loadFrameworks()): Rule {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { doc, lineCounter, data: parsed } = readYamlInput(text, display);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const data = parsed as any;
   const at = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0];
-    const pos = at(error.pos[0]);
-    throw new LocatedError(display, pos.line, pos.col, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
-  }
-  const data = doc.toJS();
   const errors = validate(data);
   if (errors.length > 0) {
     throw locatedSchemaError(display, doc, lineCounter, errors[0], 'the rule');
   }
-  for (const { name, at: where } of findNamedPredicates(data)) {
-    if (!NAMED_PREDICATES[name]) {
-      const node = doc.getIn(where, true) as YamlNode | undefined;
-      const pos = at(node?.range?.[0] ?? 0);
-      throw new LocatedError(display, pos.line, pos.col, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
-    }
+  const fail = (where: (string | number)[], message: string): never => {
+    const node = doc.getIn(where, true) as YamlNode | undefined;
+    const pos = at(node?.range?.[0] ?? 0);
+    throw new LocatedError(display, pos.line, pos.col, message);
+  };
+  for (const { value: name, at: where } of findKeys(data, ['named'])) {
+    if (!NAMED_PREDICATES[name]) fail(where, `unknown named predicate "${name}" (known: ${Object.keys(NAMED_PREDICATES).join(', ')})`);
+  }
+  for (const { key, value: pattern, at: where } of findKeys(data, ['matches', 'notMatches'])) {
+    const problem = catastrophicBacktracking(pattern);
+    if (problem) fail(where, `${key}: "${pattern}" is refused: ${problem}; rewrite it without the nesting`);
   }
   const problem = sourceProblem(data) ?? undescribedPattern(data) ?? controlProblem(data.controls, frameworks);
   if (problem) {
@@ -120,12 +124,13 @@ export function parseRule(text: string, display: string, source: string, framewo
   };
 }
 
-function findNamedPredicates(value: unknown, where: (string | number)[] = [], out: { name: string; at: (string | number)[] }[] = []) {
-  if (Array.isArray(value)) value.forEach((v, i) => findNamedPredicates(v, [...where, i], out));
+/** Every string under one of `keys`, anywhere in the rule (predicates nest in `all`, `any`, `not`). */
+function findKeys(value: unknown, keys: string[], where: (string | number)[] = [], out: { key: string; value: string; at: (string | number)[] }[] = []) {
+  if (Array.isArray(value)) value.forEach((v, i) => findKeys(v, keys, [...where, i], out));
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'named' && typeof v === 'string') out.push({ name: v, at: [...where, k] });
-      else findNamedPredicates(v, [...where, k], out);
+      if (keys.includes(k) && typeof v === 'string') out.push({ key: k, value: v, at: [...where, k] });
+      else findKeys(v, keys, [...where, k], out);
     }
   }
   return out;

@@ -18,8 +18,8 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
   if ('notEquals' in predicate) return !deepEqual(value, predicate.notEquals);
   if ('oneOf' in predicate) return predicate.oneOf.some((candidate) => deepEqual(value, candidate));
   if ('noneOf' in predicate) return !predicate.noneOf.some((candidate) => deepEqual(value, candidate));
-  if ('matches' in predicate) return typeof value === 'string' ? new RegExp(predicate.matches).test(value) : undefined;
-  if ('notMatches' in predicate) return typeof value === 'string' ? !new RegExp(predicate.notMatches).test(value) : undefined;
+  if ('matches' in predicate) return typeof value === 'string' ? compiled(predicate.matches).test(value) : undefined;
+  if ('notMatches' in predicate) return typeof value === 'string' ? !compiled(predicate.notMatches).test(value) : undefined;
   if ('contains' in predicate) return Array.isArray(value) ? value.some((item) => deepEqual(item, predicate.contains)) : undefined;
   if ('notContains' in predicate) return Array.isArray(value) ? !value.some((item) => deepEqual(item, predicate.notContains)) : undefined;
   if ('containsAny' in predicate) {
@@ -48,6 +48,15 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
   const named = NAMED_PREDICATES[predicate.named];
   if (!named) throw new Error(`unknown named predicate ${predicate.named}`);
   return named.test(value, ctx);
+}
+
+/** Rule patterns, compiled once (loading refused those that backtrack catastrophically: regex-safety.ts). */
+const patterns = new Map<string, RegExp>();
+
+function compiled(pattern: string): RegExp {
+  let regex = patterns.get(pattern);
+  if (!regex) patterns.set(pattern, (regex = new RegExp(pattern)));
+  return regex;
 }
 
 function combine(verdicts: Verdict[], mode: 'all' | 'any'): Verdict {

@@ -1,5 +1,5 @@
 import type { Finding, RelatedLocation } from '../findings/finding';
-import { describePlain, Plain } from '../nix/value';
+import { shownValue } from '../redaction/secrets';
 import type { Range } from '../source/position';
 import { NAMED_PREDICATES, NamedPredicate } from './named-predicates';
 import { PredicateContext, testPredicate } from './predicates';
@@ -49,6 +49,8 @@ export interface FindingSite {
   related?: RelatedLocation[];
   /** A line-independent identity: rule subject and value. */
   subject: string;
+  /** Where the value is written (an option path, a YAML path): secrets there are never shown. */
+  valuePath?: readonly string[];
 }
 
 /** A finding from a rule's violation; `{value}` and the given variables fill the message. */
@@ -56,7 +58,7 @@ export function violationFinding(rule: Rule, violation: Violation, value: unknow
   return {
     ruleId: rule.id,
     severity: violation.severity,
-    message: renderMessage(violation.message, { value: describePlain(value as Plain), culprit: culpritOf(violation.test, value) ?? '', ...vars }),
+    message: renderMessage(violation.message, { value: shownValue(value, site.valuePath ?? [], rule.target), culprit: culpritOf(violation.test, value) ?? '', ...vars }),
     location: { file: site.file, range: site.range },
     related: site.related ?? [],
     subject: site.subject,

@@ -20,7 +20,10 @@ export interface Span {
   end: number;
 }
 
-/** Maps string offsets to line/column in one text; the line table is built on first use. */
+/**
+ * Maps string offsets to line/column in one text; the line table is built on
+ * first use. A line ends at LF, CRLF or a lone CR, as LSP and editors count.
+ */
 export class LineIndex {
   private starts: number[] | undefined;
 
@@ -31,7 +34,8 @@ export class LineIndex {
       const starts = [0];
       const text = this.text;
       for (let i = 0; i < text.length; i++) {
-        if (text.charCodeAt(i) === 10) starts.push(i + 1);
+        const c = text.charCodeAt(i);
+        if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
       }
       this.starts = starts;
     }

@@ -1,7 +1,8 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from '../source/position';
 import { NodeRole, PatchDoc, patchesFromText, scalarMapper, startGenerated } from './node-build';
 import { builtNode, declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, TreeReader, unresolvedNode } from './node-source';
+import { parseYamlDocuments } from './documents';
 import { maskTemplate } from './template';
 import { loadBase, ProvenancedTree } from './tree';
 import { isUnknownText } from './unknown';
@@ -45,14 +46,12 @@ export function capiNodes(sources: { absolutePath: string; text: string }[], rea
     const file = reader.reportPath(source.absolutePath);
     const lines = new LineIndex(source.text);
     // `${VAR}` are clusterctl's variables, filled when the manifest is generated: unknown here.
-    const docs = parseAllDocuments(maskTemplate(source.text, ['terraform']).text) as Document.Parsed[];
-    const broken = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
-    if (!Array.isArray(docs) || broken) {
-      const error = broken?.errors[0];
-      result.unread.push({ file, ...(error ? { at: lines.range(error.pos[0], error.pos[1]) } : {}), reason: `the Cluster API manifest does not parse${error ? ` (${error.message.split('\n')[0]})` : ''}` });
+    const read = parseYamlDocuments(maskTemplate(source.text, ['terraform']).text);
+    if ('error' in read) {
+      result.unread.push({ file, ...(read.at ? { at: lines.range(read.at[0], read.at[1]) } : {}), reason: `the Cluster API manifest does not parse (${read.error})` });
       continue;
     }
-    for (const d of docs) {
+    for (const d of read.docs) {
       const doc = d.contents as unknown;
       if (!isMap(doc)) continue;
       const apiVersion = doc.get('apiVersion');
@@ -132,9 +131,9 @@ function addNode(result: NodeSourceResult, m: Manifest, name: string, construct:
   let base: (tree: ProvenancedTree) => void;
   if (role === 'none') {
     const scalar = data as Scalar;
-    const parsed = parseAllDocuments(String(scalar.value)) as Document.Parsed[];
-    const config = Array.isArray(parsed) ? parsed.find((d) => isMap(d.contents) && d.contents.has('machine')) : undefined;
-    if (!config || config.errors.length > 0) {
+    const parsed = parseYamlDocuments(String(scalar.value));
+    const config = 'docs' in parsed ? parsed.docs.find((d) => isMap(d.contents) && d.contents.has('machine')) : undefined;
+    if (!config) {
       result.nodes.push(unresolvedNode(name, construct, m.declared, 'data does not hold a machine config declint can parse'));
       return;
     }

@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
 import { maskFile } from './template';
 import { UNKNOWN_MARK } from './unknown';
@@ -65,8 +65,13 @@ export type TalosReadResult =
   | { kind: 'talos'; file: TalosFile }
   | { kind: 'not-talos' }
   | { kind: 'syntax-error'; error: YamlSyntaxError }
+  /** Nested deeper, or expanding aliases more, than any machine config does: not read, said where. */
+  | { kind: 'too-complex'; error: YamlSyntaxError }
   /** A templated file whose YAML does not parse once its expressions are replaced: valid for its template engine, unreadable here. */
   | { kind: 'unreadable-template'; error: YamlSyntaxError };
+
+/** A Talos document nests about a dozen levels; far deeper is not a config, and would overflow recursive readers. */
+export const MAX_YAML_DEPTH = 64;
 
 const V1ALPHA1_TOP_KEYS = new Set(['version', 'machine', 'cluster', 'debug', 'persist']);
 /** Keys only a talhelper `talconfig.yaml` has at its top level. */
@@ -74,8 +79,12 @@ const TALCONFIG_KEYS = new Set(['clusterName', 'talosVersion', 'kubernetesVersio
 /** A secrets bundle (`talosctl gen secrets`, talhelper `talsecret.yaml`), possibly SOPS-encrypted. */
 const SECRETS_BUNDLE_KEYS = new Set(['cluster', 'secrets', 'trustdinfo', 'certs', 'sops']);
 
-/** Cheap pre-check so that YAML files which cannot be Talos are not parsed at all. */
-const TALOS_HINT = /^(?:version:\s*v1alpha1|machine:|cluster:|apiVersion:\s*v1alpha1|- op:|nodes:|certs:|secrets:|customization:)/m;
+/**
+ * Cheap pre-check so that YAML files which cannot be Talos are not parsed at
+ * all: a top-level key of some Talos document, in block style, or in flow
+ * style and JSON (`{version: v1alpha1, machine: {…}}`, `{"version": …}`).
+ */
+const TALOS_HINT = /(?:^|[{,]\s*)["']?(?:version["']?\s*:\s*["']?v1alpha1|apiVersion["']?\s*:\s*["']?v1alpha1|machine["']?\s*:|cluster["']?\s*:|nodes["']?\s*:|certs["']?\s*:|secrets["']?\s*:|customization["']?\s*:)|^-\s+op:|^\[\s*\{\s*["']?op["']?\s*:/m;
 
 /** A Go template action (`{{ .ClusterConfig… }}`, `{{- if … }}`) on a line of its own or in a value. */
 const GO_TEMPLATE = /\{\{-?\s*(?:if|else|end|range|with|define|template|\.|\$)/;
@@ -93,6 +102,9 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
   // Positions hold: the masked text has the file's length and lines.
   const masked = maskFile(fileName, text);
   if (!talenv && !TALOS_HINT.test(masked.text)) return { kind: 'not-talos' };
+  // The yaml package parses recursively: nesting past the limit is found before, where it starts.
+  const deep = yamlDepthExceeded(masked.text, MAX_YAML_DEPTH);
+  if (deep !== undefined) return { kind: 'too-complex', error: { message: tooDeep(), range: lines.range(deep, deep + 1) } };
   const parsed = parseAllDocuments(masked.text, { keepSourceTokens: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
@@ -100,7 +112,10 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
       // A Go template (talhelper, Helm) is YAML only once rendered: its source is not a config to check.
       if (GO_TEMPLATE.test(text)) return { kind: 'not-talos' };
       const error = doc.errors[0];
-      const located = { message: firstLine(error.message), range: lines.range(error.pos[0], error.pos[1]) };
+      const range = lines.range(error.pos[0], error.pos[1]);
+      // The yaml package's parser recurses: a document nested a thousand levels overflows it.
+      if (/Maximum call stack size exceeded/.test(error.message)) return { kind: 'too-complex', error: { message: tooDeep(), range } };
+      const located = { message: firstLine(error.message), range };
       return masked.expressions > 0 ? { kind: 'unreadable-template', error: located } : { kind: 'syntax-error', error: located };
     }
   }
@@ -110,11 +125,117 @@ export function readTalosFile(text: string, lines: LineIndex = new LineIndex(tex
     const role = talenv && isMap(document.contents) ? { role: 'talenv' as const, kind: 'talenv' } : documentRole(document);
     sops ??= sopsState(document);
     if (!role) continue;
+    const complex = tooComplex(document, lines);
+    if (complex) return { kind: complex.invalid ? 'syntax-error' : 'too-complex', error: { message: complex.message, range: complex.range } };
     const [start, , end] = document.range;
     documents.push({ ...role, document, range: lines.range(start, end) });
   }
   if (documents.length === 0) return { kind: 'not-talos' };
   return { kind: 'talos', file: { kind: fileKind(documents), documents, ...(sops ? { sops } : {}), ...(masked.expressions > 0 ? { templated: masked.expressions } : {}) } };
+}
+
+/**
+ * The offset where a YAML text first nests deeper than `max`, without
+ * parsing it: block nesting by indentation (each deeper indent, and each
+ * `- ` that opens a sequence item on a line, is a level; the lines of a
+ * `|` or `>` block scalar are text), plus flow nesting by brackets outside
+ * quotes and comments. An estimate that errs towards deeper (a key and its
+ * nested sequence on one level count twice), far from any real config.
+ */
+export function yamlDepthExceeded(text: string, max: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let scalarIndent = -1;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const indent = line.length - line.trimStart().length;
+    const content = line.trim();
+    if (scalarIndent >= 0) {
+      if (content === '' || indent > scalarIndent) continue;
+      scalarIndent = -1;
+    }
+    if (content === '' || content.startsWith('#')) continue;
+    if (flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      for (let i = indent; line.startsWith('- ', i) || line.startsWith('-\t', i); i += 2) indents.push(i + 1);
+    }
+    let quote = '';
+    for (let i = indent; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) break;
+      else if (c === '[' || c === '{') {
+        if (indents.length + ++flow > max) return start + i;
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+    if (indents.length + flow > max) return start + indent;
+    if (flow === 0 && /[|>][-+0-9]*\s*(?:#.*)?$/.test(content) && /(?:^|[:\s-])[|>][-+0-9]*\s*(?:#.*)?$/.test(content)) scalarIndent = indent;
+  }
+  return undefined;
+}
+
+/**
+ * The YAML documents of a text a Talos construct is built from (a patch,
+ * an Omni template, a Cluster API manifest), or why they cannot be read
+ * and where: nested past MAX_YAML_DEPTH (found before the parser
+ * recurses), or the first syntax error.
+ */
+export function parseYamlDocuments(text: string): { docs: Document.Parsed[] } | { error: string; at?: [number, number] } {
+  const deep = yamlDepthExceeded(text, MAX_YAML_DEPTH);
+  if (deep !== undefined) return { error: `it nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos configuration does`, at: [deep, deep + 1] };
+  const docs = parseAllDocuments(text) as Document.Parsed[] | unknown;
+  if (!Array.isArray(docs)) return { docs: [] };
+  const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
+  if (broken) return { error: broken.errors[0].message.split('\n')[0], at: [broken.errors[0].pos[0], broken.errors[0].pos[1]] };
+  return { docs: docs as Document.Parsed[] };
+}
+
+function tooDeep(): string {
+  return `This file nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos config does; it is not checked.`;
+}
+
+/**
+ * Whether a parsed document is beyond what declint reads: nested deeper
+ * than MAX_YAML_DEPTH (found with an explicit stack), or with aliases that
+ * expand past the yaml package's alias budget (a "billion laughs" file); or
+ * not a config at all (`invalid`: a key that is a map or a list).
+ */
+function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & { invalid?: true }) | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
+  let aliases = false;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) aliases = true;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_YAML_DEPTH) {
+      const at = node.range?.[0] ?? 0;
+      return { message: tooDeep(), range: lines.range(at, at + 1) };
+    }
+    for (const item of node.items) {
+      if (isPair(item)) {
+        // No Talos key is a map or a list (and reading one as data would warn on standard error).
+        if (isMap(item.key) || isSeq(item.key)) {
+          const at = (item.key as { range?: number[] }).range?.[0] ?? 0;
+          return { message: 'a key is a map or a list, which no Talos config has', range: lines.range(at, at + 1), invalid: true };
+        }
+        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  if (!aliases) return undefined;
+  try {
+    doc.toJS();
+    return undefined;
+  } catch (error) {
+    const at = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
+    return { message: `This file's aliases expand beyond what declint reads (${firstLine((error as Error).message)}); it is not checked.`, range: lines.range(at, at + 1) };
+  }
 }
 
 function fileKind(documents: TalosDocument[]): TalosFileKind {
@@ -137,15 +258,17 @@ function sopsState(document: Document.Parsed): SopsState | undefined {
   if (!isMap(meta)) return undefined;
   const mac = meta.get('mac');
   const state: SopsState = { mac: typeof mac === 'string' && mac.startsWith('ENC['), encryptedValues: 0, plainValues: 0 };
-  const count = (node: unknown): void => {
-    if (isMap(node)) for (const pair of node.items) count(pair.value);
-    else if (isSeq(node)) for (const item of node.items) count(item);
+  // An explicit stack: the document may not have been checked for depth yet.
+  const stack: unknown[] = contents.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === 'sops')).map((pair) => pair.value);
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) for (const pair of node.items) stack.push(pair.value);
+    else if (isSeq(node)) stack.push(...node.items);
     else if (isScalar(node) && typeof node.value === 'string') {
       if (node.value.startsWith('ENC[')) state.encryptedValues++;
       else state.plainValues++;
     }
-  };
-  for (const pair of contents.items) if (!(isScalar(pair.key) && pair.key.value === 'sops')) count(pair.value);
+  }
   return state;
 }
 

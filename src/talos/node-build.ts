@@ -1,5 +1,6 @@
 import { Document, isMap, isSeq, parseAllDocuments, Scalar } from 'yaml';
 import { LineIndex, Position, Range } from '../source/position';
+import { parseYamlDocuments } from './documents';
 import { maskTemplate, TemplateSyntax } from './template';
 import { applyJson6902, applyStrategic, loadBase, Origin, ProvenancedTree, RangeMapper, YamlSource } from './tree';
 import { compareVersions, formatVersion, Version } from './version';
@@ -40,11 +41,9 @@ export function patchesFromText(text: string, src: PatchDoc['src'], syntaxes: Te
 
 /** The patches of a text whose template expressions are already replaced (see template.ts). */
 export function patchesFromMasked(source: string, src: PatchDoc['src']): { patches: PatchDoc[] } | { error: string } {
-  const docs = parseAllDocuments(source);
-  if (!Array.isArray(docs)) return { patches: [] };
-  const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
-  if (broken) return { error: broken.errors[0].message.split('\n')[0] };
-  return { patches: (docs as Document.Parsed[]).filter((d) => d.contents).map((d) => classifyPatch(d.contents, src)) };
+  const read = parseYamlDocuments(source);
+  if ('error' in read) return { error: read.error };
+  return { patches: read.docs.filter((d) => d.contents).map((d) => classifyPatch(d.contents, src)) };
 }
 
 /**

@@ -1,8 +1,9 @@
 import * as path from 'path';
-import { Document, isMap, isScalar, isSeq, Node as YamlNode, Pair, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, Node as YamlNode, Pair, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from '../source/position';
 import { classifyPatch, NodeRole, PatchDoc, startGenerated } from './node-build';
 import { builtNode, declaredAt, emptyNodeSourceResult, FileRange, FoundNode, lineOf, NodeSourceResult, readPatchFile, TreeReader, unresolvedNode } from './node-source';
+import { parseYamlDocuments } from './documents';
 import type { ProvenancedTree } from './tree';
 import { parseVersion } from './version';
 
@@ -45,13 +46,12 @@ export function omniNodes(absolutePath: string, text: string, reader: TreeReader
   const lines = new LineIndex(text);
   const result = emptyNodeSourceResult();
   const ctx: Ctx = { reader, absolutePath, file, lines, result };
-  const docs = parseAllDocuments(text) as Document.Parsed[];
-  const broken = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
-  if (!Array.isArray(docs) || broken) {
-    const error = broken?.errors[0];
-    result.unread.push({ file, ...(error ? { at: lines.range(error.pos[0], error.pos[1]) } : {}), reason: `the Omni cluster template does not parse${error ? ` (${error.message.split('\n')[0]})` : ''}` });
+  const read = parseYamlDocuments(text);
+  if ('error' in read) {
+    result.unread.push({ file, ...(read.at ? { at: lines.range(read.at[0], read.at[1]) } : {}), reason: `the Omni cluster template does not parse (${read.error})` });
     return result;
   }
+  const docs = read.docs;
   // Read as plain maps: `get` answers a scalar's value.
   const maps: YAMLMap[] = docs.map((d) => d.contents as unknown).filter(isMap);
   const ofKind = (kind: string) => maps.filter((m) => m.get('kind') === kind);

@@ -1,19 +1,18 @@
-import * as fs from 'fs';
 import { contentHash } from '../source/content-hash';
-import { isInside } from '../source/paths';
+import { MAX_SOURCE_BYTES, readText as readSource } from '../source/read-text';
 import type { TreeReader } from './node-source';
 
-/** How the Talos readers read a file: inside the scanned roots only, through symlinks. */
+/**
+ * How the Talos readers read a file: a regular file inside the scanned roots
+ * (also through symlinks), within the size limit; an edited text wins over
+ * the disk's. The result cache asks it again to tell whether a node built
+ * from the file still holds.
+ */
 export function readInside(realRoots: string[], readText?: (absolutePath: string) => string | undefined): TreeReader['read'] {
   return (absolutePath) => {
-    try {
-      const real = fs.realpathSync.native(absolutePath);
-      if (!realRoots.some((root) => isInside(root, real))) return { error: 'it is outside the scanned tree' };
-      const text = readText ? readText(real) : fs.readFileSync(real, 'utf8');
-      return text === undefined ? { error: 'it does not exist' } : { text };
-    } catch {
-      return { error: 'it does not exist' };
-    }
+    const disk = readSource(absolutePath, { maxBytes: MAX_SOURCE_BYTES, within: realRoots });
+    if (disk.kind === 'error') return { error: disk.reason };
+    return { text: readText?.(absolutePath) ?? disk.text };
   };
 }
 
@@ -21,4 +20,3 @@ export function readInside(realRoots: string[], readText?: (absolutePath: string
 export function talosTraceEntry(absolutePath: string, read: ReturnType<TreeReader['read']>): string {
   return `talos\u0000${absolutePath}\u0000${'text' in read ? contentHash(read.text) : read.error}`;
 }
-

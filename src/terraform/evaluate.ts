@@ -39,7 +39,25 @@ export interface HclScope {
 
 const unknown = (node: SyntaxNode, why: string): HclValue => ({ kind: 'unknown', why, node });
 
+/**
+ * Nesting of expressions folded inside each other (objects in objects,
+ * calls, references): a Talos patch nests about a dozen; far deeper is not
+ * a config, and would overflow the stack.
+ */
+const MAX_DEPTH = 128;
+let depth = 0;
+
 export function evaluate(node: SyntaxNode, scope: HclScope): HclValue {
+  if (depth >= MAX_DEPTH) return unknown(node, `an expression nested more than ${MAX_DEPTH} levels deep`);
+  depth++;
+  try {
+    return evaluateNode(node, scope);
+  } finally {
+    depth--;
+  }
+}
+
+function evaluateNode(node: SyntaxNode, scope: HclScope): HclValue {
   switch (node.type) {
     case 'expression':
       return expression(node, scope);

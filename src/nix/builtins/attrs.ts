@@ -1,5 +1,6 @@
-import { Attr, AttrsValue, Thunk, unknown, Value } from '../value';
-import { attrs, Builtins, builtin, call, callLazy, elements, isUnknownValue, list, listResult, made, need, bool, sortedNames, str, text, truth } from './registry';
+import { Attr, AttrsValue, Thunk, unknown, UnknownValue, Value } from '../value';
+import { attrs, Builtins, builtin, call, callLazy, elements, isUnknownValue, list, listResult, made, need, bool, sortedNames, str, text, tooLarge, truth } from './registry';
+import { MAX_ATTRS } from '../limits';
 
 /**
  * Attribute-set functions of `builtins` and nixpkgs `lib.attrsets`. A set
@@ -139,7 +140,8 @@ const genAttrs = builtin('genAttrs', 2, ([names, fn]) => {
 });
 
 /** `a // b` for the functions built on it: names of `b` win. */
-export function update(a: AttrsValue, b: AttrsValue): AttrsValue {
+export function update(a: AttrsValue, b: AttrsValue): AttrsValue | UnknownValue {
+  if (a.attrs.size + b.attrs.size > MAX_ATTRS) return tooLarge('//', 'set');
   const out = new Map(a.attrs);
   for (const [k, v] of b.attrs) out.set(k, v);
   const open = a.open ?? b.open;
@@ -182,8 +184,11 @@ const mergeAttrsList = builtin('mergeAttrsList', 1, ([xs]) => {
   let acc: AttrsValue = { kind: 'attrs', attrs: new Map(), ...(found.missing ? { open: found.missing } : {}) };
   for (const item of found.items) {
     const v = item.force();
-    if (v.kind === 'attrs') acc = update(acc, v);
-    else if (v.kind === 'unknown') acc = { ...acc, open: acc.open ?? `mergeAttrsList: ${v.why}` };
+    if (v.kind === 'attrs') {
+      const merged = update(acc, v);
+      if (merged.kind === 'unknown') return merged;
+      acc = merged;
+    } else if (v.kind === 'unknown') acc = { ...acc, open: acc.open ?? `mergeAttrsList: ${v.why}` };
     else return unknown(`mergeAttrsList of a ${v.kind}`);
   }
   return acc;

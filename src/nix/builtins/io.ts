@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { EvalContext } from '../eval-context';
 import { Thunk, unknown, Value } from '../value';
 import { attrs, Builtins, builtin, list, need, bool, str } from './registry';
+import { limitReached, MAX_LIST_LENGTH } from '../limits';
 
 /**
  * Builtins that read the tree: `import`, `readDir`, `readFile`,
@@ -122,6 +123,7 @@ export function ioBuiltins(ctx: EvalContext, inputs: InputImports): Builtins {
           const failed = walk(child, depth + 1);
           if (failed) return failed;
         } else files.push(Thunk.of(treePath(child, ctx)));
+        if (files.length > MAX_LIST_LENGTH) return limitReached(`listFilesRecursive finds more than ${MAX_LIST_LENGTH.toLocaleString('en')} files below ${ctx.io.reportPath(place.absolute)}`);
       }
       return undefined;
     };

@@ -1,5 +1,6 @@
 import { listElements, Thunk, unknown, Value, valuesEqual } from '../value';
-import { Builtins, builtin, call, callLazy, elements, int, isUnknownValue, list, listResult, made, need, bool, truth } from './registry';
+import { Builtins, builtin, call, callLazy, elements, int, isUnknownValue, list, listResult, made, need, bool, tooLarge, truth } from './registry';
+import { limitReached, MAX_COMPARISONS, MAX_LIST_LENGTH } from '../limits';
 
 /**
  * List functions of `builtins` and nixpkgs `lib.lists`. A list some of whose
@@ -36,6 +37,7 @@ function concatenate(lists: Value[], fn: string, missingAlready?: string): Value
   for (const sub of lists) {
     const found = listElements(sub);
     if (found) {
+      if (items.length + found.items.length > MAX_LIST_LENGTH) return tooLarge(fn, 'list');
       items.push(...found.items);
       if (found.missing !== undefined) missing ??= found.missing;
     } else if (sub.kind === 'unknown') missing ??= `${fn}: ${sub.why}`;
@@ -60,11 +62,14 @@ const concatMap = builtin('concatMap', 2, ([fn, xs]) => {
 const flatten = builtin('flatten', 1, ([x]) => {
   const items: Thunk[] = [];
   let missing: string | undefined;
+  let visited = 0;
   const walk = (value: Value, thunk: Thunk, depth: number): void => {
     if (depth > 64) {
       missing ??= 'flatten: nested too deeply';
       return;
     }
+    // A list that holds the same list twice at every level is small in memory and huge flattened.
+    if (++visited > MAX_LIST_LENGTH) return;
     const found = listElements(value);
     if (found) {
       if (found.missing !== undefined) missing ??= found.missing;
@@ -73,6 +78,7 @@ const flatten = builtin('flatten', 1, ([x]) => {
     else items.push(thunk);
   };
   walk(x.force(), x, 0);
+  if (visited > MAX_LIST_LENGTH) return tooLarge('flatten', 'list');
   // `flatten 1` is `[ 1 ]`: the top value is wrapped when it is no list.
   return listResult(items, missing);
 });
@@ -152,7 +158,7 @@ const foldr = whole('foldr', 3, (items, [op, nul]) => {
 const genList = builtin('genList', 2, ([fn, n]) => {
   const count = need(n.force(), 'int', 'genList');
   if (count.kind === 'unknown') return count;
-  if (count.value > 100_000) return unknown('genList: too long a list');
+  if (count.value > MAX_LIST_LENGTH) return tooLarge('genList', 'list');
   return list(Array.from({ length: Math.max(0, count.value) }, (_, i) => callLazy(fn, Thunk.of(int(i)))));
 });
 
@@ -161,7 +167,7 @@ const range = builtin('range', 2, ([from, to]) => {
   const b = need(to.force(), 'int', 'range');
   if (a.kind === 'unknown') return a;
   if (b.kind === 'unknown') return b;
-  if (b.value - a.value > 100_000) return unknown('range: too long a list');
+  if (b.value - a.value >= MAX_LIST_LENGTH) return tooLarge('range', 'list');
   const items: Thunk[] = [];
   for (let i = a.value; i <= b.value; i++) items.push(Thunk.of(int(i)));
   return list(items);
@@ -169,6 +175,7 @@ const range = builtin('range', 2, ([from, to]) => {
 
 /** `lib.unique`: the first of equal elements kept; unknown when two cannot be compared. */
 const unique = whole('unique', 1, (items) => {
+  if (items.length * items.length > 2 * MAX_COMPARISONS) return unknown(limitReached(`unique compares each of ${items.length.toLocaleString('en')} elements with the others, more than ${MAX_COMPARISONS.toLocaleString('en')} comparisons`));
   const kept: Thunk[] = [];
   for (const item of items) {
     let seen = false;
@@ -227,6 +234,7 @@ const singleton = builtin('singleton', 1, ([x]) => list([x]));
 const subtractLists = whole('subtractLists', 2, (items, [remove]) => {
   const r = need(remove.force(), 'list', 'subtractLists');
   if (r.kind === 'unknown') return r;
+  if (items.length * r.items.length > MAX_COMPARISONS) return unknown(limitReached(`subtractLists compares ${items.length.toLocaleString('en')} elements with ${r.items.length.toLocaleString('en')}, more than ${MAX_COMPARISONS.toLocaleString('en')} comparisons`));
   const kept: Thunk[] = [];
   for (const item of items) {
     let drop = false;

@@ -1,4 +1,5 @@
 import { applyValue, Attr, AttrsValue, BuiltinValue, listElements, partialList, Thunk, unknown, UnknownValue, Value } from '../value';
+import { limitReached, MAX_ATTRS, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../limits';
 
 /**
  * The pieces every builtin is made of. A builtin is strict only where Nix is:
@@ -76,6 +77,16 @@ export function elements(value: Value, fn: string): { items: Thunk[]; missing?: 
   const found = listElements(value);
   if (found) return found;
   return value.kind === 'unknown' ? { kind: 'unknown', why: `${fn}: ${value.why}` } : unknown(`${fn} expects a list, not a ${value.kind}`);
+}
+
+/**
+ * What a builtin gives where the value it would build is larger than
+ * declint builds (a list, a string or a set that doubles at every step):
+ * unknown, noted at the value being read.
+ */
+export function tooLarge(fn: string, what: 'list' | 'string' | 'set'): UnknownValue {
+  const [max, unit] = what === 'list' ? [MAX_LIST_LENGTH, 'elements'] : what === 'string' ? [MAX_STRING_LENGTH, 'characters'] : [MAX_ATTRS, 'attributes'];
+  return unknown(limitReached(`${fn} builds a ${what} of more than ${max.toLocaleString('en')} ${unit}`));
 }
 
 export function isUnknownValue(value: unknown): value is UnknownValue {

@@ -1,6 +1,8 @@
 import * as path from 'path';
 import { StringValue, Thunk, unknown, Value } from '../value';
-import { Builtins, builtin, call, elements, int, isUnknownValue, list, need, bool, str, text } from './registry';
+import { Builtins, builtin, call, elements, int, isUnknownValue, list, need, bool, str, text, tooLarge } from './registry';
+import { limitReached, MAX_MATCH_LENGTH, MAX_STRING_LENGTH } from '../limits';
+import { catastrophicBacktracking } from '../../source/regex-safety';
 
 /**
  * String functions of `builtins` and nixpkgs `lib.strings`, and the
@@ -30,10 +32,13 @@ export function coerceToString(value: Value, forToString: boolean, depth = 0): V
     case 'list': {
       if (!forToString) return unknown('cannot interpolate a list');
       const parts: string[] = [];
+      let length = 0;
       for (const item of value.items) {
         const s = coerceToString(item.force(), true, depth + 1);
         if (s.kind !== 'string' || s.input !== undefined) return s.kind === 'unknown' ? s : unknown('toString of a list with a path of an input');
         parts.push(s.value);
+        length += s.value.length + 1;
+        if (length > MAX_STRING_LENGTH) return tooLarge('toString', 'string');
       }
       return str(parts.join(' '));
     }
@@ -54,6 +59,7 @@ export function coerceToString(value: Value, forToString: boolean, depth = 0): V
 /** Concatenation of two coerced strings: a string inside an input stays one. */
 export function appendStrings(a: StringValue, b: StringValue): Value {
   if (b.input !== undefined) return unknown('a path of a flake input in the middle of a string');
+  if (a.value.length + b.value.length > MAX_STRING_LENGTH) return tooLarge('+', 'string');
   return a.input !== undefined ? { kind: 'string', value: a.value + b.value, input: a.input } : str(a.value + b.value);
 }
 
@@ -79,10 +85,13 @@ function joinList(sep: string, value: Value, fn: string, each?: (item: Thunk) =>
   if (isUnknownValue(found)) return found;
   if (found.missing !== undefined) return unknown(`${fn}: ${found.missing}`);
   const parts: string[] = [];
+  let length = 0;
   for (const item of found.items) {
     const v = coerceToString(each ? each(item) : item.force(), false);
     if (v.kind !== 'string' || v.input !== undefined) return unknown(`${fn} of a list with an element that is not known`);
     parts.push(v.value);
+    length += v.value.length + sep.length;
+    if (length > MAX_STRING_LENGTH) return tooLarge(fn, 'string');
   }
   return str(parts.join(sep));
 }
@@ -133,6 +142,7 @@ const replaceStrings = builtin('replaceStrings', 3, ([from, to, s]) => {
   let i = 0;
   const input = subject.value;
   while (i <= input.length) {
+    if (out.length > MAX_STRING_LENGTH) return tooLarge('replaceStrings', 'string');
     const k = froms.findIndex((pattern) => input.startsWith(pattern!, i));
     if (k >= 0) {
       out += tos[k];
@@ -159,6 +169,10 @@ const match = builtin('match', 2, ([regex, s]) => {
   const t = need(s.force(), 'string', 'match');
   if (r.kind === 'unknown') return r;
   if (t.kind === 'unknown' || t.input !== undefined) return unknown('match of a string that is not known');
+  // The pattern comes from the scanned file: one that can backtrack exponentially is not run, nor any on a long string.
+  const unsafe = catastrophicBacktracking(r.value);
+  if (unsafe) return unknown(limitReached(`builtins.match: the pattern ${JSON.stringify(r.value.length > 60 ? `${r.value.slice(0, 57)}...` : r.value)} is not run (${unsafe})`));
+  if (t.value.length > MAX_MATCH_LENGTH) return unknown(limitReached(`builtins.match is not run on a string of more than ${MAX_MATCH_LENGTH.toLocaleString('en')} characters`));
   let compiled: RegExp;
   try {
     compiled = new RegExp(`^(?:${posixToJs(r.value)})$`, 'su');

@@ -1,4 +1,5 @@
 import { isRecord } from '../../source/records';
+import { lastModifiedDate } from '../../flake/last-modified';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import { isNixpkgs, LockData, LockEntry, nonUpstreamOwners, str } from '../../flake/nixpkgs';
 import { BranchVerdict, isoDay, nixpkgsBranch } from '../../flake/channels';
@@ -206,10 +207,10 @@ function nixpkgsOlderThan(value: unknown, ctx: PredicateContext | undefined, lim
   const node = lockNode(value);
   if (!node || !ctx) return undefined;
   if (!isNixpkgs(node, ctx.flakePolicy)) return false;
-  const lastModified = node.locked?.lastModified;
-  if (typeof lastModified !== 'number') return undefined;
+  const date = lastModifiedDate(node.locked);
+  if (!date) return undefined;
   const days = (ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY)[limit];
-  return ctx.now.getTime() - lastModified * 1000 > days * 86_400_000;
+  return ctx.now.getTime() - date.getTime() > days * 86_400_000;
 }
 
 export function isNixpkgsNode(value: unknown, ctx?: PredicateContext): boolean {

@@ -1,3 +1,4 @@
+import { ACCESS_TOKENS } from '../../redaction/secrets';
 import type { NamedPredicate } from '../named-predicates';
 
 /**
@@ -146,25 +147,7 @@ function containsPemPrivateKey(value: unknown): boolean | undefined {
   return body.length >= 64;
 }
 
-/**
- * Credentials whose format identifies them (the issuers document these
- * prefixes so that leaked tokens can be found): AWS access key IDs, GitHub,
- * GitLab, Slack, Google API, Stripe live, npm, Hugging Face and Tailscale keys.
- * AWS's documentation example key (…EXAMPLE) is not a credential.
- */
-const ACCESS_TOKENS: RegExp[] = [
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/,
-  /\bgithub_pat_[A-Za-z0-9_]{60,}\b/,
-  /\bglpat-[A-Za-z0-9_-]{20,}\b/,
-  /\bxox[abpors]-[A-Za-z0-9-]{20,}\b/,
-  /\bAIza[0-9A-Za-z_-]{35}\b/,
-  /\b[rs]k_live_[0-9A-Za-z]{20,}\b/,
-  /\bnpm_[A-Za-z0-9]{36}\b/,
-  /\bhf_[A-Za-z]{34}\b/,
-  /\btskey-(?:auth|client|api)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}\b/,
-];
-
+/** A credential whose format identifies it (ACCESS_TOKENS); AWS's documentation example key (…EXAMPLE) is not one. */
 function containsKnownAccessToken(value: unknown): boolean | undefined {
   if (typeof value !== 'string') return undefined;
   return ACCESS_TOKENS.some((pattern) => {
