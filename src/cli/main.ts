@@ -11,7 +11,6 @@ import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
 import { applyBaseline, createBaseline, parseBaseline } from '../findings/baseline';
 import { parseOptionPath } from '../nix/option-path';
-import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
 import type { CheckResult } from '../report/result';
 import { formatSarif, MAX_UPLOAD_GZIP_BYTES, SarifOptions } from '../report/sarif';
@@ -585,6 +584,8 @@ async function explainOptionCommand({ values, positionals }: Parsed, io: Io): Pr
     const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';
     throw new UsageError(`no host named "${hostName}"${suggest(hostName, analysis.hosts.hosts.map((h) => h.name))} (hosts: ${known})`);
   }
+  // Required here: the option table it reads is not loaded by a check (a pre-commit hook's start-up).
+  const { explainOption, formatExplanation } = require('../report/explain-option') as typeof import('../report/explain-option');
   const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
   io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : terminalLines(formatExplanation(explanation))));
   return 0;
