@@ -10,6 +10,8 @@ import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
 import { analyzeFile, ParsedNix } from './analyze';
 import { timing } from '../timing';
+import { contentHash } from '../source/content-hash';
+import { watchedDate } from '../source/watched-date';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -46,24 +48,60 @@ export async function checkFiles(
   /** Texts that win over the disk's (`check --fix` re-checks its edits); undefined for a file not edited. */
   overlayText?: (absolutePath: string) => string | undefined,
 ): Promise<FilesChecked> {
+  return filesChecked(await checkFileRecords(files, rules, now, { ...(flakePolicy ? { flakePolicy } : {}), ...(onFiles ? { onFiles } : {}), ...(overlayText ? { overlayText } : {}) }));
+}
+
+export interface FileCheckOptions {
+  flakePolicy?: FlakePolicy;
+  onFiles?: (done: number) => void;
+  /** Texts that win over the disk's (`check --fix` re-checks its edits; the result cache hands over the texts it read to hash them); undefined for any other file. */
+  overlayText?: (absolutePath: string) => string | undefined;
+  /** Record what the result cache keys each result on: the hash of the text checked, and whether a rule read "today". */
+  forCache?: boolean;
+}
+
+/** One file's result in the per-file phase. */
+export interface FileRecord {
+  file: FileToCheck;
+  checked: FileChecked;
+  /** With `forCache`: the content hash of the text checked. */
+  hash?: string;
+  /** With `forCache`: a rule read the reference date, so the result holds for that date only. */
+  readsClock?: boolean;
+}
+
+/** The per-file phase, file by file (what workers send back, and what the result cache keeps). */
+export async function checkFileRecords(files: FileToCheck[], rules: Rule[], now: Date, options: FileCheckOptions = {}): Promise<FileRecord[]> {
+  const clock = options.forCache ? watchedDate(now) : undefined;
+  const records: FileRecord[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
+    const edited = options.overlayText?.(file.absolutePath);
+    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    if (clock) clock.read = false;
+    const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, clock?.date ?? now, undefined, options.flakePolicy) : unreadFile(file, read);
+    // A file that cannot be read has no hash: the cache does not keep its result, the next run reads it again.
+    records.push(clock && read.kind === 'text' ? { file, checked, hash: contentHash(read.text), readsClock: clock.read } : { file, checked });
+    options.onFiles?.(i + 1);
+    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return records;
+}
+
+/** The per-file phase's results together, in the order of the records. */
+export function filesChecked(records: FileRecord[]): FilesChecked {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: TalosFileSummary[] = [];
   let scanned = 0;
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const edited = overlayText?.(file.absolutePath);
-    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
-    const checked = read.kind === 'text' ? checkFileText(file, read.text, rules, now, undefined, flakePolicy) : unreadFile(file, read);
+  for (const { file, checked } of records) {
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
     if (checked.scanned) scanned++;
-    onFiles?.(i + 1);
-    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions, talosFiles };
 }

@@ -9,10 +9,12 @@ import type { CheckResult } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { checkFiles, FilesChecked, FileToCheck } from './check-files';
-import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkFileRecords, FileCheckOptions, FileRecord, filesChecked, FileToCheck } from './check-files';
+import type { HostPhaseInput, HostPhaseResult } from './check-hosts';
+import type { CacheSettings, CacheStats, ResultCache } from '../cache/result-cache';
+import type { CacheLocation } from '../cache/location';
 import { checkFlakes, readIfPresent } from './check-flakes';
-import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
+import type { TalosNodesInput, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
 import type { FlakePolicy } from '../flake/policy';
@@ -24,7 +26,7 @@ import { applySuppressions, SuppressionComment } from '../findings/suppressions'
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 import { internalErrorFinding, LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
-import { NixSourceLoader, SourceOverlay } from './source-loader';
+import type { SourceOverlay } from './source-loader';
 import { timing } from '../timing';
 
 export interface CheckOptions {
@@ -62,6 +64,12 @@ export interface CheckOptions {
   onProgress?: (progress: Progress) => void;
   /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
   overlay?: SourceOverlay;
+  /** Keep results in this cache file and take from it what still holds (`check --cache`); `note` is told when a cache file is not used. */
+  cache?: { location: CacheLocation; note: (message: string) => void };
+  /** Told what the result cache gave the run (`check --verbose`). */
+  onCacheStats?: (stats: CacheStats) => void;
+  /** Plan each finding's fix, as JSON and SARIF report it (`result.fixes`). */
+  reportFixes?: boolean;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -99,45 +107,60 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
-  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(files.length));
-  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
-  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
+  const roots = scanRoots(options);
+  const extraRoots = (options.extraRoots ?? []).map((r) => path.resolve(options.base, r));
+  // Results are cached for a plain check: not for texts that are not on the disk (fixes), nor where the evaluated hosts are kept.
+  const cache =
+    options.cache && !overlay && !options.keepHosts
+      ? openCache(options.cache, { rules, ...(config ? { config } : {}), base: options.base, roots, extraRoots, judgements: options.judgements ?? false }, options.now)
+      : undefined;
   timing?.phase('files');
-  const perFile =
+  const split = cache?.files(files);
+  const toCheck = split ? split.fresh : files;
+  const jobs = overlay ? 1 : (options.jobs ?? defaultJobs(toCheck.length));
+  const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
+  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: toCheck.length }));
+  const fileOptions: FileCheckOptions = { ...(config?.flakes ? { flakePolicy: config.flakes } : {}), ...(onFiles ? { onFiles } : {}), ...(cache ? { forCache: true } : {}) };
+  // In this thread, a file is read once: the edited text wins (fixes), else the text the cache read to hash it.
+  const overlayText = overlay ? (absolutePath: string) => overlay.text(absolutePath) : split?.text;
+  const checked =
     jobs > 1 && fs.existsSync(WORKER_SCRIPT)
-      ? await checkInWorkers(files, rules, options.now, jobs, config?.flakes, onFiles)
-      : await checkFiles(files, rules, options.now, config?.flakes, onFiles, overlay && ((absolutePath: string) => overlay.text(absolutePath)));
+      ? await checkInWorkers(toCheck, rules, options.now, jobs, fileOptions)
+      : await checkFileRecords(toCheck, rules, options.now, { ...fileOptions, ...(overlayText ? { overlayText } : {}) });
+  cache?.keepFiles(checked);
+  const perFile = filesChecked(split ? inFileOrder(files, [...split.reused, ...checked]) : checked);
   let hostsDone = 0;
   const scanned = perFile.scanned;
   timing?.phase('hosts');
-  const hostPhase = checkHosts({
+  const hostInput: HostPhaseInput = {
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
-    roots: scanRoots(options),
+    roots,
     base: options.base,
     imports: new Map(perFile.imports),
     rules,
     now: options.now,
-    extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
+    extraRoots,
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    ...(overlay ? { loader: new NixSourceLoader(scanRoots(options), options.base, overlay) } : {}),
-  });
+    ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay) } : {}),
+  };
+  // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
+  const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);
+  const hostPhase = cache ? cache.hostPhase(hostInput, (hold) => checkHosts({ ...hostInput, ...hold })) : checkHosts(hostInput);
   timing?.phase('talos');
-  const talosNodes = checkTalosNodes({
-    files,
-    talosFiles: perFile.talosFiles,
-    rules,
-    now: options.now,
-    roots: scanRoots(options),
-    base: options.base,
-    keepViews: options.judgements ?? false,
-    ...(overlay ? { readText } : {}),
-  });
+  const checkTalosNodes = (input: TalosNodesInput) => (require('./check-talos-nodes') as typeof import('./check-talos-nodes')).checkTalosNodes(input);
+  const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, ...(overlay ? { readText } : {}) };
+  const talosNodes = cache
+    ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), cache.talosNodesCodec)
+    : checkTalosNodes(talosInput);
   timing?.phase('flakes');
-  const flakeFindings = checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText);
+  const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
+  // The flake phase reads each flake.nix and the flake.lock beside it: which of those there are is what it starts from.
+  const flakeFiles = files.filter((f) => /^flake\.(nix|lock)$/.test(path.basename(f.path))).map((f) => [f.path, f.absolutePath]);
+  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), cache.flakesCodec(hostPhase)) : flakes(options.now);
   timing?.phase('combine');
   const findings = combineFindings({
     perFile: [...unreadable, ...perFile.findings],
@@ -146,7 +169,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
     // The limits the host and flake phases reached, read after both evaluated what they needed.
-    flakeFindings: [...flakeFindings, ...hostPhase.loader.limitFindings()],
+    flakeFindings: [...flakeFindings, ...(cache ? cache.limitFindings(hostPhase) : hostPhase.loader.limitFindings())],
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -168,7 +191,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     findings.splice(0, findings.length, ...kept);
   }
   findings.sort(compareFindings);
-  return {
+  const analysis: TreeAnalysis = {
     result: {
       findings,
       rules,
@@ -187,6 +210,18 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     files,
     talosNodes,
   };
+  if (options.reportFixes) {
+    timing?.phase('fixes');
+    // The fix planner (and the parser it needs) is loaded only when the cache cannot answer.
+    const plan = () => (require('./fix-tree') as typeof import('./fix-tree')).reportableFixes(options, analysis);
+    analysis.result.fixes = cache ? cache.fixes(analysis.result.findings, { filesByHost: [...hostPhase.filesByHost].map(([h, f]) => [h, [...f]]), rootModules: [...hostPhase.rootModules] }, plan) : plan();
+  }
+  if (cache) {
+    timing?.phase('cache');
+    cache.save();
+    options.onCacheStats?.(cache.stats);
+  }
+  return analysis;
 }
 
 export interface FindingsToCombine {
@@ -271,33 +306,32 @@ function defaultJobs(fileCount: number): number {
  * only its batch: those files are checked again one per worker, and a file
  * that kills its worker alone is reported as an internal error at the file.
  */
-async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, flakePolicy?: FlakePolicy, onFiles?: (done: number) => void): Promise<FilesChecked> {
-  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [] };
+async function checkInWorkers(files: FileToCheck[], rules: Rule[], now: Date, jobs: number, options: FileCheckOptions): Promise<FileRecord[]> {
+  const records: FileRecord[] = [];
   let done = 0;
-  const add = (part: FilesChecked & { batch?: number }) => {
-    checked.findings.push(...part.findings);
-    checked.imports.push(...part.imports);
-    checked.suppressions.push(...part.suppressions);
-    checked.talosFiles.push(...part.talosFiles);
-    checked.scanned += part.scanned;
+  const add = (part: { records: FileRecord[]; batch?: number }) => {
+    records.push(...part.records);
     done += part.batch ?? 0;
-    if (part.batch) onFiles?.(done);
+    if (part.batch) options.onFiles?.(done);
   };
   const queue = files.map((f) => ({ absolutePath: f.absolutePath, path: f.path }));
   const retry: FileToCheck[] = [];
-  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), { rules, now, flakePolicy }, add, (batch) => retry.push(...batch));
+  const job: WorkerJob = { rules, now, ...(options.flakePolicy ? { flakePolicy: options.flakePolicy } : {}), ...(options.forCache ? { forCache: true } : {}) };
+  await runWorkers(queue, BATCH_SIZE, Math.min(jobs, Math.ceil(files.length / BATCH_SIZE)), job, add, (batch) => retry.push(...batch));
   // Each file of a lost batch alone, so that only the file that kills a worker is lost.
-  await runWorkers(retry, 1, Math.min(jobs, retry.length), { rules, now, flakePolicy }, add, ([file], error) =>
-    add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 }),
+  await runWorkers(retry, 1, Math.min(jobs, retry.length), job, add, ([file], error) =>
+    add({ records: [{ file, checked: { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] } }], batch: 1 }),
   );
-  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
-  return checked;
+  // In the files' order, as in one thread: workers finish in any order.
+  return inFileOrder(files, records);
 }
 
 interface WorkerJob {
   rules: Rule[];
   now: Date;
   flakePolicy?: FlakePolicy;
+  /** Record what the result cache keys results on (check-files.ts). */
+  forCache?: boolean;
 }
 
 /** Runs `count` workers over a queue of files, `size` at a time; `lost` gets each batch a worker died on. */
@@ -306,7 +340,7 @@ async function runWorkers(
   size: number,
   count: number,
   job: WorkerJob,
-  done: (part: FilesChecked & { batch: number }) => void,
+  done: (part: { records: FileRecord[]; batch: number }) => void,
   lost: (batch: FileToCheck[], error: unknown) => void,
 ): Promise<void> {
   let next = 0;
@@ -324,10 +358,10 @@ async function runWorkers(
       };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
       const worker = new Worker(WORKER_SCRIPT, {
-        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}) },
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}), ...(job.forCache ? { forCache: true } : {}) },
         resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
+      worker.on('message', (message: { kind: 'ready' } | { kind: 'done'; batch: number; records: FileRecord[] } | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           fail(new Error(message.message));
           void worker.terminate();
@@ -350,6 +384,22 @@ async function runWorkers(
 
 /** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
 const WORKER_HEAP_MB = 2048;
+
+function sourceLoader(): typeof import('./source-loader') {
+  return require('./source-loader') as typeof import('./source-loader');
+}
+
+/** Records in the order of the files found. */
+function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] {
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  return records.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+}
+
+/** The result cache (loaded only for `check --cache`). */
+function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
+  const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
+  return ResultCache.open(cache.location, settings, now, cache.note);
+}
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */
 function scanRoots(options: CheckOptions): string[] {
