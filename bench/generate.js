@@ -594,12 +594,14 @@ function fillBody(ctx, target, start) {
 }
 
 /**
- * File size target: most 0.5–5 KB, some 5–10 KB, a few 10–18 KB (log-uniform within a band);
- * the last snippet and the module's frame overshoot the target by up to ~2 KB.
+ * File size target, log-uniform within a band: 35 % tiny (150–600 bytes), 50 % 0.6–2.5 KB,
+ * 13 % 2.5–7 KB, 2 % 7–18 KB; the last snippet and the module's frame overshoot the target.
+ * Real modules are small: the development repositories' .nix files have a median of 679
+ * bytes, a mean of 1.6 KB and a 90th percentile of 3.5 KB (see README.md, "Shape").
  */
 function targetSize(rng) {
   const r = rng.next();
-  const [lo, hi] = r < 0.8 ? [500, 5000] : r < 0.95 ? [5000, 10000] : [10000, 18000];
+  const [lo, hi] = r < 0.35 ? [150, 600] : r < 0.85 ? [600, 2500] : r < 0.98 ? [2500, 7000] : [7000, 18000];
   return Math.round(Math.exp(Math.log(lo) + rng.next() * (Math.log(hi) - Math.log(lo))));
 }
 
@@ -635,7 +637,7 @@ function renderModule(rng, m) {
   const scope = rng.next(); // how lib functions are brought into scope
 
   // Option module: options.my.<area>.<name> + config = mkIf cfg.enable { … }.
-  if (kind < 0.5) {
+  if (kind < 0.5 && target >= 900) {
     ctx.cfg = true;
     ctx.port = 'cfg.port';
     const letLines = [`cfg = config.my.${m.area}.${m.name};`, `stateDir = "/var/lib/${m.name}";`];
@@ -693,7 +695,7 @@ function renderModule(rng, m) {
   }
 
   // Let module: local values used by the bindings.
-  if (kind < 0.65) {
+  if (kind < 0.65 && target >= 400) {
     ctx.port = 'port';
     head.push('let', '  port = ' + rng.int(1024, 65000) + ';', `  domain = "${m.name}.example.org";`,
       '  mkLocation = path: {', '    proxyPass = "http://127.0.0.1:${toString port}${path}";', '  };', 'in', '{');
@@ -705,7 +707,7 @@ function renderModule(rng, m) {
   }
 
   // mkMerge profile: `config = mkMerge [ { … } (mkIf … { … }) ];`.
-  if (kind < 0.75) {
+  if (kind < 0.75 && target >= 400) {
     if (scope < 0.5) {
       head.push('with lib;', '');
       ctx.L = '';
@@ -739,8 +741,12 @@ function renderImportHub(rng, imports, area) {
   return lines.join('\n');
 }
 
-function renderHost(rng, host, areas, optionModules) {
-  const enabled = rng.sample(optionModules, Math.min(optionModules.length, rng.int(5, 25)))
+/**
+ * A host's configuration.nix: its hardware file, the profiles and modules it imports (paths
+ * relative to hosts/<host>/), and a few of their options turned on.
+ */
+function renderHost(rng, host, imports, optionModules) {
+  const enabled = rng.sample(optionModules, Math.min(optionModules.length, rng.int(3, 15)))
     .flatMap((o) => (rng.chance(0.5) ? [`my.${o}.enable = true;`] : [`my.${o} = {`, '  enable = true;', '};']));
   const lines = [
     '{ config, lib, pkgs, ... }:',
@@ -748,7 +754,7 @@ function renderHost(rng, host, areas, optionModules) {
     '{',
     '  imports = [',
     '    ./hardware-configuration.nix',
-    ...areas.map((a) => `    ../../modules/${a}`),
+    ...imports.map((i) => `    ${i}`),
     '  ];',
     '',
     `  networking.hostName = "${host}";`,
@@ -763,6 +769,54 @@ function renderHost(rng, host, areas, optionModules) {
     '}',
     '',
   ];
+  return lines.join('\n');
+}
+
+const LICENSES = ['mit', 'asl20', 'gpl3Plus', 'bsd3', 'mpl20'];
+
+/** A package (`pkgs/<name>/default.nix`): a derivation called with callPackage, not a module. */
+function renderPackage(rng, name) {
+  const go = rng.chance(0.3);
+  const lines = go
+    ? ['{ lib, buildGoModule, fetchFromGitHub }:', '', 'buildGoModule rec {']
+    : ['{ lib, stdenv, fetchFromGitHub, makeWrapper, ... }:', '', 'stdenv.mkDerivation rec {'];
+  lines.push(
+    `  pname = "${name}";`,
+    `  version = "${rng.int(0, 4)}.${rng.int(0, 30)}.${rng.int(0, 9)}";`,
+    '',
+    '  src = fetchFromGitHub {',
+    `    owner = "${rng.pick(['example', 'acme-corp', 'platform-team', 'infra-tools'])}";`,
+    '    repo = pname;',
+    '    rev = "v${version}";',
+    `    hash = "sha256-${rng.base64(43)}=";`,
+    '  };',
+    '',
+  );
+  if (go) {
+    lines.push(`  vendorHash = "sha256-${rng.base64(43)}=";`, '', '  ldflags = [ "-s" "-w" "-X main.version=${version}" ];');
+  } else {
+    lines.push(
+      '  nativeBuildInputs = [ makeWrapper ];',
+      '',
+      "  installPhase = ''",
+      '    runHook preInstall',
+      '    install -Dm755 ${pname} $out/bin/${pname}',
+      '    wrapProgram $out/bin/${pname} --set-default LOG_LEVEL info',
+      '    runHook postInstall',
+      "  '';",
+    );
+  }
+  lines.push(
+    '',
+    '  meta = with lib; {',
+    `    description = "${name}, packaged for the fleet";`,
+    `    license = licenses.${rng.pick(LICENSES)};`,
+    '    platforms = platforms.linux;',
+    `    mainProgram = "${name}";`,
+    '  };',
+    '}',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -942,21 +996,134 @@ function renderTalos(rng, cluster, type, insecure) {
 // Layout
 
 /**
+ * Proportions of the tree, from the development repositories (bench/README.md, "Shape",
+ * measured with bench/shape.js): most files belong to no host, hosts share profiles, and two
+ * large hosts import hundreds of modules.
+ */
+const SHAPE = {
+  /** One NixOS host per this many .nix files (the corpus: 148 hosts in 6,058 files). */
+  filesPerHost: 40,
+  /** Share of the .nix files that some host imports; the rest is a library of modules no host imports, and packages. */
+  inHostShare: 0.25,
+  /** Modules each host has of its own (besides configuration.nix and hardware-configuration.nix). */
+  ownModules: [0, 4],
+  /** Modules of the profile every host imports, and of each role profile (a host imports one, sometimes two). */
+  commonModules: [2, 12],
+  roleModules: [8, 24],
+  /** The platform tree the two largest hosts import: this share of the files, within [min, max] modules. */
+  platformShare: 0.03,
+  platformModules: [100, 600],
+  /** Of the files in no host, this share are packages (callPackage derivations), the rest modules. */
+  packageShare: 0.15,
+};
+
+/** Vocabulary areas for the names of each kind of directory. */
+const COMMON_VOCAB = ['security', 'nix', 'users', 'monitoring', 'boot', 'networking'];
+const ROLE_VOCABS = [['services', 'monitoring'], ['networking', 'security'], ['virtualisation', 'backup'], ['desktop', 'hardware', 'dev'], ['services', 'backup'], ['monitoring', 'networking']];
+const ROLE_NAMES = ['web', 'db', 'edge', 'ci', 'storage', 'k8s', 'media', 'mail', 'vpn', 'desktop', 'build', 'gateway', 'metrics', 'auth', 'cache', 'iot'];
+
+/** Host names: the list, then the list again with a number (`atlas`, …, `atlas-2`, …). */
+function hostName(i) {
+  const base = HOSTS[i % HOSTS.length];
+  return i < HOSTS.length ? base : `${base}-${Math.floor(i / HOSTS.length) + 1}`;
+}
+
+/** Directory names within a parent: `web`, then `web-2` when the pick is taken. */
+function uniqueName(rng, list, used) {
+  const base = rng.pick(list);
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+  used.add(name);
+  return name;
+}
+
+/**
+ * A namer of modules within one option namespace: `nginx.nix` next to `nginx-proxy.nix`,
+ * a number suffix only when both are taken.
+ */
+function moduleNamer(rng, vocab) {
+  const used = new Set();
+  return () => {
+    const area = rng.pick(vocab);
+    const base = rng.chance(0.4) ? rng.pick(AREAS[area]) : `${rng.pick(AREAS[area])}-${rng.pick(QUALIFIERS)}`;
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+    used.add(name);
+    return name;
+  };
+}
+
+/**
  * Generates the tree into `dir` (created if missing; must be empty or absent).
- * Returns a summary: { seed, nixFiles, bytes, otherFiles, hosts, insecure: {id: count}, sampleFile }.
+ * Returns a summary: { seed, nixFiles, nixBytes, otherFiles, hosts, inHostFiles, modulesPerHost,
+ * insecure: {id: count}, insecureFiles, sampleFile, ... }.
  */
 function generate({ dir, files = 10000, seed = 42 }) {
   if (!Number.isInteger(files) || files < 40) throw new Error(`--files must be an integer >= 40 (got ${files})`);
   const rng = new Rng(seed);
   const out = new Map(); // relative path -> content, written at the end in sorted order
+  const clamp = (x, [lo, hi]) => Math.max(lo, Math.min(hi, x));
 
-  const hostCount = Math.max(2, Math.min(12, Math.round(files / 1000)));
-  const hosts = HOSTS.slice(0, hostCount);
-  const moduleBudget = files - 1 - 2 * hostCount;
+  // --- Hosts and what they import (the files in some host) -----------------------------------
+  const hostCount = Math.max(2, Math.round(files / SHAPE.filesPerHost));
+  const hosts = Array.from({ length: hostCount }, (_, i) => hostName(i));
+  let inHostBudget = Math.max(2 * hostCount + 3, Math.round(files * SHAPE.inHostShare));
+  // Directories of modules: { rel, files: [names], hub, area (option namespace under `my.`), subdirs }.
+  const dirs = [];
+  const moduleDir = (rel, area, count, vocab, hub = true) => {
+    const next = moduleNamer(rng, vocab);
+    const d = { rel, files: Array.from({ length: count }, next), hub, area, subdirs: [] };
+    dirs.push(d);
+    return d;
+  };
+  // Each host: configuration.nix, hardware-configuration.nix and a few modules of its own.
+  const ownCount = hosts.map(() => rng.int(...SHAPE.ownModules));
+  let budget = inHostBudget - 2 * hostCount;
+  for (let i = 0; i < hostCount; i++) {
+    ownCount[i] = Math.min(ownCount[i], Math.max(0, budget - 3));
+    budget -= ownCount[i];
+  }
+  // The common profile (with its default.nix).
+  const commonCount = Math.min(clamp(Math.round(inHostBudget * 0.02), SHAPE.commonModules), budget - 1);
+  const common = moduleDir('profiles/common', 'common', commonCount, COMMON_VOCAB);
+  budget -= commonCount + 1;
+  // The platform tree of the two largest hosts: groups of modules, each with a hub, under one hub.
+  let platform = null;
+  if (files >= 1000) {
+    let size = Math.min(clamp(Math.round(files * SHAPE.platformShare), SHAPE.platformModules), budget - 1);
+    platform = { rel: 'platform', files: [], hub: true, area: 'platform', subdirs: [] };
+    dirs.push(platform);
+    budget -= 1;
+    const groups = new Set();
+    while (size >= 2) {
+      const g = uniqueName(rng, GROUPS, groups);
+      const n = Math.min(size - 1, rng.int(10, 40));
+      const sub = moduleDir(`platform/${g}`, `platform.${g}`, n, Object.keys(AREAS));
+      platform.subdirs.push(sub);
+      size -= n + 1;
+      budget -= n + 1;
+    }
+  }
+  // Role profiles take the rest of the in-host budget.
+  const roles = [];
+  const roleNames = new Set();
+  while (budget >= 3) {
+    const name = uniqueName(rng, ROLE_NAMES, roleNames);
+    const want = rng.int(...SHAPE.roleModules);
+    const n = budget - (want + 1) < 3 ? budget - 1 : want;
+    roles.push(moduleDir(`profiles/roles/${name}`, `roles.${name}`, n, ROLE_VOCABS[roles.length % ROLE_VOCABS.length]));
+    budget -= n + 1;
+  }
+  inHostBudget -= budget; // what could not make a role goes to the library
+  const ownDirs = hosts.map((h, i) => moduleDir(`hosts/${h}`, `hosts.${h}`, ownCount[i], Object.keys(AREAS), false));
 
-  // Spread the module budget over the areas (each area gets its default.nix hub).
+  // --- The library: modules no host imports, and packages ------------------------------------
+  const libraryBudget = files - 1 - inHostBudget; // minus flake.nix
+  const packageCount = Math.round(libraryBudget * SHAPE.packageShare);
+  const moduleBudget = libraryBudget - packageCount;
+  // Spread the library over the areas (each area gets its default.nix hub).
   const areaNames = Object.keys(AREAS);
-  const areas = areaNames.slice(0, Math.max(3, Math.min(areaNames.length, Math.ceil(moduleBudget / 300))));
+  const areas = areaNames.slice(0, Math.max(1, Math.min(areaNames.length, Math.ceil(moduleBudget / 300))));
   const shares = areas.map(() => 0.5 + rng.next());
   const shareSum = shares.reduce((a, b) => a + b, 0);
   let assigned = 0;
@@ -965,51 +1132,39 @@ function generate({ dir, files = 10000, seed = 42 }) {
     assigned += n;
     return n;
   });
-
-  // Plan every module path before rendering, so modules can import later siblings and hosts
-  // can enable option modules.
-  const dirs = []; // { rel, files: [names], hub: bool, area }
   areas.forEach((area, ai) => {
-    const used = new Set();
-    const nameFor = () => {
-      // Real trees have `nginx.nix` next to `nginx-proxy.nix`; a number suffix only when both are taken.
-      const base = rng.chance(0.4) ? rng.pick(AREAS[area]) : `${rng.pick(AREAS[area])}-${rng.pick(QUALIFIERS)}`;
-      let name = base;
-      for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
-      used.add(name);
-      return name;
-    };
+    if (areaBudget[ai] < 1) return;
+    const next = moduleNamer(rng, [area]);
     let remaining = areaBudget[ai] - 1; // minus the area's default.nix
     const areaDir = { rel: `modules/${area}`, files: [], hub: true, area, subdirs: [] };
     dirs.push(areaDir);
     const flat = Math.min(remaining, rng.int(3, 25));
-    for (let i = 0; i < flat; i++) areaDir.files.push(nameFor());
+    for (let i = 0; i < flat; i++) areaDir.files.push(next());
     remaining -= flat;
     const groupsUsed = new Set();
     while (remaining > 0) {
-      let g = rng.pick(GROUPS);
-      for (let i = 2; groupsUsed.has(g); i++) g = `${rng.pick(GROUPS)}-${i}`;
-      groupsUsed.add(g);
+      const g = uniqueName(rng, GROUPS, groupsUsed);
       const hub = remaining >= 2 && rng.chance(0.7);
       const size = Math.min(remaining - (hub ? 1 : 0), rng.int(4, 40));
-      const sub = { rel: `modules/${area}/${g}`, files: [], hub, area, subdirs: [] };
-      for (let i = 0; i < size; i++) sub.files.push(nameFor());
+      const sub = { rel: `modules/${area}/${g}`, files: [], hub, area: `${area}.${g}`, subdirs: [] };
+      for (let i = 0; i < size; i++) sub.files.push(next());
       remaining -= size + (hub ? 1 : 0);
       areaDir.subdirs.push(sub);
       dirs.push(sub);
     }
   });
+  const packageNames = new Set();
+  const packages = Array.from({ length: packageCount }, () => uniqueName(rng, [...PKGS, ...AREAS.services, ...AREAS.dev], packageNames));
 
+  // --- Render ---------------------------------------------------------------------------------
   // Which modules get an insecure setting: ~2% of modules, at least one of each kind.
   const allModules = [];
   for (const d of dirs) for (const f of d.files) allModules.push({ dir: d, name: f });
-  const insecureCount = Math.max(INSECURE.length, Math.round(allModules.length * 0.02));
+  const insecureCount = Math.min(allModules.length, Math.max(INSECURE.length, Math.round(allModules.length * 0.02)));
   const insecureIdx = rng.sample(allModules.map((_, i) => i), insecureCount);
   const insecureOf = new Map(insecureIdx.map((idx, k) => [idx, INSECURE[k % INSECURE.length]]));
   const insecureSummary = {};
-
-  // Render modules.
-  const optionModules = [];
+  const optionModulesOf = new Map(); // dir -> ['<area>.<name>' of its option modules]
   let sampleFile = null;
   allModules.forEach((mod, idx) => {
     const { dir: d, name } = mod;
@@ -1023,12 +1178,13 @@ function generate({ dir, files = 10000, seed = 42 }) {
       insecureSummary[insecure.id] = insecureSummary[insecure.id] || [];
       insecureSummary[insecure.id].push(rel);
     }
-    if (text.includes(`options.my.${d.area}.${name}`)) optionModules.push(`${d.area}.${name}`);
-    // Cold-start sample: the first clean option module of typical size.
-    if (!sampleFile && !insecure && text.length > 1500 && text.length < 4000 && text.includes('mkIf cfg.enable')) sampleFile = rel;
+    if (text.includes(`options.my.${d.area}.${name}`)) {
+      if (!optionModulesOf.has(d)) optionModulesOf.set(d, []);
+      optionModulesOf.get(d).push(`${d.area}.${name}`);
+    }
+    // The pre-commit sample: the first clean option module of typical size that hosts import.
+    if (!sampleFile && d.rel.startsWith('profiles/roles/') && !insecure && text.length > 1000 && text.length < 4000 && text.includes('mkIf cfg.enable')) sampleFile = rel;
   });
-
-  // Import hubs.
   for (const d of dirs) {
     if (!d.hub) continue;
     const imports = d.files.map((f) => `./${f}.nix`);
@@ -1038,12 +1194,32 @@ function generate({ dir, files = 10000, seed = 42 }) {
     }
     out.set(`${d.rel}/default.nix`, renderImportHub(rng, imports, d.area));
   }
+  packages.forEach((name) => out.set(`pkgs/${name}/default.nix`, renderPackage(rng, name)));
 
-  // Hosts and flake.
-  for (const h of hosts) {
-    out.set(`hosts/${h}/configuration.nix`, renderHost(rng, h, areas, optionModules));
+  // Hosts: the common profile, one role (a fifth of them two), their own modules; the first
+  // two import the platform tree, all of it and half of it.
+  const hostSizes = [];
+  hosts.forEach((h, i) => {
+    const imported = [common];
+    if (roles.length > 0) imported.push(roles[i % roles.length]);
+    if (roles.length > 1 && rng.chance(0.2)) imported.push(roles[(i + 1 + rng.int(0, roles.length - 2)) % roles.length]);
+    const paths = imported.map((d) => `../../${d.rel}`);
+    paths.push(...ownDirs[i].files.map((f) => `./${f}.nix`));
+    let platformDirs = [];
+    if (platform && i === 0) {
+      paths.push('../../platform');
+      platformDirs = platform.subdirs;
+    } else if (platform && i === 1) {
+      platformDirs = platform.subdirs.slice(0, Math.max(1, platform.subdirs.length >> 1));
+      paths.push(...platformDirs.map((d) => `../../${d.rel}`));
+    }
+    const reachable = [...imported, ownDirs[i], ...platformDirs];
+    const options = reachable.flatMap((d) => optionModulesOf.get(d) || []);
+    out.set(`hosts/${h}/configuration.nix`, renderHost(rng, h, paths, options));
     out.set(`hosts/${h}/hardware-configuration.nix`, renderHardware(rng));
-  }
+    // Module files: configuration.nix, hardware-configuration.nix, each directory's modules and hub.
+    hostSizes.push(2 + reachable.reduce((n, d) => n + d.files.length + (d.hub ? 1 : 0), 0) + (i === 0 && platform ? 1 : 0));
+  });
   out.set('flake.nix', renderFlake(hosts));
   out.set('flake.lock', renderFlakeLock(rng));
 
@@ -1073,19 +1249,32 @@ function generate({ dir, files = 10000, seed = 42 }) {
   }
   if (nixFiles !== files) throw new Error(`generator bug: wrote ${nixFiles} .nix files, expected ${files}`);
 
+  const sortedSizes = hostSizes.slice().sort((a, b) => a - b);
   const summary = {
     seed,
     nixFiles,
     nixBytes: bytes,
     otherFiles: out.size - nixFiles,
     hosts: hosts.length,
-    optionModules: optionModules.length,
+    inHostFiles: inHostBudget,
+    filesInNoHost: nixFiles - inHostBudget,
+    packages: packageCount,
+    roles: roles.length,
+    platformModules: platform ? platform.subdirs.reduce((n, d) => n + d.files.length, 0) : 0,
+    modulesPerHost: { min: sortedSizes[0], median: middle(sortedSizes), max: sortedSizes[sortedSizes.length - 1] },
+    optionModules: [...optionModulesOf.values()].reduce((n, v) => n + v.length, 0),
     insecure: Object.fromEntries(Object.entries(insecureSummary).sort().map(([k, v]) => [k, v.length])),
     insecureFiles: Object.values(insecureSummary).reduce((n, v) => n + v.length, 0),
     talosInsecure: ['talos/staging/controlplane.yaml'],
-    sampleFile: sampleFile || 'flake.nix',
+    sampleFile: sampleFile || `hosts/${hosts[0]}/configuration.nix`,
   };
   return summary;
+}
+
+/** The median of sorted numbers (the mean of the two middle ones for an even count). */
+function middle(sorted) {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Hash of this file, so a reused tree is regenerated whenever the templates change. */

@@ -1,18 +1,32 @@
 'use strict';
 /**
- * `npm run bench`: throughput, memory and cold-start benchmark of `declint check` against a
- * bare tree-sitter parse of the same synthetic NixOS repository.
+ * `npm run bench`: what `declint check` costs on a tree, next to a bare tree-sitter parse of
+ * exactly the files declint reads.
  *
- *   npm run bench -- [--files N] [--seed S] [--dir D] [--keep]
+ *   npm run bench -- --dir PATH [--runs R] [--hook FILE]     any directory (read only)
+ *   npm run bench -- [--files N] [--seed S] [--tree D] [--keep] [--runs R] [--hook FILE]
+ *                                                            a synthetic tree (bench/generate.js)
  *
- *   --files N  number of .nix files to generate (default 10000)
- *   --seed S   PRNG seed (default 42); same seed and N give a byte-identical tree
- *   --dir D    generate into D, or reuse D if it already holds the tree for (N, S); D is kept
- *   --keep     keep the generated tree (default: a fresh dir under the OS temp dir, removed after)
+ *   --dir PATH   measure this directory as it is; nothing is written into it
+ *   --files N    synthetic tree of N .nix files (default 10000); --seed S (default 42)
+ *   --tree D     generate the synthetic tree into D, or reuse it if it already holds it; D is kept
+ *   --keep       keep the synthetic tree generated in a temporary directory
+ *   --runs R     rounds (default 5); every command runs once per round, commands interleaved
+ *   --hook FILE  a file (relative to the tree) to check the way a pre-commit hook does,
+ *                `declint check FILE` in the tree; default: a role module of the synthetic tree
  *
- * Every measurement runs in a child process of its own, so each peak RSS belongs to one
- * measurement. Bare parse and full check run 3 times each (median time, max peak RSS); the cold
- * start is `node bin/declint.js check <one module>` timed from here, 10 times (min, median).
+ * Each command runs in a process of its own, `node -r bench/rusage-probe.js …`: its CPU time
+ * (user + system, every thread) and peak RSS are the child's own getrusage at exit; its wall time
+ * is seen from here. The commands of a round run one after the other, and each round starts one
+ * command later than the one before, so that a noisy neighbour or a warm page cache favours none.
+ * Figures are medians of the rounds, with the smallest and largest.
+ *
+ * Commands: the bare parse (bench/bare-parse.js over the list declint's own discovery finds),
+ * `check -j 1`, `check` with its default jobs, the hook, and, when this build has `--cache`
+ * (`declint check --help` says so), a cold and a warm cached check, the hook with a warm cache,
+ * and the hook after an edit of its file (in a copy of the tree). Every check runs with
+ * DECLINT_TIMING, whose phases (discovery, files, hosts, …) are reported as medians too.
+ * After the rounds, one untimed `check --format json` counts findings and evaluated hosts.
  * The last line of output is `BENCH_JSON {...}` with every figure.
  */
 
@@ -24,21 +38,22 @@ const { parseArgs } = require('util');
 const { ensureTree } = require('./generate');
 
 const ROOT = path.join(__dirname, '..');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const DIST = path.join(ROOT, 'dist');
 const BIN = path.join(ROOT, 'bin', 'declint.js');
+const PROBE = path.join(__dirname, 'rusage-probe.js');
 
-const RUNS = 3;
-const COLD_RUNS = 10;
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
+const MB = 1024 * 1024; // sizes and RSS are reported in MiB, labelled MB
 
-const TARGETS = { ratio: 1.5, peakRssMb: 500, peakRssAtFiles: 10000, coldStartMs: 300 };
+/** The goals of issue 15. */
+const GOALS = { ratio: 1.5, hookMs: 300, warmSpeedup: 10, peakRssMb: 300, peakRssAtFiles: 20000 };
 
-const MB = 1024 * 1024; // sizes and RSS are both reported in MiB, labelled MB
+const USAGE = `usage: npm run bench -- --dir PATH [--runs R] [--hook FILE]
+       npm run bench -- [--files N] [--seed S] [--tree D] [--keep] [--runs R] [--hook FILE]`;
 
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(1);
-}
+class BenchError extends Error {}
+/** A bad command line: exit code 2. */
+class UsageError extends BenchError {}
 
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
@@ -47,87 +62,8 @@ function median(xs) {
 }
 
 function tail(text, lines = 20) {
-  const all = (text || '').trimEnd().split('\n');
-  return all.slice(-lines).join('\n');
+  return (text || '').trimEnd().split('\n').slice(-lines).join('\n');
 }
-
-/** Runs `node <script> ...args`, returns its BENCH_RESULT object plus the wall time seen from here. */
-function runChild(script, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(__dirname, script), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 256 * MB,
-    timeout: CHILD_TIMEOUT_MS,
-  });
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error) throw new Error(`${script}: ${r.error.message}`);
-  const line = (r.stdout || '').split('\n').reverse().find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) {
-    const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
-    throw new Error(`${script} printed no result (${how})\n${tail(r.stderr)}`);
-  }
-  const result = JSON.parse(line.slice('BENCH_RESULT '.length));
-  if (result.error) throw new Error(`${script}: ${result.error}\n${tail(r.stderr)}`);
-  return { ...result, wallMs, stderr: r.stderr };
-}
-
-function runCheck(dir, out) {
-  const r = runChild('check-child.js', out ? [dir, out] : [dir]);
-  // 0 = clean, 1 = findings (expected here); anything else is a usage error or a crash.
-  if (r.exitCode !== 0 && r.exitCode !== 1) {
-    throw new Error(`declint check returned exit code ${JSON.stringify(r.exitCode)} (expected 0 or 1)\n${tail(r.stderr)}`);
-  }
-  return r;
-}
-
-/** Best-effort summary of the JSON report; the format belongs to the product, so stay lenient. */
-function summarizeReport(file) {
-  let data;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    return { parsed: false, reason: err.message };
-  }
-  const list = Array.isArray(data) ? data
-    : Array.isArray(data.findings) ? data.findings
-    : Array.isArray(data.results) ? data.results
-    : null;
-  if (!list) return { parsed: true, topLevelKeys: Object.keys(data).slice(0, 12) };
-  const byRule = {};
-  const files = new Set();
-  for (const f of list) {
-    const rule = f.ruleId || (f.rule && (f.rule.id || f.rule)) || f.id || '?';
-    byRule[rule] = (byRule[rule] || 0) + 1;
-    const file = (f.location && f.location.file) || f.file;
-    if (file) files.add(file);
-  }
-  const sorted = Object.fromEntries(Object.entries(byRule).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
-  return { parsed: true, total: list.length, filesWithFindings: files.size, byRule: sorted };
-}
-
-function coldStart(file) {
-  const times = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [BIN, 'check', file], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * MB,
-      timeout: 60 * 1000,
-    });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (r.error) throw new Error(`cold start: ${r.error.message}`);
-    if (r.status !== 0 && r.status !== 1) {
-      const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
-      throw new Error(`cold start: bin/declint.js check ${file} failed (${how})\n${tail(r.stderr)}`);
-    }
-  }
-  return { minMs: Math.min(...times), medianMs: median(times), runsMs: times };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -140,161 +76,320 @@ function table(rows, align) {
   return rows.map((r) => r.map(cell).join('   ').trimEnd()).join('\n');
 }
 
-function verdict(ok) {
-  return ok ? 'OK' : 'MISSED';
-}
-
-function main() {
+function parseOptions(argv) {
   let values;
   try {
     ({ values } = parseArgs({
+      args: argv,
       options: {
-        files: { type: 'string', default: '10000' },
-        seed: { type: 'string', default: '42' },
         dir: { type: 'string' },
+        files: { type: 'string' },
+        seed: { type: 'string' },
+        tree: { type: 'string' },
         keep: { type: 'boolean', default: false },
+        runs: { type: 'string', default: '5' },
+        hook: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (err) {
-    fail(err.message);
+    throw new UsageError(`${err.message}\n${USAGE}`);
   }
-  if (values.help) {
-    console.log('usage: npm run bench -- [--files N] [--seed S] [--dir D] [--keep]');
-    return;
+  if (values.help) return { help: true };
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number >= 1 (got ${values.runs})`);
+  if (values.dir !== undefined) {
+    for (const o of ['files', 'seed', 'tree', 'keep']) if (values[o]) throw new UsageError(`--${o} is for a synthetic tree; --dir measures a directory as it is`);
+    const dir = path.resolve(values.dir);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--dir ${values.dir}: not a directory`);
+    return { dir, runs, hook: values.hook };
   }
-  const files = Number(values.files);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(files) || files < 40) fail(`--files must be an integer >= 40 (got ${values.files})`);
-  if (!Number.isInteger(seed)) fail(`--seed must be an integer (got ${values.seed})`);
+  const files = Number(values.files ?? '10000');
+  const seed = Number(values.seed ?? '42');
+  if (!Number.isInteger(files) || files < 40) throw new UsageError(`--files must be a whole number >= 40 (got ${values.files})`);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number (got ${values.seed})`);
+  return { synthetic: { files, seed, tree: values.tree && path.resolve(values.tree), keep: values.keep }, runs, hook: values.hook };
+}
 
-  // The product must be built: the check child and the cold start load dist/ through bin/.
-  if (!fs.existsSync(MAIN)) fail('dist/cli/main.js not found: run npm run build first');
-  if (!fs.existsSync(BIN)) fail('bin/declint.js not found (needed for the cold-start measurement)');
-
-  const tempDir = !values.dir;
-  const dir = values.dir ? path.resolve(values.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'declint-bench-'));
-  const keep = values.keep || !tempDir;
+/** The files `declint check` reads in `dir`, from the built product's own discovery. */
+async function discovered(dir) {
+  let walk;
   try {
-    bench({ dir, files, seed });
+    walk = require(path.join(DIST, 'discover', 'walk.js'));
   } catch (err) {
-    console.error(`bench: ${err.message}`);
-    process.exitCode = 1;
-  } finally {
-    if (keep) console.error(`bench: tree kept in ${dir}`);
-    else fs.rmSync(dir, { recursive: true, force: true });
+    throw new BenchError(`cannot load dist/discover/walk.js (${err.message}): the bare parse needs declint's file list`);
+  }
+  return (await walk.discoverFiles(['.'], { base: dir, ignore: [] })).map((f) => f.absolutePath);
+}
+
+function supportsCache() {
+  const r = spawnSync(process.execPath, [BIN, 'check', '--help'], { encoding: 'utf8' });
+  return /--cache\b/.test(r.stdout || '');
+}
+
+/**
+ * Runs `node -r rusage-probe <args>` in `cwd`; resolves to its CPU, wall, peak RSS, timing report
+ * and output. `ok(status)` says which exit statuses are a measurement (not a crash).
+ */
+function runChild(work, args, { cwd, ok, timing }) {
+  const rusageFile = path.join(work, 'rusage.json');
+  const timingFile = path.join(work, 'timing.json');
+  fs.rmSync(rusageFile, { force: true });
+  fs.rmSync(timingFile, { force: true });
+  const env = { ...process.env, DECLINT_BENCH_RUSAGE: rusageFile, NO_COLOR: '1' };
+  delete env.DECLINT_TIMING;
+  if (timing) env.DECLINT_TIMING = timingFile;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-r', PROBE, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 256 * MB, timeout: CHILD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const shown = args.map((a) => path.relative(ROOT, a).startsWith('..') ? a : path.relative(ROOT, a)).join(' ');
+  if (r.error) throw new BenchError(`${shown}: ${r.error.message}`);
+  if (!ok(r.status)) {
+    const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+    throw new BenchError(`${shown} (in ${cwd}): ${how}\n${tail(r.stderr)}`);
+  }
+  if (!fs.existsSync(rusageFile)) throw new BenchError(`${shown}: the process wrote no resource usage`);
+  const usage = JSON.parse(fs.readFileSync(rusageFile, 'utf8'));
+  const report = timing && fs.existsSync(timingFile) ? JSON.parse(fs.readFileSync(timingFile, 'utf8')) : undefined;
+  const startupCpuMs = report?.phases?.startup?.cpuMs;
+  return { cpuMs: usage.userMs + usage.systemMs, userMs: usage.userMs, systemMs: usage.systemMs, wallMs, maxRssKb: usage.maxRssKb, timing: report, startupCpuMs, stdout: r.stdout, status: r.status };
+}
+
+/**
+ * The units of a round: each a list of [label, run] steps run in order (a warm run needs its
+ * cold one first). Rounds rotate the units.
+ */
+function plan({ work, dir, listFile, hook, cache }) {
+  const check = (label, args, cwd = dir) => [label, () => runChild(work, [BIN, 'check', ...args, '-o', os.devNull], { cwd, ok: (s) => s === 0 || s === 1, timing: true })];
+  const units = [
+    [['bare parse', () => {
+      const r = runChild(work, [path.join(__dirname, 'bare-parse.js'), '--list', listFile], { cwd: dir, ok: (s) => s === 0, timing: false });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      const bare = JSON.parse(line.slice('BENCH_RESULT '.length));
+      return { ...r, bare, startupCpuMs: bare.startupCpuMs };
+    }]],
+    [check('check -j 1', ['.', '-j', '1'])],
+    [check('check (default jobs)', ['.'])],
+  ];
+  if (hook) units.push([check(`hook: check ${hook}`, [hook])]);
+  if (cache) {
+    const location = path.join(work, 'declint-cache');
+    const cached = ['--cache', '--cache-location', location];
+    const cold = check('check --cache, cold', ['.', ...cached]);
+    units.push([
+      [cold[0], () => {
+        fs.rmSync(location, { recursive: true, force: true });
+        return cold[1]();
+      }],
+      check('check --cache, warm', ['.', ...cached]),
+      ...(hook ? [check(`hook, warm cache: check ${hook}`, [hook, ...cached])] : []),
+    ]);
+    if (hook) {
+      // The hook after an edit of its file, in a copy of the tree: the cache must re-check that
+      // file and the hosts that read it, and nothing else.
+      const copy = path.join(work, 'tree');
+      const copyLocation = path.join(work, 'declint-cache-edited');
+      let edits = 0;
+      const edited = check(`hook, edited file, warm cache: check ${hook}`, [hook, '--cache', '--cache-location', copyLocation], copy);
+      units.push([[edited[0], () => {
+        if (edits === 0) {
+          fs.cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+          runChild(work, [BIN, 'check', '.', '--cache', '--cache-location', copyLocation, '-o', os.devNull], { cwd: copy, ok: (s) => s === 0 || s === 1, timing: false });
+        }
+        fs.appendFileSync(path.join(copy, hook), `\n# declint bench edit ${++edits}\n`);
+        return edited[1]();
+      }]]);
+    }
+  }
+  return units;
+}
+
+/** Medians of one command's runs: CPU, wall, peak RSS, and the phases of its timing reports. */
+function summarizeRuns(runs) {
+  const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  const timed = runs.filter((r) => r.timing);
+  const phases = {};
+  const counters = {};
+  if (timed.length > 0) {
+    for (const name of Object.keys(timed[0].timing.phases)) {
+      const of = (key) => median(timed.map((r) => r.timing.phases[name]?.[key] ?? 0));
+      phases[name] = { ms: of('ms'), cpuMs: of('cpuMs'), ...(timed[0].timing.phases[name].maxRssMb !== undefined ? { maxRssMb: of('maxRssMb') } : {}) };
+    }
+    for (const name of Object.keys(timed[0].timing.counters)) {
+      const of = (key) => median(timed.map((r) => r.timing.counters[name]?.[key] ?? 0));
+      counters[name] = { ms: of('ms'), cpuMs: of('cpuMs'), calls: of('calls') };
+    }
+  }
+  return {
+    runs: runs.length,
+    cpuMs: stat(runs.map((r) => r.cpuMs)),
+    // The CPU after the process's start-up (Node, module loading): the work itself.
+    ...(runs.every((r) => r.startupCpuMs !== undefined) ? { workCpuMs: stat(runs.map((r) => r.cpuMs - r.startupCpuMs)) } : {}),
+    wallMs: stat(runs.map((r) => r.wallMs)),
+    peakRssMb: stat(runs.map((r) => r.maxRssKb / 1024)),
+    ...(timed.length > 0 ? { phases, counters } : {}),
+  };
+}
+
+/** Best-effort summary of a JSON report: findings and evaluated hosts. */
+function summarizeReport(file) {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const findings = Array.isArray(data.findings) ? data.findings : [];
+    const byRule = {};
+    for (const f of findings) byRule[f.ruleId] = (byRule[f.ruleId] || 0) + 1;
+    const top = Object.entries(byRule).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 6);
+    const hosts = data.coverage?.summary?.nixosHosts;
+    return { findings: findings.length, filesWithFindings: new Set(findings.map((f) => f.file)).size, topRules: Object.fromEntries(top), ...(hosts ? { nixosHosts: hosts } : {}) };
+  } catch (err) {
+    return { error: err.message };
   }
 }
 
-function bench({ dir, files, seed }) {
-  const log = (msg) => console.error(`bench: ${msg}`);
-
-  const g0 = process.hrtime.bigint();
-  const { summary, reused } = ensureTree({ dir, files, seed });
-  const genMs = Number(process.hrtime.bigint() - g0) / 1e6;
-  log(`${reused ? 'reusing' : 'generated'} ${fmt(summary.nixFiles)} .nix files (${fmt(summary.nixBytes / MB, 1)} MB) `
-    + `+ ${summary.otherFiles} other files in ${dir}${reused ? '' : ` (${fmt(genMs)} ms)`}`);
-
-  // Interleave bare and check runs so that drift in machine speed (VM neighbours, thermal,
-  // page cache) affects both sides of the ratio alike.
-  const bareRuns = [];
-  const checkRuns = [];
-  for (let i = 1; i <= RUNS; i++) {
-    const b = runChild('bare-parse.js', [dir]);
-    log(`bare parse ${i}/${RUNS}: ${fmt(b.ms)} ms, peak RSS ${fmt(b.maxRssKb / 1024)} MB`);
-    if (i === 1 && b.parseErrors > 0) log(`warning: ${b.parseErrors} generated files have syntax errors`);
-    bareRuns.push(b);
-    const c = runCheck(dir);
-    log(`full check ${i}/${RUNS}: ${fmt(c.ms)} ms, peak RSS ${fmt(c.maxRssKb / 1024)} MB, exit ${c.exitCode}`);
-    checkRuns.push(c);
-  }
-
-  // One untimed run writing the report to a file, to show the check saw the planted settings.
-  const reportFile = path.join(os.tmpdir(), `declint-bench-report-${process.pid}.json`);
-  let report;
+async function bench(options, log) {
+  if (!fs.existsSync(path.join(DIST, 'cli', 'main.js'))) throw new BenchError('dist/cli/main.js not found: run npm run build first');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-bench-work-'));
+  let generatedIn;
   try {
-    runCheck(dir, reportFile);
-    report = summarizeReport(reportFile);
+    let dir = options.dir;
+    let synthetic;
+    if (!dir) {
+      const { files, seed, tree } = options.synthetic;
+      dir = tree ?? fs.mkdtempSync(path.join(os.tmpdir(), 'declint-bench-'));
+      if (!tree && !options.synthetic.keep) generatedIn = dir;
+      else if (!tree) log(`the tree is kept in ${dir}`);
+      const g0 = process.hrtime.bigint();
+      const made = ensureTree({ dir, files, seed });
+      synthetic = made.summary;
+      log(`${made.reused ? 'reusing' : 'generated'} a synthetic tree of ${fmt(synthetic.nixFiles)} .nix files in ${dir}${made.reused ? '' : ` (${fmt(Number(process.hrtime.bigint() - g0) / 1e6)} ms)`}`);
+    }
+    const hook = options.hook ?? synthetic?.sampleFile;
+    if (hook && !fs.existsSync(path.join(dir, hook))) throw new UsageError(`--hook ${hook}: no such file in ${dir}`);
+
+    const list = await discovered(dir);
+    const listFile = path.join(work, 'files.txt');
+    fs.writeFileSync(listFile, `${list.join('\n')}\n`);
+    const nix = list.filter((f) => f.endsWith('.nix'));
+    const bytes = nix.reduce((n, f) => n + fs.statSync(f).size, 0);
+    const cache = supportsCache();
+    log(`${fmt(list.length)} files to read (${fmt(nix.length)} .nix, ${fmt(bytes / MB, 1)} MB); cache: ${cache ? 'supported' : 'not supported by this build'}; ${options.runs} rounds`);
+
+    const units = plan({ work, dir, listFile, hook, cache });
+    const results = new Map();
+    for (let round = 0; round < options.runs; round++) {
+      for (let u = 0; u < units.length; u++) {
+        for (const [label, run] of units[(u + round) % units.length]) {
+          const r = run();
+          if (!results.has(label)) results.set(label, []);
+          results.get(label).push(r);
+          log(`round ${round + 1}/${options.runs} ${label}: CPU ${fmt(r.cpuMs)} ms, wall ${fmt(r.wallMs)} ms, peak RSS ${fmt(r.maxRssKb / 1024)} MB`);
+        }
+      }
+    }
+
+    // One untimed run for the findings: shows the check saw the tree (hosts evaluated, planted settings found).
+    const reportFile = path.join(work, 'report.json');
+    runChild(work, [BIN, 'check', '.', '--format', 'json', '-o', reportFile], { cwd: dir, ok: (s) => s === 0 || s === 1, timing: false });
+    const report = summarizeReport(reportFile);
+
+    const commands = Object.fromEntries([...results].map(([label, runs]) => [label, summarizeRuns(runs)]));
+    const bareRun = results.get('bare parse')[0].bare;
+    return { dir, synthetic, hook, cache, files: list.length, nixFiles: nix.length, nixBytes: bytes, parseErrors: bareRun.parseErrors, runs: options.runs, commands, report };
   } finally {
-    fs.rmSync(reportFile, { force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+    if (generatedIn) fs.rmSync(generatedIn, { recursive: true, force: true });
   }
+}
 
-  const sample = path.join(dir, summary.sampleFile);
-  const cold = coldStart(sample);
-  log(`cold start: ${COLD_RUNS} runs on ${summary.sampleFile}`);
-
-  // Figures. Throughput for both uses the .nix count and bytes (the check also reads
-  // flake.lock and a few YAML files, a negligible share).
-  const nixFiles = bareRuns[0].files;
-  const bytes = bareRuns[0].bytes;
-  const bareMs = median(bareRuns.map((r) => r.ms));
-  const checkMs = median(checkRuns.map((r) => r.ms));
-  const side = (runs, ms) => ({
-    ms,
-    wallMs: median(runs.map((r) => r.wallMs)),
-    runsMs: runs.map((r) => Math.round(r.ms)),
-    filesPerSec: nixFiles / (ms / 1000),
-    mbPerSec: bytes / MB / (ms / 1000),
-    peakRssMb: Math.max(...runs.map((r) => r.maxRssKb)) / 1024,
-  });
-  const bare = side(bareRuns, bareMs);
-  const check = { ...side(checkRuns, checkMs), loadMs: median(checkRuns.map((r) => r.loadMs)), exitCode: checkRuns[0].exitCode };
-  const ratio = checkMs / bareMs;
-  // Same ratio from the fastest runs: less sensitive to a noisy machine, reported alongside.
-  const ratioOfMins = Math.min(...checkRuns.map((r) => r.ms)) / Math.min(...bareRuns.map((r) => r.ms));
-  const targets = {
-    ratio: { limit: TARGETS.ratio, value: ratio, ok: ratio <= TARGETS.ratio },
-    peakRssMb: { limit: TARGETS.peakRssMb, atFiles: TARGETS.peakRssAtFiles, value: check.peakRssMb, ok: check.peakRssMb < TARGETS.peakRssMb },
-    coldStartMs: { limit: TARGETS.coldStartMs, value: cold.medianMs, ok: cold.medianMs < TARGETS.coldStartMs },
-  };
-
+function print(result) {
+  const c = result.commands;
+  const bare = c['bare parse'];
+  const spread = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
   const cpus = os.cpus();
   console.log('');
-  console.log(`declint bench: ${fmt(nixFiles)} .nix files, ${fmt(bytes / MB, 1)} MB, seed ${seed}`);
-  console.log(`node ${process.version}, ${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : 'unknown CPU'}, ${os.platform()}/${os.arch()}`);
-  console.log('');
-  console.log(table([
-    ['', 'files/s', 'MB/s', 'time ms', 'process wall ms', 'peak RSS MB'],
-    ['bare parse', fmt(bare.filesPerSec), fmt(bare.mbPerSec, 1), fmt(bare.ms), fmt(bare.wallMs), fmt(bare.peakRssMb)],
-    ['full check', fmt(check.filesPerSec), fmt(check.mbPerSec, 1), fmt(check.ms), fmt(check.wallMs), fmt(check.peakRssMb)],
-  ], 'lrrrrr'));
-  console.log(`(time: median of ${RUNS} in-process runs; runs: bare ${bare.runsMs.join('/')} ms, check ${check.runsMs.join('/')} ms; `
-    + `loading dist/ took ${fmt(check.loadMs)} ms more. Peak RSS: max of the ${RUNS} runs.)`);
-  console.log('');
-  const rssNote = nixFiles === TARGETS.peakRssAtFiles ? '' : ` (the target is for ${fmt(TARGETS.peakRssAtFiles)} files; this run has ${fmt(nixFiles)})`;
-  console.log(table([
-    ['check / bare time ratio', fmt(ratio, 2), `target <= ${TARGETS.ratio}`, `${verdict(targets.ratio.ok)} (medians; ratio of fastest runs ${fmt(ratioOfMins, 2)})`],
-    ['full check peak RSS', `${fmt(check.peakRssMb)} MB`, `target < ${TARGETS.peakRssMb} MB`, verdict(targets.peakRssMb.ok) + rssNote],
-    ['cold start, 1 file', `min ${fmt(cold.minMs)} / median ${fmt(cold.medianMs)} ms`, `target < ${TARGETS.coldStartMs} ms`, verdict(targets.coldStartMs.ok) + ' (median)'],
-  ], 'lrll'));
-  console.log('');
-  const planted = `${summary.insecureFiles} .nix files and ${summary.talosInsecure.length} Talos file carry planted insecure settings`;
-  if (report.parsed && report.total !== undefined) {
-    const top = Object.entries(report.byRule).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`report: ${fmt(report.total)} findings in ${fmt(report.filesWithFindings)} files (${planted}); ${top}`);
-  } else if (report.parsed) {
-    console.log(`report: JSON with keys ${report.topLevelKeys.join(', ')} (no findings list recognised); ${planted}`);
-  } else {
-    console.log(`report: not readable as JSON (${report.reason})`);
+  console.log(`declint bench: ${result.synthetic ? `synthetic tree (seed ${result.synthetic.seed})` : result.dir}`);
+  console.log(`${fmt(result.files)} files read by declint: ${fmt(result.nixFiles)} .nix (${fmt(result.nixBytes / MB, 1)} MB) parsed by the bare parse too, ${fmt(result.files - result.nixFiles)} others only read by it`);
+  if (result.synthetic) {
+    const s = result.synthetic;
+    console.log(`shape: ${s.hosts} hosts, ${fmt(s.filesInNoHost)} of ${fmt(s.nixFiles)} .nix files in no host, modules per host ${s.modulesPerHost.min}/${s.modulesPerHost.median}/${s.modulesPerHost.max} (min/median/max)`);
   }
+  console.log(`node ${process.version}, ${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : 'unknown CPU'} (available parallelism ${os.availableParallelism()}), ${result.runs} interleaved rounds; medians (min–max)`);
+  console.log('');
+  const rows = [['', 'CPU ms', 'wall ms', 'peak RSS MB', 'CPU / bare', 'wall / bare', 'start-up CPU ms']];
+  for (const [label, s] of Object.entries(c)) {
+    const startup = s.workCpuMs ? fmt(s.cpuMs.median - s.workCpuMs.median) : '';
+    rows.push([label, spread(s.cpuMs), spread(s.wallMs), fmt(s.peakRssMb.max), `${fmt(s.cpuMs.median / bare.cpuMs.median, 2)}×`, `${fmt(s.wallMs.median / bare.wallMs.median, 2)}×`, startup]);
+  }
+  console.log(table(rows, 'lrrrrrr'));
+  console.log('(CPU: user + system of the whole process, every thread, from its getrusage; wall: the process from spawn to exit; peak RSS: the largest');
+  console.log(' of the rounds; start-up: CPU before the work began (Node, loading dist/ or tree-sitter), included in the CPU column)');
   console.log('');
 
-  const json = {
-    files: nixFiles,
-    mb: bytes / MB,
-    seed,
-    node: process.version,
-    cpus: cpus.length,
-    bare: { ...bare, parseErrors: bareRuns[0].parseErrors },
-    check,
-    ratio,
-    ratioOfMins,
-    coldStart: { ...cold, file: summary.sampleFile },
-    report,
-    planted: { nixFiles: summary.insecureFiles, byKind: summary.insecure, talos: summary.talosInsecure },
-    targets,
-  };
-  console.log(`BENCH_JSON ${JSON.stringify(json, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v))}`);
+  const goals = [];
+  const j1 = c['check -j 1'];
+  const jd = c['check (default jobs)'];
+  const ratio = j1.cpuMs.median / bare.cpuMs.median;
+  const workRatio = j1.workCpuMs && bare.workCpuMs ? ` (after start-up: ${fmt(j1.workCpuMs.median / bare.workCpuMs.median, 2)}×)` : '';
+  goals.push(['check -j 1 / bare parse, CPU', `${fmt(ratio, 2)}×${workRatio}`, `≤ ${GOALS.ratio}×`, ratio <= GOALS.ratio]);
+  const jobsWall = jd.wallMs.median / j1.wallMs.median;
+  goals.push(['default jobs / -j 1, wall', `${fmt(jobsWall, 2)}× (CPU ${fmt(jd.cpuMs.median / j1.cpuMs.median, 2)}×; / bare parse CPU ${fmt(jd.cpuMs.median / bare.cpuMs.median, 2)}×)`, '≤ 1× (never slower)', jobsWall <= 1]);
+  const hookLabel = Object.keys(c).find((l) => l.startsWith('hook: '));
+  const warmHookLabel = Object.keys(c).find((l) => l.startsWith('hook, warm cache'));
+  const editedHookLabel = Object.keys(c).find((l) => l.startsWith('hook, edited file'));
+  if (result.cache) {
+    const cold = c['check --cache, cold'];
+    const warm = c['check --cache, warm'];
+    const speedup = cold.cpuMs.median / warm.cpuMs.median;
+    goals.push(['cache: cold / warm, CPU', `${fmt(speedup, 1)}×`, `≥ ${GOALS.warmSpeedup}×`, speedup >= GOALS.warmSpeedup]);
+    for (const label of [warmHookLabel, editedHookLabel].filter(Boolean)) {
+      goals.push([label.split(':')[0], `CPU ${fmt(c[label].cpuMs.median)} ms, wall ${fmt(c[label].wallMs.median)} ms`, `≤ ${GOALS.hookMs} ms`, c[label].cpuMs.median <= GOALS.hookMs]);
+    }
+  } else {
+    goals.push(['cache', 'not supported by this build', `warm ≥ ${GOALS.warmSpeedup}× faster than cold; hook ≤ ${GOALS.hookMs} ms`, undefined]);
+  }
+  if (hookLabel) goals.push([`hook, no cache (${result.hook})`, `CPU ${fmt(c[hookLabel].cpuMs.median)} ms, wall ${fmt(c[hookLabel].wallMs.median)} ms`, `≤ ${GOALS.hookMs} ms with a warm cache`, undefined]);
+  const rss = Math.max(j1.peakRssMb.max, jd.peakRssMb.max);
+  const rssNote = result.nixFiles === GOALS.peakRssAtFiles ? '' : ` (the goal is at ${fmt(GOALS.peakRssAtFiles)} files; this tree has ${fmt(result.nixFiles)})`;
+  goals.push(['check peak RSS', `${fmt(rss)} MB`, `≤ ${GOALS.peakRssMb} MB`, result.nixFiles === GOALS.peakRssAtFiles ? rss <= GOALS.peakRssMb : undefined, rssNote]);
+  console.log(table(goals.map(([what, value, goal, met, note = '']) => [what, value, `goal ${goal}`, (met === undefined ? '' : met ? 'MET' : 'MISSED') + note]), 'lrll'));
+  console.log('');
+
+  for (const label of Object.keys(c).filter((l) => c[l].phases)) {
+    const s = c[label];
+    const phases = Object.entries(s.phases).map(([name, p]) => `${name} ${fmt(p.ms)}/${fmt(p.cpuMs)}`).join(', ');
+    const rss = Object.entries(s.phases).filter(([, p]) => p.maxRssMb !== undefined).map(([name, p]) => `${name} ${fmt(p.maxRssMb)}`).join(', ');
+    const counters = Object.entries(s.counters).map(([name, p]) => `${name} ${fmt(p.ms)}/${fmt(p.cpuMs)} (${fmt(p.calls)})`).join(', ');
+    console.log(`${label} phases, ms wall/CPU: ${phases}`);
+    if (rss) console.log(`  peak RSS MB at the end of each phase: ${rss}`);
+    if (counters) console.log(`  inside them, ms wall/CPU (calls), main thread only: ${counters}`);
+  }
+  if (!Object.values(c).some((s) => s.phases)) console.log('phases: this build reports no DECLINT_TIMING');
+  console.log('');
+  const r = result.report;
+  if (r.error) console.log(`report: not readable (${r.error})`);
+  else {
+    const hosts = r.nixosHosts ? `; NixOS hosts ${r.nixosHosts.evaluated} evaluated, ${r.nixosHosts.partial} partly, ${r.nixosHosts.unresolved} unresolved` : '';
+    const planted = result.synthetic ? ` (${result.synthetic.insecureFiles} .nix files carry a planted insecure setting)` : '';
+    console.log(`report: ${fmt(r.findings)} findings in ${fmt(r.filesWithFindings)} files${planted}${hosts}; ${Object.entries(r.topRules).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  console.log('');
+  const json = { ...result, synthetic: result.synthetic ? { ...result.synthetic, insecure: undefined } : undefined, node: process.version, cpus: cpus.length, goals: Object.fromEntries(goals.map(([what, value, goal, met]) => [what, { value, goal, met: met ?? null }])) };
+  console.log(`BENCH_JSON ${JSON.stringify(json, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 10) / 10 : v))}`);
+}
+
+async function main() {
+  const log = (msg) => console.error(`bench: ${msg}`);
+  try {
+    const options = parseOptions(process.argv.slice(2));
+    if (options.help) {
+      console.log(USAGE);
+      return;
+    }
+    print(await bench(options, log));
+  } catch (err) {
+    log(err instanceof BenchError ? err.message : (err && err.stack) || String(err));
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  }
 }
 
 main();

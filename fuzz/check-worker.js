@@ -9,7 +9,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { parentPort } = require('worker_threads');
+// Run as a child process of run.js (its IPC channel); the checks run in this process.
+const parentPort = { postMessage: (message) => process.send(message), on: (event, listener) => process.on(event, listener) };
 const { main } = require('../dist/cli/main');
 
 const SECRETS = ['Qm9vdHN0cmFwVG9rZW5TZWNyZXQxMjM0NTY3ODkw', 'c2VjcmV0Ym94LWVuY3J5cHRpb24tc2VjcmV0LTk4NzY1', 'TUlJRXBBSUJBQUtDQVFFQXlaeHByaXZhdGVrZXk0NTY3'];
@@ -50,6 +51,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fuzz-'));
 for (const [file, text] of Object.entries(CANARIES)) write(file, text);
 let written = [];
 let expected;
+/** Process warnings (the yaml package's, Node's) while an input runs: text on standard error no format carries. */
+const warnings = [];
+process.on('warning', (warning) => warnings.push(`${warning.name}: ${warning.message} ${(warning.stack || '').split('\n').slice(1, 3).join(' ').trim()}`));
 
 function write(file, text) {
   fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -86,8 +90,11 @@ async function check(input) {
   }
   const args = ['check', '.', ...OUTPUTS.flatMap((f) => ['--format', f, '-o', `out.${f}`]), ...(input.args || [])];
   const started = process.hrtime.bigint();
+  warnings.length = 0;
   const result = await run(args);
-  const problems = [];
+  // Warnings are emitted on the next turn of the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
+  const problems = warnings.map((w) => `warning on standard error: ${w}`);
   const located = /^declint: [^\n]+:\d+:\d+: /;
   if (result.code === 'threw' || /internal error/.test(result.stderr) || /\n\s+at /.test(result.stderr)) problems.push(`crash: ${result.stderr.split('\n').slice(0, 3).join(' | ')}`);
   else if (result.code === 2) {

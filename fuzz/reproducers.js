@@ -29,6 +29,12 @@ const REPRODUCERS = [
   { name: 'nix-nested-2000', path: 'nested.nix', text: `{\n  x = ${'{ a = '.repeat(2000)}1${'; }'.repeat(2000)};\n${BAD_SSH}}\n` },
   { name: 'nix-dotted-2000', path: 'dotted.nix', text: `{\n  ${Array(2000).fill('a').join('.')} = 1;\n${BAD_SSH}}\n` },
   { name: 'nix-dotted-100k', path: 'dotted.nix', text: `{\n  ${Array(100000).fill('a').join('.')} = 1;\n${BAD_SSH}}\n` },
+  // Found by the fuzz suite (seed 18, input 24779): a syntax error inside a long attribute path; tree-sitter's error recovery took 52 s a parse.
+  {
+    name: 'nix-slow-parse',
+    path: 'dotted.nix',
+    text: `{\n  ${'a.'.repeat(21410)}t: x.\n{\n{\n  imports = [ ./users.nix ];\n}\n${'a.'.repeat(78600)}a = 1;\n${BAD_SSH}}\n`,
+  },
   {
     name: 'nix-doubling-22',
     path: 'configuration.nix',
@@ -69,6 +75,9 @@ const REPRODUCERS = [
   { name: 'nix-concatlists-doubling', path: 'lists.nix', text: conditional(`builtins.length ${doubling('l', '[ 1 ]', (x) => `builtins.concatLists [ ${x} ${x} ]`, 30)} > 0`) },
   { name: 'nix-replacestrings-doubling', path: 'strings.nix', text: conditional(`builtins.stringLength ${doubling('s', '"a"', (x) => `builtins.replaceStrings [ "a" ] [ "aa" ] ${x}`, 30)} > 0`) },
   { name: 'nix-match-backtracking', path: 'match.nix', text: conditional(`builtins.match "(a+)+$" "${'a'.repeat(40)}!" == null`) },
+  // Found by the fuzz suite after the merge: a number past 2^53, where `n++` stands still (a port range searched port by port, lib.range)
+  { name: 'nix-port-beyond-2-53', path: 'port.nix', text: `{\n  networking.firewall.allowedTCPPorts = [ 9007199254740993 ];\n${BAD_SSH}}\n` },
+  { name: 'nix-range-beyond-2-53', path: 'range.nix', text: conditional('builtins.length (lib.range 9007199254740992 9007199254740994) > 0') },
   {
     name: 'flake-genlist-hosts',
     path: 'flake.nix',

@@ -16,7 +16,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
-const { Worker } = require('worker_threads');
+const { fork } = require('child_process');
 const { inputRandom } = require('./random');
 const { mutate } = require('./mutate');
 const { loadSeeds, ROOT } = require('./seeds');
@@ -94,10 +94,11 @@ async function runFuzz(options) {
   const seed = options.seed ?? 18;
   const jobs = options.jobs ?? Math.max(1, Math.min(2, os.availableParallelism()));
   const out = options.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'declint-fuzz-out-'));
+  fs.mkdirSync(out, { recursive: true });
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
   const seeds = loadSeeds();
-  const summary = { seed, count, byKind: {}, crashes: 0, hangs: 0, wrongExit: 0, lostCanaries: 0, leaks: 0, limitNotes: 0, inputsWithNotes: 0, maxMs: 0, slowest: undefined, failures: [], seconds: 0 };
+  const summary = { seed, count, byKind: {}, crashes: 0, hangs: 0, wrongExit: 0, lostCanaries: 0, leaks: 0, warnings: 0, limitNotes: 0, inputsWithNotes: 0, maxMs: 0, slowest: undefined, failures: [], seconds: 0 };
   const started = Date.now();
   const kindStats = (kind) => (summary.byKind[kind] ??= { inputs: 0, failed: 0 });
   const record = (index, input, outcome) => {
@@ -116,6 +117,7 @@ async function runFuzz(options) {
       else if (problem.startsWith('hang')) summary.hangs++;
       else if (problem.startsWith('wrong exit')) summary.wrongExit++;
       else if (problem.startsWith('lost canary')) summary.lostCanaries++;
+      else if (problem.startsWith('warning')) summary.warnings++;
       else summary.leaks++;
     }
     const saved = path.join(out, `${index}-${input.kind}.json`);
@@ -147,9 +149,13 @@ async function runFileInputs(queue, jobs, record, log, total) {
       let worker;
       let current;
       let timer;
+      let stopped = false;
       const spawnWorker = () => {
-        worker = new Worker(path.join(__dirname, 'check-worker.js'), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-        worker.on('message', (message) => {
+        // A process, not a thread: a check stopped in native code (a parse) cannot take the runner down with it.
+        const child = fork(path.join(__dirname, 'check-worker.js'), [], { execArgv: [`--max-old-space-size=${WORKER_HEAP_MB}`], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        worker = child;
+        child.on('message', (message) => {
+          if (worker !== child) return;
           if (message.kind === 'done') {
             clearTimeout(timer);
             record(current.index, current.input, message);
@@ -158,10 +164,11 @@ async function runFileInputs(queue, jobs, record, log, total) {
           }
           feed();
         });
-        worker.on('error', (error) => {
+        child.on('exit', (code, signal) => {
+          if (worker !== child || stopped) return;
           clearTimeout(timer);
           if (current) {
-            record(current.index, current.input, { problems: [`crash: the worker died: ${error.message}`], notes: 0, ms: 0 });
+            record(current.index, current.input, { problems: [`crash: the worker process died (${signal ?? `exit code ${code}`})`], notes: 0, ms: 0 });
             done++;
           }
           current = undefined;
@@ -171,7 +178,8 @@ async function runFileInputs(queue, jobs, record, log, total) {
       const feed = () => {
         if (next >= queue.length) {
           current = undefined;
-          worker.postMessage({ kind: 'stop' });
+          stopped = true;
+          worker.send({ kind: 'stop' });
           resolve();
           return;
         }
@@ -181,11 +189,12 @@ async function runFileInputs(queue, jobs, record, log, total) {
           record(job.index, job.input, { problems: [`hang: no result after ${HANG_MS / 1000} s`], notes: 0, ms: HANG_MS });
           done++;
           current = undefined;
-          worker.removeAllListeners();
-          void worker.terminate();
+          const hung = worker;
+          worker = undefined;
+          hung.kill('SIGKILL');
           spawnWorker();
         }, HANG_MS);
-        worker.postMessage({ kind: 'check', index: job.index, input: job.input });
+        worker.send({ kind: 'check', index: job.index, input: job.input });
       };
       spawnWorker();
     });

@@ -103,7 +103,9 @@ describe('declint init', () => {
   test('writes a starter .declint.yaml with the frameworks chosen, that check then reads', async () => {
     const dir = makeTree({ 'bad.nix': BAD });
     const run = await runCli(['init', '--framework', 'nis2,iso27001'], dir);
-    expect(run.stdout).toBe('wrote .declint.yaml: run declint check to see what it finds\n');
+    expect(run.stdout).toBe(
+      'wrote .declint.yaml: run declint check to see what it finds\ndeclint check --cache keeps results between runs in .declintcache/, which git ignores by itself; a --cache-location inside the repository belongs in .gitignore\n',
+    );
     const text = fs.readFileSync(path.join(dir, '.declint.yaml'), 'utf8');
     expect(text).toContain('frameworks:\n  nis2: { entityType: essential }');
     expect(text).toContain('\n  iso27001: { scope: full }');

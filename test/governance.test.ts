@@ -147,7 +147,7 @@ describe('inline suppressions', () => {
       'noreason.nix': '{ services.openssh.settings.PermitRootLogin = "yes"; # declint-ignore NIX-SSH-001\n}\n',
       'unknown.nix': '# declint-ignore NIX-SSH-999: typo\n{ }\n',
       'unused.nix': '# declint-ignore NIX-FW-001: nothing here\n{ networking.firewall.enable = true; }\n',
-      'talos.yaml': 'version: v1alpha1\nmachine:\n  install:\n    image: ghcr.io/siderolabs/installer:latest # declint-ignore TAL-001: pinned by the image factory\ncluster: {}\n',
+      'talos.yaml': 'version: v1alpha1\nmachine:\n  type: worker\n  install:\n    image: ghcr.io/siderolabs/installer:latest # declint-ignore TAL-001: pinned by the image factory\ncluster: {}\n',
     });
     const { run, report } = await json(dir);
     expect(run.code).toBe(1);

@@ -84,6 +84,7 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
   placed.push({ file: 'secrets.nix', where: 'environment.etc key.pem', value: pem.split('\n')[1] });
   placed.push({ file: 'secrets.nix', where: 'an unfolded expression', value: secret(61) });
   placed.push({ file: 'conflict.nix', where: 'a conflict', value: secret(62) });
+  placed.push({ file: 'flake.lock', where: 'the password of an input URL', value: secret(66) });
   placed.push({ file: 'conflict.nix', where: 'a conflict of a known type', value: secret(64) });
   placed.push({ file: 'secrets.nix', where: 'a conflict of a known type', value: secret(65) });
   return {
@@ -101,6 +102,23 @@ function nixosSecrets(placed: Placed[]): Record<string, string> {
       '}',
       '',
     ].join('\n'),
+    // An input fetched with credentials in its URL: the report's inventory and the SBOM show its source.
+    'flake.lock': `${JSON.stringify(
+      {
+        nodes: {
+          root: { inputs: { nixpkgs: 'nixpkgs', private: 'private' } },
+          nixpkgs: { locked: { lastModified: 1760000000, narHash: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', owner: 'NixOS', repo: 'nixpkgs', rev: '0123456789abcdef0123456789abcdef01234567', type: 'github' }, original: { owner: 'NixOS', ref: 'nixos-25.11', repo: 'nixpkgs', type: 'github' } },
+          private: {
+            locked: { lastModified: 1760000000, narHash: 'sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=', rev: '89abcdef0123456789abcdef0123456789abcdef', type: 'git', url: `https://deploy:${secret(66)}@git.example.org/acme/private.git` },
+            original: { type: 'git', url: `https://deploy:${secret(66)}@git.example.org/acme/private.git` },
+          },
+        },
+        root: 'root',
+        version: 7,
+      },
+      null,
+      2,
+    )}\n`,
     'conflict.nix': `{\n  users.users.carol.hashedPassword = "$6$${secret(62)}";\n  boot.kernel.sysctl."vendor.api_token" = "${secret(64)}";\n}\n`,
   };
 }
@@ -118,7 +136,7 @@ describe('no secret value in any output', () => {
         return run.stdout + run.stderr;
       },
     ]),
-    ...['md', 'html', 'json'].map((format): [string, () => Promise<string>] => [
+    ...['md', 'html', 'json', 'csv', 'cyclonedx'].map((format): [string, () => Promise<string>] => [
       `report --format ${format}`,
       async () => {
         const run = await runCli(['report', '.', '--format', format], dir);
@@ -183,10 +201,15 @@ describe('no secret value in any output', () => {
         const text = files[file as keyof typeof files];
         const uri = client.open(file, text);
         await client.diagnosticsFor(uri);
-        for (let line = 0; line < text.split('\n').length; line++) {
+        const lines = text.split('\n').length;
+        for (let line = 0; line < lines; line++) {
           const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: uriOf(dir, file) }, position: { line, character: 6 } });
           shown += JSON.stringify(hover);
         }
+        // Quick fixes (their titles and edits) and the hosts a file belongs to.
+        const range = { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } };
+        shown += JSON.stringify(await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: client.diagnostics.get(uri)?.diagnostics ?? [] } }));
+        shown += JSON.stringify(await client.connection.sendRequest('workspace/executeCommand', { command: 'declint.hostsOf', arguments: [uri] }));
       }
       // Every diagnostic the server published, the host's included.
       await client.diagnosticsFor(uriOf(dir, 'secrets.nix'), (d) => d.some((x) => String(x.code) === 'NIX-USR-002'));
@@ -206,6 +229,8 @@ describe('markup from scanned files is shown, never rendered', () => {
   const LINK = '[click](javascript:alert(1))';
   const PAYLOAD = `${HTML}${COMMENT}${LINK}|\`*_~\u001b[2J`;
   const quoted = JSON.stringify(PAYLOAD);
+  /** What a spreadsheet would run as a formula, at the start of a cell. */
+  const FORMULA = '=HYPERLINK("http://example.org")';
   const lock = {
     nodes: {
       root: { inputs: { nixpkgs: 'nixpkgs', [`in${HTML}`]: 'evil' } },
@@ -234,7 +259,18 @@ describe('markup from scanned files is shown, never rendered', () => {
       '',
     ].join('\n'),
     [`talos/node${HTML}.yaml`]: `version: v1alpha1\nmachine:\n  type: controlplane\n  network:\n    hostname: ${quoted}\n  install:\n    image: ${quoted}\ncluster:\n  allowSchedulingOnControlPlanes: true\n`,
-    '.declint.yaml': `exceptions:\n  TAL-013:\n    rationale: ${quoted}\n    owner: ${quoted}\n    ticket: ${quoted}\n`,
+    '.declint.yaml': [
+      'exceptions:',
+      '  TAL-013:',
+      `    rationale: ${JSON.stringify(`${FORMULA} ${PAYLOAD}`)}`,
+      `    owner: ${quoted}`,
+      `    ticket: ${quoted}`,
+      // The evidence report's document control comes from here too; the repository address must not become a link elsewhere.
+      'report:',
+      ...['organisation', 'system', 'scope', 'preparer', 'reviewer'].map((key) => `  ${key}: ${quoted}`),
+      `  repoUrl: ${JSON.stringify('https://example.org/acme)](javascript:alert(1)')}`,
+      '',
+    ].join('\n'),
   };
   const dir = makeTree(files);
   const hasGit = spawnSync('git', ['--version']).status === 0;
@@ -246,7 +282,16 @@ describe('markup from scanned files is shown, never rendered', () => {
   });
 
   /** What of the payload a renderer of HTML would interpret. */
-  const html = (text: string) => [...(/<img/i.test(text) ? ['an <img> element'] : []), ...(text.includes(COMMENT) ? ['an HTML comment'] : [])];
+  const html = (text: string) => [
+    ...(/<img/i.test(text) ? ['an <img> element'] : []),
+    ...(text.includes(COMMENT) ? ['an HTML comment'] : []),
+    ...(/href\s*=\s*["']?\s*javascript:/i.test(text) ? ['a javascript: link'] : []),
+  ];
+  /** What a terminal would interpret: a control character other than a line break. */
+  // eslint-disable-next-line no-control-regex
+  const terminal = (text: string) => (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text) ? ['a control character'] : []);
+  /** A CSV cell a spreadsheet would run: one that starts with =, +, - or @. */
+  const formulas = (text: string) => csvCells(text).filter((cell) => /^[=+\-@]/.test(cell)).map((cell) => `a formula cell ${cell.slice(0, 20)}`);
   /** What a Markdown renderer (GitHub's, an editor's) would: raw HTML and links, outside code spans and fenced blocks, which it shows as written. */
   const markdown = (text: string) => {
     const prose = text.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '').replace(/`[^`\n]*`/g, '');
@@ -264,8 +309,15 @@ describe('markup from scanned files is shown, never rendered', () => {
   test.each([
     ['report --format html', ['report', '.', '--format', 'html'], html],
     ['report --format md', ['report', '.', '--format', 'md'], markdown],
+    // With an audit period: the change log and the commits referenced.
+    ['report --format html --since', ['report', '.', '--format', 'html', '--since', '2000-01-01'], html],
+    ['report --format md --since', ['report', '.', '--format', 'md', '--since', '2000-01-01'], markdown],
+    ['report --format csv', ['report', '.', '--format', 'csv'], formulas],
     ['check --format junit', ['check', '.', '--format', 'junit'], html],
-    ['check (terminal: no control character of the input)', ['check', '.'], (text: string) => (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text) ? ['a control character'] : [])],
+    ['check (terminal: no control character of the input)', ['check', '.'], terminal],
+    ['hosts (terminal)', ['hosts', '.'], terminal],
+    // The host's name as Nix reads the flake's string (`\\u` is `u` there).
+    ['explain-option (terminal)', ['explain-option', PAYLOAD.replace('\u001b', 'u001b'), 'services.openssh.settings.PermitRootLogin', '.'], terminal],
   ] as [string, string[], (text: string) => string[]][])('%s', async (_name, args, interpreted) => {
     const run = await runCli(args, dir);
     expect(run.stderr).toBe('');
@@ -299,3 +351,25 @@ describe('markup from scanned files is shown, never rendered', () => {
     }
   });
 });
+
+/** The cells of a CSV text (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
+function csvCells(text: string): string[] {
+  const cells: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let cell = '';
+    if (text[i] === '"') {
+      for (i++; i < text.length; i++) {
+        if (text[i] === '"' && text[i + 1] === '"') (cell += '"'), i++;
+        else if (text[i] === '"') break;
+        else cell += text[i];
+      }
+      i++;
+    } else {
+      while (i < text.length && text[i] !== ',' && text[i] !== '\r' && text[i] !== '\n') cell += text[i++];
+    }
+    cells.push(cell);
+    while (text[i] === ',' || text[i] === '\r' || text[i] === '\n') i++;
+  }
+  return cells;
+}

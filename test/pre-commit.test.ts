@@ -67,5 +67,8 @@ suite('the pre-commit hook', () => {
     const passed = runHook();
     expect(passed.status).toBe(0);
     expect(passed.stdout).toMatch(/declint\.+Passed/);
+    // The hook keeps its result cache in .declintcache/, which git ignores by itself: the repository is as the user left it.
+    expect(fs.existsSync(path.join(repo, '.declintcache', 'results'))).toBe(true);
+    expect(spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' }).stdout).toBe('M  ssh.nix\n');
   }, 1200000);
 });

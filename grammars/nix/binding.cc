@@ -79,7 +79,7 @@ static bool HasSyntaxError(TSNode root, const char16_t *text) {
 }
 
 /**
- * parseFlat(text: string): Int32Array | null
+ * parseFlat(text: string, timeoutMicros?: number): Int32Array | null | false
  *
  * Parses `text` and returns its named nodes without comments, in document
  * order (a node before its children), `kFields` numbers each:
@@ -90,8 +90,10 @@ static bool HasSyntaxError(TSNode root, const char16_t *text) {
  *       its children are the nodes from the next one up to there, each child
  *       followed by its own subtree.
  * Returns null when the text has a syntax error (a caller reads it from the
- * `tree-sitter` runtime's own tree) and when parsing fails. The ERROR node of
- * a trailing comma's recovery is left out, like comments.
+ * `tree-sitter` runtime's own tree) and when parsing fails; false when parsing
+ * took longer than `timeoutMicros` (tree-sitter's error recovery is slow on
+ * some broken texts), the parser being reset for the next text. The ERROR
+ * node of a trailing comma's recovery is left out, like comments.
  */
 static Napi::Value ParseFlat(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -110,9 +112,14 @@ static Napi::Value ParseFlat(const Napi::CallbackInfo &info) {
   state.text.resize(length + 1);
   napi_get_value_string_utf16(env, input, state.text.data(), length + 1, &length);
 
+  uint64_t timeout = info.Length() >= 2 && info[1].IsNumber() ? static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()) : 0;
+  ts_parser_set_timeout_micros(state.parser, timeout);
   TSTree *tree = ts_parser_parse_string_encoding(state.parser, nullptr, reinterpret_cast<const char *>(state.text.data()),
                                                  static_cast<uint32_t>(length * 2), TSInputEncodingUTF16LE);
-  if (!tree) return env.Null();
+  if (!tree) {
+    ts_parser_reset(state.parser);
+    return timeout > 0 ? Napi::Boolean::New(env, false) : env.Null();
+  }
   TSNode root = ts_tree_root_node(tree);
   if (ts_node_has_error(root) && HasSyntaxError(root, state.text.data())) {
     ts_tree_delete(tree);

@@ -5,12 +5,12 @@ import { gzipSync } from 'zlib';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, CheckOptions, Progress, runCheck } from '../pipeline/check';
+import { timing } from '../timing';
 import { loadFrameworks } from '../controls/registry';
 import { loadRuleSet } from '../rules/builtin';
 import { explainText, ruleMarkdown, rulesIndexMarkdown, rulesTable } from '../report/rule-docs';
 import { applyBaseline, createBaseline, parseBaseline } from '../findings/baseline';
 import { parseOptionPath } from '../nix/option-path';
-import { explainOption, formatExplanation } from '../report/explain-option';
 import { formatJson } from '../report/json';
 import type { CheckResult } from '../report/result';
 import { formatSarif, MAX_UPLOAD_GZIP_BYTES, SarifOptions } from '../report/sarif';
@@ -27,6 +27,8 @@ import { terminalLines, terminalSafe } from '../report/markup';
 import type { HostCoverage } from '../pipeline/check-hosts';
 import type { SourceSite } from '../nix/host';
 import { referenceDate } from './reference-date';
+import { cacheLocation, DEFAULT_CACHE_DIRECTORY } from '../cache/location';
+import type { CacheStats } from '../cache/result-cache';
 import { coverageGaps, emptyCoverage, formatSite } from '../coverage/coverage';
 import { CommandSpec, commandHelp, completionScript, OptionSpec, parseCommand, Parsed, suggest, Values } from './options';
 
@@ -83,6 +85,12 @@ const CHECK: CommandSpec = {
     CONFIG_OPTION,
     { name: 'jobs', short: 'j', value: 'n', help: 'threads checking files (default: one per core, the others started once the files checked show the work is worth it)' },
     NOW_OPTION,
+    {
+      name: 'cache',
+      help: `keep results between runs and compute again only what a change affects: a file's own result when its content changed, a host's when a file its evaluation read changed (default location: ${DEFAULT_CACHE_DIRECTORY}/ in the scanned directory, which git ignores by itself)`,
+    },
+    { name: 'cache-location', value: 'path', help: 'with --cache: the cache file, or a directory to keep it in (an existing one, or a path ending in /)' },
+    { name: 'verbose', help: 'say on standard error what the cache reused (DECLINT_TIMING=1 tells the time of each phase)' },
   ],
 };
 const HOSTS: CommandSpec = {
@@ -313,32 +321,39 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   }
   const host = string(values.host);
   const config = configFor(string(values.config), paths, io);
+  if (values['cache-location'] !== undefined && !values.cache) throw new UsageError('--cache-location needs --cache');
+  let cacheStats: CacheStats | undefined;
   const checkOptions: CheckOptions = {
     ...scanOptions(values, paths, config, io),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(host ? { host } : {}),
     ...(focus ? { focus, focusHosts } : {}),
+    ...(values.cache ? { cache: { location: cacheLocation(string(values['cache-location']), firstDirectory(paths, io.cwd), io.cwd), note: (m: string) => io.stderr(`declint: ${m}\n`) } } : {}),
+    ...(values.verbose ? { onCacheStats: (s: CacheStats) => (cacheStats = s) } : {}),
   };
   const fixing = values.fix || values['fix-dry-run'];
   if (!fixing && (values['fix-rule'] || values['unsafe-fixes'])) throw new UsageError(`${values['fix-rule'] ? '--fix-rule' : '--unsafe-fixes'} needs --fix or --fix-dry-run`);
   if (values.fix && values['fix-dry-run']) throw new UsageError('--fix writes the files and --fix-dry-run only shows the diff: give one of them');
   let analysis: import('../pipeline/check').TreeAnalysis;
+  // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+  const reportFixes = outputs.some((o) => o.format === 'json' || o.format === 'sarif');
   if (fixing) {
     const fixed = await runFixes(checkOptions, values, io);
     if (values['fix-dry-run']) return fixed.changed ? 1 : 0;
     analysis = fixed.analysis;
   } else {
     const progress = progressLine(io);
-    const planFixes = outputs.some((o) => o.format === 'json' || o.format === 'sarif');
-    analysis = await analyzeTree({ ...checkOptions, planFixes, ...(progress ? { onProgress: progress.update } : {}) });
+    analysis = await analyzeTree({ ...checkOptions, ...(progress ? { onProgress: progress.update } : {}), ...(reportFixes ? { reportFixes } : {}) });
     progress?.clear();
   }
+  if (values.verbose) io.stderr(cacheStatsText(cacheStats));
   if (host && !analysis.hostNames.includes(host)) {
     throw new UsageError(`--host ${host}: no such host${suggest(host, analysis.hostNames)} (hosts: ${analysis.hostNames.join(', ') || 'none found'})`);
   }
   let result = analysis.result;
-  if (outputs.some((o) => o.format === 'json' || o.format === 'sarif')) {
-    // JSON and SARIF carry each finding's fix: planned on the analysis, which knows each host's own module.
+  timing?.phase('output');
+  if (reportFixes && !result.fixes) {
+    // After --fix: planned on the tree as the fixes left it.
     const { reportableFixes } = require('../pipeline/fix-tree') as typeof import('../pipeline/fix-tree');
     result = { ...result, fixes: reportableFixes(checkOptions, analysis) };
   }
@@ -382,6 +397,16 @@ async function check(parsed: Parsed, io: Io): Promise<number> {
   if (summaryFile && outputs.some((o) => o.format === 'github')) await fs.appendFile(summaryFile, githubStepSummary(shown));
   if (internal) io.stderr('declint: declint failed on some files (internal-error findings); exit code 2 because of --fail-on-internal-error\n');
   return code;
+}
+
+/** `--verbose`: what the cache reused, on standard error. */
+function cacheStatsText(cache: CacheStats | undefined): string {
+  if (!cache) return 'declint: no cache used (--cache keeps results between runs); DECLINT_TIMING=1 tells where the time goes\n';
+  const opened = cache.opened === 'read' ? '' : typeof cache.opened === 'string' ? ` (${cache.opened === 'new' ? 'none yet' : 'written for other settings'})` : ' (discarded)';
+  const files = cache.filesReused + cache.filesChecked;
+  const hosts = cache.hosts.hostsReused + cache.hosts.hostsEvaluated;
+  const phases = cache.phasesReused.length > 0 ? `; ${cache.phasesReused.join(', ')} phases reused whole` : '';
+  return `declint: cache ${cache.file}${opened}: ${cache.filesReused} of ${files} files, ${cache.hosts.hostsReused} of ${hosts} hosts reused${phases}${cache.written ? '' : '; unchanged, not written'}\n`;
 }
 
 /** GitHub refuses a SARIF file over 10 MB gzip-compressed: say so, and how to split the run. */
@@ -559,6 +584,8 @@ async function explainOptionCommand({ values, positionals }: Parsed, io: Io): Pr
     const known = analysis.hosts.hosts.map((h) => h.name).join(', ') || 'none';
     throw new UsageError(`no host named "${hostName}"${suggest(hostName, analysis.hosts.hosts.map((h) => h.name))} (hosts: ${known})`);
   }
+  // Required here: the option table it reads is not loaded by a check (a pre-commit hook's start-up).
+  const { explainOption, formatExplanation } = require('../report/explain-option') as typeof import('../report/explain-option');
   const explanation = explainOption(host, parseOptionPath(option), (file) => analysis.hosts.loader.lines(file));
   io.stdout(scrubSecrets(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : terminalLines(formatExplanation(explanation))));
   return 0;
@@ -884,6 +911,8 @@ async function initCommand({ values, positionals }: Parsed, io: Io): Promise<num
   const { starterConfig } = require('../config/starter') as typeof import('../config/starter');
   await writeOutput(file, starterConfig(frameworkList(values.framework, FRAMEWORK_KEYS) as (typeof FRAMEWORK_KEYS)[number][]));
   io.stdout(`wrote ${path.relative(io.cwd, file) || file}: run declint check to see what it finds\n`);
+  // The one place a new user reads about the cache before a hook or CI step writes one.
+  io.stdout(`declint check --cache keeps results between runs in ${DEFAULT_CACHE_DIRECTORY}/, which git ignores by itself; a --cache-location inside the repository belongs in .gitignore\n`);
   return 0;
 }
 

@@ -47,6 +47,8 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
   let capabilities: InitializeParams['capabilities'] = {};
   const published = new Map<string, string>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Per document: when a module held while it does not parse is taken as it is. */
+  const settleTimers = new Map<string, NodeJS.Timeout>();
   let queue: Promise<void> = Promise.resolve();
 
   const log = (message: string) => connection.console.error(`declint: ${message}`);
@@ -118,7 +120,9 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
    * same turn are taken together); changes that follow it closely wait until
    * `delay` has passed without another, and are analyzed together.
    */
-  function schedule(document: OpenDocument, delay: number): void {
+  function schedule(document: OpenDocument, delay: number, typing: boolean): void {
+    clearTimeout(settleTimers.get(document.uri));
+    settleTimers.delete(document.uri);
     const pending = timers.get(document.uri);
     const quiet = Date.now() - (lastRun.get(document.uri) ?? 0) >= delay;
     if (pending && quiet) return; // already due on the next turn
@@ -128,34 +132,60 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
       void enqueue(() => {
         if (documents.get(document.uri) !== document) return;
         const ws = workspace!;
-        const hosts = ws.fileChanged(document.absolutePath);
+        const hosts = ws.fileChanged(document.absolutePath, typing);
         lastRun.set(document.uri, Date.now());
-        if (hosts.length > 0) connection.console.log(`${ws.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
+        logEvaluated(document, hosts);
         publish(document.uri);
+        if (ws.isHeld(document.absolutePath)) settleLater(document);
       });
     };
     timers.set(document.uri, quiet ? (setTimeout(run, 0) as NodeJS.Timeout) : setTimeout(run, delay));
   }
 
+  function logEvaluated(document: OpenDocument, hosts: string[]): void {
+    if (hosts.length > 0) connection.console.log(`${workspace!.reportPath(document.absolutePath)} changed: re-evaluated host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`);
+  }
+
+  /**
+   * A module held because it does not parse (see `Workspace.fileChanged`)
+   * is taken as it is once typing pauses: its hosts are evaluated without it,
+   * and the diagnostics become those of `declint check` again.
+   */
+  function settleLater(document: OpenDocument): void {
+    settleTimers.set(
+      document.uri,
+      setTimeout(() => {
+        settleTimers.delete(document.uri);
+        void enqueue(() => {
+          if (documents.get(document.uri) !== document || !workspace!.isHeld(document.absolutePath)) return;
+          logEvaluated(document, workspace!.settle());
+          publish(document.uri);
+        });
+      }, settings.settleMs),
+    );
+  }
+
   connection.onDidOpenTextDocument(({ textDocument }) => {
     if (!textDocument.uri.startsWith('file:')) return;
     const document = documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text);
-    schedule(document, 0);
+    schedule(document, 0, false);
   });
 
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
     const document = documents.get(textDocument.uri);
     if (!document) return;
     document.applyChanges(contentChanges, textDocument.version ?? document.version + 1);
-    schedule(document, settings.debounceMs);
+    schedule(document, settings.debounceMs, true);
   });
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
     const document = documents.close(textDocument.uri);
     if (!document) return;
     lastRun.delete(textDocument.uri);
-    clearTimeout(timers.get(textDocument.uri));
-    timers.delete(textDocument.uri);
+    for (const pending of [timers, settleTimers]) {
+      clearTimeout(pending.get(textDocument.uri));
+      pending.delete(textDocument.uri);
+    }
     // The unsaved text is gone: the file is what the disk says again.
     void enqueue(() => {
       workspace!.fileChanged(document.absolutePath);
@@ -321,8 +351,10 @@ export function startServer(connection: Connection, state: { shutdown: boolean }
 
   connection.onShutdown(async () => {
     state.shutdown = true;
-    for (const timer of timers.values()) clearTimeout(timer);
-    timers.clear();
+    for (const pending of [timers, settleTimers]) {
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    }
     await queue;
   });
 

@@ -23,6 +23,7 @@ import { parseSuppressions } from '../findings/suppressions';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
 import { isInside, reportPath } from '../source/paths';
+import { firstSyntaxError } from '../nix/parser';
 import type { LineIndex } from '../source/position';
 import type { OpenDocuments } from './open-documents';
 
@@ -38,14 +39,17 @@ export interface Settings {
   suppressed: 'hide' | 'hint';
   /** Changes closer together than this are analyzed together, once this long has passed without another. */
   debounceMs: number;
+  /** How long an open module that stops parsing is held (its hosts keep their last evaluation) after its last change. */
+  settleMs: number;
 }
 
 /**
  * An analysis of a typing edit takes a few milliseconds (one binding is
  * evaluated again): no debounce by default, changes that arrive while one
- * runs are analyzed together after it.
+ * runs are analyzed together after it. A module that stops parsing is held
+ * for a second after its last change (see `Workspace.fileChanged`).
  */
-export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 0 };
+export const DEFAULT_SETTINGS: Settings = { ruleDirs: [], suppressed: 'hide', debounceMs: 0, settleMs: 1000 };
 
 /** Reads editor-given settings, keeping the defaults for anything missing or of the wrong type. */
 export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): Settings {
@@ -59,6 +63,7 @@ export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): S
     ...(level ? { level } : {}),
     suppressed: given.suppressed === 'hint' || given.suppressed === 'hide' ? given.suppressed : base.suppressed,
     debounceMs: typeof given.debounceMs === 'number' && given.debounceMs >= 0 ? given.debounceMs : base.debounceMs,
+    settleMs: typeof given.settleMs === 'number' && given.settleMs >= 0 ? given.settleMs : base.settleMs,
   };
 }
 
@@ -107,6 +112,10 @@ export class Workspace {
   /** Host specs evaluated at least once (some are then not kept: a configuration.nix that is no system). */
   private seenSpecs = new Set<string>();
   private combined: Finding[] | undefined;
+  /** Open modules held while they do not parse (see `fileChanged`): their state and the text their hosts read. */
+  private readonly held = new Map<string, { state: FileState; text: string }>();
+  /** The text of each open module its hosts last read, when it parsed. */
+  private readonly evaluatedText = new Map<string, string>();
   /** The file whose change the next host evaluation follows: hosts that include it are updated in place where that is exact. */
   private changedFile: string | undefined;
   /** The hosts found, kept until a path discovery looked at changes. */
@@ -145,6 +154,8 @@ export class Workspace {
     this.settings = settings;
     await this.loadConfigAndRules();
     this.files.clear();
+    this.held.clear();
+    this.evaluatedText.clear();
     this.hostInputs = undefined;
     this.loader = new NixSourceLoader([this.root], this.root, this.documents);
     const discovered = await discoverFiles([this.root], { base: this.root, ignore: this.config?.ignore ?? [] });
@@ -162,18 +173,105 @@ export class Workspace {
     progress(todo.length, todo.length);
     this.resetHosts();
     this.evaluateHosts(() => true, now);
+    for (const document of this.documents.all()) this.noteEvaluatedText(document.absolutePath);
   }
 
   /**
    * A file's text changed (an edit, a save, a change on disk, a deletion):
    * re-checks it and re-evaluates the hosts it belongs to. Returns the names
    * of the hosts evaluated again.
+   *
+   * With `typing` (an edit of an open buffer), an open module of some host
+   * that stops parsing is held: it is checked on its own (its syntax error
+   * is reported at once) and its hosts keep the evaluation of its last text
+   * that parsed, as the IDEs keep their last good analysis, instead of being
+   * evaluated again without it at every keystroke until it parses again.
+   * When it parses again with that same text (the slip undone) nothing else
+   * is evaluated; with another text, or on `settle`, it is taken as any
+   * change is, and the findings are again exactly those of `declint check`.
    */
-  fileChanged(absolutePath: string): string[] {
+  fileChanged(absolutePath: string, typing = false): string[] {
+    const settled = this.settle(absolutePath);
+    const held = this.held.get(absolutePath);
+    if (held) {
+      if (typing && this.checkHeld(absolutePath)) return settled;
+      // The hosts read the text held: the change is taken from there.
+      this.held.delete(absolutePath);
+      this.setFile(absolutePath, held.state);
+      if (this.documents.atPath(absolutePath)?.text === held.text) {
+        this.combined = undefined;
+        return settled;
+      }
+      return [...new Set([...settled, ...this.applyChange(absolutePath)])].sort();
+    }
+    const start = typing ? this.startHold(absolutePath) : undefined;
+    if (start === 'held') return settled;
+    return [...new Set([...settled, ...this.applyChange(absolutePath, start === 'read')])].sort();
+  }
+
+  /** Whether an open module is held (see `fileChanged`). */
+  isHeld(absolutePath: string): boolean {
+    return this.held.has(absolutePath);
+  }
+
+  /**
+   * Takes the held modules' texts (all but `except`) as changes now: their
+   * hosts are evaluated without them. Returns the hosts evaluated again.
+   */
+  settle(except?: string): string[] {
+    const evaluated: string[] = [];
+    for (const [absolutePath, held] of [...this.held]) {
+      if (absolutePath === except) continue;
+      this.held.delete(absolutePath);
+      this.setFile(absolutePath, held.state);
+      evaluated.push(...this.applyChange(absolutePath));
+    }
+    return [...new Set(evaluated)].sort();
+  }
+
+  /**
+   * Holds an open module of some host whose new text does not parse. The
+   * loader reads the new text as for any change (typing in a value: that
+   * binding alone, without parsing the whole file); 'read' when it parses
+   * (the change is then taken from that reading), undefined when the module
+   * is not one to hold.
+   */
+  private startHold(absolutePath: string): 'held' | 'read' | undefined {
+    const open = this.documents.atPath(absolutePath);
+    const state = this.files.get(absolutePath);
+    const read = this.evaluatedText.get(absolutePath);
+    if (!open?.isNix || !isInside(this.root, absolutePath) || isFlakeFile(absolutePath) || !state || state.awaitingHosts || read === undefined) return undefined;
+    // Only a module whose hosts read its last text (which parsed) has a good evaluation to keep.
+    const good = this.loader.reading(absolutePath);
+    if (!good || 'error' in good || good.text !== read || this.hostsOf(state.path).length === 0) return undefined;
+    this.loader.forget(absolutePath);
+    const now = this.loader.load(absolutePath);
+    if (!('error' in now) || now.unparsed === undefined) return 'read';
+    this.loader.restore(absolutePath, good);
+    this.held.set(absolutePath, { state, text: read });
+    return this.checkHeld(absolutePath) ? 'held' : undefined;
+  }
+
+  /** A held module's own check, while its text does not parse (its hosts still read the text held); false once it parses. */
+  private checkHeld(absolutePath: string): boolean {
+    const open = this.documents.atPath(absolutePath)!;
+    const tree = open.nixTree!;
+    if (!firstSyntaxError(tree)) return false;
+    const file = { absolutePath, path: this.reportPath(absolutePath) };
+    const checked = checkFileText(file, open.text, this.rules, new Date(), { tree }, this.config?.flakes);
+    // The hosts and the host phase still read the text held, imports included.
+    this.files.set(absolutePath, { ...file, checked: { ...checked, imports: this.held.get(absolutePath)!.state.checked.imports } });
+    this.combined = undefined;
+    return true;
+  }
+
+  /** The change of a file, taken as it is: the file checked again, the hosts that include it evaluated again. */
+  private applyChange(absolutePath: string, read = false): string[] {
     const now = new Date();
     const exists = this.documents.atPath(absolutePath) !== undefined || fs.existsSync(absolutePath);
     const before = this.files.get(absolutePath);
-    this.loader.forget(absolutePath);
+    // Unless the loader has just read the new text (`startHold`).
+    if (!read) this.loader.forget(absolutePath);
     // A file outside the workspace is checked only while it is open.
     const kept = isInside(this.root, absolutePath) || this.documents.atPath(absolutePath) !== undefined;
     if (exists && kept && candidateKind(absolutePath)) this.checkFile(absolutePath, now, before);
@@ -209,10 +307,20 @@ export class Workspace {
       );
     };
     const evaluated = evaluate();
+    this.noteEvaluatedText(absolutePath);
     // The file's own check was left to its hosts, which could not take the edit in place: its imports may have
     // changed, and with them which files are hosts; evaluated again then, with the imports it has now.
     if (!this.completeFileCheck(absolutePath, now)) return evaluated;
     return [...new Set([...evaluated, ...evaluate()])].sort();
+  }
+
+  /** Remembers the text of an open module its hosts have just read, when it parses (what a slip may be undone to). */
+  private noteEvaluatedText(absolutePath: string): void {
+    // What the loader read, which parsed: asked of it rather than of a parse of the document (typing in a value parses none).
+    const reading = this.loader.reading(absolutePath);
+    const text = this.documents.atPath(absolutePath)?.text;
+    if (text !== undefined && reading && !('error' in reading) && reading.text === text) this.evaluatedText.set(absolutePath, text);
+    else this.evaluatedText.delete(absolutePath);
   }
 
   /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */

@@ -1,3 +1,4 @@
+import { replayReads, traceReads, tracing } from './read-trace';
 import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
@@ -161,6 +162,11 @@ export class Host {
   private collecting = true;
   /** @internal Configuration reads answered as unknown because collection was not finished. */
   readsWhileCollecting = 0;
+  /**
+   * @internal Built to a fixpoint: no module read `config` while collected, or
+   * the last round collected the same definitions as the one before.
+   */
+  settled = false;
   /** More modules than declint evaluates for one host: see MAX_HOST_MODULES. */
   tooLarge = false;
   /**
@@ -340,11 +346,14 @@ export class Host {
 
   /** @internal Whether a file's new module declares exactly the options (and defaults) the host has from it. */
   sameDeclarations(file: string, module: NixModule): boolean {
-    const describe = (d: OptionDeclaration) => JSON.stringify([d.path, d.default ? (toPlain(d.default.force()) ?? '<opaque>') : null]);
-    const before = [...this.declarations.values()].filter((d) => d.file === file).map((d) => describe(d.declaration)).sort();
-    const after = module.declarations.map(describe).sort();
-    // A default declint cannot fold may have changed without showing: only known defaults compare.
-    return JSON.stringify(before) === JSON.stringify(after) && !after.some((d) => d.includes('"<opaque>"'));
+    const before = new Map([...this.declarations].filter(([, d]) => d.file === file).map(([k, d]) => [k, d.declaration]));
+    if (before.size !== module.declarations.length) return false;
+    // A default declint cannot compare (a function) may have changed without showing: only comparable defaults are the same.
+    return module.declarations.every((d) => {
+      const old = before.get(key(d.path));
+      if (!old || !old.default !== !d.default) return false;
+      return !d.default || sameValue(old.default!.force(), d.default.force()) === true;
+    });
   }
 
   /**
@@ -413,6 +422,7 @@ export class Host {
     host.reader = this.reader;
     host.configReads = this.configReads;
     host.readsWhileCollecting = this.readsWhileCollecting;
+    host.settled = this.settled;
     for (const f of this.files) host.files.add(f);
     for (const f of this.filesWithInlineModules) host.filesWithInlineModules.add(f);
     for (const [f, site] of this.importSites) host.importSites.set(f, site);
@@ -626,6 +636,15 @@ export class Host {
     };
   }
 
+  /**
+   * @internal Where `readConfig` gives the set of the names below a path,
+   * each read when asked (no module defines the path itself): those names.
+   */
+  readsNamesAt(optionPath: string[]): Set<string> | undefined {
+    const below = this.namesBelow(optionPath);
+    return below && (this.byPath.get(key(optionPath)) ?? []).every((d) => isEmptySet(d.def.value)) ? below : undefined;
+  }
+
   /** The names defined directly below an option path, when some are. */
   private namesBelow(optionPath: string[]): Set<string> | undefined {
     let below: TrieNode | undefined = this.tree;
@@ -774,7 +793,7 @@ export interface BuildOptions {
 
 /** Modules read once for every host, by file and by the arguments they take from the host (see `hostIndependence`). */
 export class SharedModules {
-  private readonly modules = new Map<string, NixModule>();
+  private readonly modules = new Map<string, { module: NixModule; reads: readonly string[] }>();
   private readonly thunkIds = new WeakMap<Thunk, number>();
 
   /**
@@ -803,12 +822,15 @@ export class SharedModules {
     return [absolutePath, ...given].join('\u0000');
   }
 
+  /** A module read before; what reading it read is noted again in the current read trace (`check --cache`). */
   get(key: string): NixModule | undefined {
-    return this.modules.get(key);
+    const kept = this.modules.get(key);
+    if (kept) replayReads(kept.reads);
+    return kept?.module;
   }
 
-  set(key: string, module: NixModule): void {
-    this.modules.set(key, module);
+  set(key: string, module: NixModule, reads: readonly string[]): void {
+    this.modules.set(key, { module, reads });
   }
 
   private idOf(thunk: Thunk): number {
@@ -863,12 +885,17 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   const stable = new Map<string, NixModule>();
   let previous: Host | undefined;
   let host = collectHost(spec, options, resolveConfig, answering, stable);
+  let settled = host.readsWhileCollecting === 0;
   for (let round = 1; round < MAX_ROUNDS && host.readsWhileCollecting > 0 && !host.tooLarge; round++) {
-    if (previous && sameDefinitions(previous, host)) break;
+    if (previous && sameDefinitions(previous, host)) {
+      settled = true;
+      break;
+    }
     previous = host;
     answering.previous = host;
     host = collectHost(spec, options, resolveConfig, answering, stable);
   }
+  host.settled = settled || (previous !== undefined && sameDefinitions(previous, host));
   answering.final = host;
   answering.previous = undefined;
   host.configReads = reads;
@@ -879,11 +906,13 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
  * The host with one module file's new text, when that can be had without
  * collecting the host again: the file is read on its own, and its
  * definitions replace its old ones in place. That is exact when the module
- * reads nothing from `config` while it is collected, imports the same
- * modules as before, declares the same options, and no option whose
- * definitions changed was ever read through `config` by this host (so no
- * other module's structure or already computed value depends on them).
- * Otherwise undefined: build the host again.
+ * reads nothing from `config` while it is collected (or the host's build
+ * settled, and the module's reads are answered by the host: `readAlone`),
+ * imports the same modules as before, declares the same options, and no
+ * option whose definitions changed was ever read through `config` by this
+ * host (so no other module's structure or already computed value depends
+ * on them; a set read above one counts only for its names:
+ * `readThroughConfig`). Otherwise undefined: build the host again.
  */
 export function updateHost(previous: Host, absolutePath: string, options: BuildOptions): Host | undefined {
   if (previous.tooLarge || previous.replaced) return undefined;
@@ -894,16 +923,22 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
   if (patched) return patched;
   if (previous.filesWithInlineModules.has(file)) return undefined;
-  const { module, reading } = readAlone(previous, loaded);
+  // A module whose structure reads `config` (`mkIf cfg.enable`, `nodes.${cfg.node}`) is read against the host it
+  // is part of, which a settled build answers with the same values each round (see `answeredReader`).
+  const answered = previous.settled;
+  const { module, reading } = readAlone(previous, loaded, options, answered);
   const dir = path.dirname(loaded.absolutePath);
   const sameImports = importsKey(module, dir) === previous.importsByFile.get(file);
   const oldDefinitions = previous.definitions.filter((d) => d.file === file);
   // A module that had no definitions has no place in the host's order to put new ones.
   if (oldDefinitions.length === 0 && module.definitions.length > 0) return undefined;
-  const changed = reading.reads() === 0 && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
-  // Values forced by the comparison count as read while collecting, as they were read with the module alone.
-  if (reading.finish() > 0 || !changed || readThroughConfig(previous, changed)) return undefined;
-  return succeeded(previous, previous.withModuleReplaced(file, module, options.aliases, changed), changed, 'module');
+  const changed = (answered || reading.reads() === 0) && sameImports && previous.sameDeclarations(file, module) ? changedPaths(oldDefinitions, module.definitions, options.aliases) : undefined;
+  // Unanswered, values forced by the comparison count as read while collecting, as they were read with the module alone;
+  // answered, every read went through the host and is among its `configReads`.
+  if ((reading.finish() > 0 && !answered) || !changed) return undefined;
+  const host = previous.withModuleReplaced(file, module, options.aliases, changed);
+  if (readThroughConfig(previous, changed, host)) return undefined;
+  return succeeded(previous, host, changed, 'module');
 }
 
 /** A module with nothing in it: what a file that does not parse gives its host. */
@@ -949,7 +984,7 @@ function detachedHost(previous: Host, file: string, error: string, aliases: Alia
 function reattachedHost(previous: Host, loaded: LoadedSource, options: BuildOptions): Host | undefined {
   const detached = previous.detached.get(loaded.file);
   if (!detached || (detached.after && !previous.definitions.includes(detached.after))) return undefined;
-  const { module, reading } = readAlone(previous, loaded);
+  const { module, reading } = readAlone(previous, loaded, options);
   const reads = reading.finish();
   if (reads > 0 || module.definitions.length === 0 || importsKey(module, path.dirname(loaded.absolutePath)) !== '[]' || module.declarations.length > 0) return undefined;
   const changed = distinctPaths(module.definitions.map((d) => forward(d.path, options.aliases)));
@@ -969,10 +1004,32 @@ function distinctPaths(paths: string[][]): string[][] {
   return [...new Map(paths.map((p) => [key(p), p])).values()];
 }
 
-/** A host's module file read on its own, with how many `config` reads its collection made (`collectingReader`). */
-function readAlone(host: Host, loaded: LoadedSource): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
-  const reading = collectingReader(host.reader!);
-  return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs }), reading };
+/**
+ * A host's module file read on its own, as a build reads it, with how many `config` reads its
+ * collection made: answered as unknown (`collectingReader`), or, with
+ * `answered`, by the host itself. A settled build collected each module
+ * with the answers its finished host gives; so long as none of the paths
+ * the edit changes was ever read through `config` (`readThroughConfig`,
+ * checked after), the new text read against the previous host is what a
+ * new build collects from it.
+ */
+function readAlone(host: Host, loaded: LoadedSource, options: BuildOptions, answered = false): { module: NixModule; reading: ReturnType<typeof collectingReader> } {
+  const reading = answered ? answeredReader(host.reader!) : collectingReader(host.reader!);
+  // With the session and file a build reads it with (`collectHost`): its paths and `import`s resolve the same.
+  return { module: readModule(loaded.root, { resolveConfig: reading.resolveConfig, specialArgs: host.spec.specialArgs, ...sessionOf(options, loaded) }), reading };
+}
+
+/** Like `collectingReader`, but every read, while collecting too, goes through the host's reader (which records it). */
+function answeredReader(reader: (p: string[]) => Value | undefined): ReturnType<typeof collectingReader> {
+  let reads = 0;
+  return {
+    resolveConfig: (p) => {
+      reads++;
+      return reader(p);
+    },
+    reads: () => reads,
+    finish: () => reads,
+  };
 }
 
 /**
@@ -1012,7 +1069,8 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
   const def = redefined(old.def, patch.after);
   if (!def || !samePath(forward(def.path, aliases), old.path)) return undefined;
   const changed = [old.path];
-  if (readThroughConfig(previous, changed)) return undefined;
+  // One value below the same path: every set above it has the same names after the change.
+  if (readThroughConfig(previous, changed, previous)) return undefined;
   previous.replaceDefinition(old, def, changed);
   previous.changedPaths = changed;
   previous.updatedBy = 'binding';
@@ -1020,13 +1078,31 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
 }
 
 /** Whether the host ever read one of the paths (or above or below one) through `config`. */
-function readThroughConfig(host: Host, changed: string[][]): boolean {
+/**
+ * Whether the host ever read one of the paths (or above or below one)
+ * through `config`. Given the host made with the change (`after`), a set
+ * read above a changed path (`cfg = config.services.foo;`) that both hosts
+ * give as the set of the names below it, each read when asked
+ * (`Host.readsNamesAt`), does not count where the names are the same in
+ * both: what it gave is those names, and every member read is a read of its
+ * own, checked in turn.
+ */
+function readThroughConfig(host: Host, changed: string[][], after?: Host): boolean {
   for (const p of changed) {
-    for (let i = 1; i <= p.length; i++) if (host.configReads.has(key(p.slice(0, i)))) return true;
+    for (let i = 1; i <= p.length; i++) {
+      const at = p.slice(0, i);
+      if (!host.configReads.has(key(at))) continue;
+      const names = i < p.length && after ? host.readsNamesAt(at) : undefined;
+      if (!names || !sameSet(names, after!.readsNamesAt(at))) return true;
+    }
     const below = key(p) + KEY_SEPARATOR;
     for (const read of host.configReads) if (read.startsWith(below)) return true;
   }
   return false;
+}
+
+function sameSet(a: Set<string>, b: Set<string> | undefined): boolean {
+  return b !== undefined && a.size === b.size && [...a].every((x) => b.has(x));
 }
 
 /** A host whose unread parts changed: every rule is judged on it again (absence reads differently everywhere). */
@@ -1054,15 +1130,16 @@ function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding
  */
 function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: AliasTable): string[][] | undefined {
   const same = (a: OptionDefinition, b: OptionDefinition): boolean | undefined => {
-    const before = toPlain(a.value);
-    const after = toPlain(b.value);
-    if (before === undefined || after === undefined) return undefined;
+    // The same literal that reads nothing has the same value: not evaluated to be compared (a large module's thousands of strings).
+    const literal = a.leaf && b.leaf && isClosedLiteral(a.leaf.expression) && a.leaf.expression.text === b.leaf.expression.text;
+    const values = literal || sameValue(a.value, b.value);
+    if (values === undefined) return undefined;
     return (
       a.priority === b.priority &&
       a.order === b.order &&
       a.conditions.length === b.conditions.length &&
       a.conditions.every((c, j) => c.text === b.conditions[j].text) &&
-      (before === after || (typeof before === 'object' && JSON.stringify(before) === JSON.stringify(after)))
+      values
     );
   };
   const forwarded = now.map((def) => ({ path: forward(def.path, aliases), def }));
@@ -1104,11 +1181,83 @@ function changedPaths(old: HostDefinition[], now: OptionDefinition[], aliases: A
   }
   for (const [k, { path: p, defs }] of after) {
     if (before.has(k)) continue;
-    // A new path's values must fold too, as the old ones had to.
-    if (defs.some((d) => toPlain(d.value) === undefined)) return undefined;
+    // A new path's values must be data too, as the old ones had to be (and read whole, as those were).
+    if (defs.some((d) => !isData(d.value))) return undefined;
     changed.push(p);
   }
   return changed;
+}
+
+/** Syntax a literal that reads no name is made of: its value is its text's. */
+const CLOSED_LITERAL = new Set(['string_expression', 'indented_string_expression', 'string_fragment', 'escape_sequence', 'integer_expression', 'float_expression', 'list_expression']);
+
+function isClosedLiteral(node: NixNode, depth = 0): boolean {
+  return depth < 16 && CLOSED_LITERAL.has(node.type) && node.namedChildren.every((c) => isClosedLiteral(c, depth + 1));
+}
+
+/** The kinds of value `sameValue` compares: data, unknowns, and the module-system wrappers around them. */
+const COMPARED = new Set<Value['kind']>(['string', 'path', 'int', 'float', 'bool', 'null', 'list', 'attrs', 'unknown', 'if', 'override', 'order', 'merge']);
+
+/** The values inside a value (list items, set members, a wrapper's condition and content), in order. */
+function innerValues(value: Value): Thunk[] {
+  switch (value.kind) {
+    case 'list':
+      return value.items;
+    case 'attrs':
+      return [...value.attrs.values()].map((a) => a.value);
+    case 'unknown':
+      return value.knownItems ?? [];
+    case 'if':
+      return [value.condition, value.content];
+    case 'override':
+    case 'order':
+      return [value.content];
+    case 'merge':
+      return value.contents;
+    default:
+      return [];
+  }
+}
+
+/** Fields of a value that hold the values `innerValues` lists, or say only where it was written. */
+const NESTED_FIELDS = new Set(['items', 'attrs', 'knownItems', 'condition', 'content', 'contents', 'origin']);
+
+/** Whether a value is data all through, read whole (wrappers included): what `sameValue` can tell apart. */
+function isData(value: Value, depth = 0): boolean {
+  if (depth > 64 || !COMPARED.has(value.kind) || (value.kind === 'unknown' && value.ofSystem)) return false;
+  return innerValues(value).every((t) => isData(t.force(), depth + 1));
+}
+
+/**
+ * Whether two values are the same for everything that reads them: the same
+ * data and wrappers, and where a part is unknown, unknown in the same way
+ * (the same reason, the same option it stands for, the same known part of
+ * its text). Undefined where that cannot be told (a function, a system):
+ * the caller then takes the definitions as different.
+ */
+export function sameValue(a: Value, b: Value, depth = 0): boolean | undefined {
+  if (depth > 64) return undefined;
+  if (a === b) return true;
+  if (!COMPARED.has(a.kind) || !COMPARED.has(b.kind) || (a.kind === 'unknown' && a.ofSystem) || (b.kind === 'unknown' && b.ofSystem)) return undefined;
+  if (a.kind !== b.kind) return false;
+  const fields = (v: Value) => Object.keys(v).filter((k) => !NESTED_FIELDS.has(k));
+  const own = fields(a);
+  if (own.length !== fields(b).length) return false;
+  for (const k of own) {
+    const x = (a as unknown as Record<string, unknown>)[k];
+    const y = (b as unknown as Record<string, unknown>)[k];
+    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  if (a.kind === 'attrs') {
+    const theirs = (b as typeof a).attrs;
+    if (a.attrs.size !== theirs.size || [...a.attrs.keys()].some((k, i) => [...theirs.keys()][i] !== k)) return false;
+  }
+  const xs = innerValues(a);
+  const ys = innerValues(b);
+  if (xs.length !== ys.length) return false;
+  let verdict: boolean | undefined = true;
+  for (let i = 0; i < xs.length && verdict; i++) verdict = sameValue(xs[i].force(), ys[i].force(), depth + 1);
+  return verdict;
 }
 
 /**
@@ -1191,9 +1340,12 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       const kept = stable.get(loaded.absolutePath) ?? (sharedKey !== undefined ? options.sharedModules!.get(sharedKey) : undefined);
       if (kept) module = kept;
       else {
-        module = readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
+        const read = () => readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
+        // The reads of the tree it made are kept with a shared module: each host that takes it is charged them (read-trace.ts).
+        const traced = sharedKey !== undefined && tracing() ? traceReads(read) : { result: read(), reads: [] };
+        module = traced.result;
         if (answering.reads === 0) stable.set(loaded.absolutePath, module);
-        if (answering.reads === 0 && sharedKey !== undefined) options.sharedModules!.set(sharedKey, module);
+        if (answering.reads === 0 && sharedKey !== undefined) options.sharedModules!.set(sharedKey, module, traced.reads);
       }
     }
     host.readsWhileCollecting += answering.reads;

@@ -1,11 +1,13 @@
 import type ParserType from 'tree-sitter';
 import type { SyntaxNode, Tree } from 'tree-sitter';
 import { loadTreeSitter } from '../source/tree-sitter';
+import { timing } from '../timing';
+import { FILE_TIME_BUDGET_MS } from './limits';
 
 const Parser = loadTreeSitter();
 /** The grammar's binding (grammars/nix/binding.cc): the language for the runtime, and a parse into a flat array. */
 interface NixBinding {
-  parseFlat(text: string): Int32Array | null;
+  parseFlat(text: string, timeoutMicros?: number): Int32Array | null | false;
   symbolNames: string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -25,11 +27,48 @@ function parser(): Parser {
 
 export type { SyntaxNode, Tree };
 
-/** Parses Nix source with tree-sitter-nix; never throws on bad syntax. */
+/**
+ * How long parsing one text may take. tree-sitter's error recovery takes
+ * minutes on some broken texts (200 KB of a mangled attribute path took
+ * 52 s), where a real file of that size parses in milliseconds: past this,
+ * the text is not parsed (`ParseTooSlow`) and its file is not checked.
+ */
+export const PARSE_TIME_BUDGET_MS = FILE_TIME_BUDGET_MS;
+
+/**
+ * Texts this thread gave up parsing: the host phase loads files the
+ * per-file phase parsed, and is not made to wait for the same text again.
+ */
+const tooSlow = new Set<string>();
+
+function refuseKnownSlow(text: string): void {
+  if (tooSlow.size > 0 && tooSlow.has(text)) throw new ParseTooSlow();
+}
+
+/** Parsing a text took longer than `PARSE_TIME_BUDGET_MS`. */
+export class ParseTooSlow extends Error {
+  constructor() {
+    super(`parsing it took longer than ${PARSE_TIME_BUDGET_MS / 1000} s, the time a file may take`);
+  }
+}
+
+/** Parses Nix source with tree-sitter-nix; never throws on bad syntax, throws `ParseTooSlow` past the time budget. */
 export function parseNix(text: string, oldTree?: Tree): Tree {
   // The node binding reads a string input in chunks; a large buffer avoids
   // its default 32 KiB re-reads for big files.
-  return parser().parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) });
+  refuseKnownSlow(text);
+  const started = timing?.start();
+  const shared = parser();
+  shared.setTimeoutMicros(PARSE_TIME_BUDGET_MS * 1000);
+  // Past the timeout the runtime returns no tree (its typings say otherwise), and resumes that parse next time unless reset.
+  const tree = shared.parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) }) as Tree | null;
+  if (started !== undefined) timing!.count('parse', started);
+  if (!tree) {
+    shared.reset();
+    tooSlow.add(text);
+    throw new ParseTooSlow();
+  }
+  return tree;
 }
 
 /**
@@ -41,7 +80,15 @@ export function parseNix(text: string, oldTree?: Tree): Tree {
  * the tree that says where and what.
  */
 export function parseNixFlat(text: string): Int32Array | undefined {
-  return nixLanguage.parseFlat(text) ?? undefined;
+  refuseKnownSlow(text);
+  const started = timing?.start();
+  const flat = nixLanguage.parseFlat(text, PARSE_TIME_BUDGET_MS * 1000);
+  if (started !== undefined) timing!.count('parse', started);
+  if (flat === false) {
+    tooSlow.add(text);
+    throw new ParseTooSlow();
+  }
+  return flat ?? undefined;
 }
 
 export const FLAT_FIELDS = 4;

@@ -1,4 +1,5 @@
 import type { Span } from '../source/position';
+import { timing } from '../timing';
 import { FLAT_FIELDS, NIX_SYMBOL_NAMES, parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
 import type { LimitNote } from './limits';
@@ -371,11 +372,13 @@ const NO_CHILDREN: NixNode[] = [];
  * tree can be freed (for syntax kept long, as host evaluation does).
  */
 export function convertTree(tree: Tree, source: string, deferred = true): NixNode {
+  const started = timing?.start();
   const file: SyntaxFile = { source, tree, names: namedTypeTable(tree), deferred };
   const cursor = tree.walk();
   const root = new NixNode('source_code', cursor.startIndex, cursor.endIndex, file);
   copyChildren(cursor, root, file);
   if (!deferred) file.tree = undefined;
+  if (started !== undefined) timing!.count('convert', started);
   return root;
 }
 

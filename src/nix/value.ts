@@ -1,6 +1,7 @@
 import type { Evaluator, Scope } from './evaluate';
 import type { NixNode } from './syntax';
 import type { Span } from '../source/position';
+import { keepReadsSince, readTrace, replayReads } from './read-trace';
 import { MAX_PLAIN_NODES } from './limits';
 
 /**
@@ -237,6 +238,8 @@ export interface UnknownValue extends Base {
 export class Thunk {
   private state: 'pending' | 'running' | 'done';
   private result: Value | undefined;
+  /** The tree reads the value was computed from, when they were traced (see read-trace.ts). */
+  private reads: string[] | undefined = undefined;
 
   private constructor(private compute: (() => Value) | undefined, value?: Value) {
     this.state = value ? 'done' : 'pending';
@@ -252,11 +255,16 @@ export class Thunk {
   }
 
   force(): Value {
-    if (this.state === 'done') return this.result!;
+    if (this.state === 'done') {
+      if (this.reads !== undefined) replayReads(this.reads);
+      return this.result!;
+    }
     if (this.state === 'running') {
       return { kind: 'unknown', why: 'infinite recursion' };
     }
     this.state = 'running';
+    const trace = readTrace.reads;
+    const start = trace ? trace.length : 0;
     try {
       this.result = this.compute!();
     } catch (error) {
@@ -266,6 +274,7 @@ export class Thunk {
     } finally {
       this.state = 'done';
       this.compute = undefined;
+      if (trace !== undefined && trace === readTrace.reads && trace.length > start) this.reads = keepReadsSince(trace, start);
     }
     return this.result;
   }

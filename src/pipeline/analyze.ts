@@ -3,7 +3,7 @@ import type { FlakeLock } from '../flake/lock';
 import { Finding, PARSE_ERROR_RULE_ID } from '../findings/finding';
 import { readModule, NixModule } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
-import { describeSyntaxError, parseNix, parseNixFlat, Tree } from '../nix/parser';
+import { describeSyntaxError, parseNix, parseNixFlat, ParseTooSlow, Tree } from '../nix/parser';
 import { convertFlat, convertTree, NixNode } from '../nix/syntax';
 import { LineIndex, Range } from '../source/position';
 import { limitFinding } from '../findings/unchecked';
@@ -46,19 +46,27 @@ export function analyzeFile(path: string, text: string, parsed?: ParsedNix): Ana
   switch (kind) {
     case 'nix': {
       // A text that parses without error needs no tree of the runtime: its flat parse is read as far as rules reach.
-      const flat = parsed ? undefined : parseNixFlat(text);
+      let flat: Int32Array | undefined;
+      let tree: Tree | undefined;
+      try {
+        flat = parsed ? undefined : parseNixFlat(text);
+        if (!flat) tree = parsed?.tree ?? parseNix(text);
+      } catch (error) {
+        if (!(error instanceof ParseTooSlow)) throw error;
+        const lines = new LineIndex(text);
+        return { kind: 'not-checked', finding: limitFinding(path, `This file is not checked: ${error.message}.`, lines.range(0, Math.min(1, text.length))) };
+      }
       let root: NixNode;
       if (flat) {
         root = convertFlat(flat, text);
       } else {
-        const tree = parsed?.tree ?? parseNix(text);
-        const error = describeSyntaxError(tree, text);
+        const error = describeSyntaxError(tree!, text);
         if (error) {
           const lines = new LineIndex(text);
           const { startIndex, endIndex } = error.node;
           return parseError(path, error.atEnd ? lines.range(endIndex, endIndex) : lines.range(startIndex, endIndex), error.message);
         }
-        root = parsed?.root ?? convertTree(tree, text);
+        root = parsed?.root ?? convertTree(tree!, text);
       }
       // Nix rejects an attribute defined twice when it parses the file; so does declint, rather than keep one of them.
       const duplicate = firstDuplicateAttribute(root);

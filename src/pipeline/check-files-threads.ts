@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { internalErrorFinding } from '../findings/unchecked';
-import { checkFiles, FileCheckJob, FilesChecked, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
-import type { WorkerBatch } from './check-worker';
+import { checkFileRecords, FileCheckJob, FileCheckOptions, FileRecord, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
+import type { WorkerBatch, WorkerSetup } from './check-worker';
 
 /**
  * The per-file phase on several threads. This thread checks files from the
@@ -33,22 +33,24 @@ const WORKER_SCRIPT = path.join(__dirname, 'check-worker.js');
 /** Heap of one worker: a file that needs more is reported at the file instead of ending the run. */
 const WORKER_HEAP_MB = 2048;
 
-export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJob, jobs: number | undefined, onFiles?: (done: number) => void): Promise<FilesChecked> {
+export async function checkFilesOnThreads(
+  files: FileToCheck[],
+  job: FileCheckJob,
+  jobs: number | undefined,
+  options: Pick<FileCheckOptions, 'onFiles' | 'overlayText'> = {},
+): Promise<FileRecord[]> {
   let workerCount = Math.min(MAX_WORKERS, (jobs ?? os.availableParallelism()) - 1);
-  if (workerCount < 1 || !fs.existsSync(WORKER_SCRIPT)) return checkFiles(files, job, { ...(onFiles ? { onFiles } : {}) });
-  const checked: FilesChecked = { findings: [], scanned: 0, imports: [], suppressions: [], talosFiles: [], parsed: [], fixes: [] };
+  if (workerCount < 1 || !fs.existsSync(WORKER_SCRIPT)) return checkFileRecords(files, job, options);
+  const records: FileRecord[] = [];
   let done = 0;
   let parsedBytes = 0;
-  const add = (part: Omit<FilesChecked, 'parsed' | 'fixes'> & Partial<Pick<FilesChecked, 'parsed' | 'fixes'>> & { batch?: number }) => {
-    checked.findings.push(...part.findings);
-    checked.fixes.push(...(part.fixes ?? []));
-    checked.imports.push(...part.imports);
-    checked.suppressions.push(...part.suppressions);
-    checked.talosFiles.push(...part.talosFiles);
-    for (const p of part.parsed ?? []) if ((parsedBytes += parseBytes(p)) <= PARSES_KEPT_BYTES) checked.parsed.push(p);
-    checked.scanned += part.scanned;
+  const add = (part: { records: FileRecord[]; batch?: number }) => {
+    for (const record of part.records) {
+      if (record.parsed && (parsedBytes += parseBytes(record.parsed)) > PARSES_KEPT_BYTES) delete record.parsed;
+      records.push(record);
+    }
     done += part.batch ?? 0;
-    if (part.batch) onFiles?.(done);
+    if (part.batch) options.onFiles?.(done);
   };
   // Once the parses kept fill their share of memory, workers stop sending theirs.
   const workerJob: WorkerJob = { ...job, keepParses: () => parsedBytes < PARSES_KEPT_BYTES };
@@ -60,7 +62,8 @@ export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJo
   const started = process.cpuUsage();
   let checkedHere = 0;
   for (let batch = queue.take(MAIN_BATCH); batch.length > 0; batch = queue.take(MAIN_BATCH)) {
-    add({ ...(await checkFiles(batch, job, { keptBytes: Math.max(0, PARSES_KEPT_BYTES - parsedBytes) })), batch: batch.length });
+    const here = { keptBytes: Math.max(0, PARSES_KEPT_BYTES - parsedBytes), ...(options.overlayText ? { overlayText: options.overlayText } : {}) };
+    add({ records: await checkFileRecords(batch, job, here), batch: batch.length });
     checkedHere += batch.length;
     const spent = process.cpuUsage(started);
     const spentMs = (spent.user + spent.system) / 1000;
@@ -74,11 +77,17 @@ export async function checkFilesOnThreads(files: FileToCheck[], job: FileCheckJo
   await workers;
   // Each file of a lost batch alone, so that only the file that kills a worker is lost.
   const retry = new FileQueue(lost);
-  const failed = ([file]: FileToCheck[], error: unknown) => add({ findings: [internalErrorFinding(file.path, error)], scanned: 1, imports: [], suppressions: [], talosFiles: [], batch: 1 });
+  const failed = ([file]: FileToCheck[], error: unknown) => add({ records: [{ file, checked: { findings: [internalErrorFinding(file.path, error)], scanned: true, suppressions: [] } }], batch: 1 });
   await runWorkers(retry, 1, Math.min(workerCount, lost.length), workerJob, add, failed);
   for (let file = retry.take(1); file.length > 0; file = retry.take(1)) failed(file, new Error('no worker thread was left to check it'));
-  checked.talosFiles.sort((a, b) => a.file.localeCompare(b.file));
-  return checked;
+  // In the files' order, as in one thread: workers finish in any order.
+  return inFileOrder(files, records);
+}
+
+/** Records in the order of the files given. */
+export function inFileOrder(files: FileToCheck[], records: FileRecord[]): FileRecord[] {
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  return records.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
 }
 
 /** Cores the system's load average (last minute) leaves idle, this thread's included; all of them where there is none (Windows). */
@@ -119,7 +128,7 @@ async function runWorkers(
   size: number,
   count: number,
   job: WorkerJob,
-  done: (part: FilesChecked & { batch: number }) => void,
+  done: (part: { records: FileRecord[]; batch: number }) => void,
   lost: (batch: FileToCheck[], error: unknown) => void,
 ): Promise<void> {
   const runWorker = () =>
@@ -131,10 +140,10 @@ async function runWorkers(
       };
       // A small young generation: each file's syntax copy dies young, and smaller scavenges keep RSS down.
       const worker = new Worker(WORKER_SCRIPT, {
-        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}), planFixes: job.planFixes === true },
+        workerData: { rules: job.rules, now: job.now.getTime(), ...(job.flakePolicy ? { flakePolicy: job.flakePolicy } : {}), planFixes: job.planFixes === true, forCache: job.forCache === true } satisfies WorkerSetup,
         resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
-      worker.on('message', (message: { kind: 'ready' } | ({ kind: 'done'; batch: number } & FilesChecked) | { kind: 'failed'; message: string }) => {
+      worker.on('message', (message: { kind: 'ready' } | { kind: 'done'; batch: number; records: FileRecord[] } | { kind: 'failed'; message: string }) => {
         if (message.kind === 'failed') {
           fail(new Error(message.message));
           void worker.terminate();

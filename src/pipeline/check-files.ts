@@ -13,6 +13,9 @@ import { FixSources, plannedFixKey, reportedFix } from '../fix/plan';
 import { convertFlat, NixNode } from '../nix/syntax';
 import type { LineIndex } from '../source/position';
 import type { ReportedFix } from '../report/result';
+import { timing } from '../timing';
+import { contentHash } from '../source/content-hash';
+import { watchedDate } from '../source/watched-date';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -63,51 +66,77 @@ export function parseBytes(parsed: { text: string; flat: Int32Array }): number {
  */
 const FILES_PER_TURN = 64;
 
-/** What the per-file phase checks files against. */
+/** What the per-file phase checks files against (what a worker thread is set up with). */
 export interface FileCheckJob {
   rules: Rule[];
   now: Date;
   flakePolicy?: FlakePolicy;
   /** Plan the fixes of the findings in `.nix` files while their syntax is at hand (JSON and SARIF carry them). */
   planFixes?: boolean;
+  /** Record what the result cache keys each result on: the hash of the text checked, and whether a rule read "today". */
+  forCache?: boolean;
 }
 
-export interface CheckFilesOptions {
+export interface FileCheckOptions {
   onFiles?: (done: number) => void;
-  /** Texts that win over the disk's (`check --fix` re-checks its edits); undefined for a file not edited. */
+  /** Texts that win over the disk's (`check --fix` re-checks its edits; the result cache hands over the texts it read to hash them); undefined for any other file. */
   overlayText?: (absolutePath: string) => string | undefined;
-  /** How much of the parses to keep for the host phase (`parsed`). */
+  /** How much of the parses to keep for the host phase (`FileRecord.parsed`), in bytes. */
   keptBytes?: number;
 }
 
-/** Reads, analyzes and checks files one after the other. */
-export async function checkFiles(files: FileToCheck[], job: FileCheckJob, options: CheckFilesOptions = {}): Promise<FilesChecked> {
-  const keptBytes = options.keptBytes ?? PARSES_KEPT_BYTES;
+/** One file's result in the per-file phase. */
+export interface FileRecord {
+  file: FileToCheck;
+  checked: FileChecked;
+  /** With `forCache`: the content hash of the text checked. */
+  hash?: string;
+  /** With `forCache`: a rule read the reference date, so the result holds for that date only. */
+  readsClock?: boolean;
+  /** A `.nix` file parsed without error, while parses kept fit `keptBytes`: its text and flat parse, for the host phase. */
+  parsed?: ParsedSource;
+}
+
+/** The per-file phase, file by file (what workers send back, and what the result cache keeps). */
+export async function checkFileRecords(files: FileToCheck[], job: FileCheckJob, options: FileCheckOptions = {}): Promise<FileRecord[]> {
+  const clock = job.forCache ? watchedDate(job.now) : undefined;
+  let keptBytes = options.keptBytes ?? PARSES_KEPT_BYTES;
+  const records: FileRecord[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
+    const edited = options.overlayText?.(file.absolutePath);
+    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
+    if (clock) clock.read = false;
+    const { flat, ...checked } = read.kind === 'text' ? checkFileText(file, read.text, job.rules, clock?.date ?? job.now, undefined, job.flakePolicy, job.planFixes) : unreadFile(file, read);
+    const record: FileRecord = { file, checked };
+    // A file that cannot be read has no hash: the cache does not keep its result, the next run reads it again.
+    if (clock && read.kind === 'text') Object.assign(record, { hash: contentHash(read.text), readsClock: clock.read });
+    if (flat && read.kind === 'text' && (keptBytes -= parseBytes({ text: read.text, flat })) >= 0) record.parsed = { absolutePath: file.absolutePath, text: read.text, flat };
+    records.push(record);
+    options.onFiles?.(i + 1);
+    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return records;
+}
+
+/** The per-file phase's results together, in the order of the records. */
+export function filesChecked(records: FileRecord[]): FilesChecked {
   const findings: Finding[] = [];
   const imports: [string, string[]][] = [];
   const suppressions: SuppressionComment[] = [];
   const talosFiles: TalosFileSummary[] = [];
   const parsed: ParsedSource[] = [];
   const fixes: [string, ReportedFix][] = [];
-  let parsedBytes = 0;
   let scanned = 0;
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
-    const edited = options.overlayText?.(file.absolutePath);
-    const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
-    const checked = read.kind === 'text' ? checkFileText(file, read.text, job.rules, job.now, undefined, job.flakePolicy, job.planFixes) : unreadFile(file, read);
+  for (const { file, checked, parsed: parse } of records) {
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
     if (checked.talos) talosFiles.push(checked.talos);
     if (checked.fixes) fixes.push(...checked.fixes);
-    if (checked.flat && read.kind === 'text' && (parsedBytes += parseBytes({ text: read.text, flat: checked.flat })) <= keptBytes) {
-      parsed.push({ absolutePath: file.absolutePath, text: read.text, flat: checked.flat });
-    }
+    if (parse) parsed.push(parse);
     if (checked.scanned) scanned++;
-    options.onFiles?.(i + 1);
-    if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings, scanned, imports, suppressions, talosFiles, parsed, fixes };
 }
@@ -161,7 +190,9 @@ function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], 
     return { findings: [], scanned: true, suppressions, talos: unreadTalosFile(file.path, 'unreadable-template', result.message, result.range) };
   }
   if (result.kind === 'skipped') return { findings: [], scanned: false, suppressions };
+  const started = timing?.start();
   const findings = checkFile(result.file, rules, { now, ...(flakePolicy ? { flakePolicy } : {}) });
+  if (started !== undefined) timing!.count('rules', started);
   if (result.file.kind === 'talos') return { findings, scanned: true, suppressions, talos: summarizeTalosFile(file.path, result.file.talos) };
   if (result.file.kind !== 'nix') return { findings, scanned: true, suppressions };
   // Read after the rules: values are evaluated when a rule reads them, and so are their limits.

@@ -6,6 +6,8 @@ import { MAX_SOURCE_BYTES, readText as readSource } from '../source/read-text';
 import type { Rule } from '../rules/rule';
 import type { FileToCheck } from './check-files';
 import type { NixSourceLoader } from './source-loader';
+import { textTraceEntry } from './tree-io';
+import { noteRead, tracing } from '../nix/read-trace';
 
 /**
  * The `flake` rules on every scanned flake.nix, with the flake.lock beside
@@ -38,6 +40,7 @@ export function checkFlakes(
       const lockFile = byAbsolute.get(path.join(path.dirname(file.absolutePath), 'flake.lock'));
       let lock;
       const lockText = lockFile ? readText(lockFile.absolutePath) : undefined;
+      if (lockFile && tracing()) noteRead(textTraceEntry(lockFile.absolutePath, lockText));
       if (lockFile && lockText !== undefined) {
         const read = readFlakeLock(lockText);
         if (read.kind === 'flake-lock') lock = { file: lockFile.path, lock: read.lock };

@@ -5,7 +5,8 @@ import { configurationRoots } from '../nix/discover-hosts';
 import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover';
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
-import { TreeIO } from './tree-io';
+import { textTraceEntry, TreeIO } from './tree-io';
+import { noteRead, tracing } from '../nix/read-trace';
 import type { Coverage } from '../coverage/coverage';
 import { nixosHostCoverage } from '../coverage/nixos-hosts';
 import type { DeclaredHost } from '../config/config';
@@ -17,14 +18,15 @@ import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } fr
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
-import { NixSourceLoader } from './source-loader';
+import { NixSourceLoader, ParsedSources } from './source-loader';
 import { isInside, reportPath } from '../source/paths';
 import { formatOptionPath } from '../nix/option-path';
-import { toPlain } from '../nix/value';
+import { describePlain, Plain, toPlain } from '../nix/value';
 import { shownValue } from '../redaction/secrets';
 import type { LineIndex, Range } from '../source/position';
 import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { timing } from '../timing';
 
 /** Two values at the winning priority for one option: the build would fail, and declint judges neither. */
 function conflictFindings(host: Host, lines: (file: string) => LineIndex): Finding[] {
@@ -72,6 +74,8 @@ export interface HostPhaseInput {
   /** Told each rule's conclusions on each host (not on specialisations), to keep them for `previous`. */
   judged?: (host: Host, rule: Rule, judgements: Judgement[]) => void;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
+  /** Parses of the per-file phase by absolute path, which the loader made here reads instead of parsing again. */
+  parsed?: ParsedSources;
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
   only?: (spec: HostSpec) => boolean;
@@ -87,6 +91,55 @@ export interface HostPhaseInput {
   declared?: { file: string; hosts: DeclaredHost[] };
   /** Told each host once it is checked (progress on a terminal). */
   onHost?: (name: string) => void;
+  /** Keeps what evaluating each host gave between runs (`check --cache`). */
+  cache?: HostOutcomeCache;
+}
+
+/**
+ * How a host came to be evaluated, and what besides its spec its outcome
+ * depends on: found by discovery or declared in the config; a
+ * configuration.nix root (named after its hostName unless another host
+ * took the name); a module given as a root (with the special arguments of
+ * the host that reads it).
+ */
+export type HostContext = { kind: 'found' } | { kind: 'configuration'; taken: string[] } | { kind: 'root'; reader?: string };
+
+/**
+ * What evaluating one host (with the guest systems it declares) adds to the
+ * host phase's result; the result cache keeps it as it is.
+ */
+export interface HostOutcome {
+  notes: HostNote[];
+  coverage: HostCoverage[];
+  /** Each host evaluated: its module files and the files its root lists (report paths). */
+  evaluated: { name: string; files: string[]; rootModules: string[] }[];
+  findings: Finding[];
+  judgements: Judgement[];
+  /** The hosts whose rules ran. */
+  hostsChecked: string[];
+  /** The name an accepted configuration.nix root took (no other may take it). */
+  taken?: string;
+}
+
+export function emptyOutcome(): HostOutcome {
+  return { notes: [], coverage: [], evaluated: [], findings: [], judgements: [], hostsChecked: [] };
+}
+
+/**
+ * The result cache's hold on the host phase (cache/host-phase.ts): it
+ * records what discovery and each host's evaluation read of the tree, and
+ * gives back a host's outcome while none of that changed.
+ */
+export interface HostOutcomeCache {
+  /** Runs host discovery, noting what it reads (every host depends on it). */
+  discover<T>(run: () => T): T;
+  /**
+   * A host's outcome: kept from an earlier run while nothing it read
+   * changed, else `evaluate`d now. `reachedLimits` tells whether evaluation
+   * has reached a limit so far: limit notes are read from the loaded files
+   * at the end of the run, so such an outcome is not kept.
+   */
+  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome, reachedLimits: () => boolean): HostOutcome;
 }
 
 export interface PreviousJudgements {
@@ -111,8 +164,8 @@ export interface HostPhaseResult {
   unresolved: UnresolvedHost[];
   /** Every host found or declared, with how it was read: what coverage reports. */
   hostCoverage: HostCoverage[];
-  /** What host discovery found, and the paths it looked at (the language server keeps it until one changes). */
-  discovery: KeptDiscovery;
+  /** What host discovery found, and the paths it looked at (the language server keeps it until one changes); absent when the phase was taken from the result cache. */
+  discovery?: KeptDiscovery;
   /** The same as `hostCoverage`, in the project's coverage model (every output reports it). */
   coverageReport: Coverage;
   loader: NixSourceLoader;
@@ -144,14 +197,14 @@ export interface HostCoverage {
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
-  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base);
+  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   const session = input.session ?? new EvalSession(new TreeIO(loader));
   // A module that cannot read the host is read once for all hosts; the language server, which edits modules
   // in place and keeps hosts between edits, reads each for each host.
   const sharedModules = input.session ? undefined : new SharedModules();
   const imported = new Set([...input.imports.values()].flat());
-  const discovered = input.discovery ?? discoverWith(input, loader, imported);
+  const discovered = input.discovery ?? (input.cache ? input.cache.discover(() => discoverWith(input, loader, imported)) : discoverWith(input, loader, imported));
   const discovery = discovered.result;
   const specs: HostSpec[] = [];
   const notes: HostNote[] = [...discovery.notes];
@@ -195,21 +248,15 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const coverage: HostCoverage[] = [];
   // Hosts declared but not resolved come after the ones evaluated.
   const unresolvedCoverage: HostCoverage[] = unresolved.map((u) => ({ ...(u.name !== undefined ? { name: u.name } : {}), construct: u.construct, site: u.site, status: 'unresolved', reasons: [reasons.get(u)!] }));
-  const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
-    coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
   const rootModules = new Map<string, string[]>();
-  const evaluate = (spec: HostSpec, accept: (host: Host) => boolean = () => true): void => {
-    if (input.only && !input.only(spec)) return;
-    // The import graph read file by file tells a host's size before anything is evaluated.
-    const size = estimatedModules(spec, input.imports);
-    if (size > MAX_HOST_MODULES) {
-      const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
-      notes.push(note);
-      covered(spec, 'unresolved', [note]);
-      return;
-    }
+  /** Evaluates a host (and the guest systems it declares) into `out`; `accept` may turn a configuration.nix down once it is read. */
+  const evaluate = (spec: HostSpec, out: HostOutcome, accept: (host: Host) => boolean = () => true): void => {
+    const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
+      out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
+    const building = timing?.start();
     const host = (input.build ?? buildHost)(spec, { loader, aliases, session, ...(sharedModules ? { sharedModules } : {}) });
-    notes.push(...host.notes);
+    if (building !== undefined) timing!.count('evaluate', building);
+    out.notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
     if (host.tooLarge || !accept(host)) return;
     const role = refinedRole(host);
@@ -217,12 +264,11 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     // Parts of the tree the host could not read: list elements, missing files, modules whose body declint cannot read.
     const unread = [...host.unread, ...host.unreadable.filter((u) => !host.unread.some((n) => n.message === u.why)).map((u) => ({ site: u.site, message: u.why }))];
     covered(host.spec, host.files.size === 0 ? 'unresolved' : unread.length > 0 ? 'partial' : 'evaluated', host.files.size === 0 ? [{ site: spec.root, message: 'none of its modules could be read' }, ...unread] : unread);
-    for (const file of host.files) hostFiles.add(file);
-    filesByHost.set(host.name, new Set(host.files));
-    rootModules.set(host.name, listedModules(spec, host.files, input.base));
+    out.evaluated.push({ name: host.name, files: [...host.files], rootModules: listedModules(spec, host.files, input.base) });
     if (input.keepHosts !== false) hosts.push(host);
     // A host none of whose modules could be read would make every option look unset.
     if (host.files.size === 0) return;
+    const judging = timing?.start();
     for (const checked of [host, ...specialisations(host)]) {
       if (checked !== host && input.keepHosts !== false) hosts.push(checked);
       const type = hostType(checked, input.hostTypes ?? {});
@@ -230,33 +276,69 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
         // A rule meant for some kinds of host skips hosts of another kind; a host of no known kind gets every rule.
         if (rule.hostTypes && type && !rule.hostTypes.includes(type)) {
           if (input.judgements) {
-            judgements.push({ ruleId: rule.id, subject: checked.name, subjectKind: 'host', status: 'not-applicable', reason: `the rule is for ${rule.hostTypes.join(' and ')} hosts; this host is a ${type}` });
+            out.judgements.push({ ruleId: rule.id, subject: checked.name, subjectKind: 'host', status: 'not-applicable', reason: `the rule is for ${rule.hostTypes.join(' and ')} hosts; this host is a ${type}` });
           }
           continue;
         }
         const concluded = checked === host && checked.changedPaths && !input.judgements ? judgeUpdated(checked, rule, checked.changedPaths, input.previous?.(checked, rule), ctx) : judgeHost(checked, rule, ctx);
         for (const judgement of concluded) {
-          if (judgement.finding) findings.push(judgement.finding);
-          if (input.judgements) judgements.push(judgement);
+          if (judgement.finding) out.findings.push(judgement.finding);
+          if (input.judgements) out.judgements.push(judgement);
         }
         if (checked === host) input.judged?.(checked, rule, concluded);
       }
-      findings.push(...conflictFindings(checked, ctx.lines));
+      out.findings.push(...conflictFindings(checked, ctx.lines));
     }
-    input.onHost?.(host.name);
+    if (judging !== undefined) timing!.count('rules', judging);
+    out.hostsChecked.push(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
-    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest);
+    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest, out);
   };
-  /** One host's failure is reported at its root, and the other hosts are still checked. */
-  const evaluateGuarded = (spec: HostSpec, accept?: (host: Host) => boolean): void => {
+  /**
+   * A host too large to evaluate is noted without being built; one whose
+   * evaluation fails is reported at its root, and the other hosts are still checked.
+   */
+  const evaluateGuarded = (spec: HostSpec, out: HostOutcome, accept?: (host: Host) => boolean): void => {
+    if (input.only && !input.only(spec)) return;
+    // The import graph read file by file tells a host's size before anything is evaluated.
+    const size = estimatedModules(spec, input.imports);
+    if (size > MAX_HOST_MODULES) {
+      const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
+      out.notes.push(note);
+      out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status: 'unresolved', reasons: [note] });
+      return;
+    }
     try {
-      evaluate(spec, accept);
+      evaluate(spec, out, accept);
     } catch (error) {
       const range = safeRange(() => loader.lines(spec.root.file).rangeOf(spec.root.span));
-      findings.push({ ...internalErrorFinding(spec.root.file, error, range), hosts: [spec.name] });
+      out.findings.push({ ...internalErrorFinding(spec.root.file, error, range), hosts: [spec.name] });
     }
   };
-  for (const spec of specs) evaluateGuarded(spec);
+  /** Evaluates a host, or takes what evaluating it gave from the result cache, and adds the outcome to the phase's. */
+  const run = (spec: HostSpec, context: HostContext, accept?: (host: Host, out: HostOutcome) => boolean): void => {
+    if (input.only && !input.only(spec)) return;
+    const compute = () => {
+      const out = emptyOutcome();
+      evaluateGuarded(spec, out, accept && ((host) => accept(host, out)));
+      return out;
+    };
+    const out = input.cache ? input.cache.host(spec, context, compute, () => loader.limitFindings().length > 0) : compute();
+    notes.push(...out.notes);
+    coverage.push(...out.coverage);
+    for (const evaluated of out.evaluated) {
+      for (const file of evaluated.files) hostFiles.add(file);
+      filesByHost.set(evaluated.name, new Set(evaluated.files));
+      rootModules.set(evaluated.name, evaluated.rootModules);
+    }
+    findings.push(...out.findings);
+    judgements.push(...out.judgements);
+    if (out.taken !== undefined) taken.add(out.taken);
+    for (const name of out.hostsChecked) input.onHost?.(name);
+  };
+  // Names taken by the hosts found so far: a configuration.nix root is named after its networking.hostName only where that name is free.
+  const taken = new Set(specs.map((s) => s.name));
+  for (const spec of specs) run(spec, { kind: 'found' });
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
   const candidates = input.nixFiles
@@ -264,12 +346,19 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     .map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
   // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
-  const taken = new Set(specs.map((s) => s.name));
-  for (const spec of configurationRoots(candidates, imported)) evaluateGuarded(spec, (host) => looksLikeSystem(host) && namedAfterHostName(host, taken));
+  for (const spec of configurationRoots(candidates, imported)) {
+    run(spec, { kind: 'configuration', taken: [...taken].sort() }, (host, out) => {
+      if (!looksLikeSystem(host)) return false;
+      namedAfterHostName(host, taken);
+      out.taken = host.name;
+      return true;
+    });
+  }
   for (const absolutePath of input.extraRoots ?? []) {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
-    evaluateGuarded({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: argumentsOfReader(file, specs, filesByHost) });
+    const reader = readerOf(file, specs, filesByHost);
+    run({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: reader?.specialArgs ?? new Map() }, { kind: 'root', ...(reader ? { reader: reader.name } : {}) });
   }
   coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {
@@ -284,14 +373,14 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
 }
 
 /**
- * The special arguments a module file used as a root of its own is given:
- * those of the host that reads it, where exactly one host does (a host's own
- * module, written against its flake's `specialArgs`); none where no host or
- * several read it, whose arguments may differ.
+ * The host whose special arguments a module file used as a root of its own
+ * is given: the host that reads it, where exactly one host does (a host's
+ * own module, written against its flake's `specialArgs`); none where no host
+ * or several read it, whose arguments may differ.
  */
-function argumentsOfReader(file: string, specs: HostSpec[], filesByHost: Map<string, Set<string>>): Map<string, Thunk> {
+function readerOf(file: string, specs: HostSpec[], filesByHost: Map<string, Set<string>>): HostSpec | undefined {
   const readers = specs.filter((s) => filesByHost.get(s.name)?.has(file));
-  return readers.length === 1 ? readers[0].specialArgs : new Map();
+  return readers.length === 1 ? readers[0] : undefined;
 }
 
 /** The module files a host's root lists, as report paths of the files read (a directory is its default.nix). */
@@ -328,6 +417,7 @@ function safeRange(range: () => Range): Range | undefined {
 
 function lockedNixosRelease(lockPath: string): HostSpec['release'] {
   const read = readText(lockPath, { maxBytes: MAX_SOURCE_BYTES });
+  if (tracing()) noteRead(textTraceEntry(lockPath, read.kind === 'text' ? read.text : undefined));
   if (read.kind !== 'text') return undefined;
   // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
   const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');

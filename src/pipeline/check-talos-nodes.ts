@@ -6,11 +6,13 @@ import { mergeHostFindings } from '../rules/check-host';
 import type { Rule } from '../rules/rule';
 import { internalErrorFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
-import { MAX_SOURCE_BYTES, readText as readSource, realDirectories } from '../source/read-text';
+import { realDirectories } from '../source/read-text';
 import type { TalosFileSummary } from '../talos/file-summary';
 import type { FoundNode, NodeSourceResult, TreeReader } from '../talos/node-source';
 import type { TalosView } from '../talos/views';
 import type { FileToCheck } from './check-files';
+import { noteRead, tracing } from '../nix/read-trace';
+import { readInside, talosTraceEntry } from '../talos/read-inside';
 
 /**
  * The Talos node phase: every node the scan declares through a construct
@@ -65,13 +67,12 @@ function unknownValues(view: TalosView): FoundNode['reasons'] {
 const TALCONFIG_NAME = /^talconfig[\w.-]*\.ya?ml$/;
 
 export function checkTalosNodes(input: TalosNodesInput): TalosNodesPhaseResult {
-  const realRoots = realDirectories(input.roots);
+  const readFile = readInside(realDirectories(input.roots), input.readText);
   const reader: TreeReader = {
     read: (absolutePath) => {
-      // A regular file inside the scanned roots (also through symlinks), within the size limit; an edited text wins over the disk's.
-      const disk = readSource(absolutePath, { maxBytes: MAX_SOURCE_BYTES, within: realRoots });
-      if (disk.kind === 'error') return { error: disk.reason };
-      return { text: input.readText?.(absolutePath) ?? disk.text };
+      const read = readFile(absolutePath);
+      if (tracing()) noteRead(talosTraceEntry(absolutePath, read));
+      return read;
     },
     reportPath: (p) => reportPath(input.base, p),
   };

@@ -7,11 +7,13 @@ import type { CheckResult, ReportedFix } from '../report/result';
 import { loadRuleSet } from '../rules/builtin';
 import type { Rule } from '../rules/rule';
 import { LocatedError } from '../source/errors';
-import { checkFiles, FileToCheck } from './check-files';
-import { checkFilesOnThreads } from './check-files-threads';
-import { checkHosts, HostPhaseResult } from './check-hosts';
+import { checkFileRecords, FileCheckJob, filesChecked, FileToCheck } from './check-files';
+import { checkFilesOnThreads, inFileOrder } from './check-files-threads';
+import type { HostPhaseInput, HostPhaseResult } from './check-hosts';
+import type { CacheSettings, CacheStats, ResultCache } from '../cache/result-cache';
+import type { CacheLocation } from '../cache/location';
 import { checkFlakes, readIfPresent } from './check-flakes';
-import { checkTalosNodes, TalosNodesPhaseResult } from './check-talos-nodes';
+import type { TalosNodesInput, TalosNodesPhaseResult } from './check-talos-nodes';
 import { combineCoverage } from '../coverage/coverage';
 import type { Config } from '../config/config';
 import { applyExceptions } from '../config/exceptions';
@@ -22,7 +24,8 @@ import { applySuppressions, SuppressionComment } from '../findings/suppressions'
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
 import { LIMIT_RULE_ID, unreadableFinding } from '../findings/unchecked';
 import { reportPath } from '../source/paths';
-import { NixSourceLoader, ParsedSources, SourceOverlay } from './source-loader';
+import type { ParsedSources, SourceOverlay } from './source-loader';
+import { timing } from '../timing';
 
 export interface CheckOptions {
   paths: string[];
@@ -63,8 +66,12 @@ export interface CheckOptions {
   onProgress?: (progress: Progress) => void;
   /** Texts that win over the disk (`check --fix` re-checks its edits before writing them); the check then runs in one thread. */
   overlay?: SourceOverlay;
-  /** Plan the fixes of per-file findings while each file's syntax is at hand (`TreeAnalysis.plannedFixes`): JSON and SARIF carry them. */
-  planFixes?: boolean;
+  /** Keep results in this cache file and take from it what still holds (`check --cache`); `note` is told when a cache file is not used. */
+  cache?: { location: CacheLocation; note: (message: string) => void };
+  /** Told what the result cache gave the run (`check --verbose`). */
+  onCacheStats?: (stats: CacheStats) => void;
+  /** Plan each finding's fix, as JSON and SARIF report it (`result.fixes`). */
+  reportFixes?: boolean;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -90,10 +97,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> {
   const started = process.hrtime.bigint();
+  timing?.phase('load rules');
   const config = options.config;
   const ruleDirs = [...options.ruleDirs, ...(config?.ruleDirs ?? [])];
   const allRules = options.rules ?? (await loadRuleSet(ruleDirs, options.base));
   const rules = options.rules ? allRules : configuredRules(allRules, config, ruleDirs, options.base);
+  timing?.phase('discovery');
   const unreadable: Finding[] = [];
   const files = await discoverFiles(options.paths, {
     base: options.base,
@@ -102,42 +111,63 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
   });
   if (config?.flakes?.nixpkgsKeys) checkNixpkgsKeys(config, files);
   const overlay = options.overlay;
+  const roots = scanRoots(options);
+  const extraRoots = (options.extraRoots ?? []).map((r) => path.resolve(options.base, r));
+  // Results are cached for a plain check: not for texts that are not on the disk (fixes), nor where the evaluated hosts are kept.
+  const cache =
+    options.cache && !overlay && !options.keepHosts
+      ? openCache(options.cache, { rules, ...(config ? { config } : {}), base: options.base, roots, extraRoots, judgements: options.judgements ?? false }, options.now)
+      : undefined;
+  timing?.phase('files');
+  const split = cache?.files(files);
+  const toCheck = split ? split.fresh : files;
   const readText = overlay ? (absolutePath: string) => overlay.text(absolutePath) ?? readIfPresent(absolutePath) : readIfPresent;
-  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: files.length }));
-  const perFile = overlay
-    ? await checkFiles(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}) }, { ...(onFiles ? { onFiles } : {}), overlayText: (absolutePath: string) => overlay.text(absolutePath) })
-    : await checkFilesOnThreads(files, { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}), planFixes: options.planFixes === true }, options.jobs, onFiles);
-  let hostsDone = 0;
-  const scanned = perFile.scanned;
+  const onFiles = options.onProgress && ((done: number) => options.onProgress!({ phase: 'files', done, total: toCheck.length }));
+  const job: FileCheckJob = { rules, now: options.now, ...(config?.flakes ? { flakePolicy: config.flakes } : {}), planFixes: options.reportFixes === true, forCache: cache !== undefined };
+  // In this thread, a file is read once: the edited text wins (fixes), else the text the cache read to hash it.
+  const overlayText = overlay ? (absolutePath: string) => overlay.text(absolutePath) : split?.text;
+  const fileOptions = { ...(onFiles ? { onFiles } : {}), ...(overlayText ? { overlayText } : {}) };
+  const checked = overlay ? await checkFileRecords(toCheck, job, fileOptions) : await checkFilesOnThreads(toCheck, job, options.jobs, fileOptions);
+  cache?.keepFiles(checked);
+  const perFile = filesChecked(split ? inFileOrder(files, [...split.reused, ...checked]) : checked);
   // Each file is parsed once: the host phase reads the per-file phase's parses (as many as memory allows).
   const parsed: ParsedSources = new Map(perFile.parsed.map((p) => [p.absolutePath, p]));
   perFile.parsed.length = 0; // the map holds them, until the host phase is done
-  const hostPhase = checkHosts({
+  for (const record of checked) delete record.parsed;
+  let hostsDone = 0;
+  const scanned = perFile.scanned;
+  timing?.phase('hosts');
+  const hostInput: HostPhaseInput = {
     nixFiles: files.filter((f) => f.path.endsWith('.nix')),
-    roots: scanRoots(options),
+    roots,
     base: options.base,
     imports: new Map(perFile.imports),
     rules,
     now: options.now,
-    extraRoots: (options.extraRoots ?? []).map((r) => path.resolve(options.base, r)),
+    extraRoots,
     keepHosts: options.keepHosts ?? false,
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    loader: new NixSourceLoader(scanRoots(options), options.base, overlay, parsed),
-  });
+    ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay, parsed) } : { parsed }),
+  };
+  // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
+  const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);
+  const hostPhase = cache ? cache.hostPhase(hostInput, (hold) => checkHosts({ ...hostInput, ...hold })) : checkHosts(hostInput);
   parsed.clear();
-  const talosNodes = checkTalosNodes({
-    files,
-    talosFiles: perFile.talosFiles,
-    rules,
-    now: options.now,
-    roots: scanRoots(options),
-    base: options.base,
-    keepViews: options.judgements ?? false,
-    ...(overlay ? { readText } : {}),
-  });
+  timing?.phase('talos');
+  const checkTalosNodes = (input: TalosNodesInput) => (require('./check-talos-nodes') as typeof import('./check-talos-nodes')).checkTalosNodes(input);
+  const talosInput: TalosNodesInput = { files, talosFiles: perFile.talosFiles, rules, now: options.now, roots, base: options.base, keepViews: options.judgements ?? false, ...(overlay ? { readText } : {}) };
+  const talosNodes = cache
+    ? cache.phase('talos nodes', { files: files.map((f) => [f.path, f.absolutePath]), talosFiles: perFile.talosFiles }, (clock) => checkTalosNodes({ ...talosInput, now: clock.date }), cache.talosNodesCodec)
+    : checkTalosNodes(talosInput);
+  timing?.phase('flakes');
+  const flakes = (now: Date) => checkFlakes(files, rules, now, hostPhase.loader, config?.flakes, readText);
+  // The flake phase reads each flake.nix and the flake.lock beside it: which of those there are is what it starts from.
+  const flakeFiles = files.filter((f) => /^flake\.(nix|lock)$/.test(path.basename(f.path))).map((f) => [f.path, f.absolutePath]);
+  const flakeFindings = cache ? cache.phase('flakes', { flakeFiles }, (clock) => flakes(clock.date), cache.flakesCodec(hostPhase)) : flakes(options.now);
+  timing?.phase('combine');
   const findings = combineFindings({
     perFile: [...unreadable, ...perFile.findings],
     hostFindings: hostPhase.findings,
@@ -145,7 +175,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     talosNodeFindings: talosNodes.findings,
     talosNodeFiles: talosNodes.files,
     // The limits the host and flake phases reached, read after both evaluated what they needed.
-    flakeFindings: [...checkFlakes(files, rules, options.now, hostPhase.loader, config?.flakes, readText), ...hostPhase.loader.limitFindings()],
+    flakeFindings: [...flakeFindings, ...(cache ? cache.limitFindings(hostPhase) : hostPhase.loader.limitFindings())],
     suppressions: perFile.suppressions,
     rules,
     allRules,
@@ -167,7 +197,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     findings.splice(0, findings.length, ...kept);
   }
   findings.sort(compareFindings);
-  return {
+  const analysis: TreeAnalysis = {
     result: {
       findings,
       rules,
@@ -185,8 +215,20 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     hosts: hostPhase,
     files,
     talosNodes,
-    ...(options.planFixes ? { plannedFixes: new Map(perFile.fixes) } : {}),
+    ...(options.reportFixes ? { plannedFixes: new Map(perFile.fixes) } : {}),
   };
+  if (options.reportFixes) {
+    timing?.phase('fixes');
+    // The fix planner (and the parser it needs) is loaded only when the cache cannot answer.
+    const plan = () => (require('./fix-tree') as typeof import('./fix-tree')).reportableFixes(options, analysis);
+    analysis.result.fixes = cache ? cache.fixes(analysis.result.findings, { filesByHost: [...hostPhase.filesByHost].map(([h, f]) => [h, [...f]]), rootModules: [...hostPhase.rootModules] }, plan) : plan();
+  }
+  if (cache) {
+    timing?.phase('cache');
+    cache.save();
+    options.onCacheStats?.(cache.stats);
+  }
+  return analysis;
 }
 
 export interface FindingsToCombine {
@@ -252,6 +294,16 @@ function withoutRepeatedNotes(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+function sourceLoader(): typeof import('./source-loader') {
+  return require('./source-loader') as typeof import('./source-loader');
+}
+
+/** The result cache (loaded only for `check --cache`). */
+function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
+  const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
+  return ResultCache.open(cache.location, settings, now, cache.note);
 }
 
 /** The directories host graphs may use: each directory argument, or the base for file arguments. */

@@ -11,6 +11,7 @@ import { ownModule } from './check-hosts';
 import type { SourceOverlay } from './source-loader';
 import { LineIndex } from '../source/position';
 import type { NixNode } from '../nix/syntax';
+import { sourceText } from '../source/read-text';
 import type { ReportedFix } from '../report/result';
 
 /**
@@ -51,7 +52,7 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
   const overlay = new MemoryOverlay();
   const checkOptions = { ...options, overlay, jobs: 1 };
   const roots = scanRoots(options);
-  const originals = new Map<string, { absolutePath: string; text: string }>();
+  const originals = new Map<string, { absolutePath: string; text: string; bom: boolean }>();
   const applied: AppliedFix[] = [];
   const rolledBack: FixRun['rolledBack'] = [];
   const tried = new Set<string>();
@@ -68,7 +69,7 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
       for (const [file, edits] of byFile(trial.flatMap((c) => c.fix.edits))) {
         const absolutePath = sources.absolutePath(file)!;
         const text = sources.text(file)!;
-        if (!originals.has(file)) originals.set(file, { absolutePath, text });
+        if (!originals.has(file)) originals.set(file, { absolutePath, text, bom: startsWithBom(absolutePath) });
         overlay.set(absolutePath, applyEdits(text, edits));
       }
       const after = await analyzeTree(checkOptions);
@@ -86,8 +87,9 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
       }
     }
   }
+  // Fixes edit the text as it was analysed (without a byte order mark): the file keeps its mark.
   const changes = [...originals]
-    .map(([file, o]) => ({ file, absolutePath: o.absolutePath, before: o.text, after: overlay.text(o.absolutePath) ?? o.text }))
+    .map(([file, o]) => ({ file, absolutePath: o.absolutePath, before: withBom(o.bom, o.text), after: withBom(o.bom, overlay.text(o.absolutePath) ?? o.text) }))
     .filter((c) => c.before !== c.after)
     .sort((a, b) => a.file.localeCompare(b.file));
   const unsafeLeft = selection.unsafe ? [] : chooseFixes(analysis, { ...selection, unsafe: true }, fixSources(options.base, roots, overlay, analysis)).filter((c) => !c.fix.safe);
@@ -184,12 +186,12 @@ function fixSources(base: string, roots: string[], overlay: MemoryOverlay, analy
       return undefined;
     }
   };
-  // One reading and one parse per file and pass, however many findings it has (these sources live for one pass).
+  // One reading and one parse per file and pass; the text as findings locate it (sourceText: a byte order mark is not a column), however many findings it has (these sources live for one pass).
   const texts = new RecentlyUsed<string | undefined>();
   const text = (file: string): string | undefined =>
     texts.get(file, () => {
       const real = absolutePath(file);
-      return real ? (overlay.text(real) ?? fs.readFileSync(real, 'utf8')) : undefined;
+      return real ? (overlay.text(real) ?? sourceText(fs.readFileSync(real, 'utf8'))) : undefined;
     });
   const trees = new RecentlyUsed<NixNode | undefined>();
   const hostModules = new Map<string, string | { why: string }>();
@@ -228,6 +230,18 @@ class RecentlyUsed<T> {
   }
 
   private static readonly SIZE = 32;
+}
+
+function startsWithBom(absolutePath: string): boolean {
+  try {
+    return fs.readFileSync(absolutePath).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]));
+  } catch {
+    return false;
+  }
+}
+
+function withBom(bom: boolean, text: string): string {
+  return bom ? `\ufeff${text}` : text;
 }
 
 function scanRoots(options: CheckOptions): string[] {

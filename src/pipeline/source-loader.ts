@@ -3,13 +3,15 @@ import * as path from 'path';
 import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
-import { firstSyntaxError, parseNix, parseNixFlat, Tree } from '../nix/parser';
+import { firstSyntaxError, parseNix, parseNixFlat, ParseTooSlow, Tree } from '../nix/parser';
 import { convertFlat, convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
-import { isInside, reportPath } from '../source/paths';
+import { reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
-import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
+import { noteRead, tracing } from '../nix/read-trace';
+import { loadTraceEntry, ModuleSource, moduleSource } from './module-source';
 import type { Finding } from '../findings/finding';
 import { limitFinding } from '../findings/unchecked';
+import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
 /**
  * Where a loader's text comes from besides the disk: the language server's
@@ -59,10 +61,58 @@ export class NixSourceLoader implements SourceLoader {
 
   load(absolutePath: string): LoadedSource | LoadError {
     const cached = this.cache.get(absolutePath);
-    if (cached) return cached;
+    if (cached) {
+      if (tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
+      return cached;
+    }
     const loaded = this.read(absolutePath);
     this.cache.set(absolutePath, loaded);
     return loaded;
+  }
+
+  /** What was last read of a file, if anything (nothing is read now). */
+  reading(absolutePath: string): LoadedSource | LoadError | undefined {
+    return this.cache.get(absolutePath);
+  }
+
+  /**
+   * Puts back an earlier reading of a file whose new text was just read
+   * (`forget`, then `load`): the language server's hosts keep reading an
+   * open module's last text that parsed while the buffer does not parse.
+   */
+  restore(absolutePath: string, reading: LoadedSource): void {
+    this.cache.set(absolutePath, reading);
+    this.lastOpen.delete(absolutePath);
+    this.lineTables.set(reading.file, new LineIndex(reading.text));
+  }
+
+  /**
+   * What loading a file sees before it parses anything: the file read (a
+   * directory's default.nix) and its text, or why there is none. Its
+   * fingerprint is what a cached result that loaded the file depends on.
+   */
+  source(absolutePath: string): ModuleSource {
+    return moduleSource(absolutePath, { realRoots: this.realRoots, display: (p) => this.display(p), ...(this.overlay ? { overlay: (real: string) => this.overlay!.text(real) } : {}) });
+  }
+
+  /** The trace entries of loads, by path: a module loaded by every host is hashed once. */
+  private readonly traced = new Map<string, string>();
+
+  /**
+   * The trace entry of a load (read-trace.ts) from what it saw; for one
+   * loaded before tracing began, from the text it was parsed from. A failure
+   * loaded then is not known exactly any more: its entry matches nothing, so
+   * no result computed from it is reused.
+   */
+  private traceOf(absolutePath: string, loaded?: LoadedSource | LoadError, source?: ModuleSource): string {
+    let seen = source;
+    if (!seen && loaded && !('error' in loaded)) {
+      const real = safeRealPath(loaded.absolutePath);
+      if (real) seen = { target: loaded.absolutePath, real, text: loaded.text };
+    }
+    const entry = loadTraceEntry(absolutePath, seen ?? { error: 'not known: loaded before its reads were traced' });
+    this.traced.set(absolutePath, entry);
+    return entry;
   }
 
   /**
@@ -77,6 +127,7 @@ export class NixSourceLoader implements SourceLoader {
     this.cache.delete(path.dirname(absolutePath));
     for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
     this.lineTables.delete(this.display(absolutePath));
+    this.traced.clear();
   }
 
   /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
@@ -106,28 +157,18 @@ export class NixSourceLoader implements SourceLoader {
   }
 
   private read(absolutePath: string): LoadedSource | LoadError {
-    let target = absolutePath;
-    let real: string;
-    try {
-      if (fs.statSync(target).isDirectory()) target = path.join(target, 'default.nix');
-      real = fs.realpathSync(target);
-    } catch {
-      return { error: `${this.display(absolutePath)} does not exist` };
-    }
-    if (!this.realRoots.some((root) => isInside(root, real))) {
-      return { error: `${this.display(absolutePath)} is outside the scanned tree and is not followed` };
-    }
+    const source = this.source(absolutePath);
+    if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
+    if ('error' in source) return source;
+    const { target, real, text } = source;
     const open = this.overlay?.text(real);
     const file = this.display(target);
     const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target)) : undefined;
-    if (shared) {
+    if (shared && shared.text === text) {
       // Parsed by the per-file phase, where it passed the syntax and duplicate-attribute checks.
-      this.lineTables.set(file, new LineIndex(shared.text));
-      return { absolutePath: target, file, text: shared.text, root: convertFlat(shared.flat, shared.text) };
+      this.lineTables.set(file, new LineIndex(text));
+      return { absolutePath: target, file, text, root: convertFlat(shared.flat, text) };
     }
-    const read = open === undefined ? readText(real, { maxBytes: MAX_SOURCE_BYTES }) : undefined;
-    if (read?.kind === 'error') return { error: `${file} is not read: ${read.reason}` };
-    const text = open ?? (read as { text: string }).text;
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
     const patched = last ? patchInPlace(last, text) : undefined;
@@ -136,8 +177,15 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
     // A file from disk: its flat parse, read as far as the hosts reach.
-    const flat = open === undefined ? parseNixFlat(text) : undefined;
-    const tree = flat ? undefined : ((open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text));
+    let flat: Int32Array | undefined;
+    let tree: Tree | undefined;
+    try {
+      flat = open === undefined ? parseNixFlat(text) : undefined;
+      tree = flat ? undefined : ((open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text));
+    } catch (error) {
+      if (error instanceof ParseTooSlow) return { error: `${file} is not read: ${error.message}` };
+      throw error;
+    }
     if (tree && firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
@@ -164,4 +212,12 @@ function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefine
   if (!binding || !before) return undefined;
   const after = replaceBindingInPlace(last.root, binding, change, text);
   return after ? { binding, before, after } : undefined;
+}
+
+function safeRealPath(p: string): string | undefined {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
 }

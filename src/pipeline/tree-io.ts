@@ -6,6 +6,8 @@ import { isInside } from '../source/paths';
 import { describeReadError, MAX_SOURCE_BYTES, readText } from '../source/read-text';
 import { limitReached, MAX_ATTRS } from '../nix/limits';
 import type { NixSourceLoader } from './source-loader';
+import { noteRead, tracing } from '../nix/read-trace';
+import { contentHash } from '../source/content-hash';
 
 /**
  * The evaluator's view of the file system: the scanned roots and nothing
@@ -19,7 +21,7 @@ export class TreeIO implements EvalIO {
    */
   readonly looked = new Set<string>();
 
-  constructor(private readonly loader: NixSourceLoader) {}
+  constructor(private readonly loader: Pick<NixSourceLoader, 'load' | 'reportPath' | 'roots'>) {}
 
   load(absolutePath: string): LoadedSource | LoadError {
     this.looked.add(absolutePath);
@@ -33,6 +35,24 @@ export class TreeIO implements EvalIO {
   }
 
   readFile(absolutePath: string): string | { error: string } {
+    const read = this.readFileUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('readFile', absolutePath, read));
+    return read;
+  }
+
+  readDir(absolutePath: string): [string, FileType][] | { error: string } {
+    const entries = this.readDirUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('readDir', absolutePath, entries));
+    return entries;
+  }
+
+  exists(absolutePath: string): boolean | { error: string } {
+    const exists = this.existsUntraced(absolutePath);
+    if (tracing()) noteRead(ioTraceEntry('exists', absolutePath, exists));
+    return exists;
+  }
+
+  private readFileUntraced(absolutePath: string): string | { error: string } {
     this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
@@ -43,7 +63,7 @@ export class TreeIO implements EvalIO {
     return { error: read.tooLarge ? limitReached(message) : message };
   }
 
-  readDir(absolutePath: string): [string, FileType][] | { error: string } {
+  private readDirUntraced(absolutePath: string): [string, FileType][] | { error: string } {
     this.looked.add(absolutePath);
     const real = this.inside(absolutePath);
     if (typeof real !== 'string') return real;
@@ -58,7 +78,7 @@ export class TreeIO implements EvalIO {
     }
   }
 
-  exists(absolutePath: string): boolean | { error: string } {
+  private existsUntraced(absolutePath: string): boolean | { error: string } {
     this.looked.add(absolutePath);
     if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not looked at` };
     let real: string;
@@ -87,6 +107,24 @@ export class TreeIO implements EvalIO {
     const resolved = path.resolve(absolutePath);
     return this.loader.roots.some((root) => isInside(root, resolved)) || this.loader.roots.some((root) => isInside(root, safeReal(path.dirname(resolved)) ?? resolved));
   }
+}
+
+/** The kinds of tree reads the evaluator makes besides loading modules. */
+export type TreeRead = 'readFile' | 'readDir' | 'exists';
+
+/** A read as the read trace notes it (read-trace.ts): what was asked, and what it saw (a file's text by its hash). */
+export function ioTraceEntry(kind: TreeRead, absolutePath: string, seen: string | [string, FileType][] | boolean | { error: string }): string {
+  return `${kind}\u0000${absolutePath}\u0000${JSON.stringify(typeof seen === 'string' ? contentHash(seen) : seen)}`;
+}
+
+/** A file declint itself reads from the disk (a flake's lock, for its hosts' NixOS release), as the read trace notes it. */
+export function textTraceEntry(absolutePath: string, text: string | undefined): string {
+  return `text\u0000${absolutePath}\u0000${text === undefined ? '-' : contentHash(text)}`;
+}
+
+/** What a read sees now, as `ioTraceEntry` notes it: whether a result that made it still holds. */
+export function currentTraceEntry(io: TreeIO, kind: TreeRead, absolutePath: string): string {
+  return ioTraceEntry(kind, absolutePath, kind === 'readFile' ? io.readFile(absolutePath) : kind === 'readDir' ? io.readDir(absolutePath) : io.exists(absolutePath));
 }
 
 function safeReal(p: string): string | undefined {

@@ -105,11 +105,15 @@ const ANY_ACCESS_TOKEN = new RegExp(ACCESS_TOKENS.map((pattern) => pattern.sourc
 /** No secret this module recognises is shorter (an AWS key ID is 20 characters). */
 const SHORTEST_SECRET = 20;
 
-/** A text with every private key block and recognisable access token in it replaced by `<redacted>`. */
+/** The password of a URL's user information (`https://user:password@host`, a flake input fetched with credentials). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
+
+/** A text with every private key block, recognisable access token and URL password in it replaced by `<redacted>`. */
 export function scrubSecrets(text: string): string {
   if (text.length < SHORTEST_SECRET) return text;
   const out = text.includes('PRIVATE KEY') ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
-  return out.replace(ANY_ACCESS_TOKEN, (match) => (/EXAMPLE/i.test(match) ? match : REDACTED));
+  const tokens = out.replace(ANY_ACCESS_TOKEN, (match) => (/EXAMPLE/i.test(match) ? match : REDACTED));
+  return tokens.includes('@') ? tokens.replace(URL_PASSWORD, `$1${REDACTED}@`) : tokens;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Document, isAlias, isMap, isPair, isSeq, LineCounter, parseDocument } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { LocatedError } from './errors';
 
 /** declint's own YAML inputs (`.declint.yaml`, rule files) nest a few levels; far deeper is a mistake or an attack. */
@@ -36,9 +36,9 @@ export function readYamlInput(text: string, display: string): YamlInput {
       throw new LocatedError(display, pos.line, pos.col, `nested more than ${MAX_INPUT_DEPTH} levels deep`);
     }
     for (const item of node.items) {
-      if (isPair(item) && (isMap(item.key) || isSeq(item.key))) {
+      if (isPair(item) && isObjectKey(item.key, doc)) {
         const pos = at((item.key as { range?: number[] }).range?.[0] ?? 0);
-        throw new LocatedError(display, pos.line, pos.col, 'a key is a map or a list: keys are plain names');
+        throw new LocatedError(display, pos.line, pos.col, 'a key is a map, a list or a tagged value (!!binary, !!timestamp): keys are plain names');
       }
       stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
     }
@@ -62,4 +62,15 @@ function findAlias(root: unknown): { range?: [number, number, number] | null } |
     else if (isSeq(node)) stack.push(...node.items);
   }
   return undefined;
+}
+
+/**
+ * A key that is not a plain name: a map or a list, or a scalar whose value
+ * is an object (`!!binary`, `!!timestamp`), also through an alias
+ * (`? *anchor`). The yaml package would turn it into a string with a warning
+ * on standard error; no key of declint's inputs or of Talos is one.
+ */
+export function isObjectKey(key: unknown, doc: Document): boolean {
+  const node = isAlias(key) ? key.resolve(doc) : key;
+  return isMap(node) || isSeq(node) || (isScalar(node) && typeof node.value === 'object' && node.value !== null);
 }

@@ -1,4 +1,5 @@
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
+import { isObjectKey } from '../source/yaml-input';
 import { LineIndex, Range } from '../source/position';
 import { maskFile } from './template';
 import { UNKNOWN_MARK } from './unknown';
@@ -188,42 +189,54 @@ export function yamlDepthExceeded(text: string, max: number): number | undefined
  */
 export function parseYamlDocuments(text: string): { docs: Document.Parsed[] } | { error: string; at?: [number, number] } {
   const deep = yamlDepthExceeded(text, MAX_YAML_DEPTH);
-  if (deep !== undefined) return { error: `it nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos configuration does`, at: [deep, deep + 1] };
+  if (deep !== undefined) return { error: describeStructureProblem({ kind: 'too-deep', at: deep }), at: [deep, deep + 1] };
   const docs = parseAllDocuments(text) as Document.Parsed[] | unknown;
   if (!Array.isArray(docs)) return { docs: [] };
   const broken = (docs as Document.Parsed[]).find((d) => d.errors.length > 0);
   if (broken) return { error: broken.errors[0].message.split('\n')[0], at: [broken.errors[0].pos[0], broken.errors[0].pos[1]] };
+  for (const doc of docs as Document.Parsed[]) {
+    const problem = structureProblem(doc);
+    if (problem) return { error: describeStructureProblem(problem), at: [problem.at, problem.at + 1] };
+  }
   return { docs: docs as Document.Parsed[] };
+}
+
+/** A structure problem as the end of a sentence about a text (a patch, a template, a manifest). */
+export function describeStructureProblem(problem: StructureProblem): string {
+  switch (problem.kind) {
+    case 'too-deep':
+      return `it nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos configuration does`;
+    case 'collection-key':
+      return 'a key is a map, a list or a tagged value, which no Talos configuration has';
+    case 'aliases':
+      return `its aliases expand beyond what declint reads (${problem.detail})`;
+  }
 }
 
 function tooDeep(): string {
   return `This file nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos config does; it is not checked.`;
 }
 
-/**
- * Whether a parsed document is beyond what declint reads: nested deeper
- * than MAX_YAML_DEPTH (found with an explicit stack), or with aliases that
- * expand past the yaml package's alias budget (a "billion laughs" file); or
- * not a config at all (`invalid`: a key that is a map or a list).
- */
-function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & { invalid?: true }) | undefined {
+/** Why a parsed YAML document is beyond what declint reads, and where it starts (an offset). */
+export type StructureProblem =
+  /** Nested deeper than MAX_YAML_DEPTH (found with an explicit stack). */
+  | { kind: 'too-deep'; at: number }
+  /** A key that is a map, a list or a tagged value (`isObjectKey`): no Talos key is one. */
+  | { kind: 'collection-key'; at: number }
+  /** Aliases that expand past the yaml package's alias budget (a "billion laughs" file). */
+  | { kind: 'aliases'; at: number; detail: string };
+
+export function structureProblem(doc: Document.Parsed): StructureProblem | undefined {
   const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
   let aliases = false;
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (isAlias(node)) aliases = true;
     if (!isMap(node) && !isSeq(node)) continue;
-    if (depth > MAX_YAML_DEPTH) {
-      const at = node.range?.[0] ?? 0;
-      return { message: tooDeep(), range: lines.range(at, at + 1) };
-    }
+    if (depth > MAX_YAML_DEPTH) return { kind: 'too-deep', at: node.range?.[0] ?? 0 };
     for (const item of node.items) {
       if (isPair(item)) {
-        // No Talos key is a map or a list (and reading one as data would warn on standard error).
-        if (isMap(item.key) || isSeq(item.key)) {
-          const at = (item.key as { range?: number[] }).range?.[0] ?? 0;
-          return { message: 'a key is a map or a list, which no Talos config has', range: lines.range(at, at + 1), invalid: true };
-        }
+        if (isObjectKey(item.key, doc)) return { kind: 'collection-key', at: (item.key as { range?: number[] }).range?.[0] ?? 0 };
         stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
       } else stack.push({ node: item, depth: depth + 1 });
     }
@@ -233,8 +246,22 @@ function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & 
     doc.toJS();
     return undefined;
   } catch (error) {
-    const at = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
-    return { message: `This file's aliases expand beyond what declint reads (${firstLine((error as Error).message)}); it is not checked.`, range: lines.range(at, at + 1) };
+    return { kind: 'aliases', at: (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0, detail: firstLine((error as Error).message) };
+  }
+}
+
+/** A file's structure problem as the per-file phase says it (`invalid`: not a config at all, a parse error). */
+function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & { invalid?: true }) | undefined {
+  const problem = structureProblem(doc);
+  if (!problem) return undefined;
+  const range = lines.range(problem.at, problem.at + 1);
+  switch (problem.kind) {
+    case 'too-deep':
+      return { message: tooDeep(), range };
+    case 'collection-key':
+      return { message: 'a key is a map, a list or a tagged value, which no Talos config has', range, invalid: true };
+    case 'aliases':
+      return { message: `This file's aliases expand beyond what declint reads (${problem.detail}); it is not checked.`, range };
   }
 }
 

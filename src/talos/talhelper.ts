@@ -3,6 +3,7 @@ import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, Node as YamlNode, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { LineIndex, Range } from '../source/position';
 import { buildNodeView, classifyPatch, PatchDoc, patchesFromMasked, scalarMapper, startGenerated } from './node-build';
+import { parseYamlDocuments } from './documents';
 import { maskTemplate } from './template';
 import { loadBase, pairRange, ProvenancedTree, RangeMapper, recordOrigins } from './tree';
 import { parseVersion } from './version';
@@ -60,8 +61,10 @@ export function talhelperViews(input: TalhelperInput): TalhelperResult {
   const lines = new LineIndex(input.text);
   const result: TalhelperResult = { views: [], files: new Set([file]), notes: [], notesByNode: new Map(), declared: new Map() };
   // talhelper renders its patches as Go templates: their expressions are unknown values (the talconfig keeps its lines).
-  const doc = parseDocument(maskTemplate(input.text, ['go-jinja']).text);
-  if (doc.errors.length > 0 || !isMap(doc.contents)) return result;
+  // One that does not parse, nests too deeply or has a key that is a map is said by the per-file phase: no node is read from it.
+  const read = parseYamlDocuments(maskTemplate(input.text, ['go-jinja']).text);
+  const doc = 'docs' in read && read.docs.length === 1 ? read.docs[0] : undefined;
+  if (!doc || !isMap(doc.contents)) return result;
   const root = doc.contents;
   const ctx: Ctx = { input, file, lines, env: readEnv(input), result };
   const talosVersionText = substitute(scalarString(root.get('talosVersion')) ?? '', ctx.env);

@@ -167,6 +167,8 @@ const range = builtin('range', 2, ([from, to]) => {
   const b = need(to.force(), 'int', 'range');
   if (a.kind === 'unknown') return a;
   if (b.kind === 'unknown') return b;
+  // Beyond 2^53 `i++` no longer moves: such a range is no list of distinct numbers.
+  if (!Number.isSafeInteger(a.value) || !Number.isSafeInteger(b.value)) return unknown('range of numbers beyond 2^53');
   if (b.value - a.value >= MAX_LIST_LENGTH) return tooLarge('range', 'list');
   const items: Thunk[] = [];
   for (let i = a.value; i <= b.value; i++) items.push(Thunk.of(int(i)));

@@ -61,11 +61,20 @@ function portSpans(value: unknown): PortSpan[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const spans: PortSpan[] = [];
   for (const item of value) {
-    if (typeof item === 'number' && Number.isInteger(item)) spans.push({ from: item, to: item });
-    else if (isRecord(item) && typeof item.from === 'number' && typeof item.to === 'number') spans.push({ from: item.from, to: item.to });
+    if (isPort(item)) spans.push({ from: item, to: item });
+    else if (isRecord(item) && isPort(item.from) && isPort(item.to)) spans.push({ from: item.from, to: item.to });
     else return undefined;
   }
   return spans;
+}
+
+/**
+ * A port as NixOS types it (`types.port`, 0 to 65535). Anything else fails
+ * the build, so it is not judged; and a range searched port by port must
+ * end (2^53 + 1 reads as 2^53, which `port++` never passes).
+ */
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535;
 }
 
 /** The first risky port a list or a range list opens (ranges are searched port by port up to the wide-range limit). */

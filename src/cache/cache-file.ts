@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/**
+ * The cache file: a header line, then the payload.
+ *
+ *   {"format":"declint-cache","version":1,"tool":"0.1.0","build":"…","sha256":"…"}
+ *   {"settings":"…","reads":[…],"files":{…},"hosts":{…},"phase":{…}}
+ *
+ * The header says which declint wrote it and carries the payload's SHA-256:
+ * a file cut short, edited or written by another declint is discarded, never
+ * read. It is written to a temporary file in the same directory and renamed
+ * over the old one, so that a crash leaves the previous cache whole and two
+ * runs writing at once leave one of theirs, never a mixture.
+ */
+export const CACHE_FORMAT = 'declint-cache';
+/** Raised whenever what the payload holds changes shape. */
+export const CACHE_FORMAT_VERSION = 1;
+
+export interface CacheHeader {
+  format: typeof CACHE_FORMAT;
+  version: number;
+  tool: string;
+  build: string;
+  sha256: string;
+}
+
+export type CacheRead<T> =
+  | { kind: 'missing' }
+  | { kind: 'discarded'; why: string }
+  | { kind: 'read'; payload: T };
+
+/** Reads a cache file written by this declint (`tool` and `build`); anything else is discarded with the reason. */
+export function readCacheFile<T>(file: string, tool: string, build: string, isPayload: (value: unknown) => value is T): CacheRead<T> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { kind: 'missing' } : { kind: 'discarded', why: `it cannot be read (${code ?? 'error'})` };
+  }
+  const newline = text.indexOf('\n');
+  const header = parseJson(newline < 0 ? text : text.slice(0, newline));
+  if (!isHeader(header)) return { kind: 'discarded', why: 'it is not a declint cache' };
+  if (header.version !== CACHE_FORMAT_VERSION || header.tool !== tool) return { kind: 'discarded', why: `it was written by declint ${header.tool} (cache format ${header.version})` };
+  if (header.build !== build) return { kind: 'discarded', why: 'it was written by another build of declint' };
+  const body = text.slice(newline + 1);
+  if (sha256(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
+  const payload = parseJson(body);
+  if (!isPayload(payload)) return { kind: 'discarded', why: 'its content is not in the expected form' };
+  return { kind: 'read', payload };
+}
+
+/** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. */
+export function writeCacheFile(file: string, tool: string, build: string, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  const header: CacheHeader = { format: CACHE_FORMAT, version: CACHE_FORMAT_VERSION, tool, build, sha256: sha256(body) };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    fs.writeFileSync(temporary, `${JSON.stringify(header)}\n${body}`);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isHeader(value: unknown): value is CacheHeader {
+  const h = value as Partial<CacheHeader> | undefined;
+  return typeof h === 'object' && h !== null && h.format === CACHE_FORMAT && typeof h.version === 'number' && typeof h.tool === 'string' && typeof h.build === 'string' && typeof h.sha256 === 'string';
+}

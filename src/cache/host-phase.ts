@@ -1,0 +1,186 @@
+import { createHash } from 'crypto';
+import type { Coverage } from '../coverage/coverage';
+import type { Finding } from '../findings/finding';
+import type { Judgement } from '../findings/judgement';
+import type { UnresolvedHost } from '../hosts/discover';
+import type { HostNote, HostSpec, ModuleRef } from '../nix/host';
+import { replayReads, traceReads } from '../nix/read-trace';
+import type { HostCoverage, HostContext, HostOutcome, HostOutcomeCache, HostPhaseResult } from '../pipeline/check-hosts';
+import type { NixSourceLoader } from '../pipeline/source-loader';
+import type { WatchedDate } from '../source/watched-date';
+import type { TreeReads } from './tree-reads';
+
+/**
+ * The host phase in the result cache. Every result is kept with the reads
+ * of the tree it was computed from (read-trace.ts):
+ *
+ * - a host's outcome (its findings, notes, coverage and files) with what
+ *   host discovery read (where its definition comes from) and what its own
+ *   evaluation read: each module loaded, each `readFile`, `readDir` and
+ *   `pathExists`, including those made once for all hosts by a shared
+ *   import. It is keyed by what discovery says the host is (name, root,
+ *   module list, …), so a host whose definition changed is a new one;
+ * - the whole phase, with everything it read and the per-file facts it
+ *   starts from (the .nix files found, what each imports), so that a run
+ *   where none of it changed skips host discovery too.
+ *
+ * A result whose rules read the reference date holds for that date only.
+ */
+export interface HostEntry {
+  reads: string[];
+  /** The reference date (ms) the result was computed for, when a rule read it. */
+  clock?: number;
+  outcome: HostOutcome;
+}
+
+/** A host phase result as the cache keeps it (no evaluated hosts, no discovery: `check` needs neither). */
+export interface StoredHostPhase {
+  hostFiles: string[];
+  filesByHost: [string, string[]][];
+  rootModules: [string, string[]][];
+  findings: Finding[];
+  judgements: Judgement[];
+  notes: HostNote[];
+  unresolved: UnresolvedHost[];
+  hostCoverage: HostCoverage[];
+  coverageReport: Coverage;
+}
+
+export interface HostPhaseStats {
+  hostsReused: number;
+  hostsEvaluated: number;
+}
+
+/** The host outcomes of one run: taken from the last run's where their reads hold, else evaluated and kept for the next. */
+export class HostOutcomes implements HostOutcomeCache {
+  /** The outcomes this run used, for the next run. */
+  readonly kept = new Map<string, HostEntry>();
+  private discoveryReads: string[] = [];
+
+  constructor(
+    private readonly previous: ReadonlyMap<string, HostEntry>,
+    private readonly reads: TreeReads,
+    private readonly clock: WatchedDate,
+    /** The reference date, as a number. */
+    private readonly now: number,
+    private readonly stats: HostPhaseStats,
+    /** Whether an outcome may be kept (not one that says declint failed on it). */
+    private readonly keepable: (findings: Finding[]) => boolean,
+  ) {}
+
+  discover<T>(run: () => T): T {
+    const { result, reads } = traceReads(run);
+    this.discoveryReads = reads;
+    return result;
+  }
+
+  host(spec: HostSpec, context: HostContext, evaluate: () => HostOutcome, reachedLimits: () => boolean): HostOutcome {
+    const key = hostKey(spec, context);
+    const before = this.previous.get(key);
+    // (Not this.clock.date.getTime(): that would count as a rule reading the date.)
+    const now = this.now;
+    // The phase's clock says whether any host's rules read the date; each host's, whether its own did.
+    const readBefore = this.clock.read;
+    if (before && (before.clock === undefined || before.clock === now) && this.reads.allHold(before.reads)) {
+      // The phase's own trace learns what this host depends on, as if it had been evaluated.
+      replayReads(before.reads);
+      this.kept.set(key, before);
+      this.clock.read = readBefore || before.clock !== undefined;
+      this.stats.hostsReused++;
+      return structuredClone(before.outcome);
+    }
+    this.clock.read = false;
+    const { result, reads } = traceReads(evaluate);
+    const readClock = this.clock.read;
+    this.clock.read = readBefore || readClock;
+    this.stats.hostsEvaluated++;
+    // A limit's note is read from the loaded files at the end of the run, not from the outcome: such an outcome is not kept.
+    if (this.keepable(result.findings) && !reachedLimits()) {
+      const all = [...new Set([...this.discoveryReads, ...reads])];
+      this.kept.set(key, { reads: all, ...(readClock ? { clock: now } : {}), outcome: structuredClone(result) });
+    }
+    return result;
+  }
+}
+
+/** What identifies a host between runs: how it was found and what discovery says it is; its specialArgs' values are covered by discovery's reads. */
+function hostKey(spec: HostSpec, context: HostContext): string {
+  const identity = {
+    context,
+    name: spec.name,
+    root: spec.root,
+    modules: spec.modules.map(moduleIdentity),
+    specialArgs: [...spec.specialArgs.keys()],
+    construct: spec.construct,
+    role: spec.role,
+    unread: spec.unread,
+    guests: spec.guests,
+    release: spec.release,
+  };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
+}
+
+function moduleIdentity(ref: ModuleRef): unknown {
+  switch (ref.kind) {
+    case 'file':
+      return { kind: ref.kind, absolutePath: ref.absolutePath, from: ref.from };
+    case 'inline':
+      return { kind: ref.kind, from: ref.from, dir: ref.dir };
+    case 'external':
+      return { kind: ref.kind, name: ref.name, from: ref.from };
+    case 'unread':
+      return { kind: ref.kind, why: ref.why, from: ref.from };
+  }
+}
+
+/** A host phase result as plain data (the cache copies it before keeping it). */
+export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
+  return {
+    hostFiles: [...phase.hostFiles],
+    filesByHost: [...phase.filesByHost].map(([name, files]) => [name, [...files]] as [string, string[]]),
+    rootModules: [...phase.rootModules],
+    findings: phase.findings,
+    judgements: phase.judgements,
+    notes: phase.notes,
+    unresolved: phase.unresolved,
+    hostCoverage: phase.hostCoverage,
+    coverageReport: phase.coverageReport,
+  };
+}
+
+/** Restored host phases whose loader nothing has asked for: they evaluated nothing in this run. */
+const untouched = new WeakSet<HostPhaseResult>();
+
+export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base: string): HostPhaseResult {
+  const copy = structuredClone(stored);
+  let loader: NixSourceLoader | undefined;
+  const result: HostPhaseResult = {
+    hosts: [],
+    hostFiles: new Set(copy.hostFiles),
+    filesByHost: new Map(copy.filesByHost.map(([name, files]) => [name, new Set(files)])),
+    rootModules: new Map(copy.rootModules),
+    findings: copy.findings,
+    judgements: copy.judgements,
+    notes: copy.notes,
+    unresolved: copy.unresolved,
+    hostCoverage: copy.hostCoverage,
+    coverageReport: copy.coverageReport,
+    // Made when asked for (the flake phase reads flake.nix through it when it runs): a warm run loads no parser.
+    get loader(): NixSourceLoader {
+      untouched.delete(result);
+      loader ??= new (require('../pipeline/source-loader') as typeof import('../pipeline/source-loader')).NixSourceLoader(roots, base);
+      return loader;
+    },
+  };
+  untouched.add(result);
+  return result;
+}
+
+/**
+ * The limits the host phase, and the phases that evaluated files through
+ * its loader after it, reached: none for a phase taken from the cache whose
+ * loader nothing used since (a phase that reached a limit is not kept).
+ */
+export function phaseLimitFindings(phase: HostPhaseResult): Finding[] {
+  return untouched.has(phase) ? [] : phase.loader.limitFindings();
+}

@@ -1,0 +1,58 @@
+/**
+ * What an evaluation read of the scanned tree, for the result cache
+ * (`check --cache`): while a trace is open, every read (a module loaded, a
+ * `readFile`, a `readDir`, a `pathExists`) is noted as one string that names
+ * the read and what it saw. A thunk keeps the reads made while it was
+ * computed and notes them again each time it is forced later, so that a
+ * value shared between hosts (a library imported once per session) charges
+ * its reads to every host that uses it, not only to the first.
+ *
+ * Without an open trace nothing is noted and a thunk keeps nothing.
+ */
+export const readTrace: { reads: string[] | undefined } = { reads: undefined };
+
+/** Whether reads are being traced (a reader computes what it saw only then). */
+export function tracing(): boolean {
+  return readTrace.reads !== undefined;
+}
+
+export function noteRead(read: string): void {
+  readTrace.reads?.push(read);
+}
+
+/**
+ * Runs `run` with a trace of its own and returns what it read (each read
+ * once); the reads are noted in the enclosing trace too.
+ */
+export function traceReads<T>(run: () => T): { result: T; reads: string[] } {
+  const outer = readTrace.reads;
+  const reads: string[] = [];
+  readTrace.reads = reads;
+  let result: T;
+  try {
+    result = run();
+  } finally {
+    readTrace.reads = outer;
+  }
+  const unique = [...new Set(reads)];
+  if (outer) for (const read of unique) outer.push(read);
+  return { result, reads: unique };
+}
+
+/**
+ * The reads noted in `reads` since `start`, each once, left in `reads` in
+ * that form (a thunk's reads, kept on it): a value read many times inside
+ * one computation does not make the trace grow with every read.
+ */
+export function keepReadsSince(reads: string[], start: number): string[] {
+  const own = [...new Set(reads.slice(start))];
+  reads.length = start;
+  for (const read of own) reads.push(read);
+  return own;
+}
+
+/** Notes again the reads a value was computed from, when it is used from memory. */
+export function replayReads(own: readonly string[]): void {
+  const reads = readTrace.reads;
+  if (reads) for (const read of own) reads.push(read);
+}

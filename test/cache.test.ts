@@ -1,0 +1,296 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BIN, makeTree, runCli, spawnCli } from './support/cli';
+
+/**
+ * `check --cache`: results kept between runs and taken back where what they
+ * were computed from did not change. Two hosts share a module; each has one
+ * module of its own; `web` reads a file with `lib.fileContents` and tests
+ * another with `builtins.pathExists`.
+ */
+const FLAKE = [
+  '{',
+  '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+  '  outputs = { nixpkgs, ... }: {',
+  '    nixosConfigurations.web = nixpkgs.lib.nixosSystem { modules = [ ./hosts/web.nix ./modules/common.nix ./modules/web-only.nix ]; };',
+  '    nixosConfigurations.db = nixpkgs.lib.nixosSystem { modules = [ ./hosts/db.nix ./modules/common.nix ]; };',
+  '  };',
+  '}',
+  '',
+].join('\n');
+
+const FLEET = {
+  'flake.nix': FLAKE,
+  'hosts/web.nix': [
+    '{ lib, ... }:',
+    '{',
+    '  networking.hostName = "web";',
+    '  services.openssh.settings.PermitRootLogin = lib.fileContents ./web-root-login.txt;',
+    '  imports = lib.optional (builtins.pathExists ./web-extra.nix) ./web-extra.nix;',
+    '}',
+    '',
+  ].join('\n'),
+  'hosts/web-root-login.txt': 'no\n',
+  'hosts/db.nix': '{\n  networking.hostName = "db";\n}\n',
+  'modules/common.nix': '{\n  services.openssh.enable = true;\n  networking.firewall.enable = true;\n}\n',
+  'modules/web-only.nix': '{\n  services.nginx.enable = true;\n}\n',
+};
+
+interface JsonFinding {
+  ruleId: string;
+  message: string;
+  file: string;
+  hosts?: string[];
+}
+
+async function check(dir: string, ...args: string[]) {
+  const run = await runCli(['check', '.', '--format', 'json', ...args], dir);
+  return { ...run, findings: (JSON.parse(run.stdout) as { findings: JsonFinding[] }).findings };
+}
+
+/** What `--verbose` says the cache reused. */
+function cacheLine(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.startsWith('declint: cache '));
+  return line ? line.replace(/^declint: cache \S+ /, '') : `(no cache line in: ${stderr})`;
+}
+
+const ofHost = (findings: JsonFinding[], host: string) => findings.filter((f) => f.hosts?.includes(host));
+
+describe('check --cache', () => {
+  test('a warm run reuses every result and reports byte for byte what a run without the cache reports, in JSON, SARIF and stylish', async () => {
+    const dir = makeTree(FLEET);
+    const outputs = (tag: string) => ['--format', 'json', '-o', `out/${tag}.json`, '--format', 'sarif', '-o', `out/${tag}.sarif`, '--format', 'stylish', '-o', `out/${tag}.txt`];
+    const read = (tag: string) => ['json', 'sarif', 'txt'].map((ext) => fs.readFileSync(path.join(dir, `out/${tag}.${ext}`), 'utf8').replace(/ in \d+\.\d+s\./, ' in (time).'));
+    const plain = await runCli(['check', '.', '--ignore', 'out', ...outputs('plain')], dir);
+    const cold = await runCli(['check', '.', '--ignore', 'out', '--cache', '--verbose', ...outputs('cold')], dir);
+    const warm = await runCli(['check', '.', '--ignore', 'out', '--cache', '--verbose', ...outputs('warm')], dir);
+    expect([cold.code, warm.code]).toEqual([plain.code, plain.code]);
+    expect(cacheLine(cold.stderr)).toBe('(none yet): 0 of 5 files, 0 of 2 hosts reused');
+    expect(cacheLine(warm.stderr)).toBe('5 of 5 files, 2 of 2 hosts reused; hosts, talos nodes, flakes, fixes phases reused whole; unchanged, not written');
+    expect(read('cold')).toEqual(read('plain'));
+    expect(read('warm')).toEqual(read('plain'));
+    // A comment above db's settings moves where its fixes insert, not its findings: the fixes are planned again.
+    fs.writeFileSync(path.join(dir, 'hosts/db.nix'), '# the database server\n{\n  networking.hostName = "db";\n}\n');
+    const edited = await runCli(['check', '.', '--ignore', 'out', '--cache', '--verbose', ...outputs('edited')], dir);
+    expect(cacheLine(edited.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    await runCli(['check', '.', '--ignore', 'out', ...outputs('plain')], dir);
+    expect(read('edited')).toEqual(read('plain'));
+  });
+
+  test('a module only one host imports changes: that host alone is evaluated again, and only its findings change', async () => {
+    const dir = makeTree(FLEET);
+    const before = await check(dir, '--cache');
+    fs.writeFileSync(path.join(dir, 'modules/web-only.nix'), '{\n  services.nginx.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n');
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(ofHost(after.findings, 'db')).toEqual(ofHost(before.findings, 'db'));
+    const ruleIds = (findings: JsonFinding[]) => findings.map((f) => f.ruleId);
+    expect(ruleIds(ofHost(before.findings, 'web'))).toContain('NIX-SSH-002');
+    expect(ruleIds(ofHost(after.findings, 'web'))).not.toContain('NIX-SSH-002');
+    // What the cache gave is what a run without it finds.
+    expect(after.stdout).toBe((await check(dir)).stdout);
+    // A pre-commit hook names the changed file: the tree is read whole, from the cache.
+    fs.writeFileSync(path.join(dir, 'modules/web-only.nix'), '{\n  services.nginx.enable = true;\n}\n');
+    const hook = await runCli(['check', '--cache', '--verbose', '--format', 'json', 'modules/web-only.nix'], dir);
+    expect(cacheLine(hook.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(hook.stdout).toBe((await runCli(['check', '--format', 'json', 'modules/web-only.nix'], dir)).stdout);
+  });
+
+  test('a file one host reads (readFile) changes, or a file it tests (pathExists) appears: that host alone is evaluated again', async () => {
+    const dir = makeTree(FLEET);
+    const before = await check(dir, '--cache');
+    expect(ofHost(before.findings, 'web').filter((f) => f.ruleId === 'NIX-SSH-001')).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'hosts/web-root-login.txt'), 'yes\n');
+    const read = await check(dir, '--cache', '--verbose');
+    // The text file is no file declint checks: only the host that read it knows it.
+    expect(cacheLine(read.stderr)).toBe('5 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(ofHost(read.findings, 'web').filter((f) => f.ruleId === 'NIX-SSH-001').map((f) => [f.file, f.message])).toEqual([
+      ['hosts/web.nix', 'SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes").'],
+    ]);
+    expect(ofHost(read.findings, 'db')).toEqual(ofHost(before.findings, 'db'));
+    fs.writeFileSync(path.join(dir, 'hosts/web-extra.nix'), '{\n  services.openssh.settings.PermitRootLogin = "no";\n}\n');
+    const exists = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(exists.stderr)).toBe('5 of 6 files, 1 of 2 hosts reused; flakes phases reused whole');
+    expect(exists.findings.filter((f) => f.ruleId === 'nix-conflict').map((f) => f.hosts)).toEqual([['web']]);
+    expect(exists.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a file read once, by a library both hosts import, changes: both hosts are evaluated again', async () => {
+    const login = '{\n  services.openssh.settings.PermitRootLogin = (import ../lib/ssh.nix).rootLogin;\n}\n';
+    const dir = makeTree({
+      ...FLEET,
+      'lib/ssh.nix': '{\n  rootLogin = builtins.replaceStrings [ "\\n" ] [ "" ] (builtins.readFile ./root-login.txt);\n}\n',
+      'lib/root-login.txt': 'no\n',
+      'hosts/web.nix': '{\n  networking.hostName = "web";\n}\n',
+      'modules/web-only.nix': login,
+      'hosts/db.nix': login.replace('{\n', '{\n  networking.hostName = "db";\n'),
+    });
+    const before = await check(dir, '--cache');
+    expect(before.findings.filter((f) => f.ruleId === 'NIX-SSH-001')).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'lib/root-login.txt'), 'yes\n');
+    // The first host read the file and the library kept the value: the second used it from memory, and depends on the file all the same.
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toBe('6 of 6 files, 0 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(after.findings.filter((f) => f.ruleId === 'NIX-SSH-001').map((f) => f.hosts)).toEqual([['db'], ['web']]);
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a module read once for both hosts lists a directory to import: a file added there evaluates both hosts again', async () => {
+    // common.nix is a set literal: it cannot read the host, so it is read once and shared; reading it lists ./extra.
+    const dir = makeTree({
+      ...FLEET,
+      'modules/common.nix': '{\n  imports = map (name: ./extra + "/${name}") (builtins.attrNames (builtins.readDir ./extra));\n  services.openssh.enable = true;\n}\n',
+      'modules/extra/firewall.nix': '{\n  networking.firewall.enable = true;\n}\n',
+    });
+    // Set to true in a file, not the default.
+    const passwords = (findings: JsonFinding[]) => findings.filter((f) => f.ruleId === 'NIX-SSH-002' && f.message.includes('= true')).flatMap((f) => f.hosts ?? []).sort();
+    const before = await check(dir, '--cache');
+    expect(passwords(before.findings)).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'modules/extra/passwords.nix'), '{\n  services.openssh.settings.PasswordAuthentication = true;\n}\n');
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toMatch(/ 0 of 2 hosts reused/);
+    expect(passwords(after.findings)).toEqual(['db', 'web']);
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a change to the configuration or to a custom rule computes everything again', async () => {
+    const config = 'ruleDirs: [policy]\nignore: ["policy/"]\n';
+    const dir = makeTree({ ...FLEET, '.declint.yaml': config, 'policy/TEST-CACHE-001.yaml': customRule('nginx is on') });
+    const rules = path.join(dir, 'policy');
+    await check(dir, '--cache');
+    expect(cacheLine((await check(dir, '--cache', '--verbose')).stderr)).toMatch(/^6 of 6 files, 2 of 2 hosts reused/);
+    fs.writeFileSync(path.join(rules, 'TEST-CACHE-001.yaml'), customRule('nginx is enabled'));
+    const ruleChanged = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(ruleChanged.stderr)).toBe('(written for other settings): 0 of 6 files, 0 of 2 hosts reused');
+    expect(ruleChanged.findings.filter((f) => f.ruleId === 'TEST-CACHE-001').map((f) => f.message)).toEqual(['nginx is enabled']);
+    fs.writeFileSync(path.join(dir, '.declint.yaml'), `${config}rules:\n  NIX-SSH-010: off\n`);
+    const configChanged = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(configChanged.stderr)).toBe('(written for other settings): 0 of 6 files, 0 of 2 hosts reused');
+    expect(configChanged.findings.filter((f) => f.ruleId === 'NIX-SSH-010')).toEqual([]);
+    expect(configChanged.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a result a rule computed from the reference date (a lock\'s age) holds for that date only', async () => {
+    const dir = makeTree({ ...FLEET, 'flake.lock': lockText(Date.UTC(2026, 0, 1) / 1000) });
+    const early = await check(dir, '--cache', '--now', '2026-01-10');
+    expect(early.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).not.toContain('FLK-006');
+    const sameDay = await check(dir, '--cache', '--verbose', '--now', '2026-01-10');
+    expect(cacheLine(sameDay.stderr)).toMatch(/^6 of 6 files, 2 of 2 hosts reused/);
+    const later = await check(dir, '--cache', '--verbose', '--now', '2026-09-01');
+    // The lock is judged again; the modules and hosts, which no rule judged by the date, are not.
+    expect(cacheLine(later.stderr)).toMatch(/^5 of 6 files, 2 of 2 hosts reused/);
+    expect(later.stdout).toBe((await check(dir, '--now', '2026-09-01')).stdout);
+    expect(later.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).toContain('FLK-006');
+  });
+
+  test('a result that says part of the tree was not checked (a limit reached) is not kept: that file and its host are checked again', async () => {
+    const path70 = Array.from({ length: 70 }, (_, i) => `a${i}`).join('.');
+    const dir = makeTree({ ...FLEET, 'hosts/db.nix': `{\n  networking.hostName = "db";\n  ${path70} = 1;\n}\n` });
+    const expected = (await check(dir)).stdout;
+    expect((await check(dir)).findings.filter((f) => f.ruleId === 'declint-limit').map((f) => f.file)).toEqual(['hosts/db.nix']);
+    await check(dir, '--cache');
+    const warm = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(warm.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes phases reused whole');
+    expect(warm.stdout).toBe(expected);
+  });
+
+  test('a damaged, foreign or unreadable cache is discarded with a note on standard error, and the results are right', async () => {
+    const dir = makeTree(FLEET);
+    const expected = (await check(dir)).stdout;
+    await check(dir, '--cache');
+    const file = path.join(dir, '.declintcache/results');
+    const written = fs.readFileSync(file, 'utf8');
+    const [header, body] = [written.slice(0, written.indexOf('\n')), written.slice(written.indexOf('\n') + 1)];
+    const damages: [string, string, string][] = [
+      ['cut short', written.slice(0, Math.floor(written.length / 2)), 'it is damaged (its checksum does not match)'],
+      ['a finding changed by hand', `${header}\n${body.replace('"ruleId":"NIX-SSH-002"', '"ruleId":"NIX-SSH-999"')}`, 'it is damaged (its checksum does not match)'],
+      ['another version', `${header.replace(/"tool":"[^"]*"/, '"tool":"0.0.1"')}\n${body}`, 'it was written by declint 0.0.1 (cache format 1)'],
+      ['not a cache', 'PK\u0003\u0004 garbage', 'it is not a declint cache'],
+      ['empty', '', 'it is not a declint cache'],
+    ];
+    for (const [, damaged, why] of damages) {
+      fs.writeFileSync(file, damaged);
+      const run = await check(dir, '--cache', '--verbose');
+      expect(run.stderr.split('\n')[0]).toBe(`declint: the cache ${file} is not used: ${why}; it is written anew`);
+      expect(cacheLine(run.stderr)).toBe('(discarded): 0 of 5 files, 0 of 2 hosts reused');
+      expect(run.stdout).toBe(expected);
+      // Written anew: the next run takes everything from it, with no note.
+      const next = await check(dir, '--cache', '--verbose');
+      expect(next.stderr).not.toContain('is not used');
+      expect(next.stdout).toBe(expected);
+    }
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const unreadable = await check(dir, '--cache');
+    expect(unreadable.stderr).toBe(`declint: the cache ${file} is not used: it cannot be read (EISDIR); it is written anew\ndeclint: the cache ${file} could not be written (EISDIR); the next run starts without it\n`);
+    expect(unreadable.stdout).toBe(expected);
+  });
+
+  test('where the cache lives: .declintcache/ at the scanned root, which git ignores by itself, or the file or directory --cache-location names', async () => {
+    const dir = makeTree(FLEET);
+    await check(dir, '--cache');
+    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results']);
+    expect(fs.readFileSync(path.join(dir, '.declintcache/.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    // The cache directory is not scanned (its .gitignore leaves it out).
+    expect(cacheLine((await check(dir, '--cache', '--verbose')).stderr)).toMatch(/^5 of 5 files/);
+    const elsewhere = makeTree({});
+    await check(dir, '--cache', '--cache-location', path.join(elsewhere, 'declint.cache'));
+    await check(dir, '--cache', '--cache-location', `${path.join(elsewhere, 'caches')}/`);
+    expect(fs.readdirSync(elsewhere).sort()).toEqual(['caches', 'declint.cache']);
+    expect(fs.readdirSync(path.join(elsewhere, 'caches'))).toEqual([expect.stringMatching(/^\.declintcache-[0-9a-f]{12}$/)]);
+    const misuse = await runCli(['check', '.', '--cache-location', 'x'], dir);
+    expect([misuse.code, misuse.stderr]).toEqual([2, 'declint: --cache-location needs --cache\n']);
+  });
+
+  test('two runs writing the cache at once leave a whole cache, which the next run reads', async () => {
+    const dir = makeTree(FLEET);
+    const spawned = () =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'check', '.', '--cache'], { cwd: dir, stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code ?? -1));
+      });
+    const codes = await Promise.all([spawned(), spawned(), spawned()]);
+    expect(new Set(codes).size).toBe(1);
+    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results']);
+    const next = spawnCli(['check', '.', '--cache', '--verbose'], { cwd: dir });
+    expect(next.stderr).not.toContain('is not used');
+    expect(cacheLine(next.stderr)).toMatch(/^5 of 5 files, 2 of 2 hosts reused/);
+  });
+});
+
+function customRule(message: string): string {
+  return [
+    'id: TEST-CACHE-001',
+    'title: nginx enabled',
+    'target: nixos',
+    'subject:',
+    '  option: services.nginx.enable',
+    'violations:',
+    '  - mode: explicit',
+    '    test: { equals: true }',
+    '    severity: note',
+    `    message: '${message}'`,
+    'security-severity: 1.0',
+    'controls:',
+    '  iso27001: [A.8.9]',
+    'rationale: A test rule.',
+    'remediation:',
+    '  text: Nothing to do.',
+    '',
+  ].join('\n');
+}
+
+function lockText(lastModified: number): string {
+  return JSON.stringify({
+    nodes: {
+      nixpkgs: {
+        locked: { lastModified, narHash: 'sha256-Q2hbT1x9Rk3wL7nV0pZs5yJ8cM4dF6gAeUoIiKtXrY0=', owner: 'NixOS', repo: 'nixpkgs', rev: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', type: 'github' },
+        original: { owner: 'NixOS', repo: 'nixpkgs', type: 'github', ref: 'nixos-25.05' },
+      },
+      root: { inputs: { nixpkgs: 'nixpkgs' } },
+    },
+    root: 'root',
+    version: 7,
+  });
+}
