@@ -35,6 +35,12 @@ const REPRODUCERS = [
     path: 'dotted.nix',
     text: `{\n  ${'a.'.repeat(21410)}t: x.\n{\n{\n  imports = [ ./users.nix ];\n}\n${'a.'.repeat(78600)}a = 1;\n${BAD_SSH}}\n`,
   },
+  // Found by the fuzz suite (seed 18, input 5292): a comment swallows the rest of a 100,000-term line; finding the syntax error walked an ERROR node's children one by one from the first (quadratic: over 120 s).
+  {
+    name: 'nix-error-wide',
+    path: 'update.nix',
+    text: `{\n  x = ${Array.from({ length: 50000 }, (_, i) => `{ a${i} = 1; }`).join(' // ')} // { b = {\n  y = ""; # ${Array.from({ length: 50000 }, (_, i) => `{ c${i} = 1; }`).join(' // ')};\n${BAD_SSH}`,
+  },
   {
     name: 'nix-doubling-22',
     path: 'configuration.nix',

@@ -111,7 +111,8 @@ export function firstSyntaxError(tree: Tree): SyntaxNode | undefined {
   // An ERROR that wraps a more precise one (a MISSING token, a stray keyword) is explained by it.
   while (error && error.type === 'ERROR') {
     let inner: SyntaxNode | undefined;
-    for (let i = 0; i < error.childCount && !inner; i++) inner = findError(error.child(i)!);
+    // `children` at once: `child(i)` walks the siblings before i, quadratic on an ERROR of 100,000 children.
+    for (const child of error.children) if ((inner = findError(child))) break;
     if (!inner) break;
     error = inner;
   }
@@ -145,10 +146,11 @@ function findError(start: SyntaxNode): SyntaxNode | undefined {
     const node = stack.pop()!;
     if (node.isMissing || node.type === 'ERROR') return node;
     if (!node.hasError) continue;
-    const count = node.childCount;
+    const children = node.children;
+    const count = children.length;
     for (let i = count - 1; i >= 0; i--) {
-      const child = node.child(i)!;
-      if (node.type === 'formals' && i === count - 2 && isTrailingCommaRecovery(child, node.child(count - 1)!)) continue;
+      const child = children[i];
+      if (node.type === 'formals' && i === count - 2 && isTrailingCommaRecovery(child, children[count - 1])) continue;
       stack.push(child);
     }
   }
