@@ -204,6 +204,22 @@ describe('files the scan cannot read are said, never skipped in silence', () => 
     expect(run.status).toBe(1);
   });
 
+  test('in a git work tree, where git lists the files: an untracked directory git cannot open is a warning at its path', () => {
+    const dir = makeTree({ 'canary.nix': CANARY, 'locked/inner.nix': CANARY });
+    expect(spawnSync('git', ['init', '-q'], { cwd: dir }).status).toBe(0);
+    // Root reads everything: the tree is nobody's (git refuses a repository of another owner), and nobody cannot open locked/.
+    if (asRoot) spawnSync('chown', ['-R', '65534:65534', dir]);
+    fs.chmodSync(path.join(dir, 'locked'), 0o000);
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/declint.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    fs.chmodSync(path.join(dir, 'locked'), 0o755);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { findings: JsonFinding[] };
+    expect(report.findings.map((f) => `${f.file} ${f.ruleId} ${f.message}`)).toEqual([
+      'canary.nix NIX-SSH-001 SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes").',
+      'locked declint-unreadable declint could not read locked (permission denied), so nothing in it was checked.',
+    ]);
+  });
+
   test('a directory deeper than the longest path the system takes is said at the directory', async () => {
     const dir = makeTree({ 'canary.nix': CANARY });
     // One relative step at a time: each mkdir and cd names one directory, and the tree goes deeper than any absolute path can name.

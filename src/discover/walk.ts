@@ -106,6 +106,8 @@ function listRepository(scan: Scan, relative: string, isTop: boolean): 'listed' 
   for (const file of listing.untracked) {
     if (candidateKind(file) && !inAlwaysIgnored(file)) considerCandidate(scan, under(file));
   }
+  // Git warns about a directory it cannot open and lists nothing under it: said like the walk says it.
+  for (const unreadable of listing.unreadable) scan.onUnreadable(path.join(scan.root, under(unreadable.path)), unreadable.reason);
   for (const repository of listing.repositories) {
     const inner = under(repository);
     if (!inAlwaysIgnored(`${repository}/`) && !scan.extra.ignores(`${inner}/`)) scanNestedRepository(scan, inner);

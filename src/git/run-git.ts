@@ -8,7 +8,8 @@ import { spawnSync } from 'child_process';
  * an fsmonitor, hooks, a pager, an external diff, textconv or clean/smudge
  * filter programs, or a signature checker, which git would otherwise start.
  */
-export type GitResult = { ok: true; stdout: string } | { ok: false; error: string };
+/** `stderr` of a run that succeeded holds git's warnings (a directory it could not open). */
+export type GitResult = { ok: true; stdout: string; stderr: string } | { ok: false; error: string };
 
 export interface GitOptions {
   /** Largest output accepted (blame of a large file, a long log). */
@@ -40,7 +41,7 @@ export function runGit(dir: string, args: string[], options: GitOptions = {}): G
   });
   if (run.error) return { ok: false, error: (run.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed' : run.error.message };
   if (run.status !== 0) return { ok: false, error: run.stderr.trim().split('\n')[0] || `git ${args[0]} exited with ${run.status ?? run.signal}` };
-  return { ok: true, stdout: run.stdout };
+  return { ok: true, stdout: run.stdout, stderr: run.stderr };
 }
 
 /**
