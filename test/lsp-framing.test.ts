@@ -113,3 +113,25 @@ describe('the language server on a module that doubles a value 22 times', () => 
     }
   });
 });
+
+describe('the language server on a text that takes longer to parse than a file may', () => {
+  test('publishes a note at the file instead of its findings, and keeps answering', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { REPRODUCERS } = require('../fuzz/reproducers') as { REPRODUCERS: { name: string; text: string }[] };
+    const text = REPRODUCERS.find((r) => r.name === 'nix-slow-parse')!.text;
+    const { LspTestClient } = await import('./support/lsp-client');
+    const client = new LspTestClient(makeWorkspace({ 'canary.nix': '{\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n' }));
+    try {
+      await client.initialize();
+      const uri = client.open('dotted.nix', text);
+      const diagnostics = await client.diagnosticsFor(uri, (d) => d.length >= 1);
+      expect(diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.code} ${d.message}`)).toEqual([
+        '1:1 declint-limit This file is not checked: parsing it took longer than 5 s, the time a file may take.',
+      ]);
+      const canary = client.open('canary.nix', '{\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n');
+      expect((await client.diagnosticsFor(canary, (d) => d.length >= 1)).map((d) => d.code)).toEqual(['NIX-SSH-001']);
+    } finally {
+      await client.stop();
+    }
+  }, 60_000);
+});

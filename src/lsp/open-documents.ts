@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
-import { parseNix, Tree } from '../nix/parser';
+import { parseNix, ParseTooSlow, Tree } from '../nix/parser';
 import type { SourceOverlay } from '../pipeline/source-loader';
 
 /**
@@ -25,7 +25,7 @@ export class OpenDocument {
     readonly absolutePath: string,
     private document: TextDocument,
   ) {
-    if (this.isNix) this.tree = parseNix(document.getText());
+    if (this.isNix) this.tree = parseInBudget(document.getText());
   }
 
   get isNix(): boolean {
@@ -47,7 +47,7 @@ export class OpenDocument {
   /** The tree of the current text (Nix only), re-parsed now if edits came since. */
   get nixTree(): Tree | undefined {
     if (this.isNix && (this.stale || !this.tree)) {
-      this.tree = parseNix(this.document.getText(), this.tree);
+      this.tree = parseInBudget(this.document.getText(), this.tree);
       this.stale = false;
     }
     return this.tree;
@@ -144,5 +144,15 @@ export function realPath(absolutePath: string): string {
     return fs.realpathSync(absolutePath);
   } catch {
     return absolutePath;
+  }
+}
+
+/** The tree of a text, or none when parsing it takes longer than its budget (the analysis then says so at the file). */
+function parseInBudget(text: string, oldTree?: Tree): Tree | undefined {
+  try {
+    return parseNix(text, oldTree);
+  } catch (error) {
+    if (error instanceof ParseTooSlow) return undefined;
+    throw error;
   }
 }

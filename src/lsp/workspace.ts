@@ -255,8 +255,8 @@ export class Workspace {
   /** A held module's own check, while its text does not parse (its hosts still read the text held); false once it parses. */
   private checkHeld(absolutePath: string): boolean {
     const open = this.documents.atPath(absolutePath)!;
-    const tree = open.nixTree!;
-    if (!firstSyntaxError(tree)) return false;
+    const tree = open.nixTree;
+    if (!tree || !firstSyntaxError(tree)) return false;
     const file = { absolutePath, path: this.reportPath(absolutePath) };
     const checked = checkFileText(file, open.text, this.rules, new Date(), { tree }, this.config?.flakes);
     // The hosts and the host phase still read the text held, imports included.
@@ -402,7 +402,9 @@ export class Workspace {
           this.combined = undefined;
           return;
         }
-        parsed = { tree: open.nixTree!, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
+        // No tree where parsing took longer than its budget: the file's own check says so.
+        const tree = open.nixTree;
+        if (tree) parsed = { tree, ...(loaded && !('error' in loaded) ? { root: loaded.root } : {}) };
       }
       this.setFile(absolutePath, { ...file, checked: checkFileText(file, text, this.rules, now, parsed, this.config?.flakes) });
     } catch (error) {
