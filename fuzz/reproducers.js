@@ -41,6 +41,8 @@ const REPRODUCERS = [
     path: 'update.nix',
     text: `{\n  x = ${Array.from({ length: 50000 }, (_, i) => `{ a${i} = 1; }`).join(' // ')} // { b = {\n  y = ""; # ${Array.from({ length: 50000 }, (_, i) => `{ c${i} = 1; }`).join(' // ')};\n${BAD_SSH}`,
   },
+  // Found by the fuzz suite (seed 18, input 8618): a set nested 3,000 levels under a name the set repeats; the duplicate-attribute check recursed down it.
+  { name: 'nix-merged-deep', path: 'boot.nix', text: `{\n  boot.loader.grub.x = ${'{ a = '.repeat(3000)}{ b = 1; }${'; }'.repeat(3000)};\n  boot.loader.grub.x = ${'{ a = '.repeat(3000)}{ c = 1; }${'; }'.repeat(3000)};\n${BAD_SSH}}\n` },
   {
     name: 'nix-doubling-22',
     path: 'configuration.nix',

@@ -143,7 +143,16 @@ function add(names: Map<string, Entry>, parts: { node: Node; name: string }[], e
   return undefined;
 }
 
+/**
+ * How deep set literals merged under one name are compared. Past it a
+ * repetition is not looked for (Nix would still refuse it): no module nests
+ * its literals this deep, and each level is a few frames of the stack (a
+ * set nested 2,800 levels under a repeated name overflowed it).
+ */
+const MAX_MERGED_DEPTH = 128;
+
 function literalBindings(names: Map<string, Entry>, literal: Node, prefix: string[]): DuplicateAttribute | undefined {
+  if (prefix.length > MAX_MERGED_DEPTH) return undefined;
   for (const set of literal.namedChildren) {
     if (set.type !== 'binding_set') continue;
     const found = addBindings(names, set, prefix);

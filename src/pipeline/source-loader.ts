@@ -160,7 +160,15 @@ export class NixSourceLoader implements SourceLoader {
     const source = this.source(absolutePath);
     if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
     if ('error' in source) return source;
-    const { target, real, text } = source;
+    try {
+      return this.parse(source);
+    } catch (error) {
+      // A bug on one module must not end the run: the hosts that import it say it was not read.
+      return { error: `${this.display(source.target)} is not read: declint failed on it (${String((error as Error)?.message ?? error).split('\n')[0]})` };
+    }
+  }
+
+  private parse({ target, real, text }: { target: string; real: string; text: string }): LoadedSource | LoadError {
     const open = this.overlay?.text(real);
     const file = this.display(target);
     const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target)) : undefined;
