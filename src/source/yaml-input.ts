@@ -27,21 +27,10 @@ export function readYamlInput(text: string, display: string): YamlInput {
     if (/Maximum call stack size exceeded/.test(error.message)) throw new LocatedError(display, pos.line, pos.col, `nested more than ${MAX_INPUT_DEPTH} levels deep`);
     throw new LocatedError(display, pos.line, pos.col, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
   }
-  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
-    if (depth > MAX_INPUT_DEPTH) {
-      const pos = at(node.range?.[0] ?? 0);
-      throw new LocatedError(display, pos.line, pos.col, `nested more than ${MAX_INPUT_DEPTH} levels deep`);
-    }
-    for (const item of node.items) {
-      if (isPair(item) && isObjectKey(item.key, doc)) {
-        const pos = at((item.key as { range?: number[] }).range?.[0] ?? 0);
-        throw new LocatedError(display, pos.line, pos.col, 'a key is a map, a list or a tagged value (!!binary, !!timestamp): keys are plain names');
-      }
-      stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
-    }
+  const { problem } = walkShape(doc, MAX_INPUT_DEPTH);
+  if (problem) {
+    const pos = at(problem.at);
+    throw new LocatedError(display, pos.line, pos.col, problem.kind === 'too-deep' ? `nested more than ${MAX_INPUT_DEPTH} levels deep` : 'a key is a map, a list or a tagged value (!!binary, !!timestamp): keys are plain names');
   }
   try {
     return { doc, lineCounter, data: doc.toJS() };
@@ -73,4 +62,29 @@ function findAlias(root: unknown): { range?: [number, number, number] | null } |
 export function isObjectKey(key: unknown, doc: Document): boolean {
   const node = isAlias(key) ? key.resolve(doc) : key;
   return isMap(node) || isSeq(node) || (isScalar(node) && typeof node.value === 'object' && node.value !== null);
+}
+
+/**
+ * The first place a parsed YAML document is beyond what declint reads (the
+ * configuration's and rule files' reader here, Talos files' in
+ * talos/documents.ts), with an explicit stack, however deep it nests: a map
+ * or a list nested deeper than `maxDepth`, or a key that is not a plain name
+ * (`isObjectKey`); `aliases` tells whether the walk met an alias.
+ */
+export function walkShape(doc: Document, maxDepth: number): { problem?: { kind: 'too-deep' | 'object-key'; at: number }; aliases: boolean } {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
+  let aliases = false;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) aliases = true;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > maxDepth) return { problem: { kind: 'too-deep', at: node.range?.[0] ?? 0 }, aliases };
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (isObjectKey(item.key, doc)) return { problem: { kind: 'object-key', at: (item.key as { range?: number[] }).range?.[0] ?? 0 }, aliases };
+        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return { aliases };
 }

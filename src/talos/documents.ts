@@ -1,5 +1,5 @@
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
-import { isObjectKey } from '../source/yaml-input';
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
+import { walkShape } from '../source/yaml-input';
 import { LineIndex, Range } from '../source/position';
 import { maskFile } from './template';
 import { UNKNOWN_MARK } from './unknown';
@@ -227,20 +227,8 @@ export type StructureProblem =
   | { kind: 'aliases'; at: number; detail: string };
 
 export function structureProblem(doc: Document.Parsed): StructureProblem | undefined {
-  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
-  let aliases = false;
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (isAlias(node)) aliases = true;
-    if (!isMap(node) && !isSeq(node)) continue;
-    if (depth > MAX_YAML_DEPTH) return { kind: 'too-deep', at: node.range?.[0] ?? 0 };
-    for (const item of node.items) {
-      if (isPair(item)) {
-        if (isObjectKey(item.key, doc)) return { kind: 'collection-key', at: (item.key as { range?: number[] }).range?.[0] ?? 0 };
-        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
-      } else stack.push({ node: item, depth: depth + 1 });
-    }
-  }
+  const { problem, aliases } = walkShape(doc, MAX_YAML_DEPTH);
+  if (problem) return { kind: problem.kind === 'too-deep' ? 'too-deep' : 'collection-key', at: problem.at };
   if (!aliases) return undefined;
   try {
     doc.toJS();
