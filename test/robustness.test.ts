@@ -184,26 +184,27 @@ describe("the campaign's reproducers: the run goes on, and says what it could no
 describe('files the scan cannot read are said, never skipped in silence', () => {
   const asRoot = process.getuid?.() === 0;
 
+  const CANARY_LINE = 'canary.nix NIX-SSH-001 SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes").';
+  const unreadableLine = (file: string) => `${file} declint-unreadable declint could not read ${file} (permission denied), so nothing in it was checked.`;
+  /** `check --format json` as nobody when run as root (root reads everything); `locked`, a directory made unreadable, is opened again after. */
+  function checkAsNobody(dir: string, locked: string) {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/declint.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    fs.chmodSync(path.join(dir, locked), 0o755);
+    const findings = run.status === 0 || run.status === 1 ? (JSON.parse(run.stdout) as { findings: JsonFinding[] }).findings.map((f) => `${f.file} ${f.ruleId} ${f.message}`) : [];
+    return { status: run.status, stderr: run.stderr, findings };
+  }
+
   test('an unreadable directory and an unreadable file are warnings at their paths; the rest is checked', () => {
     const dir = makeTree({ 'canary.nix': CANARY, 'locked/inner.nix': CANARY, 'closed.nix': CANARY });
     fs.chmodSync(path.join(dir, 'locked'), 0o000);
     fs.chmodSync(path.join(dir, 'closed.nix'), 0o000);
     // Root reads everything: the check runs as nobody, who can read the tree but not those two.
     fs.chmodSync(dir, 0o755);
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/declint.js'), 'check', '.', '--format', 'json'], {
-      cwd: dir,
-      encoding: 'utf8',
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    expect(checkAsNobody(dir, 'locked')).toEqual({
+      status: 1,
+      stderr: '',
+      findings: [CANARY_LINE, unreadableLine('closed.nix'), unreadableLine('locked')],
     });
-    fs.chmodSync(path.join(dir, 'locked'), 0o755);
-    expect(run.stderr).toBe('');
-    const report = JSON.parse(run.stdout) as { findings: JsonFinding[] };
-    expect(report.findings.map((f) => `${f.file} ${f.ruleId} ${f.message}`)).toEqual([
-      'canary.nix NIX-SSH-001 SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes").',
-      'closed.nix declint-unreadable declint could not read closed.nix (permission denied), so nothing in it was checked.',
-      'locked declint-unreadable declint could not read locked (permission denied), so nothing in it was checked.',
-    ]);
-    expect(run.status).toBe(1);
   });
 
   test('in a git work tree, where git lists the files: an untracked directory git cannot open is a warning at its path', () => {
@@ -212,14 +213,7 @@ describe('files the scan cannot read are said, never skipped in silence', () => 
     // Root reads everything: the tree is nobody's (git refuses a repository of another owner), and nobody cannot open locked/.
     if (asRoot) spawnSync('chown', ['-R', '65534:65534', dir]);
     fs.chmodSync(path.join(dir, 'locked'), 0o000);
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/declint.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
-    fs.chmodSync(path.join(dir, 'locked'), 0o755);
-    expect(run.stderr).toBe('');
-    const report = JSON.parse(run.stdout) as { findings: JsonFinding[] };
-    expect(report.findings.map((f) => `${f.file} ${f.ruleId} ${f.message}`)).toEqual([
-      'canary.nix NIX-SSH-001 SSH lets root log in directly (services.openssh.settings.PermitRootLogin = "yes").',
-      'locked declint-unreadable declint could not read locked (permission denied), so nothing in it was checked.',
-    ]);
+    expect(checkAsNobody(dir, 'locked')).toEqual({ status: 1, stderr: '', findings: [CANARY_LINE, unreadableLine('locked')] });
   });
 
   test('a directory deeper than the longest path the system takes is said at the directory', async () => {
