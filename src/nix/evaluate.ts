@@ -125,6 +125,11 @@ export class EvalSession implements EvalContext {
     return value.force();
   }
 
+  /** Forgets the values of these files (by the paths they were imported as): they are evaluated again if imported again. */
+  forgetImports(absolutePaths: ReadonlySet<string>): void {
+    for (const key of this.imports.keys()) if (absolutePaths.has(key)) this.imports.delete(key);
+  }
+
   private evaluateFile(absolutePath: string): Value {
     const known = this.knownImport?.(absolutePath);
     if (known) return known;

@@ -833,6 +833,11 @@ export class SharedModules {
     this.modules.set(key, { module, reads });
   }
 
+  /** Forgets the readings of these module files (read again by the next host that imports one). */
+  forget(absolutePaths: ReadonlySet<string>): void {
+    for (const key of this.modules.keys()) if (absolutePaths.has(key.split('\u0000', 1)[0])) this.modules.delete(key);
+  }
+
   private idOf(thunk: Thunk): number {
     let id = this.thunkIds.get(thunk);
     if (id === undefined) this.thunkIds.set(thunk, (id = this.nextId++));

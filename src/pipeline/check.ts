@@ -72,6 +72,8 @@ export interface CheckOptions {
   onCacheStats?: (stats: CacheStats) => void;
   /** Plan each finding's fix, as JSON and SARIF report it (`result.fixes`). */
   reportFixes?: boolean;
+  /** How much module text a plain check's host phase keeps read between hosts (`HostPhaseInput.moduleBudgetBytes`). */
+  moduleBudgetBytes?: number;
 }
 
 /** Files checked of those found, then hosts evaluated. */
@@ -146,6 +148,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     now: options.now,
     extraRoots,
     keepHosts: options.keepHosts ?? false,
+    ...(options.moduleBudgetBytes !== undefined ? { moduleBudgetBytes: options.moduleBudgetBytes } : {}),
     hostTypes: config?.hostTypes ?? {},
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),

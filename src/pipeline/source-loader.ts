@@ -67,7 +67,45 @@ export class NixSourceLoader implements SourceLoader {
     }
     const loaded = this.read(absolutePath);
     this.cache.set(absolutePath, loaded);
+    if (!('error' in loaded)) this.keptBytes += loaded.text.length;
     return loaded;
+  }
+
+  /** The length of the texts of the files read and kept (what their syntax costs grows with it). */
+  get loadedBytes(): number {
+    return this.keptBytes;
+  }
+
+  private keptBytes = 0;
+  /** Limits reached in files released since (`release`), by report path and range. */
+  private readonly releasedLimits = new Map<string, Finding>();
+
+  /**
+   * Lets go of the syntax of files read: every file `nextUse` says is not
+   * read again (Infinity), then those read again the latest, until the texts
+   * kept are within `keepBytes`. A file let go is read again if it is loaded
+   * again; the limits evaluation reached in it are kept for `limitFindings`.
+   * Gives the paths it let go (as loaded, and the files read).
+   */
+  release(nextUse: (loaded: LoadedSource) => number, keepBytes: number): string[] {
+    const candidates: { key: string; loaded: LoadedSource; next: number }[] = [];
+    for (const [key, loaded] of this.cache) {
+      if (!('error' in loaded) && loaded !== this.lastOpen.get(loaded.absolutePath)) candidates.push({ key, loaded, next: nextUse(loaded) });
+    }
+    candidates.sort((a, b) => b.next - a.next);
+    const released: string[] = [];
+    for (const { key, loaded, next } of candidates) {
+      if (next !== Infinity && this.keptBytes <= keepBytes) break;
+      for (const finding of this.limitsOf(loaded)) this.releasedLimits.set(limitKey(finding), finding);
+      this.cache.delete(key);
+      this.keptBytes -= loaded.text.length;
+      released.push(key, loaded.absolutePath);
+    }
+    return released;
+  }
+
+  private limitsOf(loaded: LoadedSource): Finding[] {
+    return loaded.root.limitNotes.map((note) => limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
   }
 
   /** What was last read of a file, if anything (nothing is read now). */
@@ -81,6 +119,9 @@ export class NixSourceLoader implements SourceLoader {
    * open module's last text that parsed while the buffer does not parse.
    */
   restore(absolutePath: string, reading: LoadedSource): void {
+    const replaced = this.cache.get(absolutePath);
+    if (replaced && !('error' in replaced)) this.keptBytes -= replaced.text.length;
+    this.keptBytes += reading.text.length;
     this.cache.set(absolutePath, reading);
     this.lastOpen.delete(absolutePath);
     this.lineTables.set(reading.file, new LineIndex(reading.text));
@@ -123,8 +164,11 @@ export class NixSourceLoader implements SourceLoader {
     const last = this.cache.get(absolutePath);
     if (last && !('error' in last) && this.overlay?.text(last.absolutePath) !== undefined) this.lastOpen.set(last.absolutePath, last);
     else this.lastOpen.delete(absolutePath);
-    this.cache.delete(absolutePath);
-    this.cache.delete(path.dirname(absolutePath));
+    for (const key of [absolutePath, path.dirname(absolutePath)]) {
+      const dropped = this.cache.get(key);
+      if (dropped && !('error' in dropped)) this.keptBytes -= dropped.text.length;
+      this.cache.delete(key);
+    }
     for (const [key, loaded] of this.cache) if ('error' in loaded) this.cache.delete(key);
     this.lineTables.delete(this.display(absolutePath));
     this.traced.clear();
@@ -132,12 +176,12 @@ export class NixSourceLoader implements SourceLoader {
 
   /** The limits reached while evaluating the files read so far (as `declint-limit` findings). */
   limitFindings(): Finding[] {
-    const out: Finding[] = [];
+    const out = new Map(this.releasedLimits);
     for (const loaded of this.cache.values()) {
       if ('error' in loaded) continue;
-      for (const note of loaded.root.limitNotes) out.push(limitFinding(loaded.file, note.message, this.lines(loaded.file).range(note.start, note.end)));
+      for (const finding of this.limitsOf(loaded)) out.set(limitKey(finding), finding);
     }
-    return out;
+    return [...out.values()];
   }
 
   /** The line table of a loaded file (by report path), for turning spans into ranges. */
@@ -228,4 +272,10 @@ function safeRealPath(p: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One limit finding per file, range and message: a file read again reaches the same limits. */
+function limitKey(finding: Finding): string {
+  const { start } = finding.location.range;
+  return [finding.location.file, start.line, start.column, finding.message].join('\u0000');
 }

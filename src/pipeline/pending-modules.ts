@@ -1,0 +1,82 @@
+import * as path from 'path';
+import type { EvalSession } from '../nix/evaluate';
+import type { HostSpec, LoadedSource, SharedModules } from '../nix/host';
+import type { NixSourceLoader } from './source-loader';
+
+/**
+ * Module files reachable from a host's roots through the imports each file
+ * names, as the per-file phase read them (absolute paths; a directory is its
+ * default.nix), up to `limit` files.
+ */
+export function reachableModules(spec: HostSpec, imports: Map<string, string[]>, limit: number): Set<string> {
+  const seen = new Set<string>();
+  const queue = spec.modules.flatMap((m) => (m.kind === 'file' ? [m.absolutePath] : []));
+  while (queue.length > 0 && seen.size <= limit) {
+    let file = queue.pop()!;
+    if (!imports.has(file) && imports.has(path.join(file, 'default.nix'))) file = path.join(file, 'default.nix');
+    if (seen.has(file)) continue;
+    seen.add(file);
+    queue.push(...(imports.get(file) ?? []));
+  }
+  return seen;
+}
+
+/**
+ * What a plain check's host phase keeps of the modules it read, while hosts
+ * are evaluated one after another. Once the module text kept passes
+ * `budgetBytes`, it lets go after each host of every module no host still
+ * to come imports (by the import graph), then of those the next hosts
+ * import the latest, down to half the budget. A large fleet then holds
+ * about the modules of the next hosts, not those of every host. A module
+ * let go is read again where a later host reads it (also one read some
+ * other way than by an import the graph shows, such as a directory listed
+ * at evaluation). Below the budget nothing is let go: a small fleet reads
+ * each module once.
+ */
+export class PendingModules {
+  /** For each module file, the positions of the hosts to come that import it, in order. */
+  private readonly readers = new Map<string, number[]>();
+  private readonly positions = new Map<HostSpec, { at: number; closure: Set<string> }>();
+  private expected = 0;
+
+  constructor(
+    private readonly imports: Map<string, string[]>,
+    private readonly limit: number,
+    private readonly budgetBytes: number,
+  ) {}
+
+  /** Hosts that will be evaluated, in this order, after those expected before. */
+  expect(specs: readonly HostSpec[]): void {
+    for (const spec of specs) {
+      const at = this.expected++;
+      const closure = reachableModules(spec, this.imports, this.limit);
+      this.positions.set(spec, { at, closure });
+      for (const file of closure) {
+        const queue = this.readers.get(file);
+        if (queue) queue.push(at);
+        else this.readers.set(file, [at]);
+      }
+    }
+  }
+
+  /** A host is done: the modules only it (and hosts done before) imports may be let go. */
+  done(spec: HostSpec, held: { loader: NixSourceLoader; session: EvalSession; shared: SharedModules }): void {
+    const position = this.positions.get(spec);
+    if (position) {
+      this.positions.delete(spec);
+      for (const file of position.closure) {
+        const queue = this.readers.get(file)!;
+        while (queue.length > 0 && queue[0] <= position.at) queue.shift();
+        if (queue.length === 0) this.readers.delete(file);
+      }
+    }
+    if (held.loader.loadedBytes <= this.budgetBytes) return;
+    const next = (file: string) => this.readers.get(file)?.[0] ?? Infinity;
+    const nextUse = (loaded: LoadedSource) => Math.min(next(loaded.absolutePath), next(path.dirname(loaded.absolutePath)));
+    const released = held.loader.release(nextUse, this.budgetBytes / 2);
+    if (released.length === 0) return;
+    const paths = new Set(released);
+    held.session.forgetImports(paths);
+    held.shared.forget(paths);
+  }
+}

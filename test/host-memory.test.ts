@@ -1,0 +1,111 @@
+import * as path from 'path';
+import { EvalSession } from '../src/nix/evaluate';
+import { HostSpec, LoadedSource, SharedModules } from '../src/nix/host';
+import { runCheck } from '../src/pipeline/check';
+import { PendingModules } from '../src/pipeline/pending-modules';
+import { NixSourceLoader } from '../src/pipeline/source-loader';
+import { TreeIO } from '../src/pipeline/tree-io';
+import { makeTree, TEST_NOW } from './support/cli';
+
+/**
+ * A plain check lets go of the modules it read once the hosts to come do not
+ * import them (PendingModules): a 20,000-file fleet no longer holds every
+ * module of every host. What it reports must not change.
+ */
+
+/** A value that doubles 22 times: evaluating it reaches a limit, but only in host alpha, which passes depth = 22. */
+const ALPHA = [
+  '{ depth, ... }:',
+  'let',
+  '  a0 = "x";',
+  ...Array.from({ length: 22 }, (_, i) => `  a${i + 1} = { x = a${i}; y = a${i}; };`),
+  '  pick = n: if n == 22 then a22 else "small";',
+  'in {',
+  '  environment.etc.big.text = pick depth;',
+  '  networking.hostName = "alpha";',
+  '}',
+  '',
+].join('\n');
+
+const FLEET = {
+  'flake.nix': `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { specialArgs = { depth = 22; }; modules = [ ./shared.nix ./alpha.nix ]; };
+    nixosConfigurations.beta = nixpkgs.lib.nixosSystem { specialArgs = { depth = 0; }; modules = [ ./shared.nix ./beta.nix ]; };
+    nixosConfigurations.gamma = nixpkgs.lib.nixosSystem { specialArgs = { depth = 0; }; modules = [ ./shared.nix ./gamma.nix ]; };
+  };
+}
+`,
+  'shared.nix': '{ lib, ... }: { services.openssh.enable = true; services.openssh.settings.PermitRootLogin = lib.mkDefault "yes"; }\n',
+  'alpha.nix': ALPHA,
+  'beta.nix': '{ networking.hostName = "beta"; services.openssh.settings.PermitRootLogin = "no"; }\n',
+  'gamma.nix': '{ networking.hostName = "gamma"; security.sudo.wheelNeedsPassword = false; }\n',
+};
+
+const shown = (findings: { ruleId: string; location: { file: string; range: { start: { line: number; column: number } } }; hosts?: string[] }[]) =>
+  findings.map((f) => `${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column} ${f.ruleId} ${(f.hosts ?? []).join(',')}`);
+
+/** A host of the given module files of `dir`. */
+function spec(dir: string, name: string, modules: string[]): HostSpec {
+  const from = { file: 'flake.nix', span: { start: 0, end: 0 } };
+  return { name, root: from, modules: modules.map((m) => ({ kind: 'file' as const, absolutePath: path.join(dir, m), from })), specialArgs: new Map() };
+}
+
+describe('letting go of modules between hosts', () => {
+  it('reports the same findings, host-only limits included, as a check that keeps every module', async () => {
+    const dir = makeTree(FLEET);
+    const options = { paths: ['.'], base: dir, ignore: [], ruleDirs: [], now: TEST_NOW, jobs: 1 };
+    const kept = shown((await runCheck(options)).findings);
+    const released = shown((await runCheck({ ...options, moduleBudgetBytes: 0 })).findings);
+    expect(released).toEqual(kept);
+    // Reached only when host alpha evaluates the module, after which no host imports it.
+    expect(released.filter((f) => !f.startsWith('flake.nix'))).toEqual(['alpha.nix:28:3 declint-limit ', 'gamma.nix:1:34 NIX-SUDO-001 gamma', 'shared.nix:1:49 NIX-SSH-001 alpha,gamma']);
+  });
+
+  it('lets go of the modules no host to come imports first, and keeps those of the next hosts within the budget', () => {
+    const dir = makeTree(FLEET);
+    const loader = new NixSourceLoader([dir], dir);
+    const file = (name: string) => path.join(dir, name);
+    const imports = new Map(Object.keys(FLEET).map((name) => [file(name), [] as string[]]));
+    const alpha = spec(dir, 'alpha', ['shared.nix', 'alpha.nix']);
+    const beta = spec(dir, 'beta', ['shared.nix', 'beta.nix']);
+    const nextBytes = FLEET['shared.nix'].length + FLEET['beta.nix'].length;
+    const pending = new PendingModules(imports, 1000, 2 * nextBytes);
+    pending.expect([alpha, beta]);
+    for (const name of ['shared.nix', 'alpha.nix', 'beta.nix']) loader.load(file(name));
+    expect(loader.loadedBytes).toBeGreaterThan(2 * nextBytes);
+    pending.done(alpha, { loader, session: new EvalSession(new TreeIO(loader)), shared: new SharedModules() });
+    expect(loader.reading(file('alpha.nix'))).toBeUndefined();
+    expect(loader.reading(file('shared.nix'))).toBeDefined();
+    expect(loader.reading(file('beta.nix'))).toBeDefined();
+    expect(loader.loadedBytes).toBe(nextBytes);
+  });
+
+  it('past the budget, lets go first of the modules the next hosts read the latest', () => {
+    const dir = makeTree(FLEET);
+    const loader = new NixSourceLoader([dir], dir);
+    const file = (name: string) => path.join(dir, name);
+    const imports = new Map(Object.keys(FLEET).map((name) => [file(name), [] as string[]]));
+    const [first, second, third] = [spec(dir, 'first', ['alpha.nix']), spec(dir, 'second', ['gamma.nix']), spec(dir, 'third', ['beta.nix'])];
+    const pending = new PendingModules(imports, 1000, 2 * FLEET['gamma.nix'].length);
+    pending.expect([first, second, third]);
+    for (const name of ['alpha.nix', 'gamma.nix', 'beta.nix']) loader.load(file(name));
+    pending.done(first, { loader, session: new EvalSession(new TreeIO(loader)), shared: new SharedModules() });
+    expect(['alpha.nix', 'gamma.nix', 'beta.nix'].filter((name) => loader.reading(file(name)))).toEqual(['gamma.nix']);
+  });
+
+  it('keeps the limits reached in a module it let go, once each though the module is read again', () => {
+    const dir = makeTree(FLEET);
+    const loader = new NixSourceLoader([dir], dir);
+    const alpha = path.join(dir, 'alpha.nix');
+    const first = loader.load(alpha) as LoadedSource;
+    first.root.noteLimit('too deep', { start: 4, end: 9 });
+    expect(loader.release(() => Infinity, 0)).toEqual([alpha, alpha]);
+    expect(loader.loadedBytes).toBe(0);
+    const again = loader.load(alpha) as LoadedSource;
+    expect(again).not.toBe(first);
+    again.root.noteLimit('too deep', { start: 4, end: 9 });
+    expect(loader.limitFindings().map((f) => `${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column} ${f.message}`)).toEqual(['alpha.nix:1:5 too deep']);
+  });
+});
