@@ -95,7 +95,7 @@ describe('letting go of modules between hosts', () => {
     expect(['alpha.nix', 'gamma.nix', 'beta.nix'].filter((name) => loader.reading(file(name)))).toEqual(['gamma.nix']);
   });
 
-  it('keeps the limits reached in a module it let go, once each though the module is read again', () => {
+  it('keeps the limits reached in a module it let go, once each though the module is read again from its kept parse', () => {
     const dir = makeTree(FLEET);
     const loader = new NixSourceLoader([dir], dir);
     const alpha = path.join(dir, 'alpha.nix');
@@ -105,6 +105,9 @@ describe('letting go of modules between hosts', () => {
     expect(loader.loadedBytes).toBe(0);
     const again = loader.load(alpha) as LoadedSource;
     expect(again).not.toBe(first);
+    // Made again from the flat parse kept when it was let go, not parsed again.
+    expect(again.root.fileFlat).toBeDefined();
+    expect(again.root.fileFlat).toBe(first.root.fileFlat);
     again.root.noteLimit('too deep', { start: 4, end: 9 });
     expect(loader.limitFindings().map((f) => `${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column} ${f.message}`)).toEqual(['alpha.nix:1:5 too deep']);
   });

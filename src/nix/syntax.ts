@@ -187,6 +187,11 @@ export class NixNode {
     return node;
   }
 
+  /** The flat parse (`parseNixFlat`) the file's nodes are made from, while its text is as parsed. */
+  get fileFlat(): Int32Array | undefined {
+    return this.file.flat;
+  }
+
   /** @internal The flat array's index of this node. */
   get indexInFlat(): number {
     return this.flatIndex;

@@ -97,11 +97,25 @@ export class NixSourceLoader implements SourceLoader {
     for (const { key, loaded, next } of candidates) {
       if (next !== Infinity && this.keptBytes <= keepBytes) break;
       for (const finding of this.limitsOf(loaded)) this.releasedLimits.set(limitKey(finding), finding);
+      this.keepParse(loaded);
       this.cache.delete(key);
       this.keptBytes -= loaded.text.length;
       released.push(key, loaded.absolutePath);
     }
     return released;
+  }
+
+  /** Flat parses of files let go (`release`), read again from there rather than parsed again. */
+  private readonly releasedParses: ParsedSources = new Map();
+  private releasedParseBytes = 0;
+
+  private keepParse(loaded: LoadedSource): void {
+    const flat = loaded.root.fileFlat;
+    if (!flat || this.releasedParses.has(loaded.absolutePath)) return;
+    const bytes = loaded.text.length + flat.byteLength;
+    if (this.releasedParseBytes + bytes > RELEASED_PARSES_BYTES) return;
+    this.releasedParses.set(loaded.absolutePath, { text: loaded.text, flat });
+    this.releasedParseBytes += bytes;
   }
 
   private limitsOf(loaded: LoadedSource): Finding[] {
@@ -215,7 +229,7 @@ export class NixSourceLoader implements SourceLoader {
   private parse({ target, real, text }: { target: string; real: string; text: string }): LoadedSource | LoadError {
     const open = this.overlay?.text(real);
     const file = this.display(target);
-    const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target)) : undefined;
+    const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target) ?? this.releasedParses.get(target)) : undefined;
     if (shared && shared.text === text) {
       // Parsed by the per-file phase, where it passed the syntax and duplicate-attribute checks.
       this.lineTables.set(file, new LineIndex(text));
@@ -273,6 +287,14 @@ function safeRealPath(p: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * How much of the flat parses of files let go a loader keeps, texts
+ * included (a flat parse is about 2.6 times its text). On a generated fleet
+ * of 500 hosts and 20,000 files, whose host phase reads modules again about
+ * 5,700 times, keeping them took the phase's parses from 8,578 to 2,997.
+ */
+const RELEASED_PARSES_BYTES = 64 * 1024 * 1024;
 
 /** One limit finding per file, range and message: a file read again reaches the same limits. */
 function limitKey(finding: Finding): string {
