@@ -26,7 +26,7 @@ const BIN = path.join(ROOT, 'bin', 'declint.js');
 /** [area, test(url, functionName)]: the first area whose test accepts a frame is that frame's area. */
 const AREAS = [
   ['garbage collection', (url, fn) => fn === '(garbage collector)'],
-  ['tree-sitter parse', (url, fn) => (url.endsWith('/dist/nix/parser.js') && fn === 'parseNix') || (url.includes('/tree-sitter/') && fn === 'parse')],
+  ['tree-sitter parse', (url, fn) => (url.endsWith('/dist/nix/parser.js') && (fn === 'parseNix' || fn === 'parseNixFlat' || fn === 'parseFlat')) || (url.includes('/tree-sitter/') && fn === 'parse')],
   ['syntax-error search', (url) => url.endsWith('/dist/nix/parser.js')],
   ['tree conversion (syntax.js)', (url) => url.endsWith('/dist/nix/syntax.js')],
   ['duplicate attributes', (url) => url.endsWith('/dist/nix/duplicate-attributes.js')],
