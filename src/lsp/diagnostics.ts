@@ -21,8 +21,19 @@ export function toLspRange(range: Range): LspRange {
 
 /** A report path (relative to the workspace root, or absolute) as a URI. */
 export function fileUri(root: string, file: string): string {
-  return pathToUri(path.isAbsolute(file) ? file : path.join(root, file));
+  // Every edit publishes the whole workspace's diagnostics: each file's URI is made once.
+  const key = `${root}\u0000${file}`;
+  let uri = URIS.get(key);
+  if (uri === undefined) {
+    if (URIS.size >= MAX_URIS) URIS.clear();
+    URIS.set(key, (uri = pathToUri(path.isAbsolute(file) ? file : path.join(root, file))));
+  }
+  return uri;
 }
+
+const URIS = new Map<string, string>();
+/** A bound on the URIs kept (a workspace's files with findings are far fewer). */
+const MAX_URIS = 100_000;
 
 /**
  * A finding as an LSP diagnostic: the rule ID as `code` with a link to its

@@ -140,8 +140,13 @@ export class Workspace {
     this.loader = new NixSourceLoader([root], root, documents);
   }
 
+  /** The report path of every file asked for: each edit lists the workspace's files by it. */
+  private readonly reportPaths = new Map<string, string>();
+
   reportPath(absolutePath: string): string {
-    return reportPath(this.root, absolutePath);
+    let file = this.reportPaths.get(absolutePath);
+    if (file === undefined) this.reportPaths.set(absolutePath, (file = reportPath(this.root, absolutePath)));
+    return file;
   }
 
   /** The module a fix adds a host's missing setting to (see `ownModule`). */
