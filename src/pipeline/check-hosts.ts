@@ -206,7 +206,9 @@ export interface HostCoverage {
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
-  const session = input.session ?? new EvalSession(new TreeIO(loader));
+  // Made when a host is first built: an edit the language server applies to every host in place needs none.
+  let madeSession = input.session;
+  const session = (): EvalSession => (madeSession ??= new EvalSession(new TreeIO(loader)));
   // A module that cannot read the host is read once for all hosts; the language server, which edits modules
   // in place and keeps hosts between edits, reads each for each host.
   const sharedModules = input.session ? undefined : new SharedModules();
@@ -263,7 +265,15 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     const covered = (spec: HostSpec, status: HostCoverage['status'], reasons: HostNote[]) =>
       out.coverage.push({ name: spec.name, ...(spec.role ? { role: spec.role } : {}), construct: spec.construct ?? 'configuration.nix', site: spec.root, status, reasons });
     const building = timing?.start();
-    const host = (input.build ?? buildHost)(spec, { loader, aliases, session, ...(sharedModules ? { sharedModules } : {}) });
+    const options: BuildOptions = {
+      loader,
+      aliases,
+      get session() {
+        return session();
+      },
+      ...(sharedModules ? { sharedModules } : {}),
+    };
+    const host = (input.build ?? buildHost)(spec, options);
     if (building !== undefined) timing!.count('evaluate', building);
     out.notes.push(...host.notes);
     if (host.tooLarge) covered(spec, 'unresolved', host.notes);
@@ -301,7 +311,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     if (judging !== undefined) timing!.count('rules', judging);
     out.hostsChecked.push(host.name);
     // Guest systems a host declares (nixos-extra-modules `guests`) are hosts of their own, found once the host is read.
-    if (spec.guests) for (const guest of guestSpecs(host, session, path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest, out);
+    if (spec.guests) for (const guest of guestSpecs(host, session(), path.dirname(path.resolve(input.base, spec.root.file)))) evaluateGuarded(guest, out);
   };
   /**
    * A host too large to evaluate is noted without being built; one whose
@@ -333,7 +343,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       return out;
     };
     const out = input.cache ? input.cache.host(spec, context, compute, () => loader.limitFindings().length > 0) : compute();
-    pending?.done(spec, { loader, session, shared: sharedModules! });
+    pending?.done(spec, { loader, session: session(), shared: sharedModules! });
     notes.push(...out.notes);
     coverage.push(...out.coverage);
     for (const evaluated of out.evaluated) {

@@ -66,5 +66,10 @@ export function ruleRenames(rule: Rule): { from: string[]; to: string[] }[] {
 
 /** Every option path a rule reads (its sources and old names), for telling whether an edit concerns it. */
 export function ruleSubjectPaths(rule: Rule): string[][] {
-  return ruleSources(rule).flatMap((s) => s.paths);
+  // Asked for every rule on every host at each keystroke in the editor.
+  let paths = subjectPaths.get(rule);
+  if (!paths) subjectPaths.set(rule, (paths = ruleSources(rule).flatMap((s) => s.paths)));
+  return paths;
 }
+
+const subjectPaths = new WeakMap<Rule, string[][]>();
