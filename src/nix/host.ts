@@ -1450,6 +1450,8 @@ export function looksLikeSystem(host: Host): boolean {
  * from the parent host.
  */
 export function specialisations(host: Host): Host[] {
+  // The path trie says at once whether any module defines a specialisation (checked at each keystroke in the editor).
+  if (host.pathsMatching(['specialisation', '*']).length === 0) return [];
   const names = new Set<string>();
   for (const d of host.definitions) if (d.path[0] === 'specialisation' && d.path[2] === 'configuration' && d.path.length > 3) names.add(d.path[1]);
   return [...names].sort().map((name) => {

@@ -492,7 +492,7 @@ function hostType(host: Host, types: Record<string, 'server' | 'workstation' | '
 function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: PreviousJudgements | undefined, ctx: HostCheckContext): Judgement[] {
   if (!previous || !('option' in rule.subject)) return judgeHost(host, rule, ctx);
   const subject = ruleSubjectPaths(rule);
-  const precondition = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : [];
+  const precondition = preconditionPaths(rule);
   const touches = (patterns: string[][]) => patterns.some((pattern) => changed.some((p) => overlaps(pattern, p)));
   if (touches(precondition)) return judgeHost(host, rule, ctx);
   if (!touches(subject) && !previous.judgements.some(previous.stale)) return previous.judgements;
@@ -505,6 +505,15 @@ function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: Pre
   const byOption = new Map(previous.judgements.flatMap((j) => (j.option && !again(j) ? [[j.option.join('\u0000'), j] as const] : [])));
   return judgeHost(host, rule, { ...ctx, reuse: (option) => byOption.get(option.join('\u0000')) });
 }
+
+/** The option paths a rule's precondition reads (its option and old names), listed once per rule. */
+function preconditionPaths(rule: Rule): string[][] {
+  let paths = preconditions.get(rule);
+  if (!paths) preconditions.set(rule, (paths = rule.when ? [rule.when.option, ...(rule.when.aliases ?? [])].map(parseOptionPath) : []));
+  return paths;
+}
+
+const preconditions = new WeakMap<Rule, string[][]>();
 
 /** Whether two option paths (`*` for any name) are equal or one lies below the other. */
 function overlaps(pattern: readonly string[], p: readonly string[]): boolean {

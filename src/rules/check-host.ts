@@ -368,13 +368,18 @@ function onlyIfSuffix(message: string, ctx: HostCheckContext): string {
 
 /** Merges findings that several hosts share (a definition in a common module) into one, listing the hosts. */
 export function mergeHostFindings(findings: Finding[]): Finding[] {
-  const byKey = new Map<string, Finding>();
+  // The hosts of each finding are gathered first and listed once: merging them pairwise, a finding of
+  // every host in a fleet of h hosts was sorted h times (the language server merges at each keystroke).
+  const byKey = new Map<string, { first: Finding; hosts?: Set<string> }>();
   for (const f of findings) {
     const k = `${f.ruleId}|${f.location.file}|${f.location.range.start.offset}|${f.severity}|${f.subject}`;
     const existing = byKey.get(k);
-    if (existing) existing.hosts = [...new Set([...(existing.hosts ?? []), ...(f.hosts ?? [])])].sort();
-    else byKey.set(k, { ...f });
+    if (!existing) byKey.set(k, { first: f });
+    else {
+      existing.hosts ??= new Set(existing.first.hosts ?? []);
+      for (const h of f.hosts ?? []) existing.hosts.add(h);
+    }
   }
-  return [...byKey.values()];
+  return [...byKey.values()].map(({ first, hosts }) => (hosts ? { ...first, hosts: [...hosts].sort() } : { ...first }));
 }
 
