@@ -1,4 +1,5 @@
 import { replayReads, traceReads, tracing } from './read-trace';
+import { addPath, TrieNode, updatedTrie } from './path-trie';
 import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
@@ -121,7 +122,6 @@ export interface HostNote {
   message: string;
 }
 
-type TrieNode = Map<string, TrieNode>;
 
 const KEY_SEPARATOR = '\u0000';
 const key = (p: readonly string[]) => p.join(KEY_SEPARATOR);
@@ -334,12 +334,7 @@ export class Host {
       const list = this.byPath.get(k) ?? [];
       list.push(d);
       this.byPath.set(k, list);
-      let node = this.tree;
-      for (const segment of d.path) {
-        let child = node.get(segment);
-        if (!child) node.set(segment, (child = new Map()));
-        node = child;
-      }
+      addPath(this.tree, d.path);
     }
     this.collecting = false;
   }
@@ -474,14 +469,9 @@ export class Host {
     this.samePathsAsPrevious = samePaths;
     if (samePaths) this.tree = previous.tree;
     else {
-      for (const list of byPath.values()) {
-        let node = this.tree;
-        for (const segment of list[0].path) {
-          let child = node.get(segment);
-          if (!child) node.set(segment, (child = new Map()));
-          node = child;
-        }
-      }
+      // Only the paths the file's definitions touch: the rest of the trie is the previous host's.
+      const gone = removed.filter((d) => !byPath.has(key(d.path))).map((d) => d.path);
+      this.tree = updatedTrie(previous.tree, [...addedByKey.values()].map((list) => list[0].path), gone, (p) => byPath.has(key(p)));
     }
     this.collecting = false;
     return true;
