@@ -1,5 +1,7 @@
 import { addPath, TrieNode, updatedTrie } from '../src/nix/path-trie';
 
+const { Random } = require('../fuzz/random') as { Random: new (seed: number) => { next(): number; int(n: number): number; pick<T>(list: T[]): T; chance(p: number): boolean } };
+
 /** A trie as nested plain objects, names sorted: two tries with the same paths print the same. */
 function shape(node: TrieNode): unknown {
   return Object.fromEntries([...node.keys()].sort().map((name) => [name, shape(node.get(name)!)]));
@@ -12,17 +14,6 @@ function trieOf(paths: string[][]): TrieNode {
 }
 
 const key = (p: readonly string[]) => p.join('.');
-
-/** A small deterministic generator (mulberry32), so that a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('updatedTrie', () => {
   it('renames one option of a host: the new name is there, the old one and its now empty sets are gone', () => {
@@ -40,8 +31,8 @@ describe('updatedTrie', () => {
   it('gives the same trie as a full rebuild from the new paths, and leaves the previous one as it was, over random edits', () => {
     const names = ['a', 'b', 'c', 'd'];
     for (let seed = 1; seed <= 300; seed++) {
-      const next = random(seed);
-      const randomPath = () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => names[Math.floor(next() * names.length)]);
+      const random = new Random(seed);
+      const randomPath = () => Array.from({ length: 1 + random.int(4) }, () => random.pick(names));
       const paths = new Map<string, string[]>();
       for (let i = 0; i < 12; i++) {
         const p = randomPath();
@@ -49,9 +40,9 @@ describe('updatedTrie', () => {
       }
       const before = trieOf([...paths.values()]);
       const beforeShape = shape(before);
-      const removed = [...paths.values()].filter(() => next() < 0.3);
+      const removed = [...paths.values()].filter(() => random.chance(0.3));
       for (const p of removed) paths.delete(key(p));
-      const added = Array.from({ length: Math.floor(next() * 4) }, randomPath);
+      const added = Array.from({ length: random.int(4) }, randomPath);
       for (const p of added) paths.set(key(p), p);
       const after = updatedTrie(before, added, removed, (p) => paths.has(key(p)));
       expect([seed, shape(after)]).toEqual([seed, shape(trieOf([...paths.values()]))]);
