@@ -63,8 +63,8 @@ export interface HostPhaseInput {
   keepHosts?: boolean;
   /**
    * With `keepHosts` false: the length of module text kept read between
-   * hosts past which the modules no host to come imports, then the least
-   * recently read, are let go (PendingModules); MODULE_BUDGET_BYTES by default.
+   * hosts past which modules are let go (PendingModules);
+   * MODULE_BUDGET_BYTES by default.
    */
   moduleBudgetBytes?: number;
   /** Host name or root-path glob → host type, from the config; rules with `hostTypes` run only on matching hosts. */
@@ -90,8 +90,6 @@ export interface HostPhaseInput {
   lockedReleases?: Map<string, HostSpec['release'] | null>;
   /** Builds a host (the language server updates the host it has when it can); buildHost by default. */
   build?: (spec: HostSpec, options: BuildOptions) => Host;
-  /** The evaluation session over the scanned tree (kept by the language server); a fresh one by default. */
-  session?: EvalSession;
   /** A discovery kept from an earlier run (the language server's, while none of the paths it looked at changed). */
   discovery?: KeptDiscovery;
   /** Hosts declared in `.declint.yaml` (`hosts:`), and the config's report path. */
@@ -207,13 +205,16 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   // Made when a host is first built: an edit the language server applies to every host in place needs none.
-  let madeSession = input.session;
+  let madeSession: EvalSession | undefined;
   const session = (): EvalSession => (madeSession ??= new EvalSession(new TreeIO(loader)));
-  // A module that cannot read the host is read once for all hosts; the language server, which edits modules
-  // in place and keeps hosts between edits, reads each for each host.
-  const sharedModules = input.session ? undefined : new SharedModules();
+  // A module that cannot read the host is read once for all the hosts of this run.
+  const sharedModules = new SharedModules();
   // A plain check drops each host once judged; past a budget, it also lets go of the modules no host to come imports.
-  const pending = sharedModules && input.keepHosts === false ? new PendingModules(input.imports, MAX_HOST_MODULES, input.moduleBudgetBytes ?? MODULE_BUDGET_BYTES) : undefined;
+  const pending = input.keepHosts === false ? new PendingModules(input.imports, MAX_HOST_MODULES, input.moduleBudgetBytes ?? MODULE_BUDGET_BYTES) : undefined;
+  const forget = (paths: ReadonlySet<string>) => {
+    madeSession?.forgetImports(paths);
+    sharedModules.forget(paths);
+  };
   const imported = new Set([...input.imports.values()].flat());
   const discovered = input.discovery ?? (input.cache ? input.cache.discover(() => discoverWith(input, loader, imported)) : discoverWith(input, loader, imported));
   const discovery = discovered.result;
@@ -271,7 +272,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       get session() {
         return session();
       },
-      ...(sharedModules ? { sharedModules } : {}),
+      sharedModules,
     };
     const host = (input.build ?? buildHost)(spec, options);
     if (building !== undefined) timing!.count('evaluate', building);
@@ -343,7 +344,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       return out;
     };
     const out = input.cache ? input.cache.host(spec, context, compute, () => loader.limitFindings().length > 0) : compute();
-    pending?.done(spec, { loader, session: session(), shared: sharedModules! });
+    pending?.done(spec, loader, forget);
     notes.push(...out.notes);
     coverage.push(...out.coverage);
     for (const evaluated of out.evaluated) {
@@ -453,8 +454,8 @@ function lockedNixosRelease(lockPath: string): HostSpec['release'] {
  * The module text a plain check keeps read between hosts (PendingModules).
  * What is kept of a module costs about 60 times its text (syntax, values,
  * readings); on a generated fleet of 500 hosts and 20,000 files, keeping
- * every module held 1.3 GB at its peak, this 600 MB, in the same CPU
- * time. The 17 development repositories' hosts read 2 MB together.
+ * every module peaked at 1,606 MB, this at 618 MB, in the same CPU time.
+ * The 17 development repositories' hosts read 2 MB together.
  */
 const MODULE_BUDGET_BYTES = 512 * 1024;
 

@@ -1,6 +1,5 @@
 import * as path from 'path';
-import type { EvalSession } from '../nix/evaluate';
-import type { HostSpec, LoadedSource, SharedModules } from '../nix/host';
+import type { HostSpec, LoadedSource } from '../nix/host';
 import type { NixSourceLoader } from './source-loader';
 
 /**
@@ -59,8 +58,12 @@ export class PendingModules {
     }
   }
 
-  /** A host is done: the modules only it (and hosts done before) imports may be let go. */
-  done(spec: HostSpec, held: { loader: NixSourceLoader; session: EvalSession; shared: SharedModules }): void {
+  /**
+   * A host is done: the modules only it (and hosts done before) imports may
+   * be let go from the loader; `forget` is told the paths let go, for what
+   * else holds their values (the session's imports, the shared modules).
+   */
+  done(spec: HostSpec, loader: NixSourceLoader, forget: (paths: ReadonlySet<string>) => void): void {
     const position = this.positions.get(spec);
     if (position) {
       this.positions.delete(spec);
@@ -70,13 +73,10 @@ export class PendingModules {
         if (queue.length === 0) this.readers.delete(file);
       }
     }
-    if (held.loader.loadedBytes <= this.budgetBytes) return;
+    if (loader.loadedBytes <= this.budgetBytes) return;
     const next = (file: string) => this.readers.get(file)?.[0] ?? Infinity;
     const nextUse = (loaded: LoadedSource) => Math.min(next(loaded.absolutePath), next(path.dirname(loaded.absolutePath)));
-    const released = held.loader.release(nextUse, this.budgetBytes / 2);
-    if (released.length === 0) return;
-    const paths = new Set(released);
-    held.session.forgetImports(paths);
-    held.shared.forget(paths);
+    const released = loader.release(nextUse, this.budgetBytes / 2);
+    if (released.length > 0) forget(new Set(released));
   }
 }
