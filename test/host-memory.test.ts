@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { HostSpec, LoadedSource } from '../src/nix/host';
 import { runCheck } from '../src/pipeline/check';
-import { PendingModules } from '../src/pipeline/pending-modules';
+import { PendingModules, reachableModules } from '../src/pipeline/pending-modules';
 import { NixSourceLoader } from '../src/pipeline/source-loader';
 import { makeTree, TEST_NOW } from './support/cli';
 
@@ -69,7 +69,7 @@ describe('letting go of modules between hosts', () => {
     const alpha = spec(dir, 'alpha', ['shared.nix', 'alpha.nix']);
     const beta = spec(dir, 'beta', ['shared.nix', 'beta.nix']);
     const nextBytes = FLEET['shared.nix'].length + FLEET['beta.nix'].length;
-    const pending = new PendingModules(imports, 1000, 2 * nextBytes);
+    const pending = new PendingModules((s) => reachableModules(s, imports, 1000), 2 * nextBytes);
     pending.expect([alpha, beta]);
     for (const name of ['shared.nix', 'alpha.nix', 'beta.nix']) loader.load(file(name));
     expect(loader.loadedBytes).toBeGreaterThan(2 * nextBytes);
@@ -89,7 +89,7 @@ describe('letting go of modules between hosts', () => {
     const file = (name: string) => path.join(dir, name);
     const imports = new Map(Object.keys(FLEET).map((name) => [file(name), [] as string[]]));
     const [first, second, third] = [spec(dir, 'first', ['alpha.nix']), spec(dir, 'second', ['gamma.nix']), spec(dir, 'third', ['beta.nix'])];
-    const pending = new PendingModules(imports, 1000, 2 * FLEET['gamma.nix'].length);
+    const pending = new PendingModules((s) => reachableModules(s, imports, 1000), 2 * FLEET['gamma.nix'].length);
     pending.expect([first, second, third]);
     for (const name of ['alpha.nix', 'gamma.nix', 'beta.nix']) loader.load(file(name));
     pending.done(first, loader, () => undefined);

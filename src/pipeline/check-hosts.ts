@@ -210,7 +210,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // A module that cannot read the host is read once for all the hosts of this run.
   const sharedModules = new SharedModules();
   // A plain check drops each host once judged; past a budget, it also lets go of the modules no host to come imports.
-  const pending = input.keepHosts === false ? new PendingModules(input.imports, MAX_HOST_MODULES, input.moduleBudgetBytes ?? MODULE_BUDGET_BYTES) : undefined;
+  const pending = input.keepHosts === false ? new PendingModules((spec) => moduleClosure(spec, input.imports), input.moduleBudgetBytes ?? MODULE_BUDGET_BYTES) : undefined;
   const forget = (paths: ReadonlySet<string>) => {
     madeSession?.forgetImports(paths);
     sharedModules.forget(paths);
@@ -321,7 +321,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const evaluateGuarded = (spec: HostSpec, out: HostOutcome, accept?: (host: Host) => boolean): void => {
     if (input.only && !input.only(spec)) return;
     // The import graph read file by file tells a host's size before anything is evaluated.
-    const size = estimatedModules(spec, input.imports);
+    const size = moduleClosure(spec, input.imports).size;
     if (size > MAX_HOST_MODULES) {
       const note = { site: spec.root, message: `host ${spec.name} imports about ${size} module files, more than the ${MAX_HOST_MODULES} declint evaluates as one host; its files are checked one by one` };
       out.notes.push(note);
@@ -460,17 +460,17 @@ function lockedNixosRelease(lockPath: string): HostSpec['release'] {
 const MODULE_BUDGET_BYTES = 512 * 1024;
 
 /** Module files reachable from a host's roots through the imports each file names (by root list, for as long as the imports map is the same object). */
-const estimates = new WeakMap<Map<string, string[]>, Map<string, number>>();
+const closures = new WeakMap<Map<string, string[]>, Map<string, ReadonlySet<string>>>();
 
-function estimatedModules(spec: HostSpec, imports: Map<string, string[]>): number {
-  let byRoots = estimates.get(imports);
-  if (!byRoots) estimates.set(imports, (byRoots = new Map()));
+/** The module files a host imports by the import graph, up to MAX_HOST_MODULES (its size tells a host too large to evaluate). */
+function moduleClosure(spec: HostSpec, imports: Map<string, string[]>): ReadonlySet<string> {
+  let byRoots = closures.get(imports);
+  if (!byRoots) closures.set(imports, (byRoots = new Map()));
   const roots = spec.modules.flatMap((m) => (m.kind === 'file' ? [m.absolutePath] : [])).join('\u0000');
-  let size = byRoots.get(roots);
-  if (size === undefined) byRoots.set(roots, (size = reachableModules(spec, imports, MAX_HOST_MODULES).size));
-  return size;
+  let closure = byRoots.get(roots);
+  if (closure === undefined) byRoots.set(roots, (closure = reachableModules(spec, imports, MAX_HOST_MODULES)));
+  return closure;
 }
-
 
 /** The type the config gives a host: by its name, or by a glob on its name or root file. */
 function hostType(host: Host, types: Record<string, 'server' | 'workstation' | 'appliance'>): 'server' | 'workstation' | 'appliance' | undefined {

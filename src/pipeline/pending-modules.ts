@@ -35,12 +35,12 @@ export function reachableModules(spec: HostSpec, imports: Map<string, string[]>,
 export class PendingModules {
   /** For each module file, the positions of the hosts to come that import it, in order. */
   private readonly readers = new Map<string, number[]>();
-  private readonly positions = new Map<HostSpec, { at: number; closure: Set<string> }>();
+  private readonly positions = new Map<HostSpec, { at: number; closure: ReadonlySet<string> }>();
   private expected = 0;
 
   constructor(
-    private readonly imports: Map<string, string[]>,
-    private readonly limit: number,
+    /** The module files a host imports, by the import graph (`reachableModules`). */
+    private readonly closureOf: (spec: HostSpec) => ReadonlySet<string>,
     private readonly budgetBytes: number,
   ) {}
 
@@ -48,7 +48,7 @@ export class PendingModules {
   expect(specs: readonly HostSpec[]): void {
     for (const spec of specs) {
       const at = this.expected++;
-      const closure = reachableModules(spec, this.imports, this.limit);
+      const closure = this.closureOf(spec);
       this.positions.set(spec, { at, closure });
       for (const file of closure) {
         const queue = this.readers.get(file);
@@ -75,7 +75,8 @@ export class PendingModules {
     }
     if (loader.loadedBytes <= this.budgetBytes) return;
     const next = (file: string) => this.readers.get(file)?.[0] ?? Infinity;
-    const nextUse = (loaded: LoadedSource) => Math.min(next(loaded.absolutePath), next(path.dirname(loaded.absolutePath)));
+    // A directory the graph names (not resolved to its default.nix) is that file.
+    const nextUse = (loaded: LoadedSource) => Math.min(next(loaded.absolutePath), path.basename(loaded.absolutePath) === 'default.nix' ? next(path.dirname(loaded.absolutePath)) : Infinity);
     const released = loader.release(nextUse, this.budgetBytes / 2);
     if (released.length > 0) forget(new Set(released));
   }
