@@ -122,7 +122,6 @@ export interface HostNote {
   message: string;
 }
 
-
 const KEY_SEPARATOR = '\u0000';
 const key = (p: readonly string[]) => p.join(KEY_SEPARATOR);
 
@@ -275,7 +274,6 @@ export class Host {
   get name(): string {
     return this.spec.name;
   }
-
 
   /**
    * The evaluator's view of `config`: the effective value, or undefined when
@@ -1440,10 +1438,8 @@ export function looksLikeSystem(host: Host): boolean {
  * from the parent host.
  */
 export function specialisations(host: Host): Host[] {
-  // The path trie says at once whether any module defines a specialisation (checked at each keystroke in the editor).
-  if (host.pathsMatching(['specialisation', '*']).length === 0) return [];
-  const names = new Set<string>();
-  for (const d of host.definitions) if (d.path[0] === 'specialisation' && d.path[2] === 'configuration' && d.path.length > 3) names.add(d.path[1]);
+  // From the path trie (every host is asked at each keystroke in the editor): a name with an option defined below its configuration.
+  const names = new Set(host.pathsMatching(['specialisation', '*', 'configuration', '*']).map((p) => p[1]));
   return [...names].sort().map((name) => {
     const inherit = host.effective(['specialisation', name, 'inheritParentConfig']);
     const standalone = inherit.kind === 'known' && inherit.plain === false;
