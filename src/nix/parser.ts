@@ -54,21 +54,17 @@ export class ParseTooSlow extends Error {
 
 /** Parses Nix source with tree-sitter-nix; never throws on bad syntax, throws `ParseTooSlow` past the time budget. */
 export function parseNix(text: string, oldTree?: Tree): Tree {
-  // The node binding reads a string input in chunks; a large buffer avoids
-  // its default 32 KiB re-reads for big files.
-  refuseKnownSlow(text);
-  const started = timing?.start();
   const shared = parser();
-  shared.setTimeoutMicros(PARSE_TIME_BUDGET_MS * 1000);
-  // Past the timeout the runtime returns no tree (its typings say otherwise), and resumes that parse next time unless reset.
-  const tree = shared.parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) }) as Tree | null;
-  if (started !== undefined) timing!.count('parse', started);
-  if (!tree) {
-    shared.reset();
-    tooSlow.add(text);
-    throw new ParseTooSlow();
-  }
-  return tree;
+  return withinBudget(
+    text,
+    () => {
+      shared.setTimeoutMicros(PARSE_TIME_BUDGET_MS * 1000);
+      // The node binding reads a string input in chunks; a large buffer avoids its default 32 KiB re-reads for big files.
+      // Past the timeout the runtime returns no tree (its typings say otherwise), and resumes that parse next time unless reset.
+      return (shared.parse(text, oldTree, { bufferSize: Math.max(32 * 1024, text.length * 2 + 2) }) as Tree | null) ?? false;
+    },
+    () => shared.reset(),
+  );
 }
 
 /**
@@ -80,15 +76,25 @@ export function parseNix(text: string, oldTree?: Tree): Tree {
  * the tree that says where and what.
  */
 export function parseNixFlat(text: string): Int32Array | undefined {
+  return withinBudget(text, () => nixLanguage.parseFlat(text, PARSE_TIME_BUDGET_MS * 1000) ?? undefined);
+}
+
+/**
+ * Runs one parse of `text` (timed as `parse`), which gives false past the
+ * time budget: the text is then remembered as too slow (`afterTimeout`
+ * readies the parser for the next text) and `ParseTooSlow` thrown.
+ */
+function withinBudget<T>(text: string, parse: () => T | false, afterTimeout?: () => void): T {
   refuseKnownSlow(text);
   const started = timing?.start();
-  const flat = nixLanguage.parseFlat(text, PARSE_TIME_BUDGET_MS * 1000);
+  const parsed = parse();
   if (started !== undefined) timing!.count('parse', started);
-  if (flat === false) {
+  if (parsed === false) {
+    afterTimeout?.();
     tooSlow.add(text);
     throw new ParseTooSlow();
   }
-  return flat ?? undefined;
+  return parsed;
 }
 
 export const FLAT_FIELDS = 4;
