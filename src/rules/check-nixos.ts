@@ -139,9 +139,8 @@ function conditional(finding: Finding, def: OptionDefinition): Finding {
 const byFirstName = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
 const NONE: OptionDefinition[] = [];
 
-/** The definitions that can match the paths: those under the same top-level name (`services`, `nix`, …). */
-function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
-  if (paths.some((p) => p[0] === '*')) return module.definitions;
+/** The module's definitions by the first name of their path (`services`, `nix`, …), made once per module. */
+function definitionsByFirstName(module: NixModule): Map<string, OptionDefinition[]> {
   let index = byFirstName.get(module);
   if (!index) {
     index = new Map();
@@ -152,9 +151,65 @@ function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
     }
     byFirstName.set(module, index);
   }
-  const heads = new Set(paths.map((p) => p[0]));
-  if (heads.size === 1) return index.get(paths[0][0]) ?? NONE;
-  return [...heads].flatMap((head) => index!.get(head) ?? []);
+  return index;
+}
+
+const headsOfPaths = new WeakMap<string[][], string[]>();
+
+/** The distinct first names of option paths, once per (cached) paths array. */
+function headsOf(paths: string[][]): string[] {
+  let heads = headsOfPaths.get(paths);
+  if (!heads) {
+    heads = [...new Set(paths.map((p) => p[0]))];
+    headsOfPaths.set(paths, heads);
+  }
+  return heads;
+}
+
+/** The definitions that can match the paths: those under the same top-level name (`services`, `nix`, …). */
+function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
+  const heads = headsOf(paths);
+  if (heads.includes('*')) return module.definitions;
+  const index = definitionsByFirstName(module);
+  if (heads.length === 1) return index.get(heads[0]) ?? NONE;
+  return heads.flatMap((head) => index.get(head) ?? []);
+}
+
+/** The NixOS rules of a rule set by the first names their options can have; `anyHead` for a path that starts with a wildcard. */
+interface RulesByHead {
+  byHead: Map<string, number[]>;
+  anyHead: number[];
+}
+
+const rulesByHead = new WeakMap<readonly Rule[], RulesByHead>();
+
+function indexRulesByHead(rules: readonly Rule[]): RulesByHead {
+  let index = rulesByHead.get(rules);
+  if (!index) {
+    index = { byHead: new Map(), anyHead: [] };
+    rules.forEach((rule, i) => {
+      if (rule.target !== 'nixos') return;
+      const heads = new Set(ruleSources(rule).flatMap((source) => headsOf(source.paths)));
+      if (heads.has('*')) index!.anyHead.push(i);
+      else for (const head of heads) index!.byHead.set(head, [...(index!.byHead.get(head) ?? []), i]);
+    });
+    rulesByHead.set(rules, index);
+  }
+  return index;
+}
+
+/**
+ * The NixOS rules, in rule-set order, that `checkNixModule` can find
+ * something for in this module: those naming an option under a top-level
+ * name the module defines. Every other rule has no candidate definition
+ * there, so this skips them without changing what is found.
+ */
+export function nixosRulesFor(module: NixModule, rules: readonly Rule[]): Rule[] {
+  if (module.definitions.length === 0) return [];
+  const index = indexRulesByHead(rules);
+  const picked = new Set(index.anyHead);
+  for (const head of definitionsByFirstName(module).keys()) for (const i of index.byHead.get(head) ?? []) picked.add(i);
+  return [...picked].sort((a, b) => a - b).map((i) => rules[i]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/finding';
 import type { AnalyzedFile } from '../pipeline/analyze';
-import { checkNixModule, renamedOptionFindings } from './check-nixos';
+import { checkNixModule, nixosRulesFor, renamedOptionFindings } from './check-nixos';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
 
@@ -23,15 +23,11 @@ export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateConte
   if (file.kind === 'flake-lock' && rules.some((r) => r.target === 'flake-lock')) {
     findings.push(...(require('./check-flake-lock') as typeof import('./check-flake-lock')).referenceDateFindings(file.path, file.lock, ctx));
   }
-  for (const rule of rules) {
-    switch (file.kind) {
-      case 'nix':
-        if (rule.target === 'nixos') findings.push(...checkNixModule(file.path, file.module, file.lines, rule, ctx));
-        break;
-      case 'flake-lock':
-        if (rule.target === 'flake-lock') findings.push(...(require('./check-flake-lock') as typeof import('./check-flake-lock')).checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
-        break;
-    }
+  if (file.kind === 'nix') {
+    for (const rule of nixosRulesFor(file.module, rules)) findings.push(...checkNixModule(file.path, file.module, file.lines, rule, ctx));
+  } else if (file.kind === 'flake-lock') {
+    const { checkFlakeLock } = require('./check-flake-lock') as typeof import('./check-flake-lock');
+    for (const rule of rules) if (rule.target === 'flake-lock') findings.push(...checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
   }
   return findings;
 }
