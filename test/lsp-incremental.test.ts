@@ -6,8 +6,8 @@ import { OpenDocuments } from '../src/lsp/open-documents';
 import { readSettings, Workspace } from '../src/lsp/workspace';
 import { runCheck } from '../src/pipeline/check';
 import { parseNix, Tree } from '../src/nix/parser';
-import { convertTree, convertTreeReusing, NixNode, replaceBindingInPlace, textChange } from '../src/nix/syntax';
-import { definitionSite } from '../src/nix/module';
+import { convertTree, convertTreeReusing, NixNode, renameInPlace, replaceBindingInPlace, textChange } from '../src/nix/syntax';
+import { definitionSite, renamedSite } from '../src/nix/module';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { makeWorkspace } from './support/lsp-client';
 import { TEST_NOW } from './support/cli';
@@ -96,8 +96,9 @@ test('after every edit, the kept and updated analysis equals a full check of the
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('"yes"', '"no"'))).toEqual({ web: 'binding' });
   // Two values at once: the module's definitions are read again.
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('PasswordAuthentication = false', 'PasswordAuthentication = true'))).toEqual({ web: 'module' });
-  // A definition added and one removed, then a priority: still one module's definitions.
-  expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.settings.PasswordAuthentication = false;\n', '  services.openssh.settings.KbdInteractiveAuthentication = true;\n'))).toEqual({ web: 'module' });
+  // A name changed (one option for another, its value kept): that binding's definition moves to the new name in place.
+  expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.settings.PasswordAuthentication = false;\n', '  services.openssh.settings.KbdInteractiveAuthentication = true;\n'))).toEqual({ web: 'name' });
+  // A priority: the module's definitions are read again.
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('"yes"', 'lib.mkDefault "yes"'))).toEqual({ web: 'module' });
   // A path another module defines too, in conflict with it (nothing read it): updated, its index rebuilt in full, the conflict found.
   expect(await edit('modules/ssh.nix', FILES['modules/ssh.nix'].replace('  services.openssh.enable = true;\n', '  services.openssh.enable = true;\n  networking.firewall.enable = false;\n'))).toEqual({ web: 'module' });
@@ -165,8 +166,13 @@ function rangedChange(before: string, after: string): { range: { start: { line: 
   return { range: { start: old.positionAt(change.start), end: old.positionAt(change.oldEnd) }, text: after.slice(change.start, change.newEnd) };
 }
 
-describe('typing in a value', () => {
-  const files: Record<string, string> = { ...FILES, ...VALUES, 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/values.nix ../modules/rec.nix ../modules/shared.nix') };
+/**
+ * A workspace of `files`, made anew before each test, whose modules are typed
+ * into as an editor does: `type` sends a ranged change (the tree re-parsed
+ * incrementally), then compares the findings with a full check of the same
+ * texts, and gives how web was evaluated.
+ */
+function typingWorkspace(files: Record<string, string>): { type: (file: string, text: string) => Promise<string | undefined>; findings: () => Finding[] } {
   let root: string;
   let ws: Workspace;
   let documents: OpenDocuments;
@@ -180,7 +186,6 @@ describe('typing in a value', () => {
     texts.clear();
   });
 
-  /** Sends the edit as an editor does (a ranged change, the tree re-parsed incrementally), then compares with a full check. */
   const type = async (file: string, text: string) => {
     const absolutePath = path.join(root, file);
     const uri = pathToFileURL(absolutePath).href;
@@ -196,7 +201,13 @@ describe('typing in a value', () => {
     expect(normalize(ws.findings())).toEqual(normalize(expected.findings));
     return ws.lastEvaluation.get('web');
   };
-  const rules = () => ws.findings().map((f) => `${f.ruleId}@${f.location.file}:${f.location.range.start.line}`);
+  return { type, findings: () => ws.findings() };
+}
+
+describe('typing in a value', () => {
+  const files: Record<string, string> = { ...FILES, ...VALUES, 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/values.nix ../modules/rec.nix ../modules/shared.nix') };
+  const { type, findings } = typingWorkspace(files);
+  const rules = () => findings().map((f) => `${f.ruleId}@${f.location.file}:${f.location.range.start.line}`);
 
   test('one binding is evaluated again, and the findings are those of a full check, positions included', async () => {
     let text = VALUES['modules/values.nix'];
@@ -266,6 +277,88 @@ describe('typing in a value', () => {
   }, 240_000);
 });
 
+describe('typing in a name', () => {
+  // Options written every way a name can be: nested sets, dotted paths, under a condition, a quoted name, a value from a
+  // `let`, sysctl keys (joined into one name), and an option another module reads while it is collected (enable).
+  const NAMES = `{ config, lib, ... }:
+let
+  cfg = config.services.openssh;
+  common = { text = "glpat-FakeTokenForDeclintx"; };
+in
+{
+  services.openssh = {
+    enable = true;
+    settings = { PermitRootLogin = "yes"; X11Forwarding = true; };
+  };
+  networking.firewall.allowedTCPPorts = [ 80 443 3306 ];
+  environment.etc."motd".text = "hello";
+  environment.etc.issue = common;
+  security.sudo = lib.mkIf cfg.enable { wheelNeedsPassword = false; };
+  boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
+  boot.kernel.sysctl.kernel.kptr_restrict = 0;
+  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+  nix.settings.trusted-users = [ "root" "@wheel" ];
+}
+`;
+  const files: Record<string, string> = { ...FILES, 'modules/names.nix': NAMES, 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/names.nix') };
+  const { type, findings } = typingWorkspace(files);
+  const rules = () => findings().map((f) => `${f.ruleId}@${f.location.file}:${f.location.range.start.line}`);
+
+  test('the definitions of a renamed binding move to the new name in place, and the findings are those of a full check', async () => {
+    let text = NAMES;
+    const edit = (from: string, to: string) => (text = text.replace(from, to));
+    expect(rules()).toContain('NIX-SSH-004@modules/names.nix:9');
+    // A letter in a nested name: X11 forwarding is no longer set there, and back.
+    expect(await type('modules/names.nix', edit('X11Forwarding', 'X11Forwardin'))).toBe('name');
+    expect(rules()).not.toContain('NIX-SSH-004@modules/names.nix:9');
+    expect(await type('modules/names.nix', edit('X11Forwardin', 'X11Forwarding'))).toBe('name');
+    expect(rules()).toContain('NIX-SSH-004@modules/names.nix:9');
+    // A set read through `config` above it (`cfg = config.services.openssh`) has the same names: in place.
+    expect(await type('modules/names.nix', edit('PermitRootLogin', 'PermitRootLogn'))).toBe('name');
+    // The first name of a dotted path at the top, and a name after a quoted one.
+    expect(await type('modules/names.nix', edit('networking.firewall.allowedTCPPorts', 'networkin.firewall.allowedTCPPorts'))).toBe('name');
+    expect(rules()).not.toContain('NIX-FW-002@modules/names.nix:11');
+    expect(await type('modules/names.nix', edit('environment.etc."motd".text', 'environment.etc."motd".tex'))).toBe('name');
+    // Not in place: a value from a `let` (its bindings are elsewhere), sysctl keys, an option read while collected.
+    expect(await type('modules/names.nix', edit('etc.issue', 'etc.issu'))).toBe('module');
+    expect(await type('modules/names.nix', edit('kptr_restrict', 'kptr_restric'))).toBe('module');
+    expect(await type('modules/names.nix', edit('    enable = true;', '    enabl = true;'))).toBe('built');
+    expect(await type('modules/names.nix', edit('    enabl = true;', '    enable = true;'))).toBe('built');
+    // A name that repeats another of the same set: Nix rejects the file, as the full check says.
+    expect(await type('modules/names.nix', edit('X11Forwarding', 'PermitRootLogn'))).not.toBe('name');
+    expect(rules()).toContain('parse-error@modules/names.nix:9');
+    await type('modules/names.nix', edit('PermitRootLogn = "yes"; PermitRootLogn', 'PermitRootLogn = "yes"; X11Forwarding'));
+    expect(rules()).toContain('NIX-SSH-004@modules/names.nix:9');
+    // A module key (`imports`) is never taken in place.
+    expect(await type('modules/names.nix', edit('nix.settings', 'imports.settings'))).not.toBe('name');
+  });
+
+  test('random typing in names: after each keystroke, the findings are those of a full check', async () => {
+    let text = NAMES;
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const how = new Map<string, number>();
+    let undo: string | undefined;
+    for (let i = 0; i < 80; i++) {
+      if (undo !== undefined) {
+        text = undo;
+        undo = undefined;
+      } else {
+        // A letter typed into, or deleted from, a name of a binding's path (before `=` or `.`).
+        const spots = [...text.matchAll(/[A-Za-z_][A-Za-z0-9_'-]*(?=\s*=[^=]|\.[A-Za-z"])/g)].map((m) => m.index! + Math.floor(random() * (m[0].length + 1)));
+        const at = pick(spots);
+        if (random() < 0.5) undo = text;
+        text = random() < 0.7 ? text.slice(0, at) + pick(['a', 'n', 'x', '_', '-']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+      }
+      const way = (await type('modules/names.nix', text)) ?? 'not evaluated';
+      how.set(way, (how.get(way) ?? 0) + 1);
+    }
+    // Most keystrokes move one binding's definitions (a typo in a name leaves it an option nothing reads).
+    expect(how.get('name')).toBeGreaterThanOrEqual(30);
+  }, 240_000);
+});
+
 /** A module of many shapes (nested sets, lists, an indented string, operators, a condition) for the tree tests' random edits. */
 const EDITED_MODULE = `{ config, lib, ... }:
 let port = 22; in
@@ -331,6 +424,29 @@ test('an edit inside one binding, applied in place to the converted tree, gives 
   expect(patched).toBeGreaterThan(50);
 });
 
+test('an edit inside one name of a binding, applied in place to the converted tree, gives the tree of a fresh conversion', () => {
+  let root = convertTree(parseNix(EDITED_MODULE), EDITED_MODULE, false);
+  let renamed = 0;
+  for (const { before, after, tree } of randomEdits(EDITED_MODULE, 5, 600)) {
+    const change = textChange(before, after);
+    const delta = change.newEnd - change.oldEnd;
+    const site = renamedSite(root, change.start, change.oldEnd, (identifier) => after.slice(identifier.startIndex, identifier.endIndex + delta));
+    const identifier = site ? renameInPlace(root, site.binding, change, after) : undefined;
+    if (identifier) {
+      renamed++;
+      expect(shape(root)).toEqual(shape(convertTree(tree, after, false)));
+      // The binding's option path before and after: the same but for the name typed in.
+      const differ = site!.path.flatMap((name, i) => (name === site!.renamed[i] ? [] : [i]));
+      expect(site!.renamed).toHaveLength(site!.path.length);
+      expect(differ).toHaveLength(1);
+      expect(site!.renamed[differ[0]]).toBe(identifier.text);
+    } else {
+      root = convertTree(tree, after, false);
+    }
+  }
+  expect(renamed).toBeGreaterThan(30);
+});
+
 describe('keystrokes that used to build the host again', () => {
   // web's SSH module reads the configuration while it is collected (its settings exist only where sshd is on).
   const files: Record<string, string> = {
@@ -381,11 +497,11 @@ in {
   test('a letter that completes an option name changes the host finding in another file, in place', async () => {
     // Password logins are NixOS's default while the name is misspelt: the finding is at web's nixosSystem call.
     expect(passwords()).toEqual(['flake.nix:3 web']);
-    expect(type(text.replace('PasswordAuthenticatio =', 'PasswordAuthentication ='))).toBe('module');
+    expect(type(text.replace('PasswordAuthenticatio =', 'PasswordAuthentication ='))).toBe('name');
     expect(passwords()).toEqual([]);
     expect(normalize(ws.findings())).toEqual(await checked());
     // And back: the default is judged again, in flake.nix.
-    expect(type(text.replace('PasswordAuthentication =', 'PasswordAuthenticatio ='))).toBe('module');
+    expect(type(text.replace('PasswordAuthentication =', 'PasswordAuthenticatio ='))).toBe('name');
     expect(passwords()).toEqual(['flake.nix:3 web']);
     expect(normalize(ws.findings())).toEqual(await checked());
     // The option the module's structure reads changes: built again, as it must be.

@@ -120,8 +120,8 @@ export class Workspace {
   private changedFile: string | undefined;
   /** The hosts found, kept until a path discovery looked at changes. */
   private discovery: KeptDiscovery | undefined;
-  /** How each host was last evaluated: one binding's value again, one module's definitions again (both in place), or built anew. */
-  readonly lastEvaluation = new Map<string, 'binding' | 'module' | 'built'>();
+  /** How each host was last evaluated: one binding's value again, one binding's definitions under a new name, one module's definitions again (all in place), or built anew. */
+  readonly lastEvaluation = new Map<string, 'binding' | 'name' | 'module' | 'built'>();
   allRules: Rule[] = [];
   /** The custom rule directories in use (settings and `.declint.yaml`), which may declare frameworks. */
   ruleDirs: string[] = [];

@@ -3,9 +3,9 @@ import { addPath, TrieNode, updatedTrie } from './path-trie';
 import * as path from 'path';
 import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
-import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined } from './module';
+import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined, renamedDefinition } from './module';
 import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
-import { formatOptionPath, samePath } from './option-path';
+import { canonicalOptionPath, formatOptionPath, samePath } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 import { shownValue } from '../redaction/secrets';
@@ -59,6 +59,19 @@ export interface LoadedSource {
   root: NixNode;
   /** Set when `root` is the previous reading's tree with one binding's value replaced in place. */
   patch?: BindingPatch;
+  /** Set when `root` is the previous reading's tree with one name of a binding's attribute path changed in place. */
+  rename?: BindingRename;
+}
+
+/**
+ * One name of a binding's attribute path changed in place (`renameInPlace`):
+ * the definitions it wrote were at or below `path` (the option path of its
+ * names), and are at or below `renamed` now.
+ */
+export interface BindingRename {
+  binding: NixNode;
+  path: string[];
+  renamed: string[];
 }
 
 /** One binding of a module given a new value expression in place, the rest of its tree kept. */
@@ -196,7 +209,7 @@ export class Host {
    */
   changedPaths: string[][] | undefined;
   /** @internal How `updateHost` made this host: one binding's value evaluated again, or one module's definitions read again. */
-  updatedBy: 'binding' | 'module' | undefined;
+  updatedBy: 'binding' | 'name' | 'module' | undefined;
   /** @internal What each module file imports, as collected. */
   readonly importsByFile = new Map<string, string>();
   /** @internal Files that hold inline modules (`imports = [ { … } ]`) besides their own. */
@@ -913,7 +926,7 @@ export function updateHost(previous: Host, absolutePath: string, options: BuildO
   if ('error' in loaded) return loaded.unparsed !== undefined ? detachedHost(previous, loaded.unparsed, loaded.error, options.aliases) : undefined;
   const file = loaded.file;
   if (!previous.files.has(file)) return reattachedHost(previous, loaded, options);
-  const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : undefined;
+  const patched = loaded.patch ? patchedHost(previous, file, loaded.patch, options.aliases) : loaded.rename ? renamedHost(previous, file, loaded.rename, options.aliases) : undefined;
   if (patched) return patched;
   if (previous.filesWithInlineModules.has(file)) return undefined;
   // A module whose structure reads `config` (`mkIf cfg.enable`, `nodes.${cfg.node}`) is read against the host it
@@ -1070,6 +1083,51 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
   return previous;
 }
 
+/**
+ * The host after a name of one binding's attribute path was edited in place
+ * (`BindingRename`), without reading the module again: its definitions
+ * from that binding under the new path, every other one as it was. Exact
+ * where each of the module's definitions at or below the binding's path came
+ * from that binding, and each from that binding is there (a value the binding takes
+ * from a `let` elsewhere in the file, or from another file, makes the
+ * module be read again), and nothing read the old or the new path through
+ * `config`. Names under `boot.kernel.sysctl` (joined into one key) and
+ * `_module` (the module arguments) are left to a new reading.
+ */
+function renamedHost(previous: Host, file: string, rename: BindingRename, aliases: AliasTable): Host | undefined {
+  const { binding, path: before, renamed } = rename;
+  if (previous.filesWithInlineModules.has(file) || [before, renamed].some((p) => p[0] === '_module' || isSysctl(p))) return undefined;
+  const own = previous.definitions.filter((d) => d.file === file);
+  if (own.length === 0 || own.some((d) => d.module !== own[0].module)) return undefined;
+  const at = before.length;
+  const under = (p: string[]) => p.length >= at && before.every((name, i) => p[i] === name);
+  // A definition this module made from a set written in another file is listed under that file.
+  if (previous.definitions.some((d) => d.file !== file && d.module === own[0].module && under(d.def.path))) return undefined;
+  const inside = (d: HostDefinition) => (d.def.file ?? file) === file && binding.startIndex <= d.def.binding.start && d.def.binding.end <= binding.endIndex;
+  const definitions: OptionDefinition[] = [];
+  const changed: string[][] = [];
+  for (const d of own) {
+    const moved = inside(d);
+    if (moved !== under(d.def.path) || (moved && isSysctl(d.def.path))) return undefined;
+    if (!moved) {
+      definitions.push(d.def);
+      continue;
+    }
+    const def = renamedDefinition(d.def, canonicalOptionPath([...renamed, ...d.def.path.slice(at)]));
+    definitions.push(def);
+    changed.push(d.path, forward(def.path, aliases));
+  }
+  if (changed.length === 0) return undefined;
+  const paths = distinctPaths(changed);
+  const host = previous.withModuleReplaced(file, { definitions, declarations: [], imports: [] }, aliases, paths);
+  if (readThroughConfig(previous, paths, host)) return undefined;
+  return succeeded(previous, host, paths, 'name');
+}
+
+function isSysctl(optionPath: string[]): boolean {
+  return optionPath[0] === 'boot' && optionPath[1] === 'kernel' && optionPath[2] === 'sysctl';
+}
+
 /** Whether the host ever read one of the paths (or above or below one) through `config`. */
 /**
  * Whether the host ever read one of the paths (or above or below one)
@@ -1105,7 +1163,7 @@ function wholly(host: Host): Host {
 }
 
 /** Makes `host`, derived from `previous` with `changed` paths, the newest host of its build. */
-function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding' | 'module'): Host {
+function succeeded(previous: Host, host: Host, changed: string[][], by: 'binding' | 'name' | 'module'): Host {
   host.changedPaths = changed;
   host.updatedBy = by;
   previous.replaced = true;

@@ -238,6 +238,26 @@ export function redefined(def: OptionDefinition, expression: NixNode): OptionDef
   return definition(def.path, leaf.evaluator.thunk(expression, leaf.scope), ctx, { ...leaf, expression });
 }
 
+/**
+ * A definition under another option path (a name of its binding's path was
+ * edited in place: `renameInPlace`), everything else the same, its value
+ * still unread until a rule reads it.
+ */
+export function renamedDefinition(def: OptionDefinition, path: string[]): OptionDefinition {
+  return {
+    path,
+    get value() {
+      return def.value;
+    },
+    priority: def.priority,
+    order: def.order,
+    conditions: def.conditions,
+    binding: def.binding,
+    ...(def.file ? { file: def.file } : {}),
+    ...(def.leaf ? { leaf: def.leaf } : {}),
+  };
+}
+
 /** Module-system functions that pass their last argument's definitions through unread. */
 const WRAPPER = /^(?:lib\.)?(?:mkIf|mkMerge|mkDefault|mkForce|mkOverride|mkBefore|mkAfter|mkOrder)\b/;
 
@@ -252,8 +272,52 @@ const WRAPPER = /^(?:lib\.)?(?:mkIf|mkMerge|mkDefault|mkForce|mkOverride|mkBefor
  * `imports`, `options` and the other module keys never qualify.
  */
 export function definitionSite(root: NixNode, start: number, end: number): NixNode | undefined {
+  return walkToSite(root, start, end)?.site;
+}
+
+/**
+ * A binding of the module's definitions whose name an edit inside
+ * [start, end) changes (one identifier of its attribute path), found as
+ * `definitionSite` finds one: the binding, and the option path its names
+ * give its definitions, before the edit and after. Undefined where the edit
+ * is elsewhere, the path is not known from the text alone (a name with an
+ * interpolation), or the name is, or was, one of the module's own keys
+ * (`imports`, `options`, `config`, …), which change what the module is.
+ */
+export function renamedSite(root: NixNode, start: number, end: number, newText: (identifier: NixNode) => string): { binding: NixNode; path: string[]; renamed: string[] } | undefined {
+  const named = walkToSite(root, start, end)?.named;
+  if (!named?.path) return undefined;
+  const attrpath = named.binding.childForFieldName('attrpath')!;
+  const names = staticNames(attrpath);
+  const at = attrpath.namedChildren.findIndex((n) => n.startIndex <= start && end <= n.endIndex);
+  if (!names || at < 0) return undefined;
+  const identifier = attrpath.namedChild(at)!;
+  // The keys of a module's own set: a `config` written there (`config.services.x = …`) is the full form's.
+  const own = named.topLevel ? (names[0] === 'config' ? 1 : 0) : 0;
+  const moduleKey = (n: string) => MODULE_META_KEYS.has(n) || n === 'options' || n === 'config';
+  if (named.topLevel && (at === 0 ? [names[0], newText(identifier)].some(moduleKey) : names[0] !== 'config' && moduleKey(names[0]))) return undefined;
+  const path = [...named.path, ...names.slice(own)];
+  const renamed = [...path];
+  renamed[named.path.length + at - own] = newText(identifier);
+  return { binding: named.binding, path, renamed };
+}
+
+/**
+ * The walk of `definitionSite`: the site, the option path of the site's
+ * definitions up to it (undefined where a name on the way is not known
+ * from the text), and, where the edit lies inside the names of a binding
+ * on the way (or at their end), that binding with the option path up to
+ * it. Undefined inside a module key.
+ */
+function walkToSite(
+  root: NixNode,
+  start: number,
+  end: number,
+): { site?: NixNode; path: string[] | undefined; named?: { binding: NixNode; topLevel: boolean; path: string[] | undefined } } | undefined {
   const around = (node: NixNode | null): NixNode | null => (node && node.startIndex <= start && end <= node.endIndex ? node : null);
   let site: NixNode | undefined;
+  let path: string[] | undefined = [];
+  let named: { binding: NixNode; topLevel: boolean; path: string[] | undefined } | undefined;
   let topLevel = true;
   let merging = false;
   for (let node: NixNode | null = root; node; ) {
@@ -289,12 +353,18 @@ export function definitionSite(root: NixNode, start: number, end: number): NixNo
         break;
       case 'binding': {
         const attrpath = node.childForFieldName('attrpath');
-        if (!attrpath || start < attrpath.endIndex) return site;
+        if (!attrpath) return { site, path };
+        // An edit inside the names, or at their end (a letter typed after the last one).
+        if (attrpath.startIndex <= start && end <= attrpath.endIndex) named = { binding: node, topLevel, path };
+        if (start < attrpath.endIndex) return { site, path, named };
+        const names = staticNames(attrpath);
         if (topLevel) {
           const first = attrpath.namedChild(0);
           if (!first || first.type !== 'identifier' || MODULE_META_KEYS.has(first.text) || first.text === 'options') return undefined;
           topLevel = false;
+          if (names?.[0] === 'config') names.shift();
         }
+        path = path && names ? [...path, ...names] : undefined;
         site = node;
         next = around(node.childForFieldName('expression'));
         break;
@@ -302,7 +372,18 @@ export function definitionSite(root: NixNode, start: number, end: number): NixNo
     }
     node = next;
   }
-  return site;
+  return { site, path, named };
+}
+
+/** The names of an attribute path written as identifiers or plain strings; undefined where one has an interpolation. */
+function staticNames(attrpath: NixNode): string[] | undefined {
+  const names: string[] = [];
+  for (const part of attrpath.namedChildren) {
+    if (part.type === 'identifier') names.push(part.text);
+    else if (part.type === 'string_expression' && part.namedChildren.every((c) => c.type === 'string_fragment')) names.push(part.namedChildren.map((c) => c.text).join(''));
+    else return undefined;
+  }
+  return names;
 }
 
 /** The named child of a node that lies around [start, end), found by bisection. */

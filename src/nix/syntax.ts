@@ -3,6 +3,7 @@ import { timing } from '../timing';
 import { FLAT_FIELDS, NIX_SYMBOL_NAMES, parseNix, Tree } from './parser';
 import type { TreeCursor } from 'tree-sitter';
 import type { LimitNote } from './limits';
+import { firstDuplicateAttribute } from './duplicate-attributes';
 
 /**
  * A Nix syntax tree as plain JS objects. Every access to a node of the
@@ -104,31 +105,7 @@ export class NixNode {
    * for it), in place. The root's file gets the new text.
    */
   static replaceBinding(root: NixNode, binding: NixNode, fresh: NixNode, offset: number, source: string): void {
-    // Nodes are moved in place below: every one must exist, none be made later from offsets in the old text.
-    root.expandAll();
-    const delta = fresh.endIndex + offset - binding.endIndex;
-    const oldEnd = binding.endIndex;
-    // Explicit stacks and loops, not recursion: a long chain of applications nests deeper than the call stack.
-    const moved: NixNode[] = [];
-    for (let node: NixNode | undefined = root; node; ) {
-      // `node` lies around the binding (or is it): its end moves, and the nodes after the binding move whole.
-      node.endIndex += delta;
-      if (node.spans) for (const span of node.spans) span.end += delta;
-      if (node === binding) break;
-      let around: NixNode | undefined;
-      for (const child of node.children ?? []) {
-        if (child === binding || (child.startIndex <= binding.startIndex && binding.endIndex <= child.endIndex && child.endIndex > binding.startIndex)) around = child;
-        else if (child.startIndex >= oldEnd) moved.push(child);
-      }
-      node = around;
-    }
-    while (moved.length > 0) {
-      const node = moved.pop()!;
-      node.startIndex += delta;
-      node.endIndex += delta;
-      if (node.spans) for (const span of node.spans) (span.start += delta), (span.end += delta);
-      if (node.children) for (const child of node.children) moved.push(child);
-    }
+    NixNode.stretch(root, binding, fresh.endIndex + offset - binding.endIndex);
     const file = root.file;
     const rehomed: NixNode[] = [...(fresh.children ?? [])];
     while (rehomed.length > 0) {
@@ -141,6 +118,47 @@ export class NixNode {
     binding.children = fresh.children;
     for (const child of binding.children ?? []) child.parent = binding;
     file.source = source;
+  }
+
+  /**
+   * @internal One identifier's text changed, nowhere else, to another name:
+   * the identifier ends `delta` later, and every node after it moves (with
+   * the spans handed out for it), in place. The root's file gets the new text.
+   */
+  static rename(root: NixNode, identifier: NixNode, delta: number, source: string): void {
+    NixNode.stretch(root, identifier, delta);
+    root.file.source = source;
+  }
+
+  /**
+   * Moves the end of `target` and of every node around it by `delta`, and
+   * every node after it whole, in place: the text of `target` grew or shrank.
+   */
+  private static stretch(root: NixNode, target: NixNode, delta: number): void {
+    // Nodes are moved in place below: every one must exist, none be made later from offsets in the old text.
+    root.expandAll();
+    const oldEnd = target.endIndex;
+    // Explicit stacks and loops, not recursion: a long chain of applications nests deeper than the call stack.
+    const moved: NixNode[] = [];
+    for (let node: NixNode | undefined = root; node; ) {
+      // `node` lies around the target (or is it): its end moves, and the nodes after the target move whole.
+      node.endIndex += delta;
+      if (node.spans) for (const span of node.spans) span.end += delta;
+      if (node === target) break;
+      let around: NixNode | undefined;
+      for (const child of node.children ?? []) {
+        if (child === target || (child.startIndex <= target.startIndex && target.endIndex <= child.endIndex && child.endIndex > target.startIndex)) around = child;
+        else if (child.startIndex >= oldEnd) moved.push(child);
+      }
+      node = around;
+    }
+    while (moved.length > 0) {
+      const node = moved.pop()!;
+      node.startIndex += delta;
+      node.endIndex += delta;
+      if (node.spans) for (const span of node.spans) (span.start += delta), (span.end += delta);
+      if (node.children) for (const child of node.children) moved.push(child);
+    }
   }
 
   /**
@@ -423,7 +441,8 @@ const BINDING_CONTEXT = '{ ';
  * the same state where the binding starts and where it ends (after its
  * `;`), so the whole text parses to this tree. Undefined, with nothing
  * changed, unless the new text is exactly one binding, without error, with
- * the same attribute path.
+ * the same attribute path, whose value is not a set literal and repeats no
+ * attribute.
  * Returns the binding's new value expression.
  */
 export function replaceBindingInPlace(root: NixNode, binding: NixNode, change: TextChange, source: string): NixNode | undefined {
@@ -445,8 +464,36 @@ export function replaceBindingInPlace(root: NixNode, binding: NixNode, change: T
   copyChildren(native.walk(), fresh, file);
   const expression = fresh.childForFieldName('expression');
   if (!expression || fresh.namedChildCount !== 2) return undefined;
+  // Nix rejects an attribute defined twice: a set inside the new value that repeats a name (a new reading says so), or a
+  // set literal as the value, which merges with the bindings of the same name around it (`a = { b = 1; }; a.c = 2;`).
+  if (expression.type === 'attrset_expression' || expression.type === 'rec_attrset_expression' || firstDuplicateAttribute(fresh)) return undefined;
   NixNode.replaceBinding(root, binding, fresh, binding.startIndex - BINDING_CONTEXT.length, source);
   return expression;
+}
+
+/** A name Nix reads as an identifier: not a keyword. */
+const IDENTIFIER_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+const KEYWORDS = new Set(['let', 'in', 'rec', 'with', 'if', 'then', 'else', 'assert', 'inherit', 'or']);
+
+/**
+ * Brings a converted tree up to date with an edit that lies inside one
+ * plain identifier of a binding's attribute path (typing a letter in an
+ * option's name), in place: the identifier takes the new name, and every
+ * node after it moves. An identifier replaced by another identifier leaves
+ * the parse as it was, but for that name, so the whole text parses to this
+ * tree. Returns the identifier, or undefined with nothing changed when the
+ * edit does not lie within one identifier of `binding`'s attribute path or
+ * leaves no identifier there (a keyword, a `.`, an empty name).
+ */
+export function renameInPlace(root: NixNode, binding: NixNode, change: TextChange, source: string): NixNode | undefined {
+  const attrpath = binding.childForFieldName('attrpath');
+  const identifier = attrpath?.namedChildren.find((n) => n.startIndex <= change.start && change.oldEnd <= n.endIndex);
+  if (binding.type !== 'binding' || identifier?.type !== 'identifier') return undefined;
+  const delta = change.newEnd - change.oldEnd;
+  const name = source.slice(identifier.startIndex, identifier.endIndex + delta);
+  if (!IDENTIFIER_NAME.test(name) || KEYWORDS.has(name)) return undefined;
+  NixNode.rename(root, identifier, delta, source);
+  return identifier;
 }
 
 /** The bindings of an earlier copy that may be reused, and where the texts differ. */

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BindingPatch, LoadError, LoadedSource, SourceLoader } from '../nix/host';
-import { definitionSite } from '../nix/module';
+import type { BindingPatch, BindingRename, LoadError, LoadedSource, SourceLoader } from '../nix/host';
+import { definitionSite, renamedSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, parseNixFlat, ParseTooSlow, Tree } from '../nix/parser';
-import { convertFlat, convertTree, convertTreeReusing, replaceBindingInPlace, textChange } from '../nix/syntax';
+import { convertFlat, convertTree, convertTreeReusing, renameInPlace, replaceBindingInPlace, textChange } from '../nix/syntax';
 import { reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
@@ -236,6 +236,12 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: convertFlat(shared.flat, text) };
     }
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
+    // Typing in an option's name: that name changed in place, the rest of the earlier reading kept.
+    const renamed = last ? renameOnePlace(last, text) : undefined;
+    if (renamed) {
+      this.lineTables.set(file, new LineIndex(text));
+      return { absolutePath: target, file, text, root: last!.root, rename: renamed };
+    }
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
     const patched = last ? patchInPlace(last, text) : undefined;
     if (patched) {
@@ -278,6 +284,26 @@ function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefine
   if (!binding || !before) return undefined;
   const after = replaceBindingInPlace(last.root, binding, change, text);
   return after ? { binding, before, after } : undefined;
+}
+
+/**
+ * An open module edited inside one name of a binding's attribute path (a
+ * letter typed in `services.openssh`): the earlier conversion brought up to
+ * date in place, so that its hosts move that binding's definitions to the
+ * new path (`updateHost`). Undefined, with nothing changed, where the new
+ * name repeats an attribute of the same set (Nix rejects the file: a new
+ * reading says so).
+ */
+function renameOnePlace(last: LoadedSource, text: string): BindingRename | undefined {
+  const change = textChange(last.text, text);
+  const delta = change.newEnd - change.oldEnd;
+  const site = renamedSite(last.root, change.start, change.oldEnd, (identifier) => text.slice(identifier.startIndex, identifier.endIndex + delta));
+  if (!site || !renameInPlace(last.root, site.binding, change, text)) return undefined;
+  if (firstDuplicateAttribute(last.root)) {
+    renameInPlace(last.root, site.binding, { start: change.start, oldEnd: change.newEnd, newEnd: change.oldEnd }, last.text);
+    return undefined;
+  }
+  return site;
 }
 
 function safeRealPath(p: string): string | undefined {
