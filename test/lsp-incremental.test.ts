@@ -292,7 +292,8 @@ in
   };
   networking.firewall.allowedTCPPorts = [ 80 443 3306 ];
   environment.etc."motd".text = "hello";
-  environment.etc.issue = common;
+  environment.etc.issue = common // { mode = "0440"; };
+  environment.etc.motd2 = import ./motd.nix // { mode = "0440"; };
   security.sudo = lib.mkIf cfg.enable { wheelNeedsPassword = false; };
   boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
   boot.kernel.sysctl.kernel.kptr_restrict = 0;
@@ -300,7 +301,7 @@ in
   nix.settings.trusted-users = [ "root" "@wheel" ];
 }
 `;
-  const files: Record<string, string> = { ...FILES, 'modules/names.nix': NAMES, 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/names.nix') };
+  const files: Record<string, string> = { ...FILES, 'modules/names.nix': NAMES, 'modules/motd.nix': '{ text = "hello"; }\n', 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/names.nix') };
   const { type, findings } = typingWorkspace(files);
   const rules = () => findings().map((f) => `${f.ruleId}@${f.location.file}:${f.location.range.start.line}`);
 
@@ -319,8 +320,10 @@ in
     expect(await type('modules/names.nix', edit('networking.firewall.allowedTCPPorts', 'networkin.firewall.allowedTCPPorts'))).toBe('name');
     expect(rules()).not.toContain('NIX-FW-002@modules/names.nix:11');
     expect(await type('modules/names.nix', edit('environment.etc."motd".text', 'environment.etc."motd".tex'))).toBe('name');
-    // Not in place: a value from a `let` (its bindings are elsewhere), sysctl keys, an option read while collected.
+    // Not in place: a value partly from a `let` or another file (its bindings are elsewhere), sysctl keys, an option
+    // read while collected.
     expect(await type('modules/names.nix', edit('etc.issue', 'etc.issu'))).toBe('module');
+    expect(await type('modules/names.nix', edit('etc.motd2', 'etc.motd3'))).toBe('module');
     expect(await type('modules/names.nix', edit('kptr_restrict', 'kptr_restric'))).toBe('module');
     expect(await type('modules/names.nix', edit('    enable = true;', '    enabl = true;'))).toBe('built');
     expect(await type('modules/names.nix', edit('    enabl = true;', '    enable = true;'))).toBe('built');
@@ -348,8 +351,10 @@ in
         // A letter typed into, or deleted from, a name of a binding's path (before `=` or `.`).
         const spots = [...text.matchAll(/[A-Za-z_][A-Za-z0-9_'-]*(?=\s*=[^=]|\.[A-Za-z"])/g)].map((m) => m.index! + Math.floor(random() * (m[0].length + 1)));
         const at = pick(spots);
-        if (random() < 0.5) undo = text;
+        const before = text;
         text = random() < 0.7 ? text.slice(0, at) + pick(['a', 'n', 'x', '_', '-']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+        // Half the names typed are undone by the next keystroke, and every one that breaks the syntax (`-etc`).
+        if (random() < 0.5 || parseNix(text).rootNode.hasError) undo = before;
       }
       const way = (await type('modules/names.nix', text)) ?? 'not evaluated';
       how.set(way, (how.get(way) ?? 0) + 1);
