@@ -244,11 +244,8 @@ export function redefined(def: OptionDefinition, expression: NixNode): OptionDef
  * still unread until a rule reads it.
  */
 export function renamedDefinition(def: OptionDefinition, path: string[]): OptionDefinition {
-  return {
+  const renamed = {
     path,
-    get value() {
-      return def.value;
-    },
     priority: def.priority,
     order: def.order,
     conditions: def.conditions,
@@ -256,6 +253,8 @@ export function renamedDefinition(def: OptionDefinition, path: string[]): Option
     ...(def.file ? { file: def.file } : {}),
     ...(def.leaf ? { leaf: def.leaf } : {}),
   };
+  // The same getter (or value), not one that reads the old definition's: a name typed a hundred times is not a chain of a hundred.
+  return Object.defineProperty(renamed, 'value', Object.getOwnPropertyDescriptor(def, 'value')!) as OptionDefinition;
 }
 
 /** Module-system functions that pass their last argument's definitions through unread. */
