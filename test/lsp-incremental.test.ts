@@ -301,7 +301,15 @@ in
   nix.settings.trusted-users = [ "root" "@wheel" ];
 }
 `;
-  const files: Record<string, string> = { ...FILES, 'modules/names.nix': NAMES, 'modules/motd.nix': '{ text = "hello"; }\n', 'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/names.nix') };
+  // A module not read whole: a name at its top that declint cannot tell.
+  const DYNAMIC = `{ ... }:\n{\n  \${builtins.getEnv "ROLE"} = { };\n  services.openssh.settings.LogLevel = "VERBOSE";\n}\n`;
+  const files: Record<string, string> = {
+    ...FILES,
+    'modules/names.nix': NAMES,
+    'modules/motd.nix': '{ text = "hello"; }\n',
+    'modules/dynamic.nix': DYNAMIC,
+    'hosts/web.nix': FILES['hosts/web.nix'].replace('../modules/etc.nix', '../modules/etc.nix ../modules/names.nix ../modules/dynamic.nix'),
+  };
   const { type, findings } = typingWorkspace(files);
   const rules = () => findings().map((f) => `${f.ruleId}@${f.location.file}:${f.location.range.start.line}`);
 
@@ -332,6 +340,8 @@ in
     expect(rules()).toContain('parse-error@modules/names.nix:9');
     await type('modules/names.nix', edit('PermitRootLogn = "yes"; PermitRootLogn', 'PermitRootLogn = "yes"; X11Forwarding'));
     expect(rules()).toContain('NIX-SSH-004@modules/names.nix:9');
+    // A module declint does not read whole: read again (it says so again).
+    expect(await type('modules/dynamic.nix', DYNAMIC.replace('LogLevel', 'LogLeve'))).toBe('module');
     // A module key (`imports`) is never taken in place.
     expect(await type('modules/names.nix', edit('nix.settings', 'imports.settings'))).not.toBe('name');
   });

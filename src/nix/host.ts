@@ -1097,6 +1097,8 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
 function renamedHost(previous: Host, file: string, rename: BindingRename, aliases: AliasTable): Host | undefined {
   const { binding, path: before, renamed } = rename;
   if (previous.filesWithInlineModules.has(file) || [before, renamed].some((p) => p[0] === '_module' || isSysctl(p))) return undefined;
+  // A module declint could not read whole (a name it cannot tell at its top) is read again, which says so again.
+  if (previous.unreadable.some((u) => u.file === file)) return undefined;
   const own = previous.definitions.filter((d) => d.file === file);
   if (own.length === 0 || own.some((d) => d.module !== own[0].module)) return undefined;
   const at = before.length;
