@@ -14,7 +14,7 @@
  * then types one keystroke at a time, each undone by the next, and records for each the time
  * from sending `didChange` to receiving the `publishDiagnostics` of that version:
  *   - value: N (default 500) letters typed into string values and deleted again;
- *   - name: K (default 40) letters typed into an option's name (the module is read again);
+ *   - name: K (default 40) letters typed into an option's name (the binding's definitions move);
  *   - syntax slip: K quotes typed into string values (the file stops parsing), each undone.
  * Sites are found in the module's text: `name = "…";` lines for values and quotes, any
  * `name… =` binding whose path starts with a plain identifier for names. Each kind reports
@@ -247,7 +247,7 @@ async function main() {
   const heapAfterEdits = await liveHeap();
   latencies.sort((a, b) => a - b);
 
-  // Other keystrokes, each undone by the next: a letter typed into an option's name (the module is read again),
+  // Other keystrokes, each undone by the next: a letter typed into an option's name (the binding's definitions move),
   // and a quote typed into a value (the file stops parsing for a moment, and parses again after the undo).
   const otherKinds = {};
   const kinds = [
