@@ -290,9 +290,9 @@ function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefine
  * An open module edited inside one name of a binding's attribute path (a
  * letter typed in `services.openssh`): the earlier conversion brought up to
  * date in place, so that its hosts move that binding's definitions to the
- * new path (`updateHost`). Undefined, with nothing changed, where the new
- * name repeats an attribute of the same set (Nix rejects the file: a new
- * reading says so).
+ * new path (`updateHost`). Undefined, with nothing changed, where the edit
+ * is not one name typed into another, or the new name repeats an attribute
+ * of the same set (Nix rejects the file: a new reading says so).
  */
 function renameOnePlace(last: LoadedSource, text: string): BindingRename | undefined {
   const change = textChange(last.text, text);
