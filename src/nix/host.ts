@@ -422,6 +422,38 @@ export class Host {
     for (const [k, contributions] of this.conflicts) if (stale(k, contributions)) this.conflicts.delete(k);
   }
 
+  /**
+   * @internal This host with some definitions of one file under other
+   * option paths (a name of their binding was edited in place), each in its
+   * place, changed in place as `replaceDefinition` changes a value. False,
+   * with nothing changed, where a new path is one the host already defines:
+   * the place among those definitions is not known here.
+   */
+  moveDefinitions(moves: { old: HostDefinition; def: OptionDefinition }[], aliases: AliasTable, changed: string[][]): boolean {
+    const now = new Map(moves.map(({ old, def }) => [old, hostDefinition(old.file, def, aliases, old.module)]));
+    const added = new Map<string, HostDefinition[]>();
+    for (const d of now.values()) {
+      const k = key(d.path);
+      if (this.byPath.has(k)) return false;
+      added.set(k, [...(added.get(k) ?? []), d]);
+    }
+    for (let i = 0; i < this.definitions.length; i++) this.definitions[i] = now.get(this.definitions[i]) ?? this.definitions[i];
+    const gone: string[][] = [];
+    for (const old of now.keys()) {
+      const k = key(old.path);
+      const rest = (this.byPath.get(k) ?? []).filter((d) => !now.has(d));
+      if (rest.length > 0) this.byPath.set(k, rest);
+      else if (this.byPath.delete(k)) gone.push(old.path);
+    }
+    for (const [k, list] of added) this.byPath.set(k, list);
+    this.tree = updatedTrie(this.tree, [...added.values()].map((list) => list[0].path), gone, (p) => this.byPath.has(key(p)));
+    this.samePathsAsPrevious = false;
+    const stale = staleComputed((c) => now.has(c.definition), changed);
+    for (const [k, effective] of this.memo) if (stale(k, effective.kind === 'absent' ? [] : effective.contributions)) this.memo.delete(k);
+    for (const [k, contributions] of this.conflicts) if (stale(k, contributions)) this.conflicts.delete(k);
+    return true;
+  }
+
   /** A new host with this one's spec, files, notes, imports and declarations, and no definitions yet. */
   private shell(): Host {
     const host = new Host(this.spec);
@@ -1106,21 +1138,26 @@ function renamedHost(previous: Host, file: string, rename: BindingRename, aliase
   // A definition this module made from a set written in another file is listed under that file.
   if (previous.definitions.some((d) => d.file !== file && d.module === own[0].module && under(d.def.path))) return undefined;
   const inside = (d: HostDefinition) => (d.def.file ?? file) === file && binding.startIndex <= d.def.binding.start && d.def.binding.end <= binding.endIndex;
-  const definitions: OptionDefinition[] = [];
+  const moves: { old: HostDefinition; def: OptionDefinition }[] = [];
   const changed: string[][] = [];
   for (const d of own) {
     const moved = inside(d);
     if (moved !== under(d.def.path) || (moved && isSysctl(d.def.path))) return undefined;
-    if (!moved) {
-      definitions.push(d.def);
-      continue;
-    }
+    if (!moved) continue;
     const def = renamedDefinition(d.def, canonicalOptionPath([...renamed, ...d.def.path.slice(at)]));
-    definitions.push(def);
+    moves.push({ old: d, def });
     changed.push(d.path, forward(def.path, aliases));
   }
   if (changed.length === 0) return undefined;
   const paths = distinctPaths(changed);
+  // Nothing read any of them through `config`, and the new paths are new to the host: this host, changed in place.
+  if (!readThroughConfig(previous, paths) && previous.moveDefinitions(moves, aliases, paths)) {
+    previous.changedPaths = paths;
+    previous.updatedBy = 'name';
+    return previous;
+  }
+  const now = new Map(moves.map(({ old, def }) => [old, def]));
+  const definitions = own.map((d) => now.get(d) ?? d.def);
   const host = previous.withModuleReplaced(file, { definitions, declarations: [], imports: [] }, aliases, paths);
   if (readThroughConfig(previous, paths, host)) return undefined;
   return succeeded(previous, host, paths, 'name');
