@@ -297,7 +297,8 @@ in
   security.sudo = lib.mkIf cfg.enable { wheelNeedsPassword = false; };
   boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
   boot.kernel.sysctl.kernel.kptr_restrict = 0;
-  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };
+  virtualisation.docker.enable = true;
   nix.settings.trusted-users = [ "root" "@wheel" ];
 }
 `;
@@ -330,6 +331,10 @@ in
     expect(await type('modules/names.nix', edit('networking.firewall.allowedTCPPorts', 'networkin.firewall.allowedTCPPorts'))).toBe('name');
     expect(rules()).not.toContain('NIX-FW-002@modules/names.nix:11');
     expect(await type('modules/names.nix', edit('environment.etc."motd".text', 'environment.etc."motd".tex'))).toBe('name');
+    // A name a wildcard rule matches (`users.users.*.extraGroups`): the finding follows the user.
+    expect(rules()).toContain('NIX-USR-007@modules/names.nix:18');
+    expect(await type('modules/names.nix', edit('users.users.admin', 'users.users.admins'))).toBe('name');
+    expect(findings().filter((f) => f.ruleId === 'NIX-USR-007').map((f) => f.message)).toEqual([expect.stringContaining('admins')]);
     // Not in place: a value partly from a `let` (its bindings are elsewhere), sysctl keys, an option read while collected.
     expect(await type('modules/names.nix', edit('etc.issue', 'etc.issu'))).toBe('module');
     expect(await type('modules/names.nix', edit('kptr_restrict', 'kptr_restric'))).toBe('module');
