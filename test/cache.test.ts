@@ -78,6 +78,29 @@ describe('check --cache', () => {
     expect(read('edited')).toEqual(read('plain'));
   });
 
+  test('a file unchanged since it was hashed is not read again; one written with its size and modification time kept is', async () => {
+    const dir = makeTree(FLEET);
+    // Modified an hour ago, to the second (so that it can be put back exactly); changed (ctime) now.
+    const hourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    for (const file of Object.keys(FLEET)) fs.utimesSync(path.join(dir, file), hourAgo, hourAgo);
+    // A file's status is kept only where the file had not changed for two seconds when it was looked at.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await check(dir, '--cache');
+    const warm = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(warm.stderr)).toBe('5 of 5 files, 2 of 2 hosts reused; hosts, talos nodes, flakes, fixes phases reused whole; unchanged, not written');
+    // The same size and modification time, another content: its change time tells.
+    const common = path.join(dir, 'modules/common.nix');
+    const text = fs.readFileSync(common, 'utf8').replace('  services', ' services').replace('enable = true;\n}', 'enable = false;\n}');
+    expect(text.length).toBe(fs.statSync(common).size);
+    fs.writeFileSync(common, text);
+    fs.utimesSync(common, hourAgo, hourAgo);
+    expect(fs.statSync(common).mtimeMs).toBe(hourAgo.getTime());
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toBe('4 of 5 files, 0 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(after.findings.filter((f) => f.ruleId === 'NIX-FW-001').map((f) => f.hosts)).toEqual([['db', 'web']]);
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
   test('a module only one host imports changes: that host alone is evaluated again, and only its findings change', async () => {
     const dir = makeTree(FLEET);
     const before = await check(dir, '--cache');

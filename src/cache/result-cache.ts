@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import * as fs from 'fs';
 import type { Config } from '../config/config';
 import type { Finding } from '../findings/finding';
 import type { ReportedFix } from '../report/result';
@@ -48,8 +49,35 @@ export interface CacheSettings {
 interface FileEntry {
   absolutePath: string;
   hash: string;
+  /** The file's status when it was hashed, where it had not changed for a while then (see `FileStatus`). */
+  status?: FileStatus;
   clock?: number;
   checked: FileChecked;
+}
+
+/**
+ * What `stat` says of a file: size, modification and change times, inode.
+ * As in git's index, a file whose status is the same as when its content
+ * was hashed has that content still: writing it changes its change time,
+ * which no program can set back. A status taken when the file had changed
+ * less than `RACY_MS` before is not kept: a write within the same tick of a
+ * coarse clock would not show in it.
+ */
+type FileStatus = [size: number, modifiedMs: number, changedMs: number, inode: number];
+
+const RACY_MS = 2000;
+
+function fileStatus(absolutePath: string): FileStatus | undefined {
+  try {
+    const s = fs.statSync(absolutePath);
+    return [s.size, s.mtimeMs, s.ctimeMs, s.ino];
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStatus(a: FileStatus | undefined, b: FileStatus | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.every((x, i) => x === b[i]));
 }
 
 /** A phase kept whole: with what it started from besides the tree (`inputs`, hashed) and every read of the tree it made. */
@@ -138,6 +166,8 @@ export class ResultCache {
   private changed: boolean;
   /** The content hash of each file the per-file phase read, by path. */
   private readonly hashes = new Map<string, string>();
+  /** The status of each file `files` was given, taken before anything read it, where it may be kept. */
+  private readonly statuses = new Map<string, FileStatus>();
   /** A phase of this run was not kept (it said declint failed on something). */
   private phaseNotKept = false;
 
@@ -180,13 +210,22 @@ export class ResultCache {
     const reused: FileRecord[] = [];
     const fresh: FileToCheck[] = [];
     const texts = new Map<string, string>();
+    const looked = Date.now();
     for (const file of files) {
       const entry = this.previous.files[file.path];
-      const text = entry && entry.absolutePath === file.absolutePath ? readIfPresent(file.absolutePath) : undefined;
-      const hash = text === undefined ? undefined : contentHash(text);
+      const same = entry?.absolutePath === file.absolutePath;
+      // Taken before the file is read (here or when it is checked): a write after it shows in the next run's.
+      const status = fileStatus(file.absolutePath);
+      if (status && Math.max(status[1], status[2]) < looked - RACY_MS) this.statuses.set(file.absolutePath, status);
+      const unchanged = same && entry.status !== undefined && sameStatus(entry.status, status);
+      const text = same && !unchanged ? readIfPresent(file.absolutePath) : undefined;
+      const hash = unchanged ? entry.hash : text === undefined ? undefined : contentHash(text);
       if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
       if (entry && hash === entry.hash && this.clockHolds(entry.clock)) {
-        this.next.files[file.path] = entry;
+        const kept = this.withStatus(entry);
+        this.next.files[file.path] = kept;
+        // A status kept anew: the file is written, so that the next run need not read this file.
+        this.changed ||= kept !== entry;
         // Not copied (thousands of small copies cost more than the rest of a warm run's per-file phase):
         // what reads the results copies a finding before marking it (suppressions, exceptions, the baseline).
         reused.push({ file, checked: entry.checked });
@@ -200,15 +239,24 @@ export class ResultCache {
     return { reused, fresh, text: (absolutePath) => texts.get(absolutePath) ?? readIfPresent(absolutePath) };
   }
 
+  /** The entry with the status its file had before this run read it, where that may be kept (`FileStatus`). */
+  private withStatus(entry: FileEntry): FileEntry {
+    const status = this.statuses.get(entry.absolutePath);
+    if (sameStatus(entry.status, status)) return entry;
+    const { status: _, ...rest } = entry;
+    return status ? { ...rest, status } : rest;
+  }
+
   /** Keeps the per-file results just computed (checked with `forCache`). */
   keepFiles(records: FileRecord[]): void {
     for (const { file, checked, hash, readsClock } of records) {
       if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
       if (hash === undefined || !keepableFindings(checked.findings)) continue;
       // Kept as it is, like a reused result (see `files`): on a large tree a copy of every result costs tens of megabytes.
-      const entry: FileEntry = { absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked };
+      const entry = this.withStatus({ absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked });
       this.next.files[file.path] = entry;
-      this.changed ||= !sameResult(this.previous.files[file.path], entry, 'checked');
+      const before = this.previous.files[file.path];
+      this.changed ||= !sameResult(before, entry, 'checked') || before!.hash !== entry.hash || !sameStatus(before!.status, entry.status);
     }
     // A file gone since the last run leaves its entry behind: the file is written without it.
     this.changed ||= Object.keys(this.previous.files).some((p) => !(p in this.next.files));
@@ -357,7 +405,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isFileEntry(value: unknown): boolean {
   const e = value as Partial<FileEntry>;
-  return isRecord(e) && typeof e.absolutePath === 'string' && typeof e.hash === 'string' && isClock(e.clock) && isRecord(e.checked) && Array.isArray(e.checked.findings) && Array.isArray(e.checked.suppressions) && typeof e.checked.scanned === 'boolean';
+  const status = e.status === undefined || (Array.isArray(e.status) && e.status.length === 4 && e.status.every((x) => typeof x === 'number'));
+  return isRecord(e) && typeof e.absolutePath === 'string' && typeof e.hash === 'string' && status && isClock(e.clock) && isRecord(e.checked) && Array.isArray(e.checked.findings) && Array.isArray(e.checked.suppressions) && typeof e.checked.scanned === 'boolean';
 }
 
 function isHostEntry(value: unknown, isReads: (list: unknown) => boolean): boolean {
