@@ -25,7 +25,8 @@ import { TreeReads } from './tree-reads';
  * computed from did not change.
  *
  * - A file's per-file result is keyed by the file's path and the hash of
- *   its content.
+ *   its content, taken again only where the file's status changed since
+ *   (`FileStatus`).
  * - A host's result is kept with every read of the tree its evaluation
  *   made (host-phase.ts): a changed module re-evaluates the hosts that
  *   loaded it and no other.
