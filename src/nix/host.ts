@@ -5,7 +5,7 @@ import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined, renamedDefinition } from './module';
 import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
-import { canonicalOptionPath, formatOptionPath, samePath } from './option-path';
+import { canonicalOptionPath, formatOptionPath, samePath, underSysctl } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 import { shownValue } from '../redaction/secrets';
@@ -417,7 +417,12 @@ export class Host {
     this.byPath.set(k, (this.byPath.get(k) ?? []).map((d) => (d === old ? replacement : d)));
     // Same option paths and priorities: the tree and where conflicts can be stay as they are.
     this.samePathsAsPrevious = true;
-    const stale = staleComputed((c) => c.definition === old, changed);
+    this.dropComputed((c) => c.definition === old, changed);
+  }
+
+  /** Drops the effective values and conflicts computed here that a replaced definition or a changed path (at, above or below) is part of. */
+  private dropComputed(replaced: (c: Contribution) => boolean, changed: string[][]): void {
+    const stale = staleComputed(replaced, changed);
     for (const [k, effective] of this.memo) if (stale(k, effective.kind === 'absent' ? [] : effective.contributions)) this.memo.delete(k);
     for (const [k, contributions] of this.conflicts) if (stale(k, contributions)) this.conflicts.delete(k);
   }
@@ -448,9 +453,7 @@ export class Host {
     for (const [k, list] of added) this.byPath.set(k, list);
     this.tree = updatedTrie(this.tree, [...added.values()].map((list) => list[0].path), gone, (p) => this.byPath.has(key(p)));
     this.samePathsAsPrevious = false;
-    const stale = staleComputed((c) => now.has(c.definition), changed);
-    for (const [k, effective] of this.memo) if (stale(k, effective.kind === 'absent' ? [] : effective.contributions)) this.memo.delete(k);
-    for (const [k, contributions] of this.conflicts) if (stale(k, contributions)) this.conflicts.delete(k);
+    this.dropComputed((c) => now.has(c.definition), changed);
     return true;
   }
 
@@ -1128,7 +1131,7 @@ function patchedHost(previous: Host, file: string, patch: BindingPatch, aliases:
  */
 function renamedHost(previous: Host, file: string, rename: BindingRename, aliases: AliasTable): Host | undefined {
   const { binding, path: before, renamed } = rename;
-  if (previous.filesWithInlineModules.has(file) || [before, renamed].some((p) => p[0] === '_module' || isSysctl(p))) return undefined;
+  if (previous.filesWithInlineModules.has(file) || [before, renamed].some((p) => p[0] === '_module' || underSysctl(p))) return undefined;
   // A module declint could not read whole (a name it cannot tell at its top) is read again, which says so again.
   if (previous.unreadable.some((u) => u.file === file)) return undefined;
   const own = previous.definitions.filter((d) => d.file === file);
@@ -1142,7 +1145,7 @@ function renamedHost(previous: Host, file: string, rename: BindingRename, aliase
   const changed: string[][] = [];
   for (const d of own) {
     const moved = inside(d);
-    if (moved !== under(d.def.path) || (moved && isSysctl(d.def.path))) return undefined;
+    if (moved !== under(d.def.path) || (moved && underSysctl(d.def.path))) return undefined;
     if (!moved) continue;
     const def = renamedDefinition(d.def, canonicalOptionPath([...renamed, ...d.def.path.slice(at)]));
     moves.push({ old: d, def });
@@ -1163,11 +1166,6 @@ function renamedHost(previous: Host, file: string, rename: BindingRename, aliase
   return succeeded(previous, host, paths, 'name');
 }
 
-function isSysctl(optionPath: string[]): boolean {
-  return optionPath[0] === 'boot' && optionPath[1] === 'kernel' && optionPath[2] === 'sysctl';
-}
-
-/** Whether the host ever read one of the paths (or above or below one) through `config`. */
 /**
  * Whether the host ever read one of the paths (or above or below one)
  * through `config`. Given the host made with the change (`after`), a set

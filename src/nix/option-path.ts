@@ -23,8 +23,13 @@ const SYSCTL = ['boot', 'kernel', 'sysctl'];
  * is `boot.kernel.sysctl."kernel.kptr_restrict"`).
  */
 export function canonicalOptionPath(path: string[]): string[] {
-  if (path.length <= SYSCTL.length + 1 || !SYSCTL.every((s, i) => path[i] === s)) return path;
+  if (path.length <= SYSCTL.length + 1 || !underSysctl(path)) return path;
   return [...SYSCTL, path.slice(SYSCTL.length).join('.')];
+}
+
+/** Whether the path is `boot.kernel.sysctl` or below it, where names below are joined into one key. */
+export function underSysctl(path: readonly string[]): boolean {
+  return SYSCTL.every((s, i) => path[i] === s);
 }
 
 /** Whether a concrete option path matches a pattern whose `*` segments match any one name (`users.users.*.password`). */
