@@ -1,5 +1,5 @@
 import { formatOptionPath } from '../nix/option-path';
-import type { NixNode } from '../nix/syntax';
+import { NixNode, plainAttrpathNames } from '../nix/syntax';
 
 /**
  * Nix source edits for rule fixes, on the syntax tree of the file's text
@@ -273,14 +273,7 @@ function countUses(scope: NixNode, name: string): number {
 
 /** An attribute path's names, or undefined when one is computed (`${…}`). */
 function attrpathNames(attrpath: NixNode): string[] | undefined {
-  if (hasComment(attrpath, attrpath.sourceText)) return undefined;
-  const names: string[] = [];
-  for (const part of attrpath.namedChildren) {
-    if (part.type === 'identifier') names.push(part.text);
-    else if (part.type === 'string_expression' && part.namedChildren.every((c) => c.type === 'string_fragment')) names.push(part.namedChildren.map((c) => c.text).join(''));
-    else return undefined;
-  }
-  return names;
+  return hasComment(attrpath, attrpath.sourceText) ? undefined : plainAttrpathNames(attrpath);
 }
 
 /**

@@ -3,7 +3,7 @@ import { Evaluator, EvalOptions, EvalSession, isLiteral, nodeSpan } from './eval
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
 import { LimitNote, MAX_SHARED_DEFINITIONS } from './limits';
-import type { NixNode } from './syntax';
+import { NixNode, plainAttrpathNames } from './syntax';
 import { Attr, LeafSource, listElements, Thunk, Value, unknown } from './value';
 
 /** A `mkIf` condition a definition depends on, evaluated when first read. */
@@ -287,7 +287,7 @@ export function renamedSite(root: NixNode, start: number, end: number, newText: 
   const named = walkToSite(root, start, end)?.named;
   if (!named?.path) return undefined;
   const attrpath = named.binding.childForFieldName('attrpath')!;
-  const names = staticNames(attrpath);
+  const names = plainAttrpathNames(attrpath);
   const at = attrpath.namedChildren.findIndex((n) => n.startIndex <= start && end <= n.endIndex);
   if (!names || at < 0) return undefined;
   const identifier = attrpath.namedChild(at)!;
@@ -356,7 +356,7 @@ function walkToSite(
         // An edit inside the names, or at their end (a letter typed after the last one).
         if (attrpath.startIndex <= start && end <= attrpath.endIndex) named = { binding: node, topLevel, path };
         if (start < attrpath.endIndex) return { site, path, named };
-        const names = staticNames(attrpath);
+        const names = plainAttrpathNames(attrpath);
         if (topLevel) {
           const first = attrpath.namedChild(0);
           if (!first || first.type !== 'identifier' || MODULE_META_KEYS.has(first.text) || first.text === 'options') return undefined;
@@ -372,17 +372,6 @@ function walkToSite(
     node = next;
   }
   return { site, path, named };
-}
-
-/** The names of an attribute path written as identifiers or plain strings; undefined where one has an interpolation. */
-function staticNames(attrpath: NixNode): string[] | undefined {
-  const names: string[] = [];
-  for (const part of attrpath.namedChildren) {
-    if (part.type === 'identifier') names.push(part.text);
-    else if (part.type === 'string_expression' && part.namedChildren.every((c) => c.type === 'string_fragment')) names.push(part.namedChildren.map((c) => c.text).join(''));
-    else return undefined;
-  }
-  return names;
 }
 
 /** The named child of a node that lies around [start, end), found by bisection. */

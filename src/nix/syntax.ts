@@ -471,6 +471,17 @@ export function replaceBindingInPlace(root: NixNode, binding: NixNode, change: T
   return expression;
 }
 
+/** The names of an attribute path written as identifiers or plain strings (`a."b.c".d`); undefined where one has an interpolation or an escape. */
+export function plainAttrpathNames(attrpath: NixNode): string[] | undefined {
+  const names: string[] = [];
+  for (const part of attrpath.namedChildren) {
+    if (part.type === 'identifier') names.push(part.text);
+    else if (part.type === 'string_expression' && part.namedChildren.every((c) => c.type === 'string_fragment')) names.push(part.namedChildren.map((c) => c.text).join(''));
+    else return undefined;
+  }
+  return names;
+}
+
 /** A name Nix reads as an identifier: not a keyword. */
 const IDENTIFIER_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 const KEYWORDS = new Set(['let', 'in', 'rec', 'with', 'if', 'then', 'else', 'assert', 'inherit', 'or']);
