@@ -4,7 +4,7 @@ import type { BindingPatch, BindingRename, LoadError, LoadedSource, SourceLoader
 import { definitionSite, renamedSite } from '../nix/module';
 import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, parseNixFlat, ParseTooSlow, Tree } from '../nix/parser';
-import { convertFlat, convertTree, convertTreeReusing, renameInPlace, replaceBindingInPlace, textChange } from '../nix/syntax';
+import { convertFlat, convertTree, convertTreeReusing, renameInPlace, replaceBindingInPlace, TextChange, textChange } from '../nix/syntax';
 import { reportPath } from '../source/paths';
 import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
@@ -236,14 +236,15 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: convertFlat(shared.flat, text) };
     }
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
+    const change = last ? textChange(last.text, text) : undefined;
     // Typing in an option's name: that name changed in place, the rest of the earlier reading kept.
-    const renamed = last ? renameOnePlace(last, text) : undefined;
+    const renamed = change ? renameOnePlace(last!, text, change) : undefined;
     if (renamed) {
       this.lineTables.set(file, new LineIndex(text));
       return { absolutePath: target, file, text, root: last!.root, rename: renamed };
     }
     // Typing in a value: that binding is parsed alone, the rest of the earlier reading kept.
-    const patched = last ? patchInPlace(last, text) : undefined;
+    const patched = change ? patchInPlace(last!, text, change) : undefined;
     if (patched) {
       this.lineTables.set(file, new LineIndex(text));
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
@@ -277,8 +278,7 @@ export class NixSourceLoader implements SourceLoader {
  * number, a list): the earlier conversion brought up to date in place, so
  * that its hosts re-evaluate that binding alone (`updateHost`).
  */
-function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefined {
-  const change = textChange(last.text, text);
+function patchInPlace(last: LoadedSource, text: string, change: TextChange): BindingPatch | undefined {
   const binding = definitionSite(last.root, change.start, change.oldEnd);
   const before = binding?.childForFieldName('expression');
   if (!binding || !before) return undefined;
@@ -294,8 +294,7 @@ function patchInPlace(last: LoadedSource, text: string): BindingPatch | undefine
  * is not one name typed into another, or the new name repeats an attribute
  * of the same set (Nix rejects the file: a new reading says so).
  */
-function renameOnePlace(last: LoadedSource, text: string): BindingRename | undefined {
-  const change = textChange(last.text, text);
+function renameOnePlace(last: LoadedSource, text: string, change: TextChange): BindingRename | undefined {
   const delta = change.newEnd - change.oldEnd;
   const site = renamedSite(last.root, change.start, change.oldEnd, (identifier) => text.slice(identifier.startIndex, identifier.endIndex + delta));
   if (!site || !renameInPlace(last.root, site.binding, change, text)) return undefined;
