@@ -23,7 +23,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   if (sources.some((source) => source.passWhen && satisfiedIn(module, source, ctx))) return [];
   for (const source of sources) {
     if (source.passWhen) continue;
-    for (const def of candidates(module, source.paths)) {
+    for (const def of candidates(module, source)) {
       if (!source.paths.some((p) => matchesPattern(p, def.path))) continue;
       const holds = conditionsHold(def);
       if (holds === false) continue;
@@ -38,7 +38,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
 
 /** Whether a definition of an alternative in the module passes its `passWhen` test. */
 function satisfiedIn(module: NixModule, source: RuleSource, ctx: PredicateContext): boolean {
-  return candidates(module, source.paths).some((def) => {
+  return candidates(module, source).some((def) => {
     if (!source.paths.some((p) => matchesPattern(p, def.path)) || conditionsHold(def) !== true) return false;
     const value = toPlain(def.value);
     return value !== undefined && testPredicate(source.passWhen!, value, ctx) === true;
@@ -154,21 +154,8 @@ function definitionsByFirstName(module: NixModule): Map<string, OptionDefinition
   return index;
 }
 
-const headsOfPaths = new WeakMap<string[][], string[]>();
-
-/** The distinct first names of option paths, once per (cached) paths array. */
-function headsOf(paths: string[][]): string[] {
-  let heads = headsOfPaths.get(paths);
-  if (!heads) {
-    heads = [...new Set(paths.map((p) => p[0]))];
-    headsOfPaths.set(paths, heads);
-  }
-  return heads;
-}
-
-/** The definitions that can match the paths: those under the same top-level name (`services`, `nix`, …). */
-function candidates(module: NixModule, paths: string[][]): OptionDefinition[] {
-  const heads = headsOf(paths);
+/** The definitions that can match the source's paths: those under the same top-level name (`services`, `nix`, …). */
+function candidates(module: NixModule, { heads }: RuleSource): OptionDefinition[] {
   if (heads.includes('*')) return module.definitions;
   const index = definitionsByFirstName(module);
   if (heads.length === 1) return index.get(heads[0]) ?? NONE;
@@ -189,7 +176,7 @@ function indexRulesByHead(rules: readonly Rule[]): RulesByHead {
     index = { byHead: new Map(), anyHead: [] };
     rules.forEach((rule, i) => {
       if (rule.target !== 'nixos') return;
-      const heads = new Set(ruleSources(rule).flatMap((source) => headsOf(source.paths)));
+      const heads = new Set(ruleSources(rule).flatMap((source) => source.heads));
       if (heads.has('*')) index!.anyHead.push(i);
       else for (const head of heads) index!.byHead.set(head, [...(index!.byHead.get(head) ?? []), i]);
     });

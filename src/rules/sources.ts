@@ -11,6 +11,8 @@ export interface RuleSource {
   option: string;
   /** The option and its old names, parsed. */
   paths: string[][];
+  /** The distinct first names of `paths` (`services`, `nix`, or `*`). */
+  heads: string[];
   default?: unknown;
   text?: AlsoSource['text'];
   /** An alternative that only ever satisfies the rule (see `AlsoSource.passWhen`); it has no violations. */
@@ -21,6 +23,10 @@ export interface RuleSource {
 }
 
 const cache = new WeakMap<Rule, RuleSource[]>();
+
+function withHeads(paths: string[][]): Pick<RuleSource, 'paths' | 'heads'> {
+  return { paths, heads: [...new Set(paths.map((p) => p[0]))] };
+}
 
 /** A NixOS rule's sources, parsed once per rule (this runs for every rule on every file); none for other targets. */
 export function ruleSources(rule: Rule): RuleSource[] {
@@ -34,7 +40,7 @@ export function ruleSources(rule: Rule): RuleSource[] {
         rule.violations.filter((v) => !v.only || v.only.includes(option) || (text?.key !== undefined && v.only.includes(`${option}#${text.key}`)));
       sources.push({
         option: s.option,
-        paths: [s.option, ...(s.aliases ?? [])].map(parseOptionPath),
+        ...withHeads([s.option, ...(s.aliases ?? [])].map(parseOptionPath)),
         ...(rule.default !== undefined ? { default: rule.default } : {}),
         ...(s.text ? { text: s.text } : {}),
         violations: forSource(s.option, s.text),
@@ -43,7 +49,7 @@ export function ruleSources(rule: Rule): RuleSource[] {
       for (const also of s.also ?? []) {
         sources.push({
           option: also.option,
-          paths: [also.option, ...(also.aliases ?? [])].map(parseOptionPath),
+          ...withHeads([also.option, ...(also.aliases ?? [])].map(parseOptionPath)),
           ...(also.default !== undefined ? { default: also.default } : {}),
           ...(also.text ? { text: also.text } : {}),
           ...(also.passWhen ? { passWhen: also.passWhen } : {}),
