@@ -1,4 +1,3 @@
-import { RegExpParser, visitRegExpAST } from '@eslint-community/regexpp';
 import type { Quantifier } from '@eslint-community/regexpp/ast';
 
 /**
@@ -12,6 +11,8 @@ import type { Quantifier } from '@eslint-community/regexpp/ast';
  * scanned Nix file gives it to `builtins.match`.
  */
 export function catastrophicBacktracking(pattern: string): string | undefined {
+  // Loaded on the first pattern met: a check of Nix files that never calls builtins.match need not load the parser.
+  const { RegExpParser, visitRegExpAST } = require('@eslint-community/regexpp') as typeof import('@eslint-community/regexpp');
   let ast;
   try {
     ast = new RegExpParser({ ecmaVersion: 2024 }).parsePattern(pattern, 0, pattern.length, { unicode: false });
