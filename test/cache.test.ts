@@ -208,6 +208,31 @@ describe('check --cache', () => {
     expect(later.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).toContain('FLK-006');
   });
 
+  test('a result read from the reference date holds on the dates that read the same: later that day nothing is judged again nor written', async () => {
+    const dir = makeTree({ ...FLEET, 'flake.lock': lockText(Date.UTC(2026, 0, 1) / 1000) });
+    await check(dir, '--cache', '--now', '2026-01-10T08:00:00Z');
+    // The lock's branch is judged as of a day (its release's end of life), its age against the policy's limits.
+    const evening = await check(dir, '--cache', '--verbose', '--now', '2026-01-10T20:00:00Z');
+    expect(cacheLine(evening.stderr)).toMatch(/^6 of 6 files, 2 of 2 hosts reused.*; unchanged, not written$/);
+    expect(evening.stdout).toBe((await check(dir, '--now', '2026-01-10T20:00:00Z')).stdout);
+    const nextDay = await check(dir, '--cache', '--verbose', '--now', '2026-01-11T08:00:00Z');
+    expect(cacheLine(nextDay.stderr)).toMatch(/^5 of 6 files, 2 of 2 hosts reused/);
+    expect(cacheLine(nextDay.stderr)).not.toMatch(/not written/);
+    expect(cacheLine((await check(dir, '--cache', '--verbose', '--now', '2026-01-11T09:00:00Z')).stderr)).toMatch(/^6 of 6 files, 2 of 2 hosts reused/);
+  });
+
+  test('a lock that passes its age limit within a day is judged again at that hour, not at the end of the day', async () => {
+    // Locked at noon on 1 January: older than 30 days (FLK-006) from noon on 31 January. A supported release,
+    // so that nothing is reported of the lock before then (a message would read its age in days too).
+    const dir = makeTree({ ...FLEET, 'flake.lock': lockText(Date.UTC(2026, 0, 1, 12) / 1000, 'nixos-25.11') });
+    const morning = await check(dir, '--cache', '--now', '2026-01-31T11:00:00Z');
+    expect(morning.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).toEqual([]);
+    const afternoon = await check(dir, '--cache', '--verbose', '--now', '2026-01-31T13:00:00Z');
+    expect(cacheLine(afternoon.stderr)).toMatch(/^5 of 6 files, 2 of 2 hosts reused/);
+    expect(afternoon.findings.filter((f) => f.file === 'flake.lock').map((f) => f.ruleId)).toContain('FLK-006');
+    expect(afternoon.stdout).toBe((await check(dir, '--now', '2026-01-31T13:00:00Z')).stdout);
+  });
+
   test('a result that says part of the tree was not checked (a limit reached) is not kept: that file and its host are checked again', async () => {
     const path70 = Array.from({ length: 70 }, (_, i) => `a${i}`).join('.');
     const dir = makeTree({ ...FLEET, 'hosts/db.nix': `{\n  networking.hostName = "db";\n  ${path70} = 1;\n}\n` });
@@ -305,12 +330,12 @@ function customRule(message: string): string {
   ].join('\n');
 }
 
-function lockText(lastModified: number): string {
+function lockText(lastModified: number, ref = 'nixos-25.05'): string {
   return JSON.stringify({
     nodes: {
       nixpkgs: {
         locked: { lastModified, narHash: 'sha256-Q2hbT1x9Rk3wL7nV0pZs5yJ8cM4dF6gAeUoIiKtXrY0=', owner: 'NixOS', repo: 'nixpkgs', rev: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', type: 'github' },
-        original: { owner: 'NixOS', repo: 'nixpkgs', type: 'github', ref: 'nixos-25.05' },
+        original: { owner: 'NixOS', repo: 'nixpkgs', type: 'github', ref },
       },
       root: { inputs: { nixpkgs: 'nixpkgs' } },
     },

@@ -7,7 +7,7 @@ import type { HostNote, HostSpec, ModuleRef } from '../nix/host';
 import { replayReads, traceReads } from '../nix/read-trace';
 import type { HostCoverage, HostContext, HostOutcome, HostOutcomeCache, HostPhaseResult } from '../pipeline/check-hosts';
 import type { NixSourceLoader } from '../pipeline/source-loader';
-import type { WatchedDate } from '../source/watched-date';
+import { bothWindows, DateWindow, WatchedDate, windowHolds } from '../source/watched-date';
 import type { TreeReads } from './tree-reads';
 
 /**
@@ -24,12 +24,13 @@ import type { TreeReads } from './tree-reads';
  *   starts from (the .nix files found, what each imports), so that a run
  *   where none of it changed skips host discovery too.
  *
- * A result whose rules read the reference date holds for that date only.
+ * A result whose rules read the reference date holds on the dates that read
+ * the same (watched-date.ts).
  */
 export interface HostEntry {
   reads: string[];
-  /** The reference date (ms) the result was computed for, when a rule read it. */
-  clock?: number;
+  /** Where a rule read the reference date: the dates for which the result holds. */
+  clock?: DateWindow;
   outcome: HostOutcome;
 }
 
@@ -79,25 +80,25 @@ export class HostOutcomes implements HostOutcomeCache {
     const before = this.previous.get(key);
     // (Not this.clock.date.getTime(): that would count as a rule reading the date.)
     const now = this.now;
-    // The phase's clock says whether any host's rules read the date; each host's, whether its own did.
-    const readBefore = this.clock.read;
-    if (before && (before.clock === undefined || before.clock === now) && this.reads.allHold(before.reads)) {
+    // The phase's clock says for which dates every host's result holds; each host's, for which its own does.
+    const readBefore = this.clock.window;
+    if (before && windowHolds(before.clock, now) && this.reads.allHold(before.reads)) {
       // The phase's own trace learns what this host depends on, as if it had been evaluated.
       replayReads(before.reads);
       this.kept.set(key, before);
-      this.clock.read = readBefore || before.clock !== undefined;
+      this.clock.window = bothWindows(readBefore, before.clock);
       this.stats.hostsReused++;
       return structuredClone(before.outcome);
     }
-    this.clock.read = false;
+    this.clock.window = undefined;
     const { result, reads } = traceReads(evaluate);
-    const readClock = this.clock.read;
-    this.clock.read = readBefore || readClock;
+    const readClock = this.clock.window;
+    this.clock.window = bothWindows(readBefore, readClock);
     this.stats.hostsEvaluated++;
     // A limit's note is read from the loaded files at the end of the run, not from the outcome: such an outcome is not kept.
     if (this.keepable(result.findings) && !reachedLimits()) {
       const all = [...new Set([...this.discoveryReads, ...reads])];
-      this.kept.set(key, { reads: all, ...(readClock ? { clock: now } : {}), outcome: structuredClone(result) });
+      this.kept.set(key, { reads: all, ...(readClock ? { clock: readClock } : {}), outcome: structuredClone(result) });
     }
     return result;
   }

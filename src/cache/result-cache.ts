@@ -11,7 +11,7 @@ import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
 import type { TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import type { Rule } from '../rules/rule';
 import { contentHash } from '../source/content-hash';
-import { WatchedDate, watchedDate } from '../source/watched-date';
+import { bothWindows, DateWindow, WatchedDate, watchedDate, windowHolds } from '../source/watched-date';
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
 import { readCacheFile, writeCacheFile } from './cache-file';
@@ -35,7 +35,8 @@ import { TreeReads } from './tree-reads';
  *   configuration, the scanned roots and report base. Another setting, and
  *   nothing is reused.
  * - A result for which a rule read the reference date (a lock's age) holds
- *   for that date only; the others hold on any day.
+ *   on the dates that give the same answers (watched-date.ts): the same day,
+ *   the same side of a lock's age limit; the others hold on any day.
  */
 export interface CacheSettings {
   rules: Rule[];
@@ -52,7 +53,8 @@ interface FileEntry {
   hash: string;
   /** The file's status when it was hashed, where it had not changed for a while then (see `FileStatus`). */
   status?: FileStatus;
-  clock?: number;
+  /** Where a rule read the reference date: the dates for which the result holds. */
+  clock?: DateWindow;
   checked: FileChecked;
 }
 
@@ -85,8 +87,8 @@ function sameStatus(a: FileStatus | undefined, b: FileStatus | undefined): boole
 interface PhaseEntry {
   inputs: string;
   reads: string[];
-  /** The reference date (ms) it was computed for, when a rule read it. */
-  clock?: number;
+  /** Where a rule read the reference date: the dates for which the result holds. */
+  clock?: DateWindow;
   result: unknown;
 }
 
@@ -250,14 +252,14 @@ export class ResultCache {
 
   /** Keeps the per-file results just computed (checked with `forCache`). */
   keepFiles(records: FileRecord[]): void {
-    for (const { file, checked, hash, readsClock } of records) {
+    for (const { file, checked, hash, clock } of records) {
       if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
       if (hash === undefined || !keepableFindings(checked.findings)) continue;
       // Kept as it is, like a reused result (see `files`): on a large tree a copy of every result costs tens of megabytes.
-      const entry = this.withStatus({ absolutePath: file.absolutePath, hash, ...(readsClock ? { clock: this.now } : {}), checked });
+      const entry = this.withStatus({ absolutePath: file.absolutePath, hash, ...(clock ? { clock } : {}), checked });
       this.next.files[file.path] = entry;
       const before = this.previous.files[file.path];
-      this.changed ||= !sameResult(before, entry, 'checked') || before!.hash !== entry.hash || !sameStatus(before!.status, entry.status);
+      this.changed ||= !sameResult(before, entry, 'checked') || before!.hash !== entry.hash || !sameStatus(before!.status, entry.status) || !sameResult(before, entry, 'clock');
     }
     // A file gone since the last run leaves its entry behind: the file is written without it.
     this.changed ||= Object.keys(this.previous.files).some((p) => !(p in this.next.files));
@@ -281,9 +283,9 @@ export class ResultCache {
     const clock = watchedDate(this.now);
     const { result, reads } = traceReads(() => compute(clock));
     if (codec.keepable(result)) {
-      const entry: PhaseEntry = { inputs: key, reads, ...(clock.read ? { clock: this.now } : {}), result: structuredClone(codec.store(result)) };
+      const entry: PhaseEntry = { inputs: key, reads, ...(clock.window ? { clock: clock.window } : {}), result: structuredClone(codec.store(result)) };
       this.next.phases[name] = entry;
-      this.changed ||= !sameResult(before, entry, 'result') || before!.inputs !== key || before!.reads.join('\n') !== reads.join('\n');
+      this.changed ||= !sameResult(before, entry, 'result') || before!.inputs !== key || before!.reads.join('\n') !== reads.join('\n') || !sameResult(before, entry, 'clock');
     } else {
       this.changed = true;
       this.phaseNotKept = true;
@@ -375,13 +377,13 @@ export class ResultCache {
     }
   }
 
-  private clockHolds(clock: number | undefined): boolean {
-    return clock === undefined || clock === this.now;
+  private clockHolds(clock: DateWindow | undefined): boolean {
+    return windowHolds(clock, this.now);
   }
 }
 
-/** Whether a result computed again is what the cache already held (only its reference date differs): then the file need not be written. */
-function sameResult<K extends string>(before: Partial<Record<K, unknown>> | undefined, after: Record<K, unknown>, field: K): boolean {
+/** Whether a field of a result computed again is what the cache already held: where none differs, the file need not be written. */
+function sameResult<K extends string>(before: Partial<Record<K, unknown>> | undefined, after: Partial<Record<K, unknown>>, field: K): boolean {
   return before !== undefined && JSON.stringify(before[field]) === JSON.stringify(after[field]);
 }
 
@@ -425,5 +427,5 @@ function isStrings(value: unknown): value is string[] {
 }
 
 function isClock(value: unknown): boolean {
-  return value === undefined || typeof value === 'number';
+  return value === undefined || (Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number') && value[0] < value[1]);
 }

@@ -15,7 +15,7 @@ import type { LineIndex } from '../source/position';
 import type { ReportedFix } from '../report/result';
 import { timing } from '../timing';
 import { contentHash } from '../source/content-hash';
-import { watchedDate } from '../source/watched-date';
+import { DateWindow, watchedDate } from '../source/watched-date';
 
 export interface FileToCheck {
   absolutePath: string;
@@ -91,8 +91,8 @@ export interface FileRecord {
   checked: FileChecked;
   /** With `forCache`: the content hash of the text checked. */
   hash?: string;
-  /** With `forCache`: a rule read the reference date, so the result holds for that date only. */
-  readsClock?: boolean;
+  /** With `forCache`, where a rule read the reference date: the dates for which the result holds. */
+  clock?: DateWindow;
   /** A `.nix` file parsed without error, while parses kept fit `keptBytes`: its text and flat parse, for the host phase. */
   parsed?: ParsedSource;
 }
@@ -107,11 +107,11 @@ export async function checkFileRecords(files: FileToCheck[], job: FileCheckJob, 
     // Synchronous: reading one small file at a time, awaiting each read left the CPU idle.
     const edited = options.overlayText?.(file.absolutePath);
     const read: TextRead = edited !== undefined ? { kind: 'text', text: edited } : readSource(file.absolutePath, { maxBytes: MAX_SOURCE_BYTES });
-    if (clock) clock.read = false;
+    if (clock) clock.window = undefined;
     const { flat, ...checked } = read.kind === 'text' ? checkFileText(file, read.text, job.rules, clock?.date ?? job.now, undefined, job.flakePolicy, job.planFixes) : unreadFile(file, read);
     const record: FileRecord = { file, checked };
     // A file that cannot be read has no hash: the cache does not keep its result, the next run reads it again.
-    if (clock && read.kind === 'text') Object.assign(record, { hash: contentHash(read.text), readsClock: clock.read });
+    if (clock && read.kind === 'text') Object.assign(record, { hash: contentHash(read.text), ...(clock.window ? { clock: clock.window } : {}) });
     if (flat && read.kind === 'text' && (keptBytes -= parseBytes({ text: read.text, flat })) >= 0) record.parsed = { absolutePath: file.absolutePath, text: read.text, flat };
     records.push(record);
     options.onFiles?.(i + 1);

@@ -3,6 +3,7 @@ import { lastModifiedDate } from '../flake/last-modified';
 import { describeReach, LockReach, lockReach } from '../flake/lock-graph';
 import { LockEntry, nonUpstreamOwners } from '../flake/nixpkgs';
 import { daysBetween, isoDay } from '../flake/channels';
+import { reached, utcDay, wholeDaysSince } from '../source/watched-date';
 import { DEFAULT_FLAKE_POLICY, unapprovedSources } from '../flake/policy';
 import type { LineIndex, Range } from '../source/position';
 import type { Finding, RelatedLocation } from '../findings/finding';
@@ -52,13 +53,13 @@ export function referenceDateFindings(file: string, lock: FlakeLock, ctx: Predic
     const at = lastModifiedDate(node.data.locked);
     if (at && (!newest || at > newest.at)) newest = { node, at };
   }
-  if (!newest || newest.at.getTime() <= ctx.now.getTime()) return [];
+  if (!newest || reached(ctx.now, newest.at.getTime())) return [];
   const day = isoDay(newest.at);
   return [
     {
       ruleId: 'declint-reference-date',
       severity: 'error',
-      message: `This lock was written after the reference date ${isoDay(ctx.now)} (its newest revision, ${newest.node.key}, is from ${day}): ages and channel status cannot be judged as of a day before the lock existed. Pass --now, or unset SOURCE_DATE_EPOCH (Nix builds and nix develop set it to 1980).`,
+      message: `This lock was written after the reference date ${utcDay(ctx.now)} (its newest revision, ${newest.node.key}, is from ${day}): ages and channel status cannot be judged as of a day before the lock existed. Pass --now, or unset SOURCE_DATE_EPOCH (Nix builds and nix develop set it to 1980).`,
       location: { file, range: newest.node.keyRange },
       related: [],
       subject: 'reference-date',
@@ -95,7 +96,7 @@ function entryVars(entry: LockEntry, ctx: PredicateContext): Record<string, stri
     input,
     Input: input.charAt(0).toUpperCase() + input.slice(1),
     type: typeof locked.type === 'string' ? locked.type : 'unknown',
-    today: isoDay(ctx.now),
+    today: utcDay(ctx.now),
     staleAge: String(policy.staleAfterDays),
     errorAge: String(policy.errorAfterDays),
     ...ageVars(locked, ctx),
@@ -109,7 +110,7 @@ function entryVars(entry: LockEntry, ctx: PredicateContext): Record<string, stri
 function ageVars(locked: Record<string, unknown>, ctx: PredicateContext): Record<string, string> {
   const date = lastModifiedDate(locked);
   if (!date) return {};
-  return { date: date.toISOString().slice(0, 10), age: String(Math.floor((ctx.now.getTime() - date.getTime()) / 86_400_000)) };
+  return { date: date.toISOString().slice(0, 10), age: String(wholeDaysSince(ctx.now, date.getTime())) };
 }
 
 /** `{ref}`, and for a release `{release}`, `{eol}` (its end of life), `{days}` (from today to it) and `{successor}`. */
@@ -121,7 +122,7 @@ function branchVars(entry: LockEntry, ctx: PredicateContext): Record<string, str
   if (release?.known) {
     vars.release = release.release.release;
     vars.eol = release.release.endOfLife;
-    vars.days = String(daysBetween(isoDay(ctx.now), release.release.endOfLife));
+    vars.days = String(daysBetween(utcDay(ctx.now), release.release.endOfLife));
     vars.successor = release.successor?.released !== undefined ? `NixOS ${release.successor.release}` : 'its successor';
   } else if (release && !release.newer && verdict.branch.kind === 'release') {
     vars.release = verdict.branch.release;

@@ -1,6 +1,7 @@
 import type { Predicate } from './rule';
 import type { FlakePolicy } from '../flake/policy';
 import { NAMED_PREDICATES } from './named-predicates';
+import { after } from '../source/watched-date';
 
 /** Three-valued: `undefined` when the predicate cannot decide on this value. */
 export type Verdict = boolean | undefined;
@@ -35,7 +36,7 @@ export function testPredicate(predicate: Predicate, value: unknown, ctx: Predica
   }
   if ('olderThanDays' in predicate) {
     const time = timestamp(value);
-    return time === undefined ? undefined : ctx.now.getTime() - time > predicate.olderThanDays * 86_400_000;
+    return time === undefined ? undefined : after(ctx.now, time + predicate.olderThanDays * 86_400_000);
   }
   if ('exists' in predicate) return value !== undefined && value !== null;
   if ('absent' in predicate) return value === undefined || value === null;

@@ -2,7 +2,8 @@ import { isRecord } from '../../source/records';
 import { lastModifiedDate } from '../../flake/last-modified';
 import { approvedSource, DEFAULT_FLAKE_POLICY } from '../../flake/policy';
 import { isNixpkgs, LockData, LockEntry, nonUpstreamOwners, str } from '../../flake/nixpkgs';
-import { BranchVerdict, isoDay, nixpkgsBranch } from '../../flake/channels';
+import { BranchVerdict, nixpkgsBranch } from '../../flake/channels';
+import { after, utcDay } from '../../source/watched-date';
 import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
 
@@ -210,7 +211,7 @@ function nixpkgsOlderThan(value: unknown, ctx: PredicateContext | undefined, lim
   const date = lastModifiedDate(node.locked);
   if (!date) return undefined;
   const days = (ctx.flakePolicy ?? DEFAULT_FLAKE_POLICY)[limit];
-  return ctx.now.getTime() - date.getTime() > days * 86_400_000;
+  return after(ctx.now, date.getTime() + days * 86_400_000);
 }
 
 export function isNixpkgsNode(value: unknown, ctx?: PredicateContext): boolean {
@@ -218,19 +219,20 @@ export function isNixpkgsNode(value: unknown, ctx?: PredicateContext): boolean {
   return node ? isNixpkgs(node, ctx?.flakePolicy) : false;
 }
 
-const verdicts = new WeakMap<object, { now: number; policy: unknown; verdict: BranchVerdict | undefined }>();
+const verdicts = new WeakMap<object, { day: string; policy: unknown; verdict: BranchVerdict | undefined }>();
 
 /** The branch verdict of a nixpkgs input as of the context's date; undefined without a date or a branch. */
 export function branchVerdict(value: unknown, ctx: PredicateContext | undefined): BranchVerdict | undefined {
   const node = lockNode(value);
   if (!node || !ctx) return undefined;
   // Each violation of FLK-013 and the message variables ask for the same verdict: computed once per entry and day.
+  const day = utcDay(ctx.now);
   const known = verdicts.get(node);
-  if (known && known.now === ctx.now.getTime() && known.policy === ctx.flakePolicy) return known.verdict;
+  if (known && known.day === day && known.policy === ctx.flakePolicy) return known.verdict;
   // Required here, not at the top: the table is read only when a nixpkgs branch is judged.
   const { builtinChannelTable } = require('../../flake/channel-table') as typeof import('../../flake/channel-table');
-  const verdict = nixpkgsBranch(node, ctx.flakePolicy, builtinChannelTable(), isoDay(ctx.now));
-  verdicts.set(node, { now: ctx.now.getTime(), policy: ctx.flakePolicy, verdict });
+  const verdict = nixpkgsBranch(node, ctx.flakePolicy, builtinChannelTable(), day);
+  verdicts.set(node, { day, policy: ctx.flakePolicy, verdict });
   return verdict;
 }
 

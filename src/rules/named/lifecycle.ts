@@ -4,6 +4,7 @@ import { versionFromImage } from '../../talos/version';
 import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
 import { compareVersions, parseVersion, Version } from '../version-gate';
+import { reached } from '../../source/watched-date';
 
 /**
  * End of life of Talos and Kubernetes releases (TAL-028), judged against the
@@ -55,7 +56,7 @@ export function talosEndOfLife(version: Version, now: Date): boolean | undefined
     return compareVersions(version, releases[0].version) < 0 ? true : undefined;
   }
   const successor = [version[0], version[1] + 2];
-  return releases.some((r) => compareVersions(r.version, successor) >= 0 && r.date !== undefined && r.date <= now.getTime());
+  return releases.some((r) => compareVersions(r.version, successor) >= 0 && r.date !== undefined && reached(now, r.date));
 }
 
 /** Whether a Kubernetes minor is past its end-of-life date (or older than the table). */
@@ -63,7 +64,7 @@ export function kubernetesEndOfLife(version: Version, now: Date): boolean | unde
   const eols = byVersion(table().kubernetes);
   const entry = eols.find((r) => compareVersions(r.version, version.slice(0, 2)) === 0);
   if (!entry) return compareVersions(version, eols[0].version) < 0 ? true : undefined;
-  return entry.date === undefined ? undefined : entry.date <= now.getTime();
+  return entry.date === undefined ? undefined : reached(now, entry.date);
 }
 
 function endOfLife(read: (value: unknown) => Version | undefined, judge: (v: Version, now: Date) => boolean | undefined, product: string): NamedPredicate {
