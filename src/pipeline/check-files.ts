@@ -3,14 +3,13 @@ import type { Finding } from '../findings/finding';
 import { internalErrorFinding, limitFinding, unreadableFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText as readSource, TextRead } from '../source/read-text';
 import { candidateKind } from '../discover/classify';
-import { checkFile } from '../rules/engine';
 import { parseSuppressions, SuppressionComment } from '../findings/suppressions';
 import type { FlakePolicy } from '../flake/policy';
 import type { Rule } from '../rules/rule';
 import { summarizeTalosFile, TalosFileSummary, unreadTalosFile } from '../talos/file-summary';
-import { analyzeFile, ParsedNix } from './analyze';
+import type { ParsedNix } from './analyze';
 import type { FixSources } from '../fix/plan';
-import { convertFlat, NixNode } from '../nix/syntax';
+import type { NixNode } from '../nix/syntax';
 import type { LineIndex } from '../source/position';
 import type { ReportedFix } from '../report/result';
 import { timing } from '../timing';
@@ -178,6 +177,9 @@ export function checkFileText(file: FileToCheck, text: string, rules: Rule[], no
 }
 
 function checkFileTextUnguarded(file: FileToCheck, text: string, rules: Rule[], now: Date, parsed: ParsedNix | undefined, flakePolicy: FlakePolicy | undefined, planFixes: boolean): FileChecked {
+  // The parsers, the evaluator and the rules are loaded by the first file checked: a run whose results all come from the cache needs none.
+  const { analyzeFile } = require('./analyze') as typeof import('./analyze');
+  const { checkFile } = require('../rules/engine') as typeof import('../rules/engine');
   const result = analyzeFile(file.path, text, parsed);
   const suppressions = result.kind !== 'skipped' ? parseSuppressions(file.path, text) : [];
   if (result.kind === 'parse-error' || result.kind === 'not-checked') {
@@ -215,6 +217,7 @@ function fixesInFile(file: string, text: string, flat: Int32Array, lines: LineIn
   if (findings.length === 0) return [];
   // Loaded by the runs that report fixes (JSON, SARIF): the planner reaches the YAML library, a sixth of declint's start-up.
   const { plannedFixKey, reportedFix } = require('../fix/plan') as typeof import('../fix/plan');
+  const { convertFlat } = require('../nix/syntax') as typeof import('../nix/syntax');
   let syntax: NixNode | undefined;
   const sources: FixSources = {
     text: (f) => (f === file ? text : undefined),
