@@ -214,7 +214,7 @@ export function describeStructureProblem(problem: StructureProblem): string {
 }
 
 function tooDeep(): string {
-  return `This file nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos config does; it is not checked.`;
+  return `This file nests more than ${MAX_YAML_DEPTH} levels deep, which no Talos configuration does; it is not checked.`;
 }
 
 /** Why a parsed YAML document is beyond what declint reads, and where it starts (an offset). */
@@ -247,7 +247,7 @@ function tooComplex(doc: Document.Parsed, lines: LineIndex): (YamlSyntaxError & 
     case 'too-deep':
       return { message: tooDeep(), range };
     case 'collection-key':
-      return { message: 'a key is a map, a list or a tagged value, which no Talos config has', range, invalid: true };
+      return { message: 'a key is a map, a list or a tagged value, which no Talos configuration has', range, invalid: true };
     case 'aliases':
       return { message: `This file's aliases expand beyond what declint reads (${problem.detail}); it is not checked.`, range };
   }
