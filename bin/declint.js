@@ -6,6 +6,12 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+// V8 optimizes a function once about 66 KB of its bytecode has run, and again after its optimized code
+// meets a value of a shape it did not expect: compilations that cost a run of declint a sixth to a quarter
+// of its CPU time on real fleets and gain it no wall time (bench/README.md, "Optimizing later").
+// Eight times that budget lets each function see more of its values first. Set before declint loads.
+require('v8').setFlagsFromString('--interrupt-budget=540672');
+
 const { main } = require('../dist/cli/main.js');
 
 main(process.argv.slice(2)).then((code) => {
