@@ -11,8 +11,7 @@ import { definitionSite, renamedSite } from '../src/nix/module';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { makeWorkspace } from './support/lsp-client';
 import { TEST_NOW } from './support/cli';
-
-const { Random } = require('../fuzz/random') as { Random: new (seed: number) => { int(n: number): number; pick<T>(list: T[]): T; chance(p: number): boolean } };
+import { Random } from '../fuzz/random';
 
 /**
  * The language server keeps its analysis between edits and updates a host in
@@ -174,6 +173,35 @@ function rangedChange(before: string, after: string): { range: { start: { line: 
  * incrementally), then compares the findings with a full check of the same
  * texts, and gives how web was evaluated.
  */
+/**
+ * Types `keystrokes` edits into `file`, one at a time from `text` (each checked by `type` against a full check):
+ * `edit` makes the next text from the current one, and says whether the keystroke after it undoes it.
+ * Returns how many keystrokes updated the host each way.
+ */
+async function typeRandomly(
+  type: (file: string, text: string) => Promise<string | undefined>,
+  file: string,
+  text: string,
+  keystrokes: number,
+  edit: (text: string) => { text: string; undo: boolean },
+): Promise<Map<string, number>> {
+  const how = new Map<string, number>();
+  let undo: string | undefined;
+  for (let i = 0; i < keystrokes; i++) {
+    if (undo !== undefined) {
+      text = undo;
+      undo = undefined;
+    } else {
+      const next = edit(text);
+      if (next.undo) undo = text;
+      text = next.text;
+    }
+    const way = (await type(file, text)) ?? 'not evaluated';
+    how.set(way, (how.get(way) ?? 0) + 1);
+  }
+  return how;
+}
+
 function typingWorkspace(files: Record<string, string>): { type: (file: string, text: string) => Promise<string | undefined>; findings: () => Finding[] } {
   let root: string;
   let ws: Workspace;
@@ -242,36 +270,25 @@ describe('typing in a value', () => {
   });
 
   test('random typing in a module: after each keystroke, the findings are those of a full check', async () => {
-    let text = VALUES['modules/values.nix'];
     let seed = 11;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)];
-    const how = new Map<string, number>();
-    let typo: string | undefined;
-    for (let i = 0; i < 120; i++) {
-      if (typo !== undefined) {
-        // The slip of the previous keystroke corrected.
-        text = typo;
-        typo = undefined;
-      } else if (random() < 0.25) {
+    const how = await typeRandomly(type, 'modules/values.nix', VALUES['modules/values.nix'], 120, (text) => {
+      if (random() < 0.25) {
         // A slip anywhere (in a name, a quote, a bracket), corrected at the next keystroke.
         const at = 1 + Math.floor(random() * (text.length - 2));
-        typo = text;
-        text = text.slice(0, at) + pick(['x', '"', ']', '\n', ';', '.']) + text.slice(at);
-      } else {
-        // Typing or deleting inside a string or a number of some value.
-        const spots = [...text.matchAll(/"(?:[^"\\]|\\.){2,}"|\b\d{2,}\b/g)].map((m) => m.index! + 1 + Math.floor(random() * (m[0].length - 2)));
-        expect(spots.length).toBeGreaterThan(0);
-        const at = pick(spots);
-        text = random() < 0.6 ? text.slice(0, at) + pick(['a', 'k', '7', '-', ' ', '\n']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+        return { text: text.slice(0, at) + pick(['x', '"', ']', '\n', ';', '.']) + text.slice(at), undo: true };
       }
-      const way = (await type('modules/values.nix', text)) ?? 'not evaluated';
-      how.set(way, (how.get(way) ?? 0) + 1);
-    }
+      // Typing or deleting inside a string or a number of some value.
+      const spots = [...text.matchAll(/"(?:[^"\\]|\\.){2,}"|\b\d{2,}\b/g)].map((m) => m.index! + 1 + Math.floor(random() * (m[0].length - 2)));
+      expect(spots.length).toBeGreaterThan(0);
+      const at = pick(spots);
+      return { text: random() < 0.6 ? text.slice(0, at) + pick(['a', 'k', '7', '-', ' ', '\n']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1), undo: false };
+    });
     // Typing in values re-evaluates one binding (45 of the 120 keystrokes); a slip that breaks the syntax takes the
     // module out of its host in place, its correction puts it back, and a slip in a `let` binding or a quoted name
-    // reads the module again (75): this module reads the configuration in a string, which is read against the host
-    // (its build settled), so no keystroke builds the host again.
+    // reads the module again (73; 2 slips in a name move its binding's definitions instead): this module reads the
+    // configuration in a string, which is read against the host (its build settled), so no keystroke builds the host again.
     expect(how.get('binding')).toBeGreaterThanOrEqual(40);
     expect(how.get('module')).toBeGreaterThanOrEqual(70);
     expect(how.get('built')).toBeUndefined();
@@ -354,26 +371,15 @@ in
   });
 
   test('random typing in names: after each keystroke, the findings are those of a full check', async () => {
-    let text = NAMES;
     const random = new Random(7);
-    const how = new Map<string, number>();
-    let undo: string | undefined;
-    for (let i = 0; i < 80; i++) {
-      if (undo !== undefined) {
-        text = undo;
-        undo = undefined;
-      } else {
-        // A letter typed into, or deleted from, a name of a binding's path (before `=` or `.`).
-        const spots = [...text.matchAll(/[A-Za-z_][A-Za-z0-9_'-]*(?=\s*=[^=]|\.[A-Za-z"])/g)].map((m) => m.index! + random.int(m[0].length + 1));
-        const at = random.pick(spots);
-        const before = text;
-        text = random.chance(0.7) ? text.slice(0, at) + random.pick(['a', 'n', 'x', '_', '-']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
-        // Half the names typed are undone by the next keystroke, and every one that breaks the syntax (`-etc`).
-        if (random.chance(0.5) || parseNix(text).rootNode.hasError) undo = before;
-      }
-      const way = (await type('modules/names.nix', text)) ?? 'not evaluated';
-      how.set(way, (how.get(way) ?? 0) + 1);
-    }
+    const how = await typeRandomly(type, 'modules/names.nix', NAMES, 80, (text) => {
+      // A letter typed into, or deleted from, a name of a binding's path (before `=` or `.`).
+      const spots = [...text.matchAll(/[A-Za-z_][A-Za-z0-9_'-]*(?=\s*=[^=]|\.[A-Za-z"])/g)].map((m) => m.index! + random.int(m[0].length + 1));
+      const at = random.pick(spots);
+      const typed = random.chance(0.7) ? text.slice(0, at) + random.pick(['a', 'n', 'x', '_', '-']) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+      // Half the names typed are undone by the next keystroke, and every one that breaks the syntax (`-etc`).
+      return { text: typed, undo: random.chance(0.5) || parseNix(typed).rootNode.hasError };
+    });
     // A typo in a name leaves an option nothing reads: 35 of the 80 keystrokes move one binding's definitions in place;
     // the others read the module again (a broken name and its undo, a `let` value, sysctl keys) or build the host
     // again (a name `config` reads while collecting).

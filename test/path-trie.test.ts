@@ -1,6 +1,5 @@
+import { Random } from '../fuzz/random';
 import { addPath, TrieNode, updatedTrie } from '../src/nix/path-trie';
-
-const { Random } = require('../fuzz/random') as { Random: new (seed: number) => { next(): number; int(n: number): number; pick<T>(list: T[]): T; chance(p: number): boolean } };
 
 /** A trie as nested plain objects, names sorted: two tries with the same paths print the same. */
 function shape(node: TrieNode): unknown {
