@@ -178,7 +178,12 @@ function indexRulesByHead(rules: readonly Rule[]): RulesByHead {
       if (rule.target !== 'nixos') return;
       const heads = new Set(ruleSources(rule).flatMap((source) => source.heads));
       if (heads.has('*')) index!.anyHead.push(i);
-      else for (const head of heads) index!.byHead.set(head, [...(index!.byHead.get(head) ?? []), i]);
+      else
+        for (const head of heads) {
+          const listed = index!.byHead.get(head);
+          if (listed) listed.push(i);
+          else index!.byHead.set(head, [i]);
+        }
     });
     rulesByHead.set(rules, index);
   }

@@ -20,13 +20,11 @@ export function checkFile(file: AnalyzedFile, rules: Rule[], ctx: PredicateConte
     for (const rule of rules) if (rule.target === 'talos') findings.push(...checkTalosView(view, rule, ctx));
     return findings;
   }
-  if (file.kind === 'flake-lock' && rules.some((r) => r.target === 'flake-lock')) {
-    findings.push(...(require('./check-flake-lock') as typeof import('./check-flake-lock')).referenceDateFindings(file.path, file.lock, ctx));
-  }
   if (file.kind === 'nix') {
     for (const rule of nixosRulesFor(file.module, rules)) findings.push(...checkNixModule(file.path, file.module, file.lines, rule, ctx));
-  } else if (file.kind === 'flake-lock') {
-    const { checkFlakeLock } = require('./check-flake-lock') as typeof import('./check-flake-lock');
+  } else if (file.kind === 'flake-lock' && rules.some((r) => r.target === 'flake-lock')) {
+    const { checkFlakeLock, referenceDateFindings } = require('./check-flake-lock') as typeof import('./check-flake-lock');
+    findings.push(...referenceDateFindings(file.path, file.lock, ctx));
     for (const rule of rules) if (rule.target === 'flake-lock') findings.push(...checkFlakeLock(file.path, file.lock, rule, ctx, file.lines));
   }
   return findings;
