@@ -88,7 +88,7 @@ export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixM
 export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession, root?: NixNode): NixModule {
   if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs, session)));
   const reading: Reading = { shared: 0, full: false, seen: new WeakSet(), note: (span, message) => root?.noteLimit(message, span) };
-  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading };
+  const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading, shared: undefined, top: undefined, file: undefined, ancestors: undefined };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
     // A whole module written as `lib.mkMerge [ … ]` or `lib.mkIf c { … }` is shorthand config.
     const definitions: OptionDefinition[] = [];
@@ -105,7 +105,7 @@ export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluat
 
   if (fullForm) {
     const config = body.get('config');
-    if (config) collect(config.value.force(), [], { ...base, binding: config.binding ?? rootSpan }, definitions);
+    if (config) collect(config.value.force(), [], derived(base, { binding: config.binding ?? rootSpan }), definitions);
     const options = body.get('options');
     if (options) collectDeclarations(options.value.force(), [], options.binding ?? rootSpan, declarations);
   } else {
@@ -156,8 +156,40 @@ interface Context {
   top?: Span;
   /** Report path of the file `binding` is in, where it is not the module's own. */
   file?: string;
-  /** The sets being read on the way here: a set that holds itself is read once. */
-  ancestors?: Set<Value>;
+  /** The sets being read on the way here, innermost first: a set that holds itself is read once. */
+  ancestors?: Ancestors;
+}
+
+/** A chain of the sets being read, innermost first (short: as deep as an option path). */
+interface Ancestors {
+  value: Value;
+  up: Ancestors | undefined;
+}
+
+function isAncestor(value: Value, ancestors: Ancestors | undefined): boolean {
+  for (let a = ancestors; a; a = a.up) if (a.value === value) return true;
+  return false;
+}
+
+/**
+ * A context that differs from `ctx` in some fields. Every context is made
+ * here, with all fields in one order: an object spread with added
+ * properties (`{ ...ctx, binding }`) takes V8's slow path, and the walk
+ * makes one context per attribute it reads.
+ */
+function derived(ctx: Context, change: { priority?: number; order?: number; conditions?: Condition[]; binding?: Span; shared?: boolean; top?: Span; file?: string | null; ancestors?: Ancestors }): Context {
+  return {
+    priority: change.priority ?? ctx.priority,
+    order: change.order ?? ctx.order,
+    conditions: change.conditions ?? ctx.conditions,
+    binding: change.binding ?? ctx.binding,
+    reading: ctx.reading,
+    shared: change.shared ?? ctx.shared,
+    top: change.top ?? ctx.top,
+    // null: no file of its own (the module's).
+    file: change.file === undefined ? ctx.file : (change.file ?? undefined),
+    ancestors: change.ancestors ?? ctx.ancestors,
+  };
 }
 
 interface Reading {
@@ -198,7 +230,7 @@ function isModuleArgument(path: string[]): boolean {
 
 function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefinition[]): void {
   if (exhausted(ctx)) return;
-  const here = attr.binding ? { ...ctx, binding: attr.binding, file: attr.file, top: ctx.top ?? attr.binding } : ctx;
+  const here = attr.binding ? derived(ctx, { binding: attr.binding, file: attr.file ?? null, top: ctx.top ?? attr.binding }) : ctx;
   if (attr.leaf) {
     // A literal cannot hold deeper definitions: keep it unevaluated until a rule reads it.
     add(out, definition(path, attr.value, here, attr.leaf), here);
@@ -208,19 +240,46 @@ function collectAttr(attr: Attr, path: string[], ctx: Context, out: OptionDefini
 }
 
 function definition(path: string[], value: Thunk | Value, ctx: Omit<Context, 'reading'>, leaf?: LeafSource): OptionDefinition {
-  const thunk = value instanceof Thunk ? value : Thunk.of(value);
-  return {
-    path: canonicalOptionPath(path),
-    get value() {
-      return thunk.force();
-    },
-    priority: ctx.priority,
-    order: ctx.order,
-    conditions: ctx.conditions,
-    binding: ctx.binding,
-    ...(ctx.file ? { file: ctx.file } : {}),
-    ...(leaf ? { leaf } : {}),
-  };
+  return new Definition(canonicalOptionPath(path), value instanceof Thunk ? value : Thunk.of(value), ctx.priority, ctx.order, ctx.conditions, ctx.binding, ctx.file || undefined, leaf);
+}
+
+/** A `mkIf` condition as read: evaluated when first read (a class for the reason `Definition` is one). */
+class LazyCondition implements Condition {
+  constructor(
+    readonly text: string,
+    private readonly thunk: Thunk,
+  ) {}
+
+  get value(): Value {
+    return this.thunk.force();
+  }
+}
+
+/**
+ * A definition read from a module, its value evaluated when first read. A
+ * class, not an object literal with a getter: a literal makes a closure and
+ * an accessor per definition, and modules hold hundreds of thousands.
+ */
+class Definition implements OptionDefinition {
+  constructor(
+    public path: string[],
+    private readonly thunk: Thunk,
+    public priority: number,
+    public order: number,
+    public conditions: Condition[],
+    public binding: Span,
+    public file: string | undefined,
+    public leaf: LeafSource | undefined,
+  ) {}
+
+  get value(): Value {
+    return this.thunk.force();
+  }
+
+  /** The same definition under another option path, its value still unread. */
+  at(path: string[]): Definition {
+    return new Definition(path, this.thunk, this.priority, this.order, this.conditions, this.binding, this.file, this.leaf);
+  }
 }
 
 /**
@@ -244,6 +303,7 @@ export function redefined(def: OptionDefinition, expression: NixNode): OptionDef
  * still unread until a rule reads it.
  */
 export function renamedDefinition(def: OptionDefinition, path: string[]): OptionDefinition {
+  if (def instanceof Definition) return def.at(path);
   const renamed = {
     path,
     priority: def.priority,
@@ -401,7 +461,7 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
     case 'attrs': {
       // A value handed to modules whole (`_module.args.inputs`), a flake input, or a set already being read
       // further up (`inputs.self.inputs…`) holds no option definitions: it is one value.
-      if (value.outside || value.whole || isModuleArgument(path) || ctx.ancestors?.has(value)) {
+      if (value.outside || value.whole || isModuleArgument(path) || isAncestor(value, ctx.ancestors)) {
         add(out, definition(path, value, ctx), ctx);
         return;
       }
@@ -409,9 +469,7 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       if (value.open) add(out, definition(path, value, ctx), ctx);
       // `boot.kernel.sysctl = { };` defines the option (as `{ }`) though it sets no key.
       else if (value.attrs.size === 0 && path.length > 0) add(out, definition(path, value, ctx), ctx);
-      const ancestors = new Set(ctx.ancestors);
-      ancestors.add(value);
-      const inner = { ...ctx, ancestors, ...(ctx.shared || !ctx.reading.seen.has(value.attrs) ? {} : { shared: true }) };
+      const inner = derived(ctx, { ancestors: { value, up: ctx.ancestors }, shared: ctx.shared || ctx.reading.seen.has(value.attrs) || undefined });
       ctx.reading.seen.add(value.attrs);
       for (const [key, attr] of value.attrs) {
         if (exhausted(inner)) break;
@@ -421,24 +479,18 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
     }
     case 'override':
       // The outermost override decides, as nixpkgs' filterOverrides reads one level.
-      collect(value.content.force(), path, ctx.priority === PRIORITY.plain ? { ...ctx, priority: value.priority } : ctx, out, depth + 1);
+      collect(value.content.force(), path, ctx.priority === PRIORITY.plain ? derived(ctx, { priority: value.priority }) : ctx, out, depth + 1);
       return;
     case 'order':
-      collect(value.content.force(), path, { ...ctx, order: value.order }, out, depth + 1);
+      collect(value.content.force(), path, derived(ctx, { order: value.order }), out, depth + 1);
       return;
     case 'merge':
       for (const item of value.contents) collect(item.force(), path, ctx, out, depth + 1);
       return;
     case 'if': {
       // The condition is read only when a definition under it is: it may depend on other options.
-      const thunk = value.condition;
-      const condition: Condition = {
-        text: value.conditionText,
-        get value() {
-          return thunk.force();
-        },
-      };
-      collect(value.content.force(), path, { ...ctx, conditions: [...ctx.conditions, condition] }, out, depth + 1);
+      const condition = new LazyCondition(value.conditionText, value.condition);
+      collect(value.content.force(), path, derived(ctx, { conditions: [...ctx.conditions, condition] }), out, depth + 1);
       return;
     }
     default:

@@ -308,7 +308,8 @@ export function applyValue(fn: Value, arg: Thunk): Value {
       return fn.apply(arg);
     case 'builtin': {
       const args = [...fn.args, arg];
-      if (args.length < fn.arity) return { ...fn, args, origin: undefined };
+      // Object.assign: an object literal that spreads and then adds properties is slow on Node 20 (evaluate.ts, evalBounded).
+      if (args.length < fn.arity) return Object.assign({}, fn, { args, origin: undefined });
       return fn.impl(args);
     }
     case 'attrs': {
