@@ -389,39 +389,36 @@ export class Evaluator {
       const name = formal.type === 'formal' ? formal.childForFieldName('name') : null;
       return name && !name.isMissing ? [formal.childForFieldName('default') !== null] : [];
     });
-    return {
-      kind: 'lambda',
-      ...(names ? { formals: names, formalDefaults: defaults } : {}),
-      apply: (arg: Thunk): Value => {
-        const vars = new Map<string, Thunk>();
-        const inner = scope.child(vars);
-        if (universal) vars.set(universal.text, arg);
-        if (formals) {
-          for (const formal of formals.namedChildren) {
-            if (formal.type !== 'formal') continue;
-            const nameNode = formal.childForFieldName('name');
-            if (!nameNode || nameNode.isMissing) continue;
-            const name = nameNode.text;
-            const fallback = formal.childForFieldName('default');
-            vars.set(
-              name,
-              Thunk.lazy(() => {
-                const argValue = arg.force();
-                if (argValue.kind === 'attrs') {
-                  const found = argValue.attrs.get(name);
-                  if (found) return found.value.force();
-                  if (fallback) return this.eval(fallback, inner);
-                  return unknown(argValue.open ? `${name}: ${argValue.open}` : `missing argument ${name}`);
-                }
+    const apply = (arg: Thunk): Value => {
+      const vars = new Map<string, Thunk>();
+      const inner = scope.child(vars);
+      if (universal) vars.set(universal.text, arg);
+      if (formals) {
+        for (const formal of formals.namedChildren) {
+          if (formal.type !== 'formal') continue;
+          const nameNode = formal.childForFieldName('name');
+          if (!nameNode || nameNode.isMissing) continue;
+          const name = nameNode.text;
+          const fallback = formal.childForFieldName('default');
+          vars.set(
+            name,
+            Thunk.lazy(() => {
+              const argValue = arg.force();
+              if (argValue.kind === 'attrs') {
+                const found = argValue.attrs.get(name);
+                if (found) return found.value.force();
                 if (fallback) return this.eval(fallback, inner);
-                return unknown(`argument ${name} is not known`);
-              }),
-            );
-          }
+                return unknown(argValue.open ? `${name}: ${argValue.open}` : `missing argument ${name}`);
+              }
+              if (fallback) return this.eval(fallback, inner);
+              return unknown(`argument ${name} is not known`);
+            }),
+          );
         }
-        return this.eval(body, inner);
-      },
+      }
+      return this.eval(body, inner);
     };
+    return names ? { kind: 'lambda', formals: names, formalDefaults: defaults, apply } : { kind: 'lambda', apply };
   }
 
   /** Attribute names of an attrpath; undefined where a dynamic name is not known. */

@@ -77,7 +77,7 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return { ...readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session, root), limits: root.limitNotes };
+  return Object.assign(readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session, root), { limits: root.limitNotes });
 }
 
 /**
