@@ -938,7 +938,8 @@ class PendingAttrs {
 
   finish(evaluator: Evaluator, scope: Scope): AttrsValue {
     const attrs = new Map<string, Attr>();
-    for (const [name, entry] of this.entries) {
+    // forEach, not `for (const [name, entry] of …)`: no array per entry (every attribute set literal evaluated comes here).
+    this.entries.forEach((entry, name) => {
       if (entry.kind === 'leaf') {
         const value = evaluator.thunk(entry.expression, scope);
         const binding = bindingSpan(entry.binding);
@@ -976,7 +977,7 @@ class PendingAttrs {
         const binding = bindingSpan(nested.binding);
         attrs.set(name, evaluator.file ? { value, binding, file: evaluator.file } : { value, binding });
       }
-    }
+    });
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };
   }
 }

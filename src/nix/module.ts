@@ -471,10 +471,10 @@ function collect(value: Value, path: string[], ctx: Context, out: OptionDefiniti
       else if (value.attrs.size === 0 && path.length > 0) add(out, definition(path, value, ctx), ctx);
       const inner = derived(ctx, { ancestors: { value, up: ctx.ancestors }, shared: ctx.shared || ctx.reading.seen.has(value.attrs) || undefined });
       ctx.reading.seen.add(value.attrs);
-      for (const [key, attr] of value.attrs) {
-        if (exhausted(inner)) break;
-        collectAttr(attr, [...path, key], inner, out);
-      }
+      // forEach, not `for (const [key, attr] of …)`: no array per entry (the walk visits every attribute of every module).
+      value.attrs.forEach((attr, key) => {
+        if (!exhausted(inner)) collectAttr(attr, [...path, key], inner, out);
+      });
       return;
     }
     case 'override':
