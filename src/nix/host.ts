@@ -902,6 +902,8 @@ interface Answering {
   previous?: Host;
   /** Reads made by the module being collected now. */
   reads: number;
+  /** While a round after the first collects: each read, in order, with the answer the previous round's host gave. */
+  answers?: { path: string[]; answer: Value | undefined }[];
 }
 
 /**
@@ -920,27 +922,88 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
     reads.add(key(p));
     if (answering.final) return answering.final.current.host.readConfig(p);
     answering.reads++;
-    return answering.previous ? answering.previous.readConfig(p) : unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
+    if (!answering.previous) return unknown(`${formatOptionPath(p)} is read while the host's modules are being collected`);
+    const answer = answering.previous.readConfig(p);
+    answering.answers?.push({ path: p, answer });
+    return answer;
   };
   /** Modules that read nothing while collected are the same in every round and are kept. */
   const stable = new Map<string, NixModule>();
   let previous: Host | undefined;
   let host = collectHost(spec, options, resolveConfig, answering, stable);
   let settled = host.readsWhileCollecting === 0;
+  let answered: { path: string[]; answer: Value | undefined }[] = [];
   for (let round = 1; round < MAX_ROUNDS && host.readsWhileCollecting > 0 && !host.tooLarge; round++) {
-    if (previous && sameDefinitions(previous, host)) {
+    // Settled when this round defines what the last one did, or when the next would: it would read the same answers.
+    if (previous && (sameDefinitions(previous, host) || answersHold(answered, host, answering))) {
       settled = true;
       break;
     }
     previous = host;
     answering.previous = host;
+    answered = answering.answers = [];
     host = collectHost(spec, options, resolveConfig, answering, stable);
+    answering.answers = undefined;
   }
   host.settled = settled || (previous !== undefined && sameDefinitions(previous, host));
   answering.final = host;
   answering.previous = undefined;
   host.configReads = reads;
   return host;
+}
+
+/**
+ * Whether `host`, just collected, gives every read its collection made the
+ * answer the previous round's host gave it, in the order they were made:
+ * then collecting again with `host` answering would read the same answers,
+ * make the same reads, and define the same as `host` (the fixpoint
+ * `buildHost` looks for), and that round is not needed. Answers compare as
+ * far as the collection looked at them (`sameAnswer`). The reads the
+ * comparison makes are answered by `host`, as they would be in that round.
+ */
+function answersHold(answered: readonly { path: string[]; answer: Value | undefined }[], host: Host, answering: Answering): boolean {
+  answering.previous = host;
+  return answered.every(({ path: p, answer }) => {
+    const now = host.readConfig(p);
+    return answer === now || (answer !== undefined && now !== undefined && sameAnswer(answer, now));
+  });
+}
+
+/**
+ * Whether `now` answers a read as `before` did for what read `before`
+ * looked at: the same kind and fields (where each part was written
+ * included), and inside it the same values wherever the reader evaluated a
+ * part of `before`; parts it never evaluated are not compared (nor
+ * evaluated in `now`). Functions and systems cannot be compared.
+ */
+function sameAnswer(before: Value, now: Value, depth = 0): boolean {
+  if (before === now) return true;
+  if (depth > 64 || !COMPARED.has(before.kind) || before.kind !== now.kind || (before.kind === 'unknown' && before.ofSystem) || (now.kind === 'unknown' && now.ofSystem)) return false;
+  const fields = (v: Value) => Object.keys(v).filter((k) => k === 'origin' || !NESTED_FIELDS.has(k));
+  const own = fields(before);
+  if (own.length !== fields(now).length) return false;
+  for (const k of own) {
+    const x = (before as unknown as Record<string, unknown>)[k];
+    const y = (now as unknown as Record<string, unknown>)[k];
+    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  if (before.kind === 'attrs') {
+    // The same names in the same order, each bound at the same place (definitions read through the set point there).
+    const theirs = [...(now as typeof before).attrs];
+    if (before.attrs.size !== theirs.length) return false;
+    let i = 0;
+    for (const [k, attr] of before.attrs) {
+      const [name, other] = theirs[i++];
+      if (name !== k || attr.file !== other.file || attr.binding?.start !== other.binding?.start || attr.binding?.end !== other.binding?.end) return false;
+    }
+  }
+  const xs = innerValues(before);
+  const ys = innerValues(now);
+  if (xs.length !== ys.length) return false;
+  return xs.every((x, i) => {
+    const seen = x.computed;
+    return seen === undefined || sameAnswer(seen, ys[i].force(), depth + 1);
+  });
 }
 
 /**

@@ -254,6 +254,11 @@ export class Thunk {
     return new Thunk(compute);
   }
 
+  /** The value, where it was computed already; undefined where it was not (nothing is evaluated). */
+  get computed(): Value | undefined {
+    return this.state === 'done' ? this.result : undefined;
+  }
+
   force(): Value {
     if (this.state === 'done') {
       if (this.reads !== undefined) replayReads(this.reads);
