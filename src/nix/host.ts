@@ -979,14 +979,7 @@ function answersHold(answered: readonly { path: string[]; answer: Value | undefi
 function sameAnswer(before: Value, now: Value, depth = 0): boolean {
   if (before === now) return true;
   if (depth > 64 || !COMPARED.has(before.kind) || before.kind !== now.kind || (before.kind === 'unknown' && before.ofSystem) || (now.kind === 'unknown' && now.ofSystem)) return false;
-  const fields = (v: Value) => Object.keys(v).filter((k) => k === 'origin' || !NESTED_FIELDS.has(k));
-  const own = fields(before);
-  if (own.length !== fields(now).length) return false;
-  for (const k of own) {
-    const x = (before as unknown as Record<string, unknown>)[k];
-    const y = (now as unknown as Record<string, unknown>)[k];
-    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
-  }
+  if (!sameFields(before, now, true)) return false;
   if (before.kind === 'attrs') {
     // The same names in the same order, each bound at the same place (definitions read through the set point there).
     const theirs = [...(now as typeof before).attrs];
@@ -1390,18 +1383,10 @@ export function sameValue(a: Value, b: Value, depth = 0): boolean | undefined {
   if (depth > 64) return undefined;
   if (a === b) return true;
   if (!COMPARED.has(a.kind) || !COMPARED.has(b.kind) || (a.kind === 'unknown' && a.ofSystem) || (b.kind === 'unknown' && b.ofSystem)) return undefined;
-  if (a.kind !== b.kind) return false;
-  const fields = (v: Value) => Object.keys(v).filter((k) => !NESTED_FIELDS.has(k));
-  const own = fields(a);
-  if (own.length !== fields(b).length) return false;
-  for (const k of own) {
-    const x = (a as unknown as Record<string, unknown>)[k];
-    const y = (b as unknown as Record<string, unknown>)[k];
-    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
-  }
+  if (a.kind !== b.kind || !sameFields(a, b, false)) return false;
   if (a.kind === 'attrs') {
-    const theirs = (b as typeof a).attrs;
-    if (a.attrs.size !== theirs.size || [...a.attrs.keys()].some((k, i) => [...theirs.keys()][i] !== k)) return false;
+    const theirs = [...(b as typeof a).attrs.keys()];
+    if (a.attrs.size !== theirs.length || [...a.attrs.keys()].some((k, i) => theirs[i] !== k)) return false;
   }
   const xs = innerValues(a);
   const ys = innerValues(b);
@@ -1409,6 +1394,18 @@ export function sameValue(a: Value, b: Value, depth = 0): boolean | undefined {
   let verdict: boolean | undefined = true;
   for (let i = 0; i < xs.length && verdict; i++) verdict = sameValue(xs[i].force(), ys[i].force(), depth + 1);
   return verdict;
+}
+
+/** Whether two values of one kind have the same fields besides the values inside them (`origin` too, with `origin`). */
+function sameFields(a: Value, b: Value, origin: boolean): boolean {
+  const fields = (v: Value) => Object.keys(v).filter((k) => (origin && k === 'origin') || !NESTED_FIELDS.has(k));
+  const own = fields(a);
+  if (own.length !== fields(b).length) return false;
+  return own.every((k) => {
+    const x = (a as unknown as Record<string, unknown>)[k];
+    const y = (b as unknown as Record<string, unknown>)[k];
+    return x === y || JSON.stringify(x) === JSON.stringify(y);
+  });
 }
 
 /**
