@@ -23,8 +23,7 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
   if (sources.some((source) => source.passWhen && satisfiedIn(module, source, ctx))) return [];
   for (const source of sources) {
     if (source.passWhen) continue;
-    for (const def of candidates(module, source)) {
-      if (!source.paths.some((p) => matchesPattern(p, def.path))) continue;
+    for (const def of definitionsOf(module, source)) {
       const holds = conditionsHold(def);
       if (holds === false) continue;
       const found = source.text
@@ -38,8 +37,8 @@ export function checkNixModule(file: string, module: NixModule, lines: LineIndex
 
 /** Whether a definition of an alternative in the module passes its `passWhen` test. */
 function satisfiedIn(module: NixModule, source: RuleSource, ctx: PredicateContext): boolean {
-  return candidates(module, source).some((def) => {
-    if (!source.paths.some((p) => matchesPattern(p, def.path)) || conditionsHold(def) !== true) return false;
+  return definitionsOf(module, source).some((def) => {
+    if (conditionsHold(def) !== true) return false;
     const value = toPlain(def.value);
     return value !== undefined && testPredicate(source.passWhen!, value, ctx) === true;
   });
@@ -150,6 +149,36 @@ function definitionsByFirstName(module: NixModule): Map<string, OptionDefinition
       else index.set(def.path[0], [def]);
     }
     byFirstName.set(module, index);
+  }
+  return index;
+}
+
+const byPath = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
+
+/**
+ * The module's definitions of the source's options, in module order (by
+ * first name, then module order, where the options have several first
+ * names). One option without a wildcard, most rules' case, is looked up by
+ * its path; the others are matched among the definitions under their first
+ * names.
+ */
+function definitionsOf(module: NixModule, source: RuleSource): OptionDefinition[] {
+  if (source.paths.length === 1 && !hasWildcard(source.paths[0])) return definitionsAtPath(module).get(source.paths[0].join('\u0000')) ?? NONE;
+  return candidates(module, source).filter((def) => source.paths.some((p) => matchesPattern(p, def.path)));
+}
+
+/** The module's definitions by option path, made once per module. */
+function definitionsAtPath(module: NixModule): Map<string, OptionDefinition[]> {
+  let index = byPath.get(module);
+  if (!index) {
+    index = new Map();
+    for (const def of module.definitions) {
+      const k = def.path.join('\u0000');
+      const list = index.get(k);
+      if (list) list.push(def);
+      else index.set(k, [def]);
+    }
+    byPath.set(module, index);
   }
   return index;
 }
