@@ -136,24 +136,34 @@ function conditional(finding: Finding, def: OptionDefinition): Finding {
 }
 
 const byFirstName = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
+const byPath = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
 const NONE: OptionDefinition[] = [];
 
 /** The module's definitions by the first name of their path (`services`, `nix`, …), made once per module. */
 function definitionsByFirstName(module: NixModule): Map<string, OptionDefinition[]> {
-  let index = byFirstName.get(module);
+  return indexed(module, byFirstName, (def) => def.path[0]);
+}
+
+/** The module's definitions by option path, made once per module. */
+function definitionsAtPath(module: NixModule): Map<string, OptionDefinition[]> {
+  return indexed(module, byPath, (def) => def.path.join('\u0000'));
+}
+
+/** The module's definitions grouped by a key, in module order within each group; kept in `made` for the module. */
+function indexed(module: NixModule, made: WeakMap<NixModule, Map<string, OptionDefinition[]>>, keyOf: (def: OptionDefinition) => string): Map<string, OptionDefinition[]> {
+  let index = made.get(module);
   if (!index) {
     index = new Map();
     for (const def of module.definitions) {
-      const list = index.get(def.path[0]);
+      const k = keyOf(def);
+      const list = index.get(k);
       if (list) list.push(def);
-      else index.set(def.path[0], [def]);
+      else index.set(k, [def]);
     }
-    byFirstName.set(module, index);
+    made.set(module, index);
   }
   return index;
 }
-
-const byPath = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
 
 /**
  * The module's definitions of the source's options, in module order (by
@@ -165,22 +175,6 @@ const byPath = new WeakMap<NixModule, Map<string, OptionDefinition[]>>();
 function definitionsOf(module: NixModule, source: RuleSource): OptionDefinition[] {
   if (source.paths.length === 1 && !hasWildcard(source.paths[0])) return definitionsAtPath(module).get(source.paths[0].join('\u0000')) ?? NONE;
   return candidates(module, source).filter((def) => source.paths.some((p) => matchesPattern(p, def.path)));
-}
-
-/** The module's definitions by option path, made once per module. */
-function definitionsAtPath(module: NixModule): Map<string, OptionDefinition[]> {
-  let index = byPath.get(module);
-  if (!index) {
-    index = new Map();
-    for (const def of module.definitions) {
-      const k = def.path.join('\u0000');
-      const list = index.get(k);
-      if (list) list.push(def);
-      else index.set(k, [def]);
-    }
-    byPath.set(module, index);
-  }
-  return index;
 }
 
 /** The definitions that can match the source's paths: those under the same top-level name (`services`, `nix`, …). */
