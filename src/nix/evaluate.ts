@@ -1,6 +1,6 @@
 import type { EvalBudget, NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { applyValue, Attr, AttrsValue, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
+import { applyValue, Attr, AttrsValue, LeafSource, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
 
 export { valuesEqual } from './value';
 import * as path from 'path';
@@ -941,13 +941,10 @@ class PendingAttrs {
     // forEach, not `for (const [name, entry] of …)`: no array per entry (every attribute set literal evaluated comes here).
     this.entries.forEach((entry, name) => {
       if (entry.kind === 'leaf') {
-        const value = evaluator.thunk(entry.expression, scope);
-        const binding = bindingSpan(entry.binding);
-        const file = evaluator.file;
         const leaf = isLiteral(entry.expression, scope) ? { binding: entry.binding, expression: entry.expression, scope, evaluator } : undefined;
-        attrs.set(name, leaf ? (file ? { value, binding, file, leaf } : { value, binding, leaf }) : file ? { value, binding, file } : { value, binding });
+        attrs.set(name, attrOf(evaluator.thunk(entry.expression, scope), bindingSpan(entry.binding), evaluator.file, leaf));
       } else if (entry.kind === 'value') {
-        attrs.set(name, evaluator.file ? { value: entry.value, binding: entry.binding, file: evaluator.file } : { value: entry.value, binding: entry.binding });
+        attrs.set(name, attrOf(entry.value, entry.binding, evaluator.file));
       } else {
         const nested = entry;
         // Bindings absorbed from a literal `a = { … };` join the dotted ones.
@@ -973,13 +970,21 @@ class PendingAttrs {
           }
         }
         nested.sets = [];
-        const value = Thunk.of(nested.child.finish(evaluator, scope));
-        const binding = bindingSpan(nested.binding);
-        attrs.set(name, evaluator.file ? { value, binding, file: evaluator.file } : { value, binding });
+        attrs.set(name, attrOf(Thunk.of(nested.child.finish(evaluator, scope)), bindingSpan(nested.binding), evaluator.file));
       }
     });
     return this.open ? { kind: 'attrs', attrs, open: this.open } : { kind: 'attrs', attrs };
   }
+}
+
+/**
+ * An attribute of a set literal, with `file` and `leaf` only where there are
+ * some: a literal per shape, not a conditional spread (every attribute of
+ * every set evaluated is made here).
+ */
+function attrOf(value: Thunk, binding: Span, file: string | undefined, leaf?: LeafSource): Attr {
+  if (leaf) return file ? { value, binding, file, leaf } : { value, binding, leaf };
+  return file ? { value, binding, file } : { value, binding };
 }
 
 type PendingEntry =
