@@ -224,7 +224,7 @@ export class ResultCache {
       const text = same && !unchanged ? readIfPresent(file.absolutePath) : undefined;
       const hash = unchanged ? entry.hash : text === undefined ? undefined : contentHash(text);
       if (hash !== undefined) this.hashes.set(file.absolutePath, hash);
-      if (entry && hash === entry.hash && this.clockHolds(entry.clock)) {
+      if (entry && hash === entry.hash && windowHolds(entry.clock, this.now)) {
         const kept = this.withStatus(entry);
         this.next.files[file.path] = kept;
         // A status kept anew: the file is written, so that the next run need not read this file.
@@ -274,7 +274,7 @@ export class ResultCache {
   phase<T>(name: string, inputs: unknown, compute: (clock: WatchedDate) => T, codec: PhaseCodec<T>, onReuse?: () => void): T {
     const key = createHash('sha256').update(JSON.stringify(inputs)).digest('base64url');
     const before = this.previous.phases[name];
-    if (before && before.inputs === key && this.clockHolds(before.clock) && this.reads.allHold(before.reads)) {
+    if (before && before.inputs === key && windowHolds(before.clock, this.now) && this.reads.allHold(before.reads)) {
       this.next.phases[name] = before;
       this.stats.phasesReused.push(name);
       onReuse?.();
@@ -375,10 +375,6 @@ export class ResultCache {
     } catch (error) {
       this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
     }
-  }
-
-  private clockHolds(clock: DateWindow | undefined): boolean {
-    return windowHolds(clock, this.now);
   }
 }
 
