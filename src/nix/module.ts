@@ -263,7 +263,8 @@ class LazyCondition implements Condition {
 class Definition implements OptionDefinition {
   constructor(
     public path: string[],
-    private readonly thunk: Thunk,
+    /** @internal What `value` reads. */
+    readonly thunk: Thunk,
     public priority: number,
     public order: number,
     public conditions: Condition[],
@@ -274,11 +275,6 @@ class Definition implements OptionDefinition {
 
   get value(): Value {
     return this.thunk.force();
-  }
-
-  /** The same definition under another option path, its value still unread. */
-  at(path: string[]): Definition {
-    return new Definition(path, this.thunk, this.priority, this.order, this.conditions, this.binding, this.file, this.leaf);
   }
 }
 
@@ -303,18 +299,9 @@ export function redefined(def: OptionDefinition, expression: NixNode): OptionDef
  * still unread until a rule reads it.
  */
 export function renamedDefinition(def: OptionDefinition, path: string[]): OptionDefinition {
-  if (def instanceof Definition) return def.at(path);
-  const renamed = {
-    path,
-    priority: def.priority,
-    order: def.order,
-    conditions: def.conditions,
-    binding: def.binding,
-    ...(def.file ? { file: def.file } : {}),
-    ...(def.leaf ? { leaf: def.leaf } : {}),
-  };
-  // The same getter (or value), not one that reads the old definition's: a name typed a hundred times is not a chain of a hundred.
-  return Object.defineProperty(renamed, 'value', Object.getOwnPropertyDescriptor(def, 'value')!) as OptionDefinition;
+  // The same thunk, not one that reads the old definition's value: a name typed a hundred times is not a chain of a hundred.
+  const value = def instanceof Definition ? def.thunk : Thunk.lazy(() => def.value);
+  return new Definition(path, value, def.priority, def.order, def.conditions, def.binding, def.file, def.leaf);
 }
 
 /** Module-system functions that pass their last argument's definitions through unread. */
