@@ -7,7 +7,7 @@ import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readMod
 import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
 import { canonicalOptionPath, formatOptionPath, samePath, underSysctl } from './option-path';
 import type { NixNode } from './syntax';
-import { Attr, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
+import { Attr, AttrsValue, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 import { shownValue } from '../redaction/secrets';
 
 /** How a host includes a module. */
@@ -903,7 +903,13 @@ interface Answering {
   /** Reads made by the module being collected now. */
   reads: number;
   /** While a round after the first collects: each read, in order, with the answer the previous round's host gave. */
-  answers?: { path: string[]; answer: Value | undefined }[];
+  answers?: Answered[];
+}
+
+/** A read of `config` made while collecting, and the answer it got. */
+interface Answered {
+  path: string[];
+  answer: Value | undefined;
 }
 
 /**
@@ -932,15 +938,16 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
   let previous: Host | undefined;
   let host = collectHost(spec, options, resolveConfig, answering, stable);
   let settled = host.readsWhileCollecting === 0;
-  let answered: { path: string[]; answer: Value | undefined }[] = [];
+  let answered: Answered[] = [];
   for (let round = 1; round < MAX_ROUNDS && host.readsWhileCollecting > 0 && !host.tooLarge; round++) {
+    // Reads from here on are answered by the round just collected: those `answersHold` makes, as the next round would.
+    answering.previous = host;
     // Settled when this round defines what the last one did, or when the next would: it would read the same answers.
-    if (previous && (sameDefinitions(previous, host) || answersHold(answered, host, answering))) {
+    if (previous && (sameDefinitions(previous, host) || answersHold(answered, host))) {
       settled = true;
       break;
     }
     previous = host;
-    answering.previous = host;
     answered = answering.answers = [];
     host = collectHost(spec, options, resolveConfig, answering, stable);
     answering.answers = undefined;
@@ -958,11 +965,9 @@ export function buildHost(spec: HostSpec, options: BuildOptions): Host {
  * then collecting again with `host` answering would read the same answers,
  * make the same reads, and define the same as `host` (the fixpoint
  * `buildHost` looks for), and that round is not needed. Answers compare as
- * far as the collection looked at them (`sameAnswer`). The reads the
- * comparison makes are answered by `host`, as they would be in that round.
+ * far as the collection looked at them (`sameAnswer`).
  */
-function answersHold(answered: readonly { path: string[]; answer: Value | undefined }[], host: Host, answering: Answering): boolean {
-  answering.previous = host;
+function answersHold(answered: readonly Answered[], host: Host): boolean {
   return answered.every(({ path: p, answer }) => {
     const now = host.readConfig(p);
     return answer === now || (answer !== undefined && now !== undefined && sameAnswer(answer, now));
@@ -978,18 +983,9 @@ function answersHold(answered: readonly { path: string[]; answer: Value | undefi
  */
 function sameAnswer(before: Value, now: Value, depth = 0): boolean {
   if (before === now) return true;
-  if (depth > 64 || !COMPARED.has(before.kind) || before.kind !== now.kind || (before.kind === 'unknown' && before.ofSystem) || (now.kind === 'unknown' && now.ofSystem)) return false;
-  if (!sameFields(before, now, true)) return false;
-  if (before.kind === 'attrs') {
-    // The same names in the same order, each bound at the same place (definitions read through the set point there).
-    const theirs = [...(now as typeof before).attrs];
-    if (before.attrs.size !== theirs.length) return false;
-    let i = 0;
-    for (const [k, attr] of before.attrs) {
-      const [name, other] = theirs[i++];
-      if (name !== k || attr.file !== other.file || attr.binding?.start !== other.binding?.start || attr.binding?.end !== other.binding?.end) return false;
-    }
-  }
+  if (depth > 64 || !comparable(before) || !comparable(now) || before.kind !== now.kind || !sameFields(before, now, true)) return false;
+  // Each name bound at the same place: definitions read through the set point there.
+  if (before.kind === 'attrs' && !sameNames(before, now as typeof before, true)) return false;
   const xs = innerValues(before);
   const ys = innerValues(now);
   if (xs.length !== ys.length) return false;
@@ -1368,7 +1364,7 @@ const NESTED_FIELDS = new Set(['items', 'attrs', 'knownItems', 'condition', 'con
 
 /** Whether a value is data all through, read whole (wrappers included): what `sameValue` can tell apart. */
 function isData(value: Value, depth = 0): boolean {
-  if (depth > 64 || !COMPARED.has(value.kind) || (value.kind === 'unknown' && value.ofSystem)) return false;
+  if (depth > 64 || !comparable(value)) return false;
   return innerValues(value).every((t) => isData(t.force(), depth + 1));
 }
 
@@ -1382,18 +1378,32 @@ function isData(value: Value, depth = 0): boolean {
 export function sameValue(a: Value, b: Value, depth = 0): boolean | undefined {
   if (depth > 64) return undefined;
   if (a === b) return true;
-  if (!COMPARED.has(a.kind) || !COMPARED.has(b.kind) || (a.kind === 'unknown' && a.ofSystem) || (b.kind === 'unknown' && b.ofSystem)) return undefined;
+  if (!comparable(a) || !comparable(b)) return undefined;
   if (a.kind !== b.kind || !sameFields(a, b, false)) return false;
-  if (a.kind === 'attrs') {
-    const theirs = [...(b as typeof a).attrs.keys()];
-    if (a.attrs.size !== theirs.length || [...a.attrs.keys()].some((k, i) => theirs[i] !== k)) return false;
-  }
+  if (a.kind === 'attrs' && !sameNames(a, b as typeof a, false)) return false;
   const xs = innerValues(a);
   const ys = innerValues(b);
   if (xs.length !== ys.length) return false;
   let verdict: boolean | undefined = true;
   for (let i = 0; i < xs.length && verdict; i++) verdict = sameValue(xs[i].force(), ys[i].force(), depth + 1);
   return verdict;
+}
+
+/** Whether `sameValue` can tell a value apart: data, unknowns and the module-system wrappers, not a function or a system. */
+function comparable(value: Value): boolean {
+  return COMPARED.has(value.kind) && !(value.kind === 'unknown' && value.ofSystem);
+}
+
+/** Whether two sets have the same names in the same order (each bound at the same place, with `bindings`). */
+function sameNames(a: AttrsValue, b: AttrsValue, bindings: boolean): boolean {
+  if (a.attrs.size !== b.attrs.size) return false;
+  const theirs = b.attrs.entries();
+  for (const [name, attr] of a.attrs) {
+    const [other, their] = theirs.next().value!;
+    if (name !== other) return false;
+    if (bindings && (attr.file !== their.file || attr.binding?.start !== their.binding?.start || attr.binding?.end !== their.binding?.end)) return false;
+  }
+  return true;
 }
 
 /** Whether two values of one kind have the same fields besides the values inside them (`origin` too, with `origin`). */
