@@ -5,7 +5,7 @@ import type { Span } from '../source/position';
 import { Evaluator, EvalSession } from './evaluate';
 import { conditionsHold, NixModule, OptionDeclaration, OptionDefinition, readModule, readModuleValue, redefined, renamedDefinition } from './module';
 import { declaresBelow, nixosDefault, optionMerge, optionsBelow, unsetValue } from './nixos-options';
-import { canonicalOptionPath, formatOptionPath, samePath, underSysctl } from './option-path';
+import { canonicalOptionPath, formatOptionPath, OPTION_KEY_SEPARATOR, optionKey, samePath, underSysctl } from './option-path';
 import type { NixNode } from './syntax';
 import { Attr, AttrsValue, describeValue, Plain, Thunk, toPlain, unknown, Value } from './value';
 import { shownValue } from '../redaction/secrets';
@@ -135,8 +135,8 @@ export interface HostNote {
   message: string;
 }
 
-const KEY_SEPARATOR = '\u0000';
-const key = (p: readonly string[]) => p.join(KEY_SEPARATOR);
+const KEY_SEPARATOR = OPTION_KEY_SEPARATOR;
+const key = optionKey;
 
 /**
  * A host's modules merged the way the NixOS module system merges them:

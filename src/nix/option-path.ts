@@ -9,6 +9,14 @@ export function parseOptionPath(text: string): string[] {
   return segments;
 }
 
+/** What joins an option path's names into one key (no name holds it). */
+export const OPTION_KEY_SEPARATOR = '\u0000';
+
+/** An option path as one string, for maps and sets keyed by option. */
+export function optionKey(path: readonly string[]): string {
+  return path.join(OPTION_KEY_SEPARATOR);
+}
+
 const PLAIN_SEGMENT = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 
 export function formatOptionPath(path: readonly string[]): string {

@@ -13,7 +13,7 @@ import type { DeclaredHost } from '../config/config';
 import { jsonValue } from '../nix/builtins/io';
 import { Thunk } from '../nix/value';
 import { aliasTable, buildHost, BuildOptions, Host, SharedModules, HostNote, HostRole, HostSpec, looksLikeSystem, MAX_HOST_MODULES, nearChanged, SourceSite, specialisations } from '../nix/host';
-import { hasWildcard, parseOptionPath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, optionKey, parseOptionPath } from '../nix/option-path';
 import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } from '../rules/check-host';
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
@@ -21,7 +21,6 @@ import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
 import { NixSourceLoader, ParsedSources } from './source-loader';
 import { PendingModules, reachableModules } from './pending-modules';
 import { isInside, reportPath } from '../source/paths';
-import { formatOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPlain } from '../nix/value';
 import { shownValue } from '../redaction/secrets';
 import type { LineIndex, Range } from '../source/position';
@@ -501,10 +500,10 @@ function judgeUpdated(host: Host, rule: Rule, changed: string[][], previous: Pre
   if (!hasWildcard(subject[0]) || ruleSources(rule).length > 1) return judgeHost(host, rule, ctx);
   // An option is judged again where it lies at, above or below a changed path, or its finding may have moved.
   const near = nearChanged(changed);
-  const again = (j: Judgement) => previous.stale(j) || near(j.option!.join('\u0000'));
+  const again = (j: Judgement) => previous.stale(j) || near(optionKey(j.option!));
   if (host.samePathsAsPrevious) return previous.judgements.map((j) => (j.option && again(j) ? judgeMatchedOption(host, rule, j.option, ctx) : j));
-  const byOption = new Map(previous.judgements.flatMap((j) => (j.option && !again(j) ? [[j.option.join('\u0000'), j] as const] : [])));
-  return judgeHost(host, rule, { ...ctx, reuse: (option) => byOption.get(option.join('\u0000')) });
+  const byOption = new Map(previous.judgements.flatMap((j) => (j.option && !again(j) ? [[optionKey(j.option), j] as const] : [])));
+  return judgeHost(host, rule, { ...ctx, reuse: (option) => byOption.get(optionKey(option)) });
 }
 
 /** The option paths a rule's precondition reads (its option and old names), listed once per rule. */

@@ -2,7 +2,7 @@ import { isSecretPath, redacted, scrubSecrets, shownValue } from '../redaction/s
 import type { Finding, Location, RelatedLocation } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import { Effective, Host, HostDefinition, opaqueExternalModules } from '../nix/host';
-import { formatOptionPath, hasWildcard, matchesPattern, parseOptionPath } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, matchesPattern, optionKey, parseOptionPath } from '../nix/option-path';
 import { describePlain, Plain, toPartialPlain, toPlain } from '../nix/value';
 import type { LineIndex, Span } from '../source/position';
 import { PredicateContext, testPredicate } from './predicates';
@@ -281,10 +281,10 @@ function judgeText(host: Host, rule: Rule, source: RuleSource, ctx: HostCheckCon
 function withDefaultsMerged(host: Host, rule: Rule, conclusions: Conclusion[], ctx: HostCheckContext): Judgement[] {
   const out: Judgement[] = [];
   const byViolation = new Map<Violation, Extract<Conclusion, { failsByDefault: true }>[]>();
-  const setInText = new Set(conclusions.flatMap((c) => ('setsOption' in c ? [c.setsOption.join('\u0000')] : [])));
+  const setInText = new Set(conclusions.flatMap((c) => ('setsOption' in c ? [optionKey(c.setsOption)] : [])));
   for (const c of conclusions) {
     if ('setsOption' in c) continue;
-    if ('failsByDefault' in c && c.judgement.option && setInText.has(c.judgement.option.join('\u0000'))) {
+    if ('failsByDefault' in c && c.judgement.option && setInText.has(optionKey(c.judgement.option))) {
       out.push({ ...c.judgement, status: 'pass', reason: `${formatOptionPath(c.judgement.option)} is set by a line of a config text` });
       continue;
     }

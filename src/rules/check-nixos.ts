@@ -2,7 +2,7 @@ import { isSecretPath, redacted, REDACTED } from '../redaction/secrets';
 import type { Finding, RelatedLocation } from '../findings/finding';
 import { conditionsHold, NixModule, OptionDefinition } from '../nix/module';
 import type { LineIndex, Span } from '../source/position';
-import { formatOptionPath, hasWildcard, matchesPattern } from '../nix/option-path';
+import { formatOptionPath, hasWildcard, matchesPattern, optionKey } from '../nix/option-path';
 import { toPartialPlain, toPlain, UNKNOWN_PART } from '../nix/value';
 import { optionOfKey, readConfigText, TextEntry, writtenWhenUnset } from './config-text';
 import { PredicateContext, testPredicate } from './predicates';
@@ -146,7 +146,7 @@ function definitionsByFirstName(module: NixModule): Map<string, OptionDefinition
 
 /** The module's definitions by option path, made once per module. */
 function definitionsAtPath(module: NixModule): Map<string, OptionDefinition[]> {
-  return indexed(module, byPath, (def) => def.path.join('\u0000'));
+  return indexed(module, byPath, (def) => optionKey(def.path));
 }
 
 /** The module's definitions grouped by a key, in module order within each group; kept in `made` for the module. */
@@ -173,7 +173,7 @@ function indexed(module: NixModule, made: WeakMap<NixModule, Map<string, OptionD
  * names.
  */
 function definitionsOf(module: NixModule, source: RuleSource): OptionDefinition[] {
-  if (source.paths.length === 1 && !hasWildcard(source.paths[0])) return definitionsAtPath(module).get(source.paths[0].join('\u0000')) ?? NONE;
+  if (source.paths.length === 1 && !hasWildcard(source.paths[0])) return definitionsAtPath(module).get(optionKey(source.paths[0])) ?? NONE;
   return candidates(module, source).filter((def) => source.paths.some((p) => matchesPattern(p, def.path)));
 }
 
@@ -236,7 +236,7 @@ export function renamedOptionFindings(file: string, module: NixModule, lines: Li
   if (renames.size === 0) return [];
   const out: Finding[] = [];
   for (const def of module.definitions) {
-    const rename = renames.get(def.path.join('\u0000'));
+    const rename = renames.get(optionKey(def.path));
     if (!rename) continue;
     out.push({
       ruleId: 'nix-renamed-option',
@@ -257,7 +257,7 @@ function renamesOf(rules: Rule[]): Map<string, { from: string[]; to: string[] }>
   let table = renameTables.get(rules);
   if (!table) {
     table = new Map();
-    for (const pair of rules.flatMap(ruleRenames)) if (!table.has(pair.from.join('\u0000'))) table.set(pair.from.join('\u0000'), pair);
+    for (const pair of rules.flatMap(ruleRenames)) if (!table.has(optionKey(pair.from))) table.set(optionKey(pair.from), pair);
     renameTables.set(rules, table);
   }
   return table;
