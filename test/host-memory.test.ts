@@ -2,7 +2,8 @@ import * as path from 'path';
 import { HostSpec, LoadedSource } from '../src/nix/host';
 import { runCheck } from '../src/pipeline/check';
 import { PendingModules, reachableModules } from '../src/pipeline/pending-modules';
-import { NixSourceLoader } from '../src/pipeline/source-loader';
+import { NixSourceLoader, ParsedSources } from '../src/pipeline/source-loader';
+import { parseNixFlat } from '../src/nix/parser';
 import { makeTree, TEST_NOW } from './support/cli';
 
 /**
@@ -102,7 +103,8 @@ describe('letting go of modules between hosts', () => {
     const alpha = path.join(dir, 'alpha.nix');
     const first = loader.load(alpha) as LoadedSource;
     first.root.noteLimit('too deep', { start: 4, end: 9 });
-    expect(loader.release(() => Infinity, 0)).toEqual([alpha, alpha]);
+    // A host to come reads it (its next use is the host at position 1).
+    expect(loader.release(() => 1, 0)).toEqual([alpha, alpha]);
     expect(loader.loadedBytes).toBe(0);
     const again = loader.load(alpha) as LoadedSource;
     expect(again).not.toBe(first);
@@ -111,5 +113,43 @@ describe('letting go of modules between hosts', () => {
     expect(again.root.fileFlat).toBe(first.root.fileFlat);
     again.root.noteLimit('too deep', { start: 4, end: 9 });
     expect(loader.limitFindings().map((f) => `${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column} ${f.message}`)).toEqual(['alpha.nix:1:5 too deep']);
+  });
+
+  it('lets go of the parse of a module no host to come reads: read again, it is parsed again', () => {
+    const dir = makeTree(FLEET);
+    const loader = new NixSourceLoader([dir], dir);
+    const alpha = path.join(dir, 'alpha.nix');
+    const first = loader.load(alpha) as LoadedSource;
+    expect(loader.release(() => Infinity, 0)).toEqual([alpha, alpha]);
+    expect(loader.keptParses()).toEqual([]);
+    const again = loader.load(alpha) as LoadedSource;
+    expect(again.root.fileFlat).toBeDefined();
+    expect(again.root.fileFlat).not.toBe(first.root.fileFlat);
+  });
+
+  it('lets go of the per-file parses no host to come imports, and those of a host once no later host imports them', () => {
+    const dir = makeTree(FLEET);
+    const file = (name: string) => path.join(dir, name);
+    const names = ['shared.nix', 'alpha.nix', 'beta.nix', 'gamma.nix'];
+    const parsed: ParsedSources = new Map(names.map((name) => [file(name), { text: FLEET[name as keyof typeof FLEET], flat: parseNixFlat(FLEET[name as keyof typeof FLEET])! }]));
+    const loader = new NixSourceLoader([dir], dir, undefined, parsed);
+    const imports = new Map(names.map((name) => [file(name), [] as string[]]));
+    const alpha = spec(dir, 'alpha', ['shared.nix', 'alpha.nix']);
+    const beta = spec(dir, 'beta', ['shared.nix', 'beta.nix']);
+    const pending = new PendingModules((s) => reachableModules(s, imports, 1000), 1 << 20);
+    pending.expect([alpha, beta]);
+    // gamma.nix is the root of a host not known yet (a configuration.nix is one only if no flake host imports it).
+    pending.reserve(new Set([file('gamma.nix')]));
+    pending.forgetUnreadParses(loader);
+    expect(loader.keptParses().sort()).toEqual([file('alpha.nix'), file('beta.nix'), file('gamma.nix'), file('shared.nix')]);
+    pending.reserve(new Set());
+    pending.forgetUnreadParses(loader);
+    expect(loader.keptParses().sort()).toEqual([file('alpha.nix'), file('beta.nix'), file('shared.nix')]);
+    // Read from the kept parse, not parsed again.
+    expect((loader.load(file('alpha.nix')) as LoadedSource).root.fileFlat).toBe(parsed.get(file('alpha.nix'))?.flat);
+    pending.done(alpha, loader, () => undefined);
+    expect(loader.keptParses().sort()).toEqual([file('beta.nix'), file('shared.nix')]);
+    pending.done(beta, loader, () => undefined);
+    expect(loader.keptParses()).toEqual([]);
   });
 });

@@ -358,7 +358,17 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   };
   // Names taken by the hosts found so far: a configuration.nix root is named after its networking.hostName only where that name is free.
   const taken = new Set(specs.map((s) => s.name));
+  const rootSpec = (absolutePath: string, specialArgs: Map<string, Thunk> = new Map()): HostSpec => {
+    const file = reportPath(input.base, absolutePath);
+    const from = { file, span: { start: 0, end: 0 } };
+    return { name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs };
+  };
+  /** The module files of hosts not known yet: configuration.nix roots (some are found to be a flake host's modules) and module roots given. */
+  const readLater = (roots: HostSpec[]) => new Set(roots.flatMap((spec) => [...moduleClosure(spec, input.imports)]));
+  const extraRoots = (input.extraRoots ?? []).map((absolutePath) => rootSpec(absolutePath));
   pending?.expect(specs);
+  pending?.reserve(readLater([...configurationRoots(input.nixFiles.map((f) => ({ absolutePath: f.absolutePath, file: f.path })), imported), ...extraRoots]));
+  pending?.forgetUnreadParses(loader);
   for (const spec of specs) run(spec, { kind: 'found' });
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
@@ -369,6 +379,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
   const configurations = configurationRoots(candidates, imported);
   pending?.expect(configurations);
+  pending?.reserve(readLater(extraRoots));
+  pending?.forgetUnreadParses(loader);
   for (const spec of configurations) {
     run(spec, { kind: 'configuration', taken: [...taken].sort() }, (host, out) => {
       if (!looksLikeSystem(host)) return false;
@@ -378,10 +390,8 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
     });
   }
   for (const absolutePath of input.extraRoots ?? []) {
-    const file = reportPath(input.base, absolutePath);
-    const from = { file, span: { start: 0, end: 0 } };
-    const reader = readerOf(file, specs, filesByHost);
-    run({ name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: reader?.specialArgs ?? new Map() }, { kind: 'root', ...(reader ? { reader: reader.name } : {}) });
+    const reader = readerOf(reportPath(input.base, absolutePath), specs, filesByHost);
+    run(rootSpec(absolutePath, reader?.specialArgs), { kind: 'root', ...(reader ? { reader: reader.name } : {}) });
   }
   coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {

@@ -37,6 +37,8 @@ export class PendingModules {
   private readonly readers = new Map<string, number[]>();
   private readonly positions = new Map<HostSpec, { at: number; closure: ReadonlySet<string> }>();
   private expected = 0;
+  /** Files that hosts not expected yet may import (`reserve`). */
+  private reserved: ReadonlySet<string> = new Set();
 
   constructor(
     /** The module files a host imports, by the import graph (`reachableModules`). */
@@ -59,22 +61,45 @@ export class PendingModules {
   }
 
   /**
+   * Files hosts expected later may import (the configuration.nix roots
+   * outside the flakes' hosts, known once those are evaluated): until then
+   * they count as read after every host expected.
+   */
+  reserve(files: ReadonlySet<string>): void {
+    this.reserved = files;
+  }
+
+  /**
+   * Lets go of the parses the loader keeps of files no host to come
+   * imports, by the import graph: it keeps them to read those files without
+   * parsing them again. A file read some other way is parsed again.
+   */
+  forgetUnreadParses(loader: NixSourceLoader): void {
+    loader.forgetParses(loader.keptParses().filter((file) => !this.readers.has(file) && !this.reserved.has(file)));
+  }
+
+  /**
    * A host is done: the modules only it (and hosts done before) imports may
-   * be let go from the loader; `forget` is told the paths let go, for what
-   * else holds their values (the session's imports, the shared modules).
+   * be let go from the loader, and their parses; `forget` is told the paths
+   * let go, for what else holds their values (the session's imports, the
+   * shared modules).
    */
   done(spec: HostSpec, loader: NixSourceLoader, forget: (paths: ReadonlySet<string>) => void): void {
     const position = this.positions.get(spec);
     if (position) {
       this.positions.delete(spec);
+      const unread: string[] = [];
       for (const file of position.closure) {
         const queue = this.readers.get(file)!;
         while (queue.length > 0 && queue[0] <= position.at) queue.shift();
-        if (queue.length === 0) this.readers.delete(file);
+        if (queue.length > 0) continue;
+        this.readers.delete(file);
+        if (!this.reserved.has(file)) unread.push(file);
       }
+      loader.forgetParses(unread);
     }
     if (loader.loadedBytes <= this.budgetBytes) return;
-    const next = (file: string) => this.readers.get(file)?.[0] ?? Infinity;
+    const next = (file: string) => this.readers.get(file)?.[0] ?? (this.reserved.has(file) ? Number.MAX_SAFE_INTEGER : Infinity);
     // A directory the graph names (not resolved to its default.nix) is that file.
     const nextUse = (loaded: LoadedSource) => Math.min(next(loaded.absolutePath), path.basename(loaded.absolutePath) === 'default.nix' ? next(path.dirname(loaded.absolutePath)) : Infinity);
     const released = loader.release(nextUse, this.budgetBytes / 2);

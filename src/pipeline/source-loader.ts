@@ -97,12 +97,33 @@ export class NixSourceLoader implements SourceLoader {
     for (const { key, loaded, next } of candidates) {
       if (next !== Infinity && this.keptBytes <= keepBytes) break;
       for (const finding of this.limitsOf(loaded)) this.releasedLimits.set(limitKey(finding), finding);
-      this.keepParse(loaded);
+      // A file no host to come reads is not read again: its parse is let go with it.
+      if (next !== Infinity) this.keepParse(loaded);
       this.cache.delete(key);
       this.keptBytes -= loaded.text.length;
       released.push(key, loaded.absolutePath);
     }
     return released;
+  }
+
+  /**
+   * Lets go of the parses kept for files (the per-file phase's, and those
+   * of files let go): a plain check's hosts to come do not read them. A
+   * file read after all is parsed again.
+   */
+  forgetParses(files: Iterable<string>): void {
+    for (const file of files) {
+      this.parsed?.delete(file);
+      const released = this.releasedParses.get(file);
+      if (!released) continue;
+      this.releasedParses.delete(file);
+      this.releasedParseBytes -= released.text.length + released.flat.byteLength;
+    }
+  }
+
+  /** The files whose parse is kept. */
+  keptParses(): string[] {
+    return [...(this.parsed?.keys() ?? []), ...this.releasedParses.keys()];
   }
 
   /** Flat parses of files let go (`release`), read again from there rather than parsed again. */
