@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import Module from 'module';
+import * as path from 'path';
+import { makeTree, ROOT, spawnCli } from './support/cli';
+
+/**
+ * The code cache (src/cli/code-cache.ts) spares the compilation of
+ * declint's modules from the second run on: what a run reports must be the
+ * same with it, without it, and with a damaged one.
+ */
+
+const DEMO = path.join(ROOT, 'fixtures/demo-fleet');
+/** Node 22.1 and later keep their own cache in the directory; older Node, declint's files. */
+const OWN_CACHE = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache !== 'function';
+
+const check = (env: NodeJS.ProcessEnv) => spawnCli(['check', '.', '--format', 'json'], { cwd: DEMO, env: { ...env, NODE_DISABLE_COMPILE_CACHE: env.NODE_DISABLE_COMPILE_CACHE ?? '' } });
+
+/** The cache's files (declint's own: one per module compiled, under a directory per Node version), by name, with their content. */
+function cached(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const file = path.join(dir, entry);
+    if (fs.statSync(file).isFile()) files.set(entry, fs.readFileSync(file));
+  }
+  return files;
+}
+
+describe('code cache', () => {
+  const plain = check({ NODE_DISABLE_COMPILE_CACHE: '1' });
+
+  it('reports the same on the first run, which fills the cache, and on the next, which reads it', () => {
+    const dir = makeTree({});
+    const first = check({ NODE_COMPILE_CACHE: dir });
+    expect(first).toEqual(plain);
+    const written = cached(dir);
+    if (OWN_CACHE) {
+      // One file per module of dist/ the run loaded, in a directory only its owner may open.
+      expect([...written.keys()].filter((name) => name.endsWith('.bin')).length).toBeGreaterThan(50);
+      const versionDir = path.join(dir, `declint-${process.version}-${process.arch}`);
+      if (process.platform !== 'win32') expect(fs.statSync(versionDir).mode & 0o777).toBe(0o700);
+    } else {
+      expect(written.size).toBeGreaterThan(0);
+    }
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    // V8 took every file as it was: none was written again.
+    if (OWN_CACHE) expect(cached(dir)).toEqual(written);
+  });
+
+  (OWN_CACHE ? it : it.skip)('compiles again where a file of the cache is damaged, and mends it', () => {
+    const dir = makeTree({});
+    check({ NODE_COMPILE_CACHE: dir });
+    const written = cached(dir);
+    const damaged = Buffer.from('not what V8 wrote');
+    for (const name of written.keys()) fs.writeFileSync(path.join(dir, name), damaged);
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    const mended = cached(dir);
+    expect([...mended.keys()].sort()).toEqual([...written.keys()].sort());
+    expect([...mended.values()].filter((data) => data.equals(damaged))).toEqual([]);
+    // And V8 takes the mended files.
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    expect(cached(dir)).toEqual(mended);
+  });
+
+  (OWN_CACHE && process.platform !== 'win32' ? it : it.skip)('keeps nothing in a directory other users may write to', () => {
+    const dir = makeTree({});
+    fs.chmodSync(dir, 0o777);
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    expect(cached(dir).size).toBe(0);
+  });
+
+  it('keeps nothing with NODE_DISABLE_COMPILE_CACHE', () => {
+    const dir = makeTree({});
+    expect(check({ NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(plain);
+    expect(cached(dir).size).toBe(0);
+  });
+});
