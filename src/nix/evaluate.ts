@@ -1,6 +1,6 @@
 import type { EvalBudget, NixNode } from './syntax';
 import type { Span } from '../source/position';
-import { applyValue, Attr, AttrsValue, LeafSource, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
+import { applyValue, Attr, AttrsValue, ConfigReader, LeafSource, listElements, partialList, Thunk, UNKNOWN_PART, Value, unknown, isUnknown, valuesEqual } from './value';
 
 export { valuesEqual } from './value';
 import * as path from 'path';
@@ -170,7 +170,7 @@ export interface EvalOptions {
    * undefined when no module defines it. Without a resolver such reads stay
    * unknown, naming the option.
    */
-  resolveConfig?: (path: string[]) => Value | undefined;
+  resolveConfig?: ConfigReader;
   /** The tree the evaluation may read (`import`, `readDir`); without one those are unknown. */
   session?: EvalSession;
   /** The file evaluated: its paths resolve against its directory, and its values remember it. */
@@ -362,9 +362,13 @@ export class Evaluator {
     }
   }
 
-  /** A read of the configuration: resolved by the host when there is one, else an unknown naming the option. */
-  private readConfig(path: string[]): Value | undefined {
-    if (this.resolveConfig) return this.resolveConfig(path);
+  /**
+   * A read of the configuration: resolved by the host whose configuration
+   * it is (`reader`, carried by the `config` value read from), else by this
+   * evaluator's host; without one, an unknown naming the option.
+   */
+  private readConfig(path: string[], reader: ConfigReader | undefined = this.resolveConfig): Value | undefined {
+    if (reader) return reader(path);
     return unknown(`${path.join('.')} is read from the configuration`, path);
   }
 
@@ -449,7 +453,7 @@ export class Evaluator {
       const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${excerpt(node)}`);
       if (current.kind === 'unknown') {
-        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
+        if (current.configPath) return this.selectConfig(current, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.why}`, outside: current.outside };
         // `agenix.nixosModules.default` from an argument declint was not given (a flake passed in specialArgs): another flake's module.
         const at = names.findIndex((n, j) => j >= i && (n === 'nixosModules' || n === 'nixosModule'));
@@ -465,7 +469,7 @@ export class Evaluator {
       }
       const found = current.attrs.get(name);
       if (!found) {
-        if (current.configPath) return this.selectConfig(current.configPath, names.slice(i), node, fallback, scope);
+        if (current.configPath) return this.selectConfig(current, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
         if (current.open) return unknown(`${excerpt(node)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${excerpt(node)}`);
@@ -476,9 +480,10 @@ export class Evaluator {
   }
 
   /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
-  private selectConfig(configPath: string[], rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
+  private selectConfig(from: { configPath?: string[]; configReader?: ConfigReader }, rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
+    const configPath = from.configPath!;
     if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
-    const found = this.readConfig([...configPath, ...(rest as string[])]);
+    const found = this.readConfig([...configPath, ...(rest as string[])], from.configReader);
     if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
     return found;
   }
@@ -568,13 +573,13 @@ export class Evaluator {
               if (s.kind === 'attrs') {
                 const found = s.attrs.get(name);
                 if (found) return found.value.force();
-                if (s.configPath) return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
+                if (s.configPath) return this.readConfig([...s.configPath, name], s.configReader) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
                 if (s.outside) return { kind: 'unknown', why: `${name}: ${s.open ?? s.outside}`, outside: s.outside };
                 return unknown(s.open ? `${name}: ${s.open}` : `attribute ${name} missing in ${excerpt(from!)}`);
               }
               if (s.kind === 'unknown' && s.outside) return { kind: 'unknown', why: `${excerpt(from!)}.${name}: ${s.why}`, outside: s.outside };
               if (s.kind === 'unknown' && s.configPath) {
-                return this.readConfig([...s.configPath, name]) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
+                return this.readConfig([...s.configPath, name], s.configReader) ?? unknown(`${[...s.configPath, name].join('.')} is not set`);
               }
               return unknown(`${excerpt(from!)}.${name} is not known`);
             })

@@ -762,7 +762,7 @@ function lazyAttrs(read: (p: string[]) => Value | undefined, optionPath: string[
     attrs.set(name, { value: Thunk.lazy(() => read([...optionPath, name]) ?? unknown(`${formatOptionPath([...optionPath, name])} is not set`)) });
   }
   // A name not set here is read from the configuration too: a declared option's default (`cfg.enable`).
-  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host`, configPath: optionPath };
+  return { kind: 'attrs', attrs, open: `other options under ${formatOptionPath(optionPath)} are not set in this host`, configPath: optionPath, configReader: read };
 }
 
 /**
@@ -1473,7 +1473,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       file = ref.from.file;
       host.filesWithInlineModules.add(file);
       dir = ref.dir;
-      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs, options.session);
+      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs, options.session, undefined, resolveConfig);
     } else {
       // The loader refuses files outside the scanned tree.
       const loaded = options.loader.load(ref.absolutePath);
@@ -1498,7 +1498,8 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       const kept = stable.get(loaded.absolutePath) ?? (sharedKey !== undefined ? options.sharedModules!.get(sharedKey) : undefined);
       if (kept) module = kept;
       else {
-        const read = () => readModule(loaded.root, { resolveConfig, specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
+        // A module kept for every host cannot name `config`: it is read without this host's, which it would hold on to.
+        const read = () => readModule(loaded.root, { ...(sharedKey === undefined ? { resolveConfig } : {}), specialArgs: spec.specialArgs, ...sessionOf(options, loaded) });
         // The reads of the tree it made are kept with a shared module: each host that takes it is charged them (read-trace.ts).
         const traced = sharedKey !== undefined && tracing() ? traceReads(read) : { result: read(), reads: [] };
         module = traced.result;

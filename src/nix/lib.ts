@@ -44,7 +44,7 @@ const order = (name: string, n: number) => builtin(name, 1, ([content]) => ({ ki
 
 function bool(value: Value, what: string): boolean | Value {
   if (value.kind === 'bool') return value.value;
-  if (value.kind === 'unknown') return unknown(`${what}: ${value.why}`, value.configPath);
+  if (value.kind === 'unknown') return unknown(`${what}: ${value.why}`, value.configPath, value.configReader);
   return unknown(`${what} is a ${value.kind}, not a bool`);
 }
 

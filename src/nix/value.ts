@@ -140,6 +140,8 @@ export interface AttrsValue extends Base {
    * configuration, where a declared default may answer.
    */
   configPath?: string[];
+  /** With `configPath`: whose configuration it is (the host that passed `config`); else the evaluator's. */
+  configReader?: ConfigReader;
 }
 
 export interface LambdaValue extends Base {
@@ -216,6 +218,13 @@ export interface UnknownValue extends Base {
    */
   configPath?: string[];
   /**
+   * With `configPath`: the configuration it is part of, that of the host
+   * which passed the module its `config` argument. A function defined in one
+   * module and applied by another host's reading (an inline module in
+   * `imports`) reads the `config` it is given, as in NixOS.
+   */
+  configReader?: ConfigReader;
+  /**
    * Set when the value is known to be a list of which these are some of the
    * elements, in order, and others are not known (`[ ./a.nix ] ++ f x`,
    * `lib.flatten [ ./a.nix (f x) ]`). Everything that needs the whole list
@@ -288,11 +297,15 @@ export class Thunk {
 /** Stands for an interpolation declint could not evaluate, in the partial text of a string (`partialText`). */
 export const UNKNOWN_PART = '\uFFFC';
 
-export function unknown(why: string, configPath?: string[]): UnknownValue {
+export function unknown(why: string, configPath?: string[], configReader?: ConfigReader): UnknownValue {
   // Reasons quote the reasons they wrap: bounded, so that a long chain of operators cannot build a huge one.
   if (why.length > MAX_WHY) why = `${why.slice(0, MAX_WHY - 3)}...`;
-  return configPath ? { kind: 'unknown', why, configPath } : { kind: 'unknown', why };
+  if (!configPath) return { kind: 'unknown', why };
+  return configReader ? { kind: 'unknown', why, configPath, configReader } : { kind: 'unknown', why, configPath };
 }
+
+/** Reads a host's configuration: the effective value of an option path, or undefined where nothing sets it. */
+export type ConfigReader = (path: string[]) => Value | undefined;
 
 /** An unknown list of which `items` are some of the elements (see `UnknownValue.knownItems`). */
 export function partialList(why: string, items: Thunk[]): UnknownValue {
