@@ -127,7 +127,7 @@ describe('letting go of modules between hosts', () => {
     expect(again.root.fileFlat).not.toBe(first.root.fileFlat);
   });
 
-  it('lets go of the per-file parses no host to come imports, and those of a host once no later host imports them', () => {
+  it('lets go of the parses of a host once no later host imports them, not of the modules hosts found later may import', () => {
     const dir = makeTree(FLEET);
     const file = (name: string) => path.join(dir, name);
     const names = ['shared.nix', 'alpha.nix', 'beta.nix', 'gamma.nix'];
@@ -136,20 +136,20 @@ describe('letting go of modules between hosts', () => {
     const imports = new Map(names.map((name) => [file(name), [] as string[]]));
     const alpha = spec(dir, 'alpha', ['shared.nix', 'alpha.nix']);
     const beta = spec(dir, 'beta', ['shared.nix', 'beta.nix']);
+    const gamma = spec(dir, 'gamma', ['gamma.nix', 'shared.nix']);
     const pending = new PendingModules((s) => reachableModules(s, imports, 1000), 1 << 20);
     pending.expect([alpha, beta]);
-    // gamma.nix is the root of a host not known yet (a configuration.nix is one only if no flake host imports it).
-    pending.reserve(new Set([file('gamma.nix')]));
-    pending.forgetUnreadParses(loader);
-    expect(loader.keptParses().sort()).toEqual([file('alpha.nix'), file('beta.nix'), file('gamma.nix'), file('shared.nix')]);
-    pending.reserve(new Set());
-    pending.forgetUnreadParses(loader);
-    expect(loader.keptParses().sort()).toEqual([file('alpha.nix'), file('beta.nix'), file('shared.nix')]);
+    // gamma's modules, of a host found once alpha and beta are evaluated (a configuration.nix is one only if no flake host imports it).
+    pending.reserve(new Set([file('gamma.nix'), file('shared.nix')]));
     // Read from the kept parse, not parsed again.
     expect((loader.load(file('alpha.nix')) as LoadedSource).root.fileFlat).toBe(parsed.get(file('alpha.nix'))?.flat);
     pending.done(alpha, loader, () => undefined);
-    expect(loader.keptParses().sort()).toEqual([file('beta.nix'), file('shared.nix')]);
+    expect(loader.keptParses().sort()).toEqual([file('beta.nix'), file('gamma.nix'), file('shared.nix')]);
     pending.done(beta, loader, () => undefined);
+    expect(loader.keptParses().sort()).toEqual([file('gamma.nix'), file('shared.nix')]);
+    pending.expect([gamma]);
+    pending.reserve(new Set());
+    pending.done(gamma, loader, () => undefined);
     expect(loader.keptParses()).toEqual([]);
   });
 });

@@ -368,7 +368,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const extraRoots = (input.extraRoots ?? []).map((absolutePath) => rootSpec(absolutePath));
   pending?.expect(specs);
   pending?.reserve(readLater([...configurationRoots(input.nixFiles.map((f) => ({ absolutePath: f.absolutePath, file: f.path })), imported), ...extraRoots]));
-  pending?.forgetUnreadParses(loader);
   for (const spec of specs) run(spec, { kind: 'found' });
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
@@ -380,7 +379,6 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const configurations = configurationRoots(candidates, imported);
   pending?.expect(configurations);
   pending?.reserve(readLater(extraRoots));
-  pending?.forgetUnreadParses(loader);
   for (const spec of configurations) {
     run(spec, { kind: 'configuration', taken: [...taken].sort() }, (host, out) => {
       if (!looksLikeSystem(host)) return false;

@@ -70,15 +70,6 @@ export class PendingModules {
   }
 
   /**
-   * Lets go of the parses the loader keeps of files no host to come
-   * imports, by the import graph: it keeps them to read those files without
-   * parsing them again. A file read some other way is parsed again.
-   */
-  forgetUnreadParses(loader: NixSourceLoader): void {
-    loader.forgetParses(loader.keptParses().filter((file) => !this.readers.has(file) && !this.reserved.has(file)));
-  }
-
-  /**
    * A host is done: the modules only it (and hosts done before) imports may
    * be let go from the loader, and their parses; `forget` is told the paths
    * let go, for what else holds their values (the session's imports, the
