@@ -1,4 +1,5 @@
 import type { Framework } from '../controls/registry';
+import { compareText } from '../source/compare-text';
 
 /**
  * Control IDs written by people, in comments (`# ISO 27001 A.12.4.1 - Event
@@ -98,7 +99,7 @@ export function findControlMentions(text: string): ControlMention[] {
       }
     }
   }
-  return out.sort((a, b) => a.offset - b.offset || a.framework.localeCompare(b.framework));
+  return out.sort((a, b) => a.offset - b.offset || compareText(a.framework, b.framework));
 }
 
 function stickyEnd(re: RegExp, text: string, at: number): number {

@@ -14,6 +14,7 @@ import { HostInventory, hostInventory } from './inventory';
 import { judgeTalosView } from '../rules/check-talos';
 import { fileView, TalosView } from '../talos/views';
 import { judgeFlakeFile, judgeLockFile, PinnedInput, pinnedInputs, TalosNode, talosNode } from './subjects';
+import { compareText } from '../source/compare-text';
 
 /**
  * The compliance evidence report: per framework and control, what each rule
@@ -314,7 +315,7 @@ export function permalink(repository: string, commit: string, prefix: string): (
 /** SHA-256 of the rules that ran, by their definitions: two reports with the same hash ran the same checks. */
 function ruleSetHash(rules: Rule[]): string {
   const hash = createHash('sha256');
-  for (const { source: _source, ...rule } of [...rules].sort((a, b) => a.id.localeCompare(b.id))) hash.update(`${JSON.stringify(rule)}\n`);
+  for (const { source: _source, ...rule } of [...rules].sort((a, b) => compareText(a.id, b.id))) hash.update(`${JSON.stringify(rule)}\n`);
   return hash.digest('hex');
 }
 
@@ -409,7 +410,7 @@ function talosNodeViews(analysis: TreeAnalysis, models: (TalosModel | LockModel)
     const node = talosNode(view, declaredIn);
     if (node) out.push({ node, view });
   }
-  return out.sort((a, b) => a.node.name.localeCompare(b.node.name) || a.node.file.localeCompare(b.node.file));
+  return out.sort((a, b) => compareText(a.node.name, b.node.name) || compareText(a.node.file, b.node.file));
 }
 
 /** Talos nodes, flake.nix files and lock files, judged rule by rule. */
@@ -444,7 +445,7 @@ function inventory(
           return { module: cut === -1 ? e.name : e.name.slice(0, cut), reason: cut !== -1 ? e.name.slice(cut + 2) : e.name.startsWith('nixpkgs/') ? 'a NixOS module of nixpkgs, which declint does not read' : 'not read', importedBy: e.site.file };
         }),
         (u) => `${u.module}|${u.importedBy}`,
-      ).sort((a, b) => a.module.localeCompare(b.module));
+      ).sort((a, b) => compareText(a.module, b.module));
       return {
         name: h.name,
         root: located(h.spec.root.file, root.line, root.column),
@@ -454,7 +455,7 @@ function inventory(
         ...hostInventory(h, (file) => safeText(() => lines.lines(file).text)),
       };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   const talos: (TalosNode & { change?: Commit })[] = nodes.map(({ node }) => {
     const c = change(node.file, node.line);
     return { ...node, ...(c ? { change: c } : {}) };
@@ -473,7 +474,7 @@ function limitations(analysis: TreeAnalysis): EvidenceReport['limitations'] {
     const line = safeLine(() => loader.lines(note.site.file).rangeOf(note.site.span).start.line);
     out.push({ file: note.site.file, ...(line ? { line } : {}), message: note.message });
   }
-  return uniqueBy(out, (l) => `${l.file}:${l.line}:${l.message}`).sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+  return uniqueBy(out, (l) => `${l.file}:${l.line}:${l.message}`).sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
 }
 
 function safeText(get: () => string): string | undefined {
@@ -555,7 +556,7 @@ function frameworkSummary(controls: ControlReport[], results: ControlResult[]): 
     controls: controls.length,
     covered: controls.filter((c) => c.status !== 'not-covered').length,
     byStatus,
-    bySubject: [...subjects.values()].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.subject.localeCompare(b.subject)),
+    bySubject: [...subjects.values()].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareText(a.subject, b.subject)),
   };
 }
 
@@ -563,12 +564,12 @@ const KIND_ORDER: Judgement['subjectKind'][] = ['host', 'talos-node', 'flake', '
 
 function compareResults(a: ControlResult, b: ControlResult): number {
   return (
-    a.rule.localeCompare(b.rule) ||
+    compareText(a.rule, b.rule) ||
     KIND_ORDER.indexOf(a.subjectKind) - KIND_ORDER.indexOf(b.subjectKind) ||
-    a.subject.localeCompare(b.subject) ||
-    (a.evidence?.file ?? '').localeCompare(b.evidence?.file ?? '') ||
+    compareText(a.subject, b.subject) ||
+    compareText(a.evidence?.file ?? '', b.evidence?.file ?? '') ||
     (a.evidence?.line ?? 0) - (b.evidence?.line ?? 0) ||
-    a.reason.localeCompare(b.reason)
+    compareText(a.reason, b.reason)
   );
 }
 

@@ -6,6 +6,7 @@ import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { formatVersion } from '../talos/version';
 import type { TalosView } from '../talos/views';
+import { compareText } from '../source/compare-text';
 
 /**
  * The subjects the report judges besides NixOS hosts: Talos nodes (complete
@@ -104,7 +105,7 @@ export function pinnedInputs(file: string, lock: FlakeLock): PinnedInput[] {
         line: n.keyRange.start.line,
       };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 }
 
 /**

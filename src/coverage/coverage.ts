@@ -1,3 +1,4 @@
+import { compareText } from '../source/compare-text';
 /**
  * Coverage: which NixOS hosts and Talos nodes declint found and evaluated,
  * which it found declared but could not resolve, and which sources that
@@ -76,10 +77,10 @@ export function combineCoverage(...parts: Coverage[]): Coverage {
   const bySite = (a: CoverageSite | undefined, b: CoverageSite | undefined) => {
     const [fa, la, ca] = at(a);
     const [fb, lb, cb] = at(b);
-    return fa.localeCompare(fb) || la - lb || ca - cb;
+    return compareText(fa, fb) || la - lb || ca - cb;
   };
-  entries.sort((a, b) => kind(a.kind) - kind(b.kind) || bySite(a.site, b.site) || a.name.localeCompare(b.name));
-  unread.sort((a, b) => kind(a.kind) - kind(b.kind) || a.file.localeCompare(b.file) || bySite(a.site, b.site) || a.reason.localeCompare(b.reason));
+  entries.sort((a, b) => kind(a.kind) - kind(b.kind) || bySite(a.site, b.site) || compareText(a.name, b.name));
+  unread.sort((a, b) => kind(a.kind) - kind(b.kind) || compareText(a.file, b.file) || bySite(a.site, b.site) || compareText(a.reason, b.reason));
   return { entries, unread };
 }
 

@@ -3,6 +3,7 @@ import type { Finding } from './finding';
 import { LocatedError } from '../source/errors';
 import { LineIndex } from '../source/position';
 import { depthExceeded } from '../source/json-depth';
+import { compareText } from '../source/compare-text';
 
 /**
  * A baseline: the findings a team has accepted for now, by semantic
@@ -21,7 +22,7 @@ export function createBaseline(findings: Finding[]): BaselineFile {
   const entries = findings
     .filter((f) => !f.suppressed)
     .map((f) => ({ fingerprint: semanticFingerprint(f), ruleId: f.ruleId, file: f.location.file, message: f.message }))
-    .sort((a, b) => a.file.localeCompare(b.file) || a.ruleId.localeCompare(b.ruleId) || a.fingerprint.localeCompare(b.fingerprint));
+    .sort((a, b) => compareText(a.file, b.file) || compareText(a.ruleId, b.ruleId) || compareText(a.fingerprint, b.fingerprint));
   const unique = entries.filter((e, i) => i === 0 || e.fingerprint !== entries[i - 1].fingerprint);
   return { version: 1, tool: 'declint', findings: unique };
 }

@@ -1,4 +1,5 @@
 import type { Range } from '../source/position';
+import { compareText } from '../source/compare-text';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -57,10 +58,10 @@ export const PARSE_ERROR_RULE_ID = 'parse-error';
 
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    a.location.file.localeCompare(b.location.file) ||
+    compareText(a.location.file, b.location.file) ||
     a.location.range.start.line - b.location.range.start.line ||
     a.location.range.start.column - b.location.range.start.column ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.message.localeCompare(b.message)
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.message, b.message)
   );
 }

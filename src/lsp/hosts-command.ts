@@ -2,6 +2,7 @@ import type { Location } from 'vscode-languageserver';
 import type { Host, HostRole, SourceSite } from '../nix/host';
 import type { LineIndex } from '../source/position';
 import { fileUri, toLspRange } from './diagnostics';
+import { compareText } from '../source/compare-text';
 
 /**
  * The `workspace/executeCommand` an editor sends to learn which hosts a file
@@ -38,5 +39,5 @@ export function hostsOfResult(root: string, file: string, hosts: Host[], lines: 
       ...(imported ? { importedAt: location(imported) } : {}),
     };
   });
-  return { file, hosts: found.sort((a, b) => a.name.localeCompare(b.name)) };
+  return { file, hosts: found.sort((a, b) => compareText(a.name, b.name)) };
 }

@@ -13,6 +13,7 @@ import { LineIndex } from '../source/position';
 import type { NixNode } from '../nix/syntax';
 import { sourceText } from '../source/read-text';
 import type { ReportedFix } from '../report/result';
+import { compareText } from '../source/compare-text';
 
 /**
  * `check --fix`: every selected fix applied to an in-memory copy of the
@@ -91,7 +92,7 @@ export async function fixTree(options: CheckOptions, selection: FixSelection): P
   const changes = [...originals]
     .map(([file, o]) => ({ file, absolutePath: o.absolutePath, before: withBom(o.bom, o.text), after: withBom(o.bom, overlay.text(o.absolutePath) ?? o.text) }))
     .filter((c) => c.before !== c.after)
-    .sort((a, b) => a.file.localeCompare(b.file));
+    .sort((a, b) => compareText(a.file, b.file));
   const unsafeLeft = selection.unsafe ? [] : chooseFixes(analysis, { ...selection, unsafe: true }, fixSources(options.base, roots, overlay, analysis)).filter((c) => !c.fix.safe);
   return { changes, applied, rolledBack, unsafeLeft, analysis };
 }

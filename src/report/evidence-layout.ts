@@ -1,5 +1,6 @@
 import type { ControlResult, EvidenceLocation, EvidenceReport, ResultStatus } from '../compliance/evidence-report';
 import type { Commit } from '../compliance/git-history';
+import { compareText } from '../source/compare-text';
 
 /**
  * The summary-first reading of the evidence report that the Markdown and
@@ -64,13 +65,13 @@ export function evidenceLayout(report: EvidenceReport, frameworkLabel: (key: str
       for (const c of controls) if (!line.controls.includes(c)) line.controls.push(c);
     } else groups.set(key, { rule: r.rule, ruleTitle: ruleTitles.get(r.rule) ?? r.rule, status: r.status, subjects: [subject], detail, evidence: r.evidence ? [r.evidence] : [], controls: [...controls] });
   }
-  const bySubjects = (a: ResultLine, b: ResultLine) => a.rule.localeCompare(b.rule) || a.subjects[0].name.localeCompare(b.subjects[0].name) || a.detail.localeCompare(b.detail);
+  const bySubjects = (a: ResultLine, b: ResultLine) => compareText(a.rule, b.rule) || compareText(a.subjects[0].name, b.subjects[0].name) || compareText(a.detail, b.detail);
   attention.sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1) || bySubjects(a, b));
   const collapsed = [...groups.values()].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || bySubjects(a, b));
-  for (const line of collapsed) line.subjects.sort((a, b) => a.name.localeCompare(b.name));
+  for (const line of collapsed) line.subjects.sort((a, b) => compareText(a.name, b.name));
   const commits = new Map<string, Commit>();
   for (const line of [...attention, ...collapsed]) for (const e of line.evidence) if (e.change) commits.set(e.change.hash, e.change);
-  return { attention, collapsed, commits: [...commits.values()].sort((a, b) => b.date.localeCompare(a.date) || a.hash.localeCompare(b.hash)) };
+  return { attention, collapsed, commits: [...commits.values()].sort((a, b) => compareText(b.date, a.date) || compareText(a.hash, b.hash)) };
 }
 
 const STATUS_RANK: Record<ResultStatus, number> = { fail: 0, excepted: 1, 'not-evaluated': 2, pass: 3, 'not-applicable': 4 };

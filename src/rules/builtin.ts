@@ -4,6 +4,7 @@ import * as path from 'path';
 import { LocatedError } from '../source/errors';
 import type { Rule } from './rule';
 import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
+import { compareText } from '../source/compare-text';
 
 /** The rules shipped with declint. */
 export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
@@ -37,7 +38,7 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
 /** The rule files and the control registry they are checked against (a registry change invalidates the cache too). */
 function ruleFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory() && entry.name !== CONTROLS_DIR && entry.name !== DATA_DIR) out.push(...ruleFiles(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);

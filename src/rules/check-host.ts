@@ -12,6 +12,7 @@ import { optionOfKey, writtenWhenUnset } from './config-text';
 import { ruleSources, RuleSource } from './sources';
 import { culpritOf, judgesPartially, renderMessage } from './violation';
 import { inRange, parseVersion } from './version-gate';
+import { compareText } from '../source/compare-text';
 
 export interface HostCheckContext extends PredicateContext {
   /** Line tables of the scanned files, by report path. */
@@ -234,7 +235,7 @@ function pathList(paths: string[]): string {
 /** The first definition (in file order) of an option below a path. */
 function firstDefinitionBelow(host: Host, optionPath: string[]): HostDefinition | undefined {
   const below = host.definitions.filter((d) => d.path.length > optionPath.length && optionPath.every((s, i) => d.path[i] === s));
-  return below.sort((a, b) => a.file.localeCompare(b.file) || a.def.binding.start - b.def.binding.start)[0];
+  return below.sort((a, b) => compareText(a.file, b.file) || a.def.binding.start - b.def.binding.start)[0];
 }
 
 /** Why an unset option passes or fails, in the user's words: an option NixOS leaves unset has no default to name. */

@@ -9,6 +9,7 @@ import { describeVersion, TalosDocView, TalosView } from '../talos/views';
 import { PredicateContext, testPredicate } from './predicates';
 import type { Rule, Violation } from './rule';
 import { culpritPathOf, firstExplicitViolation, renderMessage, violationFinding } from './violation';
+import { compareText } from '../source/compare-text';
 
 /**
  * A Talos rule on a view (one file, or a talhelper node's effective config):
@@ -191,7 +192,7 @@ function blame(doc: TalosDocView, path: string[], violation: Violation, ctx: Pre
   // The step's own lines under the path; of those, the values it wrote (not the maps it only passed through).
   const written = under.filter((o) => o.origin.step === culprit);
   const leaves = written.filter((o) => !written.some((other) => other.key.startsWith(o.key + '\u0000')));
-  const first = leaves.map((o) => o.origin).sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset)[0];
+  const first = leaves.map((o) => o.origin).sort((a, b) => compareText(a.file, b.file) || a.range.start.offset - b.range.start.offset)[0];
   return first ?? own;
 }
 

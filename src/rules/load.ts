@@ -13,6 +13,7 @@ import type { Rule } from './rule';
 import ruleSchema from './rule.schema.json';
 import { NAMED_PREDICATES } from './named-predicates';
 import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
+import { compareText } from '../source/compare-text';
 
 
 let validator: ValidateFunction | undefined;
@@ -58,7 +59,7 @@ async function listRuleFiles(dir: string): Promise<string[]> {
   } catch {
     throw new LocatedError(dir, 1, 1, 'rule directory cannot be read');
   }
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
     const full = path.join(dir, entry.name);
     // The control registry and the data some predicates read (release lifecycles) are not rules.
     if (entry.isDirectory() && (entry.name === CONTROLS_DIR || entry.name === DATA_DIR)) continue;

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Finding, SEVERITIES } from '../findings/finding';
 import type { PredicateContext } from './predicates';
 import type { Rule } from './rule';
+import { compareText } from '../source/compare-text';
 
 /**
  * The rule test harness (`declint test-rules` and the built-in rules' own
@@ -122,7 +123,7 @@ export async function listCases(dir: string): Promise<{ name: string; path: stri
   return entries
     .filter((e) => /^(bad|good)-/.test(e.name) && !/\.fixed(\.|$)/.test(e.name))
     .map((e) => ({ name: e.name, path: path.join(dir, e.name), kind: e.name.startsWith('bad-') ? ('bad' as const) : ('good' as const) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 }
 
 /**
