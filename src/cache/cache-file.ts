@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { contentHash } from '../source/content-hash';
+import { writeWhole } from '../source/write-whole';
 
 /**
  * The cache file: a header line, then the payload.
@@ -46,7 +47,7 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
   if (header.version !== CACHE_FORMAT_VERSION || header.tool !== tool) return { kind: 'discarded', why: `it was written by declint ${header.tool} (cache format ${header.version})` };
   if (header.build !== build) return { kind: 'discarded', why: 'it was written by another build of declint' };
   const body = text.slice(newline + 1);
-  if (sha256(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
+  if (contentHash(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
   const payload = parseJson(body);
   if (!isPayload(payload)) return { kind: 'discarded', why: 'its content is not in the expected form' };
   return { kind: 'read', payload };
@@ -55,20 +56,9 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
 /** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. */
 export function writeCacheFile(file: string, tool: string, build: string, payload: unknown): void {
   const body = JSON.stringify(payload);
-  const header: CacheHeader = { format: CACHE_FORMAT, version: CACHE_FORMAT_VERSION, tool, build, sha256: sha256(body) };
+  const header: CacheHeader = { format: CACHE_FORMAT, version: CACHE_FORMAT_VERSION, tool, build, sha256: contentHash(body) };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    fs.writeFileSync(temporary, `${JSON.stringify(header)}\n${body}`);
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
+  writeWhole(file, `${JSON.stringify(header)}\n${body}`);
 }
 
 function parseJson(text: string): unknown {

@@ -1,9 +1,10 @@
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { contentHash } from '../source/content-hash';
+import { writeWhole } from '../source/write-whole';
 
 /**
  * V8's code cache for declint's own modules: compiling the JavaScript of
@@ -75,7 +76,7 @@ function compileWithCache(root: string, dir: string): void {
   const made: { script: vm.Script; file: string }[] = [];
   prototype._compile = function (this: CjsModule, content: string, filename: string): unknown {
     if (!filename.startsWith(root) || !filename.endsWith('.js')) return compile.call(this, content, filename);
-    const file = path.join(dir, `${crypto.createHash('sha256').update(filename).update('\0').update(content).digest('hex')}.bin`);
+    const file = path.join(dir, `${contentHash(`${filename}\0${content}`)}.bin`);
     const cachedData = readCached(file);
     const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected) made.push({ script, file });
@@ -95,17 +96,11 @@ function readCached(file: string): Buffer | undefined {
   }
 }
 
-/** Written to a file of its own and renamed: a run that reads it meanwhile finds the whole data or none. */
+/** Written whole: a run that reads it meanwhile finds the whole data or none. */
 function writeCached(file: string, script: vm.Script): void {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
-    fs.renameSync(temporary, file);
+    writeWhole(file, script.createCachedData(), 0o600);
   } catch {
-    try {
-      fs.rmSync(temporary, { force: true });
-    } catch {
-      // The cache only spares compilations: a run goes on without it.
-    }
+    // The cache only spares compilations: a run goes on without it.
   }
 }
