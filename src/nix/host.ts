@@ -1473,7 +1473,7 @@ function collectHost(spec: HostSpec, options: BuildOptions, resolveConfig: (p: s
       file = ref.from.file;
       host.filesWithInlineModules.add(file);
       dir = ref.dir;
-      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, spec.specialArgs, options.session, undefined, resolveConfig);
+      module = readModuleValue(ref.value, ref.from.span, ref.evaluator, { specialArgs: spec.specialArgs, session: options.session, resolveConfig });
     } else {
       // The loader refuses files outside the scanned tree.
       const loaded = options.loader.load(ref.absolutePath);

@@ -1,10 +1,10 @@
 import type { Span } from '../source/position';
-import { Evaluator, EvalOptions, EvalSession, isLiteral, nodeSpan } from './evaluate';
+import { Evaluator, EvalOptions, isLiteral, nodeSpan } from './evaluate';
 import { createLib, ORDER, PRIORITY } from './lib';
 import { canonicalOptionPath } from './option-path';
 import { LimitNote, MAX_SHARED_DEFINITIONS } from './limits';
 import { NixNode, plainAttrpathNames } from './syntax';
-import { Attr, ConfigReader, LeafSource, listElements, Thunk, Value, unknown } from './value';
+import { Attr, LeafSource, listElements, Thunk, Value, unknown } from './value';
 
 /** A `mkIf` condition a definition depends on, evaluated when first read. */
 export interface Condition {
@@ -77,17 +77,18 @@ export interface ModuleReadOptions extends EvalOptions {
  */
 export function readModule(root: NixNode, options: ModuleReadOptions = {}): NixModule {
   const evaluator = new Evaluator(options);
-  return Object.assign(readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options.specialArgs, options.session, root, options.resolveConfig), { limits: root.limitNotes });
+  return Object.assign(readModuleValue(evaluator.eval(root, evaluator.root), nodeSpan(root), evaluator, options, root), { limits: root.limitNotes });
 }
 
 /**
  * Reads an already evaluated module value (a file's, or an inline module of
- * a flake). `root`, the file's syntax, is where limits reached while reading
- * are noted; `resolveConfig` reads the configuration of the host the module
- * is read for (its `config` argument).
+ * a flake), a function applied to the module arguments `options` give
+ * (`resolveConfig`: the configuration of the host it is read for, its
+ * `config`). `root`, the file's syntax, is where limits reached while
+ * reading are noted.
  */
-export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, specialArgs?: Map<string, Thunk>, session?: EvalSession, root?: NixNode, resolveConfig?: ConfigReader): NixModule {
-  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(specialArgs, session, resolveConfig)));
+export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluator, options: ModuleReadOptions, root?: NixNode): NixModule {
+  if (value.kind === 'lambda') value = evaluator.apply(value, Thunk.of(moduleArguments(options)));
   const reading: Reading = { shared: 0, full: false, seen: new WeakSet(), note: (span, message) => root?.noteLimit(message, span) };
   const base: Context = { priority: PRIORITY.plain, order: ORDER.plain, conditions: [], binding: rootSpan, reading, shared: undefined, top: undefined, file: undefined, ancestors: undefined };
   if (value.kind === 'merge' || value.kind === 'if' || value.kind === 'override' || value.kind === 'order') {
@@ -120,7 +121,7 @@ export function readModuleValue(value: Value, rootSpan: Span, evaluator: Evaluat
 }
 
 /** The arguments a NixOS module function receives; only `lib` is folded, `config` is a reference. */
-function moduleArguments(specialArgs?: Map<string, Thunk>, session?: EvalSession, resolveConfig?: ConfigReader): Value {
+function moduleArguments({ specialArgs, session, resolveConfig }: ModuleReadOptions): Value {
   const attrs = new Map<string, Attr>([
     ['lib', { value: Thunk.of(createLib(session)) }],
     ['config', { value: Thunk.of(unknown('config is resolved per host', [], resolveConfig)) }],

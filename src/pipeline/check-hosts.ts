@@ -358,22 +358,21 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   };
   // Names taken by the hosts found so far: a configuration.nix root is named after its networking.hostName only where that name is free.
   const taken = new Set(specs.map((s) => s.name));
-  const rootSpec = (absolutePath: string, specialArgs: Map<string, Thunk> = new Map()): HostSpec => {
+  const nixFiles = input.nixFiles.map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  // Module files given as roots (`explain-option --root`), each with the special arguments of the host that reads it, once the hosts are known.
+  const extraRoots = (input.extraRoots ?? []).map((absolutePath): HostSpec => {
     const file = reportPath(input.base, absolutePath);
     const from = { file, span: { start: 0, end: 0 } };
-    return { name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs };
-  };
+    return { name: file, root: from, modules: [{ kind: 'file', absolutePath, from }], specialArgs: new Map() };
+  });
   /** The module files of hosts not known yet: configuration.nix roots (some are found to be a flake host's modules) and module roots given. */
   const readLater = (roots: HostSpec[]) => new Set(roots.flatMap((spec) => [...moduleClosure(spec, input.imports)]));
-  const extraRoots = (input.extraRoots ?? []).map((absolutePath) => rootSpec(absolutePath));
   pending?.expect(specs);
-  pending?.reserve(readLater([...configurationRoots(input.nixFiles.map((f) => ({ absolutePath: f.absolutePath, file: f.path })), imported), ...extraRoots]));
+  pending?.reserve(readLater([...configurationRoots(nixFiles, imported), ...extraRoots]));
   for (const spec of specs) run(spec, { kind: 'found' });
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
-  const candidates = input.nixFiles
-    .filter((f) => !inFlakeHosts.has(f.path) && !discovery.hostFlakeDirs.some((dir) => isInside(dir, f.absolutePath)))
-    .map((f) => ({ absolutePath: f.absolutePath, file: f.path }));
+  const candidates = nixFiles.filter((f) => !inFlakeHosts.has(f.file) && !discovery.hostFlakeDirs.some((dir) => isInside(dir, f.absolutePath)));
   // A configuration.nix of something else (a test, a home-manager profile) is not a NixOS host.
   // A configuration.nix root is named after its networking.hostName where the modules set it to a known name.
   const configurations = configurationRoots(candidates, imported);
@@ -387,9 +386,9 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
       return true;
     });
   }
-  for (const absolutePath of input.extraRoots ?? []) {
-    const reader = readerOf(reportPath(input.base, absolutePath), specs, filesByHost);
-    run(rootSpec(absolutePath, reader?.specialArgs), { kind: 'root', ...(reader ? { reader: reader.name } : {}) });
+  for (const spec of extraRoots) {
+    const reader = readerOf(spec.root.file, specs, filesByHost);
+    run(reader ? { ...spec, specialArgs: reader.specialArgs } : spec, { kind: 'root', ...(reader ? { reader: reader.name } : {}) });
   }
   coverage.push(...unresolvedCoverage);
   const site = (s: SourceSite) => {
