@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import * as fs from 'fs';
 import type { Config } from '../config/config';
 import type { Finding } from '../findings/finding';
 import type { ReportedFix } from '../report/result';
@@ -11,6 +10,7 @@ import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
 import type { TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import type { Rule } from '../rules/rule';
 import { contentHash } from '../source/content-hash';
+import { FileStatus, fileStatus, sameStatus, settled } from '../source/file-status';
 import { bothWindows, DateWindow, WatchedDate, watchedDate, windowHolds } from '../source/watched-date';
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
@@ -56,31 +56,6 @@ interface FileEntry {
   /** Where a rule read the reference date: the dates for which the result holds. */
   clock?: DateWindow;
   checked: FileChecked;
-}
-
-/**
- * What `stat` says of a file: size, modification and change times, inode.
- * As in git's index, a file whose status is the same as when its content
- * was hashed has that content still: writing it changes its change time,
- * which no program can set back. A status taken when the file had changed
- * less than `RACY_MS` before is not kept: a write within the same tick of a
- * coarse clock would not show in it.
- */
-type FileStatus = [size: number, modifiedMs: number, changedMs: number, inode: number];
-
-const RACY_MS = 2000;
-
-function fileStatus(absolutePath: string): FileStatus | undefined {
-  try {
-    const s = fs.statSync(absolutePath);
-    return [s.size, s.mtimeMs, s.ctimeMs, s.ino];
-  } catch {
-    return undefined;
-  }
-}
-
-function sameStatus(a: FileStatus | undefined, b: FileStatus | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.every((x, i) => x === b[i]));
 }
 
 /** A phase kept whole: with what it started from besides the tree (`inputs`, hashed) and every read of the tree it made. */
@@ -219,7 +194,7 @@ export class ResultCache {
       const same = entry?.absolutePath === file.absolutePath;
       // Taken before the file is read (here or when it is checked): a write after it shows in the next run's.
       const status = fileStatus(file.absolutePath);
-      if (status && Math.max(status[1], status[2]) < looked - RACY_MS) this.statuses.set(file.absolutePath, status);
+      if (status && settled(status, looked)) this.statuses.set(file.absolutePath, status);
       const unchanged = same && entry.status !== undefined && sameStatus(entry.status, status);
       const text = same && !unchanged ? readIfPresent(file.absolutePath) : undefined;
       const hash = unchanged ? entry.hash : text === undefined ? undefined : contentHash(text);

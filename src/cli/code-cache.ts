@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
 import { contentHash } from '../source/content-hash';
+import { fileStatus, settled } from '../source/file-status';
 import { writeWhole } from '../source/write-whole';
 
 /**
@@ -16,9 +17,11 @@ import { writeWhole } from '../source/write-whole';
  * Node 22.1 and later do this themselves (`module.enableCompileCache`);
  * there it is Node's cache that is enabled, in the same directory. On older
  * Node the modules of `dist/` are compiled here with `vm.Script` and its
- * `cachedData`. V8 refuses data it did not make for this source and these
- * flags, and the files are named after each module's content as well, so
- * a stale or damaged file costs a compilation, never a wrong program.
+ * `cachedData`. V8 refuses data made by another V8, with other flags or
+ * for a source of another length; the files are named after each module's
+ * path and content as well (its status, once that has settled:
+ * `sourceIdentity`), so a stale or damaged file costs a compilation, never
+ * a wrong program.
  *
  * The cache is per user: `NODE_COMPILE_CACHE` names its directory (as for
  * Node's own), by default `declint-code-cache-<uid>` in the temporary
@@ -74,9 +77,10 @@ function compileWithCache(root: string, dir: string): void {
   const prototype = (Module as unknown as { prototype: CjsModule }).prototype;
   const compile = prototype._compile;
   const made: { script: vm.Script; file: string }[] = [];
+  const taken = Date.now();
   prototype._compile = function (this: CjsModule, content: string, filename: string): unknown {
     if (!filename.startsWith(root) || !filename.endsWith('.js')) return compile.call(this, content, filename);
-    const file = path.join(dir, `${contentHash(`${filename}\0${content}`)}.bin`);
+    const file = path.join(dir, `${contentHash(`${filename}\0${sourceIdentity(filename, content, taken)}`)}.bin`);
     const cachedData = readCached(file);
     const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected) made.push({ script, file });
@@ -86,6 +90,19 @@ function compileWithCache(root: string, dir: string): void {
   process.once('exit', () => {
     for (const { script, file } of made) writeCached(file, script);
   });
+}
+
+/**
+ * What names a module's source: its status where that had settled (as git
+ * trusts its index: a write changes the change time, which no program can
+ * set back), else its content. Hashing the status spares hashing the 2 MB
+ * bundle on every run; the content is hashed only for a module written in
+ * the last seconds, whose status a coarse clock could leave unchanged by a
+ * second write.
+ */
+function sourceIdentity(filename: string, content: string, taken: number): string {
+  const status = fileStatus(filename);
+  return status && settled(status, taken) ? `status\0${status.join('\0')}` : `content\0${content}`;
 }
 
 function readCached(file: string): Buffer | undefined {
