@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { PACKAGE_ROOT } from '../package-root';
 import { LocatedError } from '../source/errors';
 import { describeReadError, MAX_INPUT_BYTES, readText, realDirectories } from '../source/read-text';
 import registrySchema from './registry.schema.json';
@@ -26,7 +27,7 @@ export interface Framework {
   file?: string;
 }
 
-export const CONTROLS_PATH = path.resolve(__dirname, '../../rules/controls');
+export const CONTROLS_PATH = path.join(PACKAGE_ROOT, 'rules', 'controls');
 /** The folder of a rules directory that holds its control registry. */
 import { CONTROLS_DIR } from '../rules/rule-dirs';
 

@@ -4,9 +4,10 @@ import * as path from 'path';
 import { LocatedError } from '../source/errors';
 import type { ChannelTable } from './channels';
 import schema from './channel-table.schema.json';
+import { PACKAGE_ROOT } from '../package-root';
 
 /** The dated channel table shipped with declint's rules. */
-export const CHANNEL_TABLE_PATH = path.resolve(__dirname, '../../rules/data/nixpkgs-channels.yaml');
+export const CHANNEL_TABLE_PATH = path.join(PACKAGE_ROOT, 'rules', 'data', 'nixpkgs-channels.yaml');
 
 /**
  * Validated once at build time and stored as JSON beside the compiled code

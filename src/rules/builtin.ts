@@ -5,9 +5,10 @@ import { LocatedError } from '../source/errors';
 import type { Rule } from './rule';
 import { CONTROLS_DIR, DATA_DIR } from './rule-dirs';
 import { compareText } from '../source/compare-text';
+import { PACKAGE_ROOT } from '../package-root';
 
 /** The rules shipped with declint. */
-export const BUILTIN_RULES_DIR = path.resolve(__dirname, '../../rules');
+export const BUILTIN_RULES_DIR = path.join(PACKAGE_ROOT, 'rules');
 
 /**
  * The built-in rules, validated once at build time and stored as JSON beside

@@ -5,6 +5,7 @@ import type { NamedPredicate } from '../named-predicates';
 import type { PredicateContext } from '../predicates';
 import { compareVersions, parseVersion, Version } from '../version-gate';
 import { reached } from '../../source/watched-date';
+import { PACKAGE_ROOT } from '../../package-root';
 
 /**
  * End of life of Talos and Kubernetes releases (TAL-028), judged against the
@@ -17,7 +18,7 @@ interface Lifecycle {
   talos: Record<string, string | null>;
 }
 
-export const LIFECYCLE_PATH = path.resolve(__dirname, '../../../rules/data/lifecycle.yaml');
+export const LIFECYCLE_PATH = path.join(PACKAGE_ROOT, 'rules', 'data', 'lifecycle.yaml');
 
 let lifecycle: Lifecycle | undefined;
 
