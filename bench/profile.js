@@ -18,6 +18,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { SourceMap } = require('module');
 const { parseArgs } = require('util');
 
 const ROOT = path.join(__dirname, '..');
@@ -53,8 +54,42 @@ function fail(message) {
   process.exit(2);
 }
 
+/**
+ * A frame of the bundle (dist/bundle/*.js, scripts/bundle.js) named by the module it was
+ * bundled from, through the bundle's source map: `src/nix/host.ts` becomes `dist/nix/host.js`,
+ * as in a run of the modules tsc wrote, so that the areas above hold for both.
+ */
+function unbundle(profile) {
+  const maps = new Map();
+  const mapOf = (file) => {
+    if (!maps.has(file)) {
+      let map;
+      try {
+        map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+      } catch {
+        map = undefined; // no source map: the frame keeps the bundle's name
+      }
+      maps.set(file, map);
+    }
+    return maps.get(file);
+  };
+  for (const node of profile.nodes) {
+    const frame = node.callFrame;
+    const file = frame.url.replace(/^file:\/\//, '');
+    if (!/\/dist\/bundle\/[^/]+\.js$/.test(file)) continue;
+    const entry = mapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (!entry?.originalSource) continue;
+    const source = path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, ''));
+    const inSrc = path.relative(path.join(ROOT, 'src'), source);
+    const module = inSrc.startsWith('..') ? source : path.join(ROOT, 'dist', inSrc.replace(/\.ts$/, '.js'));
+    node.callFrame = { ...frame, url: `file://${module}`, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
+  }
+  return profile;
+}
+
 /** Sums a .cpuprofile's samples by area and by function (self time). */
 function summarize(profile) {
+  unbundle(profile);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
@@ -123,7 +158,7 @@ function main() {
   }
   if (!values.dir) fail('--dir PATH is required (or --summarize FILE)');
   const dir = path.resolve(values.dir);
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) fail('dist/cli/main.js not found: run npm run build first');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'bundle', 'main.js'))) fail('dist/bundle/main.js not found: run npm run build first');
   const out = values.keep ? path.resolve(values.keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'declint-prof-'));
   fs.mkdirSync(out, { recursive: true });
   const before = new Set(fs.readdirSync(out));

@@ -247,7 +247,7 @@ function summarizeReport(file) {
 }
 
 async function bench(options, log) {
-  if (!fs.existsSync(path.join(DIST, 'cli', 'main.js'))) throw new BenchError('dist/cli/main.js not found: run npm run build first');
+  if (!fs.existsSync(path.join(DIST, 'bundle', 'main.js'))) throw new BenchError('dist/bundle/main.js not found: run npm run build first');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-bench-work-'));
   let generatedIn;
   try {

@@ -54,7 +54,7 @@ describe('the packed package', () => {
       'rules',
       'schemas',
     ]);
-    expect(entries).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/rules/builtin.js', 'schemas/report.schema.json', `prebuilds/linux-x64/declint.glibc.node`]));
+    expect(entries).toEqual(expect.arrayContaining(['dist/bundle/main.js', 'dist/bundle/check-worker.js', 'dist/cli/main.js', 'dist/rules/builtin.js', 'schemas/report.schema.json', `prebuilds/linux-x64/declint.glibc.node`]));
     expect(entries).toContain(`node_modules/tree-sitter/prebuilds/${process.platform}-${process.arch}/tree-sitter.node`);
     expect(entries.filter((e) => e.endsWith('.ts') && !e.endsWith('.d.ts'))).toEqual([]);
     expect(entries.filter((e) => e.includes('tsbuildinfo'))).toEqual([]);
