@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { isMainThread } from 'worker_threads';
 
 /**
  * Opt-in timing of a run's phases, for `npm run bench` and for anyone asking
@@ -84,6 +83,6 @@ function cpuMs(): number {
 }
 
 /** The run's timing when DECLINT_TIMING asks for it (main thread only: a worker's process is the same process). */
-export const timing: Timing | undefined = process.env.DECLINT_TIMING && isMainThread ? new Timing(process.env.DECLINT_TIMING) : undefined;
+export const timing: Timing | undefined = process.env.DECLINT_TIMING && (require('worker_threads') as typeof import('worker_threads')).isMainThread ? new Timing(process.env.DECLINT_TIMING) : undefined;
 
 if (timing) process.on('exit', () => timing.report());

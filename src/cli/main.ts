@@ -1,7 +1,6 @@
 import { existsSync, promises as fs, statSync } from 'fs';
 import { Config, findConfig, loadConfig } from '../config/config';
 import * as path from 'path';
-import { gzipSync } from 'zlib';
 import { severityRank, Severity } from '../findings/finding';
 import { TOOL_VERSION } from '../meta';
 import { analyzeTree, CheckOptions, Progress, runCheck } from '../pipeline/check';
@@ -411,7 +410,7 @@ function cacheStatsText(cache: CacheStats | undefined): string {
 
 /** GitHub refuses a SARIF file over 10 MB gzip-compressed: say so, and how to split the run. */
 function warnAboutUploadSize(report: string, output: string | undefined, io: Io): void {
-  const size = gzipSync(report).length;
+  const size = (require('zlib') as typeof import('zlib')).gzipSync(report).length;
   if (size <= MAX_UPLOAD_GZIP_BYTES) return;
   io.stderr(
     `declint: warning: ${output ?? 'the SARIF output'} is ${(size / 1048576).toFixed(1)} MB gzip-compressed; GitHub code scanning accepts at most 10 MB: check the tree in parts, each with its own --category\n`,

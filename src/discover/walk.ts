@@ -49,7 +49,7 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
     const absolute = path.resolve(options.base, given);
     let stat;
     try {
-      stat = await fs.promises.stat(absolute);
+      stat = fs.statSync(absolute);
     } catch {
       throw new UsageError(`${given}: no such file or directory`);
     }

@@ -1,5 +1,3 @@
-import { spawnSync } from 'child_process';
-
 /**
  * Git as a subprocess, the one way declint runs it (`report`'s history,
  * `--changed-since`): in the scanned tree's repository, never the current
@@ -29,9 +27,12 @@ const DRIVER_SETTING = /^(?:filter\.[^\n]+\.(?:clean|smudge|process|required)|di
 
 const driversByDir = new Map<string, string[]>();
 
+/** Loaded when git first runs: a scan outside a git work tree never needs child_process. */
+const childProcess = () => require('child_process') as typeof import('child_process');
+
 /** Runs `git <args>` in `dir`; the output, or why git failed (not installed, not a repository, a bad revision). */
 export function runGit(dir: string, args: string[], options: GitOptions = {}): GitResult {
-  const run = spawnSync('git', [...HARDENING, ...driverOverrides(dir), ...args], {
+  const run = childProcess().spawnSync('git', [...HARDENING, ...driverOverrides(dir), ...args], {
     cwd: dir,
     env: gitEnvironment(),
     encoding: 'utf8',
@@ -52,7 +53,7 @@ export function runGit(dir: string, args: string[], options: GitOptions = {}): G
 function driverOverrides(dir: string): string[] {
   let overrides = driversByDir.get(dir);
   if (overrides) return overrides;
-  const run = spawnSync('git', [...HARDENING, 'config', '--null', '--name-only', '--get-regexp', '^(filter|diff)\\.'], { cwd: dir, env: gitEnvironment(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 });
+  const run = childProcess().spawnSync('git', [...HARDENING, 'config', '--null', '--name-only', '--get-regexp', '^(filter|diff)\\.'], { cwd: dir, env: gitEnvironment(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 });
   const names = run.status === 0 ? run.stdout.split('\0').filter((name) => DRIVER_SETTING.test(name)) : [];
   overrides = names.flatMap((name) => ['-c', name.endsWith('.required') ? `${name}=false` : `${name}=`]);
   driversByDir.set(dir, overrides);

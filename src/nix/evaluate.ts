@@ -10,7 +10,6 @@ import { appendStrings, coerceToString } from './builtins/strings';
 import { nixpkgsImports } from './builtins/nixpkgs';
 import { createLib, createBuiltins } from './lib';
 import { enterReading, FILE_TIME_BUDGET_MS, MAX_ATTRPATH_NAMES, MAX_ATTRS, MAX_EVAL_DEPTH, MAX_LIST_LENGTH, MAX_STEPS_PER_VALUE, MAX_STRING_LENGTH } from './limits';
-import { performance } from 'perf_hooks';
 
 /** The offsets of a syntax node. */
 export function nodeSpan(node: NixNode): Span {
@@ -181,6 +180,12 @@ export interface EvalOptions {
 
 const OUT_OF_TIME = 'the per-file evaluation time budget is exhausted';
 
+/** A monotonic clock in milliseconds for the time budget (performance.now() would load perf_hooks, a millisecond of every run's start). */
+function monotonicMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1e3 + nanoseconds / 1e6;
+}
+
 /** Evaluates one file's expressions. One instance per file. */
 export class Evaluator {
   private steps = 0;
@@ -225,7 +230,7 @@ export class Evaluator {
     this.steps = 0;
     this.reading = node;
     this.budget = budget;
-    this.enteredAt = performance.now();
+    this.enteredAt = monotonicMs();
     const outerSite = enterReading(node);
     try {
       return this.evalBounded(node, scope);
@@ -235,7 +240,7 @@ export class Evaluator {
       node.noteLimit(`This value nests evaluations deeper than the stack allows; it is treated as unknown.`);
       return unknown('expression nested too deeply');
     } finally {
-      budget.spentMs += performance.now() - this.enteredAt;
+      budget.spentMs += monotonicMs() - this.enteredAt;
       this.reading = undefined;
       enterReading(outerSite);
     }
@@ -249,7 +254,7 @@ export class Evaluator {
       return unknown('evaluation budget exceeded');
     }
     const budget = this.budget;
-    if ((this.steps & 1023) === 0 && !budget.exhausted && budget.spentMs + performance.now() - this.enteredAt > FILE_TIME_BUDGET_MS) {
+    if ((this.steps & 1023) === 0 && !budget.exhausted && budget.spentMs + monotonicMs() - this.enteredAt > FILE_TIME_BUDGET_MS) {
       budget.exhausted = true;
       (this.reading ?? node).noteLimit(`Evaluating this file took more than ${FILE_TIME_BUDGET_MS / 1000} s (the per-file budget); this value and those not yet evaluated are treated as unknown.`);
     }

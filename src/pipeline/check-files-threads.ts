@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { internalErrorFinding } from '../findings/unchecked';
 import { checkFileRecords, FileCheckJob, FileCheckOptions, FileRecord, FileToCheck, parseBytes, PARSES_KEPT_BYTES } from './check-files';
 import type { WorkerBatch, WorkerSetup } from './check-worker';
@@ -133,6 +132,8 @@ async function runWorkers(
 ): Promise<void> {
   const runWorker = () =>
     new Promise<void>((resolve) => {
+      // Loaded when a worker starts: a run that checks a few files (a pre-commit hook) never needs it.
+      const { Worker } = require('worker_threads') as typeof import('worker_threads');
       let current: FileToCheck[] = [];
       const fail = (error: unknown) => {
         if (current.length > 0) lost(current, error);
