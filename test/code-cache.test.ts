@@ -79,6 +79,30 @@ describe('code cache', () => {
     expect(written(dir)).toEqual(files);
   });
 
+  (OWN_CACHE ? it : it.skip)('keeps one file per module: a new source replaces the files of earlier ones', () => {
+    const dir = makeTree({});
+    check({ NODE_COMPILE_CACHE: dir });
+    const [name] = [...cached(dir).keys()];
+    const versionDir = path.dirname(path.join(dir, name));
+    const [pathKey] = path.basename(name).split('.');
+    const plant = (file: string) => {
+      fs.writeFileSync(path.join(versionDir, file), 'data');
+      return file;
+    };
+    const earlierSource = plant(`${pathKey}.${'A'.repeat(22)}.bin`);
+    const oldName = plant(`${'B'.repeat(43)}.bin`);
+    const otherModule = plant(`${'C'.repeat(22)}.${'D'.repeat(22)}.bin`);
+    const beingWritten = plant(`${path.basename(name)}.4242.abcd.tmp`);
+    // The module's own file gone, the next run compiles it and writes it again.
+    fs.rmSync(path.join(dir, name));
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    const left = fs.readdirSync(versionDir);
+    expect(left).toContain(path.basename(name));
+    expect(left).not.toContain(earlierSource);
+    expect(left).not.toContain(oldName);
+    expect(left).toEqual(expect.arrayContaining([otherModule, beingWritten]));
+  });
+
   (OWN_CACHE && process.platform !== 'win32' ? it : it.skip)('keeps nothing in a directory other users may write to', () => {
     const dir = makeTree({});
     fs.chmodSync(dir, 0o777);

@@ -80,7 +80,7 @@ function compileWithCache(root: string, dir: string): void {
   const taken = Date.now();
   prototype._compile = function (this: CjsModule, content: string, filename: string): unknown {
     if (!filename.startsWith(root) || !filename.endsWith('.js')) return compile.call(this, content, filename);
-    const file = path.join(dir, `${contentHash(`${filename}\0${sourceIdentity(filename, content, taken)}`)}.bin`);
+    const file = path.join(dir, cacheFileName(filename, sourceIdentity(filename, content, taken)));
     const cachedData = readCached(file);
     const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected) made.push({ script, file });
@@ -89,7 +89,35 @@ function compileWithCache(root: string, dir: string): void {
   };
   process.once('exit', () => {
     for (const { script, file } of made) writeCached(file, script);
+    if (made.length > 0) removeReplaced(dir, new Set(made.map(({ file }) => path.basename(file))));
   });
+}
+
+/** `<path key>.<source key>.bin`: the data of one module's source; the path key finds those it replaces. */
+function cacheFileName(filename: string, identity: string): string {
+  return `${contentHash(filename).slice(0, 22)}.${contentHash(identity).slice(0, 22)}.bin`;
+}
+
+const CACHE_FILE_NAME = /^([\w-]{22})\.[\w-]{22}\.bin$/;
+
+/**
+ * Each module keeps one file: once this run has written the data of a
+ * module's new source (a rebuild, another version), the files of its
+ * earlier sources are removed, and so are files named as no declint names
+ * them now, so that the directory does not grow with every build. A
+ * temporary file (another run writing) is left alone.
+ */
+function removeReplaced(dir: string, written: Set<string>): void {
+  try {
+    const replacedPaths = new Set([...written].map((name) => CACHE_FILE_NAME.exec(name)?.[1]));
+    for (const name of fs.readdirSync(dir)) {
+      if (written.has(name) || !name.endsWith('.bin')) continue;
+      const pathKey = CACHE_FILE_NAME.exec(name)?.[1];
+      if (pathKey === undefined || replacedPaths.has(pathKey)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    // Left for the next run that writes.
+  }
 }
 
 /**
