@@ -49,16 +49,28 @@ async function bundle() {
     mainFields: ['module', 'main'],
     external: ['tree-sitter', '@tree-sitter-grammars/tree-sitter-hcl', 'node-gyp-build'],
     plugins: [outsideSources],
+    // Without whitespace or comments: 30 % smaller, and all ASCII (a comment with one non-ASCII character made
+    // the whole source a two-byte string, decoded at 4 ms a run). Names are kept, for stack traces and profiles.
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning',
   });
+  for (const name of fs.readdirSync(outdir).filter((n) => n.endsWith('.js'))) {
+    const text = fs.readFileSync(path.join(outdir, name), 'latin1');
+    const at = text.search(/[^\x00-\x7f]/);
+    if (at >= 0) {
+      throw new Error(`dist/bundle/${name} is not ASCII at offset ${at} (${JSON.stringify(text.slice(Math.max(0, at - 40), at + 20))}): write the character as an escape in its source`);
+    }
+  }
   for (const cache of ['rules/builtin-rules.json', 'flake/nixpkgs-channels.json']) {
     fs.copyFileSync(path.join(root, 'dist', cache), path.join(outdir, path.basename(cache)));
   }
 }
 
-// esbuild prints its errors; the build fails with them.
-bundle().catch(() => {
+// esbuild prints its own errors; the build fails with them.
+bundle().catch((error) => {
+  if (!error.errors) process.stderr.write(`bundle: ${error.message}\n`);
   process.exitCode = 1;
 });

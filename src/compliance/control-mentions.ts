@@ -38,8 +38,9 @@ interface Pattern {
   normalise(id: string): string;
 }
 
-const FILLER = /[\s:,\-–—]*(?:Annex\s+A\b[\s:,\-–—]*)?(?:(?:controls?|Art(?:icle)?s?\.?|§)\s*)?/iy;
-const SEPARATOR = /\s*(?:,|;|\/|&|\band\b)\s*(?:(?:Art(?:icle)?\.?|§)\s*)?/iy;
+// Dashes and § as escapes: the bundle stays ASCII (scripts/bundle.js).
+const FILLER = /[\s:,\-\u2013\u2014]*(?:Annex\s+A\b[\s:,\-\u2013\u2014]*)?(?:(?:controls?|Art(?:icle)?s?\.?|\u00a7)\s*)?/iy;
+const SEPARATOR = /\s*(?:,|;|\/|&|\band\b)\s*(?:(?:Art(?:icle)?\.?|\u00a7)\s*)?/iy;
 
 const PATTERNS: Pattern[] = [
   {
