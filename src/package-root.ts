@@ -3,12 +3,12 @@ import * as path from 'path';
 
 /**
  * The directory of declint's `package.json`, where `rules/`, `schemas/` and
- * `grammars/` are: the nearest one above this module, which is `src/` when
- * declint runs from its TypeScript sources, `dist/` when it runs from the
- * compiled modules and `dist/bundle/` when it runs from the bundle that
- * `bin/declint.js` loads (scripts/bundle.js). Paths to the package's data
- * are made from it, never from a module's own directory, whose depth the
- * bundle changes.
+ * `grammars/` are: the nearest directory with a `package.json` above this
+ * module's own, which is `src/` when declint runs from its TypeScript
+ * sources, `dist/` when it runs from the modules tsc wrote and
+ * `dist/bundle/` when it runs from the bundle that `bin/declint.js` loads
+ * (scripts/bundle.js). Paths to the package's data are made from it, never
+ * from a module's own directory, whose depth the bundle changes.
  */
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 

@@ -123,7 +123,7 @@ function removeReplaced(dir: string, written: Set<string>): void {
 /**
  * What names a module's source: its status where that had settled (as git
  * trusts its index: a write changes the change time, which no program can
- * set back), else its content. Hashing the status spares hashing the 2 MB
+ * set back), else its content. Hashing the status spares hashing the whole
  * bundle on every run; the content is hashed only for a module written in
  * the last seconds, whose status a coarse clock could leave unchanged by a
  * second write.
