@@ -1,4 +1,5 @@
 import { COLLATION_ORDER, compareText } from '../src/source/compare-text';
+import { seededRandom } from './support/random';
 
 /**
  * compareText orders ASCII strings itself (src/source/compare-text.ts): it
@@ -6,17 +7,6 @@ import { COLLATION_ORDER, compareText } from '../src/source/compare-text';
  */
 const collator = new Intl.Collator('en');
 const sign = (n: number) => Math.sign(n);
-
-/** A small seeded generator (mulberry32): the same strings on every run. */
-function random(seed: number): () => number {
-  let t = seed;
-  return () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function disagreements(pairs: Iterable<[string, string]>): string[] {
   const out: string[] = [];
@@ -43,7 +33,7 @@ describe('compareText', () => {
   });
 
   it('agrees with the collator on 50,000 random pairs of ASCII strings', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     const alphabet = [...'aAbBcCiIzZ0129-_.:/ @$~\t'];
     const word = () => Array.from({ length: Math.floor(next() * 9) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
     const pairs: [string, string][] = [];

@@ -5,6 +5,7 @@ import { Evaluator } from '../src/nix/evaluate';
 import { firstSyntaxError, parseNix } from '../src/nix/parser';
 import { convertTree } from '../src/nix/syntax';
 import { toPlain } from '../src/nix/value';
+import { seededRandom } from './support/random';
 
 /**
  * The real Nix evaluator as an oracle: expressions generated from a seed are
@@ -20,22 +21,11 @@ if (!haveNix) {
 }
 const describeWithNix = haveNix ? describe : describe.skip;
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Kind = 'int' | 'string' | 'bool' | 'list' | 'attrs';
 
 /** Generates well-typed Nix expressions over the forms the evaluator folds. */
 function generator(seed: number) {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
   const names = ['a', 'b', 'c', 'port', 'name'];
   let fresh = 0;
