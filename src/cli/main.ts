@@ -253,7 +253,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stderr(`declint: ${error.message}\n`);
       return 2;
     }
-    io.stderr(`declint: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const stack = error instanceof Error && error.stack !== undefined ? (require('./stack-sources') as typeof import('./stack-sources')).sourceMappedStack(error.stack) : undefined;
+    io.stderr(`declint: internal error: ${stack ?? (error instanceof Error ? error.message : String(error))}\n`);
     return 2;
   }
 }
