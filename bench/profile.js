@@ -18,11 +18,11 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { SourceMap } = require('module');
 const { parseArgs } = require('util');
 
 const ROOT = path.join(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'declint.js');
+const { BundleSources } = require('../dist/cli/stack-sources.js');
 
 const SYNTAX_ERROR_SEARCH = new Set(['firstSyntaxError', 'describeSyntaxError', 'findError', 'isTrailingCommaRecovery']);
 
@@ -56,33 +56,21 @@ function fail(message) {
 
 /**
  * A frame of the bundle (dist/bundle/*.js, scripts/bundle.js) named by the module it was
- * bundled from, through the bundle's source map: `src/nix/host.ts` becomes `dist/nix/host.js`,
- * as in a run of the modules tsc wrote, so that the areas above hold for both.
+ * bundled from, through the bundle's source map (`BundleSources`, src/cli/stack-sources.ts):
+ * `src/nix/host.ts` becomes `dist/nix/host.js`, as in a run of the modules tsc wrote, so that
+ * the areas above hold for both.
  */
 function unbundle(profile) {
-  const maps = new Map();
-  const mapOf = (file) => {
-    if (!maps.has(file)) {
-      let map;
-      try {
-        map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
-      } catch {
-        map = undefined; // no source map: the frame keeps the bundle's name
-      }
-      maps.set(file, map);
-    }
-    return maps.get(file);
-  };
+  const sources = new BundleSources();
   for (const node of profile.nodes) {
     const frame = node.callFrame;
     const file = frame.url.replace(/^file:\/\//, '');
     if (!/\/dist\/bundle\/[^/]+\.js$/.test(file)) continue;
-    const entry = mapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber);
-    if (!entry?.originalSource) continue;
-    const source = path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, ''));
-    const inSrc = path.relative(path.join(ROOT, 'src'), source);
-    const module = inSrc.startsWith('..') ? source : path.join(ROOT, 'dist', inSrc.replace(/\.ts$/, '.js'));
-    node.callFrame = { ...frame, url: `file://${module}`, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
+    const origin = sources.origin(file, frame.lineNumber, frame.columnNumber);
+    if (!origin) continue;
+    const inSrc = path.relative(path.join(ROOT, 'src'), origin.source);
+    const module = inSrc.startsWith('..') ? origin.source : path.join(ROOT, 'dist', inSrc.replace(/\.ts$/, '.js'));
+    node.callFrame = { ...frame, url: `file://${module}`, lineNumber: origin.line, columnNumber: origin.column };
   }
   return profile;
 }
