@@ -15,7 +15,7 @@ require('v8').setFlagsFromString('--interrupt-budget=540672');
 // What V8 compiled of declint's own modules is kept for the next run (src/cli/code-cache.ts).
 require('../dist/cli/code-cache.js').enableCodeCache();
 
-// declint and the libraries it uses, in one file (scripts/bundle.js): one module to load instead of 150.
+// declint's own modules in one file (scripts/bundle.js): one module to load instead of 150.
 const { main } = require('../dist/bundle/main.js');
 
 main(process.argv.slice(2)).then((code) => {

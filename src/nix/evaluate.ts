@@ -458,7 +458,7 @@ export class Evaluator {
       const name = names[i];
       if (name === undefined) return unknown(`dynamic attribute in ${excerpt(node)}`);
       if (current.kind === 'unknown') {
-        if (current.configPath) return this.selectConfig(current, names.slice(i), node, fallback, scope);
+        if (current.configPath) return this.selectConfig(current.configPath, current.configReader, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.why}`, outside: current.outside };
         // `agenix.nixosModules.default` from an argument declint was not given (a flake passed in specialArgs): another flake's module.
         const at = names.findIndex((n, j) => j >= i && (n === 'nixosModules' || n === 'nixosModule'));
@@ -474,7 +474,7 @@ export class Evaluator {
       }
       const found = current.attrs.get(name);
       if (!found) {
-        if (current.configPath) return this.selectConfig(current, names.slice(i), node, fallback, scope);
+        if (current.configPath) return this.selectConfig(current.configPath, current.configReader, names.slice(i), node, fallback, scope);
         if (current.outside) return { kind: 'unknown', why: `${excerpt(node)}: ${current.open ?? `${current.outside} is outside the scanned tree`}`, outside: current.outside };
         if (current.open) return unknown(`${excerpt(node)}: ${current.open}`);
         return fallback ? this.eval(fallback, scope) : unknown(`attribute ${name} missing in ${excerpt(node)}`);
@@ -485,10 +485,9 @@ export class Evaluator {
   }
 
   /** `a.b.c or d` where `a.b` is part of the host's configuration: the option `configPath.b.c`, or the fallback where nothing sets it. */
-  private selectConfig(from: { configPath?: string[]; configReader?: ConfigReader }, rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
-    const configPath = from.configPath!;
+  private selectConfig(configPath: string[], reader: ConfigReader | undefined, rest: (string | undefined)[], node: NixNode, fallback: NixNode | null, scope: Scope): Value {
     if (rest.some((n) => n === undefined)) return unknown(`dynamic attribute in ${excerpt(node)}`);
-    const found = this.readConfig([...configPath, ...(rest as string[])], from.configReader);
+    const found = this.readConfig([...configPath, ...(rest as string[])], reader);
     if (found === undefined) return fallback ? this.eval(fallback, scope) : unknown(`${[...configPath, ...rest].join('.')} is not set`);
     return found;
   }
