@@ -1,6 +1,8 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { HostSpec, LoadedSource } from '../src/nix/host';
 import { runCheck } from '../src/pipeline/check';
+import { checkFileRecords, filesChecked } from '../src/pipeline/check-files';
 import { PendingModules, reachableModules } from '../src/pipeline/pending-modules';
 import { NixSourceLoader, ParsedSources } from '../src/pipeline/source-loader';
 import { parseNixFlat } from '../src/nix/parser';
@@ -151,5 +153,53 @@ describe('letting go of modules between hosts', () => {
     pending.reserve(new Set());
     pending.done(gamma, loader, () => undefined);
     expect(loader.keptParses()).toEqual([]);
+  });
+  it('lets go, before the first host, of the parses of files that no host to come imports', () => {
+    const dir = makeTree({ ...FLEET, 'stray.nix': '{ services.openssh.enable = false; }\n' });
+    const file = (name: string) => path.join(dir, name);
+    const texts: Record<string, string> = { ...FLEET, 'stray.nix': '{ services.openssh.enable = false; }\n' };
+    const names = ['shared.nix', 'alpha.nix', 'beta.nix', 'gamma.nix', 'stray.nix'];
+    const parsed: ParsedSources = new Map(names.map((name) => [file(name), { text: texts[name], flat: parseNixFlat(texts[name])! }]));
+    const loader = new NixSourceLoader([dir], dir, undefined, parsed);
+    const imports = new Map(names.map((name) => [file(name), [] as string[]]));
+    const pending = new PendingModules((s) => reachableModules(s, imports, 1000), 1 << 20);
+    pending.expect([spec(dir, 'alpha', ['shared.nix', 'alpha.nix'])]);
+    pending.reserve(new Set([file('gamma.nix')]));
+    pending.forgetUnimported(loader);
+    // beta.nix and stray.nix are in no host expected nor reserved: the per-file phase kept their parses for nothing.
+    expect(loader.keptParses().sort()).toEqual([file('alpha.nix'), file('gamma.nix'), file('shared.nix')]);
+    // Read after all (a directory listed at evaluation), a file let go is parsed again, to the same result.
+    const stray = loader.load(file('stray.nix')) as LoadedSource;
+    expect(stray.root.fileFlat).not.toBe(parsed.get(file('stray.nix'))?.flat);
+    expect(stray.text).toBe(texts['stray.nix']);
+    expect((loader.load(file('alpha.nix')) as LoadedSource).root.fileFlat).toBe(parsed.get(file('alpha.nix'))?.flat);
+  });
+
+  it('lets go of the line table of a module it lets go, and places a range in it from the text it read', () => {
+    const dir = makeTree(FLEET);
+    const loader = new NixSourceLoader([dir], dir);
+    const alpha = path.join(dir, 'alpha.nix');
+    loader.load(alpha);
+    const before = loader.lines('alpha.nix');
+    const offset = ALPHA.indexOf('networking.hostName');
+    expect(before.position(offset)).toEqual({ line: 29, column: 3, offset });
+    // A host to come reads it: its parse is kept, and with it the text the ranges of its findings are in.
+    loader.release(() => 1, 0);
+    fs.writeFileSync(alpha, `# a line added since\n${ALPHA}`);
+    const after = loader.lines('alpha.nix');
+    expect(after).not.toBe(before);
+    expect(after.position(offset)).toEqual({ line: 29, column: 3, offset });
+  });
+  it('says when the per-file phase could not keep every parse, which is when the host phase lets go of those no host imports', async () => {
+    const dir = makeTree(FLEET);
+    const files = ['shared.nix', 'beta.nix', 'gamma.nix'].map((name) => ({ absolutePath: path.join(dir, name), path: name }));
+    const job = { rules: [], now: TEST_NOW };
+    const all = filesChecked(await checkFileRecords(files, job));
+    expect(all.parsed.map((p) => path.basename(p.absolutePath))).toEqual(['shared.nix', 'beta.nix', 'gamma.nix']);
+    expect(all.parsedAll).toBe(true);
+    const room = all.parsed[0].text.length + all.parsed[0].flat.byteLength;
+    const some = filesChecked(await checkFileRecords(files, job, { keptBytes: room }));
+    expect(some.parsed.map((p) => path.basename(p.absolutePath))).toEqual(['shared.nix']);
+    expect(some.parsedAll).toBe(false);
   });
 });

@@ -45,7 +45,10 @@ export async function checkFilesOnThreads(
   let parsedBytes = 0;
   const add = (part: { records: FileRecord[]; batch?: number }) => {
     for (const record of part.records) {
-      if (record.parsed && (parsedBytes += parseBytes(record.parsed)) > PARSES_KEPT_BYTES) delete record.parsed;
+      if (record.parsed && (parsedBytes += parseBytes(record.parsed)) > PARSES_KEPT_BYTES) {
+        delete record.parsed;
+        record.parseDropped = true;
+      }
       records.push(record);
     }
     done += part.batch ?? 0;

@@ -34,6 +34,8 @@ export interface FilesChecked {
   talosFiles: TalosFileSummary[];
   /** The `.nix` files parsed without error, with their parse: the host phase reads them without parsing them again. */
   parsed: ParsedSource[];
+  /** Whether `parsed` holds every `.nix` file parsed here without error: false where the parses kept did not fit. */
+  parsedAll: boolean;
   /** With `planFixes`, the fixes of the findings in `.nix` files, by `plannedFixKey`. */
   fixes: [string, ReportedFix][];
 }
@@ -94,6 +96,8 @@ export interface FileRecord {
   clock?: DateWindow;
   /** A `.nix` file parsed without error, while parses kept fit `keptBytes`: its text and flat parse, for the host phase. */
   parsed?: ParsedSource;
+  /** A `.nix` file parsed without error whose parse was not kept: the parses kept did not fit. */
+  parseDropped?: true;
 }
 
 /** The per-file phase, file by file (what workers send back, and what the result cache keeps). */
@@ -111,7 +115,10 @@ export async function checkFileRecords(files: FileToCheck[], job: FileCheckJob, 
     const record: FileRecord = { file, checked };
     // A file that cannot be read has no hash: the cache does not keep its result, the next run reads it again.
     if (clock && read.kind === 'text') Object.assign(record, { hash: contentHash(read.text), ...(clock.window ? { clock: clock.window } : {}) });
-    if (flat && read.kind === 'text' && (keptBytes -= parseBytes({ text: read.text, flat })) >= 0) record.parsed = { absolutePath: file.absolutePath, text: read.text, flat };
+    if (flat && read.kind === 'text') {
+      if ((keptBytes -= parseBytes({ text: read.text, flat })) >= 0) record.parsed = { absolutePath: file.absolutePath, text: read.text, flat };
+      else record.parseDropped = true;
+    }
     records.push(record);
     options.onFiles?.(i + 1);
     if (i % FILES_PER_TURN === FILES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
@@ -128,7 +135,9 @@ export function filesChecked(records: FileRecord[]): FilesChecked {
   const parsed: ParsedSource[] = [];
   const fixes: [string, ReportedFix][] = [];
   let scanned = 0;
-  for (const { file, checked, parsed: parse } of records) {
+  let parsedAll = true;
+  for (const { file, checked, parsed: parse, parseDropped } of records) {
+    if (parseDropped) parsedAll = false;
     findings.push(...checked.findings);
     suppressions.push(...checked.suppressions);
     if (checked.imports) imports.push([file.absolutePath, checked.imports]);
@@ -137,7 +146,7 @@ export function filesChecked(records: FileRecord[]): FilesChecked {
     if (parse) parsed.push(parse);
     if (checked.scanned) scanned++;
   }
-  return { findings, scanned, imports, suppressions, talosFiles, parsed, fixes };
+  return { findings, scanned, imports, suppressions, talosFiles, parsed, parsedAll, fixes };
 }
 
 /** A candidate file that could not be read: said at the file, never skipped in silence. */

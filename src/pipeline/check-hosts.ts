@@ -82,6 +82,15 @@ export interface HostPhaseInput {
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   /** Parses of the per-file phase by absolute path, which the loader made here reads instead of parsing again. */
   parsed?: ParsedSources;
+  /**
+   * False where `parsed` lacks some files the per-file phase parsed (a tree
+   * too large for every parse to be kept): the parses of files no host
+   * imports by the import graph are then let go before the first host.
+   * Where every parse was kept they stay, read by hosts that import
+   * modules through a directory listing (`builtins.readDir`), which the
+   * graph does not show.
+   */
+  parsedAll?: boolean;
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
   only?: (spec: HostSpec) => boolean;
@@ -369,6 +378,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const readLater = (roots: HostSpec[]) => new Set(roots.flatMap((spec) => [...moduleClosure(spec, input.imports)]));
   pending?.expect(specs);
   pending?.reserve(readLater([...configurationRoots(nixFiles, imported), ...extraRoots]));
+  if (input.parsedAll === false) pending?.forgetUnimported(loader);
   for (const spec of specs) run(spec, { kind: 'found' });
   const inFlakeHosts = new Set(hostFiles);
   // Where a flake declares the hosts, a configuration.nix is one of its modules, not a host of its own.
@@ -378,6 +388,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const configurations = configurationRoots(candidates, imported);
   pending?.expect(configurations);
   pending?.reserve(readLater(extraRoots));
+  if (input.parsedAll === false) pending?.forgetUnimported(loader);
   for (const spec of configurations) {
     run(spec, { kind: 'configuration', taken: [...taken].sort() }, (host, out) => {
       if (!looksLikeSystem(host)) return false;

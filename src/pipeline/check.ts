@@ -153,7 +153,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     judgements: options.judgements ?? false,
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
-    ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay, parsed) } : { parsed }),
+    ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay, parsed) } : { parsed, parsedAll: perFile.parsedAll }),
   };
   // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
   const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);

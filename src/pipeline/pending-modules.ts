@@ -70,6 +70,17 @@ export class PendingModules {
   }
 
   /**
+   * Lets go of the kept parses (the per-file phase's, see `forgetParses`)
+   * of the files no host expected imports by the import graph and none
+   * reserved: the per-file phase keeps the parses of the files it reads
+   * first, most of which, in a large tree, are in no host. A file read
+   * after all (a directory listed at evaluation) is parsed again.
+   */
+  forgetUnimported(loader: NixSourceLoader): void {
+    loader.forgetParses(loader.keptParses().filter((file) => !this.readers.has(file) && !this.reserved.has(file)));
+  }
+
+  /**
    * A host is done: the modules only it (and hosts done before) imports may
    * be let go from the loader, and their parses; `forget` is told the paths
    * let go, for what else holds their values (the session's imports, the

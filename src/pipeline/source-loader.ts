@@ -100,6 +100,8 @@ export class NixSourceLoader implements SourceLoader {
       // A file no host to come reads is not read again: its parse is let go with it.
       if (next !== Infinity) this.keepParse(loaded);
       this.cache.delete(key);
+      // Its line table holds its text: made again from a kept parse or the disk if a range in it is asked for.
+      this.lineTables.delete(loaded.file);
       this.keptBytes -= loaded.text.length;
       released.push(key, loaded.absolutePath);
     }
@@ -224,7 +226,7 @@ export class NixSourceLoader implements SourceLoader {
     let table = this.lineTables.get(file);
     if (!table) {
       const absolutePath = path.resolve(this.base, file);
-      let text = this.overlay?.text(absolutePath);
+      let text = this.overlay?.text(absolutePath) ?? this.releasedParses.get(absolutePath)?.text;
       if (text === undefined) {
         const read = readText(absolutePath, { maxBytes: MAX_SOURCE_BYTES });
         text = read.kind === 'text' ? read.text : '';
