@@ -97,6 +97,18 @@ describe('what is shown', () => {
     expect((await runCli(['baseline', '.', '-o', 'state/base.json'], dir)).code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'state/base.json'))).toBe(true);
   });
+
+  test('-o where the file cannot be written stops with exit code 2 and says why', async () => {
+    const dir = makeTree({ 'bad.nix': BAD, 'reports': 'a file where a directory is wanted\n' });
+    const under = await runCli(['check', '.', '-f', 'sarif', '-o', 'reports/declint.sarif'], dir);
+    expect(under.code).toBe(2);
+    expect(under.stdout).toBe('');
+    expect(under.stderr).toBe('declint: -o reports/declint.sarif: cannot write the file (a part of its path is a file, not a directory)\n');
+    fs.mkdirSync(path.join(dir, 'out.json'));
+    const onto = await runCli(['check', '.', '-f', 'json', '-o', 'out.json'], dir);
+    expect(onto.code).toBe(2);
+    expect(onto.stderr).toBe('declint: -o out.json: cannot write the file (it is a directory)\n');
+  });
 });
 
 describe('declint init', () => {
