@@ -152,8 +152,8 @@ export function storeHostPhase(phase: HostPhaseResult): StoredHostPhase {
 /** Restored host phases whose loader nothing has asked for: they evaluated nothing in this run. */
 const untouched = new WeakSet<HostPhaseResult>();
 
-export function restoreHostPhase(stored: StoredHostPhase, roots: string[], base: string): HostPhaseResult {
-  const copy = structuredClone(stored);
+/** The host phase result from its stored form, which it keeps (`PhaseCodec.restore` is given a copy of the cache's). */
+export function restoreHostPhase(copy: StoredHostPhase, roots: string[], base: string): HostPhaseResult {
   let loader: NixSourceLoader | undefined;
   const result: HostPhaseResult = {
     hosts: [],

@@ -115,6 +115,7 @@ function fromStored(stored: StoredPayload): Payload {
 /** How a phase's result is kept: turned into plain data and back, and whether it may be kept at all. */
 export interface PhaseCodec<T> {
   store(result: T): unknown;
+  /** From a copy of what `store` gave, which the result may keep. */
   restore(stored: unknown): T;
   keepable(result: T): boolean;
 }
