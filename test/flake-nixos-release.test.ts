@@ -1,4 +1,6 @@
-import { readFlakeLock } from '../src/flake/lock';
+import * as fs from 'fs';
+import * as path from 'path';
+import { lockValues, readFlakeLock } from '../src/flake/lock';
 import { nixosReleaseFromLock } from '../src/flake/nixos-release';
 import { makeTree, runCli, TEST_NOW } from './support/cli';
 
@@ -30,6 +32,32 @@ describe('the NixOS release from flake.lock', () => {
     expect(release({ ref: 'nixpkgs-unstable' }, '2026-12-01T00:00:00Z')).toBe('27.05');
     expect(release({}, '2026-07-01T00:00:00Z')).toBe('26.11');
     expect(release({ ref: 'my-feature-branch' })).toBeUndefined();
+  });
+
+  test('read from the values of the lock alone (as host evaluation reads it), the release is the one read from the positioned lock', () => {
+    const fixtures = fs.readdirSync('fixtures', { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'flake.lock');
+    expect(fixtures.length).toBeGreaterThan(20);
+    const followed = JSON.stringify({
+      nodes: {
+        root: { inputs: { nixpkgs: ['stable', 'nixpkgs'], stable: 'stable' } },
+        stable: { inputs: { nixpkgs: 'nixpkgs_2' }, locked: { type: 'github', owner: 'x', repo: 'y', rev: 'r', lastModified: 1 }, original: { type: 'github', owner: 'x', repo: 'y' } },
+        nixpkgs_2: { locked: { type: 'github', owner: 'NixOS', repo: 'nixpkgs', rev: 'r', lastModified: 1 }, original: { type: 'github', owner: 'NixOS', repo: 'nixpkgs', ref: 'nixos-24.11' } },
+      },
+      root: 'root',
+      version: 7,
+    });
+    const texts = [...fixtures.map((f) => fs.readFileSync(path.join('fixtures', f), 'utf8')), followed, lockText({ ref: 'nixos-unstable' }, 1790000000)];
+    let released = 0;
+    for (const text of texts) {
+      const read = readFlakeLock(text);
+      const positioned = read.kind === 'flake-lock' ? nixosReleaseFromLock(read.lock) : undefined;
+      const values = lockValues(text);
+      expect(values ? nixosReleaseFromLock(values) : undefined).toEqual(positioned);
+      if (positioned) released++;
+    }
+    expect(released).toBeGreaterThan(10);
+    expect(nixosReleaseFromLock(lockValues(followed)!)?.release).toBe('24.11');
+    for (const notALock of ['', 'not json', '[]', '{"nodes": []}', '{"root": "root"}']) expect(lockValues(notALock)).toBeUndefined();
   });
 
   test('a NixOS rule with since/until runs only on hosts whose locked nixpkgs is in range', async () => {

@@ -1,6 +1,14 @@
-import { findNodeAtLocation, getNodeValue, Node as JsonNode, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
+import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { LineIndex, Range } from '../source/position';
 import { depthExceeded } from '../source/json-depth';
+
+/** What a lock holds, without positions: its root, its nodes and the root's inputs (`lockValues`; a FlakeLock is one). */
+export interface LockValues {
+  root: string;
+  nodes: { key: string; data: Record<string, unknown> }[];
+  /** Input name → node key (or follows path) of the root node. */
+  rootInputs: Record<string, string | string[]>;
+}
 
 /** One node of the lock graph (`nodes.<key>`). */
 export interface LockNode {
@@ -45,6 +53,8 @@ export function readFlakeLock(text: string, lines: LineIndex = new LineIndex(tex
   if (deep !== undefined) {
     return { kind: 'too-deep', message: `This file nests arrays and objects more than ${MAX_LOCK_DEPTH} levels deep, which no flake.lock does; it is not checked.`, range: lines.range(deep, deep + 1) };
   }
+  // Required here, not at the top: a reader of the values alone (`lockValues`) does not load the parser.
+  const { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } = require('jsonc-parser') as typeof import('jsonc-parser');
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || !tree) {
@@ -141,13 +151,39 @@ function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-const indexes = new WeakMap<FlakeLock, Map<string, LockNode>>();
+/**
+ * A lock's values without their positions, for a reader that reports
+ * nothing in the file (the NixOS release its hosts build from, read by every
+ * run that evaluates a host): a plain JSON parse, where the positioned
+ * reading the rules need (`readFlakeLock`) cost a pre-commit hook run 18 ms.
+ * Undefined where the text is not JSON or has no `nodes` object; nodes that
+ * are not objects are left out, and the values inside are read defensively
+ * by whoever reads them (a lock Nix cannot read is reported by the rules).
+ */
+export function lockValues(text: string): LockValues | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(json) || !isObject(json.nodes)) return undefined;
+  const root = typeof json.root === 'string' ? json.root : 'root';
+  const nodes = Object.entries(json.nodes).flatMap(([key, data]) => (isObject(data) ? [{ key, data }] : []));
+  const inputs = nodes.find((n) => n.key === root)?.data.inputs;
+  return { root, nodes, rootInputs: (isObject(inputs) ? inputs : {}) as Record<string, string | string[]> };
+}
+
+type NodeOf<L extends LockValues> = L['nodes'][number];
+
+const indexes = new WeakMap<LockValues, Map<string, NodeOf<LockValues>>>();
 
 /** The lock's nodes by key, built once per lock (every reference of every rule is resolved through it). */
-export function nodeIndex(lock: FlakeLock): Map<string, LockNode> {
+export function nodeIndex<L extends LockValues>(lock: L): Map<string, NodeOf<L>> {
   let index = indexes.get(lock);
   if (!index) indexes.set(lock, (index = new Map(lock.nodes.map((n) => [n.key, n]))));
-  return index;
+  return index as Map<string, NodeOf<L>>;
 }
 
 /** How many references one resolution may follow: far more than a real lock needs, and no cycle or long path can run away. */
@@ -158,10 +194,10 @@ const MAX_RESOLUTION_STEPS = 1024;
  * path walked from the root's inputs (whose segments may themselves be
  * follows). A cycle, or a path longer than any lock has, resolves to nothing.
  */
-export function resolveReference(lock: FlakeLock, target: unknown): LockNode | undefined {
+export function resolveReference<L extends LockValues>(lock: L, target: unknown): NodeOf<L> | undefined {
   const byKey = nodeIndex(lock);
   // Follows paths being walked, innermost last: each waits for the node its current segment names.
-  const walking: { path: string[]; at: number; node: LockNode | undefined }[] = [];
+  const walking: { path: string[]; at: number; node: NodeOf<L> | undefined }[] = [];
   let reference = target;
   for (let steps = 0; steps < MAX_RESOLUTION_STEPS; steps++) {
     const followsPath = Array.isArray(reference) && reference.every((s) => typeof s === 'string') ? (reference as string[]) : undefined;

@@ -1,4 +1,4 @@
-import { FlakeLock, resolveReference } from './lock';
+import { LockValues, resolveReference } from './lock';
 import { lastModifiedDate } from './last-modified';
 import { releaseOfBranch } from './release-branch';
 
@@ -10,7 +10,7 @@ import { releaseOfBranch } from './release-branch';
  * November: a revision from 2026-03 is on the way to 26.05). Undefined when
  * the lock says neither.
  */
-export function nixosReleaseFromLock(lock: FlakeLock): { release: string; source: string } | undefined {
+export function nixosReleaseFromLock(lock: LockValues): { release: string; source: string } | undefined {
   const nixpkgs = lock.rootInputs.nixpkgs;
   const node = nixpkgs === undefined ? undefined : resolveReference(lock, nixpkgs);
   if (!node) return undefined;

@@ -461,10 +461,10 @@ function lockedNixosRelease(lockPath: string): HostSpec['release'] {
   if (tracing()) noteRead(textTraceEntry(lockPath, read.kind === 'text' ? read.text : undefined));
   if (read.kind !== 'text') return undefined;
   // Required here, not at the top: the lock reader is loaded only for a flake with a lock.
-  const { readFlakeLock } = require('../flake/lock') as typeof import('../flake/lock');
+  const { lockValues } = require('../flake/lock') as typeof import('../flake/lock');
   const { nixosReleaseFromLock } = require('../flake/nixos-release') as typeof import('../flake/nixos-release');
-  const lock = readFlakeLock(read.text);
-  return lock.kind === 'flake-lock' ? nixosReleaseFromLock(lock.lock) : undefined;
+  const lock = lockValues(read.text);
+  return lock ? nixosReleaseFromLock(lock) : undefined;
 }
 
 /**
