@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isInside } from './paths';
+import { describeFileError } from './file-error';
 
 /**
  * The one way declint reads a text file, scanned or its own input (config,
@@ -70,22 +71,7 @@ export function sourceText(text: string): string {
 
 /** Why a file or directory could not be read, as the end of a sentence. */
 export function describeReadError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'it does not exist';
-    case 'ENAMETOOLONG':
-      return 'its path is longer than the system allows';
-    case 'ELOOP':
-      return 'it is a symlink loop';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return code ? `the system refused to read it (${code})` : String((error as Error)?.message ?? error);
-  }
+  return describeFileError(error, 'read');
 }
 
 /** Whether a file could not be found because it is a symlink to nothing. */

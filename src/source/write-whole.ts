@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import { describeFileError } from './file-error';
 
 /**
  * Writes a file whole or not at all: to a temporary file beside it, renamed
@@ -20,23 +21,5 @@ export function writeWhole(file: string, data: string | NodeJS.ArrayBufferView, 
 
 /** Why a file could not be written (or its directory made), in words, for a usage error. */
 export function describeWriteError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EEXIST':
-    case 'ENOTDIR':
-      return 'a part of its path is a file, not a directory';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOSPC':
-      return 'no space is left on the device';
-    case 'ENAMETOOLONG':
-      return 'its path is longer than the system allows';
-    default:
-      return code ? `the system refused to write it (${code})` : String((error as Error)?.message ?? error);
-  }
+  return describeFileError(error, 'write');
 }
