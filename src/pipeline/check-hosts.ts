@@ -79,7 +79,6 @@ export interface HostPhaseInput {
   previous?: (host: Host, rule: Rule) => PreviousJudgements | undefined;
   /** Told each rule's conclusions on each host (not on specialisations), to keep them for `previous`. */
   judged?: (host: Host, rule: Rule, judgements: Judgement[]) => void;
-  /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   /** Parses of the per-file phase by absolute path, which the loader made here reads instead of parsing again. */
   parsed?: ParsedSources;
   /**
@@ -91,6 +90,7 @@ export interface HostPhaseInput {
    * graph does not show.
    */
   parsedAll?: boolean;
+  /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
   only?: (spec: HostSpec) => boolean;
