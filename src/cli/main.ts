@@ -19,7 +19,7 @@ import { formatStylish } from '../report/stylish';
 import { LocatedError, UsageError } from '../source/errors';
 import { reportPath } from '../source/paths';
 import { MAX_INPUT_BYTES, MAX_SOURCE_BYTES, readText } from '../source/read-text';
-import { describeWriteError } from '../source/write-whole';
+import { describeFileError } from '../source/file-error';
 import { INTERNAL_ERROR_RULE_ID } from '../findings/unchecked';
 import { runGit } from '../git/run-git';
 import { scrubDeep, scrubSecrets } from '../redaction/secrets';
@@ -426,7 +426,7 @@ function writeOutput(file: string, text: string, given = file): void {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   } catch (error) {
-    throw new UsageError(`-o ${given}: cannot write the file (${describeWriteError(error)})`);
+    throw new UsageError(`-o ${given}: cannot write the file (${describeFileError(error, 'write')})`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { LineIndex, Range } from '../source/position';
 import { depthExceeded } from '../source/json-depth';
+import { isRecord } from '../source/records';
 
 /** What a lock holds, without positions: its root, its nodes and the root's inputs (`lockValues`; a FlakeLock is one). */
 export interface LockValues {
@@ -167,12 +168,11 @@ export function lockValues(text: string): LockValues | undefined {
   } catch {
     return undefined;
   }
-  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!isObject(json) || !isObject(json.nodes)) return undefined;
+  if (!isRecord(json) || !isRecord(json.nodes)) return undefined;
   const root = typeof json.root === 'string' ? json.root : 'root';
-  const nodes = Object.entries(json.nodes).flatMap(([key, data]) => (isObject(data) ? [{ key, data }] : []));
+  const nodes = Object.entries(json.nodes).flatMap(([key, data]) => (isRecord(data) ? [{ key, data }] : []));
   const inputs = nodes.find((n) => n.key === root)?.data.inputs;
-  return { root, nodes, rootInputs: (isObject(inputs) ? inputs : {}) as Record<string, string | string[]> };
+  return { root, nodes, rootInputs: (isRecord(inputs) ? inputs : {}) as Record<string, string | string[]> };
 }
 
 type NodeOf<L extends LockValues> = L['nodes'][number];

@@ -1,6 +1,5 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { describeFileError } from './file-error';
 
 /**
  * Writes a file whole or not at all: to a temporary file beside it, renamed
@@ -17,9 +16,4 @@ export function writeWhole(file: string, data: string | NodeJS.ArrayBufferView, 
     fs.rmSync(temporary, { force: true });
     throw error;
   }
-}
-
-/** Why a file could not be written (or its directory made), in words, for a usage error. */
-export function describeWriteError(error: unknown): string {
-  return describeFileError(error, 'write');
 }
