@@ -35,7 +35,8 @@ describe('the NixOS release from flake.lock', () => {
   });
 
   test('read from the values of the lock alone (as host evaluation reads it), the release is the one read from the positioned lock', () => {
-    const fixtures = fs.readdirSync('fixtures', { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'flake.lock');
+    const fixtureDir = path.resolve(__dirname, '../fixtures');
+    const fixtures = fs.readdirSync(fixtureDir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'flake.lock');
     expect(fixtures.length).toBeGreaterThan(20);
     const followed = JSON.stringify({
       nodes: {
@@ -46,7 +47,7 @@ describe('the NixOS release from flake.lock', () => {
       root: 'root',
       version: 7,
     });
-    const texts = [...fixtures.map((f) => fs.readFileSync(path.join('fixtures', f), 'utf8')), followed, lockText({ ref: 'nixos-unstable' }, 1790000000)];
+    const texts = [...fixtures.map((f) => fs.readFileSync(path.join(fixtureDir, f), 'utf8')), followed, lockText({ ref: 'nixos-unstable' }, 1790000000)];
     let released = 0;
     for (const text of texts) {
       const read = readFlakeLock(text);

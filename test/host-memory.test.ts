@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HostSpec, LoadedSource } from '../src/nix/host';
 import { runCheck } from '../src/pipeline/check';
-import { checkFileRecords, filesChecked } from '../src/pipeline/check-files';
+import { checkFileRecords, filesChecked, parseBytes } from '../src/pipeline/check-files';
+import { checkHosts } from '../src/pipeline/check-hosts';
+import { loadRuleSet } from '../src/rules/builtin';
 import { PendingModules, reachableModules } from '../src/pipeline/pending-modules';
 import { NixSourceLoader, ParsedSources } from '../src/pipeline/source-loader';
 import { parseNixFlat } from '../src/nix/parser';
@@ -43,6 +45,9 @@ const FLEET = {
   'beta.nix': '{ networking.hostName = "beta"; services.openssh.settings.PermitRootLogin = "no"; }\n',
   'gamma.nix': '{ networking.hostName = "gamma"; security.sudo.wheelNeedsPassword = false; }\n',
 };
+
+/** A module no host imports. */
+const STRAY = '{ services.openssh.enable = false; }\n';
 
 const shown = (findings: { ruleId: string; location: { file: string; range: { start: { line: number; column: number } } }; hosts?: string[] }[]) =>
   findings.map((f) => `${f.location.file}:${f.location.range.start.line}:${f.location.range.start.column} ${f.ruleId} ${(f.hosts ?? []).join(',')}`);
@@ -154,10 +159,11 @@ describe('letting go of modules between hosts', () => {
     pending.done(gamma, loader, () => undefined);
     expect(loader.keptParses()).toEqual([]);
   });
+
   it('lets go, before the first host, of the parses of files that no host to come imports', () => {
-    const dir = makeTree({ ...FLEET, 'stray.nix': '{ services.openssh.enable = false; }\n' });
+    const texts: Record<string, string> = { ...FLEET, 'stray.nix': STRAY };
+    const dir = makeTree(texts);
     const file = (name: string) => path.join(dir, name);
-    const texts: Record<string, string> = { ...FLEET, 'stray.nix': '{ services.openssh.enable = false; }\n' };
     const names = ['shared.nix', 'alpha.nix', 'beta.nix', 'gamma.nix', 'stray.nix'];
     const parsed: ParsedSources = new Map(names.map((name) => [file(name), { text: texts[name], flat: parseNixFlat(texts[name])! }]));
     const loader = new NixSourceLoader([dir], dir, undefined, parsed);
@@ -190,16 +196,32 @@ describe('letting go of modules between hosts', () => {
     expect(after).not.toBe(before);
     expect(after.position(offset)).toEqual({ line: 29, column: 3, offset });
   });
-  it('says when the per-file phase could not keep every parse, which is when the host phase lets go of those no host imports', async () => {
+
+  it('says when the per-file phase could not keep every parse', async () => {
     const dir = makeTree(FLEET);
     const files = ['shared.nix', 'beta.nix', 'gamma.nix'].map((name) => ({ absolutePath: path.join(dir, name), path: name }));
     const job = { rules: [], now: TEST_NOW };
     const all = filesChecked(await checkFileRecords(files, job));
     expect(all.parsed.map((p) => path.basename(p.absolutePath))).toEqual(['shared.nix', 'beta.nix', 'gamma.nix']);
     expect(all.parsedAll).toBe(true);
-    const room = all.parsed[0].text.length + all.parsed[0].flat.byteLength;
-    const some = filesChecked(await checkFileRecords(files, job, { keptBytes: room }));
+    const some = filesChecked(await checkFileRecords(files, job, { keptBytes: parseBytes(all.parsed[0]) }));
     expect(some.parsed.map((p) => path.basename(p.absolutePath))).toEqual(['shared.nix']);
     expect(some.parsedAll).toBe(false);
+  });
+
+  it('lets go of the parses no host imports only where the per-file phase could not keep them all, with the same findings', async () => {
+    const dir = makeTree({ ...FLEET, 'stray.nix': STRAY });
+    const nixFiles = [...Object.keys(FLEET), 'stray.nix'].map((name) => ({ absolutePath: path.join(dir, name), path: name }));
+    const rules = await loadRuleSet([], dir);
+    const perFile = filesChecked(await checkFileRecords(nixFiles, { rules, now: TEST_NOW }));
+    const phase = (parsedAll: boolean) =>
+      checkHosts({ nixFiles, roots: [dir], base: dir, imports: new Map(perFile.imports), rules, now: TEST_NOW, keepHosts: false, parsed: new Map(perFile.parsed.map((p) => [p.absolutePath, p])), parsedAll });
+    const kept = phase(true);
+    const trimmed = phase(false);
+    expect(shown(trimmed.findings)).toEqual(shown(kept.findings));
+    expect(shown(kept.findings)).toContain('shared.nix:1:49 NIX-SSH-001 alpha,gamma');
+    // Every parse kept: those no host imports stay (a host could read them through a directory listing).
+    expect(kept.loader.keptParses().map((f) => path.basename(f)).sort()).toEqual(['flake.nix', 'stray.nix']);
+    expect(trimmed.loader.keptParses()).toEqual([]);
   });
 });
