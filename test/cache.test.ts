@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BIN, makeTree, runCli, spawnCli } from './support/cli';
@@ -57,6 +57,14 @@ function cacheLine(stderr: string): string {
 
 const ofHost = (findings: JsonFinding[], host: string) => findings.filter((f) => f.hosts?.includes(host));
 
+const hasGit = spawnSync('git', ['--version']).status === 0;
+if (!hasGit) console.warn('git is not installed: the cache in a git work tree is not tested');
+
+function git(dir: string, ...args: string[]): void {
+  const run = spawnSync('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.org', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr}`);
+}
+
 describe('check --cache', () => {
   test('a warm run reuses every result and reports byte for byte what a run without the cache reports, in JSON, SARIF and stylish', async () => {
     const dir = makeTree(FLEET);
@@ -81,8 +89,12 @@ describe('check --cache', () => {
     expect(read('edited')).toEqual(read('plain'));
   });
 
-  test('the status kept with the result of a file is stable between runs, and a file written with its size and modification time kept is checked again', async () => {
+  // In a git work tree, discovery takes each file's status as it checks what git lists; elsewhere the cache takes it.
+  test.each(['a directory', ...(hasGit ? ['a git work tree'] : [])])('the status kept with the result of a file is stable between runs, and a file written with its size and modification time kept is checked again (%s)', async (kind) => {
     const dir = makeTree(FLEET);
+    if (kind === 'a git work tree') {
+      for (const args of [['init', '-q'], ['add', '.'], ['commit', '-q', '-m', 'fleet']]) git(dir, ...args);
+    }
     // Modified an hour ago, to the second (so that it can be put back exactly); changed (ctime) now.
     const hourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
     for (const file of Object.keys(FLEET)) fs.utimesSync(path.join(dir, file), hourAgo, hourAgo);
@@ -122,6 +134,25 @@ describe('check --cache', () => {
     const hook = await runCli(['check', '--cache', '--verbose', '--format', 'json', 'modules/web-only.nix'], dir);
     expect(cacheLine(hook.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
     expect(hook.stdout).toBe((await runCli(['check', '--format', 'json', 'modules/web-only.nix'], dir)).stdout);
+  });
+
+  test('a tree scanned through a symlink, with a module that is a symlink: a warm run reuses every host, and an edit of the linked file evaluates its host again', async () => {
+    const dir = makeTree({ ...FLEET, 'modules/web-only.nix': '', 'modules/impl/web.nix': FLEET['modules/web-only.nix'] });
+    fs.rmSync(path.join(dir, 'modules/web-only.nix'));
+    fs.symlinkSync('impl/web.nix', path.join(dir, 'modules/web-only.nix'));
+    const link = `${dir}-link`;
+    fs.symlinkSync(dir, link);
+    try {
+      await check(link, '--cache');
+      const warm = await check(link, '--cache', '--verbose');
+      expect(cacheLine(warm.stderr)).toBe('6 of 6 files, 2 of 2 hosts reused; hosts, talos nodes, flakes, fixes phases reused whole; unchanged, not written');
+      fs.writeFileSync(path.join(dir, 'modules/impl/web.nix'), '{\n  services.nginx.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n');
+      const edited = await check(link, '--cache', '--verbose');
+      expect(cacheLine(edited.stderr)).toBe('4 of 6 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+      expect(edited.stdout).toBe((await check(link)).stdout);
+    } finally {
+      fs.rmSync(link);
+    }
   });
 
   test('a file one host reads (readFile) changes, or a file it tests (pathExists) appears: that host alone is evaluated again', async () => {

@@ -5,6 +5,7 @@ import type { ReportedFix } from '../report/result';
 import { TOOL_VERSION } from '../meta';
 import { traceReads } from '../nix/read-trace';
 import { readIfPresent } from '../pipeline/check-flakes';
+import type { DiscoveredFile } from '../discover/walk';
 import type { FileChecked, FileRecord, FileToCheck } from '../pipeline/check-files';
 import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
 import type { TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
@@ -145,6 +146,8 @@ export class ResultCache {
   private changed: boolean;
   /** The content hash of each file the per-file phase read, by path. */
   private readonly hashes = new Map<string, string>();
+  /** The files discovery found at their real paths (`DiscoveredFile.atRealPath`). */
+  private readonly atRealPath = new Set<string>();
   /** The status of each file `files` was given, taken before anything read it, where it may be kept. */
   private readonly statuses = new Map<string, FileStatus>();
   /** A phase of this run was not kept (it said declint failed on something). */
@@ -158,7 +161,10 @@ export class ResultCache {
   ) {
     this.settings = settingsKey(settings);
     this.now = now.getTime();
-    this.reads = new TreeReads(settings.roots, settings.base, (absolutePath) => this.hashes.get(absolutePath));
+    this.reads = new TreeReads(settings.roots, settings.base, {
+      hash: (absolutePath) => this.hashes.get(absolutePath),
+      atRealPath: (absolutePath) => this.atRealPath.has(absolutePath),
+    });
     const file = readCacheFile(location.file, TOOL_VERSION, buildFingerprint(), isStoredPayload);
     const read = file.kind === 'read' ? { kind: 'read' as const, payload: fromStored(file.payload) } : file;
     let opened: CacheStats['opened'];
@@ -185,7 +191,7 @@ export class ResultCache {
    * the others, to check; `text` gives the texts read to tell, so that a
    * file checked in this thread is read once.
    */
-  files(files: FileToCheck[]): { reused: FileRecord[]; fresh: FileToCheck[]; text: (absolutePath: string) => string | undefined } {
+  files(files: (FileToCheck & Pick<DiscoveredFile, 'seen' | 'atRealPath'>)[]): { reused: FileRecord[]; fresh: FileToCheck[]; text: (absolutePath: string) => string | undefined } {
     const reused: FileRecord[] = [];
     const fresh: FileToCheck[] = [];
     const texts = new Map<string, string>();
@@ -193,9 +199,10 @@ export class ResultCache {
     for (const file of files) {
       const entry = this.previous.files[file.path];
       const same = entry?.absolutePath === file.absolutePath;
-      // Taken before the file is read (here or when it is checked): a write after it shows in the next run's.
-      const status = fileStatus(file.absolutePath);
-      if (status && settled(status, looked)) this.statuses.set(file.absolutePath, status);
+      // Taken before the file is read (here or when it is checked): a write after it shows in the next run's. Discovery may have taken it.
+      const status = file.seen ? file.seen.status : fileStatus(file.absolutePath);
+      if (status && settled(status, file.seen ? file.seen.at : looked)) this.statuses.set(file.absolutePath, status);
+      if (file.atRealPath) this.atRealPath.add(file.absolutePath);
       const unchanged = same && entry.status !== undefined && sameStatus(entry.status, status);
       const text = same && !unchanged ? readIfPresent(file.absolutePath) : undefined;
       const hash = unchanged ? entry.hash : text === undefined ? undefined : contentHash(text);

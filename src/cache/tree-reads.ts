@@ -6,6 +6,14 @@ import { currentTraceEntry, textTraceEntry, TreeIO, TreeRead } from '../pipeline
 import { readTrace } from '../nix/read-trace';
 import { readInside, talosTraceEntry } from '../talos/read-inside';
 
+/** What a run knows of the files discovery found (`TreeReads`). */
+export interface KnownFiles {
+  /** The content hash of a file the run has already read, by path. */
+  hash(absolutePath: string): string | undefined;
+  /** Whether discovery found the file at its real path (`DiscoveredFile.atRealPath`). */
+  atRealPath(absolutePath: string): boolean;
+}
+
 /**
  * Whether the reads a cached result was computed from (read-trace.ts) would
  * see the same today: each read is made again, the way the evaluator makes
@@ -20,8 +28,8 @@ export class TreeReads {
   constructor(
     private readonly roots: string[],
     private readonly base: string,
-    /** The content hash of a file the run has already read (the per-file phase reads every file found), by path. */
-    private readonly knownHash: (absolutePath: string) => string | undefined = () => undefined,
+    /** What the run knows of the files it found: the content hash of each (the per-file phase reads every one), and which are at their real paths. */
+    private readonly known: KnownFiles = { hash: () => undefined, atRealPath: () => false },
   ) {}
 
   holds(read: string): boolean {
@@ -53,8 +61,11 @@ export class TreeReads {
       switch (kind) {
         case 'load': {
           // A module the per-file phase read has its hash already; another is read as the loader reads it.
+          // A file found at its real path is where loading it leads (no `stat` and `realpath` of each module again).
+          const found = this.known.atRealPath(absolutePath) ? this.known.hash(absolutePath) : undefined;
+          if (found !== undefined) return loadTraceEntry(absolutePath, { target: absolutePath, real: absolutePath, hash: found });
           const located = locateModule(absolutePath, scope);
-          const hash = 'error' in located ? undefined : this.knownHash(located.real);
+          const hash = 'error' in located ? undefined : this.known.hash(located.real);
           return loadTraceEntry(absolutePath, hash !== undefined && !('error' in located) ? { ...located, hash } : moduleSource(absolutePath, scope));
         }
         case 'text':

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describeReadError } from '../source/read-text';
 import { UsageError } from '../source/errors';
+import { FileStatus, statusOf } from '../source/file-status';
 import { isInside, reportPath } from '../source/paths';
 import { candidateKind } from './classify';
 import { listWithGit } from './git-listing';
@@ -15,6 +16,10 @@ export interface DiscoveredFile {
   path: string;
   /** Named on the command line rather than found in a directory walk. */
   explicit: boolean;
+  /** The file's status where discovery took it (it checks what git lists with `lstat`), and the time just before (`FileStatus`). */
+  seen?: { status: FileStatus; at: number };
+  /** The path is the file's real path: a regular file, reached from a scanned directory that is its own real path without a symlink on the way. */
+  atRealPath?: true;
 }
 
 /**
@@ -48,48 +53,64 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
   for (const given of paths) {
     const absolute = path.resolve(options.base, given);
     let stat;
+    const at = Date.now();
     try {
       stat = fs.statSync(absolute);
     } catch {
       throw new UsageError(`${given}: no such file or directory`);
     }
     if (stat.isFile()) {
-      found.set(absolute, { absolutePath: absolute, path: reportPath(options.base, absolute), explicit: true });
+      found.set(absolute, { absolutePath: absolute, path: reportPath(options.base, absolute), explicit: true, seen: { status: statusOf(stat), at } });
       continue;
     }
     // Report paths from the directory's own: one path.relative per directory, not per file.
     const rootPath = reportPath(options.base, absolute);
     const underBase = !path.isAbsolute(rootPath) && !rootPath.startsWith('..');
-    for (const relative of scanDirectory(absolute, options)) {
+    const scan = scanDirectory(absolute, options);
+    const rootIsReal = scan.realRoot === absolute;
+    for (const { relative, status, plain } of scan.found) {
       const file = path.join(absolute, relative);
       const shown = !underBase ? reportPath(options.base, file) : rootPath ? `${rootPath}/${relative}` : relative;
-      if (!found.has(file)) found.set(file, { absolutePath: file, path: shown, explicit: false });
+      if (found.has(file)) continue;
+      const discovered: DiscoveredFile = { absolutePath: file, path: shown, explicit: false };
+      if (status) discovered.seen = { status, at: scan.listedAt };
+      if (plain && rootIsReal) discovered.atRealPath = true;
+      found.set(file, discovered);
     }
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** One scanned directory: where it is, the extra ignore globs relative to it, and the files kept so far (relative to it). */
+/** One scanned directory: where it is, the extra ignore globs relative to it, and the files kept so far. */
 interface Scan {
   root: string;
   realRoot: string;
   extra: Ignore;
   onUnreadable: (absolutePath: string, reason: string) => void;
-  found: string[];
+  found: FoundFile[];
+  /** The time before git listed the directory and its files' status was taken. */
+  listedAt: number;
+}
+
+/** A file kept: its path relative to the scanned directory, its status where it was taken, and whether it is a regular file (not a symlink to one). */
+interface FoundFile {
+  relative: string;
+  status?: FileStatus;
+  plain: boolean;
 }
 
 /** What a candidate path is on disk, before it is kept or not. */
 type EntryKind = 'file' | 'symlink' | 'directory' | 'other' | 'missing';
 
-function scanDirectory(root: string, options: WalkOptions): string[] {
+function scanDirectory(root: string, options: WalkOptions): Scan {
   const realRoot = fs.realpathSync(root);
-  const scan: Scan = { root, realRoot, extra: gitignoreRules(options.ignore), onUnreadable: options.onUnreadable ?? (() => {}), found: [] };
+  const scan: Scan = { root, realRoot, extra: gitignoreRules(options.ignore), onUnreadable: options.onUnreadable ?? (() => {}), found: [], listedAt: Date.now() };
   // Git is asked only inside a work tree (a `.git` at or above the directory): elsewhere it could only fail.
   const top = repositoryTop(realRoot);
   const listed = top ? listRepository(scan, '', top === realRoot) : 'unavailable';
   if (listed === 'ignored') walk(scan, '', []);
   else if (listed === 'unavailable') walk(scan, '', top ? ancestorScopes(top, realRoot) : []);
-  return scan.found;
+  return scan;
 }
 
 /**
@@ -132,15 +153,18 @@ function considerCandidate(scan: Scan, relative: string): void {
   if (scan.extra.ignores(relative)) return;
   const absolute = path.join(scan.root, relative);
   let kind: EntryKind;
+  let status: FileStatus | undefined;
   try {
     const stat = fs.lstatSync(absolute);
     kind = stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : 'other';
+    // A regular file's status, as the result cache takes it, need not be taken again.
+    if (kind === 'file') status = statusOf(stat);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') scan.onUnreadable(absolute, describeReadError(error));
     kind = 'missing';
   }
-  keepCandidate(scan, relative, kind);
+  keepCandidate(scan, relative, kind, status);
 }
 
 /**
@@ -188,8 +212,8 @@ function readEntries(scan: Scan, relative: string): fs.Dirent[] {
   }
 }
 
-function keepCandidate(scan: Scan, relative: string, kind: EntryKind): void {
-  if (kind === 'file') scan.found.push(relative);
+function keepCandidate(scan: Scan, relative: string, kind: EntryKind, status?: FileStatus): void {
+  if (kind === 'file') scan.found.push(status ? { relative, status, plain: true } : { relative, plain: true });
   else if (kind === 'other') scan.onUnreadable(path.join(scan.root, relative), 'it is not a regular file (a named pipe, socket or device)');
   else if (kind === 'symlink') {
     const absolute = path.join(scan.root, relative);
@@ -201,7 +225,7 @@ function keepCandidate(scan: Scan, relative: string, kind: EntryKind): void {
       return;
     }
     // A link out of the scanned tree is never followed (by design, not a failure: not reported).
-    if (isInside(scan.realRoot, target) && isRegularFile(target)) scan.found.push(relative);
+    if (isInside(scan.realRoot, target) && isRegularFile(target)) scan.found.push({ relative, plain: false });
   }
 }
 

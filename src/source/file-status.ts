@@ -15,11 +15,15 @@ export const RACY_MS = 2000;
 
 export function fileStatus(absolutePath: string): FileStatus | undefined {
   try {
-    const s = fs.statSync(absolutePath);
-    return [s.size, s.mtimeMs, s.ctimeMs, s.ino];
+    return statusOf(fs.statSync(absolutePath));
   } catch {
     return undefined;
   }
+}
+
+/** The status of a file from what `stat` (or `lstat`, of a regular file) said. */
+export function statusOf(stat: fs.Stats): FileStatus {
+  return [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino];
 }
 
 /** Whether a status taken at `takenMs` may stand for the file's content: it had not changed for `RACY_MS` then. */
