@@ -50,7 +50,7 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
   // The bytes are hashed and decoded as they are: a large cache is read in a fraction of the time of a decoded text hashed again.
   const body = bytes.subarray(newline + 1);
   if (contentHash(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
-  // `writeCacheFile` writes ASCII only, which is read as single-byte text, without decoding UTF-8.
+  // Text in ASCII alone is read as single-byte text, without decoding UTF-8.
   const payload = parseJson(body.toString(isAscii(body) ? 'latin1' : 'utf8'));
   if (!isPayload(payload)) return { kind: 'discarded', why: 'its content is not in the expected form' };
   return { kind: 'read', payload };
@@ -58,15 +58,11 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
 
 /** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. */
 export function writeCacheFile(file: string, tool: string, build: string, payload: unknown): void {
-  const body = asciiJson(payload);
+  // Encoded once, then hashed and written as bytes.
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
   const header: CacheHeader = { format: CACHE_FORMAT, version: CACHE_FORMAT_VERSION, tool, build, sha256: contentHash(body) };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeWhole(file, `${JSON.stringify(header)}\n${body}`);
-}
-
-/** JSON with every character past ASCII escaped (`\u2014`): the same value, read back without decoding UTF-8. */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeWhole(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]));
 }
 
 function parseJson(text: string): unknown {

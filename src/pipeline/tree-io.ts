@@ -83,7 +83,7 @@ export class TreeIO implements EvalIO {
     if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not looked at` };
     let real: string;
     try {
-      real = fs.realpathSync(absolutePath);
+      real = fs.realpathSync.native(absolutePath);
     } catch {
       return false;
     }
@@ -95,7 +95,7 @@ export class TreeIO implements EvalIO {
     if (!this.lexicallyInside(absolutePath)) return { error: `${absolutePath} is outside the scanned tree and is not read` };
     let real: string;
     try {
-      real = fs.realpathSync(absolutePath);
+      real = fs.realpathSync.native(absolutePath);
     } catch {
       return { error: `${this.reportPath(absolutePath)} does not exist` };
     }
@@ -129,7 +129,7 @@ export function currentTraceEntry(io: TreeIO, kind: TreeRead, absolutePath: stri
 
 function safeReal(p: string): string | undefined {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     return undefined;
   }
