@@ -154,6 +154,39 @@ describe('check --cache', () => {
     }
   });
 
+  test('what the cache gives back is never changed by the run: after warm runs that write the cache again, it holds what a cold run writes, and the findings are the same', async () => {
+    const dir = makeTree({
+      ...FLEET,
+      'hosts/db.nix': '{\n  networking.hostName = "db";\n  # declint-ignore NIX-SSH-001: break-glass access, reviewed\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
+      'notes.nix': '{ }\n',
+    });
+    const plain = async () => (await check(dir)).stdout;
+    // The hosts' results as a cache file holds them, each read by its path rather than its index in the file.
+    const held = (file: string) => {
+      const payload = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8').split('\n')[1]) as { reads: string[]; hosts: Record<string, { reads: number[] }>; phases: Record<string, { reads: number[] }> };
+      const resolve = (entries: Record<string, { reads: number[] }>) => Object.fromEntries(Object.entries(entries).map(([key, e]) => [key, { ...e, reads: e.reads.map((i) => payload.reads[i]) }]));
+      return { hosts: resolve(payload.hosts), hostPhase: resolve(payload.phases).hosts };
+    };
+    const cold = async (name: string) => {
+      await check(dir, '--cache', '--cache-location', name);
+      return held(name);
+    };
+    await check(dir, '--cache');
+    // A file no host reads changes: the host phase is taken whole (a finding of db's suppressed in it), and the cache is written again.
+    fs.writeFileSync(path.join(dir, 'notes.nix'), '{ a = 1; }\n');
+    const whole = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(whole.stderr)).toBe('5 of 6 files, 2 of 2 hosts reused; hosts, talos nodes, flakes phases reused whole');
+    expect(JSON.parse(whole.stdout).findings.filter((f: { suppressed?: unknown }) => f.suppressed).map((f: JsonFinding) => [f.ruleId, f.file])).toEqual([['NIX-SSH-001', 'hosts/db.nix']]);
+    expect(whole.stdout).toBe(await plain());
+    expect(held('.declintcache/results')).toEqual(await cold('cold-1'));
+    // A file added: each host is taken from the cache on its own, and the cache is written again.
+    fs.writeFileSync(path.join(dir, 'more.nix'), '{ }\n');
+    const oneByOne = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(oneByOne.stderr)).toBe('6 of 7 files, 2 of 2 hosts reused; flakes phases reused whole');
+    expect(oneByOne.stdout).toBe(await plain());
+    expect(held('.declintcache/results')).toEqual(await cold('cold-2'));
+  });
+
   test('a file one host reads (readFile) changes, or a file it tests (pathExists) appears: that host alone is evaluated again', async () => {
     const dir = makeTree(FLEET);
     const before = await check(dir, '--cache');

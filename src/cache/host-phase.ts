@@ -88,7 +88,7 @@ export class HostOutcomes implements HostOutcomeCache {
       this.kept.set(key, before);
       this.clock.window = bothWindows(readBefore, before.clock);
       this.stats.hostsReused++;
-      return structuredClone(before.outcome);
+      return copyOutcome(before.outcome);
     }
     this.clock.window = undefined;
     const { result, reads } = traceReads(evaluate);
@@ -132,6 +132,42 @@ function moduleIdentity(ref: ModuleRef): unknown {
     case 'unread':
       return { kind: ref.kind, why: ref.why, from: ref.from };
   }
+}
+
+/*
+ * What the cache gives back shares the findings, notes and coverage it
+ * keeps, in lists of their own: nothing changes a finding once made (what
+ * marks one, suppressions, exceptions, the baseline, copies it first, as
+ * for per-file results), and on a large tree a deep copy of every host's
+ * outcome cost more than the rest of a warm run's host phase.
+ */
+
+/** A host's outcome from the cache, its lists copied. */
+function copyOutcome(o: HostOutcome): HostOutcome {
+  return {
+    notes: [...o.notes],
+    coverage: [...o.coverage],
+    evaluated: [...o.evaluated],
+    findings: [...o.findings],
+    judgements: [...o.judgements],
+    hostsChecked: [...o.hostsChecked],
+    ...(o.taken !== undefined ? { taken: o.taken } : {}),
+  };
+}
+
+/** The host phase from the cache, its lists copied (`PhaseCodec.copy`). */
+export function copyHostPhase(s: StoredHostPhase): StoredHostPhase {
+  return {
+    hostFiles: s.hostFiles,
+    filesByHost: s.filesByHost,
+    rootModules: s.rootModules.map(([name, files]) => [name, [...files]]),
+    findings: [...s.findings],
+    judgements: [...s.judgements],
+    notes: [...s.notes],
+    unresolved: [...s.unresolved],
+    hostCoverage: [...s.hostCoverage],
+    coverageReport: { entries: [...s.coverageReport.entries], unread: [...s.coverageReport.unread] },
+  };
 }
 
 /** A host phase result as plain data (the cache copies it before keeping it). */

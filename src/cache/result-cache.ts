@@ -16,7 +16,7 @@ import { bothWindows, DateWindow, WatchedDate, watchedDate, windowHolds } from '
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
 import { readCacheFile, writeCacheFile } from './cache-file';
-import { HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
+import { copyHostPhase, HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
 import { CacheLocation, prepareOwnDirectory } from './location';
 import { TreeReads } from './tree-reads';
 
@@ -116,9 +116,11 @@ function fromStored(stored: StoredPayload): Payload {
 /** How a phase's result is kept: turned into plain data and back, and whether it may be kept at all. */
 export interface PhaseCodec<T> {
   store(result: T): unknown;
-  /** From a copy of what `store` gave, which the result may keep. */
+  /** From a copy of what `store` gave (`copy`), which the result may keep. */
   restore(stored: unknown): T;
   keepable(result: T): boolean;
+  /** The copy of the cache's stored value `restore` is given: by default a deep one. */
+  copy?(stored: unknown): unknown;
 }
 
 /** What the cache gave a run (`check --verbose` prints it). */
@@ -261,7 +263,7 @@ export class ResultCache {
       this.next.phases[name] = before;
       this.stats.phasesReused.push(name);
       onReuse?.();
-      return codec.restore(structuredClone(before.result));
+      return codec.restore(codec.copy ? codec.copy(before.result) : structuredClone(before.result));
     }
     const clock = watchedDate(this.now);
     const { result, reads } = traceReads(() => compute(clock));
@@ -286,6 +288,7 @@ export class ResultCache {
     const codec: PhaseCodec<HostPhaseResult> = {
       store: storeHostPhase,
       restore: (stored) => restoreHostPhase(stored as StoredHostPhase, input.roots, input.base),
+      copy: (stored) => copyHostPhase(stored as StoredHostPhase),
       // Limits are read from the loaded files at the end of the run: a phase that reached one is not kept.
       keepable: (r) => keepableFindings(r.findings) && r.loader.limitFindings().length === 0,
     };
