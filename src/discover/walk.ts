@@ -1,4 +1,3 @@
-import { Ignore } from 'ignore';
 import * as fs from 'fs';
 import * as path from 'path';
 import { describeReadError } from '../source/read-text';
@@ -85,7 +84,8 @@ export async function discoverFiles(paths: string[], options: WalkOptions): Prom
 interface Scan {
   root: string;
   realRoot: string;
-  extra: Ignore;
+  /** Whether the extra ignore globs leave out a path (`dir/` for a directory); none given, nothing is asked of the ignore library. */
+  excluded: (relative: string) => boolean;
   onUnreadable: (absolutePath: string, reason: string) => void;
   found: FoundFile[];
   /** The time before git listed the directory and its files' status was taken. */
@@ -104,7 +104,8 @@ type EntryKind = 'file' | 'symlink' | 'directory' | 'other' | 'missing';
 
 function scanDirectory(root: string, options: WalkOptions): Scan {
   const realRoot = fs.realpathSync(root);
-  const scan: Scan = { root, realRoot, extra: gitignoreRules(options.ignore), onUnreadable: options.onUnreadable ?? (() => {}), found: [], listedAt: Date.now() };
+  const extra = options.ignore.length > 0 ? gitignoreRules(options.ignore) : undefined;
+  const scan: Scan = { root, realRoot, excluded: extra ? (relative) => extra.ignores(relative) : () => false, onUnreadable: options.onUnreadable ?? (() => {}), found: [], listedAt: Date.now() };
   // Git is asked only inside a work tree (a `.git` at or above the directory): elsewhere it could only fail.
   const top = repositoryTop(realRoot);
   const listed = top ? listRepository(scan, '', top === realRoot) : 'unavailable';
@@ -131,7 +132,7 @@ function listRepository(scan: Scan, relative: string, isTop: boolean): 'listed' 
   for (const unreadable of listing.unreadable) scan.onUnreadable(path.join(scan.root, under(unreadable.path)), unreadable.reason);
   for (const repository of listing.repositories) {
     const inner = under(repository);
-    if (!inAlwaysIgnored(`${repository}/`) && !scan.extra.ignores(`${inner}/`)) scanNestedRepository(scan, inner);
+    if (!inAlwaysIgnored(`${repository}/`) && !scan.excluded(`${inner}/`)) scanNestedRepository(scan, inner);
   }
   return 'listed';
 }
@@ -150,7 +151,7 @@ function inAlwaysIgnored(relative: string): boolean {
 
 /** A candidate path git listed: kept when it is on disk as a file (a deleted file still in the index is not). */
 function considerCandidate(scan: Scan, relative: string): void {
-  if (scan.extra.ignores(relative)) return;
+  if (scan.excluded(relative)) return;
   const absolute = path.join(scan.root, relative);
   let kind: EntryKind;
   let status: FileStatus | undefined;
@@ -190,8 +191,8 @@ function walkEntries(scan: Scan, relative: string, inherited: readonly IgnoreSco
   for (const entry of entries) {
     const inner = relative ? `${relative}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (!ALWAYS_IGNORED.has(entry.name) && !isIgnored(inner, scopes, true) && !scan.extra.ignores(`${inner}/`)) walk(scan, inner, scopes);
-    } else if (candidateKind(entry.name) && !isIgnored(inner, scopes, false) && !scan.extra.ignores(inner)) {
+      if (!ALWAYS_IGNORED.has(entry.name) && !isIgnored(inner, scopes, true) && !scan.excluded(`${inner}/`)) walk(scan, inner, scopes);
+    } else if (candidateKind(entry.name) && !isIgnored(inner, scopes, false) && !scan.excluded(inner)) {
       keepCandidate(scan, inner, entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'other');
     }
   }
