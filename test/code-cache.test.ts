@@ -79,6 +79,24 @@ describe('code cache', () => {
     expect(written(dir)).toEqual(files);
   });
 
+  (OWN_CACHE ? it : it.skip)('a cache a run that compiled little wrote (declint --version first) is written again by a check, which compiles much more; the next check keeps it', () => {
+    const dir = makeTree({});
+    spawnCli(['--version'], { cwd: DEMO, env: { NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: '' } });
+    const thin = cached(dir);
+    const thinFiles = written(dir);
+    expect(thin.size).toBe(1);
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    const rich = cached(dir);
+    expect([...rich.keys()]).toEqual([...thin.keys()]);
+    // Written again, with the functions the check compiled besides those --version did.
+    expect(written(dir)).not.toEqual(thinFiles);
+    const [name] = [...rich.keys()];
+    expect(rich.get(name)!.length).toBeGreaterThan(thin.get(name)!.length * 1.5);
+    const richFiles = written(dir);
+    expect(check({ NODE_COMPILE_CACHE: dir })).toEqual(plain);
+    expect(written(dir)).toEqual(richFiles);
+  });
+
   (OWN_CACHE ? it : it.skip)('keeps one file per module: a new source replaces the files of earlier ones', () => {
     const dir = makeTree({});
     check({ NODE_COMPILE_CACHE: dir });
