@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BIN, makeTree, runCli, spawnCli } from './support/cli';
@@ -161,21 +162,26 @@ describe('check --cache', () => {
       'notes.nix': '{ }\n',
     });
     const plain = async () => (await check(dir)).stdout;
-    // The hosts' results as a cache file holds them, each read by its path rather than its index in the file.
+    // The hosts' results as a cache file holds them (the phase in the payload, each host in the section after it), each read by its path rather than its index in the file.
     const held = (file: string) => {
-      const payload = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8').split('\n')[1]) as { reads: string[]; hosts: Record<string, { reads: number[] }>; phases: Record<string, { reads: number[] }> };
+      const [, payloadLine, hostsLine] = fs.readFileSync(path.join(dir, file), 'utf8').split('\n');
+      const payload = JSON.parse(payloadLine) as { reads: string[]; phases: Record<string, { reads: number[] }> };
       const resolve = (entries: Record<string, { reads: number[] }>) => Object.fromEntries(Object.entries(entries).map(([key, e]) => [key, { ...e, reads: e.reads.map((i) => payload.reads[i]) }]));
-      return { hosts: resolve(payload.hosts), hostPhase: resolve(payload.phases).hosts };
+      return { hosts: resolve(JSON.parse(hostsLine) as Record<string, { reads: number[] }>), hostPhase: resolve(payload.phases).hosts };
     };
     const cold = async (name: string) => {
       await check(dir, '--cache', '--cache-location', name);
       return held(name);
     };
     await check(dir, '--cache');
+    const hostsSection = () => fs.readFileSync(path.join(dir, '.declintcache/results'), 'utf8').split('\n')[2];
+    const before = hostsSection();
     // A file no host reads changes: the host phase is taken whole (a finding of db's suppressed in it), and the cache is written again.
     fs.writeFileSync(path.join(dir, 'notes.nix'), '{ a = 1; }\n');
     const whole = await check(dir, '--cache', '--verbose');
     expect(cacheLine(whole.stderr)).toBe('5 of 6 files, 2 of 2 hosts reused; hosts, talos nodes, flakes phases reused whole');
+    // The hosts' entries, never looked up in that run, are written back as they were read.
+    expect(hostsSection()).toBe(before);
     expect(JSON.parse(whole.stdout).findings.filter((f: { suppressed?: unknown }) => f.suppressed).map((f: JsonFinding) => [f.ruleId, f.file])).toEqual([['NIX-SSH-001', 'hosts/db.nix']]);
     expect(whole.stdout).toBe(await plain());
     expect(held('.declintcache/results')).toEqual(await cold('cold-1'));
@@ -320,7 +326,7 @@ describe('check --cache', () => {
     const damages: [string, string, string][] = [
       ['cut short', written.slice(0, Math.floor(written.length / 2)), 'it is damaged (its checksum does not match)'],
       ['a finding changed by hand', `${header}\n${body.replace('"ruleId":"NIX-SSH-002"', '"ruleId":"NIX-SSH-999"')}`, 'it is damaged (its checksum does not match)'],
-      ['another version', `${header.replace(/"tool":"[^"]*"/, '"tool":"0.0.1"')}\n${body}`, 'it was written by declint 0.0.1 (cache format 1)'],
+      ['another version', `${header.replace(/"tool":"[^"]*"/, '"tool":"0.0.1"')}\n${body}`, 'it was written by declint 0.0.1 (cache format 2)'],
       ['not a cache', 'PK\u0003\u0004 garbage', 'it is not a declint cache'],
       ['empty', '', 'it is not a declint cache'],
     ];
@@ -340,6 +346,21 @@ describe('check --cache', () => {
     const unreadable = await check(dir, '--cache');
     expect(unreadable.stderr).toBe(`declint: the cache ${file} is not used: it cannot be read (EISDIR); it is written anew\ndeclint: the cache ${file} could not be written (EISDIR); the next run starts without it\n`);
     expect(unreadable.stdout).toBe(expected);
+  });
+
+  test('entries of hosts not in the expected form under a right checksum count as none: the hosts are evaluated again, and the results are right', async () => {
+    const dir = makeTree(FLEET);
+    await check(dir, '--cache');
+    const file = path.join(dir, '.declintcache/results');
+    const [header, payload] = fs.readFileSync(file, 'utf8').split('\n');
+    const body = `${payload}\n{"not a host key":{"reads":[99999],"outcome":[]}}`;
+    const sha256 = createHash('sha256').update(body).digest('base64url');
+    fs.writeFileSync(file, `${header.replace(/"sha256":"[^"]*"/, `"sha256":"${sha256}"`)}\n${body}`);
+    fs.writeFileSync(path.join(dir, 'modules/common.nix'), '{\n  services.openssh.enable = true;\n}\n');
+    const run = await check(dir, '--cache', '--verbose');
+    expect(run.stderr).not.toContain('is not used');
+    expect(cacheLine(run.stderr)).toBe('4 of 5 files, 0 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(run.stdout).toBe((await check(dir)).stdout);
   });
 
   test('where the cache lives: .declintcache/ at the scanned root, which git ignores by itself, or the file or directory --cache-location names', async () => {

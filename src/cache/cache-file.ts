@@ -5,10 +5,13 @@ import { contentHash } from '../source/content-hash';
 import { writeWhole } from '../source/write-whole';
 
 /**
- * The cache file: a header line, then the payload.
+ * The cache file: a header line, the payload, then a section the payload's
+ * reader may leave unread (the hosts' results: parsed only where a host is
+ * looked up, and written back as they were read where none changed).
  *
- *   {"format":"declint-cache","version":1,"tool":"0.1.0","build":"…","sha256":"…"}
- *   {"settings":"…","reads":[…],"files":{…},"hosts":{…},"phase":{…}}
+ *   {"format":"declint-cache","version":2,"tool":"0.1.0","build":"…","sha256":"…"}
+ *   {"settings":"…","reads":[…],"files":{…},"hostCount":…,"phases":{…}}
+ *   {"<host key>":{"reads":[…],"outcome":{…}},…}
  *
  * The header says which declint wrote it and carries the payload's SHA-256:
  * a file cut short, edited or written by another declint is discarded, never
@@ -18,7 +21,7 @@ import { writeWhole } from '../source/write-whole';
  */
 export const CACHE_FORMAT = 'declint-cache';
 /** Raised whenever what the payload holds changes shape. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
 export interface CacheHeader {
   format: typeof CACHE_FORMAT;
@@ -31,7 +34,7 @@ export interface CacheHeader {
 export type CacheRead<T> =
   | { kind: 'missing' }
   | { kind: 'discarded'; why: string }
-  | { kind: 'read'; payload: T };
+  | { kind: 'read'; payload: T; section: Buffer };
 
 /** Reads a cache file written by this declint (`tool` and `build`); anything else is discarded with the reason. */
 export function readCacheFile<T>(file: string, tool: string, build: string, isPayload: (value: unknown) => value is T): CacheRead<T> {
@@ -50,22 +53,27 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
   // The bytes are hashed and decoded as they are: a large cache is read in a fraction of the time of a decoded text hashed again.
   const body = bytes.subarray(newline + 1);
   if (contentHash(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
-  // Text in ASCII alone is read as single-byte text, without decoding UTF-8.
-  const payload = parseJson(body.toString(isAscii(body) ? 'latin1' : 'utf8'));
+  const end = body.indexOf(0x0a);
+  const payload = parseJson(decodeText(end < 0 ? body : body.subarray(0, end)));
   if (!isPayload(payload)) return { kind: 'discarded', why: 'its content is not in the expected form' };
-  return { kind: 'read', payload };
+  return { kind: 'read', payload, section: end < 0 ? Buffer.alloc(0) : body.subarray(end + 1) };
 }
 
-/** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. */
-export function writeCacheFile(file: string, tool: string, build: string, payload: unknown): void {
+/** Text in ASCII alone is read as single-byte text, without decoding UTF-8. */
+export function decodeText(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+/** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. `section` is JSON text on one line. */
+export function writeCacheFile(file: string, tool: string, build: string, payload: unknown, section: Uint8Array): void {
   // Encoded once, then hashed and written as bytes.
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  const body = Buffer.concat([Buffer.from(`${JSON.stringify(payload)}\n`, 'utf8'), section]);
   const header: CacheHeader = { format: CACHE_FORMAT, version: CACHE_FORMAT_VERSION, tool, build, sha256: contentHash(body) };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeWhole(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]));
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

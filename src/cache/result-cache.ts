@@ -15,7 +15,7 @@ import { FileStatus, fileStatus, sameStatus, settled } from '../source/file-stat
 import { bothWindows, DateWindow, WatchedDate, watchedDate, windowHolds } from '../source/watched-date';
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
-import { readCacheFile, writeCacheFile } from './cache-file';
+import { decodeText, parseJson, readCacheFile, writeCacheFile } from './cache-file';
 import { copyHostPhase, HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
 import { CacheLocation, prepareOwnDirectory } from './location';
 import { TreeReads } from './tree-reads';
@@ -71,46 +71,84 @@ interface PhaseEntry {
 interface Payload {
   settings: string;
   files: Record<string, FileEntry>;
-  hosts: Record<string, HostEntry>;
+  hosts: Record<string, HostEntry> | UnreadHosts;
   phases: Record<string, PhaseEntry>;
 }
+
+/**
+ * The hosts' entries as the file holds them, not parsed yet: a run that
+ * takes the host phase whole never looks a host up (on the 10,000-file
+ * tree they are 4 MB of the 14), and writes them back as they were.
+ */
+interface UnreadHosts {
+  text: Buffer;
+  /** The file's reads, which the entries point at by index. */
+  reads: string[];
+  count: number;
+}
+
+type StoredHosts = Record<string, Omit<HostEntry, 'reads'> & { reads: number[] }>;
 
 /**
  * The payload as the file holds it: each distinct read once, in `reads`,
  * and the entries pointing at them by index (hosts share most of what they
  * read: on the development repositories, 1,206 distinct reads stand for
- * 55,522).
+ * 55,522). The hosts' entries (`StoredHosts`) follow in a section of their own.
  */
 interface StoredPayload {
   settings: string;
   reads: string[];
   files: Record<string, FileEntry>;
-  hosts: Record<string, Omit<HostEntry, 'reads'> & { reads: number[] }>;
+  hostCount: number;
   phases: Record<string, Omit<PhaseEntry, 'reads'> & { reads: number[] }>;
 }
 
-function toStored(payload: Payload): StoredPayload {
-  const reads: string[] = [];
-  const index = new Map<string, number>();
+function isUnread(hosts: Payload['hosts']): hosts is UnreadHosts {
+  return hosts.text instanceof Buffer;
+}
+
+function toStored(payload: Payload): { stored: StoredPayload; hosts: Uint8Array } {
+  // Hosts written back as they were read keep pointing at the reads of the file they came from: those come first.
+  const unread = isUnread(payload.hosts) ? payload.hosts : undefined;
+  const reads: string[] = unread ? [...unread.reads] : [];
+  const index = new Map(reads.map((read, i) => [read, i]));
   const refer = (list: string[]) =>
     list.map((read) => {
       let i = index.get(read);
       if (i === undefined) index.set(read, (i = reads.push(read) - 1));
       return i;
     });
-  const hosts = Object.fromEntries(Object.entries(payload.hosts).map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]));
+  const entries = unread ? undefined : Object.entries(payload.hosts as Record<string, HostEntry>);
+  const hosts = unread ? unread.text : Buffer.from(JSON.stringify(Object.fromEntries(entries!.map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]))), 'utf8');
   const phases = Object.fromEntries(Object.entries(payload.phases).map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]));
-  return { settings: payload.settings, reads, files: payload.files, hosts, phases };
+  return { stored: { settings: payload.settings, reads, files: payload.files, hostCount: unread ? unread.count : entries!.length, phases }, hosts };
 }
 
-function fromStored(stored: StoredPayload): Payload {
+function fromStored(stored: StoredPayload, hosts: Buffer): Payload {
   const resolve = (list: number[]) => list.map((i) => stored.reads[i]);
   return {
     settings: stored.settings,
     files: stored.files,
-    hosts: Object.fromEntries(Object.entries(stored.hosts).map(([key, e]) => [key, { ...e, reads: resolve(e.reads) }])),
+    hosts: { text: hosts, reads: stored.reads, count: stored.hostCount },
     phases: Object.fromEntries(Object.entries(stored.phases).map(([key, e]) => [key, { ...e, reads: resolve(e.reads) }])),
   };
+}
+
+/** The hosts' entries, parsed where they were not yet; entries not in the expected form count as none (each such host is evaluated again). */
+function hostEntries(hosts: Payload['hosts']): Record<string, HostEntry> {
+  if (!isUnread(hosts)) return hosts;
+  const parsed = parseJson(decodeText(hosts.text));
+  const isReads = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < hosts.reads.length);
+  if (!isRecord(parsed)) return {};
+  const entries: Record<string, HostEntry> = {};
+  for (const [key, e] of Object.entries(parsed)) {
+    if (isHostEntry(e, isReads)) entries[key] = { ...(e as StoredHosts[string]), reads: (e as StoredHosts[string]).reads.map((i) => hosts.reads[i]) };
+  }
+  return entries;
+}
+
+function hostCount(hosts: Payload['hosts']): number {
+  return isUnread(hosts) ? hosts.count : Object.keys(hosts).length;
 }
 
 /** How a phase's result is kept: turned into plain data and back, and whether it may be kept at all. */
@@ -168,7 +206,7 @@ export class ResultCache {
       atRealPath: (absolutePath) => this.atRealPath.has(absolutePath),
     });
     const file = readCacheFile(location.file, TOOL_VERSION, buildFingerprint(), isStoredPayload);
-    const read = file.kind === 'read' ? { kind: 'read' as const, payload: fromStored(file.payload) } : file;
+    const read = file.kind === 'read' ? { kind: 'read' as const, payload: fromStored(file.payload, file.section) } : file;
     let opened: CacheStats['opened'];
     if (read.kind === 'read' && read.payload.settings === this.settings) opened = 'read';
     else if (read.kind === 'read') opened = 'other settings';
@@ -296,16 +334,17 @@ export class ResultCache {
       'hosts',
       inputs,
       (clock) => {
-        const outcomes = new HostOutcomes(new Map(Object.entries(this.previous.hosts)), this.reads, clock, this.now, this.stats.hosts, keepableFindings);
+        const previous = hostEntries(this.previous.hosts);
+        const outcomes = new HostOutcomes(new Map(Object.entries(previous)), this.reads, clock, this.now, this.stats.hosts, keepableFindings);
         const result = run({ cache: outcomes, now: clock.date });
         this.next.hosts = Object.fromEntries(outcomes.kept);
-        this.changed ||= outcomes.kept.size !== Object.keys(this.previous.hosts).length || this.stats.hosts.hostsEvaluated > 0;
+        this.changed ||= outcomes.kept.size !== Object.keys(previous).length || this.stats.hosts.hostsEvaluated > 0;
         return result;
       },
       codec,
       () => {
         this.next.hosts = this.previous.hosts;
-        this.stats.hosts.hostsReused = Object.keys(this.previous.hosts).length;
+        this.stats.hosts.hostsReused = hostCount(this.previous.hosts);
       },
     );
   }
@@ -356,7 +395,8 @@ export class ResultCache {
     if (!this.changed) return;
     try {
       if (this.location.ownDirectory) prepareOwnDirectory(this.location.ownDirectory);
-      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), toStored(this.next));
+      const { stored, hosts } = toStored(this.next);
+      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), stored, hosts);
       this.stats.written = true;
     } catch (error) {
       this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
@@ -379,9 +419,9 @@ function settingsKey(settings: CacheSettings): string {
 
 function isStoredPayload(value: unknown): value is StoredPayload {
   const p = value as Partial<StoredPayload> | undefined;
-  if (typeof p !== 'object' || p === null || typeof p.settings !== 'string' || !isStrings(p.reads) || !isRecord(p.files) || !isRecord(p.hosts) || !isRecord(p.phases)) return false;
+  if (typeof p !== 'object' || p === null || typeof p.settings !== 'string' || !isStrings(p.reads) || !isRecord(p.files) || !Number.isInteger(p.hostCount) || !isRecord(p.phases)) return false;
   const isReads = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < p.reads!.length);
-  return Object.values(p.files).every(isFileEntry) && Object.values(p.hosts).every((e) => isHostEntry(e, isReads)) && Object.values(p.phases).every((e) => isPhaseEntry(e, isReads));
+  return Object.values(p.files).every(isFileEntry) && Object.values(p.phases).every((e) => isPhaseEntry(e, isReads));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
