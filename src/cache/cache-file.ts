@@ -54,14 +54,14 @@ export function readCacheFile<T>(file: string, tool: string, build: string, isPa
   const body = bytes.subarray(newline + 1);
   if (contentHash(body) !== header.sha256) return { kind: 'discarded', why: 'it is damaged (its checksum does not match)' };
   const end = body.indexOf(0x0a);
-  const payload = parseJson(decodeText(end < 0 ? body : body.subarray(0, end)));
+  const payload = parseJsonBytes(end < 0 ? body : body.subarray(0, end));
   if (!isPayload(payload)) return { kind: 'discarded', why: 'its content is not in the expected form' };
   return { kind: 'read', payload, section: end < 0 ? Buffer.alloc(0) : body.subarray(end + 1) };
 }
 
-/** Text in ASCII alone is read as single-byte text, without decoding UTF-8. */
-export function decodeText(bytes: Buffer): string {
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+/** JSON from its UTF-8 bytes, undefined where it is not JSON; text in ASCII alone is read as single-byte text, without decoding UTF-8. */
+export function parseJsonBytes(bytes: Buffer): unknown {
+  return parseJson(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
 }
 
 /** Writes the cache file whole or not at all: a temporary file beside it, renamed over it. `section` is JSON text on one line. */
@@ -73,7 +73,7 @@ export function writeCacheFile(file: string, tool: string, build: string, payloa
   writeWhole(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]));
 }
 
-export function parseJson(text: string): unknown {
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -144,22 +144,14 @@ function moduleIdentity(ref: ModuleRef): unknown {
 
 /** A host's outcome from the cache, its lists copied. */
 function copyOutcome(o: HostOutcome): HostOutcome {
-  return {
-    notes: [...o.notes],
-    coverage: [...o.coverage],
-    evaluated: [...o.evaluated],
-    findings: [...o.findings],
-    judgements: [...o.judgements],
-    hostsChecked: [...o.hostsChecked],
-    ...(o.taken !== undefined ? { taken: o.taken } : {}),
-  };
+  return { ...o, notes: [...o.notes], coverage: [...o.coverage], evaluated: [...o.evaluated], findings: [...o.findings], judgements: [...o.judgements], hostsChecked: [...o.hostsChecked] };
 }
 
 /** The host phase from the cache, its lists copied (`PhaseCodec.copy`). */
 export function copyHostPhase(s: StoredHostPhase): StoredHostPhase {
+  // `hostFiles` and `filesByHost` are made into new sets by `restoreHostPhase`.
   return {
-    hostFiles: s.hostFiles,
-    filesByHost: s.filesByHost,
+    ...s,
     rootModules: s.rootModules.map(([name, files]) => [name, [...files]]),
     findings: [...s.findings],
     judgements: [...s.judgements],

@@ -11,11 +11,12 @@ import type { HostPhaseInput, HostPhaseResult } from '../pipeline/check-hosts';
 import type { TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import type { Rule } from '../rules/rule';
 import { contentHash } from '../source/content-hash';
+import { isRecord } from '../source/records';
 import { FileStatus, fileStatus, sameStatus, settled } from '../source/file-status';
 import { bothWindows, DateWindow, WatchedDate, watchedDate, windowHolds } from '../source/watched-date';
 import { buildFingerprint } from './build-fingerprint';
 import { keepableFindings } from './keepable';
-import { decodeText, parseJson, readCacheFile, writeCacheFile } from './cache-file';
+import { parseJsonBytes, readCacheFile, writeCacheFile } from './cache-file';
 import { copyHostPhase, HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
 import { CacheLocation, prepareOwnDirectory } from './location';
 import { TreeReads } from './tree-reads';
@@ -109,19 +110,22 @@ function isUnread(hosts: Payload['hosts']): hosts is UnreadHosts {
 
 function toStored(payload: Payload): { stored: StoredPayload; hosts: Uint8Array } {
   // Hosts written back as they were read keep pointing at the reads of the file they came from: those come first.
-  const unread = isUnread(payload.hosts) ? payload.hosts : undefined;
-  const reads: string[] = unread ? [...unread.reads] : [];
+  const reads: string[] = isUnread(payload.hosts) ? [...payload.hosts.reads] : [];
   const index = new Map(reads.map((read, i) => [read, i]));
-  const refer = (list: string[]) =>
-    list.map((read) => {
-      let i = index.get(read);
-      if (i === undefined) index.set(read, (i = reads.push(read) - 1));
-      return i;
-    });
-  const entries = unread ? undefined : Object.entries(payload.hosts as Record<string, HostEntry>);
-  const hosts = unread ? unread.text : Buffer.from(JSON.stringify(Object.fromEntries(entries!.map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]))), 'utf8');
-  const phases = Object.fromEntries(Object.entries(payload.phases).map(([key, e]) => [key, { ...e, reads: refer(e.reads) }]));
-  return { stored: { settings: payload.settings, reads, files: payload.files, hostCount: unread ? unread.count : entries!.length, phases }, hosts };
+  const refer = <E extends { reads: string[] }>(entries: Record<string, E>) =>
+    Object.fromEntries(
+      Object.entries(entries).map(([key, e]) => {
+        const indexes = e.reads.map((read) => {
+          let i = index.get(read);
+          if (i === undefined) index.set(read, (i = reads.push(read) - 1));
+          return i;
+        });
+        return [key, { ...e, reads: indexes }];
+      }),
+    );
+  const hosts = isUnread(payload.hosts) ? payload.hosts.text : Buffer.from(JSON.stringify(refer(payload.hosts)), 'utf8');
+  const phases = refer(payload.phases);
+  return { stored: { settings: payload.settings, reads, files: payload.files, hostCount: hostCount(payload.hosts), phases }, hosts };
 }
 
 function fromStored(stored: StoredPayload, hosts: Buffer): Payload {
@@ -137,8 +141,8 @@ function fromStored(stored: StoredPayload, hosts: Buffer): Payload {
 /** The hosts' entries, parsed where they were not yet; entries not in the expected form count as none (each such host is evaluated again). */
 function hostEntries(hosts: Payload['hosts']): Record<string, HostEntry> {
   if (!isUnread(hosts)) return hosts;
-  const parsed = parseJson(decodeText(hosts.text));
-  const isReads = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < hosts.reads.length);
+  const parsed = parseJsonBytes(hosts.text);
+  const isReads = readIndexes(hosts.reads);
   if (!isRecord(parsed)) return {};
   const entries: Record<string, HostEntry> = {};
   for (const [key, e] of Object.entries(parsed)) {
@@ -420,12 +424,13 @@ function settingsKey(settings: CacheSettings): string {
 function isStoredPayload(value: unknown): value is StoredPayload {
   const p = value as Partial<StoredPayload> | undefined;
   if (typeof p !== 'object' || p === null || typeof p.settings !== 'string' || !isStrings(p.reads) || !isRecord(p.files) || !Number.isInteger(p.hostCount) || !isRecord(p.phases)) return false;
-  const isReads = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < p.reads!.length);
+  const isReads = readIndexes(p.reads);
   return Object.values(p.files).every(isFileEntry) && Object.values(p.phases).every((e) => isPhaseEntry(e, isReads));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether a value is a list of indexes into the file's reads. */
+function readIndexes(reads: string[]): (list: unknown) => boolean {
+  return (list) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < reads.length);
 }
 
 function isFileEntry(value: unknown): boolean {
