@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
-import { parseNix, ParseTooSlow, Tree } from '../nix/parser';
+import { editTree, parseNix, ParseTooSlow, Tree } from '../nix/parser';
 import type { SourceOverlay } from '../pipeline/source-loader';
 
 /**
@@ -75,7 +75,7 @@ export class OpenDocument {
       this.document = TextDocument.update(before, [change], version);
       const newEndIndex = startIndex + change.text.length;
       const newEndPosition = this.document.positionAt(newEndIndex);
-      this.tree.edit({
+      editTree(this.tree, {
         startIndex,
         oldEndIndex,
         newEndIndex,

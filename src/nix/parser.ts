@@ -112,6 +112,23 @@ export const NIX_SYMBOL_NAMES: readonly string[] = nixLanguage.symbolNames;
  * ERROR holding the comma. Those two shapes are valid Nix and are skipped.
  */
 export function firstSyntaxError(tree: Tree): SyntaxNode | undefined {
+  // Asked of one tree by its loading, its check and its held module's check: 2 ms each on a large module after a slip.
+  if (firstErrors.has(tree)) return firstErrors.get(tree);
+  const error = searchSyntaxError(tree);
+  firstErrors.set(tree, error);
+  return error;
+}
+
+/** The first syntax error of each tree asked about; a tree edited for a re-parse (`editTree`) is dropped from it. */
+const firstErrors = new WeakMap<Tree, SyntaxNode | undefined>();
+
+/** Applies an edit to a tree before it is re-parsed (see tree-sitter's `Tree.edit`). */
+export function editTree(tree: Tree, edit: Parameters<Tree['edit']>[0]): void {
+  firstErrors.delete(tree);
+  tree.edit(edit);
+}
+
+function searchSyntaxError(tree: Tree): SyntaxNode | undefined {
   if (!tree.rootNode.hasError) return undefined;
   let error = findError(tree.rootNode);
   // An ERROR that wraps a more precise one (a MISSING token, a stray keyword) is explained by it.
