@@ -115,7 +115,6 @@ function add(names: Map<string, Entry>, parts: { node: Node; name: string }[], e
   for (let i = 0; i < parts.length; i++) {
     const { name } = parts[i];
     const node = site;
-    const path = [...prefix, ...parts.slice(0, i + 1).map((p) => p.name)];
     const last = i === parts.length - 1;
     const literal = last && expression && LITERALS.has(expression.type) ? expression : undefined;
     let entry = level.get(name);
@@ -128,16 +127,16 @@ function add(names: Map<string, Entry>, parts: { node: Node; name: string }[], e
       level.set(name, entry);
     } else if (entry.kind === 'value') {
       // A set literal written for this name becomes a set that dotted names and other literals add to.
-      if (!entry.literal || (last && !literal)) return duplicate(path, node, entry.at);
+      if (!entry.literal || (last && !literal)) return duplicate(pathTo(prefix, parts, i), node, entry.at);
       const merged: Entry = { kind: 'set', at: entry.at, names: new Map() };
       level.set(name, merged);
-      const inner = literalBindings(merged.names, entry.literal, path);
+      const inner = literalBindings(merged.names, entry.literal, pathTo(prefix, parts, i));
       if (inner) return inner;
       entry = merged;
     } else if (last && !literal) {
-      return duplicate(path, node, entry.at);
+      return duplicate(pathTo(prefix, parts, i), node, entry.at);
     }
-    if (last) return literal ? literalBindings(entry.names, literal, path) : undefined;
+    if (last) return literal ? literalBindings(entry.names, literal, pathTo(prefix, parts, i)) : undefined;
     level = entry.names;
   }
   return undefined;
@@ -159,6 +158,11 @@ function literalBindings(names: Map<string, Entry>, literal: Node, prefix: strin
     if (found) return found;
   }
   return undefined;
+}
+
+/** The path of a binding's first `i + 1` names under `prefix`: made only where it is reported or a literal is entered. */
+function pathTo(prefix: string[], parts: { name: string }[], i: number): string[] {
+  return [...prefix, ...parts.slice(0, i + 1).map((p) => p.name)];
 }
 
 function duplicate(path: string[], at: Node, first: Node): DuplicateAttribute {
