@@ -212,6 +212,68 @@ describe('check --cache', () => {
     expect(exists.stdout).toBe((await check(dir)).stdout);
   });
 
+  /** Hosts whose definitions the flake reads from files of their own (`import ./hosts/<name>.nix`), with a module both take from a library. */
+  const DEFINED = {
+    'flake.nix': [
+      '{',
+      '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+      '  outputs = { nixpkgs, ... }:',
+      '    let',
+      '      shared = import ./lib/shared.nix;',
+      '      mkHost = name:',
+      '        let host = import (./hosts + "/${name}.nix");',
+      '        in nixpkgs.lib.nixosSystem { modules = [ ./modules/common.nix host.config shared.module ] ++ host.imports; };',
+      '    in {',
+      '      nixosConfigurations = { web = mkHost "web"; db = mkHost "db"; };',
+      '    };',
+      '}',
+      '',
+    ].join('\n'),
+    'hosts/web.nix': '{\n  config = { networking.hostName = "web"; };\n  imports = [ ];\n}\n',
+    'hosts/db.nix': '{\n  config = { networking.hostName = "db"; };\n  imports = [ ];\n}\n',
+    'lib/shared.nix': '{\n  module = builtins.fromJSON (builtins.readFile ./login.json);\n}\n',
+    'lib/login.json': '{ "services": { "openssh": { "settings": { "PermitRootLogin": "no" } } } }\n',
+    'modules/common.nix': FLEET['modules/common.nix'],
+  };
+  /** The hosts a rule's findings name. */
+  const hostsOf = (findings: JsonFinding[], ruleId: string) => findings.filter((f) => f.ruleId === ruleId).flatMap((f) => f.hosts ?? []).sort();
+
+  test('a file the flake reads to define one host changes: that host alone is evaluated again', async () => {
+    const dir = makeTree(DEFINED);
+    const before = await check(dir, '--cache');
+    expect(hostsOf(before.findings, 'NIX-SSH-002')).toEqual(['db', 'web']);
+    fs.writeFileSync(path.join(dir, 'hosts/web.nix'), '{\n  config = { networking.hostName = "web"; services.openssh.settings.PasswordAuthentication = false; };\n  imports = [ ];\n}\n');
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toBe('4 of 5 files, 1 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(hostsOf(after.findings, 'NIX-SSH-002')).toEqual(['db']);
+    expect(ofHost(after.findings, 'db')).toEqual(ofHost(before.findings, 'db'));
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a file the flake reads once for both hosts\' definitions changes (the first host read it, the second used the value from memory): both are evaluated again', async () => {
+    const dir = makeTree(DEFINED);
+    expect(hostsOf((await check(dir, '--cache')).findings, 'NIX-SSH-001')).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'lib/login.json'), '{ "services": { "openssh": { "settings": { "PermitRootLogin": "yes" } } } }\n');
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toBe('5 of 5 files, 0 of 2 hosts reused; talos nodes, flakes phases reused whole');
+    expect(hostsOf(after.findings, 'NIX-SSH-001')).toEqual(['db', 'web']);
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
+  test('a tree of two flakes: an edit of one flake evaluates its hosts again, not the other flake\'s', async () => {
+    const dir = makeTree({
+      ...FLEET,
+      'lab/flake.nix': '{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./box.nix ]; };\n  };\n}\n',
+      'lab/box.nix': '{\n  networking.hostName = "box";\n}\n',
+    });
+    await check(dir, '--cache');
+    fs.writeFileSync(path.join(dir, 'lab/flake.nix'), '{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./box.nix { services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; } ]; };\n  };\n}\n');
+    const after = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(after.stderr)).toMatch(/^6 of 7 files, 2 of 3 hosts reused/);
+    expect(after.findings.filter((f) => f.ruleId === 'NIX-SSH-001' && f.message.includes('= "yes"')).map((f) => f.hosts)).toEqual([['lab#box']]);
+    expect(after.stdout).toBe((await check(dir)).stdout);
+  });
+
   test('a file read once, by a library both hosts import, changes: both hosts are evaluated again', async () => {
     const login = '{\n  services.openssh.settings.PermitRootLogin = (import ../lib/ssh.nix).rootLogin;\n}\n';
     const dir = makeTree({

@@ -4,7 +4,7 @@ import type { Finding } from '../findings/finding';
 import type { Judgement } from '../findings/judgement';
 import type { UnresolvedHost } from '../hosts/discover';
 import type { HostNote, HostSpec, ModuleRef } from '../nix/host';
-import { replayReads, traceReads } from '../nix/read-trace';
+import { collectApart, replayReads, traceReads } from '../nix/read-trace';
 import type { HostCoverage, HostContext, HostOutcome, HostOutcomeCache, HostPhaseResult } from '../pipeline/check-hosts';
 import type { NixSourceLoader } from '../pipeline/source-loader';
 import { bothWindows, DateWindow, WatchedDate, windowHolds } from '../source/watched-date';
@@ -15,7 +15,8 @@ import type { TreeReads } from './tree-reads';
  * of the tree it was computed from (read-trace.ts):
  *
  * - a host's outcome (its findings, notes, coverage and files) with what
- *   host discovery read (where its definition comes from) and what its own
+ *   host discovery read for every host and for this host's definition
+ *   (where it comes from; `HostSpec.reads`), and what its own
  *   evaluation read: each module loaded, each `readFile`, `readDir` and
  *   `pathExists`, including those made once for all hosts by a shared
  *   import. It is keyed by what discovery says the host is (name, root,
@@ -70,7 +71,8 @@ export class HostOutcomes implements HostOutcomeCache {
   ) {}
 
   discover<T>(run: () => T): T {
-    const { result, reads } = traceReads(run);
+    // What each host's definition read is kept with that host alone (`HostSpec.reads`).
+    const { result, reads } = collectApart(run);
     this.discoveryReads = reads;
     return result;
   }
@@ -97,7 +99,7 @@ export class HostOutcomes implements HostOutcomeCache {
     this.stats.hostsEvaluated++;
     // A limit's note is read from the loaded files at the end of the run, not from the outcome: such an outcome is not kept.
     if (this.keepable(result.findings) && !reachedLimits()) {
-      const all = [...new Set([...this.discoveryReads, ...reads])];
+      const all = [...new Set([...this.discoveryReads, ...(spec.reads ?? []), ...reads])];
       this.kept.set(key, { reads: all, ...(readClock ? { clock: readClock } : {}), outcome: structuredClone(result) });
     }
     return result;

@@ -3,6 +3,7 @@ import type { EvalSession } from '../nix/evaluate';
 import type { HostNote, HostRole, HostSpec, SourceSite } from '../nix/host';
 import { Attr, AttrsValue, SystemValue, Thunk, Value } from '../nix/value';
 import type { NixSourceLoader } from '../pipeline/source-loader';
+import { traceApart } from '../nix/read-trace';
 import { isInside } from '../source/paths';
 import { callFlake } from './call-flake';
 import type { FlakeEnv } from './flake-env';
@@ -60,33 +61,8 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
   const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [], failures: [] };
   const flakes = input.nixFiles.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
   for (const flake of flakes) {
-    const dir = path.dirname(flake.absolutePath);
-    result.flakeDirs.push(dir);
-    const loaded = input.loader.load(flake.absolutePath);
-    if ('error' in loaded) continue;
-    const declares = DECLARES_HOSTS.test(loaded.text);
-    if (declares) result.hostFlakeDirs.push(dir);
-    const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
-    try {
-      const called = callFlake(loaded, input.session);
-      const prefix = input.roots.some((root) => samePath(root, dir)) ? '' : `${flakeLabel(input.roots, dir)}#`;
-      const template = /(^|\/)templates\//.test(prefix);
-      // A flake.nix that is not a set (a flake-parts module kept under that name) is no flake.
-      if (called.top.kind !== 'attrs' && called.top.kind !== 'unknown') continue;
-      const found = systemsOfOutputs(called.outputs, called.env, whole, declares, input.loader);
-      result.groups.push({
-        flakeDir: dir,
-        specs: found.systems.map((s) => {
-          const defaults = new Map([['inputs', called.env.inputs], ['self', called.env.self]]);
-          const spec = hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir, defaults }, input.session);
-          return [...called.env.kinds.values()].includes('nixos-extra-modules') ? { ...spec, guests: 'nixos-extra-modules' as const } : spec;
-        }),
-      });
-      result.unresolved.push(...found.unresolved.map((u) => ({ ...u, ...(u.name !== undefined ? { name: prefix + u.name } : {}) })));
-    } catch (error) {
-      result.unresolved.push({ site: whole, reason: `internal error while evaluating the flake: ${(error as Error).message}`, construct: 'flake outputs' });
-      result.failures.push({ file: loaded.file, error });
-    }
+    result.flakeDirs.push(path.dirname(flake.absolutePath));
+    readApart(result, () => readFlake(flake.absolutePath, input, result));
   }
   const entries = input.nixFiles.filter(
     (f) =>
@@ -94,22 +70,82 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       path.basename(f.absolutePath) !== 'flake.nix' &&
       !result.flakeDirs.some((d) => isInside(d, f.absolutePath)),
   );
-  for (const entry of entries) {
-    const isHive = path.basename(entry.absolutePath) === 'hive.nix';
-    const loaded = input.loader.load(entry.absolutePath);
-    if ('error' in loaded || (!isHive && !ENTRY_FILE.test(loaded.text))) continue;
-    const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
-    try {
-      const found = systemsOfEntryFile(entry.absolutePath, isHive, input.session, whole);
-      if (found.length > 0) {
-        result.groups.push({ specs: found.map((s) => hostSpec(s.name, s.system, { site: s.site, construct: s.construct, role: s.role, dir: path.dirname(entry.absolutePath) }, input.session)) });
-      }
-    } catch (error) {
-      result.unresolved.push({ site: whole, reason: `internal error while evaluating the file: ${(error as Error).message}`, construct: 'entry file' });
-      result.failures.push({ file: loaded.file, error });
-    }
-  }
+  for (const entry of entries) readApart(result, () => readEntryFile(entry.absolutePath, input, result));
   return result;
+}
+
+/** The hosts of one flake.nix, added to `result`. */
+function readFlake(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
+  const dir = path.dirname(absolutePath);
+  const loaded = input.loader.load(absolutePath);
+  if ('error' in loaded) return;
+  const declares = DECLARES_HOSTS.test(loaded.text);
+  if (declares) result.hostFlakeDirs.push(dir);
+  const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
+  try {
+    const called = callFlake(loaded, input.session);
+    const prefix = input.roots.some((root) => samePath(root, dir)) ? '' : `${flakeLabel(input.roots, dir)}#`;
+    const template = /(^|\/)templates\//.test(prefix);
+    // A flake.nix that is not a set (a flake-parts module kept under that name) is no flake.
+    if (called.top.kind !== 'attrs' && called.top.kind !== 'unknown') return;
+    const found = systemsOfOutputs(called.outputs, called.env, whole, declares, input.loader);
+    result.groups.push({
+      flakeDir: dir,
+      specs: found.systems.map((s) => {
+        const defaults = new Map([['inputs', called.env.inputs], ['self', called.env.self]]);
+        const spec = ownSpec(s, () => hostSpec(prefix + s.name, s.system, { site: s.site, construct: s.construct, role: template ? 'template' : s.role, dir, defaults }, input.session));
+        return [...called.env.kinds.values()].includes('nixos-extra-modules') ? { ...spec, guests: 'nixos-extra-modules' as const } : spec;
+      }),
+    });
+    result.unresolved.push(...found.unresolved.map((u) => ({ ...u, ...(u.name !== undefined ? { name: prefix + u.name } : {}) })));
+  } catch (error) {
+    result.unresolved.push({ site: whole, reason: `internal error while evaluating the flake: ${(error as Error).message}`, construct: 'flake outputs' });
+    result.failures.push({ file: loaded.file, error });
+  }
+}
+
+/** The hosts of one file outside any flake that builds systems by itself, added to `result`. */
+function readEntryFile(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
+  const isHive = path.basename(absolutePath) === 'hive.nix';
+  const loaded = input.loader.load(absolutePath);
+  if ('error' in loaded || (!isHive && !ENTRY_FILE.test(loaded.text))) return;
+  const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
+  try {
+    const found = systemsOfEntryFile(absolutePath, isHive, input.session, whole);
+    if (found.length > 0) {
+      result.groups.push({ specs: found.map((s) => ownSpec(s, () => hostSpec(s.name, s.system, { site: s.site, construct: s.construct, role: s.role, dir: path.dirname(absolutePath) }, input.session))) });
+    }
+  } catch (error) {
+    result.unresolved.push({ site: whole, reason: `internal error while evaluating the file: ${(error as Error).message}`, construct: 'entry file' });
+    result.failures.push({ file: loaded.file, error });
+  }
+}
+
+/**
+ * One flake or entry file read as a part of discovery of its own
+ * (read-trace.ts, `traceApart`): what reading it read is its hosts' (added
+ * to what each host's own definition read), not the hosts' of another
+ * flake, nor anyone's where it builds no host (a file tested for being an
+ * entry file, a flake without hosts: which hosts there are is found again
+ * on every run).
+ */
+function readApart(result: HostDiscovery, read: () => void): void {
+  const before = result.groups.length;
+  const { reads } = traceApart(read);
+  if (reads.length === 0) return;
+  for (const group of result.groups.slice(before)) group.specs = group.specs.map((s) => ({ ...s, reads: [...new Set([...reads, ...(s.reads ?? [])])] }));
+}
+
+/**
+ * A host's definition read as a part of discovery of its own: what that
+ * read (a host file its flake imports to build its module list), with what
+ * forcing its system read, is the host's, not every host's (read-trace.ts,
+ * `traceApart`).
+ */
+function ownSpec(found: FoundSystem, read: () => HostSpec): HostSpec {
+  const { result, reads } = traceApart(read);
+  const all = found.reads ? [...new Set([...found.reads, ...reads])] : reads;
+  return all.length > 0 ? { ...result, reads: all } : result;
 }
 
 function samePath(a: string, b: string): boolean {
@@ -128,6 +164,8 @@ interface FoundSystem {
   site: SourceSite;
   construct: string;
   role?: HostRole;
+  /** What forcing this system's value read (`forcePart`): its host's alone. */
+  reads?: string[];
 }
 
 /** Systems are the same when they share their argument set (a package made from a configuration is not a new host). */
@@ -155,11 +193,11 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
   const unresolved: UnresolvedHost[] = [];
   const seen: Seen = new Set();
   const names = new Set<string>();
-  const add = (name: string, system: SystemValue, site: SourceSite, construct: string, role?: HostRole) => {
+  const add: AddSystem = (name, system, site, construct, reads, role) => {
     if (seen.has(system.args) || names.has(name)) return;
     seen.add(system.args);
     names.add(name);
-    systems.push({ name, system, site, construct, ...(role ? { role } : {}) });
+    systems.push({ name, system, site, construct, ...(role ? { role } : {}), ...(reads.length > 0 ? { reads } : {}) });
   };
   if (outputs.kind !== 'attrs') {
     if (declares) unresolved.push({ site: whole, reason: `the flake's outputs are not statically resolvable (${outputs.kind === 'unknown' ? outputs.why : `a ${outputs.kind}`})`, construct: 'flake outputs' });
@@ -175,10 +213,10 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
     const set = configurations.value;
     if (set.kind === 'attrs') {
       for (const [name, attr] of set.attrs) {
-        const value = attr.value.force();
+        const { value, reads } = forcePart(attr);
         const system = systemOf(value);
         const at = attrSite(attr, set, siteOf(value, site));
-        if (system) add(name, system, siteOf(system, at), construct('nixosConfigurations', set, system));
+        if (system) add(name, system, siteOf(system, at), construct('nixosConfigurations', set, system), reads);
         else unresolved.push({ name, site: at, reason: `nixosConfigurations.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: construct(`nixosConfigurations.${name}`, set) });
       }
       if (set.open) unresolved.push({ site, reason: `some names in nixosConfigurations are not known (${set.open})`, construct: construct('nixosConfigurations', set) });
@@ -214,14 +252,14 @@ function systemsOfOutputs(outputs: Value, env: FlakeEnv, whole: SourceSite, decl
       const set = perSystem.value.attrs.get(system)?.value.force();
       if (set?.kind !== 'attrs') continue;
       for (const [entry, attr] of set.attrs) {
-        const value = attr.value.force();
+        const { value, reads } = forcePart(attr);
         const found = systemOf(value);
         if (!found || seen.has(found.args)) continue;
         const at = found.calledAt?.[found.calledAt.length - 1] ?? found.origin;
         const origin = at?.file ? `${at.file}:${at.span.start}:${at.span.end}` : undefined;
         if (origin && callSites.has(origin)) continue;
         if (origin) callSites.add(origin);
-        add(nameAtCallSite(found, loader) ?? entry, found, attrSite(attr, set, siteOf(found, whole)), construct(`${name}.${system}`, set, found), role ?? (value.kind === 'system' ? undefined : 'vm'));
+        add(nameAtCallSite(found, loader) ?? entry, found, attrSite(attr, set, siteOf(found, whole)), construct(`${name}.${system}`, set, found), reads, role ?? (value.kind === 'system' ? undefined : 'vm'));
       }
     }
   }
@@ -236,12 +274,24 @@ function nameAtCallSite(system: SystemValue, loader: NixSourceLoader): string | 
   return 'error' in loaded ? undefined : bindingNameAt(loaded.root, at.span);
 }
 
+type AddSystem = (name: string, system: SystemValue, site: SourceSite, construct: string, reads: string[], role?: HostRole) => void;
+
+/**
+ * One attribute of a set of systems forced as a part of discovery of its
+ * own (read-trace.ts, `traceApart`): what that read (the host's file, which
+ * its flake imports to build it) is that host's, not every host's.
+ */
+function forcePart(attr: Attr): { value: Value; reads: string[] } {
+  const { result, reads } = traceApart(() => attr.value.force());
+  return { value: result, reads };
+}
+
 /** Every system of a set of nodes, and every node that is none. */
-function collectSystems(nodes: AttrsValue, label: string, site: SourceSite, add: (name: string, system: SystemValue, site: SourceSite, construct: string) => void, unresolved: UnresolvedHost[], quiet = false): void {
+function collectSystems(nodes: AttrsValue, label: string, site: SourceSite, add: AddSystem, unresolved: UnresolvedHost[], quiet = false): void {
   for (const [name, attr] of nodes.attrs) {
-    const value = attr.value.force();
+    const { value, reads } = forcePart(attr);
     const system = systemOf(value);
-    if (system) add(name, system, attrSite(attr, nodes, site), construct(label, nodes, system));
+    if (system) add(name, system, attrSite(attr, nodes, site), construct(label, nodes, system), reads);
     else if (!quiet) unresolved.push({ name, site: attrSite(attr, nodes, site), reason: `${label}.${name} is not a NixOS system declint can read (${value.kind === 'unknown' ? value.why : `a ${value.kind}`})`, construct: `${label}.${name}` });
   }
 }
@@ -280,8 +330,9 @@ function systemsOfEntryFile(absolutePath: string, isHive: boolean, session: Eval
   if (nodes?.kind !== 'attrs') return [];
   const out: FoundSystem[] = [];
   for (const [name, attr] of nodes.attrs) {
-    const system = systemOf(attr.value.force());
-    if (system) out.push({ name, system, site: attrSite(attr, nodes, whole), construct: construct(`${whole.file} nodes`, nodes, system) });
+    const { value, reads } = forcePart(attr);
+    const system = systemOf(value);
+    if (system) out.push({ name, system, site: attrSite(attr, nodes, whole), construct: construct(`${whole.file} nodes`, nodes, system), ...(reads.length > 0 ? { reads } : {}) });
   }
   return out;
 }

@@ -48,6 +48,12 @@ export interface HostSpec {
   guests?: 'nixos-extra-modules';
   /** The NixOS release the host builds from (its flake's locked nixpkgs), for rules with `since` / `until`. */
   release?: { release: string; source: string };
+  /**
+   * What reading this host's definition read of the tree, apart from what
+   * host discovery read for every host (`check --cache`: a change there
+   * evaluates this host alone again). Set only while reads are traced.
+   */
+  reads?: string[];
 }
 
 /** A parsed `.nix` file, as the host builder needs it. */

@@ -56,3 +56,53 @@ export function replayReads(own: readonly string[]): void {
   const reads = readTrace.reads;
   if (reads) for (const read of own) reads.push(read);
 }
+
+/** Where the reads of the parts run by `traceApart` go while `collectApart` runs; none outside it. */
+const apart: { reads: string[] | undefined } = { reads: undefined };
+
+/**
+ * Runs `run` as one part of a computation whose other parts do not depend
+ * on it (one host's part of host discovery: what its definition is) and
+ * returns what it read, each read once. Inside `collectApart` those reads
+ * go to it instead of the enclosing trace, which then holds what the
+ * computation read for every part (a value first computed in one part and
+ * used in another notes its reads again there: thunks keep them); anywhere
+ * else they go to the enclosing trace, as with `traceReads`. Never called
+ * while a thunk is computed: the thunk would not keep the part's reads.
+ */
+export function traceApart<T>(run: () => T): { result: T; reads: string[] } {
+  const collector = apart.reads;
+  const outer = readTrace.reads;
+  if (!collector || !outer) return outer ? traceReads(run) : { result: run(), reads: [] };
+  const reads: string[] = [];
+  readTrace.reads = reads;
+  let result: T;
+  try {
+    result = run();
+  } finally {
+    readTrace.reads = outer;
+  }
+  const unique = [...new Set(reads)];
+  for (const read of unique) collector.push(read);
+  return { result, reads: unique };
+}
+
+/**
+ * Runs `run` with a trace of its own, as `traceReads`, and gives apart what
+ * the parts it ran by `traceApart` read (`partReads`): `reads` is what it
+ * read outside them. The enclosing trace is told both.
+ */
+export function collectApart<T>(run: () => T): { result: T; reads: string[]; partReads: string[] } {
+  const before = apart.reads;
+  const collected: string[] = [];
+  apart.reads = tracing() ? collected : undefined;
+  let traced: { result: T; reads: string[] };
+  try {
+    traced = traceReads(run);
+  } finally {
+    apart.reads = before;
+  }
+  const partReads = [...new Set(collected)];
+  replayReads(partReads);
+  return { ...traced, partReads };
+}

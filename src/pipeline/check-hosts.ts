@@ -144,7 +144,7 @@ export function emptyOutcome(): HostOutcome {
  * gives back a host's outcome while none of that changed.
  */
 export interface HostOutcomeCache {
-  /** Runs host discovery, noting what it reads (every host depends on it). */
+  /** Runs host discovery, noting what it reads: every host depends on that, but for what each host's own definition read (`HostSpec.reads`), which is that host's alone. */
   discover<T>(run: () => T): T;
   /**
    * A host's outcome: kept from an earlier run while nothing it read
