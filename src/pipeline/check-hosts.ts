@@ -192,7 +192,7 @@ export interface KeptDiscovery {
 
 /** Host discovery in a session of its own, recording what it reads. */
 function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
-  const io = new TreeIO(loader);
+  const io = new TreeIO(loader, { remember: input.keepHosts === false });
   const result = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
   for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
   return { result, looked: io.looked };
@@ -214,7 +214,7 @@ export function checkHosts(input: HostPhaseInput): HostPhaseResult {
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   // Made when a host is first built: an edit the language server applies to every host in place needs none.
   let madeSession: EvalSession | undefined;
-  const session = (): EvalSession => (madeSession ??= new EvalSession(new TreeIO(loader)));
+  const session = (): EvalSession => (madeSession ??= new EvalSession(new TreeIO(loader, { remember: input.keepHosts === false })));
   // A module that cannot read the host is read once for all the hosts of this run.
   const sharedModules = new SharedModules();
   // A plain check drops each host once judged; past a budget, it also lets go of the modules no host to come imports.

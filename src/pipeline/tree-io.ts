@@ -21,7 +21,21 @@ export class TreeIO implements EvalIO {
    */
   readonly looked = new Set<string>();
 
-  constructor(private readonly loader: Pick<NixSourceLoader, 'load' | 'reportPath' | 'roots'>) {}
+  /**
+   * What each read saw, by kind and path, where the tree is taken as it was
+   * when first read for the rest of the run (a plain check; the language
+   * server, whose tree changes between edits, reads again): a library that
+   * lists and tests the same directories for every host (hlissner/dotfiles'
+   * `mapModulesRec'`) asks the disk once, and its trace entry is made once.
+   */
+  private readonly remembered: Map<string, { seen: ReadResult; entry?: string }> | undefined;
+
+  constructor(
+    private readonly loader: Pick<NixSourceLoader, 'load' | 'reportPath' | 'roots'>,
+    options: { remember?: boolean } = {},
+  ) {
+    this.remembered = options.remember ? new Map() : undefined;
+  }
 
   load(absolutePath: string): LoadedSource | LoadError {
     this.looked.add(absolutePath);
@@ -35,21 +49,27 @@ export class TreeIO implements EvalIO {
   }
 
   readFile(absolutePath: string): string | { error: string } {
-    const read = this.readFileUntraced(absolutePath);
-    if (tracing()) noteRead(ioTraceEntry('readFile', absolutePath, read));
-    return read;
+    return this.read('readFile', absolutePath, () => this.readFileUntraced(absolutePath));
   }
 
   readDir(absolutePath: string): [string, FileType][] | { error: string } {
-    const entries = this.readDirUntraced(absolutePath);
-    if (tracing()) noteRead(ioTraceEntry('readDir', absolutePath, entries));
-    return entries;
+    return this.read('readDir', absolutePath, () => this.readDirUntraced(absolutePath));
   }
 
   exists(absolutePath: string): boolean | { error: string } {
-    const exists = this.existsUntraced(absolutePath);
-    if (tracing()) noteRead(ioTraceEntry('exists', absolutePath, exists));
-    return exists;
+    return this.read('exists', absolutePath, () => this.existsUntraced(absolutePath));
+  }
+
+  /** A read, made now or remembered, noted in the read trace each time it is asked for. */
+  private read<T extends ReadResult>(kind: TreeRead, absolutePath: string, make: () => T): T {
+    const key = `${kind}\u0000${absolutePath}`;
+    let kept = this.remembered?.get(key);
+    if (!kept) {
+      kept = { seen: make() };
+      this.remembered?.set(key, kept);
+    }
+    if (tracing()) noteRead((kept.entry ??= ioTraceEntry(kind, absolutePath, kept.seen)));
+    return kept.seen as T;
   }
 
   private readFileUntraced(absolutePath: string): string | { error: string } {
@@ -111,6 +131,9 @@ export class TreeIO implements EvalIO {
 
 /** The kinds of tree reads the evaluator makes besides loading modules. */
 export type TreeRead = 'readFile' | 'readDir' | 'exists';
+
+/** What a read sees. */
+type ReadResult = string | [string, FileType][] | boolean | { error: string };
 
 /** A read as the read trace notes it (read-trace.ts): what was asked, and what it saw (a file's text by its hash). */
 export function ioTraceEntry(kind: TreeRead, absolutePath: string, seen: string | [string, FileType][] | boolean | { error: string }): string {
