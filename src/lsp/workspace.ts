@@ -199,7 +199,9 @@ export class Workspace {
     const settled = this.settle(absolutePath);
     const held = this.held.get(absolutePath);
     if (held) {
-      if (typing && this.checkHeld(absolutePath)) return settled;
+      // The slip undone: the text held, which parsed, is back (no need to parse it again to know).
+      const undone = this.documents.atPath(absolutePath)?.text === held.text;
+      if (typing && !undone && this.checkHeld(absolutePath)) return settled;
       // The hosts read the text held: the change is taken from there.
       this.held.delete(absolutePath);
       this.setFile(absolutePath, held.state);
