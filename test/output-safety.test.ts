@@ -369,3 +369,13 @@ function csvCells(text: string): string[] {
   }
   return cells;
 }
+
+describe('the last step before any output', () => {
+  test('a message that quotes a token from the source (the name of an attribute defined twice) is printed redacted, the rest of it kept', async () => {
+    const token = 'AKIA' + 'Q3ZZTESTZZ7ZZZZZ';
+    const dir = makeTree({ 'm.nix': `{\n  environment.etc."${token}".text = "a";\n  environment.etc."${token}".text = "b";\n}\n` });
+    const run = await runCli(['check', '.', '--format', 'json'], dir);
+    const messages = (JSON.parse(run.stdout) as { findings: { ruleId: string; message: string }[] }).findings.map((f) => [f.ruleId, f.message]);
+    expect(messages).toEqual([['parse-error', "The file does not parse: attribute 'environment.etc.<redacted>.text' already defined at line 2, column 3 at line 3, column 3. No rule could check it."]]);
+  });
+});

@@ -281,10 +281,17 @@ export function combineFindings(input: FindingsToCombine): Finding[] {
   return [...excepted.findings, ...suppressed.problems, ...excepted.problems].map(withoutSecrets);
 }
 
+/** The finding with secrets scrubbed from its messages: the same object where there were none (nothing changes a finding once made). */
 function withoutSecrets(finding: Finding): Finding {
   const message = scrubSecrets(finding.message);
-  const related = finding.related.map((r) => ({ ...r, message: scrubSecrets(r.message) }));
-  return { ...finding, message, related };
+  let related = finding.related;
+  for (let i = 0; i < related.length; i++) {
+    const scrubbed = scrubSecrets(related[i].message);
+    if (scrubbed === related[i].message) continue;
+    if (related === finding.related) related = [...related];
+    related[i] = { ...related[i], message: scrubbed };
+  }
+  return message === finding.message && related === finding.related ? finding : { ...finding, message, related };
 }
 
 /** A limit reached in a file's own evaluation and again in its hosts' is said once. */
