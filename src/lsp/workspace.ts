@@ -12,7 +12,7 @@ import { buildHost, BuildOptions, Host, HostSpec, updateHost } from '../nix/host
 import { combineFindings, configuredRules } from '../pipeline/check';
 import type { ParsedNix } from '../pipeline/analyze';
 import { checkFileText, FileChecked } from '../pipeline/check-files';
-import { checkHosts, KeptDiscovery, ownModule } from '../pipeline/check-hosts';
+import { checkHosts, definitionReaders, KeptDiscovery, ownModule } from '../pipeline/check-hosts';
 import { checkFlakes, readIfPresent } from '../pipeline/check-flakes';
 import { checkTalosNodes, TalosNodesPhaseResult } from '../pipeline/check-talos-nodes';
 import { NixSourceLoader } from '../pipeline/source-loader';
@@ -120,6 +120,8 @@ export class Workspace {
   private changedFile: string | undefined;
   /** The hosts found, kept until a path discovery looked at changes. */
   private discovery: KeptDiscovery | undefined;
+  /** While a change is taken: the hosts whose definition read the changed file, built anew from their new definition. */
+  private rebuilt: Set<string> | undefined;
   /** How each host was last evaluated: one binding's value again, one binding's definitions under a new name, one module's definitions again (all in place), or built anew. */
   readonly lastEvaluation = new Map<string, 'binding' | 'name' | 'module' | 'built'>();
   allRules: Rule[] = [];
@@ -287,8 +289,10 @@ export class Workspace {
     // A file host discovery read (a flake, a library it imports, a host list in JSON), or one that comes or goes in a
     // directory it listed, may change which hosts there are: the hosts are found again.
     const discovered = this.discovery && (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)));
+    // A file read for some hosts' definitions alone (a host file its flake imports): those hosts are built again, the others kept.
+    const readers = discovered && before && exists && name !== 'flake.nix' && name !== 'flake.lock' ? definitionReaders(this.discovery!, absolutePath) : undefined;
     if (discovered) this.discovery = undefined;
-    const flakeFile = name === 'flake.nix' || name === 'flake.lock' || discovered === true;
+    const flakeFile = name === 'flake.nix' || name === 'flake.lock' || (discovered === true && !readers);
     // The Talos node and flake.nix phases read only YAML, Terraform and flake files: an edit elsewhere keeps their findings.
     if (candidateKind(name) === 'yaml' || candidateKind(name) === 'terraform') this.talosNodePhase = undefined;
     if (flakeFile) {
@@ -309,11 +313,24 @@ export class Workspace {
       const importsChanged = !sameList(before?.checked.imports, this.files.get(absolutePath)?.checked.imports);
       this.changedFile = absolutePath;
       return this.evaluateHosts(
-        (spec) => !this.seenSpecs.has(spec.name) || spec.root.file === file || (this.membership.get(spec.name)?.has(file) ?? false) || (importsChanged && !this.filesByHost.has(spec.name)),
+        (spec) =>
+          !this.seenSpecs.has(spec.name) ||
+          spec.root.file === file ||
+          (this.membership.get(spec.name)?.has(file) ?? false) ||
+          (importsChanged && !this.filesByHost.has(spec.name)) ||
+          (this.rebuilt?.has(spec.name) ?? false),
         now,
       );
     };
-    const evaluated = evaluate();
+    this.rebuilt = readers;
+    let evaluated: string[];
+    try {
+      evaluated = evaluate();
+    } finally {
+      this.rebuilt = undefined;
+    }
+    // A host whose definition no longer reads as a host (its file broken) is gone until it does again.
+    for (const name of readers ?? []) if (!evaluated.includes(name)) this.forgetHost(name);
     this.noteEvaluatedText(absolutePath);
     // The file's own check was left to its hosts, which could not take the edit in place: its imports may have
     // changed, and with them which files are hosts; evaluated again then, with the imports it has now.
@@ -470,6 +487,18 @@ export class Workspace {
     return false;
   }
 
+  /** Forgets what was evaluated of one host. */
+  private forgetHost(name: string): void {
+    this.hostFindings.delete(name);
+    this.ruleJudgements.delete(name);
+    this.filesByHost.delete(name);
+    this.rootModules.delete(name);
+    this.membership.delete(name);
+    this.hostsByName.delete(name);
+    this.seenSpecs.delete(name);
+    this.combined = undefined;
+  }
+
   private resetHosts(): void {
     this.lockedReleases.clear();
     this.hostFindings.clear();
@@ -560,7 +589,8 @@ export class Workspace {
 
   /** A host again: the previous evaluation with the changed file's new definitions when that is exact, else built anew. */
   private build(spec: HostSpec, options: BuildOptions): Host {
-    const previous = this.hostsByName.get(spec.name)?.[0];
+    // A host whose definition changed is built from its new one; another is brought up to date where it can be.
+    const previous = this.rebuilt?.has(spec.name) ? undefined : this.hostsByName.get(spec.name)?.[0];
     const updated = previous && this.changedFile ? updateHost(previous, this.changedFile, options) : undefined;
     this.lastEvaluation.set(spec.name, updated?.updatedBy ?? 'built');
     return updated ?? buildHost(spec, options);

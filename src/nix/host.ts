@@ -97,6 +97,8 @@ export interface LoadError {
   error: string;
   /** For a file that exists in the tree but does not parse: its report path. */
   unparsed?: string;
+  /** For a file that exists in the tree but does not parse: the file (a directory's `default.nix`). */
+  absolutePath?: string;
 }
 
 /** One definition in a host, with the file it came from. */

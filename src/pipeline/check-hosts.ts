@@ -6,7 +6,7 @@ import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover'
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
 import { textTraceEntry, TreeIO } from './tree-io';
-import { noteRead, tracing } from '../nix/read-trace';
+import { collectApart, noteRead, traceReads, tracing } from '../nix/read-trace';
 import type { Coverage } from '../coverage/coverage';
 import { nixosHostCoverage } from '../coverage/nixos-hosts';
 import type { DeclaredHost } from '../config/config';
@@ -188,14 +188,53 @@ export interface HostPhaseResult {
 export interface KeptDiscovery {
   result: HostDiscovery;
   looked: ReadonlySet<string>;
+  /**
+   * The files whose content was read for every host (outside any flake's
+   * or host's own part of discovery), where that is known (a run without a
+   * read trace of its own: the language server's); see `definitionReaders`.
+   */
+  shared?: ReadonlySet<string>;
 }
 
 /** Host discovery in a session of its own, recording what it reads. */
 function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
   const io = new TreeIO(loader, { remember: input.keepHosts === false });
-  const result = discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
+  const discover = () => discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
+  // Without a read trace (the language server), one is opened for discovery alone: it tells what every host's
+  // definition depends on from what one host's does (HostSpec.reads). Under the result cache's, that cache splits them.
+  const traced = tracing() ? undefined : traceReads(() => collectApart(discover)).result;
+  const result = traced ? traced.result : discover();
   for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
-  return { result, looked: io.looked };
+  return { result, looked: io.looked, ...(traced ? { shared: contentsRead(traced.reads) } : {}) };
+}
+
+/**
+ * The hosts whose definition read the content of a file discovery looked
+ * at, where no other host's did (a file a flake imports to build one host;
+ * none for a file only tested for being an entry file, or whose existence
+ * alone was asked): where its content changes, only they need to be built
+ * again from their new definition (discovery runs again all the same, for
+ * the hosts it may add). Undefined where every host depends on it, or where
+ * that is not known.
+ */
+export function definitionReaders(discovery: KeptDiscovery, absolutePath: string): Set<string> | undefined {
+  if (!discovery.shared || discovery.shared.has(absolutePath)) return undefined;
+  const readers = new Set<string>();
+  for (const group of discovery.result.groups) for (const spec of group.specs) if (spec.reads && contentsRead(spec.reads).has(absolutePath)) readers.add(spec.name);
+  return readers;
+}
+
+/** The files whose content read-trace entries saw: a module loaded (as asked for, as found and at its real path), a file read. */
+function contentsRead(entries: readonly string[]): Set<string> {
+  const paths = new Set<string>();
+  for (const entry of entries) {
+    const fields = entry.split('\u0000');
+    if (fields[0] === 'load') {
+      paths.add(fields[1]);
+      if (fields.length >= 5) paths.add(fields[2]).add(fields[3]);
+    } else if (fields[0] === 'readFile' || fields[0] === 'text') paths.add(fields[1]);
+  }
+  return paths;
 }
 
 /** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */

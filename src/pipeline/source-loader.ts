@@ -282,12 +282,12 @@ export class NixSourceLoader implements SourceLoader {
       if (error instanceof ParseTooSlow) return { error: `${file} is not read: ${error.message}` };
       throw error;
     }
-    if (tree && firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file };
+    if (tree && firstSyntaxError(tree)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = flat ? convertFlat(flat, text) : last ? convertTreeReusing(tree!, text, { root: last.root, source: last.text }) : convertTree(tree!, text, false);
     // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two.
-    if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file };
+    if (firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
     return { absolutePath: target, file, text, root };
   }
 

@@ -40,7 +40,8 @@ export class TreeIO implements EvalIO {
   load(absolutePath: string): LoadedSource | LoadError {
     this.looked.add(absolutePath);
     const loaded = this.loader.load(absolutePath);
-    if (!('error' in loaded)) this.looked.add(loaded.absolutePath);
+    // The file found (a directory's default.nix), also where it does not parse: mended, it is read again.
+    if (loaded.absolutePath !== undefined) this.looked.add(loaded.absolutePath);
     return loaded;
   }
 
