@@ -200,9 +200,10 @@ export interface KeptDiscovery {
 function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
   const io = new TreeIO(loader, { remember: input.keepHosts === false });
   const discover = () => discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
-  // Without a read trace (the language server), one is opened for discovery alone: it tells what every host's
-  // definition depends on from what one host's does (HostSpec.reads). Under the result cache's, that cache splits them.
-  const traced = tracing() ? undefined : traceReads(() => collectApart(discover)).result;
+  // Where the hosts are kept (the language server), a read trace is opened for discovery alone: it tells what every
+  // host's definition depends on from what one host's does (HostSpec.reads). Under the result cache's trace, that
+  // cache splits them; a plain check keeps no discovery.
+  const traced = tracing() || input.keepHosts === false ? undefined : traceReads(() => collectApart(discover)).result;
   const result = traced ? traced.result : discover();
   for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
   return { result, looked: io.looked, ...(traced ? { shared: contentsRead(traced.reads) } : {}) };
