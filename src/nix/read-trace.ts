@@ -25,6 +25,11 @@ export function noteRead(read: string): void {
  * once); the reads are noted in the enclosing trace too.
  */
 export function traceReads<T>(run: () => T): { result: T; reads: string[] } {
+  return traceInto(run, readTrace.reads);
+}
+
+/** Runs `run` with a trace of its own and returns what it read, each read once, noted in `into` too. */
+function traceInto<T>(run: () => T, into: string[] | undefined): { result: T; reads: string[] } {
   const outer = readTrace.reads;
   const reads: string[] = [];
   readTrace.reads = reads;
@@ -35,7 +40,7 @@ export function traceReads<T>(run: () => T): { result: T; reads: string[] } {
     readTrace.reads = outer;
   }
   const unique = [...new Set(reads)];
-  if (outer) for (const read of unique) outer.push(read);
+  if (into) for (const read of unique) into.push(read);
   return { result, reads: unique };
 }
 
@@ -71,20 +76,8 @@ const apart: { reads: string[] | undefined } = { reads: undefined };
  * while a thunk is computed: the thunk would not keep the part's reads.
  */
 export function traceApart<T>(run: () => T): { result: T; reads: string[] } {
-  const collector = apart.reads;
-  const outer = readTrace.reads;
-  if (!collector || !outer) return outer ? traceReads(run) : { result: run(), reads: [] };
-  const reads: string[] = [];
-  readTrace.reads = reads;
-  let result: T;
-  try {
-    result = run();
-  } finally {
-    readTrace.reads = outer;
-  }
-  const unique = [...new Set(reads)];
-  for (const read of unique) collector.push(read);
-  return { result, reads: unique };
+  if (!tracing()) return { result: run(), reads: [] };
+  return traceInto(run, apart.reads ?? readTrace.reads);
 }
 
 /**
