@@ -568,7 +568,7 @@ describe('a file the flake reads to define one host', () => {
       shared = import ./lib/shared.nix;
       mkHost = name:
         let host = import (./hosts + "/\${name}");
-        in nixpkgs.lib.nixosSystem { modules = [ ./modules/common.nix host.config shared.module ]; };
+        in if host.enable or true then nixpkgs.lib.nixosSystem { modules = [ ./modules/common.nix host.config shared.module ]; } else null;
     in {
       nixosConfigurations = { web = mkHost "web"; db = mkHost "db"; };
     };
@@ -601,10 +601,15 @@ describe('a file the flake reads to define one host', () => {
     const rootLogin = () => ws.findings().filter((f) => f.ruleId === 'NIX-SSH-001' && f.message.includes('= "yes"')).flatMap((f) => f.hosts ?? []);
     expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'].replace('"no"', '"yes"'))).toEqual({ web: 'built' });
     expect(rootLogin()).toEqual(['web']);
-    // Broken, web is read in part (its definition is not known, as `declint check` has it); mended, whole again.
-    expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'].replace('"no"', '"yes'))).toEqual({ web: 'built' });
+    // Broken, whether web is switched on is not known: no host (as `declint check` has it); mended, built again.
+    expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'].replace('"no"', '"yes'))).toEqual({});
+    expect(ws.findings().some((f) => f.hosts?.includes('web'))).toBe(false);
     expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'])).toEqual({ web: 'built' });
     expect(rootLogin()).toEqual([]);
+    // Switched off in its definition: web is no host any more (nothing is built, its findings go); on again, built.
+    expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'].replace('{\n', '{\n  enable = false;\n'))).toEqual({});
+    expect(ws.findings().some((f) => f.hosts?.includes('web'))).toBe(false);
+    expect(await type('hosts/web/default.nix', DEFINED['hosts/web/default.nix'])).toEqual({ web: 'built' });
     // The library both definitions read: both hosts are built again.
     expect(Object.keys(await type('lib/shared.nix', DEFINED['lib/shared.nix'].replace('false', 'true'))).sort()).toEqual(['db', 'web']);
   });

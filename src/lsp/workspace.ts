@@ -329,7 +329,7 @@ export class Workspace {
     } finally {
       this.rebuilt = undefined;
     }
-    // A host whose definition no longer reads as a host (its file broken) is gone until it does again.
+    // A host whose definition no longer gives a NixOS system declint can read is gone until it does again.
     for (const name of readers ?? []) if (!evaluated.includes(name)) this.forgetHost(name);
     this.noteEvaluatedText(absolutePath);
     // The file's own check was left to its hosts, which could not take the edit in place: its imports may have
@@ -487,27 +487,20 @@ export class Workspace {
     return false;
   }
 
+  /** What is kept of each host, by its name. */
+  private get perHost(): { delete(name: string): boolean; clear(): void }[] {
+    return [this.hostFindings, this.ruleJudgements, this.filesByHost, this.rootModules, this.membership, this.hostsByName, this.seenSpecs];
+  }
+
   /** Forgets what was evaluated of one host. */
   private forgetHost(name: string): void {
-    this.hostFindings.delete(name);
-    this.ruleJudgements.delete(name);
-    this.filesByHost.delete(name);
-    this.rootModules.delete(name);
-    this.membership.delete(name);
-    this.hostsByName.delete(name);
-    this.seenSpecs.delete(name);
+    for (const kept of this.perHost) kept.delete(name);
     this.combined = undefined;
   }
 
   private resetHosts(): void {
     this.lockedReleases.clear();
-    this.hostFindings.clear();
-    this.ruleJudgements.clear();
-    this.filesByHost.clear();
-    this.rootModules.clear();
-    this.membership.clear();
-    this.hostsByName.clear();
-    this.seenSpecs.clear();
+    for (const kept of this.perHost) kept.clear();
   }
 
   private evaluateHosts(only: (spec: HostSpec) => boolean, now: Date): string[] {

@@ -83,12 +83,12 @@ export function traceApart<T>(run: () => T): { result: T; reads: string[] } {
 /**
  * Runs `run` with a trace of its own, as `traceReads`, and gives apart what
  * the parts it ran by `traceApart` read (`partReads`): `reads` is what it
- * read outside them. The enclosing trace is told both.
+ * read outside them. The enclosing trace, if any, is told both.
  */
 export function collectApart<T>(run: () => T): { result: T; reads: string[]; partReads: string[] } {
   const before = apart.reads;
   const collected: string[] = [];
-  apart.reads = tracing() ? collected : undefined;
+  apart.reads = collected;
   let traced: { result: T; reads: string[] };
   try {
     traced = traceReads(run);

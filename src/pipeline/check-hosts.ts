@@ -5,8 +5,8 @@ import { configurationRoots } from '../nix/discover-hosts';
 import { discoverHosts, HostDiscovery, UnresolvedHost } from '../hosts/discover';
 import { guestSpecs } from '../hosts/frameworks/guests';
 import { EvalSession } from '../nix/evaluate';
-import { textTraceEntry, TreeIO } from './tree-io';
-import { collectApart, noteRead, traceReads, tracing } from '../nix/read-trace';
+import { contentsRead, textTraceEntry, TreeIO } from './tree-io';
+import { collectApart, noteRead, tracing } from '../nix/read-trace';
 import type { Coverage } from '../coverage/coverage';
 import { nixosHostCoverage } from '../coverage/nixos-hosts';
 import type { DeclaredHost } from '../config/config';
@@ -200,10 +200,10 @@ export interface KeptDiscovery {
 function discoverWith(input: HostPhaseInput, loader: NixSourceLoader, imported: Set<string>): KeptDiscovery {
   const io = new TreeIO(loader, { remember: input.keepHosts === false });
   const discover = () => discoverHosts({ nixFiles: input.nixFiles, roots: input.roots, loader, session: new EvalSession(io), imported });
-  // Where the hosts are kept (the language server), a read trace is opened for discovery alone: it tells what every
-  // host's definition depends on from what one host's does (HostSpec.reads). Under the result cache's trace, that
-  // cache splits them; a plain check keeps no discovery.
-  const traced = tracing() || input.keepHosts === false ? undefined : traceReads(() => collectApart(discover)).result;
+  // Where the hosts are kept (the language server), discovery's reads are traced, to tell what every host's definition
+  // depends on from what one host's does (HostSpec.reads). Under the result cache's trace, that cache splits them; a
+  // plain check keeps no discovery.
+  const traced = tracing() || input.keepHosts === false ? undefined : collectApart(discover);
   const result = traced ? traced.result : discover();
   for (const f of input.nixFiles) if (path.basename(f.absolutePath) === 'flake.nix') io.looked.add(f.absolutePath);
   return { result, looked: io.looked, ...(traced ? { shared: contentsRead(traced.reads) } : {}) };
@@ -225,18 +225,6 @@ export function definitionReaders(discovery: KeptDiscovery, absolutePath: string
   return readers;
 }
 
-/** The files whose content read-trace entries saw: a module loaded (as asked for, as found and at its real path), a file read. */
-function contentsRead(entries: readonly string[]): Set<string> {
-  const paths = new Set<string>();
-  for (const entry of entries) {
-    const fields = entry.split('\u0000');
-    if (fields[0] === 'load') {
-      paths.add(fields[1]);
-      if (fields.length >= 5) paths.add(fields[2]).add(fields[3]);
-    } else if (fields[0] === 'readFile' || fields[0] === 'text') paths.add(fields[1]);
-  }
-  return paths;
-}
 
 /** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */
 export interface HostCoverage {

@@ -137,13 +137,31 @@ export type TreeRead = 'readFile' | 'readDir' | 'exists';
 type ReadResult = string | [string, FileType][] | boolean | { error: string };
 
 /** A read as the read trace notes it (read-trace.ts): what was asked, and what it saw (a file's text by its hash). */
-export function ioTraceEntry(kind: TreeRead, absolutePath: string, seen: string | [string, FileType][] | boolean | { error: string }): string {
+export function ioTraceEntry(kind: TreeRead, absolutePath: string, seen: ReadResult): string {
   return `${kind}\u0000${absolutePath}\u0000${JSON.stringify(typeof seen === 'string' ? contentHash(seen) : seen)}`;
 }
 
 /** A file declint itself reads from the disk (a flake's lock, for its hosts' NixOS release), as the read trace notes it. */
 export function textTraceEntry(absolutePath: string, text: string | undefined): string {
   return `text\u0000${absolutePath}\u0000${text === undefined ? '-' : contentHash(text)}`;
+}
+
+/**
+ * The files whose content read-trace entries saw: a module loaded (as asked
+ * for, as found and at its real path: `loadTraceEntry` in module-source.ts),
+ * a file read (`ioTraceEntry`'s `readFile`, `textTraceEntry`). A listing or
+ * a test of existence does not change with a file's text.
+ */
+export function contentsRead(entries: readonly string[]): Set<string> {
+  const paths = new Set<string>();
+  for (const entry of entries) {
+    const fields = entry.split('\u0000');
+    if (fields[0] === 'load') {
+      paths.add(fields[1]);
+      if (fields.length >= 5) paths.add(fields[2]).add(fields[3]);
+    } else if (fields[0] === 'readFile' || fields[0] === 'text') paths.add(fields[1]);
+  }
+  return paths;
 }
 
 /** What a read sees now, as `ioTraceEntry` notes it: whether a result that made it still holds. */
