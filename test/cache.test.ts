@@ -274,6 +274,25 @@ describe('check --cache', () => {
     expect(after.stdout).toBe((await check(dir)).stdout);
   });
 
+  test('a file outside any flake starts building a system, then stops: each warm run finds what a run without the cache finds', async () => {
+    const dir = makeTree({
+      'machines/router.nix': '{\n  networking.hostName = "router";\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
+      'deploy/router.nix': '# built by hand for now\n{ }\n',
+    });
+    const rootLogin = (findings: JsonFinding[]) => findings.filter((f) => f.ruleId === 'NIX-SSH-001').map((f) => [f.file, f.hosts]);
+    expect(rootLogin((await check(dir, '--cache')).findings)).toEqual([['machines/router.nix', undefined]]);
+    // The cache spares the per-file phase its parse of deploy/router.nix: host discovery reads its new text.
+    fs.writeFileSync(path.join(dir, 'deploy/router.nix'), 'import <nixpkgs/nixos> {\n  system = "x86_64-linux";\n  configuration = ../machines/router.nix;\n}\n');
+    const built = await check(dir, '--cache', '--verbose');
+    expect(cacheLine(built.stderr)).toMatch(/^1 of 2 files, 0 of 1 hosts reused/);
+    expect(rootLogin(built.findings)).toEqual([['machines/router.nix', ['router']]]);
+    expect(built.stdout).toBe((await check(dir)).stdout);
+    fs.writeFileSync(path.join(dir, 'deploy/router.nix'), '# built by hand again\n{ }\n');
+    const dropped = await check(dir, '--cache');
+    expect(rootLogin(dropped.findings)).toEqual([['machines/router.nix', undefined]]);
+    expect(dropped.stdout).toBe((await check(dir)).stdout);
+  });
+
   test('a file read once, by a library both hosts import, changes: both hosts are evaluated again', async () => {
     const login = '{\n  services.openssh.settings.PermitRootLogin = (import ../lib/ssh.nix).rootLogin;\n}\n';
     const dir = makeTree({

@@ -107,8 +107,10 @@ function readFlake(absolutePath: string, input: DiscoveryInput, result: HostDisc
 /** The hosts of one file outside any flake that builds systems by itself, added to `result`. */
 function readEntryFile(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
   const isHive = path.basename(absolutePath) === 'hive.nix';
+  // Most candidates build nothing: their text is tested before anything is parsed (a warm cache parsed none of them).
+  if (!isHive && !ENTRY_FILE.test(input.loader.peek(absolutePath) ?? '')) return;
   const loaded = input.loader.load(absolutePath);
-  if ('error' in loaded || (!isHive && !ENTRY_FILE.test(loaded.text))) return;
+  if ('error' in loaded) return;
   const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };
   try {
     const found = systemsOfEntryFile(absolutePath, isHive, input.session, whole);

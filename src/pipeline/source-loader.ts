@@ -71,6 +71,23 @@ export class NixSourceLoader implements SourceLoader {
     return loaded;
   }
 
+  /**
+   * The text loading a file would parse, without parsing it: for a file
+   * looked at only for what its text says (a candidate entry file, most of
+   * which build no system). Traced as its load is; undefined where loading
+   * it would fail before parsing (missing, outside the roots, too large).
+   */
+  peek(absolutePath: string): string | undefined {
+    const cached = this.cache.get(absolutePath);
+    if (cached) {
+      if (tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
+      return 'error' in cached ? undefined : cached.text;
+    }
+    const source = this.source(absolutePath);
+    if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
+    return 'error' in source ? undefined : source.text;
+  }
+
   /** The length of the texts of the files read and kept (what their syntax costs grows with it). */
   get loadedBytes(): number {
     return this.keptBytes;
