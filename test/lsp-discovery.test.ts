@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
+import type { Finding } from '../src/findings/finding';
 import { OpenDocuments } from '../src/lsp/open-documents';
 import { readSettings, Workspace } from '../src/lsp/workspace';
 import { runCheck } from '../src/pipeline/check';
@@ -60,4 +62,30 @@ test('hosts found through the tree follow the changes of what discovery read', a
   ws.fileChanged(path.join(root, 'hosts/new/default.nix'));
   expect(hostsOf('NIX-SSH-001')).toEqual(['new', 'old']);
   expect(hostsOf('NIX-SSH-001')).toEqual(await full());
+}, 120_000);
+
+test('a file outside any flake that starts building a system by itself, typed in the editor, makes a host, and no more once it stops', async () => {
+  const files: Record<string, string> = {
+    'machines/router.nix': '{\n  networking.hostName = "router";\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
+    'deploy/router.nix': '# built by hand for now\n{ }\n',
+  };
+  const root = makeWorkspace(files);
+  const documents = new OpenDocuments();
+  const ws = new Workspace(root, documents, readSettings({}));
+  await ws.index(readSettings({}));
+  const rootLogin = (findings: Finding[]) => findings.filter((f) => f.ruleId === 'NIX-SSH-001').map((f) => [f.location.file, f.hosts ?? []]);
+  const absolutePath = path.join(root, 'deploy/router.nix');
+  const document = documents.open(pathToFileURL(absolutePath).href, 'nix', 1, files['deploy/router.nix']);
+  // Each text typed into the open buffer (never saved), against a full check of a tree that holds it.
+  const type = async (text: string) => {
+    document.applyChanges([{ text }], document.version + 1);
+    ws.fileChanged(absolutePath);
+    const expected = await runCheck({ paths: ['.'], base: makeWorkspace({ ...files, 'deploy/router.nix': text }), ignore: [], ruleDirs: [], now: TEST_NOW, jobs: 1 });
+    expect(rootLogin(ws.findings())).toEqual(rootLogin(expected.findings));
+    return rootLogin(ws.findings());
+  };
+  expect(rootLogin(ws.findings())).toEqual([['machines/router.nix', []]]);
+  // Discovery only tested this file's text for building a system: nothing it evaluated changed, yet the file now builds one.
+  expect(await type('import <nixpkgs/nixos> {\n  system = "x86_64-linux";\n  configuration = ../machines/router.nix;\n}\n')).toEqual([['machines/router.nix', ['router']]]);
+  expect(await type('# built by hand again\n{ }\n')).toEqual([['machines/router.nix', []]]);
 }, 120_000);

@@ -32,6 +32,8 @@ export interface HostDiscovery {
   flakeDirs: string[];
   /** Flakes and entry files whose reading failed (a bug in declint): each is an internal error at the file, the others are still read. */
   failures: { file: string; error: unknown }[];
+  /** Files outside any flake that no file imports, each tested for building systems by itself (`mayBuildSystems`). */
+  entryCandidates: ReadonlySet<string>;
 }
 
 export interface DiscoveryInput {
@@ -49,6 +51,11 @@ const DECLARES_HOSTS = /\bnixosConfigurations\b|\bcolmena(Hive)?\b|\bnixosSystem
 /** Text of a file outside any flake that may build a NixOS system by itself. */
 const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos\b|\bnixus\b/;
 
+/** Whether the text of a file outside any flake may build NixOS systems by itself (an entry file): only such a text is evaluated. */
+export function mayBuildSystems(text: string): boolean {
+  return ENTRY_FILE.test(text);
+}
+
 /**
  * Finds the NixOS systems of a scanned tree the way Nix would evaluate
  * them, without running anything: every flake's outputs (with its
@@ -58,7 +65,7 @@ const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos
 export function discoverHosts(input: DiscoveryInput): HostDiscovery {
   input.session.outsideImport ??= outsideImports(input.session);
   input.session.knownImport ??= (absolutePath) => (isFlakeCompat(absolutePath) ? flakeCompat(input.session) : undefined);
-  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [], failures: [] };
+  const result: HostDiscovery = { groups: [], unresolved: [], notes: [], hostFlakeDirs: [], flakeDirs: [], failures: [], entryCandidates: new Set() };
   const flakes = input.nixFiles.filter((f) => path.basename(f.absolutePath) === 'flake.nix');
   for (const flake of flakes) {
     result.flakeDirs.push(path.dirname(flake.absolutePath));
@@ -71,6 +78,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       !result.flakeDirs.some((d) => isInside(d, f.absolutePath)),
   );
   for (const entry of entries) readApart(result, () => readEntryFile(entry.absolutePath, input, result));
+  result.entryCandidates = new Set(entries.map((e) => e.absolutePath));
   return result;
 }
 
@@ -108,7 +116,7 @@ function readFlake(absolutePath: string, input: DiscoveryInput, result: HostDisc
 function readEntryFile(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
   const isHive = path.basename(absolutePath) === 'hive.nix';
   // Most candidates build nothing: their text is tested before anything is parsed (a warm cache parsed none of them).
-  if (!isHive && !ENTRY_FILE.test(input.loader.peek(absolutePath) ?? '')) return;
+  if (!isHive && !mayBuildSystems(input.loader.peek(absolutePath) ?? '')) return;
   const loaded = input.loader.load(absolutePath);
   if ('error' in loaded) return;
   const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };

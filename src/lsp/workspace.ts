@@ -4,6 +4,7 @@ import { Config, DEFAULT_CONFIG, findConfig, Level, loadConfig } from '../config
 import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
+import { mayBuildSystems } from '../hosts/discover';
 import type { Finding } from '../findings/finding';
 import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
@@ -287,8 +288,11 @@ export class Workspace {
     else this.deleteFile(absolutePath);
     const name = path.basename(absolutePath);
     // A file host discovery read (a flake, a library it imports, a host list in JSON), or one that comes or goes in a
-    // directory it listed, may change which hosts there are: the hosts are found again.
-    const discovered = this.discovery && (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)));
+    // directory it listed, or one it may now read (`startsBuildingSystems`), may change which hosts there are: the hosts
+    // are found again.
+    const discovered =
+      this.discovery &&
+      (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)) || (exists && this.startsBuildingSystems(absolutePath, !before)));
     // A file read for some hosts' definitions alone (a host file its flake imports): those hosts are built again, the others kept.
     const readers = discovered && before && exists && name !== 'flake.nix' && name !== 'flake.lock' ? definitionReaders(this.discovery!, absolutePath) : undefined;
     if (discovered) this.discovery = undefined;
@@ -345,6 +349,18 @@ export class Workspace {
     const text = this.documents.atPath(absolutePath)?.text;
     if (text !== undefined && reading && !('error' in reading) && reading.text === text) this.evaluatedText.set(absolutePath, text);
     else this.evaluatedText.delete(absolutePath);
+  }
+
+  /**
+   * Whether a file discovery only tested for building systems by itself
+   * (outside any flake, imported by no file), or a new file outside every
+   * flake, now reads as one that may (`import <nixpkgs/nixos> { … }`):
+   * discovery did not evaluate it, so nothing it looked at changed.
+   */
+  private startsBuildingSystems(absolutePath: string, isNew: boolean): boolean {
+    const { entryCandidates, flakeDirs } = this.discovery!.result;
+    const candidate = entryCandidates.has(absolutePath) || (isNew && absolutePath.endsWith('.nix') && !flakeDirs.some((dir) => isInside(dir, absolutePath)));
+    return candidate && mayBuildSystems(this.loader.peek(absolutePath) ?? '');
   }
 
   /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */
