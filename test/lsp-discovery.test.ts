@@ -88,4 +88,11 @@ test('a file outside any flake that starts building a system by itself, typed in
   // Discovery only tested this file's text for building a system: nothing it evaluated changed, yet the file now builds one.
   expect(await type('import <nixpkgs/nixos> {\n  system = "x86_64-linux";\n  configuration = ../machines/router.nix;\n}\n')).toEqual([['machines/router.nix', ['router']]]);
   expect(await type('# built by hand again\n{ }\n')).toEqual([['machines/router.nix', []]]);
+  // A colmena hive.nix is an entry file by its name: a new one, saved, makes its hosts too.
+  const hive = '{\n  meta.nixpkgs = import <nixpkgs> { };\n  router = { ... }: { imports = [ ./machines/router.nix ]; };\n}\n';
+  fs.writeFileSync(path.join(root, 'hive.nix'), hive);
+  ws.fileChanged(path.join(root, 'hive.nix'));
+  const expected = await runCheck({ paths: ['.'], base: makeWorkspace({ ...files, 'deploy/router.nix': document.text, 'hive.nix': hive }), ignore: [], ruleDirs: [], now: TEST_NOW, jobs: 1 });
+  expect(rootLogin(ws.findings())).toEqual([['machines/router.nix', ['router']]]);
+  expect(rootLogin(ws.findings())).toEqual(rootLogin(expected.findings));
 }, 120_000);

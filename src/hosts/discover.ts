@@ -51,9 +51,14 @@ const DECLARES_HOSTS = /\bnixosConfigurations\b|\bcolmena(Hive)?\b|\bnixosSystem
 /** Text of a file outside any flake that may build a NixOS system by itself. */
 const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos\b|\bnixus\b/;
 
-/** Whether the text of a file outside any flake may build NixOS systems by itself (an entry file): only such a text is evaluated. */
-export function mayBuildSystems(text: string): boolean {
-  return ENTRY_FILE.test(text);
+/**
+ * Whether a file outside any flake may build NixOS systems by itself (an
+ * entry file: a colmena `hive.nix`, or a text that names NixOS's entry
+ * points), its text asked for only where the name does not tell: only such
+ * a file is evaluated.
+ */
+export function mayBuildSystems(absolutePath: string, text: () => string | undefined): boolean {
+  return path.basename(absolutePath) === 'hive.nix' || ENTRY_FILE.test(text() ?? '');
 }
 
 /**
@@ -114,9 +119,9 @@ function readFlake(absolutePath: string, input: DiscoveryInput, result: HostDisc
 
 /** The hosts of one file outside any flake that builds systems by itself, added to `result`. */
 function readEntryFile(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
-  const isHive = path.basename(absolutePath) === 'hive.nix';
   // Most candidates build nothing: their text is tested before anything is parsed (a warm cache parsed none of them).
-  if (!isHive && !mayBuildSystems(input.loader.peek(absolutePath) ?? '')) return;
+  if (!mayBuildSystems(absolutePath, () => input.loader.peek(absolutePath))) return;
+  const isHive = path.basename(absolutePath) === 'hive.nix';
   const loaded = input.loader.load(absolutePath);
   if ('error' in loaded) return;
   const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };

@@ -354,13 +354,13 @@ export class Workspace {
   /**
    * Whether a file discovery only tested for building systems by itself
    * (outside any flake, imported by no file), or a new file outside every
-   * flake, now reads as one that may (`import <nixpkgs/nixos> { … }`):
+   * flake, now may (`import <nixpkgs/nixos> { … }`, a colmena `hive.nix`):
    * discovery did not evaluate it, so nothing it looked at changed.
    */
   private startsBuildingSystems(absolutePath: string, isNew: boolean): boolean {
     const { entryCandidates, flakeDirs } = this.discovery!.result;
     const candidate = entryCandidates.has(absolutePath) || (isNew && absolutePath.endsWith('.nix') && !flakeDirs.some((dir) => isInside(dir, absolutePath)));
-    return candidate && mayBuildSystems(this.loader.peek(absolutePath) ?? '');
+    return candidate && mayBuildSystems(absolutePath, () => this.loader.peek(absolutePath));
   }
 
   /** Whether discovery listed a directory that holds the path (a new `hosts/<name>/default.nix` is a new entry of `hosts/`). */
