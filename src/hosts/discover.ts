@@ -82,8 +82,8 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
       path.basename(f.absolutePath) !== 'flake.nix' &&
       !result.flakeDirs.some((d) => isInside(d, f.absolutePath)),
   );
-  for (const entry of entries) readApart(result, () => readEntryFile(entry.absolutePath, input, result));
   result.entryCandidates = new Set(entries.map((e) => e.absolutePath));
+  for (const entry of entries) readApart(result, () => readEntryFile(entry.absolutePath, input, result));
   return result;
 }
 

@@ -74,8 +74,9 @@ export class NixSourceLoader implements SourceLoader {
   /**
    * The text loading a file would parse, without parsing it: for a file
    * looked at only for what its text says (a candidate entry file, most of
-   * which build no system). Traced as its load is; undefined where loading
-   * it would fail before parsing (missing, outside the roots, too large).
+   * which build no system). Traced as its load is; undefined where it
+   * cannot be read (missing, outside the roots, too large) or where it was
+   * loaded and failed.
    */
   peek(absolutePath: string): string | undefined {
     const cached = this.cache.get(absolutePath);
