@@ -58,7 +58,21 @@ const ENTRY_FILE = /<nixpkgs\/nixos>|nixos\/lib\/eval-config\.nix|nixpkgs\/nixos
  * a file is evaluated.
  */
 export function mayBuildSystems(absolutePath: string, text: () => string | undefined): boolean {
-  return path.basename(absolutePath) === 'hive.nix' || ENTRY_FILE.test(text() ?? '');
+  return isHiveFile(absolutePath) || ENTRY_FILE.test(text() ?? '');
+}
+
+/**
+ * Whether discovery tests a file for building systems by itself: a `.nix`
+ * file outside every flake (`flakeDirs`, whose files are read through the
+ * flake) that no scanned file imports.
+ */
+export function isEntryCandidate(absolutePath: string, flakeDirs: readonly string[], imported: ReadonlySet<string>): boolean {
+  return absolutePath.endsWith('.nix') && path.basename(absolutePath) !== 'flake.nix' && !imported.has(absolutePath) && !flakeDirs.some((d) => isInside(d, absolutePath));
+}
+
+/** A colmena hive outside any flake, which builds its nodes by its name alone. */
+function isHiveFile(absolutePath: string): boolean {
+  return path.basename(absolutePath) === 'hive.nix';
 }
 
 /**
@@ -76,12 +90,7 @@ export function discoverHosts(input: DiscoveryInput): HostDiscovery {
     result.flakeDirs.push(path.dirname(flake.absolutePath));
     readApart(result, () => readFlake(flake.absolutePath, input, result));
   }
-  const entries = input.nixFiles.filter(
-    (f) =>
-      !input.imported.has(f.absolutePath) &&
-      path.basename(f.absolutePath) !== 'flake.nix' &&
-      !result.flakeDirs.some((d) => isInside(d, f.absolutePath)),
-  );
+  const entries = input.nixFiles.filter((f) => isEntryCandidate(f.absolutePath, result.flakeDirs, input.imported));
   result.entryCandidates = new Set(entries.map((e) => e.absolutePath));
   for (const entry of entries) readApart(result, () => readEntryFile(entry.absolutePath, input, result));
   return result;
@@ -121,7 +130,7 @@ function readFlake(absolutePath: string, input: DiscoveryInput, result: HostDisc
 function readEntryFile(absolutePath: string, input: DiscoveryInput, result: HostDiscovery): void {
   // Most candidates build nothing: their text is tested before anything is parsed (a warm cache parsed none of them).
   if (!mayBuildSystems(absolutePath, () => input.loader.peek(absolutePath))) return;
-  const isHive = path.basename(absolutePath) === 'hive.nix';
+  const isHive = isHiveFile(absolutePath);
   const loaded = input.loader.load(absolutePath);
   if ('error' in loaded) return;
   const whole: SourceSite = { file: loaded.file, span: { start: 0, end: 0 } };

@@ -4,7 +4,7 @@ import { Config, DEFAULT_CONFIG, findConfig, Level, loadConfig } from '../config
 import { selectRules } from '../config/select-rules';
 import { candidateKind } from '../discover/classify';
 import { discoverFiles } from '../discover/walk';
-import { mayBuildSystems } from '../hosts/discover';
+import { isEntryCandidate, mayBuildSystems } from '../hosts/discover';
 import type { Finding } from '../findings/finding';
 import { internalErrorFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
@@ -294,9 +294,9 @@ export class Workspace {
       this.discovery &&
       (this.discovery.looked.has(absolutePath) || ((!before || !exists) && this.listedAbove(absolutePath, this.discovery.looked)) || (exists && this.startsBuildingSystems(absolutePath, !before)));
     // A file read for some hosts' definitions alone (a host file its flake imports): those hosts are built again, the others kept.
-    const readers = discovered && before && exists && name !== 'flake.nix' && name !== 'flake.lock' ? definitionReaders(this.discovery!, absolutePath) : undefined;
+    const readers = discovered && before && exists && !isFlakeFile(absolutePath) ? definitionReaders(this.discovery!, absolutePath) : undefined;
     if (discovered) this.discovery = undefined;
-    const flakeFile = name === 'flake.nix' || name === 'flake.lock' || (discovered === true && !readers);
+    const flakeFile = isFlakeFile(absolutePath) || (discovered === true && !readers);
     // The Talos node and flake.nix phases read only YAML, Terraform and flake files: an edit elsewhere keeps their findings.
     if (candidateKind(name) === 'yaml' || candidateKind(name) === 'terraform') this.talosNodePhase = undefined;
     if (flakeFile) {
@@ -359,7 +359,8 @@ export class Workspace {
    */
   private startsBuildingSystems(absolutePath: string, isNew: boolean): boolean {
     const { entryCandidates, flakeDirs } = this.discovery!.result;
-    const candidate = entryCandidates.has(absolutePath) || (isNew && absolutePath.endsWith('.nix') && !flakeDirs.some((dir) => isInside(dir, absolutePath)));
+    // A new file: which files import it is not known here (one that does is found again for nothing).
+    const candidate = entryCandidates.has(absolutePath) || (isNew && isEntryCandidate(absolutePath, flakeDirs, NO_FILES));
     return candidate && mayBuildSystems(absolutePath, () => this.loader.peek(absolutePath));
   }
 
@@ -647,6 +648,9 @@ export class Workspace {
     this.flakeFindings = undefined;
   }
 }
+
+/** For a file whose importers are not known. */
+const NO_FILES: ReadonlySet<string> = new Set();
 
 function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));

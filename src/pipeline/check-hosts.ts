@@ -225,7 +225,6 @@ export function definitionReaders(discovery: KeptDiscovery, absolutePath: string
   return readers;
 }
 
-
 /** One host as coverage reports it: evaluated, read in part (with what was not read), or declared and not resolved (with why). */
 export interface HostCoverage {
   name?: string;
