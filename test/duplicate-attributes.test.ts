@@ -2,8 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { firstDuplicateAttribute } from '../src/nix/duplicate-attributes';
+import { firstDuplicateAttribute, repetitionAround } from '../src/nix/duplicate-attributes';
 import { parseNix } from '../src/nix/parser';
+import { convertTree, NixNode } from '../src/nix/syntax';
 import { analyzeFile } from '../src/pipeline/analyze';
 import { runCheck } from '../src/pipeline/check';
 
@@ -52,6 +53,53 @@ function nixAccepts(expression: string): boolean {
   test.each(CASES)('%s', (expression) => {
     const declint = firstDuplicateAttribute(parseNix(expression).rootNode);
     expect(declint === undefined).toBe(nixAccepts(expression));
+  });
+});
+
+/** More shapes a renamed name can meet: nested literals, `let` and `rec` sets, sets inside values and functions. */
+const NESTED = [
+  '{ a = { b = { c = 1; }; }; a.b.d = 2; }',
+  '{ a = { b = { c = 1; }; }; a.b.c = 2; }',
+  '{ x = let a = 1; b = 2; in a; y = 3; }',
+  '{ x = { y = { z = 1; w = 2; }; }; }',
+  'let s = { a = 1; b = 2; }; in { a = s.a; b = s.b; }',
+  '{ config, ... }: { services.x = { enable = true; port = 1; }; services.x.user = "u"; networking.hostName = "h"; }',
+  '{ a = f { b = 1; c = 2; }; d = 3; }',
+  '{ a = [ { b = 1; c = 2; } ]; d = 3; }',
+  '{ inherit a; b = 1; c.d = 2; c.e = 3; }',
+  'rec { a = { b = 1; }; a.c = 2; d = a; }',
+];
+
+/** Each identifier in a binding's attribute path, with the binding that holds it. */
+function attrpathNames(node: NixNode, out: { name: NixNode; binding: NixNode }[] = []): { name: NixNode; binding: NixNode }[] {
+  if (node.type === 'binding') for (const name of node.childForFieldName('attrpath')?.namedChildren ?? []) if (name.type === 'identifier') out.push({ name, binding: node });
+  for (const child of node.namedChildren) attrpathNames(child, out);
+  return out;
+}
+
+describe('a name typed into a binding of a file that repeats no attribute', () => {
+  // Every file of the cases above reached by one rename from a file without a repetition: the check around the renamed
+  // binding finds one exactly where the whole file's check does.
+  const renames: [string, string, number][] = [];
+  for (const text of [...CASES, ...NESTED]) {
+    const root = convertTree(parseNix(text), text, false);
+    for (const { name } of attrpathNames(root)) {
+      const before = text.slice(0, name.startIndex) + 'renamedFrom' + text.slice(name.endIndex);
+      if (firstDuplicateAttribute(convertTree(parseNix(before), before, false)) === undefined) renames.push([before, text, name.startIndex]);
+    }
+  }
+
+  test('is judged on the scopes around it as on the whole file', () => {
+    expect(renames.length).toBeGreaterThan(60);
+    const judged = renames.map(([, after, at]) => {
+      const root = convertTree(parseNix(after), after, false);
+      const { binding } = attrpathNames(root).find(({ name }) => name.startIndex === at)!;
+      return { after, around: repetitionAround(binding) !== undefined, whole: firstDuplicateAttribute(root) !== undefined };
+    });
+    expect(judged.filter((j) => j.around !== j.whole)).toEqual([]);
+    // Both answers occur: renames that make a repetition and renames that do not.
+    expect(judged.filter((j) => j.whole).length).toBeGreaterThan(15);
+    expect(judged.filter((j) => !j.whole).length).toBeGreaterThan(15);
   });
 });
 

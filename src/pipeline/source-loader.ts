@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BindingPatch, BindingRename, LoadError, LoadedSource, SourceLoader } from '../nix/host';
 import { definitionSite, renamedSite } from '../nix/module';
-import { firstDuplicateAttribute } from '../nix/duplicate-attributes';
+import { firstDuplicateAttribute, repetitionAround } from '../nix/duplicate-attributes';
 import { firstSyntaxError, parseNix, parseNixFlat, ParseTooSlow, Tree } from '../nix/parser';
 import { convertFlat, convertTree, convertTreeReusing, renameInPlace, replaceBindingInPlace, TextChange, textChange } from '../nix/syntax';
 import { reportPath } from '../source/paths';
@@ -339,7 +339,7 @@ function renameOnePlace(last: LoadedSource, text: string, change: TextChange): B
   const delta = change.newEnd - change.oldEnd;
   const site = renamedSite(last.root, change.start, change.oldEnd, (identifier) => text.slice(identifier.startIndex, identifier.endIndex + delta));
   if (!site || !renameInPlace(last.root, site.binding, change, text)) return undefined;
-  if (firstDuplicateAttribute(last.root)) {
+  if (repetitionAround(site.binding)) {
     renameInPlace(last.root, site.binding, { start: change.start, oldEnd: change.newEnd, newEnd: change.oldEnd }, last.text);
     return undefined;
   }
