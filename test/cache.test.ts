@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, makeTree, runCli, spawnCli } from './support/cli';
+import { BIN, makeTree, ROOT, runCli, spawnCli } from './support/cli';
 
 /**
  * `check --cache`: results kept between runs and taken back where what they
@@ -427,6 +427,27 @@ describe('check --cache', () => {
     const unreadable = await check(dir, '--cache');
     expect(unreadable.stderr).toBe(`declint: the cache ${file} is not used: it cannot be read (EISDIR); it is written anew\ndeclint: the cache ${file} could not be written (EISDIR); the next run starts without it\n`);
     expect(unreadable.stdout).toBe(expected);
+  });
+
+  test('a rebuilt declint discards the cache; a compiled module the command does not load leaves it in use', async () => {
+    // A copy of the built package whose files the test may change: its code copied, the rest linked.
+    const pkg = makeTree({});
+    for (const part of ['bin', 'dist']) fs.cpSync(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
+    for (const part of ['build', 'grammars', 'node_modules', 'package.json', 'rules']) fs.symlinkSync(path.join(ROOT, part), path.join(pkg, part));
+    const dir = makeTree(FLEET);
+    const run = () => spawnSync(process.execPath, [path.join(pkg, 'bin/declint.js'), 'check', '.', '--cache', '--verbose', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    const expected = (await check(dir)).findings;
+    run();
+    const reused = '5 of 5 files, 2 of 2 hosts reused; hosts, talos nodes, flakes, fixes phases reused whole; unchanged, not written';
+    expect(cacheLine(run().stderr)).toBe(reused);
+    // The benches load dist/'s modules one by one; the command runs the bundle.
+    fs.appendFileSync(path.join(pkg, 'dist/nix/evaluate.js'), '\n// changed\n');
+    expect(cacheLine(run().stderr)).toBe(reused);
+    fs.appendFileSync(path.join(pkg, 'dist/bundle/main.js'), '\n// rebuilt\n');
+    const rebuilt = run();
+    expect(rebuilt.stderr.split('\n')[0]).toBe(`declint: the cache ${path.join(dir, '.declintcache/results')} is not used: it was written by another build of declint; it is written anew`);
+    expect(cacheLine(rebuilt.stderr)).toBe('(discarded): 0 of 5 files, 0 of 2 hosts reused');
+    expect((JSON.parse(rebuilt.stdout) as { findings: JsonFinding[] }).findings).toEqual(expected);
   });
 
   test('entries of hosts not in the expected form under a right checksum count as none: the hosts are evaluated again, and the results are right', async () => {
