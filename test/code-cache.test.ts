@@ -16,12 +16,15 @@ const OWN_CACHE = typeof (Module as unknown as { enableCompileCache?: unknown })
 
 const check = (env: NodeJS.ProcessEnv) => spawnCli(['check', '.', '--format', 'json'], { cwd: DEMO, env: { ...env, NODE_DISABLE_COMPILE_CACHE: env.NODE_DISABLE_COMPILE_CACHE ?? '' } });
 
-/** The cache's files (declint's own: one per module compiled, under a directory per Node version), by name, with their content. */
+/**
+ * The cache's files (declint's own: one per module compiled, under a directory per Node version), by name, with their
+ * content; not the note the same directory keeps on the built-in rule files (rules/builtin.ts).
+ */
 function cached(dir: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
     const file = path.join(dir, entry);
-    if (fs.statSync(file).isFile()) files.set(entry, fs.readFileSync(file));
+    if (fs.statSync(file).isFile() && !/^rules-[\w-]{22}\.json$/.test(entry)) files.set(entry, fs.readFileSync(file));
   }
   return files;
 }
@@ -131,6 +134,6 @@ describe('code cache', () => {
   it('keeps nothing with NODE_DISABLE_COMPILE_CACHE', () => {
     const dir = makeTree({});
     expect(check({ NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(plain);
-    expect(cached(dir).size).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

@@ -80,3 +80,51 @@ describe('rule files are validated, with located errors', () => {
     expect(rules.map((r) => r.id).sort()).toEqual(files.sort());
   });
 });
+
+describe("the built-in rules' fingerprint, noted per user", () => {
+  // ruleFilesFingerprint tells whether the rules validated at build time are still those on disk.
+  const { ruleFilesFingerprint } = require('../src/rules/builtin') as typeof import('../src/rules/builtin');
+  const later = () => Date.now() + 10_000;
+
+  test('is taken from the note while every rule file and directory is as noted; an edited, added or removed rule file is read again', () => {
+    const dir = makeTree({ 'rules/ssh.yaml': 'id: A\n', 'rules/nix/store.yaml': 'id: B\n', 'rules/controls/iso.yaml': 'not a rule file\n' });
+    const rules = path.join(dir, 'rules');
+    const notes = path.join(dir, 'notes');
+    fs.mkdirSync(notes);
+    const byContent = () => ruleFilesFingerprint(rules, undefined);
+    const first = byContent();
+    expect(ruleFilesFingerprint(rules, notes, later())).toBe(first);
+    const [note] = fs.readdirSync(notes);
+    expect(note).toMatch(/^rules-[\w-]{22}\.json$/);
+    // The note stands for the files: they are not read while it holds.
+    const noted = JSON.parse(fs.readFileSync(path.join(notes, note), 'utf8')) as { fingerprint: string };
+    fs.writeFileSync(path.join(notes, note), JSON.stringify({ ...noted, fingerprint: 'from the note' }));
+    expect(ruleFilesFingerprint(rules, notes, later())).toBe('from the note');
+    const changes: [string, () => void][] = [
+      ['a rule edited', () => fs.appendFileSync(path.join(rules, 'nix/store.yaml'), 'title: x\n')],
+      ['a rule added', () => fs.writeFileSync(path.join(rules, 'nix/boot.yaml'), 'id: C\n')],
+      ['a rule removed', () => fs.rmSync(path.join(rules, 'ssh.yaml'))],
+    ];
+    let before = first;
+    for (const [what, change] of changes) {
+      change();
+      const now = ruleFilesFingerprint(rules, notes, later());
+      expect([what, now]).toEqual([what, byContent()]);
+      expect([what, now]).not.toEqual([what, before]);
+      before = now;
+    }
+    // The registry beside the rules is not a rule file.
+    fs.appendFileSync(path.join(rules, 'controls/iso.yaml'), 'more\n');
+    expect(ruleFilesFingerprint(rules, notes, later())).toBe(before);
+  });
+
+  test('a status taken within the racy window is not noted: a second write in the same tick is not missed', () => {
+    const dir = makeTree({ 'rules/ssh.yaml': 'id: A\n' });
+    const rules = path.join(dir, 'rules');
+    const notes = path.join(dir, 'notes');
+    fs.mkdirSync(notes);
+    // Written just now, as of now: nothing may be noted, and each run reads the files.
+    expect(ruleFilesFingerprint(rules, notes, Date.now())).toBe(ruleFilesFingerprint(rules, undefined));
+    expect(fs.readdirSync(notes)).toEqual([]);
+  });
+});

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import Module from 'module';
-import * as os from 'os';
 import * as path from 'path';
 import { getHeapCodeStatistics } from 'v8';
 import * as vm from 'vm';
 import { contentHash } from '../source/content-hash';
 import { fileStatus, settled } from '../source/file-status';
+import { ownDirectory, userCacheDirectory } from '../source/user-cache';
 import { writeWhole } from '../source/write-whole';
 
 /**
@@ -30,8 +30,7 @@ import { writeWhole } from '../source/write-whole';
  * else may write to. `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
  */
 export function enableCodeCache(): void {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) return;
-  const dir = cacheDirectory();
+  const dir = userCacheDirectory();
   if (!dir) return;
   const nodes = Module as unknown as { enableCompileCache?: (dir: string) => unknown };
   if (typeof nodes.enableCompileCache === 'function') {
@@ -41,31 +40,6 @@ export function enableCodeCache(): void {
   const versionDir = path.join(dir, `declint-${process.version}-${process.arch}`);
   if (!ownDirectory(versionDir)) return;
   compileWithCache(path.resolve(__dirname, '..') + path.sep, versionDir);
-}
-
-/** The cache's directory, made if missing; undefined where it cannot be made or is not safe to use. */
-function cacheDirectory(): string | undefined {
-  const named = process.env.NODE_COMPILE_CACHE;
-  const dir = named ? path.resolve(named) : path.join(os.tmpdir(), `declint-code-cache-${process.getuid?.() ?? 'user'}`);
-  return ownDirectory(dir) ? dir : undefined;
-}
-
-/**
- * Makes the directory (only its owner may read or write it) and says
- * whether it is safe to keep code in: a directory, not a link, of this
- * user, that no other user may write to. Compiled code read from a place
- * another user can write is code that user chose.
- */
-function ownDirectory(dir: string): boolean {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = fs.lstatSync(dir);
-    if (!stat.isDirectory()) return false;
-    if (process.platform === 'win32') return true;
-    return stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
 }
 
 interface CjsModule {
