@@ -7,6 +7,8 @@ import { parseNix } from '../src/nix/parser';
 import { convertTree, NixNode } from '../src/nix/syntax';
 import { analyzeFile } from '../src/pipeline/analyze';
 import { runCheck } from '../src/pipeline/check';
+import { NixSourceLoader } from '../src/pipeline/source-loader';
+import { contentHash } from '../src/source/content-hash';
 
 const haveNix = spawnSync('nix-instantiate', ['--version']).status === 0;
 if (!haveNix) console.warn('SKIPPED: nix-instantiate is not installed; duplicate attributes were not checked against the Nix parser.');
@@ -117,6 +119,23 @@ describe('an attribute defined twice', () => {
         location: { file: 'host.nix', range: { start: { line: 5, column: 3 }, end: { line: 5, column: 44 } } },
       },
     });
+  });
+
+  test('is looked for again by the host phase in any text but the one the per-file phase checked (check --cache)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'declint-dup-loader-'));
+    try {
+      const file = path.join(dir, 'ssh.nix');
+      fs.writeFileSync(file, text);
+      const load = (checkedHash?: (absolutePath: string) => string | undefined) => new NixSourceLoader([dir], dir, undefined, undefined, checkedHash).load(file);
+      expect(load()).toMatchObject({ error: 'ssh.nix does not parse' });
+      // The file changed since the per-file phase checked it: the text loaded is not the one checked, and is checked.
+      expect(load(() => contentHash(text.replace(/\n {2}services[^\n]*"yes";/, '')))).toMatchObject({ error: 'ssh.nix does not parse' });
+      expect(load((p) => (p === file ? undefined : contentHash(text)))).toMatchObject({ error: 'ssh.nix does not parse' });
+      // Said to be the very text checked (which no per-file phase says of this one): not walked again.
+      expect('error' in load((p) => (p === file ? contentHash(text) : undefined))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('keeps neither value: the host does not take one of them as its setting', async () => {

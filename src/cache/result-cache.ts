@@ -269,6 +269,11 @@ export class ResultCache {
     return { reused, fresh, text: (absolutePath) => texts.get(absolutePath) ?? readIfPresent(absolutePath) };
   }
 
+  /** The content hash of a file's text as this run's per-file phase saw it (checked, or taken from the cache). */
+  contentHashOf(absolutePath: string): string | undefined {
+    return this.hashes.get(absolutePath);
+  }
+
   /** The entry with the status its file had before this run read it, where that may be kept (`FileStatus`). */
   private withStatus(entry: FileEntry): FileEntry {
     const status = this.statuses.get(entry.absolutePath);

@@ -90,6 +90,12 @@ export interface HostPhaseInput {
    * graph does not show.
    */
   parsedAll?: boolean;
+  /**
+   * The content hash of a file the per-file phase found to parse without a
+   * repeated attribute, where it knows one (`check --cache`: results it
+   * kept): a text of that hash parsed here is not checked again.
+   */
+  checkedHash?: (absolutePath: string) => string | undefined;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
@@ -237,7 +243,7 @@ export interface HostCoverage {
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
-  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed);
+  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed, input.checkedHash);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   // Made when a host is first built: an edit the language server applies to every host in place needs none.
   let madeSession: EvalSession | undefined;

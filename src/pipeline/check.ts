@@ -154,6 +154,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
     ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay, parsed) } : { parsed, parsedAll: perFile.parsedAll }),
+    ...(cache ? { checkedHash: checkedHashes(perFile.imports, cache) } : {}),
   };
   // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
   const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);
@@ -311,6 +312,16 @@ function sourceLoader(): typeof import('./source-loader') {
 }
 
 /** The result cache (loaded only for `check --cache`). */
+/**
+ * The content hash of each `.nix` file the per-file phase found to parse
+ * without a repeated attribute (those it read `imports` from), as the
+ * cache knows it: the host phase's loader does not check such a text again.
+ */
+function checkedHashes(imports: [string, string[]][], cache: ResultCache): (absolutePath: string) => string | undefined {
+  const parsedClean = new Set(imports.map(([absolutePath]) => absolutePath));
+  return (absolutePath) => (parsedClean.has(absolutePath) ? cache.contentHashOf(absolutePath) : undefined);
+}
+
 function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
   const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
   return ResultCache.open(cache.location, settings, now, cache.note);
