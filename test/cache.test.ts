@@ -429,6 +429,48 @@ describe('check --cache', () => {
     expect(unreadable.stdout).toBe(expected);
   });
 
+  test('a run that evaluates a host again reads its modules\' parses from beside the cache: only what changed is parsed again; a damaged or foreign store is not read, and the results are right', () => {
+    const dir = makeTree(FLEET);
+    const store = path.join(dir, '.declintcache/results.parses');
+    /** The hook after an edit of web's module: its JSON, and how many modules the host phase parsed. */
+    const hook = (env: NodeJS.ProcessEnv = {}) => {
+      fs.appendFileSync(path.join(dir, 'modules/web-only.nix'), '# edited\n');
+      const run = spawnCli(['check', '--cache', '--format', 'json', 'modules/web-only.nix'], { cwd: dir, env: { DECLINT_TIMING: '1', ...env } });
+      const timing = JSON.parse(run.stderr.split('\n').find((l) => l.startsWith('declint timing: '))!.slice('declint timing: '.length)) as { counters: Record<string, { calls: number }> };
+      return { stdout: run.stdout, parsed: timing.counters['hosts.parse']?.calls ?? 0 };
+    };
+    const uncached = () => spawnCli(['check', '--format', 'json', 'modules/web-only.nix'], { cwd: dir }).stdout;
+    spawnCli(['check', '.', '--cache', '-o', 'out.txt'], { cwd: dir });
+    expect(fs.existsSync(store)).toBe(true);
+    // The edited module is parsed by the per-file phase; web's other modules and flake.nix come from the store.
+    const stored = hook();
+    expect(stored.parsed).toBe(0);
+    expect(stored.stdout).toBe(uncached());
+    // Without the store, the host phase parses them: flake.nix, hosts/web.nix, modules/common.nix.
+    fs.rmSync(store);
+    const parsedAll = hook();
+    expect(parsedAll.parsed).toBe(3);
+    expect(parsedAll.stdout).toBe(uncached());
+    expect(hook().parsed).toBe(0);
+    // A damaged parse is not read (its bytes' hash does not match), and the store is written whole again.
+    const bytes = fs.readFileSync(store);
+    const body = bytes.indexOf(0x0a) + 1;
+    for (let i = body; i < bytes.length; i += 64) bytes[i] ^= 0xff;
+    fs.writeFileSync(store, bytes);
+    const damaged = hook();
+    expect(damaged.parsed).toBe(3);
+    expect(damaged.stdout).toBe(uncached());
+    expect(hook().parsed).toBe(0);
+    // A store written by another build of declint is not read.
+    fs.writeFileSync(store, fs.readFileSync(store, 'latin1').replace(/"build":"[^"]*"/, '"build":"another"'), 'latin1');
+    expect(hook().parsed).toBe(3);
+    expect(hook().parsed).toBe(0);
+    // A hook on the other host keeps the parses it did not read (their files did not change) for the next one on web.
+    fs.appendFileSync(path.join(dir, 'hosts/db.nix'), '# edited\n');
+    spawnCli(['check', '--cache', 'hosts/db.nix'], { cwd: dir });
+    expect(hook().parsed).toBe(0);
+  });
+
   test('a rebuilt declint discards the cache; a compiled module the command does not load leaves it in use', async () => {
     // A copy of the built package whose files the test may change: its code copied, the rest linked.
     const pkg = makeTree({});

@@ -126,7 +126,7 @@ describe('an attribute defined twice', () => {
     try {
       const file = path.join(dir, 'ssh.nix');
       fs.writeFileSync(file, text);
-      const load = (checkedHash?: (absolutePath: string) => string | undefined) => new NixSourceLoader([dir], dir, undefined, undefined, checkedHash).load(file);
+      const load = (checkedHash?: (absolutePath: string) => string | undefined) => new NixSourceLoader([dir], dir, undefined, undefined, { checkedHash }).load(file);
       expect(load()).toMatchObject({ error: 'ssh.nix does not parse' });
       // The file changed since the per-file phase checked it: the text loaded is not the one checked, and is checked.
       expect(load(() => contentHash(text.replace(/\n {2}services[^\n]*"yes";/, '')))).toMatchObject({ error: 'ssh.nix does not parse' });

@@ -19,6 +19,7 @@ import { keepableFindings } from './keepable';
 import { parseJsonBytes, readCacheFile, writeCacheFile } from './cache-file';
 import { copyHostPhase, HostEntry, HostOutcomes, HostPhaseStats, phaseLimitFindings, restoreHostPhase, StoredHostPhase, storeHostPhase } from './host-phase';
 import { CacheLocation, prepareOwnDirectory } from './location';
+import { ParseStore } from './parse-store';
 import { TreeReads } from './tree-reads';
 
 /**
@@ -222,6 +223,7 @@ export class ResultCache {
     this.previous = opened === 'read' && read.kind === 'read' ? read.payload : { settings: this.settings, files: {}, hosts: {}, phases: {} };
     this.next = { settings: this.settings, files: {}, hosts: {}, phases: {} };
     this.changed = opened !== 'read';
+    this.parseStore = new ParseStore(`${location.file}.parses`, TOOL_VERSION, buildFingerprint());
     this.stats = { file: location.file, opened, filesReused: 0, filesChecked: 0, hosts: { hostsReused: 0, hostsEvaluated: 0 }, phasesReused: [], written: false };
   }
 
@@ -268,6 +270,9 @@ export class ResultCache {
     this.stats.filesChecked = fresh.length;
     return { reused, fresh, text: (absolutePath) => texts.get(absolutePath) ?? readIfPresent(absolutePath) };
   }
+
+  /** Parses of the modules hosts read, kept beside the cache file for the runs that evaluate a host again. */
+  readonly parseStore: ParseStore;
 
   /** The content hash of a file's text as this run's per-file phase saw it (checked, or taken from the cache). */
   contentHashOf(absolutePath: string): string | undefined {
@@ -401,15 +406,18 @@ export class ResultCache {
 
   /** Writes the cache for the next run, unless this run changed nothing in it; a failure to write is noted, not fatal. */
   save(): void {
-    if (!this.changed) return;
-    try {
-      if (this.location.ownDirectory) prepareOwnDirectory(this.location.ownDirectory);
-      const { stored, hosts } = toStored(this.next);
-      writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), stored, hosts);
-      this.stats.written = true;
-    } catch (error) {
-      this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
+    if (this.changed) {
+      try {
+        if (this.location.ownDirectory) prepareOwnDirectory(this.location.ownDirectory);
+        const { stored, hosts } = toStored(this.next);
+        writeCacheFile(this.location.file, TOOL_VERSION, buildFingerprint(), stored, hosts);
+        this.stats.written = true;
+      } catch (error) {
+        this.note(`the cache ${this.location.file} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run starts without it`);
+      }
     }
+    // Written where this run parsed what the store did not hold (its host phase read a module that changed, or ran whole).
+    this.parseStore.save((absolutePath) => this.hashes.get(absolutePath));
   }
 }
 

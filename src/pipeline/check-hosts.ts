@@ -18,7 +18,7 @@ import { HostCheckContext, judgeHost, judgeMatchedOption, mergeHostFindings } fr
 import type { Judgement } from '../findings/judgement';
 import type { Rule } from '../rules/rule';
 import { ruleRenames, ruleSources, ruleSubjectPaths } from '../rules/sources';
-import { NixSourceLoader, ParsedSources } from './source-loader';
+import { KnownParses, NixSourceLoader, ParsedSources } from './source-loader';
 import { PendingModules, reachableModules } from './pending-modules';
 import { isInside, reportPath } from '../source/paths';
 import { describePlain, Plain, toPlain } from '../nix/value';
@@ -91,11 +91,12 @@ export interface HostPhaseInput {
    */
   parsedAll?: boolean;
   /**
-   * The content hash of a file the per-file phase found to parse without a
-   * repeated attribute, where it knows one (`check --cache`: results it
-   * kept): a text of that hash parsed here is not checked again.
+   * What `check --cache` knows of the modules' parses: the content hash of
+   * each file the per-file phase found to parse without a repeated
+   * attribute (a text of that hash parsed here is not checked again), and
+   * the parses kept from earlier runs (cache/parse-store.ts).
    */
-  checkedHash?: (absolutePath: string) => string | undefined;
+  known?: KnownParses;
   /** A loader kept between runs (the language server's, which reads open buffers); by default a fresh one. */
   loader?: NixSourceLoader;
   /** Evaluate only the hosts this accepts (the language server re-evaluates the hosts an edit affects); all by default. */
@@ -243,7 +244,7 @@ export interface HostCoverage {
 
 /** Finds the hosts in the scanned tree, merges each one's modules and runs the NixOS rules on them. */
 export function checkHosts(input: HostPhaseInput): HostPhaseResult {
-  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed, input.checkedHash);
+  const loader = input.loader ?? new NixSourceLoader(input.roots, input.base, undefined, input.parsed, input.known);
   const aliases = aliasTable(input.rules.flatMap(ruleRenames));
   // Made when a host is first built: an edit the language server applies to every host in place needs none.
   let madeSession: EvalSession | undefined;

@@ -154,7 +154,7 @@ export async function analyzeTree(options: CheckOptions): Promise<TreeAnalysis> 
     ...(config?.hosts ? { declared: { file: config.file, hosts: config.hosts } } : {}),
     ...(options.onProgress ? { onHost: () => options.onProgress!({ phase: 'hosts', done: ++hostsDone }) } : {}),
     ...(overlay ? { loader: new (sourceLoader().NixSourceLoader)(roots, options.base, overlay, parsed) } : { parsed, parsedAll: perFile.parsedAll }),
-    ...(cache ? { checkedHash: checkedHashes(perFile.imports, cache) } : {}),
+    ...(cache ? { known: { checkedHash: checkedHashes(perFile.imports, cache), stored: cache.parseStore } } : {}),
   };
   // The host and Talos node phases are loaded only when they run: a warm cache answers for them.
   const checkHosts = (input: HostPhaseInput) => (require('./check-hosts') as typeof import('./check-hosts')).checkHosts(input);

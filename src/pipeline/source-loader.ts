@@ -11,6 +11,7 @@ import { LineIndex } from '../source/position';
 import { noteRead, tracing } from '../nix/read-trace';
 import { loadTraceEntry, ModuleSource, moduleSource } from './module-source';
 import type { Finding } from '../findings/finding';
+import type { StoredParses } from '../cache/parse-store';
 import { limitFinding } from '../findings/unchecked';
 import { MAX_SOURCE_BYTES, readText } from '../source/read-text';
 
@@ -27,6 +28,14 @@ export interface SourceOverlay {
 
 /** A text parsed before, with its flat parse (`parseNixFlat`), by absolute path. */
 export type ParsedSources = Map<string, { text: string; flat: Int32Array }>;
+
+/** What a plain check with `--cache` knows of the files' parses besides the per-file phase's (check-hosts.ts). */
+export interface KnownParses {
+  /** The content hash of a file the per-file phase found to parse without a repeated attribute (HostPhaseInput.checkedHash). */
+  checkedHash?: (absolutePath: string) => string | undefined;
+  /** Parses kept from earlier runs, and kept for later ones (cache/parse-store.ts). */
+  stored?: StoredParses;
+}
 
 /**
  * Reads and parses `.nix` files for host evaluation, once each. A directory
@@ -46,8 +55,7 @@ export class NixSourceLoader implements SourceLoader {
     readonly base: string,
     private readonly overlay?: SourceOverlay,
     private readonly parsed?: ParsedSources,
-    /** The content hash of a file known to parse without a repeated attribute (HostPhaseInput.checkedHash). */
-    private readonly checkedHash?: (absolutePath: string) => string | undefined,
+    private readonly known: KnownParses = {},
   ) {
     this.realRoots = roots.map((r) => fs.realpathSync(r));
   }
@@ -277,6 +285,8 @@ export class NixSourceLoader implements SourceLoader {
     if (shared && shared.text === text) {
       // Parsed by the per-file phase, where it passed the syntax and duplicate-attribute checks.
       this.lineTables.set(file, new LineIndex(text));
+      const checked = this.known.stored && this.checkedHash(real, target);
+      if (checked) this.known.stored!.keep(real, checked, shared.flat);
       return { absolutePath: target, file, text, root: convertFlat(shared.flat, text) };
     }
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
@@ -293,7 +303,15 @@ export class NixSourceLoader implements SourceLoader {
       this.lineTables.set(file, new LineIndex(text));
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
-    // A file from disk: its flat parse, read as far as the hosts reach.
+    // A file from disk: its flat parse, read as far as the hosts reach; kept from an earlier run where the store has it.
+    let hash: string | undefined;
+    const textHash = () => (hash ??= contentHash(text));
+    const stored = open === undefined && this.known.stored ? this.known.stored.lookup(real, textHash()) : undefined;
+    if (stored) {
+      // Kept only after it loaded without error: neither checked again.
+      this.lineTables.set(file, new LineIndex(text));
+      return { absolutePath: target, file, text, root: convertFlat(stored, text) };
+    }
     let flat: Int32Array | undefined;
     let tree: Tree | undefined;
     try {
@@ -310,14 +328,14 @@ export class NixSourceLoader implements SourceLoader {
     // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two. A text the
     // per-file phase checked (a result the cache kept) is not walked again: the walk converts nearly every node, most of
     // which no host reads (about 12 ms of a pre-commit hook that evaluates a host of 90 modules again).
-    if (!(flat && this.checkedAlready(real, target, text)) && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
+    if (!(flat && this.checkedHash(real, target) === textHash()) && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
+    if (flat) this.known.stored?.keep(real, textHash(), flat);
     return { absolutePath: target, file, text, root };
   }
 
-  /** Whether the per-file phase checked exactly this text of the file for repeated attributes and found none. */
-  private checkedAlready(real: string, target: string, text: string): boolean {
-    const known = this.checkedHash?.(real) ?? this.checkedHash?.(target);
-    return known !== undefined && known === contentHash(text);
+  /** The content hash of the text of the file the per-file phase checked for repeated attributes and found none in. */
+  private checkedHash(real: string, target: string): string | undefined {
+    return this.known.checkedHash?.(real) ?? this.known.checkedHash?.(target);
   }
 
   private display(absolutePath: string): string {
