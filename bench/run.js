@@ -178,7 +178,8 @@ function plan({ work, dir, listFile, hook, cache }) {
     const cold = check('check --cache, cold', ['.', ...cached]);
     units.push([
       [cold[0], () => {
-        fs.rmSync(location, { recursive: true, force: true });
+        // The cache file and the parses kept beside it (src/cache/parse-store.ts).
+        for (const file of [location, `${location}.parses`]) fs.rmSync(file, { recursive: true, force: true });
         return cold[1]();
       }],
       check('check --cache, warm', ['.', ...cached]),
