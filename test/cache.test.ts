@@ -510,15 +510,17 @@ describe('check --cache', () => {
   test('where the cache lives: .declintcache/ at the scanned root, which git ignores by itself, or the file or directory --cache-location names', async () => {
     const dir = makeTree(FLEET);
     await check(dir, '--cache');
-    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results']);
+    // The results, and the parses of the modules hosts read beside them.
+    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results', 'results.parses']);
     expect(fs.readFileSync(path.join(dir, '.declintcache/.gitignore'), 'utf8')).toMatch(/^\*$/m);
     // The cache directory is not scanned (its .gitignore leaves it out).
     expect(cacheLine((await check(dir, '--cache', '--verbose')).stderr)).toMatch(/^5 of 5 files/);
     const elsewhere = makeTree({});
     await check(dir, '--cache', '--cache-location', path.join(elsewhere, 'declint.cache'));
     await check(dir, '--cache', '--cache-location', `${path.join(elsewhere, 'caches')}/`);
-    expect(fs.readdirSync(elsewhere).sort()).toEqual(['caches', 'declint.cache']);
-    expect(fs.readdirSync(path.join(elsewhere, 'caches'))).toEqual([expect.stringMatching(/^\.declintcache-[0-9a-f]{12}$/)]);
+    expect(fs.readdirSync(elsewhere).sort()).toEqual(['caches', 'declint.cache', 'declint.cache.parses']);
+    const [named, parses] = fs.readdirSync(path.join(elsewhere, 'caches')).sort();
+    expect([named, parses]).toEqual([expect.stringMatching(/^\.declintcache-[0-9a-f]{12}$/), `${named}.parses`]);
     const misuse = await runCli(['check', '.', '--cache-location', 'x'], dir);
     expect([misuse.code, misuse.stderr]).toEqual([2, 'declint: --cache-location needs --cache\n']);
   });
@@ -532,7 +534,7 @@ describe('check --cache', () => {
       });
     const codes = await Promise.all([spawned(), spawned(), spawned()]);
     expect(new Set(codes).size).toBe(1);
-    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results']);
+    expect(fs.readdirSync(path.join(dir, '.declintcache')).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'results', 'results.parses']);
     const next = spawnCli(['check', '.', '--cache', '--verbose'], { cwd: dir });
     expect(next.stderr).not.toContain('is not used');
     expect(cacheLine(next.stderr)).toMatch(/^5 of 5 files, 2 of 2 hosts reused/);

@@ -47,8 +47,8 @@ interface Header {
 export interface StoredParses {
   /** The parse of this file's text of this content hash, where the store holds it. */
   lookup(absolutePath: string, textHash: string): Int32Array | undefined;
-  /** A parse of a text that loaded without error, to keep; false once the store is full (the caller need not hash more texts for it). */
-  keep(absolutePath: string, textHash: string, flat: Int32Array): boolean;
+  /** A parse of a text that loaded without error, to keep (while the store has room). */
+  keep(absolutePath: string, textHash: string, flat: Int32Array): void;
 }
 
 export class ParseStore implements StoredParses {
@@ -76,11 +76,9 @@ export class ParseStore implements StoredParses {
     return flat;
   }
 
-  keep(absolutePath: string, textHash: string, flat: Int32Array): boolean {
-    if (this.used.get(absolutePath)?.textHash === textHash) return true;
-    if (!this.use(absolutePath, textHash, flat)) return false;
-    this.fresh = true;
-    return true;
+  keep(absolutePath: string, textHash: string, flat: Int32Array): void {
+    if (this.used.get(absolutePath)?.textHash === textHash) return;
+    if (this.use(absolutePath, textHash, flat)) this.fresh = true;
   }
 
   /**

@@ -197,6 +197,8 @@ export class ResultCache {
   private readonly statuses = new Map<string, FileStatus>();
   /** A phase of this run was not kept (it said declint failed on something). */
   private phaseNotKept = false;
+  /** Parses of the modules hosts read, kept beside the cache file for the runs that evaluate a host again. */
+  readonly parseStore: ParseStore;
 
   private constructor(
     private readonly location: CacheLocation,
@@ -270,9 +272,6 @@ export class ResultCache {
     this.stats.filesChecked = fresh.length;
     return { reused, fresh, text: (absolutePath) => texts.get(absolutePath) ?? readIfPresent(absolutePath) };
   }
-
-  /** Parses of the modules hosts read, kept beside the cache file for the runs that evaluate a host again. */
-  readonly parseStore: ParseStore;
 
   /** The content hash of a file's text as this run's per-file phase saw it (checked, or taken from the cache). */
   contentHashOf(absolutePath: string): string | undefined {

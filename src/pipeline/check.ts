@@ -311,7 +311,6 @@ function sourceLoader(): typeof import('./source-loader') {
   return require('./source-loader') as typeof import('./source-loader');
 }
 
-/** The result cache (loaded only for `check --cache`). */
 /**
  * The content hash of each `.nix` file the per-file phase found to parse
  * without a repeated attribute (those it read `imports` from), as the
@@ -322,6 +321,7 @@ function checkedHashes(imports: [string, string[]][], cache: ResultCache): (abso
   return (absolutePath) => (parsedClean.has(absolutePath) ? cache.contentHashOf(absolutePath) : undefined);
 }
 
+/** The result cache (loaded only for `check --cache`). */
 function openCache(cache: NonNullable<CheckOptions['cache']>, settings: CacheSettings, now: Date): ResultCache {
   const { ResultCache } = require('../cache/result-cache') as typeof import('../cache/result-cache');
   return ResultCache.open(cache.location, settings, now, cache.note);

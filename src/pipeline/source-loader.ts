@@ -31,7 +31,7 @@ export type ParsedSources = Map<string, { text: string; flat: Int32Array }>;
 
 /** What a plain check with `--cache` knows of the files' parses besides the per-file phase's (check-hosts.ts). */
 export interface KnownParses {
-  /** The content hash of a file the per-file phase found to parse without a repeated attribute (HostPhaseInput.checkedHash). */
+  /** The content hash of a file's text the per-file phase found to parse without a repeated attribute (`check --cache`). */
   checkedHash?: (absolutePath: string) => string | undefined;
   /** Parses kept from earlier runs, and kept for later ones (cache/parse-store.ts). */
   stored?: StoredParses;
@@ -285,8 +285,9 @@ export class NixSourceLoader implements SourceLoader {
     if (shared && shared.text === text) {
       // Parsed by the per-file phase, where it passed the syntax and duplicate-attribute checks.
       this.lineTables.set(file, new LineIndex(text));
-      const checked = this.known.stored && this.checkedHash(real, target);
-      if (checked) this.known.stored!.keep(real, checked, shared.flat);
+      // Kept for the runs to come under the hash the per-file phase took of this very text.
+      const checked = this.checkedHash(real, target);
+      if (checked !== undefined) this.known.stored?.keep(real, checked, shared.flat);
       return { absolutePath: target, file, text, root: convertFlat(shared.flat, text) };
     }
     const last = open !== undefined ? this.lastOpen.get(real) : undefined;
@@ -328,7 +329,8 @@ export class NixSourceLoader implements SourceLoader {
     // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two. A text the
     // per-file phase checked (a result the cache kept) is not walked again: the walk converts nearly every node, most of
     // which no host reads (about 12 ms of a pre-commit hook that evaluates a host of 90 modules again).
-    if (!(flat && this.checkedHash(real, target) === textHash()) && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
+    const checked = flat ? this.checkedHash(real, target) : undefined;
+    if (!(checked !== undefined && checked === textHash()) && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
     if (flat) this.known.stored?.keep(real, textHash(), flat);
     return { absolutePath: target, file, text, root };
   }
