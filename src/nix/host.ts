@@ -811,8 +811,13 @@ export type AliasTable = { from: string[]; to: string[] }[];
 
 /** Old option names forwarded to new ones (`services.openssh.permitRootLogin` → `…settings.PermitRootLogin`). */
 function forward(optionPath: string[], aliases: AliasTable): string[] {
-  for (const { from, to } of aliases) {
-    if (from.length <= optionPath.length && from.every((s, i) => s === optionPath[i])) return [...to, ...optionPath.slice(from.length)];
+  // Indexed loops: this runs for every definition of every host, mostly before V8 has optimized it.
+  for (let a = 0; a < aliases.length; a++) {
+    const { from, to } = aliases[a];
+    if (from.length > optionPath.length) continue;
+    let i = 0;
+    while (i < from.length && from[i] === optionPath[i]) i++;
+    if (i === from.length) return [...to, ...optionPath.slice(from.length)];
   }
   return optionPath;
 }

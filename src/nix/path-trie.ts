@@ -8,9 +8,9 @@ export type TrieNode = Map<string, TrieNode>;
 /** Adds a path (and every prefix of it) to a trie, in place. */
 export function addPath(root: TrieNode, optionPath: readonly string[]): void {
   let node = root;
-  for (const segment of optionPath) {
-    let child = node.get(segment);
-    if (!child) node.set(segment, (child = new Map()));
+  for (let i = 0; i < optionPath.length; i++) {
+    let child = node.get(optionPath[i]);
+    if (!child) node.set(optionPath[i], (child = new Map()));
     node = child;
   }
 }

@@ -50,16 +50,24 @@ function traceInto<T>(run: () => T, into: string[] | undefined): { result: T; re
  * one computation does not make the trace grow with every read.
  */
 export function keepReadsSince(reads: string[], start: number): string[] {
-  const own = [...new Set(reads.slice(start))];
+  // Indexed loops, no iterators: this runs for every thunk that read the tree, mostly in code not yet optimized.
+  const seen = new Set<string>();
+  const own: string[] = [];
+  for (let i = start; i < reads.length; i++) {
+    const read = reads[i];
+    if (seen.has(read)) continue;
+    seen.add(read);
+    own.push(read);
+  }
   reads.length = start;
-  for (const read of own) reads.push(read);
+  for (let i = 0; i < own.length; i++) reads.push(own[i]);
   return own;
 }
 
 /** Notes again the reads a value was computed from, when it is used from memory. */
 export function replayReads(own: readonly string[]): void {
   const reads = readTrace.reads;
-  if (reads) for (const read of own) reads.push(read);
+  if (reads) for (let i = 0; i < own.length; i++) reads.push(own[i]);
 }
 
 /** Where the reads of the parts run by `traceApart` go while `collectApart` runs; none outside it. */

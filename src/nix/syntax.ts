@@ -60,7 +60,7 @@ export class NixNode {
    */
   span(trimEnd = 0): Span {
     const spans = (this.spans ??= []);
-    for (const span of spans) if (this.endIndex - span.end === trimEnd) return span;
+    for (let i = 0; i < spans.length; i++) if (this.endIndex - spans[i].end === trimEnd) return spans[i];
     const span = { start: this.startIndex, end: this.endIndex - trimEnd };
     spans.push(span);
     return span;
