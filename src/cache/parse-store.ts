@@ -19,8 +19,8 @@ import { writeWhole } from '../source/write-whole';
  * Only the header is read when the store is opened; a parse's bytes are
  * read when it is asked for, and taken only where their SHA-256 is the
  * header's. Written whole (a temporary file renamed over it) when a run
- * parsed anything it did not hold, with the parses this run used first,
- * then those parsed, then earlier ones of files whose text did not change,
+ * parsed anything it did not hold: the parses this run took from it or
+ * made first, then its earlier ones of files whose text did not change,
  * within `STORE_BYTES`.
  */
 export const PARSE_STORE_FORMAT = 'declint-parses';
@@ -59,6 +59,7 @@ export class ParseStore implements StoredParses {
   /** Parses this run used or made, by path, in the order the store will keep them. */
   private readonly used = new Map<string, { textHash: string; flat: Int32Array }>();
   private usedBytes = 0;
+  /** Whether this run made a parse the store did not hold (only then is it written). */
   private fresh = false;
 
   constructor(
