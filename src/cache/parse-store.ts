@@ -56,8 +56,12 @@ export class ParseStore implements StoredParses {
   private fd: number | undefined;
   private bodyStart = 0;
   private readonly entries = new Map<string, Entry>();
-  /** Parses this run used or made, by path, in the order the store will keep them. */
-  private readonly used = new Map<string, { textHash: string; flat: Int32Array }>();
+  /**
+   * Parses this run took from the store or made, by path, in the order the
+   * store will keep them, each with its bytes' hash: the store's for one it
+   * took (checked when it was read), none yet for one made here.
+   */
+  private readonly used = new Map<string, { textHash: string; flat: Int32Array; bytesHash?: string }>();
   private usedBytes = 0;
   /** Whether this run made a parse the store did not hold (only then is it written). */
   private fresh = false;
@@ -71,38 +75,44 @@ export class ParseStore implements StoredParses {
   lookup(absolutePath: string, textHash: string): Int32Array | undefined {
     this.open();
     const entry = this.entries.get(absolutePath);
-    if (!entry || entry[1] !== textHash || this.fd === undefined) return undefined;
-    const flat = this.readEntry(entry);
-    if (flat) this.use(absolutePath, textHash, flat);
+    if (!entry || entry[1] !== textHash) return undefined;
+    const bytes = this.readBytes(entry);
+    // Taken only where the bytes are those the header hashed.
+    if (!bytes || contentHash(bytes) !== entry[2]) return undefined;
+    const flat = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    this.use(absolutePath, { textHash, flat, bytesHash: entry[2] });
     return flat;
   }
 
   keep(absolutePath: string, textHash: string, flat: Int32Array): void {
     if (this.used.get(absolutePath)?.textHash === textHash) return;
-    if (this.use(absolutePath, textHash, flat)) this.fresh = true;
+    if (this.use(absolutePath, { textHash, flat })) this.fresh = true;
   }
 
   /**
    * Writes the store where this run parsed what it did not hold; an earlier
    * parse is kept where `currentHash` says its file's text is still the
-   * same. A failure to write costs the next run its parses, nothing else.
+   * same, its bytes copied with their hash (a damaged one stays detectably
+   * damaged: `lookup` checks). A failure to write costs the next run its
+   * parses, nothing else.
    */
   save(currentHash: (absolutePath: string) => string | undefined): void {
     if (!this.fresh) return this.close();
     this.open();
-    const kept: { path: string; textHash: string; bytes: Uint8Array }[] = [];
-    let bytes = 0;
-    for (const [path, { textHash, flat }] of this.used) {
-      kept.push({ path, textHash, bytes: new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength) });
-      bytes += flat.byteLength;
+    const kept: { path: string; textHash: string; bytes: Uint8Array; bytesHash: string }[] = [];
+    let size = 0;
+    for (const [path, { textHash, flat, bytesHash }] of this.used) {
+      const bytes = new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength);
+      kept.push({ path, textHash, bytes, bytesHash: bytesHash ?? contentHash(bytes) });
+      size += bytes.byteLength;
     }
     for (const entry of this.entries.values()) {
-      const [path, textHash, , , length] = entry;
-      if (this.used.has(path) || bytes + length > STORE_BYTES || currentHash(path) !== textHash) continue;
-      const flat = this.readEntry(entry);
-      if (!flat) continue;
-      kept.push({ path, textHash, bytes: new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength) });
-      bytes += length;
+      const [path, textHash, bytesHash, , length] = entry;
+      if (this.used.has(path) || size + length > STORE_BYTES || currentHash(path) !== textHash) continue;
+      const bytes = this.readBytes(entry);
+      if (!bytes) continue;
+      kept.push({ path, textHash, bytes, bytesHash });
+      size += length;
     }
     this.close();
     let offset = 0;
@@ -112,9 +122,9 @@ export class ParseStore implements StoredParses {
       tool: this.tool,
       build: this.build,
       endianness: os.endianness(),
-      entries: kept.map(({ path, textHash, bytes: b }) => {
-        const entry: Entry = [path, textHash, contentHash(b), offset, b.byteLength];
-        offset += b.byteLength;
+      entries: kept.map(({ path, textHash, bytes, bytesHash }) => {
+        const entry: Entry = [path, textHash, bytesHash, offset, bytes.byteLength];
+        offset += bytes.byteLength;
         return entry;
       }),
     };
@@ -125,10 +135,10 @@ export class ParseStore implements StoredParses {
     }
   }
 
-  private use(absolutePath: string, textHash: string, flat: Int32Array): boolean {
-    if (this.usedBytes + flat.byteLength > STORE_BYTES) return false;
-    this.used.set(absolutePath, { textHash, flat });
-    this.usedBytes += flat.byteLength;
+  private use(absolutePath: string, parse: { textHash: string; flat: Int32Array; bytesHash?: string }): boolean {
+    if (this.usedBytes + parse.flat.byteLength > STORE_BYTES) return false;
+    this.used.set(absolutePath, parse);
+    this.usedBytes += parse.flat.byteLength;
     return true;
   }
 
@@ -157,17 +167,15 @@ export class ParseStore implements StoredParses {
     this.fd = undefined;
   }
 
-  /** An entry's parse, where its bytes are whole (their hash is the header's). */
-  private readEntry([, , bytesHash, offset, length]: Entry): Int32Array | undefined {
+  /** An entry's bytes as the file holds them (a buffer of their own, aligned for an Int32Array); undefined where they cannot be read whole. */
+  private readBytes([, , , offset, length]: Entry): Buffer | undefined {
     if (this.fd === undefined || length % 4 !== 0) return undefined;
     const buffer = Buffer.allocUnsafeSlow(length);
     try {
-      if (fs.readSync(this.fd, buffer, 0, length, this.bodyStart + offset) !== length) return undefined;
+      return fs.readSync(this.fd, buffer, 0, length, this.bodyStart + offset) === length ? buffer : undefined;
     } catch {
       return undefined;
     }
-    if (contentHash(buffer) !== bytesHash) return undefined;
-    return new Int32Array(buffer.buffer, buffer.byteOffset, length / 4);
   }
 }
 

@@ -416,7 +416,7 @@ export class ResultCache {
       }
     }
     // Written where this run parsed what the store did not hold (its host phase read a module that changed, or ran whole).
-    this.parseStore.save((absolutePath) => this.hashes.get(absolutePath));
+    this.parseStore.save((absolutePath) => this.contentHashOf(absolutePath));
   }
 }
 

@@ -308,15 +308,10 @@ export class NixSourceLoader implements SourceLoader {
     let hash: string | undefined;
     const textHash = () => (hash ??= contentHash(text));
     const stored = open === undefined && this.known.stored ? this.known.stored.lookup(real, textHash()) : undefined;
-    if (stored) {
-      // Kept only after it loaded without error: neither checked again.
-      this.lineTables.set(file, new LineIndex(text));
-      return { absolutePath: target, file, text, root: convertFlat(stored, text) };
-    }
-    let flat: Int32Array | undefined;
+    let flat: Int32Array | undefined = stored;
     let tree: Tree | undefined;
     try {
-      flat = open === undefined ? parseNixFlat(text) : undefined;
+      flat ??= open === undefined ? parseNixFlat(text) : undefined;
       tree = flat ? undefined : ((open !== undefined ? this.overlay?.tree?.(real) : undefined) ?? parseNix(text));
     } catch (error) {
       if (error instanceof ParseTooSlow) return { error: `${file} is not read: ${error.message}` };
@@ -326,12 +321,14 @@ export class NixSourceLoader implements SourceLoader {
     this.lineTables.set(file, new LineIndex(text));
     // Copied whole, so that the native tree is freed: host evaluation keeps the syntax of every module.
     const root = flat ? convertFlat(flat, text) : last ? convertTreeReusing(tree!, text, { root: last.root, source: last.text }) : convertTree(tree!, text, false);
-    // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two. A text the
-    // per-file phase checked (a result the cache kept) is not walked again: the walk converts nearly every node, most of
-    // which no host reads (about 12 ms of a pre-commit hook that evaluates a host of 90 modules again).
-    const checked = flat ? this.checkedHash(real, target) : undefined;
-    if (!(checked !== undefined && checked === textHash()) && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
-    if (flat) this.known.stored?.keep(real, textHash(), flat);
+    // Nix rejects an attribute defined twice when it parses the file: its hosts do not get one of the two. A text known to
+    // have none is not walked again, the walk converting nearly every node, most of which no host reads (about 12 ms of
+    // a pre-commit hook that evaluates a host of 90 modules again): a stored parse (kept only after it loaded without
+    // error), or a text the per-file phase checked (a result the cache kept).
+    const checked = flat && !stored ? this.checkedHash(real, target) : undefined;
+    const clean = stored !== undefined || (checked !== undefined && checked === textHash());
+    if (!clean && firstDuplicateAttribute(root)) return { error: `${file} does not parse`, unparsed: file, absolutePath: target };
+    if (flat && !stored) this.known.stored?.keep(real, textHash(), flat);
     return { absolutePath: target, file, text, root };
   }
 
