@@ -71,11 +71,8 @@ export class NixSourceLoader implements SourceLoader {
   }
 
   load(absolutePath: string): LoadedSource | LoadError {
-    const cached = this.cache.get(absolutePath);
-    if (cached) {
-      if (tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
-      return cached;
-    }
+    const cached = this.cachedReading(absolutePath);
+    if (cached) return cached;
     const loaded = this.read(absolutePath);
     this.cache.set(absolutePath, loaded);
     if (!('error' in loaded)) this.keptBytes += loaded.text.length;
@@ -90,14 +87,22 @@ export class NixSourceLoader implements SourceLoader {
    * loaded and failed.
    */
   peek(absolutePath: string): string | undefined {
+    const read = this.cachedReading(absolutePath) ?? this.tracedSource(absolutePath);
+    return 'error' in read ? undefined : read.text;
+  }
+
+  /** The reading of a file kept from before, noted in the trace as a load of it; undefined where none is kept. */
+  private cachedReading(absolutePath: string): LoadedSource | LoadError | undefined {
     const cached = this.cache.get(absolutePath);
-    if (cached) {
-      if (tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
-      return 'error' in cached ? undefined : cached.text;
-    }
+    if (cached && tracing()) noteRead(this.traced.get(absolutePath) ?? this.traceOf(absolutePath, cached));
+    return cached;
+  }
+
+  /** A file's text as read now, noted in the trace as a load of it. */
+  private tracedSource(absolutePath: string): ModuleSource {
     const source = this.source(absolutePath);
     if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
-    return 'error' in source ? undefined : source.text;
+    return source;
   }
 
   /** The length of the texts of the files read and kept (what their syntax costs grows with it). */
@@ -267,8 +272,7 @@ export class NixSourceLoader implements SourceLoader {
   }
 
   private read(absolutePath: string): LoadedSource | LoadError {
-    const source = this.source(absolutePath);
-    if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
+    const source = this.tracedSource(absolutePath);
     if ('error' in source) return source;
     try {
       return this.parse(source);
