@@ -98,11 +98,17 @@ export class NixSourceLoader implements SourceLoader {
     return cached;
   }
 
-  /** A file's text as read now, noted in the trace as a load of it. */
-  private tracedSource(absolutePath: string): ModuleSource {
+  /**
+   * A file's text as read now, noted in the trace as a load of it; traced,
+   * with the content hash the trace took (`parse` asks the parse store for
+   * the same text's hash: it is taken once).
+   */
+  private tracedSource(absolutePath: string): ModuleSource & { hash?: string } {
     const source = this.source(absolutePath);
-    if (tracing()) noteRead(this.traceOf(absolutePath, undefined, source));
-    return source;
+    if (!tracing()) return source;
+    const traced = 'error' in source ? source : { ...source, hash: contentHash(source.text) };
+    noteRead(this.traceOf(absolutePath, undefined, traced));
+    return traced;
   }
 
   /** The length of the texts of the files read and kept (what their syntax costs grows with it). */
@@ -282,7 +288,7 @@ export class NixSourceLoader implements SourceLoader {
     }
   }
 
-  private parse({ target, real, text }: { target: string; real: string; text: string }): LoadedSource | LoadError {
+  private parse({ target, real, text, hash: knownHash }: { target: string; real: string; text: string; hash?: string }): LoadedSource | LoadError {
     const open = this.overlay?.text(real);
     const file = this.display(target);
     const shared = open === undefined ? (this.parsed?.get(real) ?? this.parsed?.get(target) ?? this.releasedParses.get(target)) : undefined;
@@ -309,7 +315,7 @@ export class NixSourceLoader implements SourceLoader {
       return { absolutePath: target, file, text, root: last!.root, patch: patched };
     }
     // A file from disk: its flat parse, read as far as the hosts reach; kept from an earlier run where the store has it.
-    let hash: string | undefined;
+    let hash = knownHash;
     const textHash = () => (hash ??= contentHash(text));
     const stored = open === undefined && this.known.stored ? this.known.stored.lookup(real, textHash()) : undefined;
     let flat: Int32Array | undefined = stored;
